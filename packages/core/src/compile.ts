@@ -43,9 +43,12 @@ export interface CompileOptions {
    * forward and one backward sweep) instead of one tfjs op per node. Values agree with the unfused path
    * to float32 rounding. Anything else (inputs, pair terms, `topk`, `where`, custom ops, `from: 'probs'`)
    * keeps the unfused path; {@link CompiledLoss.fused} tells which one a loss uses.
+   * On the WASM backend the class sweeps run as generated WebAssembly SIMD code, on WebGL as generated
+   * shaders, elsewhere as generated JavaScript ({@link CompiledLoss.engine} tells which ran).
+   * `'js'`: fused, but always the generated JavaScript kernel (for comparison and debugging).
    * `false`: always the unfused tfjs path (the reference).
    */
-  readonly fuse?: 'auto' | false;
+  readonly fuse?: 'auto' | 'js' | false;
 }
 
 /** Per-call options: sample weights and named extra inputs (see `input()`). */
@@ -82,9 +85,20 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
    * one tfjs op per expression node. `parts()` and error diagnosis always use the unfused path.
    */
   readonly fused: boolean;
+  /**
+   * The kernel the most recent call ran (`undefined` before the first call): `'wasm-simd'` (fused;
+   * generated WebAssembly SIMD sweeps over the tfjs WASM heap, the default on the WASM backend), `'js'`
+   * (fused; the generated JavaScript row kernel: other backends, or a vector node without a SIMD form such
+   * as `log`, `softplus` or a non-integer `pow`), `'webgl'` (fused; one generated shader per stage on the
+   * WebGL backend) or `'tfjs'` (one tfjs op per expression node).
+   */
+  readonly engine: KernelEngine | undefined;
   toString(): string;
   toLatex(): string;
 }
+
+/** The kernels a compiled loss can run; see {@link CompiledLoss.engine}. */
+export type KernelEngine = 'wasm-simd' | 'js' | 'webgl' | 'tfjs';
 
 /** Expressions `compile` accepts: sample level (reduced by `reduction`) or already batch level. */
 export type Compilable<K extends Needs = Needs> = Expr<'sample' | 'batch', K>;
@@ -120,10 +134,14 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
   checkCompilable(expr, opts);
   const plan = planOf(expr);
   const fused: FusedLoss | undefined =
-    opts.fuse === 'auto' && opts.from === 'logits' && plan.inputs.size === 0 ? fuse(expr) : undefined;
+    opts.fuse !== false && opts.from === 'logits' && plan.inputs.size === 0 ? fuse(expr, { native: opts.fuse === 'auto' }) : undefined;
   /** The sample-level (or batch-level) raw value: the fused kernel when it applies, else `evaluate`. */
-  const rawOf = (prep: Prepared): Tensor =>
-    (fused && fused.perSample(prep.pred, prep.labels, prep.dense)) || evaluate(expr, makeContext(prep, prep.pred, opts));
+  let engine: KernelEngine | undefined;
+  const rawOf = (prep: Prepared): Tensor => {
+    const f = fused?.perSample(prep.pred, prep.labels, prep.dense);
+    engine = f ? fused!.lastEngine : 'tfjs';
+    return f ?? evaluate(expr, makeContext(prep, prep.pred, opts));
+  };
 
   const run = (yTrue: TensorLike, yPred: TensorLike, call: CallOptions | undefined, mode: 'reduce' | 'perSample'): Tensor => {
     assertBackend();
@@ -189,6 +207,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     return out;
   };
 
+  Object.defineProperty(loss, 'engine', { get: () => engine, enumerable: true });
   return Object.assign(loss, {
     perSample,
     valueAndGrad,
@@ -270,8 +289,8 @@ function checkCompilable(expr: Expr, opts: Required<CompileOptions>): void {
       received: String(opts.reduction),
     });
   }
-  if (opts.fuse !== 'auto' && opts.fuse !== false) {
-    throw new LosskitError('INVALID_ARGUMENT', 'unknown fusion mode', { argument: 'fuse', expected: "'auto' or false", received: String(opts.fuse) });
+  if (opts.fuse !== 'auto' && opts.fuse !== 'js' && opts.fuse !== false) {
+    throw new LosskitError('INVALID_ARGUMENT', 'unknown fusion mode', { argument: 'fuse', expected: "'auto', 'js' or false", received: String(opts.fuse) });
   }
   if (!(opts.epsilon > 0 && opts.epsilon < 0.5)) {
     throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'epsilon', expected: 'a number in (0, 0.5)', received: String(opts.epsilon) });
@@ -310,7 +329,8 @@ function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOption
     throw new LosskitError('SHAPE_MISMATCH', 'has no classes', { argument: 'yPred', expected: '[B, C] with C >= 1', received: formatShape(shape) });
   }
   if (pred.host && opts.validate) assertFinite(pred.host, 'yPred', shape);
-  const pred2 = tf.reshape(pred.tensor, [n, c]) as Tensor2D;
+  // No reshape for [B, C]: under a gradient tape tfjs's Reshape saves (on WASM: copies) its input.
+  const pred2 = (shape.length === 2 ? pred.tensor : tf.reshape(pred.tensor, [n, c])) as Tensor2D;
 
   if (opts.from === 'embeddings' && shape.length !== 2) {
     throw new LosskitError('RANK_MISMATCH', 'embeddings must be a matrix', { argument: 'yPred', expected: 'shape [B, D]', received: formatShape(shape) });

@@ -33,6 +33,7 @@ export {
   compile,
   evaluate,
   type CompiledLoss,
+  type KernelEngine,
   type CompileOptions,
   type CallOptions,
   type Compilable,

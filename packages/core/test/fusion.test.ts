@@ -296,3 +296,124 @@ describe('what is not fused keeps the unfused path', () => {
     }
   });
 });
+
+describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
+  /** Values and gradients of one compiled loss. */
+  const runLoss = (l: ReturnType<typeof compile>, y: number[] | number[][], x: number[][]) => {
+    const vg = l.valueAndGrad(y, x);
+    const ps = l.perSample(y, x);
+    const out = { perSample: ps.dataSync().slice(), value: vg.value.dataSync()[0]!, grad: vg.grad.dataSync().slice(), engine: l.engine };
+    tf.dispose([ps, vg.value, vg.grad]);
+    return out;
+  };
+  /**
+   * numpy-style closeness with float32-aware tolerances: worst |a - b| / (1e-5·|b| + 1e-6·max|b|) (≤ 1 passes).
+   * The unfused tfjs path rounds every intermediate to float32 (lse - z_y of a confident sample loses
+   * digits), so a relative-only test would reward its error.
+   */
+  const closeness = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let scale = 0;
+    for (let k = 0; k < b.length; k++) scale = Math.max(scale, Math.abs(b[k]!));
+    let worst = 0;
+    for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k]! - b[k]!) / (1e-5 * Math.abs(b[k]!) + 1e-6 * scale + 1e-30));
+    return worst;
+  };
+  // Vector nodes without a SIMD form (non-integer pow, xlogx of the targets) keep the JS kernel.
+  const noSimd = new Set(['focal from primitives, γ=1.5', 'kl(y || p) + entropy', 'StableMax CE (losses)']);
+
+  it('runs on the WASM backend and reports its engine', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    for (const [name, expr] of cases) {
+      const l = compile(expr);
+      expect(l.engine).toBeUndefined();
+      l(labels, z).dispose();
+      expect(l.engine, name).toBe(noSimd.has(name) ? 'js' : 'wasm-simd');
+      const js = compile(expr, { fuse: 'js' });
+      js(labels, z).dispose();
+      expect(js.engine).toBe('js');
+      const plain = compile(expr, { fuse: false });
+      plain(labels, z).dispose();
+      expect(plain.engine).toBe('tfjs');
+    }
+  });
+
+  // Every row length from 2 to 9 covers the 4-lane body, the one-lane tail and both together.
+  const widths = [2, 3, 4, 5, 8, 9, 31, 1000];
+  const noClassConstants = cases.filter(([n]) => !n.startsWith('logit adjustment') && n !== 'user-composed');
+  for (const Cw of widths) {
+    it(`C = ${Cw}: SIMD sweeps agree with the unfused path (integer labels, one-hot, soft targets)`, () => {
+      const Bw = 5;
+      const x = f32(randomMatrix(Bw, Cw, 100 + Cw, 3));
+      const y = randomLabels(Bw, Cw, 200 + Cw);
+      const u = rng(300 + Cw);
+      const softY = y.map((k) => {
+        const row = Array.from({ length: Cw }, () => u());
+        row[k] = row[k]! + 2;
+        const s = row.reduce((a, b) => a + b, 0);
+        return row.map((v) => v / s);
+      });
+      for (const [name, expr] of noClassConstants) {
+        for (const [kind, t] of [['labels', y], ['one-hot', oneHot(y, Cw)], ['soft', softY]] as const) {
+          const f = runLoss(compile(expr), t, x);
+          const j = runLoss(compile(expr, { fuse: 'js' }), t, x);
+          const r = runLoss(compile(expr, { fuse: false }), t, x);
+          if (!noSimd.has(name)) expect(f.engine, name).toBe('wasm-simd');
+          // Against the float64 JS kernel of the same program, and against the unfused tfjs path.
+          // tfjs sums 1000 float32 terms per row with ~1e-5 relative error of its own (the JS kernel sums
+          // in float64 and agrees with the SIMD sweeps to the strict bound), hence 3× slack there.
+          for (const [other, what, bound] of [[j, 'js kernel', 1], [r, 'unfused', Cw > 100 ? 3 : 1]] as const) {
+            const msg = `${name}, C=${Cw}, ${kind}, vs ${what}`;
+            expect(closeness(f.perSample, other.perSample), `${msg}: per-sample`).toBeLessThan(bound);
+            expect(closeness([f.value], [other.value]), `${msg}: value`).toBeLessThan(bound);
+            expect(closeness(f.grad, other.grad), `${msg}: gradient`).toBeLessThan(bound);
+          }
+        }
+      }
+    });
+  }
+
+  it('±1e4 logits at C = 1000: finite and equal to the unfused path', () => {
+    const Bw = 4;
+    const Cw = 1000;
+    const x = f32(randomMatrix(Bw, Cw, 7, 3)).map((row, i) => row.map((v, j) => (j === (i * 37) % Cw ? 1e4 : j % 3 === 0 ? -1e4 : v * 100)));
+    const y = [0, 37, 74, 500];
+    for (const [name, expr] of noClassConstants.filter(([n]) => !n.startsWith('focal'))) {
+      const f = runLoss(compile(expr), y, x);
+      const r = runLoss(compile(expr, { fuse: false }), y, x);
+      expect(Array.from(f.grad).every(Number.isFinite), name).toBe(true);
+      expect(closeness(f.perSample, r.perSample), name).toBeLessThan(1);
+      expect(closeness(f.grad, r.grad), name).toBeLessThan(1);
+    }
+  });
+
+  it('CE gradient from the SIMD sweep against a float64 softmax (C = 1001, tail included)', () => {
+    const Cw = 1001;
+    const x = f32(randomMatrix(3, Cw, 9, 4));
+    const y = [0, 500, 1000];
+    const l = compile(ce(), { reduction: 'sum' });
+    const { value, grad } = l.valueAndGrad(y, x);
+    expect(l.engine).toBe('wasm-simd');
+    const ref = x.map((row, i) => logSoftmax(row).map((v, j) => Math.exp(v) - (j === y[i] ? 1 : 0))).flat();
+    const refValue = x.reduce((s, row, i) => s - logSoftmax(row)[y[i]!]!, 0);
+    expect(relErr([value.dataSync()[0]!], [refValue])).toBeLessThan(1e-6);
+    // Elementwise: each probability to float32 accuracy of the exp polynomial.
+    const g = grad.dataSync();
+    let worst = 0;
+    for (let k = 0; k < ref.length; k++) worst = Math.max(worst, Math.abs(g[k]! - ref[k]!) / Math.max(Math.abs(ref[k]!), 1e-30));
+    expect(worst).toBeLessThan(2e-6);
+    tf.dispose([value, grad]);
+  });
+
+  it('leaks no tensors (class constants are copied to the WASM heap per call and freed)', () => {
+    const l = compile(logitAdjusted({ priors, tau: 1 }));
+    const x = tf.tensor2d(z);
+    expectNoLeaks(() => {
+      for (let i = 0; i < 200; i++) {
+        const r = l.valueAndGrad(labels, x);
+        tf.dispose([r.value, r.grad]);
+      }
+    });
+    expect(l.engine).toBe('wasm-simd');
+    x.dispose();
+  });
+});

@@ -8,16 +8,20 @@
  * @internal
  */
 import type { BinaryFn, RowProgram, SNode, UnaryFn, VNode } from './program.js';
+import { SweepModule, expandedScalars } from './wasm.js';
 
 /** Forward kernel: fills `out[i]` (the per-sample value) and `S[i*K + k]` (every scalar node). */
 export type ForwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
-  B: number, C: number, out: Float32Array, S: Float64Array, cc: readonly Float64Array[],
+  B: number, C: number, out: Float32Array, S: Float64Array, cc: readonly Float64Array[], W?: WasmExports, ccp?: number,
 ) => void;
+/** Exports of an instantiated {@link SweepModule}: sweep functions and result globals. */
+export type WasmExports = Record<string, ((...a: number[]) => void) | { value: number }>;
 /** Backward kernel: writes `g[go + i*C + j] = dy[i] · ∂l_i/∂z_ij`. */
 export type BackwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
   B: number, C: number, dy: ArrayLike<number>, g: Float32Array, go: number, S: Float64Array, cc: readonly Float64Array[],
+  W?: WasmExports, ccp?: number,
 ) => void;
 
 export interface Kernels {
@@ -27,6 +31,8 @@ export interface Kernels {
   readonly K: number;
   /** Generated source, for debugging. */
   readonly source: { readonly forward: string; readonly backward: string };
+  /** With `{ wasm: true }`: the SIMD sweep module the kernels call (through `W`), memory imported as `env.memory`. */
+  readonly wasm?: Uint8Array<ArrayBuffer>;
 }
 
 const lit = (v: number) => (Object.is(v, -0) ? '(-0)' : v < 0 ? `(${v})` : String(v));
@@ -99,7 +105,8 @@ function binaryGrad(f: BinaryFn, a: string, b: string, g: string, ga: string | u
 }
 
 /** Generates (and compiles with `new Function`) the forward and backward kernels of a program. */
-export function generateKernels(prog: RowProgram): Kernels {
+export function generateKernels(prog: RowProgram, options: { readonly wasm?: boolean } = {}): Kernels {
+  const wm = options.wasm ? new SweepModule(prog) : undefined;
   const { vec, sca, root, sparse } = prog;
   const K = sca.length;
   // Stages: a reduction runs in the sweep after every scalar its argument reads is known.
@@ -182,7 +189,14 @@ export function generateKernels(prog: RowProgram): Kernels {
     const rs = reds(st);
     const loop = rs.filter(([n]) => !isPoint(n));
     const point = rs.filter(([n]) => isPoint(n));
-    if (loop.length > 0) {
+    if (loop.length > 0 && wm) {
+      const reds = loop.map(([n, i]) => ({ id: i, f: (n as Extract<SNode, { t: 'red' }>).f, x: (n as Extract<SNode, { t: 'red' }>).x }));
+      const clos = vClosure(reds.map((r) => r.x));
+      const params = expandedScalars(prog, clos);
+      wm.forward(`f${st}`, reds, clos, params);
+      f.push(`W.f${st}(o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp${params.map((k) => `, s${k}`).join('')});`);
+      for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `W.m${r.id}.value + Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
+    } else if (loop.length > 0) {
       for (const [n, i] of loop) {
         const r = n as Extract<SNode, { t: 'red' }>;
         if (r.f === 'sum' || r.f === 'dotY') f.push(`let r${i} = 0;`);
@@ -230,10 +244,15 @@ export function generateKernels(prog: RowProgram): Kernels {
   }
   // `direct`: at most one class sweep, run after every point read: it writes g[j] once (float64 sum, one
   // rounding). Otherwise the row's gradient accumulates in a float64 scratch row first.
-  const direct = loopStages.length <= 1 && pointStages.every((st) => st >= (loopStages[0] ?? 0));
+  // With SIMD sweeps (`wm`): the first sweep stores the row's gradient and later ones add to it; point
+  // reads accumulate in `pz`, added to g[lab] at the end.
+  const direct = wm !== undefined || (loopStages.length <= 1 && pointStages.every((st) => st >= (loopStages[0] ?? 0)));
+  let sweeps = 0;
+  const relabel = wm !== undefined && sparse && pointStages.length > 0;
+  if (relabel) b.push('let pl = 0;');
   if (!direct) b.splice(header.length, 0, 'const acc = new Float64Array(C);');
   b.push(direct ? (sparse ? 'let pz = 0;' : '') : 'acc.fill(0);');
-  const emitVectorBackward = (ids: readonly number[], seeds: readonly [number, string][], write: 'loop' | 'point') => {
+  const emitVectorBackward = (ids: readonly number[], seeds: readonly [number, string][], write: 'loop' | 'point' | 'relabel') => {
     const clos = vClosure(ids);
     for (const v of clos) b.push(`const v${v} = ${vValue(v)};`);
     for (const v of clos) if (dzV[v]) b.push(`let b${v} = 0;`);
@@ -243,8 +262,9 @@ export function generateKernels(prog: RowProgram): Kernels {
       if (!dzV[v]) continue;
       const n = vec[v]!;
       if (n.t === 'z') zId = v;
-      else if (n.t === 'expand') b.push(`a${n.s} += b${v};`);
-      else if (n.t === 'un') {
+      else if (n.t === 'expand') {
+        if (write !== 'relabel') b.push(`a${n.s} += b${v};`);
+      } else if (n.t === 'un') {
         const g = unaryGrad(n.f, `v${n.a}`, `v${v}`, `b${v}`, n.p);
         if (g !== undefined && dzV[n.a]) b.push(`b${n.a} += ${g};`);
       } else if (n.t === 'bin') {
@@ -252,7 +272,9 @@ export function generateKernels(prog: RowProgram): Kernels {
       }
     }
     const gz = zId >= 0 ? `b${zId}` : '0';
-    if (!direct) {
+    if (write === 'relabel') {
+      if (zId >= 0) b.push(`pl += ${gz};`);
+    } else if (!direct) {
       if (zId >= 0) b.push(write === 'loop' ? `acc[j] += ${gz};` : `acc[lab] += ${gz};`);
     } else if (write === 'point') {
       if (zId >= 0) b.push(`pz += ${gz};`);
@@ -289,13 +311,31 @@ export function generateKernels(prog: RowProgram): Kernels {
       b.push('}');
     }
     const loop = rs.filter(([m]) => !isPoint(m));
-    if (loop.length > 0) {
+    if (loop.length > 0 && wm) {
+      const seeds = loop.map(([n, i]) => ({ id: i, f: (n as Red).f, x: (n as Red).x }));
+      const clos = vClosure(seeds.map((r) => r.x));
+      const params = [...new Set([...expandedScalars(prog, clos), ...seeds.filter((r) => r.f !== 'sum' && r.f !== 'dotY').map((r) => r.id)])].sort((x, y) => x - y);
+      const adj = seeds.map((r) => r.id);
+      const es = wm.backward(`b${st}`, seeds, clos, dzV, params, adj, sweeps > 0);
+      b.push(`W.b${st}(o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, a${k}`).join('')});`);
+      if (relabel) {
+        // The label's element again in float64: a z_y point term may cancel most of it (squentropy at ±1e4).
+        b.push('{', 'const j = lab;');
+        emitVectorBackward(loop.map(([n]) => (n as Red).x), loop.map(([n, i]) => seed(n, i)), 'relabel');
+        b.push('}');
+      }
+      for (const e of es) b.push(`a${e} += W.e${e}.value;`);
+      sweeps++;
+    } else if (loop.length > 0) {
       b.push('for (let j = 0; j < C; j++) {');
       emitVectorBackward(loop.map(([n]) => (n as Red).x), loop.map(([n, i]) => seed(n, i)), 'loop');
       b.push('}');
     }
   }
-  if (!direct) b.push('for (let j = 0; j < C; j++) g[gr + j] = acc[j];');
+  if (wm) {
+    if (sweeps === 0) b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
+    if (relabel) b.push(sweeps === 0 ? 'g[gr + lab] = pz;' : 'g[gr + lab] = pl + pz;');
+  } else if (!direct) b.push('for (let j = 0; j < C; j++) g[gr + j] = acc[j];');
   else if (loopStages.length === 0) {
     b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
     if (sparse && pointStages.length > 0) b.push('g[gr + lab] = pz;');
@@ -305,8 +345,9 @@ export function generateKernels(prog: RowProgram): Kernels {
   const fsrc = f.join('\n');
   const bsrc = b.join('\n');
   // biome-ignore lint/security/noGlobalEval: code generated from a closed set of templates; no user strings reach it.
-  const forward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'out', 'S', 'cc', fsrc) as ForwardKernel;
+  const forward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'out', 'S', 'cc', 'W', 'ccp', fsrc) as ForwardKernel;
   // biome-ignore lint/security/noGlobalEval: as above.
-  const backward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'dy', 'g', 'go', 'S', 'cc', bsrc) as BackwardKernel;
-  return { forward, backward, K, source: { forward: fsrc, backward: bsrc } };
+  const backward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'dy', 'g', 'go', 'S', 'cc', 'W', 'ccp', bsrc) as BackwardKernel;
+  const source = { forward: fsrc, backward: bsrc };
+  return wm ? { forward, backward, K, source, wasm: wm.bytes() } : { forward, backward, K, source };
 }

@@ -8,11 +8,17 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { type Kernels, generateKernels } from './codegen.js';
+import { type Kernels, type WasmExports, generateKernels } from './codegen.js';
 import { type RowProgram, buildRowProgram } from './program.js';
+import { simdAvailable, wasmSupports } from './wasm.js';
 
 interface WasmLike {
-  readonly wasm: { readonly HEAPF32: Float32Array; readonly HEAP32: Int32Array };
+  readonly wasm: {
+    readonly HEAPF32: Float32Array;
+    readonly HEAP32: Int32Array;
+    readonly asm?: { readonly memory?: WebAssembly.Memory };
+    readonly wasmMemory?: WebAssembly.Memory;
+  };
   readonly dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
 }
@@ -34,32 +40,105 @@ function view(t: Tensor, w: WasmLike | undefined): { a: ArrayLike<number>; off: 
   return { a: t.dataSync() as ArrayLike<number>, off: 0 };
 }
 
+/** The WASM backend's memory, when the SIMD sweeps can share it (non-shared memory, SIMD available). */
+function sharedMemory(w: WasmLike): WebAssembly.Memory | undefined {
+  const m = w.wasm.asm?.memory ?? w.wasm.wasmMemory;
+  if (!m || !simdAvailable()) return undefined;
+  if (typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer) return undefined;
+  return m;
+}
+
+/** Per-memory instances of a sweep module (one per tfjs WASM backend instance). */
+class SweepInstances {
+  private module: WebAssembly.Module | undefined | null;
+  private readonly byMemory = new WeakMap<WebAssembly.Memory, WasmExports>();
+  constructor(private readonly bytes: Uint8Array<ArrayBuffer>) {}
+  get(memory: WebAssembly.Memory): WasmExports | undefined {
+    let e = this.byMemory.get(memory);
+    if (e) return e;
+    if (this.module === null) return undefined;
+    try {
+      this.module ??= new WebAssembly.Module(this.bytes);
+      e = new WebAssembly.Instance(this.module, { env: { memory } }).exports as unknown as WasmExports;
+    } catch {
+      // E.g. a browser that refuses synchronous compilation on the main thread: keep the JS kernel.
+      this.module = null;
+      return undefined;
+    }
+    this.byMemory.set(memory, e);
+    return e;
+  }
+}
+
+/**
+ * Which kernel runs a call: the SIMD sweeps (`'wasm-simd'`, WASM backend), the generated JS kernel on
+ * the WASM heap or on host copies (`'js'`). Exposed for tests and benchmarks.
+ * @internal
+ */
+export type FusedEngine = 'wasm-simd' | 'js' | 'webgl';
+
 /** A compiled fused loss body: per-sample values `[N]` with a fused gradient. */
 export interface FusedLoss {
   /** The row program for integer labels / for dense targets (built lazily). */
   perSample(z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Tensor1D | undefined;
+  /** The engine the last call used (`undefined` before the first call). */
+  readonly lastEngine: FusedEngine | undefined;
 }
+
 
 /**
  * Builds the fused evaluator of a sample-level expression over one row of logits, or `undefined`
  * when the expression has a node the fusion pass does not know (the caller keeps the unfused path).
  * @internal
  */
-export function fuse(expr: Parameters<typeof buildRowProgram>[0]): FusedLoss | undefined {
+export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { readonly native: boolean }): FusedLoss | undefined {
+  const wasmSweeps = options.native;
   const sparseProg = buildRowProgram(expr, true);
   const denseProg = buildRowProgram(expr, false);
   if (!sparseProg || !denseProg) return undefined;
-  const cache = new Map<boolean, { prog: RowProgram; k: Kernels; cc?: { C: number; arrays: Float64Array[] } }>();
-  const get = (sparse: boolean) => {
+  interface Entry {
+    prog: RowProgram;
+    k: Kernels;
+    simd: { k: Kernels; inst: SweepInstances } | null | undefined;
+  }
+  const cache = new Map<boolean, Entry>();
+  const get = (sparse: boolean): Entry => {
     let e = cache.get(sparse);
     if (!e) {
       const prog = sparse ? sparseProg : denseProg;
-      e = { prog, k: generateKernels(prog) };
+      e = { prog, k: generateKernels(prog), simd: undefined };
       cache.set(sparse, e);
     }
     return e;
   };
+  /** The SIMD kernels and this memory's instance, when the WASM backend can run them. */
+  const simdFor = (e: Entry, w: WasmLike | undefined): { k: Kernels; W: WasmExports } | undefined => {
+    if (!w || !wasmSweeps) return undefined;
+    const mem = sharedMemory(w);
+    if (!mem) return undefined;
+    if (e.simd === undefined) {
+      if (!wasmSupports(e.prog)) e.simd = null;
+      else {
+        const k = generateKernels(e.prog, { wasm: true });
+        e.simd = { k, inst: new SweepInstances(k.wasm!) };
+      }
+    }
+    if (e.simd === null) return undefined;
+    const W = e.simd.inst.get(mem);
+    return W ? { k: e.simd.k, W } : undefined;
+  };
+  /** Class constants `[K·C]` as a WASM-heap tensor (SIMD sweeps read them by byte offset). */
+  const ccTensor = (prog: RowProgram, C: number): Tensor | undefined => {
+    if (prog.classConstants.length === 0) return undefined;
+    const flat = new Float32Array(prog.classConstants.length * C);
+    prog.classConstants.forEach((v, k) => flat.set(v, k * C));
+    return tf.tensor1d(flat);
+  };
+  let lastEngine: FusedEngine | undefined;
   return {
+    get lastEngine() {
+      return lastEngine;
+    },
     perSample(z, labels, dense) {
       const [B, C] = z.shape;
       if (z.dtype !== 'float32') return undefined;
@@ -72,11 +151,21 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0]): FusedLoss | u
       const S = new Float64Array(B * k.K);
       const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
         const w = wasmBackend();
+        const sk = simdFor(e, w);
+        const cct = sk ? ccTensor(prog, C) : undefined;
         const zv = view(zIn, w);
         const labs = labels ? (labels.dataSync() as Int32Array) : null;
         const yv = dense ? view(dense, w) : { a: null, off: 0 };
         const out = new Float32Array(B);
-        k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
+        const heap = w?.wasm.HEAPF32;
+        if (sk && zv.a === heap && (!dense || yv.a === heap)) {
+          sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0);
+          lastEngine = 'wasm-simd';
+        } else {
+          k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
+          lastEngine = 'js';
+        }
+        cct?.dispose();
         save(dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]);
         return {
           value: tf.tensor1d(out),
@@ -90,11 +179,19 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0]): FusedLoss | u
               // Allocate first (malloc may grow the heap and detach older views), then take views.
               const info = wb.makeOutput([B, C], 'float32');
               g = tf.engine().makeTensorFromTensorInfo(info, tf.backend());
+              const sk = simdFor(e, wb);
+              const cct = sk ? ccTensor(prog, C) : undefined;
               const gv = view(g, wb);
               const zv2 = view(zs, wb);
               const lv = labels ? (aux!.dataSync() as Int32Array) : null;
               const yv2 = dense ? view(aux!, wb) : { a: null, off: 0 };
-              k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc);
+              const heap = wb.wasm.HEAPF32;
+              if (sk && zv2.a === heap && gv.a === heap && (!dense || yv2.a === heap)) {
+                sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0);
+              } else {
+                k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc);
+              }
+              cct?.dispose();
             } else {
               const ga = new Float32Array(B * C);
               const zv2 = view(zs, undefined);
