@@ -15,6 +15,8 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
     assetsInlineLimit: 0,
+    // The site, plus a page the e2e checks and `pnpm bench` drive for fused-kernel checks and timings.
+    rollupOptions: { input: { main: 'index.html', fusion: 'fusion.html' } },
   },
   server: { port: 5173, strictPort: false },
 });

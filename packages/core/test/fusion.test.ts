@@ -417,3 +417,59 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
     x.dispose();
   });
 });
+
+describe('memory: a fused loss allocates no [B, C] temporaries besides the gradient', () => {
+  const Bm = 64;
+  const Cm = 1000;
+  const bytesBC = Bm * Cm * 4;
+  const x = () => tf.randomNormal([Bm, Cm], 0, 3, 'float32', 5) as tf.Tensor2D;
+  const y = Array.from({ length: Bm }, (_, i) => (i * 31) % Cm);
+
+  it('peak memory of value + gradient: fused ≤ one [B, C] buffer, unfused several', async () => {
+    const z = x();
+    const labelsT = tf.tensor1d(y, 'int32');
+    const peak = async (fuse: 'auto' | false) => {
+      const l = compile(squentropy(), { fuse });
+      const before = tf.memory().numBytes;
+      const info = await tf.profile(() => {
+        const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => l(labelsT, t))(z);
+        tf.dispose([value, grad]);
+      });
+      return { extra: info.peakBytes - before, engine: l.engine, identities: info.kernels.filter((k) => k.name === 'Identity' && k.bytesAdded >= bytesBC).length };
+    };
+    const fused = await peak('auto');
+    const plain = await peak(false);
+    expect(fused.engine).toBe('wasm-simd');
+    // The gradient, plus [B]-sized values and labels (well under one more row block).
+    expect(fused.extra).toBeLessThanOrEqual(bytesBC + 64 * 1024);
+    expect(fused.identities).toBe(0);
+    // The check can fail: the unfused path holds several [B, C] intermediates at its peak.
+    expect(plain.extra).toBeGreaterThan(2 * bytesBC);
+    tf.dispose([z, labelsT]);
+  });
+
+  it('logits created inside the differentiated function (disposed before backprop) still give the right gradient', () => {
+    const z = x();
+    const grad = (fuse: 'auto' | false) =>
+      tf.tidy(() => {
+        const l = compile(ce({ labelSmoothing: 0.1 }), { fuse });
+        return Array.from(tf.grad((t: tf.Tensor) => l(y, tf.sub(tf.mul(t, 2), 1)))(z).dataSync());
+      });
+    const f = grad('auto');
+    const u = grad(false);
+    expect(relErr(f, u)).toBeLessThan(1e-5);
+    z.dispose();
+  });
+
+  it('a fused call recorded on the tape but never differentiated releases its inputs after the gradient returns', async () => {
+    const z = x();
+    const other = x();
+    const l = compile(ce());
+    const before = tf.memory().numTensors;
+    const g = tf.grad((t: tf.Tensor) => tf.add(l(y, t), tf.mul(0, l(y, other))))(z);
+    g.dispose();
+    await Promise.resolve();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([z, other]);
+  });
+});

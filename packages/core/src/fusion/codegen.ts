@@ -104,11 +104,26 @@ function binaryGrad(f: BinaryFn, a: string, b: string, g: string, ga: string | u
   return s.join(' ');
 }
 
-/** Generates (and compiles with `new Function`) the forward and backward kernels of a program. */
-export function generateKernels(prog: RowProgram, options: { readonly wasm?: boolean } = {}): Kernels {
-  const wm = options.wasm ? new SweepModule(prog) : undefined;
-  const { vec, sca, root, sparse } = prog;
-  const K = sca.length;
+/** Stage structure of a program, shared by the JS, WebAssembly and WebGL code generators. */
+export interface Analysis {
+  /** Sweep (stage) in which each scalar node is known; reductions run in the sweep of their stage. */
+  readonly sStage: readonly number[];
+  /** Whether each vector / scalar node depends on the logits (has a gradient). */
+  readonly dzV: readonly boolean[];
+  readonly dzS: readonly boolean[];
+  readonly maxStage: number;
+  /** A reduction that reads one element (`x_y` for integer labels) instead of sweeping the row. */
+  isPoint(n: SNode): boolean;
+  /** Vector nodes reachable from `roots`, ascending (topological). */
+  vClosure(roots: readonly number[]): number[];
+  /** Reductions / other scalar nodes of a stage, as `[node, id]`. */
+  reds(stage: number): (readonly [SNode, number])[];
+  scalarsAt(stage: number): (readonly [SNode, number])[];
+}
+
+/** Stages and gradient dependence of a program's nodes. */
+export function analyze(prog: RowProgram): Analysis {
+  const { vec, sca, sparse } = prog;
   // Stages: a reduction runs in the sweep after every scalar its argument reads is known.
   const sStage: number[] = [];
   const vStage: number[] = [];
@@ -152,6 +167,17 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     roots.forEach(visit);
     return [...seen].sort((a, b) => a - b);
   };
+  const reds = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t === 'red' && sStage[i] === stage);
+  const scalarsAt = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t !== 'red' && sStage[i] === stage);
+  return { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt };
+}
+
+/** Generates (and compiles with `new Function`) the forward and backward kernels of a program. */
+export function generateKernels(prog: RowProgram, options: { readonly wasm?: boolean } = {}): Kernels {
+  const wm = options.wasm ? new SweepModule(prog) : undefined;
+  const { vec, sca, root, sparse } = prog;
+  const K = sca.length;
+  const { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt } = analyze(prog);
   const vValue = (id: number): string => {
     const n: VNode = vec[id]!;
     switch (n.t) {
@@ -174,8 +200,6 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       case 'red': throw new Error('unreachable');
     }
   };
-  const reds = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t === 'red' && sStage[i] === stage);
-  const scalarsAt = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t !== 'red' && sStage[i] === stage);
   const header = [
     '"use strict";',
     ...prog.classConstants.map((_, k) => `const cc${k} = cc[${k}];`),

@@ -11,6 +11,7 @@ import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { type Kernels, type WasmExports, generateKernels } from './codegen.js';
 import { type RowProgram, buildRowProgram } from './program.js';
 import { simdAvailable, wasmSupports } from './wasm.js';
+import { WebglKernels, webglBackend } from './webgl.js';
 
 interface WasmLike {
   readonly wasm: {
@@ -77,6 +78,20 @@ class SweepInstances {
  */
 export type FusedEngine = 'wasm-simd' | 'js' | 'webgl';
 
+/** Whether tfjs is recording a gradient tape here (inside `tf.grad` & co., outside any kernel). */
+function tapeRecording(): boolean {
+  const st = (tf.engine() as unknown as { state: { activeTape: unknown; kernelDepth: number } }).state;
+  return st.activeTape != null && st.kernelDepth === 0;
+}
+
+/** A kept tensor sharing `t`'s data (refcount, no copy); dispose it to release. */
+function alias(t: Tensor): Tensor {
+  // The engine counts the new tensor; the backend's refcount keeps the data alive after `t` is disposed.
+  const a = tf.engine().makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, tf.backend());
+  (tf.backend() as unknown as { incRef(d: object): void }).incRef(t.dataId);
+  return tf.keep(a);
+}
+
 /** A compiled fused loss body: per-sample values `[N]` with a fused gradient. */
 export interface FusedLoss {
   /** The row program for integer labels / for dense targets (built lazily). */
@@ -100,6 +115,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
     prog: RowProgram;
     k: Kernels;
     simd: { k: Kernels; inst: SweepInstances } | null | undefined;
+    webgl?: WebglKernels;
   }
   const cache = new Map<boolean, Entry>();
   const get = (sparse: boolean): Entry => {
@@ -147,6 +163,28 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
       // Conditions the unfused path reports as errors (it is then run to throw them).
       if (prog.needsTwoClasses && C < 2) return undefined;
       if (prog.classConstants.some((v) => v.length !== C)) return undefined;
+      const gl = wasmSweeps ? webglBackend() : undefined;
+      if (gl) {
+        // WebGL: generated shaders; values and gradient stay on the GPU.
+        const wk = (e.webgl ??= new WebglKernels(prog));
+        const aux = labels ?? dense;
+        const runGl = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
+          const { value, reds } = wk.forward(gl, zIn as Tensor2D, labels, dense);
+          save([zIn, ...(aux ? [aux] : []), ...reds]);
+          lastEngine = 'webgl';
+          return {
+            value,
+            gradFunc: (dy: Tensor, saved: Tensor[]) => {
+              const zs = saved[0] as Tensor2D;
+              const a = aux ? saved[1] : undefined;
+              const rs = saved.slice(aux ? 2 : 1);
+              const b = webglBackend() ?? gl;
+              return [wk.backward(b, zs, labels ? (a as Tensor1D) : undefined, dense ? (a as Tensor2D) : undefined, rs, dy)];
+            },
+          };
+        };
+        return (tf.customGrad(runGl as never) as unknown as (x: Tensor) => Tensor1D)(z);
+      }
       const cc = prog.classConstants.map((v) => Float64Array.from(v));
       const S = new Float64Array(B * k.K);
       const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
@@ -166,12 +204,23 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
           lastEngine = 'js';
         }
         cct?.dispose();
-        save(dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]);
+        // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
+        // [B, C] memcpy of the logits): refcounted aliases, released by the gradient or, when this node is
+        // never differentiated, right after the (synchronous) gradient computation returns.
+        const kept = (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t));
+        let released = false;
+        const release = () => {
+          if (!released) tf.dispose(kept);
+          released = true;
+        };
+        if (taping) queueMicrotask(release);
+        else release();
+        void save;
         return {
           value: tf.tensor1d(out),
-          gradFunc: (dy: Tensor, saved: Tensor[]) => {
-            const zs = saved[0]!;
-            const aux = saved[1];
+          gradFunc: (dy: Tensor) => {
+            const zs = kept[0]!;
+            const aux = kept[1];
             const dyv = dy.dataSync();
             const wb = wasmBackend();
             let g: Tensor;
@@ -200,10 +249,12 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
               k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, ga, 0, S, cc);
               g = tf.tensor2d(ga, [B, C]);
             }
+            release();
             return [g];
           },
         };
       };
+      const taping = tapeRecording();
       const f = tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D;
       return f(z);
     },

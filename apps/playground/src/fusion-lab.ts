@@ -1,0 +1,122 @@
+// Browser-side checks and benchmarks of fused losses (used by e2e/run.mjs and `pnpm bench`): on a chosen
+// backend, each expression compiled fused (`fuse: 'auto'`, i.e. WebGL shaders or WASM SIMD sweeps) is
+// compared with the unfused compile (values and gradients), and timed against it and tf.losses.
+import * as tf from '@tensorflow/tfjs-core';
+import { type BackendName, type Compilable, ce, compile, entropy, logProb, logit, prob, square, yTrue } from '@losskit/core';
+import { focal, logitAdjusted, logZSquared, squentropy, stableMaxCe } from '@losskit/losses';
+import { useBackend } from './backend.js';
+
+const ldr = (C: number) => logit().minus(logit().target().expand()).plus(yTrue().neg().plus(1).scale(2)).logSumExp().minus(Math.log(C));
+const userComposed = ce({ labelSmoothing: 0.1 })
+  .plus(logit().max().minus(logit().target()).plus(1).relu().scale(0.5))
+  .plus(logit().logSumExp().pow(2).scale(1e-4));
+
+/** The benchmarked / checked expressions for `C` classes. */
+function cases(C: number): [string, Compilable][] {
+  const priors = Array.from({ length: C }, (_, j) => (j + 1) / ((C * (C + 1)) / 2));
+  return [
+    ['CE', ce()],
+    ['squentropy', squentropy()],
+    ['focal γ=2', prob().neg().plus(1).pow(2).times(logProb()).times(yTrue()).sum().scale(-0.25)],
+    ['focal (losses)', focal({ gamma: 2 })],
+    ['LDR-KL δ=2 λ=1', ldr(C)],
+    ['user-composed', userComposed],
+    ['ce + z-loss', ce().plus(logZSquared({ coefficient: 1e-2 }))],
+    ['logit adjustment', logitAdjusted({ priors, tau: 1 })],
+    ['StableMax CE', stableMaxCe()],
+    ['entropy-regularised CE', ce().plus(entropy().scale(0.1)).plus(square().incorrect().scale(0.01))],
+  ];
+}
+
+function data(B: number, C: number, seed: number) {
+  let s = seed >>> 0;
+  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const z = Array.from({ length: B }, () => Array.from({ length: C }, () => (u() + u() + u() - 1.5) * 4));
+  const y = Array.from({ length: B }, () => Math.floor(u() * C));
+  return { z, y };
+}
+
+/** worst |a - b| / (1e-5·|b| + atol·max|b|): float32-aware closeness (≤ 1 passes). */
+function closeness(a: ArrayLike<number>, b: ArrayLike<number>, atol: number): number {
+  let scale = 0;
+  for (let k = 0; k < b.length; k++) scale = Math.max(scale, Math.abs(b[k]!));
+  let worst = 0;
+  for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k]! - b[k]!) / (1e-5 * Math.abs(b[k]!) + atol * scale + 1e-30));
+  return worst;
+}
+
+/** Fused vs unfused on `backend` for every case, integer labels and one-hot targets, at several C. */
+async function check(backend: BackendName) {
+  const active = await useBackend(backend);
+  const rows: { name: string; C: number; targets: string; engine: string | undefined; perSample: number; grad: number; finite: boolean }[] = [];
+  const before = tf.memory().numTensors;
+  for (const C of [3, 10, 37]) {
+    const { z, y } = data(6, C, 7 + C);
+    const oneHot = y.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0)));
+    for (const [name, expr] of cases(C)) {
+      for (const [targets, t] of [['labels', y], ['one-hot', oneHot]] as const) {
+        const run = (fuse: 'auto' | false) => {
+          const l = compile(expr, { fuse });
+          const ps = l.perSample(t, z);
+          const vg = l.valueAndGrad(t, z);
+          const out = { ps: ps.dataSync().slice(), g: vg.grad.dataSync().slice(), engine: l.engine };
+          tf.dispose([ps, vg.value, vg.grad]);
+          return out;
+        };
+        const f = run('auto');
+        const u = run(false);
+        rows.push({
+          name, C, targets, engine: f.engine,
+          perSample: closeness(f.ps, u.ps, 1e-6), grad: closeness(f.g, u.g, 1e-6),
+          finite: [...f.ps, ...f.g].every(Number.isFinite),
+        });
+      }
+    }
+  }
+  return { backend: active, rows, leaked: tf.memory().numTensors - before };
+}
+
+/** Median ms of forward+backward (value + last gradient element read back) for each variant. */
+async function bench(backend: BackendName, B: number, C: number, runs = 7) {
+  const active = await useBackend(backend);
+  const { y } = data(B, 2, 1);
+  const labels = tf.tensor1d(y.map((k, i) => (k * 7919 + i) % C), 'int32');
+  const logits = tf.randomNormal([B, C], 0, 3, 'float32', 1) as tf.Tensor2D;
+  const onehot = tf.cast(tf.oneHot(labels, C), 'float32');
+  const step = (f: (x: tf.Tensor) => tf.Tensor) => () =>
+    tf.tidy(() => {
+      const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => f(x))(logits);
+      value.dataSync();
+      tf.slice(grad, [B - 1, C - 1], [1, 1]).dataSync();
+    });
+  const time = (f: () => void) => {
+    f();
+    f();
+    const ts: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = performance.now();
+      f();
+      ts.push(performance.now() - t0);
+    }
+    ts.sort((a, b) => a - b);
+    return ts[Math.floor(ts.length / 2)]!;
+  };
+  const rows: { loss: string; variant: string; ms: number; engine?: string | undefined }[] = [];
+  for (const [name, expr] of cases(C).filter(([n]) => ['CE', 'squentropy', 'focal γ=2', 'LDR-KL δ=2 λ=1', 'user-composed'].includes(n))) {
+    if (name === 'CE' || name === 'squentropy') rows.push({ loss: name, variant: 'tf.losses.softmaxCrossEntropy', ms: time(step((x) => tf.losses.softmaxCrossEntropy(onehot, x))) });
+    const unfused = compile(expr, { fuse: false });
+    rows.push({ loss: name, variant: 'compiled unfused (fuse: false)', ms: time(step((x) => unfused(labels, x))) });
+    const fused = compile(expr);
+    rows.push({ loss: name, variant: 'compiled fused', ms: time(step((x) => fused(labels, x))), engine: fused.engine });
+  }
+  tf.dispose([labels, logits, onehot]);
+  return { backend: active, B, C, rows };
+}
+
+declare global {
+  interface Window {
+    losskitFusion: { check: typeof check; bench: typeof bench };
+  }
+}
+window.losskitFusion = { check, bench };
+document.getElementById('out')!.dataset.ready = '1';
