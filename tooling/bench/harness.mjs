@@ -1,5 +1,5 @@
 // The benchmark harness behind `pnpm bench`. A suite is a module `packages/<pkg>/bench/*.bench.mjs`
-// (or tooling/bench/suites/*.bench.mjs) whose default export is `async (h) => void`. Suites import the
+// (or apps/<app>/bench/*.bench.mjs) whose default export is `async (h) => void`. Suites import the
 // *built* packages, time with `h.time`, and record rows with `h.row`; every row names its baseline, so
 // results are ratios measured in the same run, never absolute targets.
 import { performance } from 'node:perf_hooks';

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench`: runs every suite (packages/*/bench/*.bench.mjs, tooling/bench/suites/*.bench.mjs) against
+// `pnpm bench`: runs every suite (packages/*/bench/*.bench.mjs, apps/*/bench/*.bench.mjs) against
 // the built packages and writes bench/results.json and bench/results.md. Pass suite name fragments to filter.
 import { readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -10,7 +10,8 @@ import { createHarness, toMarkdown, withRatios } from './harness.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const filters = process.argv.slice(2);
 const files = [];
-for (const base of [join(root, 'tooling/bench/suites'), ...readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'bench'))]) {
+const benchDirs = (dir) => readdirSync(join(root, dir)).map((p) => join(root, dir, p, 'bench'));
+for (const base of [...benchDirs('packages'), ...benchDirs('apps')]) {
   if (!existsSync(base)) continue;
   for (const f of readdirSync(base).sort()) if (f.endsWith('.bench.mjs')) files.push(join(base, f));
 }

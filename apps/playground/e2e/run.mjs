@@ -346,6 +346,17 @@ try {
 
   // Walk the catalogs through the site: every package page, then every entry page it links.
   const entryLinks = [];
+  await check('performance page shows the bench tables, fused-kernel targets first', async () => {
+    await goto('#/performance');
+    await page.waitForSelector('[data-testid=performance] table');
+    const summaries = await page.$$eval('[data-testid=performance] summary', (els) => els.map((e) => e.textContent));
+    const rows = await page.$$eval('[data-testid=performance] tbody tr', (els) => els.length);
+    assert(summaries[0]?.startsWith('fusion targets'), `first table: ${summaries[0]}`);
+    assert(rows > 50, `${rows} rows`);
+    await shot('12-performance');
+    return `${summaries.length} tables, ${rows} rows`;
+  });
+
   await check('every package page renders without console errors', async () => {
     const before = consoleErrors.length;
     await goto('#/');

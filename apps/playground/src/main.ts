@@ -6,6 +6,7 @@ import { parseHash, readSettings, settings, syncUrl } from './state.ts';
 import './style.css';
 import { entryView, homeView, notFound, packageView } from './views/docs.ts';
 import { calibrationView, scalingView } from './views/extras.ts';
+import { performanceView } from './views/performance.ts';
 import { playView } from './views/play.ts';
 import { trainView } from './views/trainView.ts';
 
@@ -27,6 +28,7 @@ const nav = h(
   h('a', { href: '#/train', 'data-route': 'train' }, 'Train'),
   h('a', { href: '#/calibration', 'data-route': 'calibration' }, 'Calibration'),
   h('a', { href: '#/scaling', 'data-route': 'scaling' }, 'Scaling'),
+  h('a', { href: '#/performance', 'data-route': 'performance' }, 'Performance'),
   h('span', { class: 'spacer' }),
   h('label', {}, 'backend ', backendSelect),
   ' ',
@@ -57,6 +59,7 @@ function route(path: string[]): { view: HTMLElement; section: string } {
   if (head === 'train') return { view: trainView(), section: 'train' };
   if (head === 'calibration') return { view: calibrationView(), section: 'calibration' };
   if (head === 'scaling') return { view: scalingView(), section: 'scaling' };
+  if (head === 'performance') return { view: performanceView(), section: 'performance' };
   return { view: notFound(`no page "${path.join('/')}"`), section: '' };
 }
 

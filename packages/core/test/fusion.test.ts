@@ -473,3 +473,17 @@ describe('memory: a fused loss allocates no [B, C] temporaries besides the gradi
     tf.dispose([z, other]);
   });
 });
+
+describe('benchmark floor helper', () => {
+  it('simdExpFloor: row sums of exp(z) through the SIMD sweep, against float64 (C = 7 and 1001)', async () => {
+    const { simdExpFloor } = await import('../src/testing/index.js');
+    for (const Cw of [7, 1001]) {
+      const Bw = 3;
+      const zf = new Float32Array(Bw * Cw).map((_, k) => 3 * Math.sin(k * 0.37));
+      const run = simdExpFloor(Bw, Cw)!;
+      let ref = 0;
+      for (let j = 0; j < Cw; j++) ref += Math.exp(zf[j]!);
+      expect(Math.abs(run(zf) - ref) / ref).toBeLessThan(1e-6);
+    }
+  });
+});

@@ -9,6 +9,7 @@ import '../backend.js';
 import { scoped } from '../tensors.js';
 
 export * from '../math/index.js';
+export { simdExpFloor } from './floor.js';
 import { rng } from '../math/index.js';
 
 /** Nested number arrays as used by references: rows of a `[B, C]` matrix. */

@@ -1,0 +1,58 @@
+// Fused vs unfused compile (and tf.losses) on the WebGL backend in headless Chromium (SwiftShader, no GPU),
+// forward+backward, driven through the playground's fusion page (fusion.html → src/fusion-lab.ts). Builds
+// the playground when dist/fusion.html is missing. Records a "skipped" row when Chromium is not installed.
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const app = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(app, 'dist');
+/** [B, C, timed runs]: SwiftShader runs shaders on the CPU, so the big sizes get few runs. */
+const SIZES = [
+  [256, 10, 9],
+  [4096, 1000, 3],
+  [512, 32000, 3],
+];
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+
+export default async function (h) {
+  const suite = (B, C) => `fusion, WebGL in headless Chromium: B=${B} C=${C}`;
+  if (!existsSync('/usr/bin/chromium')) {
+    h.row({ suite: 'fusion, WebGL in headless Chromium', case: 'skipped', variant: 'chromium not installed', ms: 0 });
+    return;
+  }
+  if (!existsSync(join(dist, 'fusion.html'))) spawnSync('pnpm', ['exec', 'vite', 'build'], { cwd: app, stdio: 'inherit' });
+  const server = createServer((req, res) => {
+    const file = normalize(join(dist, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    if (!file.startsWith(dist) || !existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/fusion.html`);
+    await page.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
+    for (const [B, C, runs] of SIZES) {
+      const r = await page.evaluate(([b, c, n]) => window.losskitFusion.bench('webgl', b, c, n), [B, C, runs]);
+      if (r.backend !== 'webgl') throw new Error(`WebGL did not start (got ${r.backend})`);
+      for (const row of r.rows) {
+        const base = row.variant === 'compiled unfused (fuse: false)' ? {} : { baseline: 'compiled unfused (fuse: false)' };
+        h.row({ suite: suite(B, C), case: `${row.loss} forward+backward`, variant: row.variant, ms: row.ms, ...base, ...(row.engine ? { note: `engine ${row.engine}` } : {}) });
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
