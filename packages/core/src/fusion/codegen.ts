@@ -14,6 +14,7 @@ import { SweepModule, expandedScalars } from './wasm.js';
 export type ForwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
   B: number, C: number, out: Float32Array, S: Float64Array, cc: readonly Float64Array[], W?: WasmExports, ccp?: number,
+  go?: number,
 ) => void;
 /** Exports of an instantiated {@link SweepModule}: sweep functions and result globals. */
 export type WasmExports = Record<string, ((...a: number[]) => void) | { value: number }>;
@@ -21,14 +22,21 @@ export type WasmExports = Record<string, ((...a: number[]) => void) | { value: n
 export type BackwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
   B: number, C: number, dy: ArrayLike<number>, g: Float32Array, go: number, S: Float64Array, cc: readonly Float64Array[],
-  W?: WasmExports, ccp?: number,
+  W?: WasmExports, ccp?: number, reuse?: boolean,
 ) => void;
 
 export interface Kernels {
   readonly forward: ForwardKernel;
   readonly backward: BackwardKernel;
-  /** Number of scalar nodes per row (the stride of `S`). */
+  /** Number of scalar nodes per row. */
   readonly K: number;
+  /** Per-row stride of `S` (K, plus one slot when {@link Kernels.reusesExp}). */
+  readonly stride: number;
+  /**
+   * SIMD only: the forward kernel, given a gradient row offset `go >= 0`, leaves exp(x - max x) there and
+   * the backward kernel, given `reuse`, rescales it in place instead of computing the exp again.
+   */
+  readonly reusesExp: boolean;
   /** Generated source, for debugging. */
   readonly source: { readonly forward: string; readonly backward: string };
   /** With `{ wasm: true }`: the SIMD sweep module the kernels call (through `W`), memory imported as `env.memory`. */
@@ -178,6 +186,15 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   const { vec, sca, root, sparse } = prog;
   const K = sca.length;
   const { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt } = analyze(prog);
+  // Exp reuse (SIMD only): when the backward pass is one class sweep with a log-sum-exp seed, the forward
+  // sweep can leave exp(x_j - max x) in the gradient buffer and the backward sweep rescale it in place
+  // (one exp per logit in total instead of two). `S[sk + K]` then holds that reduction's rescaled sum q.
+  const bwdLoopStages = [...Array(maxStage).keys()].map((k) => k + 1).filter((st) => reds(st).some(([n, i]) => dzS[i] && !isPoint(n)));
+  const reuseRed =
+    wm && bwdLoopStages.length === 1
+      ? reds(bwdLoopStages[0]!).find(([n, i]) => dzS[i] && n.t === 'red' && n.f === 'lse')?.[1]
+      : undefined;
+  const stride = K + (reuseRed === undefined ? 0 : 1);
   const vValue = (id: number): string => {
     const n: VNode = vec[id]!;
     switch (n.t) {
@@ -218,7 +235,13 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       const clos = vClosure(reds.map((r) => r.x));
       const params = expandedScalars(prog, clos);
       wm.forward(`f${st}`, reds, clos, params);
-      f.push(`W.f${st}(o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp${params.map((k) => `, s${k}`).join('')});`);
+      const args = `${params.map((k) => `, s${k}`).join('')}`;
+      const lead = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp`;
+      if (reuseRed !== undefined && reds.some((r) => r.id === reuseRed)) {
+        wm.forward(`f${st}s`, reds, clos, params, reuseRed);
+        f.push(`if (go >= 0) W.f${st}s(${lead}, (go + i * C) << 2${args}); else W.f${st}(${lead}${args});`);
+        f.push(`S[i * ${stride} + ${K}] = W.q${reuseRed}.value;`);
+      } else f.push(`W.f${st}(${lead}${args});`);
       for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `W.m${r.id}.value + Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
     } else if (loop.length > 0) {
       for (const [n, i] of loop) {
@@ -250,12 +273,12 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     }
     for (const [, i] of scalarsAt(st)) f.push(`const s${i} = ${sValue(i)};`);
   }
-  f.push(`out[i] = s${root};`, 'const sk = i * ' + K + ';');
+  f.push(`out[i] = s${root};`, 'const sk = i * ' + stride + ';');
   for (let k = 0; k < K; k++) f.push(`S[sk + ${k}] = s${k};`);
   f.push('}');
 
   // ── backward ──
-  const b: string[] = [...header, 'for (let i = 0; i < B; i++) {', ...rowHeader, 'const gr = go + i * C;', 'const sk = i * ' + K + ';'];
+  const b: string[] = [...header, 'for (let i = 0; i < B; i++) {', ...rowHeader, 'const gr = go + i * C;', 'const sk = i * ' + stride + ';'];
   for (let k = 0; k < K; k++) b.push(`const s${k} = S[sk + ${k}];`);
   for (let k = 0; k < K; k++) if (dzS[k]) b.push(`let a${k} = ${k === root ? 'dy[i]' : '0'};`);
   type Red = Extract<SNode, { t: 'red' }>;
@@ -341,7 +364,11 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       const params = [...new Set([...expandedScalars(prog, clos), ...seeds.filter((r) => r.f !== 'sum' && r.f !== 'dotY').map((r) => r.id)])].sort((x, y) => x - y);
       const adj = seeds.map((r) => r.id);
       const es = wm.backward(`b${st}`, seeds, clos, dzV, params, adj, sweeps > 0);
-      b.push(`W.b${st}(o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, a${k}`).join('')});`);
+      const call = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, a${k}`).join('')}`;
+      if (reuseRed !== undefined && seeds.some((r) => r.id === reuseRed)) {
+        wm.backward(`b${st}r`, seeds, clos, dzV, params, adj, false, reuseRed);
+        b.push(`if (reuse) W.b${st}r(${call}, a${reuseRed} / S[sk + ${K}]); else W.b${st}(${call});`);
+      } else b.push(`W.b${st}(${call});`);
       if (relabel) {
         // The label's element again in float64: a z_y point term may cancel most of it (squentropy at ±1e4).
         b.push('{', 'const j = lab;');
@@ -369,9 +396,9 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   const fsrc = f.join('\n');
   const bsrc = b.join('\n');
   // biome-ignore lint/security/noGlobalEval: code generated from a closed set of templates; no user strings reach it.
-  const forward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'out', 'S', 'cc', 'W', 'ccp', fsrc) as ForwardKernel;
+  const forward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'out', 'S', 'cc', 'W', 'ccp', 'go', fsrc) as ForwardKernel;
   // biome-ignore lint/security/noGlobalEval: as above.
-  const backward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'dy', 'g', 'go', 'S', 'cc', 'W', 'ccp', bsrc) as BackwardKernel;
+  const backward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'dy', 'g', 'go', 'S', 'cc', 'W', 'ccp', 'reuse', bsrc) as BackwardKernel;
   const source = { forward: fsrc, backward: bsrc };
-  return wm ? { forward, backward, K, source, wasm: wm.bytes() } : { forward, backward, K, source };
+  return wm ? { forward, backward, K, stride, reusesExp: reuseRed !== undefined, source, wasm: wm.bytes() } : { forward, backward, K, stride, reusesExp: false, source };
 }

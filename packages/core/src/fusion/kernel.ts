@@ -92,6 +92,14 @@ function alias(t: Tensor): Tensor {
   return tf.keep(a);
 }
 
+/** A new (not kept) tensor for `t`'s data; `t` is disposed. Lets a kept buffer leave as an ordinary result. */
+function unkept(t: Tensor): Tensor {
+  const a = tf.engine().makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, tf.backend());
+  (tf.backend() as unknown as { incRef(d: object): void }).incRef(t.dataId);
+  t.dispose();
+  return a;
+}
+
 /** A compiled fused loss body: per-sample values `[N]` with a fused gradient. */
 export interface FusedLoss {
   /** The row program for integer labels / for dense targets (built lazily). */
@@ -186,10 +194,14 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         return (tf.customGrad(runGl as never) as unknown as (x: Tensor) => Tensor1D)(z);
       }
       const cc = prog.classConstants.map((v) => Float64Array.from(v));
-      const S = new Float64Array(B * k.K);
+      let S = new Float64Array(0);
+      // SIMD exp reuse: the gradient buffer, allocated by the forward pass (which leaves exp(z - max z) in it).
+      let gPre: Tensor | undefined;
       const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
         const w = wasmBackend();
         const sk = simdFor(e, w);
+        S = new Float64Array(B * (sk ? sk.k.stride : k.stride));
+        if (sk && taping && sk.k.reusesExp && w) gPre = tf.keep(tf.engine().makeTensorFromTensorInfo(w.makeOutput([B, C], 'float32'), tf.backend()));
         const cct = sk ? ccTensor(prog, C) : undefined;
         const zv = view(zIn, w);
         const labs = labels ? (labels.dataSync() as Int32Array) : null;
@@ -197,9 +209,14 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         const out = new Float32Array(B);
         const heap = w?.wasm.HEAPF32;
         if (sk && zv.a === heap && (!dense || yv.a === heap)) {
-          sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0);
+          sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0, gPre ? view(gPre, w).off : -1);
           lastEngine = 'wasm-simd';
         } else {
+          if (gPre) {
+            gPre.dispose();
+            gPre = undefined;
+          }
+          S = new Float64Array(B * k.stride);
           k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
           lastEngine = 'js';
         }
@@ -210,7 +227,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         const kept = (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t));
         let released = false;
         const release = () => {
-          if (!released) tf.dispose(kept);
+          if (!released) tf.dispose(gPre ? [...kept, gPre] : kept);
           released = true;
         };
         if (taping) queueMicrotask(release);
@@ -226,8 +243,10 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
             let g: Tensor;
             if (wb) {
               // Allocate first (malloc may grow the heap and detach older views), then take views.
-              const info = wb.makeOutput([B, C], 'float32');
-              g = tf.engine().makeTensorFromTensorInfo(info, tf.backend());
+              // With exp reuse the forward pass already allocated (and half filled) the gradient.
+              g = gPre ? unkept(gPre) : tf.engine().makeTensorFromTensorInfo(wb.makeOutput([B, C], 'float32'), tf.backend());
+              const reuse = gPre !== undefined;
+              gPre = undefined;
               const sk = simdFor(e, wb);
               const cct = sk ? ccTensor(prog, C) : undefined;
               const gv = view(g, wb);
@@ -236,7 +255,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
               const yv2 = dense ? view(aux!, wb) : { a: null, off: 0 };
               const heap = wb.wasm.HEAPF32;
               if (sk && zv2.a === heap && gv.a === heap && (!dense || yv2.a === heap)) {
-                sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0);
+                sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0, reuse);
               } else {
                 k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc);
               }

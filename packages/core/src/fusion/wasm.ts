@@ -181,9 +181,11 @@ export class SweepModule {
   }
 
   /** A forward sweep: reductions `reds` (none of them point reads); scalars `params` passed in order. */
-  forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[]): void {
-    const fn = new Fn([I32, I32, I32, I32, ...params.map(() => F64)]);
-    const ctx = new Ctx(this.prog, fn, params, 4);
+  forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[], store?: number): void {
+    // With `store` (a log-sum-exp reduction id): an extra i32 parameter `go` (byte offset of a [C] row),
+    // which receives exp(x_j - max x) for the backward sweep to reuse.
+    const fn = new Fn([I32, I32, I32, I32, ...(store === undefined ? [] : [I32]), ...params.map(() => F64)]);
+    const ctx = new Ctx(this.prog, fn, params, store === undefined ? 4 : 5);
     const lse = reds.filter((r) => r.f === 'lse');
     const lseMax = new Map<number, number>();
     if (lse.length > 0) {
@@ -239,6 +241,13 @@ export class SweepModule {
           case 'lse':
             fn.get(x).get(lseMax.get(r.id)!).simd(S.f32sub);
             ctx.exp();
+            if (r.id === store) {
+              fn.set(ctx.scratchV);
+              fn.get(4).get(ctx.j).i32(2).op(0x74, 0x6a).get(ctx.scratchV);
+              if (tail) fn.simd(S.store32lane, ...MEM4, 0);
+              else fn.simd(S.store, ...MEM);
+              fn.get(ctx.scratchV);
+            }
             break;
         }
         ctx.accumulate(a, t, tail);
@@ -263,10 +272,17 @@ export class SweepModule {
    */
   backward(
     name: string, seeds: readonly SweepSeed[], closure: readonly number[], dzV: readonly boolean[],
-    params: readonly number[], adj: readonly number[], accumulate: boolean,
+    params: readonly number[], adj: readonly number[], accumulate: boolean, fromG?: number,
   ): readonly number[] {
-    const fn = new Fn([I32, I32, I32, I32, I32, ...params.map(() => F64), ...adj.map(() => F64)]);
+    // With `fromG` (a log-sum-exp seed id): the g row holds exp(x_j - max x) from the forward sweep, and a
+    // last f64 parameter carries a/q, so the seed is g_j · a/q (no exp; g_j is then overwritten in place).
+    const fn = new Fn([I32, I32, I32, I32, I32, ...params.map(() => F64), ...adj.map(() => F64), ...(fromG === undefined ? [] : [F64])]);
     const ctx = new Ctx(this.prog, fn, params, 5);
+    let aq = -1;
+    if (fromG !== undefined) {
+      aq = fn.local(V128);
+      fn.get(5 + params.length + adj.length).op(0xb6).simd(S.f32splat).set(aq);
+    }
     const adjL = new Map<number, number>();
     adj.forEach((id, k) => {
       const l = fn.local(V128);
@@ -309,6 +325,13 @@ export class SweepModule {
             fn.get(a).v128(new Array(16).fill(0)).get(x).get(ctx.split(r.id)[0]).simd(S.f32eq).simd(S.bitselect);
             break;
           case 'lse': {
+            if (r.id === fromG) {
+              fn.get(4).get(ctx.j).i32(2).op(0x74, 0x6a);
+              if (tail) fn.simd(S.load32zero, ...MEM4);
+              else fn.simd(S.load, ...MEM);
+              fn.get(aq).simd(S.f32mul);
+              break;
+            }
             const [hi, lo] = ctx.split(r.id);
             fn.get(x).get(hi).simd(S.f32sub).get(lo).simd(S.f32sub);
             ctx.exp();
