@@ -321,13 +321,18 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
   // Vector nodes without a SIMD form (non-integer pow, xlogx of the targets) keep the JS kernel.
   const noSimd = new Set(['focal from primitives, γ=1.5', 'kl(y || p) + entropy', 'StableMax CE (losses)']);
 
-  it('runs on the WASM backend and reports its engine', () => {
+  it('runs on the WASM backend and reports its engine (SIMD from C = 32, the JS kernel below)', () => {
     expect(tf.getBackend()).toBe('wasm');
+    const wide = f32(randomMatrix(B, 40, 17, 3));
     for (const [name, expr] of cases) {
       const l = compile(expr);
       expect(l.engine).toBeUndefined();
       l(labels, z).dispose();
-      expect(l.engine, name).toBe(noSimd.has(name) ? 'js' : 'wasm-simd');
+      expect(l.engine, name).toBe('js');
+      if (!name.startsWith('logit adjustment') && name !== 'user-composed') {
+        l(labels, wide).dispose();
+        expect(l.engine, name).toBe(noSimd.has(name) ? 'js' : 'wasm-simd');
+      }
       const js = compile(expr, { fuse: 'js' });
       js(labels, z).dispose();
       expect(js.engine).toBe('js');
@@ -337,8 +342,9 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
     }
   });
 
-  // Every row length from 2 to 9 covers the 4-lane body, the one-lane tail and both together.
-  const widths = [2, 3, 4, 5, 8, 9, 31, 1000];
+  // Row lengths 32..35 and 39 cover the 4-lane body with every tail length (0-3 one-lane steps); below 32
+  // classes the JS kernel runs (compared here too).
+  const widths = [3, 9, 32, 33, 34, 35, 39, 1000];
   const noClassConstants = cases.filter(([n]) => !n.startsWith('logit adjustment') && n !== 'user-composed');
   for (const Cw of widths) {
     it(`C = ${Cw}: SIMD sweeps agree with the unfused path (integer labels, one-hot, soft targets)`, () => {
@@ -357,7 +363,7 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
           const f = runLoss(compile(expr), t, x);
           const j = runLoss(compile(expr, { fuse: 'js' }), t, x);
           const r = runLoss(compile(expr, { fuse: false }), t, x);
-          if (!noSimd.has(name)) expect(f.engine, name).toBe('wasm-simd');
+          expect(f.engine, name).toBe(noSimd.has(name) || Cw < 32 ? 'js' : 'wasm-simd');
           // Against the float64 JS kernel of the same program, and against the unfused tfjs path.
           // tfjs sums 1000 float32 terms per row with ~1e-5 relative error of its own (the JS kernel sums
           // in float64 and agrees with the SIMD sweeps to the strict bound), hence 3× slack there.
@@ -404,9 +410,23 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
     tf.dispose([value, grad]);
   });
 
+  it('class constants in the SIMD sweeps (logit adjustment, C = 40 and 1001) agree with the unfused path', () => {
+    for (const Cw of [40, 1001]) {
+      const pri = Array.from({ length: Cw }, (_, j) => (j + 1) / ((Cw * (Cw + 1)) / 2));
+      const x = f32(randomMatrix(5, Cw, 23, 3));
+      const yy = randomLabels(5, Cw, 29);
+      const f = runLoss(compile(logitAdjusted({ priors: pri, tau: 1 })), yy, x);
+      const r = runLoss(compile(logitAdjusted({ priors: pri, tau: 1 }), { fuse: false }), yy, x);
+      expect(f.engine).toBe('wasm-simd');
+      expect(closeness(f.perSample, r.perSample)).toBeLessThan(Cw > 100 ? 3 : 1);
+      expect(closeness(f.grad, r.grad)).toBeLessThan(Cw > 100 ? 3 : 1);
+    }
+  });
+
   it('leaks no tensors (class constants are copied to the WASM heap per call and freed)', () => {
-    const l = compile(logitAdjusted({ priors, tau: 1 }));
-    const x = tf.tensor2d(z);
+    const wide = Array.from({ length: 40 }, (_, j) => (j + 1) / 820);
+    const l = compile(logitAdjusted({ priors: wide, tau: 1 }));
+    const x = tf.tensor2d(f32(randomMatrix(B, 40, 19, 3)));
     expectNoLeaks(() => {
       for (let i = 0; i < 200; i++) {
         const r = l.valueAndGrad(labels, x);

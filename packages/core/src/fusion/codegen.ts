@@ -7,7 +7,7 @@
  * (running max, rescaled sum), so ±1e4 logits neither overflow nor underflow.
  * @internal
  */
-import type { BinaryFn, RowProgram, SNode, UnaryFn, VNode } from './program.js';
+import { type BinaryFn, type RowProgram, type SNode, type UnaryFn, type VNode, closureOf } from './program.js';
 import { SweepModule, expandedScalars } from './wasm.js';
 
 /** Forward kernel: fills `out[i]` (the per-sample value) and `S[i*K + k]` (every scalar node). */
@@ -97,8 +97,11 @@ function binaryValue(f: BinaryFn, a: string, b: string): string {
   }
 }
 
-/** Adjoint updates of a binary node (tfjs: maximum sends dy to `a` where a >= b, minimum where a <= b). */
-function binaryGrad(f: BinaryFn, a: string, b: string, g: string, ga: string | undefined, gb: string | undefined): string {
+/**
+ * Adjoint updates of a binary node (tfjs: maximum sends dy to `a` where a >= b, minimum where a <= b), as
+ * statements in JavaScript or GLSL (`zero`: the literal 0 of the language). @internal
+ */
+export function binaryGrad(f: BinaryFn, a: string, b: string, g: string, ga: string | undefined, gb: string | undefined, zero = '0'): string {
   const s: string[] = [];
   const add = (t: string | undefined, e: string) => t && s.push(`${t} += ${e};`);
   switch (f) {
@@ -160,21 +163,7 @@ export function analyze(prog: RowProgram): Analysis {
   const maxStage = Math.max(0, ...sStage);
 
   const isPoint = (n: SNode) => n.t === 'red' && n.f === 'dotY' && sparse;
-  const vClosure = (roots: readonly number[]): number[] => {
-    const seen = new Set<number>();
-    const visit = (id: number) => {
-      if (seen.has(id)) return;
-      seen.add(id);
-      const n = vec[id]!;
-      if (n.t === 'un') visit(n.a);
-      else if (n.t === 'bin') {
-        visit(n.a);
-        visit(n.b);
-      }
-    };
-    roots.forEach(visit);
-    return [...seen].sort((a, b) => a - b);
-  };
+  const vClosure = (roots: readonly number[]): number[] => closureOf(prog, roots);
   const reds = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t === 'red' && sStage[i] === stage);
   const scalarsAt = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t !== 'red' && sStage[i] === stage);
   return { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt };

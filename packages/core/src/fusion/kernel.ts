@@ -92,6 +92,9 @@ function alias(t: Tensor): Tensor {
   return tf.keep(a);
 }
 
+/** Shortest row (classes) that runs the SIMD sweeps; below it the JS kernel is faster (measured at C = 10). */
+export const MIN_SIMD_CLASSES = 32;
+
 /** A new (not kept) tensor for `t`'s data; `t` is disposed. Lets a kept buffer leave as an ordinary result. */
 function unkept(t: Tensor): Tensor {
   const a = tf.engine().makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, tf.backend());
@@ -136,8 +139,9 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
     return e;
   };
   /** The SIMD kernels and this memory's instance, when the WASM backend can run them. */
-  const simdFor = (e: Entry, w: WasmLike | undefined): { k: Kernels; W: WasmExports } | undefined => {
-    if (!w || !wasmSweeps) return undefined;
+  const simdFor = (e: Entry, w: WasmLike | undefined, C: number): { k: Kernels; W: WasmExports } | undefined => {
+    // Rows shorter than MIN_SIMD_CLASSES: the per-row calls into WebAssembly cost more than they save.
+    if (!w || !wasmSweeps || C < MIN_SIMD_CLASSES) return undefined;
     const mem = sharedMemory(w);
     if (!mem) return undefined;
     if (e.simd === undefined) {
@@ -199,7 +203,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
       let gPre: Tensor | undefined;
       const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
         const w = wasmBackend();
-        const sk = simdFor(e, w);
+        const sk = simdFor(e, w, C);
         S = new Float64Array(B * (sk ? sk.k.stride : k.stride));
         if (sk && taping && sk.k.reusesExp && w) gPre = tf.keep(tf.engine().makeTensorFromTensorInfo(w.makeOutput([B, C], 'float32'), tf.backend()));
         const cct = sk ? ccTensor(prog, C) : undefined;
@@ -247,7 +251,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
               g = gPre ? unkept(gPre) : tf.engine().makeTensorFromTensorInfo(wb.makeOutput([B, C], 'float32'), tf.backend());
               const reuse = gPre !== undefined;
               gPre = undefined;
-              const sk = simdFor(e, wb);
+              const sk = simdFor(e, wb, C);
               const cct = sk ? ccTensor(prog, C) : undefined;
               const gv = view(g, wb);
               const zv2 = view(zs, wb);

@@ -214,3 +214,20 @@ function numericParams(e: Expr): Record<string, number> {
   }
   return out;
 }
+
+/** Vector nodes of `prog` reachable from `roots`, ascending (a topological order). @internal */
+export function closureOf(prog: Pick<RowProgram, 'vec'>, roots: readonly number[]): number[] {
+  const seen = new Set<number>();
+  const visit = (id: number) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    const n = prog.vec[id]!;
+    if (n.t === 'un') visit(n.a);
+    else if (n.t === 'bin') {
+      visit(n.a);
+      visit(n.b);
+    }
+  };
+  roots.forEach(visit);
+  return [...seen].sort((a, b) => a - b);
+}

@@ -13,7 +13,7 @@
  * time; the `C mod 4` tail runs the same code with one live lane.
  * @internal
  */
-import type { RowProgram, SNode, UnaryFn, VNode } from './program.js';
+import { type RowProgram, type SNode, type UnaryFn, type VNode, closureOf } from './program.js';
 
 // ── binary encoding ──
 const I32 = 0x7f;
@@ -300,8 +300,19 @@ export class SweepModule {
     for (const v of closure) if (dzV[v]) bl.set(v, fn.local(V128));
     const t = fn.local(V128);
     const gOff = fn.local(I32);
+    // Only the values the reverse pass reads: seeds that look at x (max/min, lse unless reused from g) and
+    // the inputs/outputs of nonlinear nodes on gradient paths. CE with exp reuse then reads no logits at all.
+    const roots: number[] = [];
+    for (const r of seeds) if (r.f === 'max' || r.f === 'min' || (r.f === 'lse' && r.id !== fromG)) roots.push(r.x);
+    for (const v of closure) {
+      const n = this.prog.vec[v]!;
+      if (!dzV[v]) continue;
+      if (n.t === 'un' && !(n.f === 'neg' || n.f === 'scale' || n.f === 'detach' || (n.f === 'pow' && n.p.p === 1))) roots.push(n.a, v);
+      if (n.t === 'bin' && n.f !== 'plus' && n.f !== 'minus') roots.push(n.a, n.b);
+    }
+    const valuesNeeded = closureOf(this.prog, roots);
     ctx.loop((tail) => {
-      ctx.values(closure, tail);
+      ctx.values(valuesNeeded, tail);
       const has = new Set<number>();
       const addTo = (v: number) => {
         // stack: contribution → b_v (+)= contribution
@@ -311,7 +322,6 @@ export class SweepModule {
         fn.set(l);
       };
       for (const r of seeds) {
-        const x = ctx.v(r.x);
         const a = adjL.get(r.id)!;
         switch (r.f) {
           case 'sum':
@@ -322,7 +332,7 @@ export class SweepModule {
             break;
           case 'max':
           case 'min':
-            fn.get(a).v128(new Array(16).fill(0)).get(x).get(ctx.split(r.id)[0]).simd(S.f32eq).simd(S.bitselect);
+            fn.get(a).v128(new Array(16).fill(0)).get(ctx.v(r.x)).get(ctx.split(r.id)[0]).simd(S.f32eq).simd(S.bitselect);
             break;
           case 'lse': {
             if (r.id === fromG) {
@@ -333,7 +343,7 @@ export class SweepModule {
               break;
             }
             const [hi, lo] = ctx.split(r.id);
-            fn.get(x).get(hi).simd(S.f32sub).get(lo).simd(S.f32sub);
+            fn.get(ctx.v(r.x)).get(hi).simd(S.f32sub).get(lo).simd(S.f32sub);
             ctx.exp();
             fn.get(a).simd(S.f32mul);
             break;
@@ -353,11 +363,13 @@ export class SweepModule {
           ctx.accumulate(eAcc.get(n.s)!, t, tail, true);
         } else if (n.t === 'un') {
           if (n.f === 'detach' || !dzV[n.a]) continue;
-          ctx.unaryGrad(n.f, ctx.v(n.a), ctx.v(v), b, n.p);
+          ctx.unaryGrad(n.f, ctx.vMaybe(n.a), ctx.vMaybe(v), b, n.p);
           addTo(n.a);
         } else if (n.t === 'bin') {
-          const A = ctx.v(n.a);
-          const B = ctx.v(n.b);
+          // Values only for the nonlinear cases (plus/minus read none; see valuesNeeded).
+          const lin = n.f === 'plus' || n.f === 'minus';
+          const A = lin ? -1 : ctx.v(n.a);
+          const B = lin ? -1 : ctx.v(n.b);
           const da = dzV[n.a]!;
           const db = dzV[n.b]!;
           switch (n.f) {
@@ -473,23 +485,6 @@ function horizontal(fn: Fn, l: number, f: 'sum' | 'max' | 'min'): void {
   fn.op(0xbb);
 }
 
-/** Vector nodes reachable from `roots` (ids ascending = topological). */
-function closureOf(prog: RowProgram, roots: readonly number[]): number[] {
-  const seen = new Set<number>();
-  const visit = (id: number) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    const n = prog.vec[id]!;
-    if (n.t === 'un') visit(n.a);
-    else if (n.t === 'bin') {
-      visit(n.a);
-      visit(n.b);
-    }
-  };
-  roots.forEach(visit);
-  return [...seen].sort((a, b) => a - b);
-}
-
 /** Per-function code generation state: the class loop, vector node values, scalar splats. */
 class Ctx {
   readonly j: number;
@@ -526,6 +521,10 @@ class Ctx {
     const r = this.hiLo.get(s);
     if (!r) throw new Error(`scalar s${s} is not a parameter of this sweep`);
     return r;
+  }
+  /** The local of a vector node's value, or -1 when this sweep did not compute it (linear gradients). */
+  vMaybe(id: number): number {
+    return this.vl.get(id) ?? -1;
   }
   v(id: number): number {
     const l = this.vl.get(id);

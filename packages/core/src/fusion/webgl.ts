@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { type Analysis, analyze } from './codegen.js';
+import { type Analysis, analyze, binaryGrad } from './codegen.js';
 import type { BinaryFn, RowProgram, SNode, UnaryFn, VNode } from './program.js';
 
 /** The part of tfjs-backend-webgl's `MathBackendWebGL` used here. */
@@ -103,19 +103,7 @@ function glBinary(f: BinaryFn, a: string, b: string): string {
   }
 }
 
-function glBinaryGrad(f: BinaryFn, a: string, b: string, g: string, ga: string | undefined, gb: string | undefined): string {
-  const s: string[] = [];
-  const add = (t: string | undefined, e: string) => t && s.push(`${t} += ${e};`);
-  switch (f) {
-    case 'plus': add(ga, g); add(gb, g); break;
-    case 'minus': add(ga, g); add(gb, `-${g}`); break;
-    case 'times': add(ga, `${g} * ${b}`); add(gb, `${g} * ${a}`); break;
-    case 'div': add(ga, `${g} / ${b}`); add(gb, `-${g} * ${a} / (${b} * ${b})`); break;
-    case 'maximum': add(ga, `(${a} >= ${b} ? ${g} : 0.0)`); add(gb, `(${a} >= ${b} ? 0.0 : ${g})`); break;
-    case 'minimum': add(ga, `(${a} <= ${b} ? ${g} : 0.0)`); add(gb, `(${a} <= ${b} ? 0.0 : ${g})`); break;
-  }
-  return s.join(' ');
-}
+const glBinaryGrad = (f: BinaryFn, a: string, b: string, g: string, ga: string | undefined, gb: string | undefined) => binaryGrad(f, a, b, g, ga, gb, '0.0');
 
 type Red = Extract<SNode, { t: 'red' }>;
 
