@@ -3,7 +3,7 @@
  * threshold, and the empirical coverage / set-size metrics. Host float64.
  */
 import { LosskitError, params } from '@losskit/core';
-import { rng } from '@losskit/core/math';
+import { gammaSampler, rng } from '@losskit/core/math';
 import { checkFrom, readLabels, readProbs, type From, type Labels, type Predictions } from './input.js';
 
 /** Non-conformity score: `lac` = 1 − p_y (least ambiguous set-valued classifier); `aps` = adaptive prediction sets. */
@@ -151,29 +151,6 @@ export interface BayesianConformalOptions extends ConformalOptions {
   readonly concentration?: number;
   /** Monte-Carlo draws of w. Default 2000. */
   readonly draws?: number;
-}
-
-/** Gamma(shape, 1) sampler (Marsaglia & Tsang 2000; shape < 1 by the u^{1/shape} boost). */
-function gammaSampler(shape: number, u: () => number): () => number {
-  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(u(), 1e-300))) * Math.cos(2 * Math.PI * u());
-  const base = (a: number) => {
-    const d = a - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      let x: number;
-      let v: number;
-      do {
-        x = gauss();
-        v = 1 + c * x;
-      } while (v <= 0);
-      v = v * v * v;
-      const w = u();
-      if (w < 1 - 0.0331 * x ** 4 || Math.log(Math.max(w, 1e-300)) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-    }
-  };
-  if (shape === 1) return () => -Math.log(Math.max(u(), 1e-300));
-  if (shape >= 1) return () => base(shape);
-  return () => base(shape + 1) * Math.max(u(), 1e-300) ** (1 / shape);
 }
 
 /**

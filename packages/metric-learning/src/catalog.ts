@@ -79,6 +79,15 @@ export const decoupledSoftmaxEntry = entry('dexml-decoupled-softmax', 'DEXML dec
 export const protoTripletEntry = entry('proto-triplet', 'Proto-triplet loss', 'protoTriplet', 'prototype', 'Triplet hinge against class prototypes (batch class means).',
   '\\left[d(e_i, c_{y_i}) - \\min_{k\\neq y_i} d(e_i, c_k) + m\\right]_+', [p('margin', 0.5, 'm', { min: 0 })],
   { title: 'SuSana Distancia is all you need: Enforcing class separability in metric learning via two novel distance-based loss functions for few-shot image classification', authors: 'Mendez-Ruiz et al.', year: 2023 }, 'protoTriplet()');
+export const icnnEntry = entry('icnn', 'ICNN loss', 'icnn', 'prototype', 'k-NN class-separability score: -log of the mean of a normalised distance term λ and the same-class neighbour fraction γ.',
+  '-\\log\\frac{\\lambda + \\gamma}{2},\\ \\gamma = \\frac{1}{B}\\sum_i \\frac{|\\{m \\le k: y_{(m)} = y_i\\}|}{k},\\ \\lambda = \\tfrac12\\left(1 - \\overline{d_{im}/d^{dc}_i} + \\overline{d_{im}/\\max d}\\right)',
+  [p('k', 4, 'neighbours k', { min: 1 }), p('ipc', null, 'neighbourhood size (default k + 1; the paper: shot + query)')],
+  { title: 'SuSana Distancia is all you need: Enforcing class separability in metric learning via two novel distance-based loss functions for few-shot image classification', authors: 'Mendez-Ruiz et al.', year: 2023 }, 'icnn()');
+export const metrixEntry = entry('metrix', 'Metrix (mixup for metric learning)', 'metrix', 'pair', 'Embedding mixup x̃ = λe_p + (1-λ)e_n scored as a λ-weighted positive and (1-λ)-weighted negative contrastive pair.',
+  '\\lambda\\left[d(a,\\tilde x)\\right]_+ + (1-\\lambda)\\left[m - d(a,\\tilde x)\\right]_+,\\ \\tilde x = \\lambda e_p + (1-\\lambda) e_n,\\ \\lambda\\sim\\mathrm{Beta}(\\alpha,\\alpha)',
+  [p('alpha', 2, 'Beta(α, α) of λ', { min: 0, minExclusive: true }), p('lambda', null, 'fixed λ instead of sampling', { min: 0, max: 1 }), p('negMargin', 0.5, 'negative margin m', { min: 0 }), p('posMargin', 0, 'positive margin', { min: 0 }), p('distance', 'euclidean()', 'distance or similarity')],
+  { title: 'It Takes Two to Tango: Mixup for Deep Metric Learning', authors: 'Venkataramanan, Psomas, Kijak, Amsaleg, Karantzalos, Avrithis', year: 2022, url: 'arXiv:2106.04990' },
+  'metrix({ lambda: 0.3 })');
 
 export const isogclrEntry = entry('isogclr', 'iSogCLR', 'isogclr', 'self-supervised', 'Robust (KL-DRO) contrastive loss with per-sample temperatures learned by their own gradient; state from isogclrState().',
   '\\min_w \\sum_i \\min_{\\tau_i} \\tau_i \\log\\frac{1}{|N_i|}\\sum_{j\\in N_i} e^{(s_{ij} - s_{ip})/\\tau_i} + \\tau_i\\rho;\\ \\text{model surrogate } \\frac{1}{|N_i|}\\sum_{j\\in N_i}\\operatorname{sg}\\left(\\frac{e^{s_{ij}/\\tau_i}}{\\hat g_i}\\right)s_{ij} - s_{ip}',
@@ -96,5 +105,5 @@ export const adaFaceRunningEntry = entry('adaface-running', 'AdaFace (running no
 export const catalog: readonly CatalogEntry[] = Object.freeze([
   tripletMarginEntry, contrastiveEntry, multiSimilarityEntry, circleEntry, ntXentEntry, nPairsEntry, supConEntry, liftedStructureEntry,
   clipEntry, siglipEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
-  decoupledSoftmaxEntry, protoTripletEntry, isogclrEntry, adaFaceRunningEntry,
+  decoupledSoftmaxEntry, protoTripletEntry, icnnEntry, metrixEntry, isogclrEntry, adaFaceRunningEntry,
 ]);

@@ -27,6 +27,8 @@ export { byol, byolTau, emaUpdate } from './byol.js';
 export { icon } from './icon.js';
 export { decoupledSoftmax } from './dexml.js';
 export { protoTriplet } from './protoTriplet.js';
+export { icnn } from './icnn.js';
+export { metrix, type MetrixOptions } from './metrix.js';
 export { isogclr, isogclrState, ISOGCLR_INPUTS, type IsogclrOptions, type IsogclrState, type IsogclrStep } from './isogclr.js';
 export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, type Rows, type RetrievalOptions } from './metrics.js';
 export { catalog } from './catalog.js';

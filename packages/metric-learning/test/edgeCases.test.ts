@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, type LosskitError, compile, ready } from '@losskit/core';
+import { type Expr, compile, ready } from '@losskit/core';
 import { expectNoLeaks, f32, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   batchHard, circle, contrastive, cosine, decoupledSoftmax, hardNegativeTopK, icon, liftedStructure, mean, multiSimilarity,
-  multiSimilarityMiner, ntXent, perAnchor, protoTriplet, proxyNca, semiHard, supCon, threshold, tripletMargin,
+  multiSimilarityMiner, ntXent, perAnchor, protoTriplet, proxyNca, semiHard, supCon, threshold, tripletMargin, icnn, metrix,
 } from '../src/index.js';
 import * as R from './reference.js';
+import { errorCode } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
@@ -15,14 +16,7 @@ beforeAll(async () => {
 const B = 6;
 const D = 3;
 const E = f32(randomMatrix(B, D, 41));
-const code = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as LosskitError).code;
-  }
-  return 'none';
-};
+const code = errorCode;
 
 const losses: [string, Expr<'sample' | 'batch', 'any'>][] = [
   ['triplet', tripletMargin({ margin: 0.2 })],
@@ -36,6 +30,8 @@ const losses: [string, Expr<'sample' | 'batch', 'any'>][] = [
   ['icon', icon()],
   ['decoupledSoftmax', decoupledSoftmax()],
   ['protoTriplet', protoTriplet()],
+  ['icnn', icnn()],
+  ['metrix', metrix()],
 ];
 
 const finiteRun = (expr: Expr<'sample' | 'batch', 'any'>, labels: number[], e: number[][]) => {

@@ -6,6 +6,7 @@ import {
   adaFace, arcFace, byol, clip, cosFace, decoupledSoftmax, euclidean, icon, proxyAnchor, proxyNca, protoTriplet, siglip,
 } from '../src/index.js';
 import { type M, cos, dot, euc, lse, matrix, norm, softplus, COS } from './reference.js';
+import { expectClose } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
@@ -121,10 +122,7 @@ const run = (expr: Expr<'sample' | 'batch', 'any'>, e: M | tf.Tensor, inputs: Re
   v.dispose();
   return out;
 };
-const close = (got: number, ref: number, tol = 1e-5) => {
-  expect(Number.isFinite(got)).toBe(true);
-  expect(Math.abs(got - ref)).toBeLessThanOrEqual(tol * Math.max(Math.abs(ref), 1e-2));
-};
+const close = expectClose;
 
 const rows = (flat: Float64Array, n: number, d: number) => Array.from({ length: n }, (_, i) => Array.from(flat.slice(i * d, (i + 1) * d)));
 

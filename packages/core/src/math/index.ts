@@ -92,3 +92,39 @@ export function normal(uniform: () => number): () => number {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());
   };
 }
+
+/**
+ * Gamma(shape, 1) sampler over a uniform source (Marsaglia & Tsang 2000, "A simple method for generating
+ * gamma variables"; shape < 1 by the `G(shape + 1)·u^{1/shape}` boost).
+ */
+export function gammaSampler(shape: number, u: () => number): () => number {
+  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(u(), 1e-300))) * Math.cos(2 * Math.PI * u());
+  const base = (a: number) => {
+    const d = a - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = gauss();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const w = u();
+      if (w < 1 - 0.0331 * x ** 4 || Math.log(Math.max(w, 1e-300)) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  };
+  if (shape === 1) return () => -Math.log(Math.max(u(), 1e-300));
+  if (shape >= 1) return () => base(shape);
+  return () => base(shape + 1) * Math.max(u(), 1e-300) ** (1 / shape);
+}
+
+/** Beta(a, b) sampler: `X/(X + Y)` with `X ~ Gamma(a)`, `Y ~ Gamma(b)`. */
+export function betaSampler(a: number, b: number, u: () => number): () => number {
+  const ga = gammaSampler(a, u);
+  const gb = gammaSampler(b, u);
+  return () => {
+    const x = ga();
+    return x / (x + gb());
+  };
+}
