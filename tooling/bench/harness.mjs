@@ -51,7 +51,7 @@ export function withRatios(rows) {
 
 /** Renders rows as a Markdown table per suite. */
 export function toMarkdown(rows, meta) {
-  const out = [`# losskit benchmarks`, '', `${meta.date} · Node ${meta.node} · ${meta.cpus} · backend ${meta.backend}`, ''];
+  const out = [`# losskit benchmarks`, '', `${meta.date} · Node ${meta.node} · ${meta.cpus} · backend ${meta.backend}${meta.updated ? ` · updated ${meta.updated}` : ''}`, ''];
   const suites = [...new Set(rows.map((r) => r.suite))];
   for (const s of suites) {
     out.push(`## ${s}`, '', '| case | variant | ms (median) | ratio | vs |', '| --- | --- | ---: | ---: | --- |');
