@@ -233,6 +233,39 @@ describe('the fused loss is an ordinary tfjs op', () => {
     model.dispose();
     tf.dispose([x, y]);
   });
+
+  it('trains a tfjs-layers model through model.fit on the SIMD sweeps (40 classes, exp reuse), no leaks', async () => {
+    const u = rng(9);
+    const K = 40;
+    const n = 320;
+    const xs: number[][] = [];
+    const ys: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const k = i % K;
+      xs.push(Array.from({ length: 16 }, (_, d) => (d === k % 16 ? 2 : 0) + (d === (k * 7) % 16 ? 1 : 0) + (u() - 0.5) * 0.3));
+      ys.push(Array.from({ length: K }, (_, j) => (j === k ? 1 : 0)));
+    }
+    const x = tf.tensor2d(xs);
+    const y = tf.tensor2d(ys);
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 32, activation: 'relu', inputShape: [16], kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+        tfl.layers.dense({ units: K, kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
+      ],
+    });
+    const loss = compile(squentropy());
+    model.compile({ optimizer: tf.train.adam(0.02), loss: loss as never });
+    const first = await model.fit(x, y, { epochs: 1, batchSize: 64, shuffle: false, verbose: 0 });
+    expect(loss.engine).toBe('wasm-simd');
+    const before = tf.memory().numTensors;
+    const h = await model.fit(x, y, { epochs: 15, batchSize: 64, shuffle: false, verbose: 0 });
+    await Promise.resolve();
+    expect(tf.memory().numTensors).toBe(before);
+    const losses = [...(first.history.loss as number[]), ...(h.history.loss as number[])];
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.5);
+    model.dispose();
+    tf.dispose([x, y]);
+  });
 });
 
 describe('what is not fused keeps the unfused path', () => {
