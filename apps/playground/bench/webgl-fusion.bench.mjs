@@ -1,5 +1,5 @@
 // Fused vs unfused compile (and tf.losses) on the WebGL backend in headless Chromium (SwiftShader, no GPU),
-// forward+backward, driven through the playground's fusion page (fusion.html → src/fusion-lab.ts). Builds
+// forward and forward+backward, driven through the playground's fusion page (fusion.html → src/fusion-lab.ts). Builds
 // the playground when dist/fusion.html is missing. Records a "skipped" row when Chromium is not installed.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
@@ -48,7 +48,7 @@ export default async function (h) {
       if (r.backend !== 'webgl') throw new Error(`WebGL did not start (got ${r.backend})`);
       for (const row of r.rows) {
         const base = row.variant === 'compiled unfused (fuse: false)' ? {} : { baseline: 'compiled unfused (fuse: false)' };
-        h.row({ suite: suite(B, C), case: `${row.loss} forward+backward`, variant: row.variant, ms: row.ms, ...base, ...(row.engine ? { note: `engine ${row.engine}` } : {}) });
+        h.row({ suite: suite(B, C), case: `${row.loss} ${row.mode}`, variant: row.variant, ms: row.ms, ...base, ...(row.engine ? { note: `engine ${row.engine}` } : {}) });
       }
     }
   } finally {

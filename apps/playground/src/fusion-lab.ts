@@ -50,7 +50,7 @@ async function check(backend: BackendName) {
   const active = await useBackend(backend);
   const rows: { name: string; C: number; targets: string; engine: string | undefined; perSample: number; grad: number; finite: boolean }[] = [];
   const before = tf.memory().numTensors;
-  for (const C of [3, 10, 37]) {
+  for (const C of [3, 10, 37, 64]) {
     const { z, y } = data(6, C, 7 + C);
     const oneHot = y.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0)));
     for (const [name, expr] of cases(C)) {
@@ -76,7 +76,7 @@ async function check(backend: BackendName) {
   return { backend: active, rows, leaked: tf.memory().numTensors - before };
 }
 
-/** Median ms of forward+backward (value read back; on WebGL also the gradient's last row) for each variant. */
+/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant. */
 async function bench(backend: BackendName, B: number, C: number, runs = 7) {
   const active = await useBackend(backend);
   const { y } = data(B, 2, 1);
@@ -104,13 +104,16 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7) {
     ts.sort((a, b) => a - b);
     return ts[Math.floor(ts.length / 2)]!;
   };
-  const rows: { loss: string; variant: string; ms: number; engine?: string | undefined }[] = [];
+  const forward = (f: (x: tf.Tensor) => tf.Tensor) => () => tf.tidy(() => f(logits).dataSync());
+  const rows: { loss: string; mode: string; variant: string; ms: number; engine?: string | undefined }[] = [];
   for (const [name, expr] of cases(C).filter(([n]) => ['CE', 'squentropy', 'focal γ=2', 'LDR-KL δ=2 λ=1', 'user-composed'].includes(n))) {
-    if (name === 'CE' || name === 'squentropy') rows.push({ loss: name, variant: 'tf.losses.softmaxCrossEntropy', ms: time(step((x) => tf.losses.softmaxCrossEntropy(onehot, x))) });
     const unfused = compile(expr, { fuse: false });
-    rows.push({ loss: name, variant: 'compiled unfused (fuse: false)', ms: time(step((x) => unfused(labels, x))) });
     const fused = compile(expr);
-    rows.push({ loss: name, variant: 'compiled fused', ms: time(step((x) => fused(labels, x))), engine: fused.engine });
+    for (const [mode, wrap] of [['forward', forward], ['forward+backward', step]] as const) {
+      if (name === 'CE' || name === 'squentropy') rows.push({ loss: name, mode, variant: 'tf.losses.softmaxCrossEntropy', ms: time(wrap((x) => tf.losses.softmaxCrossEntropy(onehot, x))) });
+      rows.push({ loss: name, mode, variant: 'compiled unfused (fuse: false)', ms: time(wrap((x) => unfused(labels, x))) });
+      rows.push({ loss: name, mode, variant: 'compiled fused', ms: time(wrap((x) => fused(labels, x))), engine: fused.engine });
+    }
   }
   tf.dispose([labels, logits, onehot]);
   return { backend: active, B, C, rows };

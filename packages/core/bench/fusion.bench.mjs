@@ -6,11 +6,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ce, classConstant, compile, logProb, logit, prob, square, yTrue } from '@losskit/core';
 import { simdExpFloor } from '@losskit/core/testing';
 
-const SIZES = [
-  [256, 10],
-  [4096, 1000],
-  [512, 32000],
-];
+// LOSSKIT_FUSION_SIZES='[[64, 50]]' for a quick run (e.g. to check the plain JS loops against compile()).
+const SIZES = process.env.LOSSKIT_FUSION_SIZES
+  ? JSON.parse(process.env.LOSSKIT_FUSION_SIZES)
+  : [
+      [256, 10],
+      [4096, 1000],
+      [512, 32000],
+    ];
 
 /** The losses: DSL expression, the same loss hand-written with tf ops (one-hot targets), and a JS loop if written. */
 function losses(C) {
@@ -36,6 +39,7 @@ function losses(C) {
       name: 'focal γ=2',
       expr: prob().neg().plus(1).pow(2).times(logProb()).times(yTrue()).sum().scale(-0.25),
       byHand: (y, z) => tf.mean(tf.mul(tf.sum(tf.mul(tf.mul(tf.square(tf.sub(1, tf.softmax(z))), tf.logSoftmax(z)), y), -1), -0.25)),
+      js: jsFocal,
     },
     {
       name: 'LDR-KL δ=2 λ=1',
@@ -45,6 +49,7 @@ function losses(C) {
         const d = tf.add(tf.sub(z, zy), tf.mul(tf.sub(1, y), 2));
         return tf.mean(tf.sub(tf.logSumExp(d, -1), Math.log(C)));
       },
+      js: jsLdr,
     },
     {
       name: 'user: ce(ε=0.1) + 0.5·relu(max z − z_y + 1) + 1e-4·lse² ',
@@ -58,6 +63,7 @@ function losses(C) {
         const hinge = tf.mul(tf.relu(tf.add(tf.sub(tf.max(z, -1), tf.sum(tf.mul(z, y), -1)), 1)), 0.5);
         return tf.mean(tf.add(tf.add(ceTerm, hinge), tf.mul(tf.square(lse), 1e-4)));
       },
+      js: jsUser,
     },
   ];
 }
@@ -104,6 +110,108 @@ function jsSquentropy(z, labels, B, C, g) {
   return total / B;
 }
 
+/** Row max and log-sum-exp of z[o .. o+C). */
+function rowLse(z, o, C) {
+  let m = -Infinity;
+  for (let j = 0; j < C; j++) if (z[o + j] > m) m = z[o + j];
+  let s = 0;
+  for (let j = 0; j < C; j++) s += Math.exp(z[o + j] - m);
+  return m + Math.log(s);
+}
+/** Focal γ = 2, α = 0.25 in its per-class form with one-hot targets: -α (1 - p_y)² log p_y. */
+function jsFocal(z, labels, B, C, g) {
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const o = i * C;
+    const y = labels[i];
+    const lse = rowLse(z, o, C);
+    const lp = z[o + y] - lse;
+    const p = Math.exp(lp);
+    total += -0.25 * (1 - p) * (1 - p) * lp;
+    if (g) {
+      // d/dz_k = f'(p_y) · p_y (δ_yk - p_k), f(p) = -α (1-p)² log p
+      const fp = -0.25 * (-2 * (1 - p) * lp + ((1 - p) * (1 - p)) / p);
+      const c = (fp * p) / B;
+      for (let j = 0; j < C; j++) g[o + j] = -c * Math.exp(z[o + j] - lse);
+      g[o + y] += c;
+    }
+  }
+  return total / B;
+}
+/** LDR-KL δ = 2, λ = 1: lse_j(z_j - z_y + δ[j ≠ y]) - log C; gradient softmax(·)_k - [k = y]. */
+function jsLdr(z, labels, B, C, g) {
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const o = i * C;
+    const y = labels[i];
+    let m = -Infinity;
+    for (let j = 0; j < C; j++) {
+      const d = z[o + j] + (j === y ? 0 : 2);
+      if (d > m) m = d;
+    }
+    let s = 0;
+    for (let j = 0; j < C; j++) s += Math.exp(z[o + j] + (j === y ? 0 : 2) - m);
+    const lse = m + Math.log(s);
+    total += lse - z[o + y] - Math.log(C);
+    if (g) {
+      for (let j = 0; j < C; j++) g[o + j] = Math.exp(z[o + j] + (j === y ? 0 : 2) - lse) / B;
+      g[o + y] -= 1 / B;
+    }
+  }
+  return total / B;
+}
+/** CE(ε = 0.1) + 0.5·relu(max z - z_y + 1) + 1e-4·lse². */
+function jsUser(z, labels, B, C, g) {
+  let total = 0;
+  for (let i = 0; i < B; i++) {
+    const o = i * C;
+    const y = labels[i];
+    let m = -Infinity;
+    let am = 0;
+    let sz = 0;
+    for (let j = 0; j < C; j++) {
+      const v = z[o + j];
+      sz += v;
+      if (v > m) {
+        m = v;
+        am = j;
+      }
+    }
+    let s = 0;
+    for (let j = 0; j < C; j++) s += Math.exp(z[o + j] - m);
+    const lse = m + Math.log(s);
+    const h = m - z[o + y] + 1;
+    total += lse - 0.9 * z[o + y] - (0.1 / C) * sz + (h > 0 ? 0.5 * h : 0) + 1e-4 * lse * lse;
+    if (g) {
+      const a = 1 + 2e-4 * lse;
+      for (let j = 0; j < C; j++) g[o + j] = (a * Math.exp(z[o + j] - lse) - 0.1 / C) / B;
+      g[o + y] -= 0.9 / B;
+      if (h > 0) {
+        g[o + am] += 0.5 / B;
+        g[o + y] -= 0.5 / B;
+      }
+    }
+  }
+  return total / B;
+}
+
+/** Throws unless a plain JS loop gives the compiled loss's value and gradient (so its timing is of the same loss). */
+function checkJs(L, fused, logits, labels, zHost, labHost, B, C) {
+  const g = new Float32Array(B * C);
+  const v = L.js(zHost, labHost, B, C, g);
+  const r = fused.valueAndGrad(labels, logits);
+  const fv = r.value.dataSync()[0];
+  const fg = r.grad.dataSync();
+  let scale = 0;
+  let worst = 0;
+  for (let k = 0; k < g.length; k++) scale = Math.max(scale, Math.abs(fg[k]));
+  for (let k = 0; k < g.length; k++) worst = Math.max(worst, Math.abs(g[k] - fg[k]));
+  tf.dispose([r.value, r.grad]);
+  if (Math.abs(v - fv) > 1e-4 * Math.max(1, Math.abs(fv)) || worst > 1e-3 * scale) {
+    throw new Error(`plain JS loop for ${L.name} disagrees with compile(): value ${v} vs ${fv}, gradient max diff ${worst} (scale ${scale})`);
+  }
+}
+
 export default async function (h) {
   const targets = [];
   for (const [B, C] of SIZES) {
@@ -139,6 +247,7 @@ export default async function (h) {
       const fusedJs = compile(L.expr, { fuse: 'js' });
       const unfused = compile(L.expr, { fuse: false });
       if (!fused.fused) throw new Error(`${L.name} did not fuse`);
+      if (L.js) checkJs(L, fused, logits, labels, zHost, labHost, B, C);
       for (const mode of ['forward', 'forward+backward']) {
         const c = `${L.name} ${mode}`;
         const wrap = mode === 'forward' ? fwd : fb;
