@@ -179,9 +179,11 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
       if (gl) {
         // WebGL: generated shaders; values and gradient stay on the GPU.
         const wk = (e.webgl ??= new WebglKernels(prog));
-        const aux = labels ?? dense;
         const runGl = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
-          const { value, reds } = wk.forward(gl, zIn as Tensor2D, labels, dense);
+          // Integer labels are cast to float once and kept for the backward shaders (saving on WebGL is a refcount).
+          const labF = labels ? (tf.cast(labels, 'float32') as Tensor1D) : undefined;
+          const aux = labF ?? dense;
+          const { value, reds } = wk.forward(gl, zIn as Tensor2D, labF, dense);
           save([zIn, ...(aux ? [aux] : []), ...reds]);
           lastEngine = 'webgl';
           return {

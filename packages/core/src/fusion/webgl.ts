@@ -315,7 +315,8 @@ export class WebglKernels {
   /** Inputs every shader may read: logits, labels as floats or targets, class constants. */
   private base(z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Record<string, Tensor> {
     const m: Record<string, Tensor> = { z };
-    if (labels) m.lab = tf.cast(labels, 'float32');
+    // Labels as floats (the caller may pass them already cast, e.g. kept from the forward pass).
+    if (labels) m.lab = labels.dtype === 'float32' ? labels : tf.cast(labels, 'float32');
     if (dense) m.yd = dense;
     if (this.prog.classConstants.length > 0) m.cc = tf.tensor2d(this.prog.classConstants.map((v) => [...v]));
     return m;
@@ -332,7 +333,7 @@ export class WebglKernels {
       reds.push(r);
     }
     const value = this.run(b, sh.inputs('value'), inputs, [B], sh.value()) as Tensor1D;
-    if (inputs.lab) inputs.lab.dispose();
+    if (inputs.lab && inputs.lab !== labels) inputs.lab.dispose();
     if (inputs.cc) inputs.cc.dispose();
     return { value, reds };
   }
@@ -355,7 +356,7 @@ export class WebglKernels {
     }
     const g = this.run(b, sh.inputs('grad'), inputs, [B, C], sh.grad()) as Tensor2D;
     tf.dispose(temps);
-    if (inputs.lab) inputs.lab.dispose();
+    if (inputs.lab && inputs.lab !== labels) inputs.lab.dispose();
     if (inputs.cc) inputs.cc.dispose();
     return g;
   }
