@@ -28,6 +28,25 @@ const value = (expr: Expr<'sample' | 'batch', 'any'>, labels: number[], e: M) =>
 const close = expectClose;
 const code = errorCode;
 
+type Case = [string, Expr<'batch', 'any'>, (e: M) => number];
+/** For each case: the value equals its float64 reference, and the gradient passes a finite-difference check. */
+function referenceSuite(cases: readonly Case[]): void {
+  for (const [name, expr, ref] of cases) {
+    it(`${name}: value equals the float64 loop reference`, () => {
+      const r = ref(E);
+      close(value(expr, y, E), r);
+      expect(r).toBeGreaterThan(1e-3);
+    });
+    it(`${name}: finite-difference gradient`, () => {
+      const loss = compile(expr, { from: 'embeddings' });
+      const x = tf.tensor2d(E);
+      const g = checkGradient((t) => loss(y, t), x, { reference: (f) => ref(rows(f, B, D)) });
+      x.dispose();
+      expect(g.ok, `worst ${g.worst} at ${g.worstIndex}`).toBe(true);
+    });
+  }
+}
+
 // ── ICNN score, float64, straight from the algorithm ──
 function icnnRef(e: M, labels: number[], k0 = 4, ipc0?: number): number {
   const n = e.length;
@@ -113,25 +132,12 @@ function metrixRef(e: M, labels: number[], lam: number, pm: number, nm: number, 
 }
 
 describe('icnn (SuSana Distancia ICNN loss)', () => {
-  const cases: [string, Expr<'batch', 'any'>, (e: M) => number][] = [
+  const cases: Case[] = [
     ['k = 4 (defaults)', icnn(), (e) => icnnRef(e, y)],
     ['k = 3, ipc = 6', icnn({ k: 3, ipc: 6 }), (e) => icnnRef(e, y, 3, 6)],
     ['k + 2 ≥ B: k = B - 2, γ = 1', icnn({ k: 8 }), (e) => icnnRef(e, y, 8)],
   ];
-  for (const [name, expr, ref] of cases) {
-    it(`${name}: value equals the float64 loop reference`, () => {
-      const r = ref(E);
-      close(value(expr, y, E), r);
-      expect(r).toBeGreaterThan(1e-3);
-    });
-    it(`${name}: finite-difference gradient`, () => {
-      const loss = compile(expr, { from: 'embeddings' });
-      const x = tf.tensor2d(E);
-      const g = checkGradient((t) => loss(y, t), x, { reference: (f) => ref(rows(f, B, D)) });
-      x.dispose();
-      expect(g.ok, `worst ${g.worst} at ${g.worstIndex}`).toBe(true);
-    });
-  }
+  referenceSuite(cases);
   it('well-separated classes score higher (lower loss) than shuffled ones', () => {
     const sep = y.map((c, i) => [c * 10 + (i % 3) * 0.1, -c * 10, 0.1 * i, 1]);
     expect(value(icnn(), y, sep)).toBeLessThan(value(icnn(), y, E));
@@ -156,25 +162,12 @@ describe('icnn (SuSana Distancia ICNN loss)', () => {
 
 describe('metrix (Metrix mixed positive/negative pairs)', () => {
   const lam = 0.3;
-  const cases: [string, Expr<'batch', 'any'>, (e: M) => number][] = [
+  const cases: Case[] = [
     ['euclidean, m⁻ = 0.5 (defaults), λ = 0.3', metrix({ lambda: lam }), (e) => metrixRef(e, y, lam, 0, 0.5, EUC)],
     ['euclidean, m⁺ = 0.2, m⁻ = 2, λ = 0.7', metrix({ lambda: 0.7, posMargin: 0.2, negMargin: 2 }), (e) => metrixRef(e, y, 0.7, 0.2, 2, EUC)],
     ['cosine (similarity: m⁺ = 1, m⁻ = 0), λ = 0.3', metrix({ lambda: lam, distance: cosine() }), (e) => metrixRef(e, y, lam, 1, 0, COS)],
   ];
-  for (const [name, expr, ref] of cases) {
-    it(`${name}: value equals the float64 loop reference`, () => {
-      const r = ref(E);
-      close(value(expr, y, E), r);
-      expect(r).toBeGreaterThan(1e-3);
-    });
-    it(`${name}: finite-difference gradient`, () => {
-      const loss = compile(expr, { from: 'embeddings' });
-      const x = tf.tensor2d(E);
-      const g = checkGradient((t) => loss(y, t), x, { reference: (f) => ref(rows(f, B, D)) });
-      x.dispose();
-      expect(g.ok, `worst ${g.worst} at ${g.worstIndex}`).toBe(true);
-    });
-  }
+  referenceSuite(cases);
   it('λ ~ Beta(α, α) per call from the seeded sampler: the same draws give the reference values', () => {
     const loss = compile(metrix({ alpha: 0.4, seed: 7 }), { from: 'embeddings' });
     const draws = betaSampler(0.4, 0.4, rng(7));

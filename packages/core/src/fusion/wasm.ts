@@ -13,7 +13,7 @@
  * time; the `C mod 4` tail runs the same code with one live lane.
  * @internal
  */
-import { type RowProgram, type SNode, type UnaryFn, type VNode, closureOf } from './program.js';
+import { type RowProgram, type UnaryFn, type VNode, closureOf } from './program.js';
 
 // ── binary encoding ──
 const I32 = 0x7f;
@@ -161,8 +161,6 @@ export interface SweepReduction {
   readonly f: 'sum' | 'dotY' | 'max' | 'min' | 'lse';
   readonly x: number;
 }
-/** A seed of a backward sweep: reduction `id` with argument `x` (adjoint `a{id}`, value `s{id}`). */
-export type SweepSeed = SweepReduction;
 
 /**
  * Collects the sweeps of one program and assembles them into one module.
@@ -271,7 +269,7 @@ export class SweepModule {
    * Scalars: `params` (values) then `adj` (adjoints `a{id}`), as f64 parameters in that order.
    */
   backward(
-    name: string, seeds: readonly SweepSeed[], closure: readonly number[], dzV: readonly boolean[],
+    name: string, seeds: readonly SweepReduction[], closure: readonly number[], dzV: readonly boolean[],
     params: readonly number[], adj: readonly number[], accumulate: boolean, fromG?: number,
   ): readonly number[] {
     // With `fromG` (a log-sum-exp seed id): the g row holds exp(x_j - max x) from the forward sweep, and a
@@ -591,16 +589,16 @@ class Ctx {
           f.get(this.split(n.s)[0]);
           break;
         case 'un':
-          this.unary(n.f, this.v(n.a), n.p, l);
+          this.unary(n.f, this.v(n.a), n.p);
           break;
         case 'bin':
-          this.binary(n, id);
+          this.binary(n);
           break;
       }
       f.set(l);
     }
   }
-  private binary(n: Extract<VNode, { t: 'bin' }>, _id: number): void {
+  private binary(n: Extract<VNode, { t: 'bin' }>): void {
     const f = this.fn;
     const A = this.prog.vec[n.a]!;
     const B = this.prog.vec[n.b]!;
@@ -627,7 +625,7 @@ class Ctx {
     }
   }
   /** Pushes `f(x)` for a vector local `x`. */
-  private unary(fnName: UnaryFn, x: number, p: Readonly<Record<string, number>>, _out: number): void {
+  private unary(fnName: UnaryFn, x: number, p: Readonly<Record<string, number>>): void {
     const f = this.fn;
     switch (fnName) {
       case 'neg': f.get(x).simd(S.f32neg); return;
@@ -737,7 +735,6 @@ export function expandedScalars(prog: RowProgram, closure: readonly number[]): n
   );
 }
 
-export type { SNode };
 
 let simdOk: boolean | undefined;
 /** Whether this engine validates WebAssembly SIMD (checked once with a tiny module). */

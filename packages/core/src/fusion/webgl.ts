@@ -230,8 +230,7 @@ class Shaders {
           out.push(glBinaryGrad(n.f, `s${n.a}`, `s${n.b}`, `a${i}`, dzS[n.a] ? `a${n.a}` : undefined, dzS[n.b] ? `a${n.b}` : undefined));
         }
       }
-      for (const [n, i] of this.an.reds(st).filter(([m, k]) => dzS[k] && this.an.isPoint(m))) {
-        void i;
+      for (const [n] of this.an.reds(st).filter(([m, k]) => dzS[k] && this.an.isPoint(m))) {
         out.push('{', 'int j = labi;');
         out.push(...this.vectorBackward([n as Red], [], (b) => (pz ? `pz += ${b};` : ''), (s, b) => `a${s} += ${b};`));
         out.push('}');
