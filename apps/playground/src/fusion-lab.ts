@@ -48,10 +48,14 @@ function closeness(a: ArrayLike<number>, b: ArrayLike<number>, atol: number): nu
 /** Fused vs unfused on `backend` for every case, integer labels and one-hot targets, at several C. */
 async function check(backend: BackendName) {
   const active = await useBackend(backend);
-  const rows: { name: string; C: number; targets: string; engine: string | undefined; perSample: number; grad: number; finite: boolean }[] = [];
+  const rows: { name: string; C: number; scale: number; targets: string; engine: string | undefined; perSample: number; grad: number; finite: boolean }[] = [];
   const before = tf.memory().numTensors;
-  for (const C of [3, 10, 37, 64]) {
-    const { z, y } = data(6, C, 7 + C);
+  // C = 10 / 37 / 64 run the four-classes-at-a-time shader loop with 2 / 1 / 0 tail classes; the last
+  // case scales logits to about ±1e4.
+  for (const [C, scale] of [[3, 1], [10, 1], [37, 1], [64, 1], [37, 2500]] as const) {
+    const d = data(6, C, 7 + C);
+    const z = d.z.map((row) => row.map((v) => v * scale));
+    const y = d.y;
     const oneHot = y.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0)));
     for (const [name, expr] of cases(C)) {
       for (const [targets, t] of [['labels', y], ['one-hot', oneHot]] as const) {
@@ -66,7 +70,7 @@ async function check(backend: BackendName) {
         const f = run('auto');
         const u = run(false);
         rows.push({
-          name, C, targets, engine: f.engine,
+          name, C, scale, targets, engine: f.engine,
           perSample: closeness(f.ps, u.ps, 1e-6), grad: closeness(f.g, u.g, 1e-6),
           finite: [...f.ps, ...f.g].every(Number.isFinite),
         });
@@ -76,8 +80,8 @@ async function check(backend: BackendName) {
   return { backend: active, rows, leaked: tf.memory().numTensors - before };
 }
 
-/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant. */
-async function bench(backend: BackendName, B: number, C: number, runs = 7) {
+/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant; `only` picks cases by name. */
+async function bench(backend: BackendName, B: number, C: number, runs = 7, only?: readonly string[]) {
   const active = await useBackend(backend);
   const { y } = data(B, 2, 1);
   const labels = tf.tensor1d(y.map((k, i) => (k * 7919 + i) % C), 'int32');
@@ -106,7 +110,7 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7) {
   };
   const forward = (f: (x: tf.Tensor) => tf.Tensor) => () => tf.tidy(() => f(logits).dataSync());
   const rows: { loss: string; mode: string; variant: string; ms: number; engine?: string | undefined }[] = [];
-  for (const [name, expr] of cases(C).filter(([n]) => ['CE', 'squentropy', 'focal γ=2', 'LDR-KL δ=2 λ=1', 'user-composed'].includes(n))) {
+  for (const [name, expr] of cases(C).filter(([n]) => (only ?? ['CE', 'squentropy', 'focal γ=2', 'LDR-KL δ=2 λ=1', 'user-composed']).includes(n))) {
     const unfused = compile(expr, { fuse: false });
     const fused = compile(expr);
     for (const [mode, wrap] of [['forward', forward], ['forward+backward', step]] as const) {
