@@ -101,9 +101,20 @@ export const adaFaceRunningEntry = entry('adaface-running', 'AdaFace (running no
   { title: 'AdaFace: Quality Adaptive Margin for Face Recognition', authors: 'Kim, Jain, Liu', year: 2022, url: 'arXiv:2204.00964' }, "adaFace({ normStats: 'running' })",
   'embeddings [B, D], labels [B] in [0, C), inputs.weights [C, D], inputs { adaFaceNormMean, adaFaceNormStd } from adaFaceNormStats().update(z)');
 
+// SECLA is a plain tensor function on padded sets (not an Expr), so its entry has no DSL and its own example.
+export const seclaEntry = defineEntry({
+  id: 'secla', name: 'SECLA (symmetry-enhanced contrastive loss)', package: PKG, export: 'seclaLoss', category: 'image-text',
+  summary: 'Weakly supervised face naming: name→face and face→name set-to-set softmax cross-entropy over the batch plus an agreement term between the two directions.',
+  formula: 'L_{nf} + L_{fn} + \\alpha\\,\\frac{1}{B}\\sum_a\\left(S^{nf}_{aa} - S^{fn}_{aa}\\right)^2,\\ L_{nf} = \\frac{1}{B}\\sum_a\\left[\\log\\sum_b e^{S^{nf}_{ab}} - S^{nf}_{aa}\\right],\\ S^{nf}_{ab} = \\frac{1}{|Q_a|}\\sum_{q\\in Q_a}\\max_{p\\in P_b}\\langle n_{aq}, f_{bp}\\rangle,\\ S^{fn}_{ab} = \\frac{1}{|P_a|}\\sum_{p\\in P_a}\\max_{q\\in Q_b}\\langle f_{ap}, n_{bq}\\rangle',
+  inputs: 'faces [B, P, D], names [B, Q, D], optional 0/1 faceMask [B, P] and nameMask [B, Q]',
+  params: [p('alpha', 0.15, 'weight α of the agreement term', { min: 0 }), p('agreement', 'diag', "'diag': (1/B)Σ_a (S_nf[a,a] − S_fn[a,a])²; 'full': (1/B²)Σ_{a,b} (S_nf[a,b] − S_fn[b,a])²")],
+  paper: { title: 'Weakly Supervised Face Naming with Symmetry-Enhanced Contrastive Loss', authors: 'Qu, Tuytelaars, Moens', year: 2023, url: 'arXiv:2210.08957' },
+  example: "import * as tf from '@tensorflow/tfjs-core';\nimport { seclaLoss } from '@losskit/metric-learning';\nconst faces = tf.variable(tf.randomNormal([8, 4, 32]));\nconst names = tf.variable(tf.randomNormal([8, 3, 32]));\nconst faceMask = tf.concat([tf.ones([8, 2]), tf.zeros([8, 2])], 1);\nconst { value, grads } = tf.variableGrads(() => seclaLoss(faces, names, { faceMask, alpha: 0.15 }));",
+});
+
 /** Every catalog entry of @losskit/metric-learning. */
 export const catalog: readonly CatalogEntry[] = Object.freeze([
   tripletMarginEntry, contrastiveEntry, multiSimilarityEntry, circleEntry, ntXentEntry, nPairsEntry, supConEntry, liftedStructureEntry,
-  clipEntry, siglipEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
+  clipEntry, siglipEntry, seclaEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
   decoupledSoftmaxEntry, protoTripletEntry, icnnEntry, metrixEntry, isogclrEntry, adaFaceRunningEntry,
 ]);

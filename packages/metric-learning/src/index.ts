@@ -21,6 +21,7 @@ export { ntXent, infoNce, nPairs, type NtXentOptions } from './ntXent.js';
 export { supCon, type SupConOptions } from './supCon.js';
 export { liftedStructure, type LiftedStructureOptions } from './liftedStructure.js';
 export { clip, siglip, type Learnable, type ImageTextOptions } from './imageText.js';
+export { seclaLoss, seclaScores, type SeclaOptions, type SeclaMasks, type SeclaScores } from './secla.js';
 export { proxyNca, proxyAnchor, arcFace, cosFace, type MarginSoftmaxOptions } from './proxies.js';
 export { adaFace, adaFaceNormStats, ADAFACE_INPUTS, type AdaFaceNormStats } from './adaFace.js';
 export { byol, byolTau, emaUpdate } from './byol.js';
