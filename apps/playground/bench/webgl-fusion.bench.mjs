@@ -12,7 +12,7 @@ const dist = join(app, 'dist');
 /** [B, C, timed runs]: SwiftShader runs shaders on the CPU, so the big sizes get few runs. */
 const SIZES = [
   [256, 10, 9],
-  [4096, 1000, 3],
+  [4096, 1000, 5],
   [512, 32000, 3],
 ];
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };

@@ -71,10 +71,13 @@ const op = defineOp<P>({
  * negative with weight 1 - λ:
  * `λ [d(a, x̃) - m⁺]_+` and `(1 - λ) [m⁻ - d(a, x̃)]_+` (for similarities `λ[m⁺ - s]_+`, `(1-λ)[s - m⁻]_+`),
  * each averaged over its non-zero terms and added. Defaults α = 2, m⁺ = 0, m⁻ = 0.5, `euclidean()`.
- * Add it to the clean loss: `contrastive({ negMargin: 0.5 }).plus(metrix())`. Over all triplets of the
- * batch (memory `[B, B, B]`); a batch without any (positive, negative) pair gives 0.
- * The generalisation to multi-similarity and proxy-anchor losses is not included.
- * @example compile(contrastive({ negMargin: 0.5 }).plus(metrix({ alpha: 2 })), { from: 'embeddings' })
+ * Add it to the clean loss; the authors' training step weights it by 0.4
+ * (`loss_clean + 0.4·loss_mixed`): `contrastive({ negMargin: 0.5 }).plus(metrix().scale(0.4))`. Over all
+ * triplets of the batch (memory `[B, B, B]`); a batch without any (positive, negative) pair gives 0.
+ * The multi-similarity and proxy-anchor variants are not included: the authors' multi-similarity code
+ * scales the clean sums by λ, pads clean rows against per-triplet rows and writes the mixed negative
+ * mask into the clean one, so it pins no formula we could reproduce faithfully.
+ * @example compile(contrastive({ negMargin: 0.5 }).plus(metrix({ alpha: 2 }).scale(0.4)), { from: 'embeddings' })
  */
 export function metrix(options: MetrixOptions = {}): Expr<'batch', 'any'> {
   const distance = checkDistance(options.distance ?? euclidean());

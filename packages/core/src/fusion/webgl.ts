@@ -3,10 +3,11 @@
  * API (`compileAndRun`). Per call:
  *
  * - forward: one shader per sweep stage with class reductions, output `[B, R_st]` (a fragment computes
- *   one reduction of one row, looping over its classes), then one `[B]` shader for the per-sample value;
+ *   one reduction of one row, looping over its classes four at a time in `vec4`), then one `[B]` shader
+ *   for the per-sample value;
  * - backward: one `[B, E_st]` shader per stage whose sweep also sums adjoints of broadcast scalars, then
- *   one `[B, C]` shader in which each fragment recomputes its row's scalars and adjoints from those small
- *   textures and writes `dy_i · ∂l_i/∂z_ij`.
+ *   one packed `[B, C]` shader in which each fragment recomputes the scalars and adjoints of two rows
+ *   from those small textures and writes `dy_i · ∂l_i/∂z_ij` for a 2×2 block.
  *
  * So a fused loss allocates no `[B, C]` texture besides the gradient, against one per node unfused.
  * @internal
@@ -19,7 +20,7 @@ import type { BinaryFn, RowProgram, SNode, UnaryFn, VNode } from './program.js';
 /** The part of tfjs-backend-webgl's `MathBackendWebGL` used here. */
 export interface WebglBackendLike {
   compileAndRun(
-    program: { variableNames: string[]; outputShape: number[]; userCode: string },
+    program: { variableNames: string[]; outputShape: number[]; userCode: string; packedInputs?: boolean; packedOutput?: boolean },
     inputs: Tensor[],
     dtype?: 'float32',
   ): { dataId: object; shape: number[]; dtype: 'float32' };
@@ -342,17 +343,25 @@ class Shaders {
   private seedsAt(st: number): Red[] {
     return this.an.reds(st).filter(([n, i]) => this.an.dzS[i] && !this.an.isPoint(n)).map(([n]) => n as Red);
   }
-  grad(): string {
+  /**
+   * The gradient as a packed `[B, C]` texture: each fragment writes a 2×2 block (rows `i, i+1`, classes
+   * `j, j+1`), so the row's scalars and adjoints are computed once per two classes and SwiftShader runs a
+   * quarter of the fragments (an elementwise `[4096, 1000]` pass measured 4× faster packed than unpacked).
+   * Entries past row `B − 1` or class `C − 1` are written as 0, as tfjs's own packed textures are.
+   */
+  grad(B: number): string {
     const body: string[] = [];
     for (let st = this.an.maxStage; st >= 1; st--) {
       const seeds = this.seedsAt(st);
       if (seeds.length === 0) continue;
       body.push('{', ...this.vectorBackward(seeds, [], (b) => `g += ${b};`, () => undefined), '}');
     }
+    const column = (j: string, out: string) => ['{', `int j = ${j};`, 'float g = 0.0;', ...body, this.prog.sparse ? 'if (j == labi) g += pz;' : '', `${out} = g;`, '}'];
     return [
-      'void main() {', 'ivec2 c = getOutputCoords();', 'int i = c.x;', 'int j0 = c.y;', ...this.prelude(),
-      ...this.scalars(this.an.maxStage), 'float pz = 0.0;', ...this.adjoints(1, true, true), 'float g = 0.0;',
-      'int j = j0;', ...body, this.prog.sparse ? 'if (j0 == labi) g += pz;' : '', 'setOutput(g);', '}',
+      'vec2 gradRow(int i, int j0) {', ...this.prelude(), ...this.scalars(this.an.maxStage), 'float pz = 0.0;', ...this.adjoints(1, true, true),
+      'vec2 o = vec2(0.0);', ...column('j0', 'o.x'), `if (j0 + 1 < ${this.C}) {`, ...column('j0 + 1', 'o.y'), '}', 'return o;', '}',
+      'void main() {', 'ivec2 rc = getOutputCoords();', 'vec2 top = gradRow(rc.x, rc.y);',
+      `vec2 bottom = rc.x + 1 < ${B} ? gradRow(rc.x + 1, rc.y) : vec2(0.0);`, 'setOutput(vec4(top, bottom));', '}',
     ].join('\n');
   }
 }
@@ -369,8 +378,9 @@ export class WebglKernels {
     }
     return s;
   }
-  private run(b: WebglBackendLike, names: string[], inputs: Record<string, Tensor>, shape: number[], code: string): Tensor {
-    const info = b.compileAndRun({ variableNames: names, outputShape: shape, userCode: code }, names.map((n) => inputs[n]!), 'float32');
+  private run(b: WebglBackendLike, names: string[], inputs: Record<string, Tensor>, shape: number[], code: string, packedOutput = false): Tensor {
+    const program = { variableNames: names, outputShape: shape, userCode: code, packedInputs: false, packedOutput };
+    const info = b.compileAndRun(program, names.map((n) => inputs[n]!), 'float32');
     return tf.engine().makeTensorFromTensorInfo(info, tf.backend());
   }
   /** Inputs every shader may read: logits, labels as floats or targets, class constants. */
@@ -415,16 +425,16 @@ export class WebglKernels {
       inputs[`e${st}`] = e;
       temps.push(e);
     }
-    const g = this.run(b, sh.inputs('grad'), inputs, [B, C], sh.grad()) as Tensor2D;
+    const g = this.run(b, sh.inputs('grad'), inputs, [B, C], sh.grad(B), true) as Tensor2D;
     tf.dispose(temps);
     if (inputs.lab && inputs.lab !== labels) inputs.lab.dispose();
     if (inputs.cc) inputs.cc.dispose();
     return g;
   }
   /** Shader sources for `C` classes (debugging). */
-  sources(C: number): Record<string, string> {
+  sources(C: number, B = 2): Record<string, string> {
     const sh = this.shaders(C);
-    const out: Record<string, string> = { value: sh.value(), grad: sh.grad() };
+    const out: Record<string, string> = { value: sh.value(), grad: sh.grad(B) };
     for (const st of sh.loopReds.keys()) out[`forward${st}`] = sh.forward(st);
     for (const st of sh.expands.keys()) out[`e${st}`] = sh.e(st);
     return out;
