@@ -11,7 +11,7 @@ const app = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(app, 'dist');
 /** [B, C, timed runs]: SwiftShader runs shaders on the CPU, so the big sizes get few runs. */
 const SIZES = [
-  [256, 10, 9],
+  [256, 10, 25],
   [4096, 1000, 5],
   [512, 32000, 3],
 ];

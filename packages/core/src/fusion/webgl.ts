@@ -378,6 +378,16 @@ export class WebglKernels {
     }
     return s;
   }
+  /** Shader sources by key: building one walks the program, which costs as much as a small batch's kernels. */
+  private readonly sourceCache = new Map<string, string>();
+  private source(key: string, make: () => string): string {
+    let src = this.sourceCache.get(key);
+    if (src === undefined) {
+      src = make();
+      this.sourceCache.set(key, src);
+    }
+    return src;
+  }
   private run(b: WebglBackendLike, names: string[], inputs: Record<string, Tensor>, shape: number[], code: string, packedOutput = false): Tensor {
     const program = { variableNames: names, outputShape: shape, userCode: code, packedInputs: false, packedOutput };
     const info = b.compileAndRun(program, names.map((n) => inputs[n]!), 'float32');
@@ -399,11 +409,11 @@ export class WebglKernels {
     const inputs = this.base(z, labels, dense);
     const reds: Tensor[] = [];
     for (const [st, ks] of sh.loopReds) {
-      const r = this.run(b, sh.inputs('forward', st), inputs, [B, ks.length], sh.forward(st));
+      const r = this.run(b, sh.inputs('forward', st), inputs, [B, ks.length], this.source(`${C} forward ${st}`, () => sh.forward(st)));
       inputs[`r${st}`] = r;
       reds.push(r);
     }
-    const value = this.run(b, sh.inputs('value'), inputs, [B], sh.value()) as Tensor1D;
+    const value = this.run(b, sh.inputs('value'), inputs, [B], this.source(`${C} value`, () => sh.value())) as Tensor1D;
     if (inputs.lab && inputs.lab !== labels) inputs.lab.dispose();
     if (inputs.cc) inputs.cc.dispose();
     return { value, reds };
@@ -421,11 +431,11 @@ export class WebglKernels {
     for (let st = sh.maxStage; st >= 1; st--) {
       const ex = sh.expands.get(st);
       if (!ex) continue;
-      const e = this.run(b, sh.inputs('e', st), inputs, [B, ex.length], sh.e(st));
+      const e = this.run(b, sh.inputs('e', st), inputs, [B, ex.length], this.source(`${C} e ${st}`, () => sh.e(st)));
       inputs[`e${st}`] = e;
       temps.push(e);
     }
-    const g = this.run(b, sh.inputs('grad'), inputs, [B, C], sh.grad(B), true) as Tensor2D;
+    const g = this.run(b, sh.inputs('grad'), inputs, [B, C], this.source(`${C} grad ${B}`, () => sh.grad(B)), true) as Tensor2D;
     tf.dispose(temps);
     if (inputs.lab && inputs.lab !== labels) inputs.lab.dispose();
     if (inputs.cc) inputs.cc.dispose();
