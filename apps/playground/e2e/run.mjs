@@ -404,7 +404,8 @@ try {
 
   // Fused kernels in the browser (fusion.html drives src/fusion-lab.ts): each expression compiled fused is
   // compared with its unfused compile (per-sample values and gradients, integer labels and one-hot targets,
-  // C ∈ {3, 10, 37, 64}, and C = 37 with logits near ±1e4; on WebGL, C = 10 / 37 / 64 exercise the vec4
+  // C ∈ {3, 10, 37, 64}, and C = 37 with logits near ±1e4; targets: labels, one-hot, labels with packed
+  // logits; on WebGL, C = 10 / 37 / 64 exercise the vec4
   // sweep with 2 / 1 / 0 tail classes); closeness = worst |a - b| / (1e-5·|b| + 1e-6·max|b|) must stay below 1.
   const fusionPage = await context.newPage();
   fusionPage.on('console', (m) => m.type() === 'error' && !m.text().includes('favicon') && consoleErrors.push(`fusion: ${m.text()}`));

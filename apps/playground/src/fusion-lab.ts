@@ -67,11 +67,15 @@ async function check(backend: BackendName) {
     const y = d.y;
     const oneHot = y.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0)));
     for (const [name, expr] of cases(C)) {
-      for (const [targets, t] of [['labels', y], ['one-hot', oneHot]] as const) {
+      // 'labels, packed logits': logits from an elementwise op, which tfjs-webgl stores as a packed texture
+      // (as a dense layer's matMul output is); the fused shaders unpack it once per step.
+      for (const [targets, t, packed] of [['labels', y, false], ['one-hot', oneHot, false], ['labels, packed logits', y, true]] as const) {
         const run = (fuse: 'auto' | false) => {
           const l = compile(expr, { fuse });
-          const ps = l.perSample(t, z);
-          const vg = l.valueAndGrad(t, z);
+          const zIn = packed ? tf.tidy(() => tf.add(tf.tensor2d(z), 0)) : z;
+          const ps = l.perSample(t, zIn);
+          const vg = l.valueAndGrad(t, zIn);
+          if (packed) tf.dispose(zIn as tf.Tensor);
           // Column sums through a (packed, on WebGL) matMul with the odd batch as shared dimension, as a
           // dense layer's backward pass uses the gradient: the packed gradient's padding row is multiplied
           // by the zero padding of the ones, so a non-finite padding value would turn the sums into NaN.
@@ -131,6 +135,23 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
       rows.push({ loss: name, mode, variant: 'compiled unfused (fuse: false)', ms: time(wrap((x) => unfused(labels, x))) });
       rows.push({ loss: name, mode, variant: 'compiled fused', ms: time(wrap((x) => fused(labels, x))), engine: fused.engine });
     }
+  }
+  // A dense layer's training step: logits = h·W from tfjs's (packed) matMul, CE, gradient w.r.t. W. On
+  // WebGL the logits arrive as a packed texture, which the fused shaders unpack once per step.
+  if (!only || only.includes('CE')) {
+    const h = tf.randomNormal([B, 4], 0, 1, 'float32', 2);
+    const W = tf.variable(tf.randomNormal([4, C], 0, 1, 'float32', 3));
+    const dense = (loss: (y: tf.Tensor, z: tf.Tensor) => tf.Scalar) => () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => loss(labels, tf.matMul(h, W)), [W]);
+        value.dataSync();
+        tf.slice(grads[W.name]!, [3, 0], [1, C]).dataSync();
+      });
+    for (const [variant, fuse] of [['compiled unfused (fuse: false)', false], ['compiled fused', 'auto']] as const) {
+      const l = compile(ce(), { fuse });
+      rows.push({ loss: 'CE', mode: 'dense-layer step (packed logits)', variant, ms: time(dense((y, z) => l(y, z) as tf.Scalar)), ...(fuse ? { engine: l.engine } : {}) });
+    }
+    tf.dispose([h, W]);
   }
   tf.dispose([labels, logits, onehot]);
   return { backend: active, B, C, rows };

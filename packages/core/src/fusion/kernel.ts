@@ -11,7 +11,7 @@ import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { type Kernels, type WasmExports, generateKernels } from './codegen.js';
 import { type RowProgram, buildRowProgram } from './program.js';
 import { simdAvailable, wasmSupports } from './wasm.js';
-import { WebglKernels, webglBackend } from './webgl.js';
+import { WebglKernels, unpacked, webglBackend } from './webgl.js';
 
 interface WasmLike {
   readonly wasm: {
@@ -183,8 +183,9 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
           // Integer labels are cast to float once and kept for the backward shaders (saving on WebGL is a refcount).
           const labF = labels ? (tf.cast(labels, 'float32') as Tensor1D) : undefined;
           const aux = labF ?? dense;
-          const { value, reds } = wk.forward(gl, zIn as Tensor2D, labF, dense);
-          save([zIn, ...(aux ? [aux] : []), ...reds]);
+          const zU = unpacked(gl, zIn as Tensor2D);
+          const { value, reds } = wk.forward(gl, zU, labF, dense);
+          save([zU, ...(aux ? [aux] : []), ...reds]);
           lastEngine = 'webgl';
           return {
             value,

@@ -26,6 +26,19 @@ export interface WebglBackendLike {
   ): { dataId: object; shape: number[]; dtype: 'float32' };
 }
 
+/**
+ * `z` as an unpacked texture, for the fused shaders (which read one value per fetch). A packed `z` (what
+ * tfjs's own ops, e.g. a dense layer's `matMul`, produce) is unpacked once here so that the forward and
+ * backward shaders share the copy, instead of tfjs unpacking it again for every program. Returns `z`
+ * itself when it is unpacked or the backend does not expose its texture data.
+ */
+export function unpacked(b: WebglBackendLike, z: Tensor2D): Tensor2D {
+  const internals = b as unknown as Partial<{ texData: { get(id: object): { isPacked?: boolean } | undefined }; unpackTensor(info: object): { dataId: object; shape: number[]; dtype: 'float32' } }>;
+  if (typeof internals.unpackTensor !== 'function' || !internals.texData?.get(z.dataId)?.isPacked) return z;
+  const info = internals.unpackTensor({ dataId: z.dataId, shape: z.shape, dtype: z.dtype });
+  return tf.engine().makeTensorFromTensorInfo(info, tf.backend()) as Tensor2D;
+}
+
 /** The active backend when it is WebGL with `compileAndRun`. */
 export function webglBackend(): WebglBackendLike | undefined {
   if (tf.getBackend() !== 'webgl') return undefined;
