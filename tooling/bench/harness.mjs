@@ -23,12 +23,42 @@ export async function time(fn, o = {}) {
   return samples[Math.floor(samples.length / 2)];
 }
 
+/**
+ * Median wall time (ms) of each of several functions, timed in interleaved rounds (each round runs every
+ * function once, in a rotating order) so that drift (GC, JIT, other load) hits all of them alike, which
+ * matters for sub-millisecond cases whose single runs move by ±30%. Warm-up rounds first; then rounds
+ * until every function has `minRuns` samples and `minMs` elapsed (or `maxRuns` rounds).
+ * @param {Record<string, () => unknown>} fns
+ * @param {{ warmup?: number, minRuns?: number, maxRuns?: number, minMs?: number }} [o]
+ * @returns {Promise<Record<string, number>>}
+ */
+export async function timeInterleaved(fns, o = {}) {
+  const { warmup = 3, minRuns = 5, maxRuns = 200, minMs = 300 } = o;
+  const names = Object.keys(fns);
+  for (let i = 0; i < warmup; i++) for (const n of names) await fns[n]();
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const start = performance.now();
+  for (let round = 0; round < minRuns || (performance.now() - start < minMs && round < maxRuns); round++) {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[(k + round) % names.length];
+      const t0 = performance.now();
+      await fns[n]();
+      samples[n].push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(names.map((n) => {
+    const s = samples[n].sort((a, b) => a - b);
+    return [n, s[Math.floor(s.length / 2)]];
+  }));
+}
+
 /** Creates the harness object passed to suites; rows accumulate in `rows`. */
 export function createHarness() {
   const rows = [];
   return {
     rows,
     time,
+    timeInterleaved,
     /**
      * Records one measurement.
      * @param {{ suite: string, case: string, variant: string, ms: number, baseline?: string, note?: string }} r

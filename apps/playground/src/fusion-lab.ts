@@ -113,17 +113,20 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
       value.dataSync();
       sync(grad);
     });
-  const time = (f: () => void) => {
-    f();
-    f();
-    const ts: number[] = [];
+  /** Medians of interleaved rounds (each round runs every variant once, in a rotating order), so that drift hits all alike. */
+  const timeAll = (fs: Record<string, () => void>): Record<string, number> => {
+    const names = Object.keys(fs);
+    for (let w = 0; w < 2; w++) for (const n of names) fs[n]!();
+    const ts: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
-      f();
-      ts.push(performance.now() - t0);
+      for (let k = 0; k < names.length; k++) {
+        const n = names[(k + r) % names.length]!;
+        const t0 = performance.now();
+        fs[n]!();
+        ts[n]!.push(performance.now() - t0);
+      }
     }
-    ts.sort((a, b) => a - b);
-    return ts[Math.floor(ts.length / 2)]!;
+    return Object.fromEntries(names.map((n) => [n, ts[n]!.sort((a, b) => a - b)[Math.floor(runs / 2)]!]));
   };
   const forward = (f: (x: tf.Tensor) => tf.Tensor) => () => tf.tidy(() => f(logits).dataSync());
   const rows: { loss: string; mode: string; variant: string; ms: number; engine?: string | undefined }[] = [];
@@ -131,9 +134,12 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
     const unfused = compile(expr, { fuse: false });
     const fused = compile(expr);
     for (const [mode, wrap] of [['forward', forward], ['forward+backward', step]] as const) {
-      if (name === 'CE' || name === 'squentropy') rows.push({ loss: name, mode, variant: 'tf.losses.softmaxCrossEntropy', ms: time(wrap((x) => tf.losses.softmaxCrossEntropy(onehot, x))) });
-      rows.push({ loss: name, mode, variant: 'compiled unfused (fuse: false)', ms: time(wrap((x) => unfused(labels, x))) });
-      rows.push({ loss: name, mode, variant: 'compiled fused', ms: time(wrap((x) => fused(labels, x))), engine: fused.engine });
+      const ms = timeAll({
+        ...(name === 'CE' || name === 'squentropy' ? { 'tf.losses.softmaxCrossEntropy': wrap((x) => tf.losses.softmaxCrossEntropy(onehot, x)) } : {}),
+        'compiled unfused (fuse: false)': wrap((x) => unfused(labels, x)),
+        'compiled fused': wrap((x) => fused(labels, x)),
+      });
+      for (const [variant, t] of Object.entries(ms)) rows.push({ loss: name, mode, variant, ms: t, ...(variant === 'compiled fused' ? { engine: fused.engine } : {}) });
     }
   }
   // A dense layer's training step: logits = h·W from tfjs's (packed) matMul, CE, gradient w.r.t. W. On
@@ -147,10 +153,13 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
         value.dataSync();
         tf.slice(grads[W.name]!, [3, 0], [1, C]).dataSync();
       });
-    for (const [variant, fuse] of [['compiled unfused (fuse: false)', false], ['compiled fused', 'auto']] as const) {
-      const l = compile(ce(), { fuse });
-      rows.push({ loss: 'CE', mode: 'dense-layer step (packed logits)', variant, ms: time(dense((y, z) => l(y, z) as tf.Scalar)), ...(fuse ? { engine: l.engine } : {}) });
-    }
+    const unfusedCe = compile(ce(), { fuse: false });
+    const fusedCe = compile(ce());
+    const ms = timeAll({
+      'compiled unfused (fuse: false)': dense((y, z) => unfusedCe(y, z) as tf.Scalar),
+      'compiled fused': dense((y, z) => fusedCe(y, z) as tf.Scalar),
+    });
+    for (const [variant, t] of Object.entries(ms)) rows.push({ loss: 'CE', mode: 'dense-layer step (packed logits)', variant, ms: t, ...(variant === 'compiled fused' ? { engine: fusedCe.engine } : {}) });
     tf.dispose([h, W]);
   }
   tf.dispose([labels, logits, onehot]);

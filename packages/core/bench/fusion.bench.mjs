@@ -264,9 +264,10 @@ export default async function (h) {
             mode === 'forward' ? () => L.js(zHost, labHost, B, C, null) : () => L.js(zHost, labHost, B, C, g),
           ]);
         }
-        const ms = {};
-        for (const [variant, fn] of variants) {
-          ms[variant] = await h.time(fn, opts);
+        // Interleaved rounds: at (256, 10) single runs take tenths of a millisecond and drift between
+        // variants timed one after another would decide the ratios.
+        const ms = await h.timeInterleaved(Object.fromEntries(variants), { ...opts, minMs: opts.minMs * variants.length });
+        for (const [variant] of variants) {
           const note = variant === 'compiled fused' ? `engine ${fused.engine}` : undefined;
           h.row({ suite, case: c, variant, ms: ms[variant], baseline: variant === 'hand-written tf ops' ? undefined : 'hand-written tf ops', ...(note ? { note } : {}) });
         }

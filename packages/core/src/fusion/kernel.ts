@@ -223,7 +223,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
             gPre.dispose();
             gPre = undefined;
           }
-          S = new Float64Array(B * k.stride);
+          if (sk) S = new Float64Array(B * k.stride);
           k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
           lastEngine = 'js';
         }
@@ -231,7 +231,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
         // [B, C] memcpy of the logits): refcounted aliases, released by the gradient or, when this node is
         // never differentiated, right after the (synchronous) gradient computation returns.
-        const kept = (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t));
+        const kept = taping ? (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t)) : [];
         let released = false;
         const release = () => {
           if (!released) tf.dispose(gPre ? [...kept, gPre] : kept);
@@ -281,6 +281,9 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         };
       };
       const taping = tapeRecording();
+      // Nothing records gradients (a forward pass, an evaluation): run the kernel without customGrad's
+      // bookkeeping, which at (256, 10) costs as much as the kernel itself.
+      if (!taping) return run(z, () => undefined).value as Tensor1D;
       const f = tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D;
       return f(z);
     },
