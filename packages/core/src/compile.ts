@@ -5,6 +5,7 @@ import type { EvalContext, PredictionKind } from './context.js';
 import { LosskitError, formatShape } from './errors.js';
 import type { Expr, Level, Needs } from './expr.js';
 import { logSumExpRows } from './ops.js';
+import { valueAndGradOf } from './tape.js';
 import { type FusedLoss, fuse } from './fusion/kernel.js';
 import { type Converted, type TensorLike, assertFinite, formatIndex, hostValues, isTensor, scoped, toTensor } from './tensors.js';
 
@@ -176,8 +177,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
         const prep = prepare(yTrue, x, call, opts, plan);
         return reduceLoss(rawOf(prep), prep, expr.level, opts.reduction) as Scalar;
       };
-      const { value, grad } = tf.valueAndGrad(f)(predIn);
-      return { value, grad };
+      return valueAndGradOf(f, predIn);
     });
     if (opts.validate) {
       checkFinite(result.value, () => diagnose(yTrue, yPred, call, opts, plan, expr), result.grad);

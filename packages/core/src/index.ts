@@ -41,6 +41,7 @@ export {
   type ValueAndGrad,
 } from './compile.js';
 export { toTensor, isTensor, type TensorLike } from './tensors.js';
+export { cleanTapeOnError, valueAndGradOf } from './tape.js';
 export { plus, minus, times, div, pipe } from './combinators.js';
 export { yPred, yTrue, logit, prob, logProb, input } from './terms/inputs.js';
 export { ce, crossEntropy, smoothTargets, type CeOptions } from './terms/ce.js';

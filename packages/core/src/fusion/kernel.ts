@@ -78,10 +78,34 @@ class SweepInstances {
  */
 export type FusedEngine = 'wasm-simd' | 'js' | 'webgl';
 
-/** Whether tfjs is recording a gradient tape here (inside `tf.grad` & co., outside any kernel). */
+/** The part of tfjs's engine state the fused path reads. */
+interface TapeState {
+  readonly gradientDepth: number;
+  readonly kernelDepth: number;
+  readonly activeTape: { outputs: Tensor[]; saved?: Tensor[] }[] | null;
+}
+const engineState = () => (tf.engine() as unknown as { state: TapeState }).state;
+
+/**
+ * Whether tfjs records this op on a gradient tape: tfjs's own test (`Engine.isTapeOn`). Not
+ * `activeTape != null`: a `tf.grad` whose function threw leaves `activeTape` set with depth 0.
+ */
 function tapeRecording(): boolean {
-  const st = (tf.engine() as unknown as { state: { activeTape: unknown; kernelDepth: number } }).state;
-  return st.activeTape != null && st.kernelDepth === 0;
+  const st = engineState();
+  return st.gradientDepth > 0 && st.kernelDepth === 0;
+}
+
+/**
+ * Hands `tensors` to the tape node that produced `out`, as if they had been saved with `save()` but
+ * without its copy: tfjs disposes a node's saved tensors when the gradient computation that owns the
+ * tape ends, whether or not the node was differentiated. Returns false when no such node is found.
+ */
+function saveOnTape(out: Tensor, tensors: readonly Tensor[]): boolean {
+  const tape = engineState().activeTape;
+  const node = tape?.[tape.length - 1];
+  if (!node || node.outputs[0] !== out || !Array.isArray(node.saved)) return false;
+  node.saved.push(...tensors);
+  return true;
 }
 
 /** A kept tensor sharing `t`'s data (refcount, no copy); dispose it to release. */
@@ -204,6 +228,8 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
       let S = new Float64Array(0);
       // SIMD exp reuse: the gradient buffer, allocated by the forward pass (which leaves exp(z - max z) in it).
       let gPre: Tensor | undefined;
+      /** What the taped forward pass hands to its tape node (see saveOnTape). */
+      let pending: Tensor[] = [];
       const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
         const w = wasmBackend();
         const sk = simdFor(e, w, C);
@@ -229,16 +255,10 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         }
         cct?.dispose();
         // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
-        // [B, C] memcpy of the logits): refcounted aliases, released by the gradient or, when this node is
-        // never differentiated, right after the (synchronous) gradient computation returns.
+        // [B, C] memcpy of the logits): refcounted aliases, handed to the tape node below (saveOnTape), so
+        // tfjs disposes them with the tape, whether or not this node is differentiated.
         const kept = taping ? (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t)) : [];
-        let released = false;
-        const release = () => {
-          if (!released) tf.dispose(gPre ? [...kept, gPre] : kept);
-          released = true;
-        };
-        if (taping) queueMicrotask(release);
-        else release();
+        pending = gPre ? [...kept, gPre] : kept;
         void save;
         return {
           value: tf.tensor1d(out),
@@ -275,7 +295,6 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
               k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, ga, 0, S, cc);
               g = tf.tensor2d(ga, [B, C]);
             }
-            release();
             return [g];
           },
         };
@@ -285,7 +304,9 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
       // bookkeeping, which at (256, 10) costs as much as the kernel itself.
       if (!taping) return run(z, () => undefined).value as Tensor1D;
       const f = tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D;
-      return f(z);
+      const out = f(z);
+      if (!saveOnTape(out, pending)) tf.dispose(pending);
+      return out;
     },
   };
 }

@@ -115,6 +115,37 @@ export function expectNoLeaks<T>(fn: () => T, label = 'function'): T {
   return out;
 }
 
+/** Whether tfjs's gradient machinery is idle: no open `tf.grad`, no tape left behind by a failed one. */
+export function engineIdle(): boolean {
+  const st = (tf.engine() as unknown as { state: { gradientDepth: number; kernelDepth: number; activeTape: unknown } }).state;
+  return st.gradientDepth === 0 && st.kernelDepth === 0 && st.activeTape == null;
+}
+
+/**
+ * Runs `fn`, which must throw a `LosskitError` (with `code`, when given), and checks that the failed call
+ * left the engine as it found it: the same number of live tensors and no gradient tape left behind.
+ * Returns the error, for further assertions on its message.
+ */
+export function expectCleanThrow(fn: () => unknown, code?: string, label = 'function'): Error & { code?: string } {
+  const before = tf.memory().numTensors;
+  const idle = engineIdle();
+  let error: unknown;
+  try {
+    const out = fn();
+    tf.dispose(out as never);
+  } catch (e) {
+    error = e;
+  }
+  if (error === undefined) throw new Error(`${label} did not throw`);
+  const err = error as Error & { code?: string };
+  if (err.name !== 'LosskitError') throw new Error(`${label} threw ${err.name}, not a LosskitError: ${err.message}`);
+  if (code !== undefined && err.code !== code) throw new Error(`${label} threw code ${err.code}, expected ${code}: ${err.message}`);
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`${label} leaked ${after - before} tensor(s) while throwing ${err.code}`);
+  if (idle && !engineIdle()) throw new Error(`${label} left a gradient tape behind after throwing ${err.code}`);
+  return err;
+}
+
 /** Async form of {@link expectNoLeaks}. */
 export async function expectNoLeaksAsync<T>(fn: () => Promise<T>, label = 'function'): Promise<T> {
   const before = tf.memory().numTensors;
