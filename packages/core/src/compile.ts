@@ -4,7 +4,7 @@ import { assertBackend } from './backend.js';
 import type { EvalContext, PredictionKind } from './context.js';
 import { LosskitError, formatShape } from './errors.js';
 import type { Expr, Level, Needs } from './expr.js';
-import { logSumExpRows } from './ops.js';
+import { logSumExpParts, oneHotRows } from './ops.js';
 import { valueAndGradOf } from './tape.js';
 import { type FusedLoss, fuse } from './fusion/kernel.js';
 import { type Converted, type TensorLike, assertFinite, formatIndex, hostValues, isTensor, scoped, toTensor } from './tensors.js';
@@ -444,8 +444,8 @@ function reshapeInput(t: Tensor, level: Level, leading: readonly number[], n: nu
 }
 
 function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptions>): EvalContext {
-  const cache = new Map<string, Tensor>();
-  const memo = <T extends Tensor>(key: string, make: () => T): T => {
+  const cache = new Map<string, unknown>();
+  const memo = <T,>(key: string, make: () => T): T => {
     let v = cache.get(key);
     if (v === undefined) {
       v = make();
@@ -468,7 +468,7 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
           throw new LosskitError('INPUT_KIND_MISMATCH', 'class-level targets are undefined for embeddings', { argument: 'expr', expected: 'pair-level terms' });
         }
         // tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype (writes int bits): build int32, then cast.
-        return tf.cast(tf.oneHot(prep.labels!, prep.c), 'float32') as Tensor2D;
+        return tf.cast(oneHotRows(prep.labels!, prep.c), 'float32') as Tensor2D;
       }),
     logProbs: () =>
       memo('@logProbs', () => {
@@ -476,8 +476,10 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
         if (opts.from === 'embeddings') {
           throw new LosskitError('INPUT_KIND_MISMATCH', 'log-probabilities are undefined for embeddings', { argument: 'expr' });
         }
-        // Shares `lse` with ce(): one log-sum-exp per call whatever the expression uses.
-        return tf.sub(pred, tf.reshape(memo('@lse', () => logSumExpRows(pred)), [-1, 1])) as Tensor2D;
+        // Shares the log-sum-exp with ce(): one per call whatever the expression uses. `(z − m) − l`, not
+        // `z − (m + l)`: the latter loses `l` against a huge row maximum `m`.
+        const { max, rel } = memo('@lse', () => logSumExpParts(pred));
+        return tf.sub(tf.sub(pred, tf.reshape(max, [-1, 1])), tf.reshape(rel, [-1, 1])) as Tensor2D;
       }),
     probs: () => memo('@probs', () => (opts.from === 'probs' ? pred : (tf.exp(ctx.logProbs()) as Tensor2D))),
     input: (name) => {

@@ -13,23 +13,55 @@ const num = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.to
 export const stopGradient = (x: Tensor): Tensor =>
   tf.customGrad(((t: Tensor) => ({ value: t.clone(), gradFunc: (dy: Tensor) => tf.zerosLike(dy) })) as never)(x);
 
+/** The row maximum `m` and `l = log Σ_j exp(x_j − m)` of {@link logSumExpParts}, each shaped like `x` without its last axis. */
+export interface LogSumExpParts {
+  /** `max_j x_j`; carries no gradient. */
+  readonly max: Tensor;
+  /** `log Σ_j exp(x_j − max)` ∈ [0, log C]; its gradient is `softmax(x)`, the gradient of the whole `max + l`. */
+  readonly rel: Tensor;
+}
+
 /**
- * `log Σ_j exp(x_j)` over the last axis with the closed-form gradient `dy · softmax(x)`. tf.logSumExp
- * differentiates through its inner Max, whose gradient builds an `Equal(x, max)` mask: on the WASM
- * backend that broadcast comparison alone took ~0.5 s for a 4096×1000 batch.
+ * The log-sum-exp over the last axis kept in two parts, `lse(x) = m + l` with `m = max_j x_j` and
+ * `l = log Σ_j exp(x_j − m)`. Kept apart because `m + l` rounds `l` away once `|m|` is large (at
+ * `[1e30, 1e30, 0]`, `m + log 2 = m` in float32 and float64), so `lse − x_y` must be formed as
+ * `(m − x_y) + l`. `m`'s gradient is stopped and `l`'s is `softmax(x) = exp((x − m) − l)`, so any
+ * expression that uses them as `m + l` gets the exact log-sum-exp gradient. One custom-gradient op:
+ * tf.logSumExp differentiates through its inner Max, whose gradient builds an `Equal(x, max)` mask that
+ * alone took ~0.5 s for a 4096×1000 batch on WASM.
  */
-export const logSumExpRows = (x: Tensor): Tensor =>
-  tf.customGrad(((t: Tensor, save: (ts: Tensor[]) => void) => {
-    const value = tf.logSumExp(t, -1);
-    save([t, value]);
+export function logSumExpParts(x: Tensor): LogSumExpParts {
+  const both = tf.customGrad(((t: Tensor, save: (ts: Tensor[]) => void) => {
+    const m = tf.max(t, -1);
+    const l = tf.log(tf.sum(tf.exp(tf.sub(t, tf.expandDims(m, -1))), -1));
+    save([t, m, l]);
     return {
-      value,
+      value: tf.stack([m, l], -1),
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [xs, lse] = saved as [Tensor, Tensor];
-        return tf.mul(tf.exp(tf.sub(xs, tf.expandDims(lse, -1))), tf.expandDims(dy, -1));
+        const [xs, ms, ls] = saved as [Tensor, Tensor, Tensor];
+        const dl = tf.squeeze(tf.slice(dy, [...new Array(dy.rank - 1).fill(0), 1], [...dy.shape.slice(0, -1), 1]), [-1]);
+        const p = tf.exp(tf.sub(tf.sub(xs, tf.expandDims(ms, -1)), tf.expandDims(ls, -1)));
+        return tf.mul(p, tf.expandDims(dl, -1));
       },
     };
-  }) as never)(x);
+  }) as never)(x) as Tensor;
+  const [max, rel] = tf.unstack(both, -1) as [Tensor, Tensor];
+  return { max, rel };
+}
+
+/** `log Σ_j exp(x_j)` over the last axis, as `m + l` from {@link logSumExpParts} (gradient `softmax(x)`). */
+export const logSumExpRows = (x: Tensor): Tensor => {
+  const { max, rel } = logSumExpParts(x);
+  return tf.add(max, rel);
+};
+
+/**
+ * One-hot rows `[N, C]` (int32) of integer labels `[N]`. tf.oneHot rejects `C = 1` ("depth must be >= 2");
+ * with one class every valid label is 0 and its one-hot is a column of ones.
+ */
+export function oneHotRows(labels: Tensor, numClasses: number): Tensor {
+  return numClasses === 1 ? tf.ones([labels.shape[0]!, 1], 'int32') : tf.oneHot(labels as tf.Tensor1D, numClasses);
+}
 
 /** Broadcasts two tensors to their common shape (tf.where needs equal shapes). */
 function broadcastPair(a: Tensor, b: Tensor): [Tensor, Tensor] {

@@ -119,7 +119,7 @@ export function binaryGrad(f: BinaryFn, a: string, b: string, g: string, ga: str
 export interface Analysis {
   /** Sweep (stage) in which each scalar node is known; reductions run in the sweep of their stage. */
   readonly sStage: readonly number[];
-  /** Whether each vector / scalar node depends on the logits (has a gradient). */
+  /** Whether each vector / scalar node carries a gradient to the logits that reaches the root (needs an adjoint). */
   readonly dzV: readonly boolean[];
   readonly dzS: readonly boolean[];
   readonly maxStage: number;
@@ -134,7 +134,7 @@ export interface Analysis {
 
 /** Stages and gradient dependence of a program's nodes. */
 export function analyze(prog: RowProgram): Analysis {
-  const { vec, sca, sparse } = prog;
+  const { vec, sca, sparse, root } = prog;
   // Stages: a reduction runs in the sweep after every scalar its argument reads is known.
   const sStage: number[] = [];
   const vStage: number[] = [];
@@ -161,6 +161,35 @@ export function analyze(prog: RowProgram): Analysis {
   sca.forEach((_, i) => ss(i));
   vec.forEach((_, i) => vs(i));
   const maxStage = Math.max(0, ...sStage);
+  // Only nodes the root's gradient reaches need adjoints: e.g. the row maximum behind a log-sum-exp is
+  // read through a stop-gradient, and seeding its reduction would cost a compare per class for nothing.
+  const liveS = new Array<boolean>(sca.length).fill(false);
+  const liveV = new Array<boolean>(vec.length).fill(false);
+  const reachS = (id: number): void => {
+    if (liveS[id] || !dzS[id]) return;
+    liveS[id] = true;
+    const n = sca[id]!;
+    if (n.t === 'red') reachV(n.x);
+    else if (n.t === 'un' && n.f !== 'detach') reachS(n.a);
+    else if (n.t === 'bin') {
+      reachS(n.a);
+      reachS(n.b);
+    }
+  };
+  const reachV = (id: number): void => {
+    if (liveV[id] || !dzV[id]) return;
+    liveV[id] = true;
+    const n = vec[id]!;
+    if (n.t === 'expand') reachS(n.s);
+    else if (n.t === 'un' && n.f !== 'detach') reachV(n.a);
+    else if (n.t === 'bin') {
+      reachV(n.a);
+      reachV(n.b);
+    }
+  };
+  reachS(root);
+  sca.forEach((_, i) => (dzS[i] = liveS[i]!));
+  vec.forEach((_, i) => (dzV[i] = liveV[i]!));
 
   const isPoint = (n: SNode) => n.t === 'red' && n.f === 'dotY' && sparse;
   const vClosure = (roots: readonly number[]): number[] => closureOf(prog, roots);
@@ -219,8 +248,12 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     const rs = reds(st);
     const loop = rs.filter(([n]) => !isPoint(n));
     const point = rs.filter(([n]) => isPoint(n));
+    // A log-sum-exp sweep finds its row maximum itself: the companion `max` node (`m`) reads it from there.
+    const companion = new Map<number, number>();
+    for (const [n, i] of loop) if (n.t === 'red' && n.f === 'lse' && n.m !== undefined) companion.set(n.m, i);
+    const own = loop.filter(([, i]) => !companion.has(i));
     if (loop.length > 0 && wm) {
-      const reds = loop.map(([n, i]) => ({ id: i, f: (n as Extract<SNode, { t: 'red' }>).f, x: (n as Extract<SNode, { t: 'red' }>).x }));
+      const reds = own.map(([n, i]) => ({ id: i, f: (n as Extract<SNode, { t: 'red' }>).f, x: (n as Extract<SNode, { t: 'red' }>).x }));
       const clos = vClosure(reds.map((r) => r.x));
       const params = expandedScalars(prog, clos);
       wm.forward(`f${st}`, reds, clos, params);
@@ -231,9 +264,10 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
         f.push(`if (go >= 0) W.f${st}s(${lead}, (go + i * C) << 2${args}); else W.f${st}(${lead}${args});`);
         f.push(`S[i * ${stride} + ${K}] = W.q${reuseRed}.value;`);
       } else f.push(`W.f${st}(${lead}${args});`);
-      for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `W.m${r.id}.value + Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
+      for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
+      for (const [m, l] of companion) f.push(`const s${m} = W.m${l}.value;`);
     } else if (loop.length > 0) {
-      for (const [n, i] of loop) {
+      for (const [n, i] of own) {
         const r = n as Extract<SNode, { t: 'red' }>;
         if (r.f === 'sum' || r.f === 'dotY') f.push(`let r${i} = 0;`);
         else if (r.f === 'max') f.push(`let r${i} = -Infinity;`);
@@ -241,8 +275,8 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
         else f.push(`let m${i} = -Infinity, q${i} = 0;`);
       }
       f.push('for (let j = 0; j < C; j++) {');
-      for (const v of vClosure(loop.map(([n]) => (n as Extract<SNode, { t: 'red' }>).x))) f.push(`const v${v} = ${vValue(v)};`);
-      for (const [n, i] of loop) {
+      for (const v of vClosure(own.map(([n]) => (n as Extract<SNode, { t: 'red' }>).x))) f.push(`const v${v} = ${vValue(v)};`);
+      for (const [n, i] of own) {
         const r = n as Extract<SNode, { t: 'red' }>;
         const x = `v${r.x}`;
         if (r.f === 'sum') f.push(`r${i} += ${x};`);
@@ -252,7 +286,8 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
         else f.push(`if (${x} > m${i}) { q${i} = q${i} * Math.exp(m${i} - ${x}) + 1; m${i} = ${x}; } else q${i} += Math.exp(${x} - m${i});`);
       }
       f.push('}');
-      for (const [n, i] of loop) f.push(`const s${i} = ${(n as Extract<SNode, { t: 'red' }>).f === 'lse' ? `m${i} + Math.log(q${i})` : `r${i}`};`);
+      for (const [n, i] of own) f.push(`const s${i} = ${(n as Extract<SNode, { t: 'red' }>).f === 'lse' ? `Math.log(q${i})` : `r${i}`};`);
+      for (const [m, l] of companion) f.push(`const s${m} = m${l};`);
     }
     for (const [n, i] of point) {
       const x = (n as Extract<SNode, { t: 'red' }>).x;
@@ -326,7 +361,7 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       case 'dotY': return [r.x, sparse ? `a${i}` : `a${i} * yd[yo + j]`];
       case 'max':
       case 'min': return [r.x, `(${x} === s${i} ? a${i} : 0)`];
-      case 'lse': return [r.x, `a${i} * Math.exp(${x} - s${i})`];
+      case 'lse': return [r.x, `a${i} * Math.exp((${x} - s${r.m}) - s${i})`];
     }
   };
   for (let st = maxStage; st >= 1; st--) {
@@ -348,9 +383,10 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     }
     const loop = rs.filter(([m]) => !isPoint(m));
     if (loop.length > 0 && wm) {
-      const seeds = loop.map(([n, i]) => ({ id: i, f: (n as Red).f, x: (n as Red).x }));
+      const seeds = loop.map(([n, i]) => ({ id: i, f: (n as Red).f, x: (n as Red).x, m: (n as Red).m }));
       const clos = vClosure(seeds.map((r) => r.x));
-      const params = [...new Set([...expandedScalars(prog, clos), ...seeds.filter((r) => r.f !== 'sum' && r.f !== 'dotY').map((r) => r.id)])].sort((x, y) => x - y);
+      const seedScalars = seeds.filter((r) => r.f !== 'sum' && r.f !== 'dotY').flatMap((r) => (r.m === undefined ? [r.id] : [r.id, r.m]));
+      const params = [...new Set([...expandedScalars(prog, clos), ...seedScalars])].sort((x, y) => x - y);
       const adj = seeds.map((r) => r.id);
       const es = wm.backward(`b${st}`, seeds, clos, dzV, params, adj, sweeps > 0);
       const call = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, a${k}`).join('')}`;

@@ -4,8 +4,8 @@
  *
  * A program is built from an {@link Expr} by {@link buildRowProgram}; anything it does not recognise
  * makes it return `undefined` (the caller then keeps the unfused tfjs path). The rewrite rules are
- * exact identities: `prob = exp(z - lse(z))`, `logProb = z - lse(z)`, `ce_ε = lse(z)·Σỹ - Σ ỹ_j z_j`
- * with `ỹ = (1-ε)y + ε/C`, `square = (z - y)^2`, `entropy = -Σ p log p`, `kl(t) = Σ xlogx(t) - t log p`,
+ * exact identities: `lse(x) = m + l` with `m = max x` and `l = log Σ exp(x − m)` (see `lse`),
+ * `prob = exp((z − m) − l)`, `logProb = (z − m) − l`, `ce_ε = Σ ỹ_j (m − z_j) + l·Σỹ` with `ỹ = (1-ε)y + ε/C`, `square = (z - y)^2`, `entropy = -Σ p log p`, `kl(t) = Σ xlogx(t) - t log p`,
  * `softmax(x) = exp(x - lse(x))`, `incorrect(x) = (Σx - Σ y x)/(C-1)`, `mean(x) = Σx / C`.
  * @internal
  */
@@ -17,7 +17,13 @@ export type UnaryFn =
   | 'logSigmoid' | 'clip' | 'detach' | 'xlogx';
 /** Elementwise binary functions. */
 export type BinaryFn = 'plus' | 'minus' | 'times' | 'div' | 'maximum' | 'minimum';
-/** Row reductions over the classes. `dotY` is `Σ_j y_j x_j` (a point read `x_y` for integer labels). */
+/**
+ * Row reductions over the classes. `dotY` is `Σ_j y_j x_j` (a point read `x_y` for integer labels).
+ * `lse` is the log-sum-exp relative to the row maximum, `log Σ_j exp(x_j − max_k x_k)` ∈ [0, log C]: the
+ * builder forms the full log-sum-exp as `sg(max x) + lse(x)` (its `m` names that `max` node), so that
+ * `lse − x_y` can be evaluated as `(max x − x_y) + lse` without `lse` being rounded away against a huge
+ * maximum. Its adjoint seed is `a · exp((x − max x) − lse) = a · softmax(x)`, the gradient of the whole sum.
+ */
 export type ReduceFn = 'sum' | 'max' | 'min' | 'lse' | 'dotY';
 
 /** A per-class node: its value at class `j` of the current row. */
@@ -34,7 +40,7 @@ export type VNode =
 export type SNode =
   | { readonly t: 'num'; readonly v: number }
   | { readonly t: 'C' }
-  | { readonly t: 'red'; readonly f: ReduceFn; readonly x: number }
+  | { readonly t: 'red'; readonly f: ReduceFn; readonly x: number; readonly m?: number }
   | { readonly t: 'un'; readonly f: UnaryFn; readonly a: number; readonly p: Readonly<Record<string, number>> }
   | { readonly t: 'bin'; readonly f: BinaryFn; readonly a: number; readonly b: number };
 
@@ -97,8 +103,19 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
   const vbin = (f: BinaryFn, a: number, b: number) => V({ t: 'bin', f, a, b });
   const z = () => V({ t: 'z' });
   const y = () => V({ t: 'y' });
-  const lse = (x: number) => S({ t: 'red', f: 'lse', x });
-  const logSoftmaxOf = (x: number) => vbin('minus', x, V({ t: 'expand', s: lse(x) }));
+  /** The row maximum (stop-gradient) and the relative log-sum-exp of vector `x`: `lse(x) = m + l`. */
+  const lseParts = (x: number) => {
+    const max = S({ t: 'red', f: 'max', x });
+    return { m: S({ t: 'un', f: 'detach', a: max, p: {} }), l: S({ t: 'red', f: 'lse', x, m: max }) };
+  };
+  const lse = (x: number) => {
+    const { m, l } = lseParts(x);
+    return sbin('plus', m, l);
+  };
+  const logSoftmaxOf = (x: number) => {
+    const { m, l } = lseParts(x);
+    return vbin('minus', vbin('minus', x, V({ t: 'expand', s: m })), V({ t: 'expand', s: l }));
+  };
   const logp = () => logSoftmaxOf(z());
   const p = () => V({ t: 'un', f: 'exp', a: logp(), p: {} });
   const dotY = (x: number) => S({ t: 'red', f: 'dotY', x });
@@ -155,11 +172,15 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
       case 'constant':
         return snum(e.params.value as number);
       case 'ce': {
+        // Σ_j ỹ_j (m − z_j) + l·Σỹ with ỹ = (1−ε)y + ε/C: the gaps to the row maximum first, so `l` survives
+        // huge logits ([1e30, 1e30, 0] with label 0 gives log 2, not 0).
         const eps = e.params.labelSmoothing as number;
-        const l = lse(z());
-        const mass = eps === 0 ? sumY() : sbin('plus', sbin('times', snum(1 - eps), sumY()), snum(eps));
-        const dz = eps === 0 ? dotY(z()) : sbin('plus', sbin('times', snum(1 - eps), dotY(z())), sbin('div', sbin('times', snum(eps), sumOf(z())), S({ t: 'C' })));
-        return sbin('minus', sparse && eps === 0 ? l : sbin('times', l, mass), dz);
+        const { m, l } = lseParts(z());
+        const gapY = sparse ? sbin('minus', m, dotY(z())) : sbin('minus', sbin('times', sumY(), m), dotY(z()));
+        if (eps === 0) return sbin('plus', gapY, sparse ? l : sbin('times', l, sumY()));
+        const gapAll = sbin('minus', m, sbin('div', sumOf(z()), S({ t: 'C' })));
+        const mass = sbin('plus', sbin('times', snum(1 - eps), sumY()), snum(eps));
+        return sbin('plus', sbin('plus', sbin('times', snum(1 - eps), gapY), sbin('times', snum(eps), gapAll)), sbin('times', l, mass));
       }
       case 'entropy':
         return S({ t: 'un', f: 'neg', a: sumOf(vbin('times', p(), logp())), p: {} });
@@ -171,8 +192,12 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         // Exact shortcuts that avoid a per-class exp: Σ_j y_j log p_j = Σ_j y_j z_j - lse(z)·Σy, and for
         // integer labels p_y = exp(z_y - lse(z)). (Focal and other p_y-based losses then cost what CE costs.)
         const inner = a[0]!.op.kind;
-        if (inner === 'logProb') return sbin('minus', dotY(z()), sparse ? lse(z()) : sbin('times', lse(z()), sumY()));
-        if (inner === 'prob' && sparse) return S({ t: 'un', f: 'exp', a: sbin('minus', dotY(z()), lse(z())), p: {} });
+        if (inner === 'logProb' || (inner === 'prob' && sparse)) {
+          const { m, l } = lseParts(z());
+          // (Σ y z − m Σy) − l Σy; for integer labels (z_y − m) − l.
+          const logPy = sparse ? sbin('minus', sbin('minus', dotY(z()), m), l) : sbin('minus', sbin('minus', dotY(z()), sbin('times', m, sumY())), sbin('times', l, sumY()));
+          return inner === 'prob' ? S({ t: 'un', f: 'exp', a: logPy, p: {} }) : logPy;
+        }
         return dotY(vecOf(a[0]!));
       }
       case 'incorrect': {

@@ -160,6 +160,8 @@ export interface SweepReduction {
   readonly id: number;
   readonly f: 'sum' | 'dotY' | 'max' | 'min' | 'lse';
   readonly x: number;
+  /** For `lse`: the scalar id of the row maximum it is relative to (a backward-sweep parameter). */
+  readonly m?: number | undefined;
 }
 
 /**
@@ -340,8 +342,10 @@ export class SweepModule {
               fn.get(aq).simd(S.f32mul);
               break;
             }
+            // exp((x − m) − l): the row maximum first, so a huge m does not swallow l.
+            const [mh, ml] = ctx.split(r.m!);
             const [hi, lo] = ctx.split(r.id);
-            fn.get(ctx.v(r.x)).get(hi).simd(S.f32sub).get(lo).simd(S.f32sub);
+            fn.get(ctx.v(r.x)).get(mh).simd(S.f32sub).get(ml).simd(S.f32sub).get(hi).simd(S.f32sub).get(lo).simd(S.f32sub);
             ctx.exp();
             fn.get(a).simd(S.f32mul);
             break;

@@ -241,7 +241,7 @@ class Shaders {
       const e =
         r.f === 'sum' ? a
         : r.f === 'dotY' ? (this.prog.sparse ? a : `${a} * getYd(i, j)`)
-        : r.f === 'lse' ? `${a} * exp(${x} - s${id})`
+        : r.f === 'lse' ? `${a} * exp((${x} - s${r.m}) - s${id})`
         : `(${x} == s${id} ? ${a} : 0.0)`;
       out.push(`b${r.x} += ${e};`);
     }
@@ -331,7 +331,7 @@ class Shaders {
         else body.push(`if (${x} > m) { q = q * exp(m - ${x}) + 1.0; m = ${x}; } else { q += exp(${x} - m); }`);
         body.push('}');
       }
-      body.push(r.f === 'lse' ? 'res = m + log(q);' : 'res = acc;', '}');
+      body.push(r.f === 'lse' ? 'res = log(q);' : 'res = acc;', '}');
     });
     return ['void main() {', 'ivec2 c = getOutputCoords();', 'int i = c.x;', 'int col = c.y;', ...this.prelude(), ...this.scalars(st - 1), 'float res = 0.0;', ...body, 'setOutput(res);', '}'].join('\n');
   }

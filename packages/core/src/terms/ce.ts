@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { EvalContext } from '../context.js';
 import { params } from '../errors.js';
 import { type Expr, PREC, defineOp, node } from '../expr.js';
-import { logSumExpRows } from '../ops.js';
+import { logSumExpParts, oneHotRows } from '../ops.js';
 
 /** Options of {@link ce}. */
 export interface CeOptions {
@@ -24,48 +24,51 @@ export function gatherTarget(z: Tensor, labels: Tensor, numClasses: number): Ten
 }
 
 /**
- * CE from logits with its closed-form gradient. The value uses the shared `lse = logsumexp(z)`:
- * sparse labels `lse - (1-ε) z_y - ε/C Σ_j z_j`, dense targets `lse·Σt̃ - Σ_j t̃_j z_j`;
- * the gradient is `p·Σt̃ - t̃` with `p = exp(z - lse)`. `lse` is an input only so it is computed once
- * per call; it receives no gradient here (CE's whole derivative flows through `z`).
+ * CE from logits with its closed-form gradient, exact for any finite logits. With the shared row
+ * log-sum-exp kept as `lse = m + l` (`m = max_j z_j`, `l = log Σ_j exp(z_j − m)`, see `logSumExpParts`):
+ * sparse labels `(1-ε)(m − z_y) + ε/C Σ_j (m − z_j) + l`, dense targets `Σ_j t̃_j (m − z_j) + l·Σt̃`.
+ * Forming `m − z_j` first keeps `l` when the logits are huge (`[1e30, 1e30, 0]` with label 0 gives `log 2`,
+ * where `lse − z_y` gives 0). The gradient is `p·Σt̃ − t̃` with `p = exp((z − m) − l)`. `m` and `l` are
+ * inputs only so they are computed once per call; CE's whole derivative flows through `z`.
  */
 function ceFromLogits(c: EvalContext, eps: number): Tensor {
   const z = c.yPred;
-  const lse = c.memo('@lse', () => logSumExpRows(z));
+  const { max, rel } = c.memo('@lse', () => logSumExpParts(z));
   const C = c.numClasses;
   // Everything the gradient reads goes through save(): a compiled loss called inside tf.grad runs in
   // its own tidy, which would otherwise dispose captured tensors before the backward pass.
-  const f = tf.customGrad(((zIn: Tensor, lseIn: Tensor, save: (t: Tensor[]) => void) => {
+  const f = tf.customGrad(((zIn: Tensor, mIn: Tensor, lIn: Tensor, save: (t: Tensor[]) => void) => {
     let value: Tensor;
+    const m = tf.reshape(mIn, [-1, 1]);
     if (c.labels) {
-      const zy = gatherTarget(zIn, c.labels, C);
-      value = tf.sub(lseIn, tf.mul(zy, 1 - eps));
-      if (eps > 0) value = tf.sub(value, tf.mul(tf.sum(zIn, -1), eps / C));
-      save([zIn, lseIn, c.labels]);
+      const gap = tf.sub(mIn, gatherTarget(zIn, c.labels, C));
+      value = tf.add(eps === 0 ? gap : tf.mul(gap, 1 - eps), lIn);
+      if (eps > 0) value = tf.add(value, tf.mul(tf.sum(tf.sub(m, zIn), -1), eps / C));
+      save([zIn, mIn, lIn, c.labels]);
     } else {
       const dense = smoothTargets(c.yTrue(), eps, C);
       const mass = tf.sum(dense, -1);
-      value = tf.sub(tf.mul(lseIn, mass), tf.sum(tf.mul(dense, zIn), -1));
-      save([zIn, lseIn, dense, mass]);
+      value = tf.add(tf.sum(tf.mul(dense, tf.sub(m, zIn)), -1), tf.mul(lIn, mass));
+      save([zIn, mIn, lIn, dense, mass]);
     }
     return {
       value,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
-        const [zs, ls, t, mass] = saved as [Tensor, Tensor, Tensor, Tensor | undefined];
-        const p = tf.exp(tf.sub(zs, tf.reshape(ls, [-1, 1])));
+        const [zs, ms, ls, t, mass] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor | undefined];
+        const p = tf.exp(tf.sub(tf.sub(zs, tf.reshape(ms, [-1, 1])), tf.reshape(ls, [-1, 1])));
         let g: Tensor;
         if (mass === undefined) {
           // One-hot via int32 OneHot + cast: WASM's ScatterNd is several times slower for this.
-          const hit = tf.mul(tf.cast(tf.oneHot(t, C), 'float32'), 1 - eps);
+          const hit = tf.mul(tf.cast(oneHotRows(t, C), 'float32'), 1 - eps);
           g = tf.sub(eps > 0 ? tf.sub(p, eps / C) : p, hit);
         } else {
           g = tf.sub(tf.mul(p, tf.reshape(mass, [-1, 1])), t);
         }
-        return [tf.mul(g, tf.reshape(dy, [-1, 1])), tf.zerosLike(ls)];
+        return [tf.mul(g, tf.reshape(dy, [-1, 1])), tf.zerosLike(ms), tf.zerosLike(ls)];
       },
     };
   }) as never);
-  return (f as unknown as (a: Tensor, b: Tensor) => Tensor)(z, lse);
+  return (f as unknown as (a: Tensor, b: Tensor, l: Tensor) => Tensor)(z, max, rel);
 }
 
 const ceOp = defineOp<{ labelSmoothing: number }>({

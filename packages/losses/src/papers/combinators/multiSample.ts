@@ -6,8 +6,8 @@ import { type EvalContext, type Expr, type Needs, LosskitError, defineEntry, def
 function headContext(ctx: EvalContext, m: number, C: number): EvalContext {
   const B = ctx.batchSize;
   const pred = tf.slice(ctx.yPred, [0, m * C], [B, C]) as Tensor2D;
-  const cache = new Map<string, Tensor>();
-  const memo = <T extends Tensor>(key: string, make: () => T): T => {
+  const cache = new Map<string, unknown>();
+  const memo = <T,>(key: string, make: () => T): T => {
     if (!cache.has(key)) cache.set(key, make());
     return cache.get(key) as T;
   };
