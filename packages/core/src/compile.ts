@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { assertBackend } from './backend.js';
-import type { EvalContext, PredictionKind } from './context.js';
+import { type EvalContext, PROB_SUM_TOLERANCE, type PredictionKind } from './context.js';
 import { LosskitError, formatShape } from './errors.js';
 import type { Expr, Level, Needs } from './expr.js';
 import { logSumExpParts, oneHotRows } from './ops.js';
@@ -28,9 +28,14 @@ export interface CompileOptions {
   /** Probability clip ε for `log p` from probabilities. Default 1e-7 (Keras). */
   readonly epsilon?: number;
   /**
-   * `true` (default): check label ranges and sample weights on the host, and read back the loss value;
-   * if it is not finite, locate the cause (NaN/Inf in an input, or the term that overflowed) and throw.
-   * `false`: shape checks only (no device read-back), for the last few percent of speed.
+   * `true` (default): check that inputs are finite (plain-array inputs on the host), that `from: 'probs'`
+   * inputs are probabilities (entries in [0, 1]; rows summing to 1 within {@link PROB_SUM_TOLERANCE} where
+   * the expression reads them as a distribution) and read back the loss value (and, for `valueAndGrad`,
+   * check the gradient); if a result is not finite, locate the cause (NaN/Inf in an input, or the term that
+   * overflowed) and throw `NON_FINITE_INPUT` / `NON_FINITE_OUTPUT`.
+   * `false`: no finiteness or probability checks and no read-back of results. Shapes and integer labels are
+   * still checked on every call (labels in `[0, C)`; for `from: 'embeddings'` only their shape): a label out
+   * of range would otherwise make a kernel read another row's logits.
    */
   readonly validate?: boolean;
   /**
@@ -200,6 +205,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     });
     const data = values.dataSync();
     values.dispose();
+    if (opts.validate && !data.every((v) => Number.isFinite(v))) throw diagnose(yTrue, yPred, call, opts, plan, expr);
     const out: Record<string, number> = { total: data[0]! };
     plan.named.forEach((n, i) => {
       out[n.label!] = data[i + 1]!;
@@ -279,6 +285,19 @@ function checkCompilable(expr: Expr, opts: Required<CompileOptions>): void {
       received: "'probs'",
     });
   }
+  if (opts.from !== 'embeddings') {
+    let pairTerm: Expr | undefined;
+    walk(expr, (e) => {
+      if (!pairTerm && e.level === 'pair' && e.op.kind !== 'input' && e.op.kind !== 'constant') pairTerm = e;
+    });
+    if (pairTerm) {
+      throw new LosskitError('INPUT_KIND_MISMATCH', `the expression compares embeddings (${pairTerm.toString()}), so yPred must be embeddings`, {
+        argument: 'from',
+        expected: "'embeddings' (compile(expr, { from: 'embeddings' }): yPred [B, D] embeddings, yTrue [B] integer labels)",
+        received: `'${opts.from}'`,
+      });
+    }
+  }
   if (!['logits', 'probs', 'embeddings'].includes(opts.from)) {
     throw new LosskitError('INVALID_ARGUMENT', 'unknown prediction kind', { argument: 'from', expected: "'logits', 'probs' or 'embeddings'", received: String(opts.from) });
   }
@@ -312,6 +331,9 @@ interface Prepared {
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+/** Whether numpy broadcasting takes `a` to `b` (dims aligned from the right, each 1 or equal). */
+const broadcastsTo = (a: readonly number[], b: readonly number[]) =>
+  a.length <= b.length && a.every((d, k) => d === 1 || d === b[b.length - a.length + k]);
 
 function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOptions | undefined, opts: Required<CompileOptions>, plan: Plan): Prepared {
   const pred = toTensor(yPred as TensorLike, 'yPred');
@@ -453,8 +475,15 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
     }
     return v as T;
   };
+  let probsChecked = 0; // 1: entries checked, 2: rows checked too
+  const assertProbabilities = (rows: boolean): void => {
+    if (opts.from !== 'probs' || !opts.validate || probsChecked >= (rows ? 2 : 1)) return;
+    checkProbabilities(prep.pred.dataSync(), prep.n, prep.c, rows);
+    probsChecked = rows ? 2 : 1;
+  };
   const ctx: EvalContext = {
     from: opts.from,
+    assertProbabilities,
     yPred: pred,
     labels: prep.labels,
     batchSize: prep.n,
@@ -472,7 +501,10 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
       }),
     logProbs: () =>
       memo('@logProbs', () => {
-        if (opts.from === 'probs') return tf.log(tf.clipByValue(pred, opts.epsilon, 1)) as Tensor2D;
+        if (opts.from === 'probs') {
+          assertProbabilities(true);
+          return tf.log(tf.clipByValue(pred, opts.epsilon, 1)) as Tensor2D;
+        }
         if (opts.from === 'embeddings') {
           throw new LosskitError('INPUT_KIND_MISMATCH', 'log-probabilities are undefined for embeddings', { argument: 'expr' });
         }
@@ -481,7 +513,12 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
         const { max, rel } = memo('@lse', () => logSumExpParts(pred));
         return tf.sub(tf.sub(pred, tf.reshape(max, [-1, 1])), tf.reshape(rel, [-1, 1])) as Tensor2D;
       }),
-    probs: () => memo('@probs', () => (opts.from === 'probs' ? pred : (tf.exp(ctx.logProbs()) as Tensor2D))),
+    probs: () =>
+      memo('@probs', () => {
+        if (opts.from !== 'probs') return tf.exp(ctx.logProbs()) as Tensor2D;
+        assertProbabilities(true);
+        return pred;
+      }),
     input: (name) => {
       const t = prep.inputs.get(name);
       if (!t) throw new LosskitError('MISSING_INPUT', `no input named '${name}'`, { argument: `inputs.${name}` });
@@ -491,9 +528,54 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
   return ctx;
 }
 
-/** Evaluates `e` in `ctx`; structurally equal sub-expressions are computed once. */
+/** Throws `INVALID_ARGUMENT` on `yPred` unless its `[n, c]` values are probabilities (see `EvalContext.assertProbabilities`). */
+function checkProbabilities(p: ArrayLike<number>, n: number, c: number, rows: boolean): void {
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < c; j++) {
+      const v = p[i * c + j]!;
+      if (!(v >= 0 && v <= 1)) {
+        throw new LosskitError('INVALID_ARGUMENT', "with from: 'probs' every entry must be a probability", {
+          argument: 'yPred',
+          expected: "values in [0, 1] (pass logits with from: 'logits')",
+          received: `${v} at ${formatIndex(i * c + j, [n, c])}`,
+        });
+      }
+      sum += v;
+    }
+    if (rows && Math.abs(sum - 1) > PROB_SUM_TOLERANCE) {
+      throw new LosskitError('INVALID_ARGUMENT', "with from: 'probs' every row must sum to 1", {
+        argument: 'yPred',
+        expected: `class probabilities whose rows sum to 1 within ${PROB_SUM_TOLERANCE}`,
+        received: `row ${i} sums to ${sum}`,
+      });
+    }
+  }
+}
+
+/** Ops that act value by value and broadcast their operands themselves. */
+const ELEMENTWISE: ReadonlySet<string> = new Set([
+  'named', 'plus', 'minus', 'times', 'div', 'maximum', 'minimum', 'scale', 'pow', 'neg', 'clip', 'detach', 'where',
+  'exp', 'log', 'log1p', 'sqrt', 'abs', 'relu', 'softplus', 'sigmoid', 'logSigmoid', 'expand',
+]);
+
+/**
+ * Evaluates `e` in `ctx`; structurally equal sub-expressions are computed once. A class- or pair-level
+ * value may be held in broadcast form (a constant as a scalar, `expand()` as `[B, 1]`); before any op that
+ * works along rows (a reduction, softmax, ...) it is broadcast to its full `[B, C]` or `[B, B]` shape, so
+ * `ce().expand().sum()` sums C copies, as the fused kernel does.
+ */
 export function evaluate(e: Expr, ctx: EvalContext): Tensor {
-  return ctx.memo(e.key, () => e.op.evaluate(ctx, e.args.map((a) => evaluate(a, ctx)), e.params as never));
+  return ctx.memo(e.key, () => {
+    const rowwise = !ELEMENTWISE.has(e.op.kind);
+    const args = e.args.map((a) => {
+      const t = evaluate(a, ctx);
+      if (!rowwise) return t;
+      const full = a.level === 'class' ? [ctx.batchSize, ctx.numClasses] : a.level === 'pair' ? [ctx.batchSize, ctx.batchSize] : undefined;
+      return full && !sameShape(t.shape, full) && broadcastsTo(t.shape, full) ? tf.broadcastTo(t, full) : t;
+    });
+    return e.op.evaluate(ctx, args, e.params as never);
+  });
 }
 
 function perSampleOf(raw: Tensor, prep: Prepared, _level: Level): Tensor {

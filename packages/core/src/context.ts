@@ -1,5 +1,8 @@
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 
+/** Tolerance on `|Σ_j p_j − 1|` for rows of probabilities (`from: 'probs'`); float32 softmax rows are well inside it. */
+export const PROB_SUM_TOLERANCE = 1e-3;
+
 /** What a prediction holds: raw scores (`logits`), class probabilities (`probs`) or `embeddings` (pair-level losses). */
 export type PredictionKind = 'logits' | 'probs' | 'embeddings';
 
@@ -27,6 +30,14 @@ export interface EvalContext {
   probs(): Tensor2D;
   /** A named extra input passed at call time (`{ inputs: { teacher } }`), reshaped to `[N, ...]`. */
   input(name: string): Tensor;
+  /**
+   * With `from: 'probs'` and validation on, checks that `yPred` holds probabilities: every entry in
+   * `[0, 1]` and, with `rows`, every row summing to 1 within {@link PROB_SUM_TOLERANCE} (a distribution
+   * over the classes, as `prob()`, `logProb()`, `ce()` and `entropy()` read it); throws `INVALID_ARGUMENT`
+   * naming `yPred` otherwise. A no-op for logits and embeddings. Ops that read `yPred` as probabilities
+   * call it; `probs()` and `logProbs()` call it themselves.
+   */
+  assertProbabilities(rows: boolean): void;
   /** Computes `make()` once per call under `key` and reuses it (shared sub-terms). */
   memo<T>(key: string, make: () => T): T;
 }

@@ -28,7 +28,7 @@ export {
 } from './expr.js';
 import './ops.js';
 export { stopGradient } from './ops.js';
-export type { EvalContext, PredictionKind } from './context.js';
+export { PROB_SUM_TOLERANCE, type EvalContext, type PredictionKind } from './context.js';
 export {
   compile,
   evaluate,

@@ -63,6 +63,18 @@ export function oneHotRows(labels: Tensor, numClasses: number): Tensor {
   return numClasses === 1 ? tf.ones([labels.shape[0]!, 1], 'int32') : tf.oneHot(labels as tf.Tensor1D, numClasses);
 }
 
+/**
+ * The `k`-th largest value of each row, `[N, 1]`, with no gradient. Computed inside a custom-gradient op:
+ * tfjs has no gradient for TopK, and a TopK recorded on a tape (even behind a stop-gradient) makes
+ * `tf.grad` fail with "gradient function not found for TopK".
+ */
+function kthLargest(x: Tensor, k: number): Tensor {
+  return tf.customGrad(((t: Tensor) => ({
+    value: tf.slice(tf.topk(t, k).values, [0, k - 1], [-1, 1]),
+    gradFunc: () => tf.zerosLike(t),
+  })) as never)(x);
+}
+
 /** Broadcasts two tensors to their common shape (tf.where needs equal shapes). */
 function broadcastPair(a: Tensor, b: Tensor): [Tensor, Tensor] {
   const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
@@ -220,7 +232,7 @@ export const coreOps = {
       needClasses(c, `.topk(${p.k})`, p.k);
       const x = a[0]!;
       // The k-th largest value (no gradient) selects the entries; ties with it are averaged in.
-      const kth = tf.slice(tf.topk(stopGradient(x), p.k).values, [0, p.k - 1], [-1, 1]);
+      const kth = kthLargest(x, p.k);
       const mask = tf.cast(tf.greaterEqual(x, kth), 'float32');
       return tf.div(tf.sum(tf.mul(x, mask), -1), tf.sum(mask, -1));
     },

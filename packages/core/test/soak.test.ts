@@ -33,14 +33,14 @@ describe('memory soak: squentropy valueAndGrad in a synchronous training loop, R
     ['unfused tfjs ops', 4_000, 512, 64, 'false', 'tfjs'],
   ];
   for (const [what, steps, B, C, fuse, engine] of cases) {
-    it(`${what}: ${steps} steps at B = ${B} grow RSS by < 24 MB and external memory by < 8 MB after the first quarter, tensors flat`, () => {
+    it(`${what}: ${steps} steps at B = ${B} grow RSS by < 32 MB and external memory by < 24 MB after the first quarter (a leak of 80 bytes per row per step would add 600 MB), tensors flat`, () => {
       const r = soak(steps, B, C, fuse);
       expect(r.engine).toBe(engine);
       const first = r.marks.find((m) => m.step === steps / 4)!;
       const last = r.marks.at(-1)!;
       expect(last.step).toBe(steps);
-      expect((last.rss - first.rss) / MB).toBeLessThan(24);
-      expect((last.external - first.external) / MB).toBeLessThan(8);
+      expect((last.rss - first.rss) / MB, JSON.stringify(r.marks)).toBeLessThan(32);
+      expect((last.external - first.external) / MB, JSON.stringify(r.marks)).toBeLessThan(24);
       expect(last.tensors).toBe(r.marks[0]!.tensors);
     });
   }

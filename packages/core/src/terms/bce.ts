@@ -17,6 +17,7 @@ const bceOp = defineOp<{ labelSmoothing: number }>({
       // softplus(z) - t·z = max(z, 0) - t·z + log(1 + e^{-|z|}): finite for any z.
       return tf.sub(tf.softplus(c.yPred), tf.mul(t, c.yPred));
     }
+    c.assertProbabilities(false);
     const eps = c.epsilon;
     const q = tf.clipByValue(c.yPred, eps, 1 - eps);
     return tf.neg(tf.add(tf.mul(t, tf.log(q)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, q)))));

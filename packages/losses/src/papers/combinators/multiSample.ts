@@ -19,6 +19,7 @@ function headContext(ctx: EvalContext, m: number, C: number): EvalContext {
     numClasses: C,
     epsilon: ctx.epsilon,
     memo,
+    assertProbabilities: (rows) => ctx.assertProbabilities(rows),
     input: (name) => ctx.input(name),
     yTrue: () =>
       memo('@yTrue', () =>

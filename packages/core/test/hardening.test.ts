@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bce, ce, compile, logit, positiveMask, logProb, prob, ready, square } from '../src/index.js';
+import { PROB_SUM_TOLERANCE } from '../src/index.js';
+import { expectCleanThrow, expectNoLeaks, numericGradient } from '../src/testing/index.js';
+
+beforeAll(async () => {
+  await ready();
+});
+
+const lse64 = (r: readonly number[]) => {
+  const m = Math.max(...r);
+  return m + Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+};
+
+describe('expand(): a per-sample value repeated over the classes', () => {
+  const z = [[1, 2, 3, 4], [0, 0, 0, 0]];
+  // ce().expand().sum() = C · ce, from the definition.
+  const ref = z.map((r) => 4 * (lse64(r) - r[0]!));
+  for (const fuse of ['auto', 'js', false] as const) {
+    it(`fuse ${String(fuse)}: ce().expand().sum() is C × ce (the issue's [[1,2,3,4],[0,0,0,0]] gives [13.76, 5.55])`, () => {
+      const ps = compile(ce().expand().sum(), { fuse }).perSample([0, 0], z);
+      const got = Array.from(ps.dataSync());
+      ps.dispose();
+      got.forEach((v, i) => expect(v).toBeCloseTo(ref[i]!, 4));
+    });
+    it(`fuse ${String(fuse)}: a class-level constant reduced with .sum() and .mean() counts every class`, () => {
+      const e = logit().times(0).plus(2).sum().plus(logit().times(0).plus(3).mean());
+      const ps = compile(e, { fuse }).perSample([0, 0], z);
+      expect(Array.from(ps.dataSync())).toEqual([11, 11]);
+      ps.dispose();
+    });
+  }
+});
+
+describe('topk(k): mean of the k largest logits, differentiable', () => {
+  const z = [[1, 5, 3, 4], [2, -1, 0.5, 7]];
+  const ref = (flat: Float64Array) => {
+    let s = 0;
+    for (let i = 0; i < 2; i++) {
+      const row = Array.from(flat.slice(i * 4, i * 4 + 4)).sort((a, b) => b - a);
+      s += (row[0]! + row[1]!) / 2;
+    }
+    return s / 2;
+  };
+  it('valueAndGrad matches a float64 reference and its finite differences, with no leak', () => {
+    const loss = compile(logit().topk(2));
+    const { value, grad } = loss.valueAndGrad([0, 1], z);
+    expect(value.dataSync()[0]).toBeCloseTo(ref(Float64Array.from(z.flat())), 5);
+    const fd = numericGradient(ref, z.flat());
+    Array.from(grad.dataSync()).forEach((g, k) => expect(g).toBeCloseTo(fd[k]!, 5));
+    tf.dispose([value, grad]);
+  });
+  it('a failing topk valueAndGrad (label out of range) leaks nothing and leaves no tape', () => {
+    const loss = compile(logit().topk(2).plus(ce()));
+    expectCleanThrow(() => loss.valueAndGrad([0, 9], z), 'LABEL_OUT_OF_RANGE');
+  });
+});
+
+describe('one class (C = 1)', () => {
+  for (const fuse of ['auto', false] as const) {
+    it(`fuse ${String(fuse)}: ce with one class is 0 with a zero gradient (integer labels and one-hot targets)`, () => {
+      for (const y of [[0, 0], [[1], [1]]]) {
+        const { value, grad } = compile(ce(), { fuse }).valueAndGrad(y, [[3.5], [-2]]);
+        expect(value.dataSync()[0]).toBe(0);
+        expect(Array.from(grad.dataSync())).toEqual([0, 0]);
+        tf.dispose([value, grad]);
+      }
+    });
+    it(`fuse ${String(fuse)}: squentropy with one class raises a typed error saying .incorrect() needs two classes`, () => {
+      const err = expectCleanThrow(() => compile(ce().plus(square().incorrect()), { fuse })([0], [[1]]), 'SHAPE_MISMATCH');
+      expect(err.message).toContain('.incorrect() needs at least 2 classes');
+    });
+  }
+});
+
+describe('parts() validates like the call itself', () => {
+  it('parts() throws NON_FINITE_OUTPUT naming the term where the call throws, instead of returning NaN parts', () => {
+    const loss = compile(logit().log().sum().named('logs').plus(ce().named('ce')));
+    const callErr = expectCleanThrow(() => loss([0], [[-1, 2]]), 'NON_FINITE_OUTPUT');
+    const partsErr = expectCleanThrow(() => loss.parts([0], [[-1, 2]]), 'NON_FINITE_OUTPUT');
+    expect(partsErr.message).toBe(callErr.message);
+  });
+  it('parts() with validate: false returns the raw values (NaN included), as documented', () => {
+    const parts = compile(logit().log().sum().named('logs'), { validate: false }).parts([0], [[-1, 2]]);
+    expect(Number.isNaN(parts.logs)).toBe(true);
+  });
+});
+
+describe("from: 'probs' is checked", () => {
+  const dist = prob().target().neg().plus(logProb().target().neg());
+  it(`rows summing to 1.5 are rejected with INVALID_ARGUMENT naming yPred (tolerance ${PROB_SUM_TOLERANCE})`, () => {
+    const err = expectCleanThrow(() => compile(dist, { from: 'probs' })([0], [[0.5, 1.0]]), 'INVALID_ARGUMENT');
+    expect(err.argument).toBe('yPred');
+    expect(err.message).toContain('row 0 sums to 1.5');
+  });
+  it('negative entries are rejected, in valueAndGrad too', () => {
+    const err = expectCleanThrow(() => compile(dist, { from: 'probs' }).valueAndGrad([0], [[-0.25, 1.25]]), 'INVALID_ARGUMENT');
+    expect(err.message).toContain('-0.25 at index [0, 0]');
+  });
+  it('rows within the tolerance are accepted and give the float64 value', () => {
+    const p = [0.3, 0.7 + PROB_SUM_TOLERANCE / 2];
+    const v = expectNoLeaks(() => {
+      const t = compile(ce(), { from: 'probs' })([1], [p]);
+      const out = t.dataSync()[0]!;
+      t.dispose();
+      return out;
+    });
+    expect(v).toBeCloseTo(-Math.log(p[1]!), 6);
+  });
+  it('bce reads probabilities per class: entries in [0, 1] are enough (multi-label rows need not sum to 1), 1.2 is rejected', () => {
+    const loss = compile(bce().mean(), { from: 'probs' });
+    const ok = loss([[1, 1]], [[0.9, 0.8]]);
+    expect(ok.dataSync()[0]).toBeCloseTo(-(Math.log(0.9) + Math.log(0.8)) / 2, 5);
+    ok.dispose();
+    expectCleanThrow(() => loss([[1, 0]], [[1.2, 0.1]]), 'INVALID_ARGUMENT');
+  });
+  it('validate: false skips the probability check (documented)', () => {
+    const t = compile(dist, { from: 'probs', validate: false })([0], [[0.5, 1.0]]);
+    expect(Number.isFinite(t.dataSync()[0]!)).toBe(true);
+    t.dispose();
+  });
+});
+
+describe('embeddings need from: embeddings', () => {
+  it('compile() of a pair-level expression without from: embeddings fails at compile time with INPUT_KIND_MISMATCH on from', () => {
+    let err: (Error & { code?: string; argument?: string }) | undefined;
+    try {
+      compile(positiveMask().times(2).sum());
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.code).toBe('INPUT_KIND_MISMATCH');
+    expect(err?.argument).toBe('from');
+    expect(err?.message).toContain("from: 'embeddings'");
+  });
+});
+
+describe('reductions with all-zero sample weights (documented: 0, as Keras; the tf.losses drop-in follows tfjs)', () => {
+  for (const reduction of ['weightedMean', 'sumByNonzeroWeights'] as const) {
+    for (const fuse of ['auto', false] as const) {
+      it(`${reduction}, fuse ${String(fuse)}: value 0 and gradient 0`, () => {
+        const { value, grad } = compile(ce(), { reduction, fuse }).valueAndGrad([0, 1], [[1, 2], [3, 4]], { sampleWeight: [0, 0] });
+        expect(value.dataSync()[0]).toBe(0);
+        expect(Array.from(grad.dataSync())).toEqual([0, 0, 0, 0]);
+        tf.dispose([value, grad]);
+      });
+    }
+  }
+});
+
+describe('validate: false keeps shape and label checks (documented)', () => {
+  it('a label out of range still raises LABEL_OUT_OF_RANGE with validate: false', () => {
+    expectCleanThrow(() => compile(ce(), { validate: false })([5], [[1, 2]]), 'LABEL_OUT_OF_RANGE');
+  });
+});
