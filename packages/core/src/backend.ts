@@ -37,7 +37,10 @@ export interface ReadyOptions {
    * `{ 'tfjs-backend-wasm-simd.wasm': simdUrl, 'tfjs-backend-wasm.wasm': wasmUrl }` from `?url` imports.
    */
   readonly wasmPaths?: string | Readonly<Record<string, string>>;
-  /** Fall back to `cpu` when the requested backend cannot start (default `true`); `false` throws instead. */
+  /**
+   * When the requested backend cannot start (e.g. `webgl` in Node): `true` (default) falls back to `wasm`,
+   * then `cpu`, warns once on the console and resolves to the backend in use; `false` throws instead.
+   */
   readonly fallback?: boolean;
 }
 
@@ -77,7 +80,9 @@ async function register(name: BackendName, options: ReadyOptions): Promise<void>
 /**
  * Sets up tfjs-core with every gradient registered and selects a backend (WASM by default, SIMD when
  * available). Call once before compiling losses: `await ready()`. Returns the active backend name.
- * If the requested backend cannot start and `fallback` is not `false`, the CPU backend is used.
+ * If the requested backend cannot start and `fallback` is not `false`, WASM (then CPU) is used, with a
+ * one-time console warning; the returned name tells which. In Node, the WASM runtime's process-level
+ * error handlers are removed again, so an uncaught error exits as Node's default would (code 1).
  *
  * @example
  * import { ready, compile, ce } from '@losskit/core';
@@ -93,19 +98,69 @@ export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
   let error: unknown;
   try {
     await register(wanted, options);
-    if (await tf.setBackend(wanted)) {
+    if (await keepProcessHandlers(() => tf.setBackend(wanted))) {
       await tf.ready();
       return wanted;
     }
     error = new LosskitError('BACKEND_UNAVAILABLE', `the ${wanted} backend failed to initialize`, { argument: 'backend' });
   } catch (e) {
-    error = e;
+    error =
+      e instanceof LosskitError
+        ? e
+        : new LosskitError('BACKEND_UNAVAILABLE', `the ${wanted} backend could not start`, {
+            argument: 'backend',
+            expected: wanted === 'webgl' ? 'a browser with WebGL' : `a runtime that can start the ${wanted} backend`,
+            received: e instanceof Error ? e.message : String(e),
+          });
   }
   if (options.fallback === false || wanted === 'cpu') throw error;
-  await register('cpu', options);
-  await tf.setBackend('cpu');
-  await tf.ready();
-  return 'cpu';
+  // Fall back to WASM (the default, and far faster than CPU), then CPU, and say so once.
+  for (const next of (wanted === 'wasm' ? ['cpu'] : ['wasm', 'cpu']) as BackendName[]) {
+    try {
+      await register(next, options);
+      if (await keepProcessHandlers(() => tf.setBackend(next))) {
+        await tf.ready();
+        warnFallback(wanted, next, error);
+        return next;
+      }
+    } catch {
+      // try the next one
+    }
+  }
+  throw error;
+}
+
+const warned = new Set<string>();
+function warnFallback(wanted: BackendName, used: BackendName, cause: unknown): void {
+  const key = `${wanted}->${used}`;
+  if (warned.has(key)) return;
+  warned.add(key);
+  const why = cause instanceof Error ? cause.message : String(cause);
+  console.warn(`losskit: the ${wanted} backend could not start (${why}); using ${used} instead. Pass { fallback: false } to ready() to get the error instead.`);
+}
+
+/**
+ * Runs `start` (a backend start-up) and then removes any `uncaughtException` / `unhandledRejection`
+ * handler it installed on Node's `process`. The WASM backend's Emscripten glue installs both when its
+ * module starts; they rethrow from inside the glue, so any later uncaught error of the user's program,
+ * related to losskit or not, exited with code 7 and was reported from `tf-backend-wasm.node.js` (with a
+ * dump of minified glue under some loaders). After this, uncaught errors behave as Node's defaults
+ * (exit code 1, the user's own stack). The handlers only matter to programs that call Emscripten's
+ * `exit()`, which tfjs never does.
+ */
+async function keepProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+  type Listener = (...args: unknown[]) => void;
+  const proc = (globalThis as { process?: { listeners(ev: string): Listener[]; removeListener(ev: string, l: Listener): unknown } }).process;
+  if (!proc || typeof proc.listeners !== 'function') return start();
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((ev) => new Set(proc.listeners(ev)));
+  try {
+    return await start();
+  } finally {
+    events.forEach((ev, k) => {
+      for (const l of proc.listeners(ev)) if (!before[k]!.has(l)) proc.removeListener(ev, l);
+    });
+  }
 }
 
 /** Switches the active backend; same as `ready({ ...options, backend: name })`. */

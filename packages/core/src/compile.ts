@@ -72,7 +72,12 @@ export interface ValueAndGrad {
   readonly grad: Tensor;
 }
 
-/** A compiled loss. Callable as `(yTrue, yPred, sampleWeight?)` (Keras order), so it plugs into `model.compile({ loss })`. */
+/**
+ * A compiled loss. Callable as `(yTrue, yPred, sampleWeight?)` (Keras order), so it plugs into
+ * `model.compile({ loss })`. Direct calls take integer labels `[B]` or dense targets `[B, C]`; tfjs-layers'
+ * `model.fit` checks targets against the model's output shape before the loss sees them (it accepts `[B, 1]`
+ * labels only for its own `sparseCategoricalCrossentropy`), so pass `tf.oneHot(labels, C)` there.
+ */
 export interface CompiledLoss<R extends Reduction = Reduction> {
   /** The reduced loss (a tensor shaped like the leading dims of `yPred` for `reduction: 'none'`). */
   (yTrue: TensorLike, yPred: TensorLike, sampleWeight?: TensorLike | CallOptions): R extends 'none' ? Tensor : Scalar;
@@ -93,10 +98,12 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
   readonly fused: boolean;
   /**
    * The kernel the most recent call ran (`undefined` before the first call): `'wasm-simd'` (fused;
-   * generated WebAssembly SIMD sweeps over the tfjs WASM heap, the default on the WASM backend), `'js'`
-   * (fused; the generated JavaScript row kernel: other backends, or a vector node without a SIMD form such
-   * as `log`, `softplus` or a non-integer `pow`), `'webgl'` (fused; one generated shader per stage on the
-   * WebGL backend) or `'tfjs'` (one tfjs op per expression node).
+   * generated WebAssembly SIMD sweeps over the tfjs WASM heap, the default on the WASM backend from
+   * C = 32 classes), `'js'` (fused; the generated JavaScript row kernel: on the WASM backend for rows of
+   * fewer than 32 classes, where it measured faster than calling into WebAssembly per row, or for a vector
+   * node without a SIMD form such as `log`, `softplus` or a non-integer `pow`; on the CPU backend always),
+   * `'webgl'` (fused; one generated shader per stage on the WebGL backend) or `'tfjs'` (one tfjs op per
+   * expression node: `fuse: false`, or an expression the fusion pass does not cover).
    */
   readonly engine: KernelEngine | undefined;
   toString(): string;

@@ -8,6 +8,10 @@
  * const { value, grad } = squentropy.valueAndGrad([0, 2], [[2, 1, 0], [0, 1, 3]]);
  * @packageDocumentation
  */
+// Types of tfjs's chained ops (`t.argMax()`, `t.reshape()`, ...), which ready() registers at run time:
+// a type-only re-export of an export-less module, so a consumer's type checker loads tfjs-core's module
+// augmentations with @losskit/core (no JavaScript is emitted for it).
+export type * from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 export { ready, setBackend, activeBackend, wasmSimd, type BackendName, type ReadyOptions } from './backend.js';
 export { LosskitError, params, checkParam, formatShape, type LosskitErrorCode, type LosskitErrorDetails } from './errors.js';
 export {

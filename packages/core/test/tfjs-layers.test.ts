@@ -48,4 +48,18 @@ describe('a tfjs-layers model trains with a compiled DSL loss', () => {
     model.dispose();
     tf.dispose([x, y]);
   });
+
+  it('model.fit with integer labels works as documented: tf.oneHot(labels, C) targets train; [B] labels get tfjs-layers\' target-shape error', async () => {
+    const { x, y } = blobs(120, 3);
+    const labels = tf.argMax(y, -1);
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2], kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) })] });
+    model.compile({ optimizer: tf.train.sgd(0.5), loss: compile(ce()) as never });
+    await expect(model.fit(x, labels, { epochs: 1, verbose: 0 })).rejects.toThrow('target expected a batch of elements where each example has shape [3]');
+    const targets = tf.oneHot(labels as tf.Tensor1D, 3);
+    const h = await model.fit(x, targets, { epochs: 5, batchSize: 40, shuffle: false, verbose: 0 });
+    const l = h.history.loss as number[];
+    expect(l.at(-1)!).toBeLessThan(l[0]!);
+    model.dispose();
+    tf.dispose([x, y, labels, targets]);
+  });
 });

@@ -121,12 +121,15 @@ export function engineIdle(): boolean {
   return st.gradientDepth === 0 && st.kernelDepth === 0 && st.activeTape == null;
 }
 
+/** What {@link expectCleanThrow} returns: the error with its `LosskitError` details. */
+export type ThrownLosskitError = Error & { code?: string; argument?: string; expected?: string; received?: string };
+
 /**
  * Runs `fn`, which must throw a `LosskitError` (with `code`, when given), and checks that the failed call
  * left the engine as it found it: the same number of live tensors and no gradient tape left behind.
  * Returns the error, for further assertions on its message.
  */
-export function expectCleanThrow(fn: () => unknown, code?: string, label = 'function'): Error & { code?: string } {
+export function expectCleanThrow(fn: () => unknown, code?: string, label = 'function'): ThrownLosskitError {
   const before = tf.memory().numTensors;
   const idle = engineIdle();
   let error: unknown;
@@ -137,7 +140,7 @@ export function expectCleanThrow(fn: () => unknown, code?: string, label = 'func
     error = e;
   }
   if (error === undefined) throw new Error(`${label} did not throw`);
-  const err = error as Error & { code?: string };
+  const err = error as ThrownLosskitError;
   if (err.name !== 'LosskitError') throw new Error(`${label} threw ${err.name}, not a LosskitError: ${err.message}`);
   if (code !== undefined && err.code !== code) throw new Error(`${label} threw code ${err.code}, expected ${code}: ${err.message}`);
   const after = tf.memory().numTensors;
