@@ -28,6 +28,14 @@ describe('plain Node ESM import of the built package', () => {
     // (log(e^2+e+1) - 2 + 0.5 + log(1+e+e^3) - 3 + 0.5) / 2 from the definition of squentropy.
     const want = (Math.log(Math.exp(2) + Math.E + 1) - 2 + 0.5 + Math.log(1 + Math.E + Math.exp(3)) - 3 + 0.5) / 2;
     expect(Math.abs(r.value - want) / want).toBeLessThan(1e-6);
+    // Gradient from the definition: (p_ij − 1[j = y_i] + 2 z_ij / (C − 1) · 1[j ≠ y_i]) / B.
+    const z = [[2, 1, 0], [0, 1, 3]];
+    const y = [0, 2];
+    const wantGrad = z.flatMap((row, i) => {
+      const s = row.reduce((a, v) => a + Math.exp(v), 0);
+      return row.map((v, j) => (Math.exp(v) / s - (j === y[i] ? 1 : 0) + (j === y[i] ? 0 : v)) / 2);
+    });
     expect(r.grad).toHaveLength(6);
+    r.grad.forEach((g: number, k: number) => expect(Math.abs(g - wantGrad[k]!)).toBeLessThan(1e-6));
   });
 });

@@ -44,8 +44,17 @@ describe('log1mexp', () => {
     });
     x.dispose();
   });
-  it('rejects a non-expression argument at build time', () => {
-    expect(() => log1mexp(undefined as never)).toThrow();
-    expect(LosskitError).toBeDefined();
+  it('rejects a non-expression argument at build time with INVALID_ARGUMENT naming x', () => {
+    for (const bad of [undefined, 3, 'logit']) {
+      let err: unknown;
+      try {
+        log1mexp(bad as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(LosskitError);
+      expect((err as LosskitError).code).toBe('INVALID_ARGUMENT');
+      expect((err as LosskitError).argument).toBe('x');
+    }
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, type Level, type Needs, defineOp, node } from '../expr.js';
+import { LosskitError } from '../errors.js';
+import { Expr, type Level, type Needs, defineOp, node } from '../expr.js';
 
 /**
  * `log(1 + u)` accurate for tiny `|u|` in float32 (tfjs' `log1p` is computed as `log(1 + u)` on some
@@ -51,5 +52,8 @@ const log1mexpOp = defineOp({
  * @see Mächler, "Accurately Computing log(1 − exp(−|a|))", R package Rmpfr vignette (2012).
  */
 export function log1mexp<L extends Level, K extends Needs>(x: Expr<L, K>): Expr<L, K> {
+  if (!(x instanceof Expr)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'log1mexp() takes an expression', { argument: 'x', expected: 'an Expr such as logProb().target()', received: typeof x });
+  }
   return node(log1mexpOp, x.level, [x], {}, x.needs) as Expr<L, K>;
 }
