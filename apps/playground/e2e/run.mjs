@@ -328,17 +328,16 @@ try {
     await page.click('nav a[data-route=calibration]');
     await page.waitForSelector('[data-testid=calibration-view]');
     await shot('08-calibration');
-    const cal = (await page.locator('[data-testid=calibration-missing]').count()) ? 'calibration: package API missing' : `calibration: ${await page.textContent('[data-testid=calibration-detail]')}`;
+    assert((await page.locator('[data-testid=calibration-missing]').count()) === 0, 'calibration view: package API missing');
+    const cal = `calibration: ${await page.textContent('[data-testid=calibration-detail]')}`;
     await page.click('nav a[data-route=scaling]');
     await page.waitForSelector('[data-testid=scaling-view]');
-    let scal = 'scaling: package API missing';
-    if (await page.locator('[data-testid=scaling-fit]').count()) {
-      await page.click('[data-testid=scaling-fit]');
-      await page.waitForSelector('[data-testid=scaling-result] p');
-      const opt = await page.locator('[data-testid=scaling-optimal]').count();
-      assert(opt === 1, `scaling fit failed: ${await page.textContent('[data-testid=scaling-result]')}`);
-      scal = `scaling: ${await page.textContent('[data-testid=scaling-optimal]')}`;
-    }
+    assert((await page.locator('[data-testid=scaling-fit]').count()) === 1, 'scaling view: package API missing (no fit button)');
+    await page.click('[data-testid=scaling-fit]');
+    await page.waitForSelector('[data-testid=scaling-result] p');
+    const opt = await page.locator('[data-testid=scaling-optimal]').count();
+    assert(opt === 1, `scaling fit failed: ${await page.textContent('[data-testid=scaling-result]')}`);
+    const scal = `scaling: ${await page.textContent('[data-testid=scaling-optimal]')}`;
     await shot('09-scaling');
     assert(consoleErrors.length === before, consoleErrors.slice(before).join(' | '));
     return `${cal}; ${scal}`;
@@ -371,7 +370,7 @@ try {
     return `${hrefs.length} packages, ${entryLinks.length} catalog entries`;
   });
 
-  await check(`every catalog entry page renders (formula, params, example) without console errors`, async () => {
+  await check(`every catalog entry page renders (formula, params, example) without console errors, and its Try-it gives a finite value or a typed LosskitError`, async () => {
     const before = consoleErrors.length;
     const bad = [];
     const notRunnable = [];
@@ -393,6 +392,7 @@ try {
           if (!Number.isFinite(Number(out.replace('loss = ', '')))) bad.push(`${href}: ${out}`);
           else ran++;
         } else if (cls !== 'error' || !out) bad.push(`${href}: no output`);
+        else if ((await page.getAttribute('[data-testid=entry-value]', 'data-code')) === 'untyped') bad.push(`${href}: untyped error: ${out}`);
         else notRunnable.push(href.split('/').pop());
       }
       if (k < 3) await shot(`11-entry-${k + 1}`);
