@@ -183,16 +183,30 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
 
   const valueAndGrad = (yTrue: TensorLike, yPred: TensorLike, call?: CallOptions): ValueAndGrad => {
     assertBackend();
+    let fusedRan = false;
     const result = tf.tidy(() => {
       const predIn = toTensor(yPred, 'yPred').tensor;
       const f = (x: Tensor): Scalar => {
         const prep = prepare(yTrue, x, call, opts, plan);
-        return reduceLoss(rawOf(prep), prep, expr.level, opts.reduction) as Scalar;
+        const raw = rawOf(prep);
+        fusedRan = engine !== 'tfjs';
+        return reduceLoss(raw, prep, expr.level, opts.reduction) as Scalar;
       };
       return valueAndGradOf(f, predIn);
     });
     if (opts.validate) {
-      checkFinite(result.value, () => diagnose(yTrue, yPred, call, opts, plan, expr), result.grad);
+      const explain = () => diagnose(yTrue, yPred, call, opts, plan, expr);
+      // Validation for free: the fused JS and SIMD kernels checked every logit, per-sample value and gradient
+      // entry inside their own sweeps, so only the (scalar) reduced value is read back here; the gradient is
+      // the kernel's, scaled by the reduction's weights (which reach the kernel as dy and are checked there).
+      const v = fusedRan ? fused!.validation : undefined;
+      if (v?.forward === false || v?.grad === false) {
+        const err = explain();
+        tf.dispose([result.value, result.grad]);
+        throw err;
+      }
+      if (v?.forward && v.grad) checkFinite(result.value, explain);
+      else checkFinite(result.value, explain, result.grad);
     }
     return result;
   };

@@ -10,20 +10,23 @@
 import { type BinaryFn, type RowProgram, type SNode, type UnaryFn, type VNode, closureOf } from './program.js';
 import { SweepModule, expandedScalars } from './wasm.js';
 
-/** Forward kernel: fills `out[i]` (the per-sample value) and `S[i*K + k]` (every scalar node). */
+/**
+ * Forward kernel: fills `out[i]` (the per-sample value) and `S[i*K + k]` (every scalar node). Returns 1 when
+ * a logit or a per-sample value is not finite (checked inside the sweeps), else 0.
+ */
 export type ForwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
   B: number, C: number, out: Float32Array, S: Float64Array, cc: readonly Float64Array[], W?: WasmExports, ccp?: number,
   go?: number,
-) => void;
+) => number;
 /** Exports of an instantiated {@link SweepModule}: sweep functions and result globals. */
 export type WasmExports = Record<string, ((...a: number[]) => void) | { value: number }>;
-/** Backward kernel: writes `g[go + i*C + j] = dy[i] · ∂l_i/∂z_ij`. */
+/** Backward kernel: writes `g[go + i*C + j] = dy[i] · ∂l_i/∂z_ij`; returns 1 when an entry it wrote is not finite, else 0. */
 export type BackwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
   B: number, C: number, dy: ArrayLike<number>, g: Float32Array, go: number, S: Float64Array, cc: readonly Float64Array[],
   W?: WasmExports, ccp?: number, reuse?: boolean,
-) => void;
+) => number;
 
 export interface Kernels {
   readonly forward: ForwardKernel;
@@ -242,7 +245,14 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   const rowHeader = ['const o = zo + i * C;', sparse ? 'const lab = labs[i];' : 'const yo = ydo + i * C;'];
 
   // ── forward ──
-  const f: string[] = [...header, 'for (let i = 0; i < B; i++) {', ...rowHeader];
+  // Validation inside the kernel: `pr` sums z·0 over every logit (0 if all are finite, else NaN) in the first
+  // sweep that reads the logits, and `bad` flags a non-finite per-sample value; the kernel returns 1 if either.
+  const zId = vec.findIndex((n) => n.t === 'z');
+  const probeStage = [...Array(maxStage).keys()]
+    .map((k) => k + 1)
+    .find((st) => reds(st).some(([n]) => !isPoint(n) && vClosure([(n as Extract<SNode, { t: 'red' }>).x]).includes(zId)));
+  const f: string[] = [...header, 'let bad = 0, pr = 0;', 'for (let i = 0; i < B; i++) {', ...rowHeader];
+  if (probeStage === undefined) f.push('for (let j = 0; j < C; j++) pr += z[o + j] * 0;');
   for (const [, i] of scalarsAt(0)) f.push(`const s${i} = ${sValue(i)};`);
   for (let st = 1; st <= maxStage; st++) {
     const rs = reds(st);
@@ -256,14 +266,16 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       const reds = own.map(([n, i]) => ({ id: i, f: (n as Extract<SNode, { t: 'red' }>).f, x: (n as Extract<SNode, { t: 'red' }>).x }));
       const clos = vClosure(reds.map((r) => r.x));
       const params = expandedScalars(prog, clos);
-      wm.forward(`f${st}`, reds, clos, params);
       const args = `${params.map((k) => `, s${k}`).join('')}`;
       const lead = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp`;
+      const probe = st === probeStage;
+      wm.forward(`f${st}`, reds, clos, params, undefined, probe);
+      const check = (name: string) => (probe ? ` if (W.pz${name}.value !== 0) bad = 1;` : '');
       if (reuseRed !== undefined && reds.some((r) => r.id === reuseRed)) {
-        wm.forward(`f${st}s`, reds, clos, params, reuseRed);
-        f.push(`if (go >= 0) W.f${st}s(${lead}, (go + i * C) << 2${args}); else W.f${st}(${lead}${args});`);
+        wm.forward(`f${st}s`, reds, clos, params, reuseRed, probe);
+        f.push(`if (go >= 0) { W.f${st}s(${lead}, (go + i * C) << 2${args});${check(`f${st}s`)} } else { W.f${st}(${lead}${args});${check(`f${st}`)} }`);
         f.push(`S[i * ${stride} + ${K}] = W.q${reuseRed}.value;`);
-      } else f.push(`W.f${st}(${lead}${args});`);
+      } else f.push(`W.f${st}(${lead}${args});${check(`f${st}`)}`);
       for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
       for (const [m, l] of companion) f.push(`const s${m} = W.m${l}.value;`);
     } else if (loop.length > 0) {
@@ -276,6 +288,7 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       }
       f.push('for (let j = 0; j < C; j++) {');
       for (const v of vClosure(own.map(([n]) => (n as Extract<SNode, { t: 'red' }>).x))) f.push(`const v${v} = ${vValue(v)};`);
+      if (st === probeStage) f.push(`pr += z[o + j] * 0;`);
       for (const [n, i] of own) {
         const r = n as Extract<SNode, { t: 'red' }>;
         const x = `v${r.x}`;
@@ -297,12 +310,14 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     }
     for (const [, i] of scalarsAt(st)) f.push(`const s${i} = ${sValue(i)};`);
   }
-  f.push(`out[i] = s${root};`, 'const sk = i * ' + stride + ';');
+  f.push(`out[i] = s${root};`, 'if (out[i] - out[i] !== 0) bad = 1;', 'const sk = i * ' + stride + ';');
   for (let k = 0; k < K; k++) f.push(`S[sk + ${k}] = s${k};`);
-  f.push('}');
+  f.push('}', 'return bad || pr !== 0 ? 1 : 0;');
 
   // ── backward ──
-  const b: string[] = [...header, 'for (let i = 0; i < B; i++) {', ...rowHeader, 'const gr = go + i * C;', 'const sk = i * ' + stride + ';'];
+  // Validation inside the kernel: the kernel returns 1 when a gradient entry it wrote is not finite (the SIMD
+  // sweeps sum g·0 into a global per row; the JS kernel sums it over the row it just wrote).
+  const b: string[] = [...header, 'let bad = 0;', 'for (let i = 0; i < B; i++) {', ...rowHeader, 'const gr = go + i * C;', 'const sk = i * ' + stride + ';'];
   for (let k = 0; k < K; k++) b.push(`const s${k} = S[sk + ${k}];`);
   for (let k = 0; k < K; k++) if (dzS[k]) b.push(`let a${k} = ${k === root ? 'dy[i]' : '0'};`);
   type Red = Extract<SNode, { t: 'red' }>;
@@ -392,8 +407,8 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       const call = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, a${k}`).join('')}`;
       if (reuseRed !== undefined && seeds.some((r) => r.id === reuseRed)) {
         wm.backward(`b${st}r`, seeds, clos, dzV, params, adj, false, reuseRed);
-        b.push(`if (reuse) W.b${st}r(${call}, a${reuseRed} / S[sk + ${K}]); else W.b${st}(${call});`);
-      } else b.push(`W.b${st}(${call});`);
+        b.push(`if (reuse) { W.b${st}r(${call}, a${reuseRed} / S[sk + ${K}]); if (W.pgb${st}r.value !== 0) bad = 1; } else { W.b${st}(${call}); if (W.pgb${st}.value !== 0) bad = 1; }`);
+      } else b.push(`W.b${st}(${call});`, `if (W.pgb${st}.value !== 0) bad = 1;`);
       if (relabel) {
         // The label's element again in float64: a z_y point term may cancel most of it (squentropy at ±1e4).
         b.push('{', 'const j = lab;');
@@ -410,13 +425,16 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   }
   if (wm) {
     if (sweeps === 0) b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
-    if (relabel) b.push(sweeps === 0 ? 'g[gr + lab] = pz;' : 'g[gr + lab] = pl + pz;');
-  } else if (!direct) b.push('for (let j = 0; j < C; j++) g[gr + j] = acc[j];');
-  else if (loopStages.length === 0) {
-    b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
-    if (sparse && pointStages.length > 0) b.push('g[gr + lab] = pz;');
+    if (relabel) b.push(sweeps === 0 ? 'g[gr + lab] = pz;' : 'g[gr + lab] = pl + pz;', 'if (g[gr + lab] - g[gr + lab] !== 0) bad = 1;');
+  } else {
+    if (!direct) b.push('for (let j = 0; j < C; j++) g[gr + j] = acc[j];');
+    else if (loopStages.length === 0) {
+      b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
+      if (sparse && pointStages.length > 0) b.push('g[gr + lab] = pz;');
+    }
+    b.push('let pg = 0;', 'for (let j = 0; j < C; j++) pg += g[gr + j] * 0;', 'if (pg !== 0) bad = 1;');
   }
-  b.push('}');
+  b.push('}', 'return bad;');
 
   const fsrc = f.join('\n');
   const bsrc = b.join('\n');

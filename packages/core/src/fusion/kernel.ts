@@ -127,12 +127,24 @@ function unkept(t: Tensor): Tensor {
   return a;
 }
 
+/**
+ * What the JS and SIMD kernels checked inside their own sweeps during the last call: `forward` is true when
+ * every logit and every per-sample value was finite, `grad` (set once the gradient has run) when every
+ * gradient entry was. `undefined` fields were not checked (WebGL shaders, or no gradient yet).
+ */
+export interface KernelValidation {
+  forward: boolean | undefined;
+  grad: boolean | undefined;
+}
+
 /** A compiled fused loss body: per-sample values `[N]` with a fused gradient. */
 export interface FusedLoss {
   /** The row program for integer labels / for dense targets (built lazily). */
   perSample(z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Tensor1D | undefined;
   /** The engine the last call used (`undefined` before the first call). */
   readonly lastEngine: FusedEngine | undefined;
+  /** The checks the kernels made during the last call (see {@link KernelValidation}). */
+  readonly validation: KernelValidation;
 }
 
 
@@ -187,9 +199,13 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
     return tf.tensor1d(flat);
   };
   let lastEngine: FusedEngine | undefined;
+  let validation: KernelValidation = { forward: undefined, grad: undefined };
   return {
     get lastEngine() {
       return lastEngine;
+    },
+    get validation() {
+      return validation;
     },
     perSample(z, labels, dense) {
       const [B, C] = z.shape;
@@ -211,6 +227,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
           const { value, reds } = wk.forward(gl, zU, labF, dense);
           save([zU, ...(aux ? [aux] : []), ...reds]);
           lastEngine = 'webgl';
+          validation = { forward: undefined, grad: undefined };
           return {
             value,
             gradFunc: (dy: Tensor, saved: Tensor[]) => {
@@ -241,8 +258,9 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
         const yv = dense ? view(dense, w) : { a: null, off: 0 };
         const out = new Float32Array(B);
         const heap = w?.wasm.HEAPF32;
+        let bad: number;
         if (sk && zv.a === heap && (!dense || yv.a === heap)) {
-          sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0, gPre ? view(gPre, w).off : -1);
+          bad = sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0, gPre ? view(gPre, w).off : -1);
           lastEngine = 'wasm-simd';
         } else {
           if (gPre) {
@@ -250,9 +268,11 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
             gPre = undefined;
           }
           if (sk) S = new Float64Array(B * k.stride);
-          k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
+          bad = k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
           lastEngine = 'js';
         }
+        const checked: KernelValidation = { forward: bad === 0, grad: undefined };
+        validation = checked;
         cct?.dispose();
         // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
         // [B, C] memcpy of the logits): refcounted aliases, handed to the tape node below (saveOnTape), so
@@ -282,9 +302,9 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
               const yv2 = dense ? view(aux!, wb) : { a: null, off: 0 };
               const heap = wb.wasm.HEAPF32;
               if (sk && zv2.a === heap && gv.a === heap && (!dense || yv2.a === heap)) {
-                sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0, reuse);
+                checked.grad = sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0, reuse) === 0;
               } else {
-                k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc);
+                checked.grad = k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc) === 0;
               }
               cct?.dispose();
             } else {
@@ -292,7 +312,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
               const zv2 = view(zs, undefined);
               const lv = labels ? (aux!.dataSync() as Int32Array) : null;
               const yv2 = dense ? view(aux!, undefined) : { a: null, off: 0 };
-              k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, ga, 0, S, cc);
+              checked.grad = k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, ga, 0, S, cc) === 0;
               g = tf.tensor2d(ga, [B, C]);
             }
             return [g];

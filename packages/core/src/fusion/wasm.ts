@@ -180,8 +180,12 @@ export class SweepModule {
     return this.globals.push(name) - 1;
   }
 
-  /** A forward sweep: reductions `reds` (none of them point reads); scalars `params` passed in order. */
-  forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[], store?: number): void {
+  /**
+   * A forward sweep: reductions `reds` (none of them point reads); scalars `params` passed in order.
+   * With `probe`, the sweep also sums `z_j · 0` over the row into the global `pz{name}`: 0 when every
+   * logit is finite, NaN otherwise (validation inside the sweep: two f32x4 instructions per four classes).
+   */
+  forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[], store?: number, probe = false): void {
     // With `store` (a log-sum-exp reduction id): an extra i32 parameter `go` (byte offset of a [C] row),
     // which receives exp(x_j - max x) for the backward sweep to reuse.
     const fn = new Fn([I32, I32, I32, I32, ...(store === undefined ? [] : [I32]), ...params.map(() => F64)]);
@@ -218,8 +222,12 @@ export class SweepModule {
       return a;
     });
     const t = fn.local(V128);
+    const zId = this.prog.vec.findIndex((n) => n.t === 'z');
+    const probeAcc = probe && closure.includes(zId) ? fn.local(V128) : -1;
+    if (probeAcc >= 0) fn.v128(new Array(16).fill(0)).set(probeAcc);
     ctx.loop((tail) => {
       ctx.values(closure, tail);
+      if (probeAcc >= 0) fn.get(probeAcc).get(ctx.v(zId)).splat4(0).simd(S.f32mul).simd(S.f32add).set(probeAcc);
       reds.forEach((r, k) => {
         const a = accs[k]!;
         const x = ctx.v(r.x);
@@ -262,6 +270,10 @@ export class SweepModule {
         fn.globalSet(this.global(r.f === 'lse' ? `q${r.id}` : `r${r.id}`));
       }
     });
+    if (probeAcc >= 0) {
+      laneSum(fn, probeAcc);
+      fn.globalSet(this.global(`pz${name}`));
+    }
     this.fns.push({ name, fn });
   }
 
@@ -300,6 +312,8 @@ export class SweepModule {
     for (const v of closure) if (dzV[v]) bl.set(v, fn.local(V128));
     const t = fn.local(V128);
     const gOff = fn.local(I32);
+    const probeAcc = fn.local(V128);
+    fn.v128(new Array(16).fill(0)).set(probeAcc);
     // Only the values the reverse pass reads: seeds that look at x (max/min, lse unless reused from g) and
     // the inputs/outputs of nonlinear nodes on gradient paths. CE with exp reuse then reads no logits at all.
     const roots: number[] = [];
@@ -416,7 +430,13 @@ export class SweepModule {
       fn.get(gOff).get(t);
       if (tail) fn.simd(S.store32lane, ...MEM4, 0);
       else fn.simd(S.store, ...MEM);
+      // Validation inside the sweep: Σ g_j · 0 is 0 when every stored gradient entry is finite, else NaN.
+      fn.get(probeAcc).get(t);
+      if (tail) fn.v128(LANE0_MASK).simd(S.and); // the tail's other lanes hold values of no class
+      fn.splat4(0).simd(S.f32mul).simd(S.f32add).set(probeAcc);
     });
+    laneSum(fn, probeAcc);
+    fn.globalSet(this.global(`pg${name}`));
     for (const s of expands) {
       horizontal(fn, eAcc.get(s)!, 'sum');
       fn.globalSet(this.global(`e${s}`));
@@ -474,6 +494,12 @@ export class SweepModule {
     section(10, code);
     return new Uint8Array(out);
   }
+}
+
+/** `l[0] + l[1] + l[2] + l[3]` of an f32x4 local onto the stack as an f64 (NaN if any lane is NaN). */
+function laneSum(fn: Fn, l: number): void {
+  fn.get(l).simd(S.f32extract, 0).get(l).simd(S.f32extract, 1).op(0x92).get(l).simd(S.f32extract, 2).op(0x92).get(l).simd(S.f32extract, 3).op(0x92);
+  fn.op(0xbb);
 }
 
 /** Horizontal reduction of a v128 local onto the stack as an f64 (`sum` of an f64x2, max/min of an f32x4). */
