@@ -55,7 +55,7 @@ const cases: Case[] = [
   { name: 'categoricalHinge', expr: S.categoricalHinge(), from: 'probs', targets: 'labels', preds: 'real', ref: (y, z) => Math.max(0, 1 + Math.max(...z.map((v, j) => (1 - y[j]!) * v)) - sum(z.map((v, j) => y[j]! * v))) },
   { name: 'cosineSimilarity', expr: S.cosineSimilarity(), from: 'probs', targets: 'real', preds: 'real', ref: (y, z) => -sum(z.map((v, j) => v * y[j]!)) / (norm(z) * norm(y)) },
   { name: 'kld', expr: S.kld(), from: 'probs', targets: 'distribution', preds: 'probs', ref: (y, z) => sum(y.map((t, j) => { const a = clip(t, EPS, 1); return a * Math.log(a / clip(z[j]!, EPS, 1)); })) },
-  { name: 'tversky per sample α=0.3 β=0.7', expr: S.tversky({ alpha: 0.3, beta: 0.7, scope: 'sample' }), from: 'probs', targets: 'binary', preds: 'probs', ref: (y, z) => { const i = sum(y.map((t, j) => t * z[j]!)); return 1 - i / (i + 0.3 * sum(y.map((t, j) => t * (1 - z[j]!))) + 0.7 * sum(z.map((p, j) => p * (1 - y[j]!))) + EPS); } },
+  { name: 'tversky per sample α=0.3 β=0.7', expr: S.tversky({ alpha: 0.3, beta: 0.7, scope: 'sample' }), from: 'probs', targets: 'binary', preds: 'probs', ref: (y, z) => { const i = sum(y.map((t, j) => t * z[j]!)); return 1 - i / (i + 0.3 * sum(z.map((p, j) => p * (1 - y[j]!))) + 0.7 * sum(y.map((t, j) => t * (1 - z[j]!))) + EPS); } },
   { name: 'dice per sample', expr: S.dice({ scope: 'sample' }), from: 'probs', targets: 'binary', preds: 'probs', ref: (y, z) => 1 - (2 * sum(y.map((t, j) => t * z[j]!))) / (sum(y) + sum(z) + EPS) },
   { name: 'categoricalCrossentropy probs ls=0.2', expr: S.categoricalCrossentropy({ labelSmoothing: 0.2 }), from: 'probs', targets: 'labels', preds: 'positive', ref: (y, z) => { const s = sum(z); return -sum(y.map((t, j) => (t * 0.8 + 0.2 / C) * Math.log(clip(z[j]! / s, EPS, 1 - EPS)))); } },
   { name: 'categoricalCrossentropy logits', expr: S.categoricalCrossentropy(), from: 'logits', targets: 'distribution', preds: 'real', ref: (y, z) => -sum(logSoftmax(z).map((l, j) => l * y[j]!)) },
@@ -118,8 +118,9 @@ describe('standard DSL losses: float64 references, gradients', () => {
     const p = probs;
     const i = sum(y.flat().map((t, k) => t * p.flat()[k]!));
     const diceRef = 1 - (2 * i) / (sum(y.flat()) + sum(p.flat()) + EPS);
-    const fp = sum(y.flat().map((t, k) => t * (1 - p.flat()[k]!)));
-    const fn = sum(p.flat().map((q, k) => q * (1 - y.flat()[k]!)));
+    // Salehi et al. 2017: α weights the false positives Σ(1 − y)ŷ, β the false negatives Σ y(1 − ŷ).
+    const fp = sum(p.flat().map((q, k) => q * (1 - y.flat()[k]!)));
+    const fn = sum(y.flat().map((t, k) => t * (1 - p.flat()[k]!)));
     const tvRef = 1 - i / (i + 0.2 * fp + 0.8 * fn + EPS);
     const d = compile(S.dice() as never, { from: 'probs' })(y, p);
     const t = compile(S.tversky({ alpha: 0.2, beta: 0.8 }) as never, { from: 'probs' })(y, p);

@@ -14,9 +14,9 @@ export interface DiceOptions extends KerasLossOptions {
 
 /** Options of {@link tversky}. */
 export interface TverskyOptions extends DiceOptions {
-  /** Default 0.5. */
+  /** Weight of the false positives `Σ (1 - y) ŷ`. Default 0.5. */
   readonly alpha?: number;
-  /** Default 0.5. */
+  /** Weight of the false negatives `Σ y (1 - ŷ)`. Default 0.5. */
   readonly beta?: number;
 }
 
@@ -57,10 +57,11 @@ export function dice(yTrue: TensorLike, yPred: TensorLike, options: DiceOptions 
 }
 
 /**
- * Keras 3 `tversky` / `Tversky(alpha=0.5, beta=0.5, axis=None)`: `1 - I / (I + α Σ y(1-ŷ) + β Σ ŷ(1-y) + 1e-7)`, `I = Σ y ŷ`,
- * summed as {@link dice} does.
+ * Keras 3 `tversky` / `Tversky(alpha=0.5, beta=0.5, axis=None)`: `1 - I / (I + α Σ (1-y)ŷ + β Σ y(1-ŷ) + 1e-7)`, `I = Σ y ŷ`:
+ * α weights the false positives and β the false negatives (Salehi et al. 2017; Keras since keras-team/keras#23333,
+ * which fixed a swap of the two), summed as {@link dice} does.
  *
- * @example tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]], { alpha: 0.2, beta: 0.8 }) // -0.29629636
+ * @example tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]], { alpha: 0.2, beta: 0.8 }) // -0.94444442
  */
 export function tversky(yTrue: TensorLike, yPred: TensorLike, options: TverskyOptions = {}): Tensor {
   const ab = { alpha: options.alpha ?? 0.5, beta: options.beta ?? 0.5 };
