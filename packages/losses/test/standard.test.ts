@@ -19,7 +19,7 @@ interface Case {
   name: string;
   expr: Expr<'sample', 'any'> | Expr<'sample', 'logits'>;
   from: 'logits' | 'probs';
-  targets: 'real' | 'labels' | 'binary' | 'positive' | 'signed' | 'distribution' | 'logDistribution';
+  targets: 'real' | 'labels' | 'binary' | 'positive' | 'signed' | 'distribution' | 'logDistribution' | 'partial';
   preds: 'real' | 'positive' | 'probs';
   ref: (y: Row, z: Row, x: Row) => number;
   input?: { name: string; make: 'positive' | 'real' };
@@ -38,6 +38,8 @@ const dist = f32(realT.map((r) => softmax(r)));
 const binary = realT.map((r) => r.map((v) => (v > 0 ? 1 : 0)));
 const signed = binary.map((r) => r.map((v) => 2 * v - 1));
 const logDist = f32(realT.map((r) => logSoftmax(r)));
+// Soft labels with total mass 0.7 (a distribution scaled by 0.7): where poly-1 forms that assume Σy = 1 differ.
+const partial = f32(dist.map((r) => r.map((v) => 0.7 * v)));
 const extraPos = f32(randomMatrix(B, C, 6).map((r) => r.map((v) => Math.abs(v) + 0.05)));
 const extraReal = f32(randomMatrix(B, C, 7));
 
@@ -73,6 +75,13 @@ const cases: Case[] = [
   { name: 'pseudoHuber c=0.5', expr: S.pseudoHuber({ c: 0.5 }), from: 'logits', targets: 'real', preds: 'real', ref: (y, z) => Math.sqrt(sum(z.map((v, j) => (v - y[j]!) ** 2)) + 0.25) - 0.5 },
   { name: "pseudoHuber c='auto'", expr: S.pseudoHuber({ c: 'auto' }), from: 'logits', targets: 'real', preds: 'real', ref: (y, z) => { const c = 0.00054 * Math.sqrt(C); return Math.sqrt(sum(z.map((v, j) => (v - y[j]!) ** 2)) + c * c) - c; } },
   { name: 'polyLoss ε=1', expr: S.polyLoss(), from: 'logits', targets: 'labels', preds: 'real', ref: (y, z) => { const k = y.indexOf(1); return -logSoftmax(z)[k]! + (1 - softmax(z)[k]!); } },
+  {
+    // optax poly_loss_cross_entropy (google-deepmind/optax optax/losses/_classification.py at 2edbcbe2390da13983b92cbef94ac0460ecde1c5):
+    // softmax_cross_entropy(logits, labels) + epsilon * sum(labels * (1 - softmax(logits))).
+    name: 'polyLoss ε=2, soft labels summing to 0.7 (optax poly_loss_cross_entropy)',
+    expr: S.polyLoss({ epsilon: 2 }), from: 'logits', targets: 'partial', preds: 'real',
+    ref: (y, z) => { const lp = logSoftmax(z); return -sum(y.map((t, j) => t * lp[j]!)) + 2 * sum(y.map((t, j) => t * (1 - Math.exp(lp[j]!)))); },
+  },
   { name: 'klWithLogTargets', expr: S.klWithLogTargets(), from: 'logits', targets: 'logDistribution', preds: 'real', ref: (y, z) => { const lp = logSoftmax(z); return sum(y.map((t, j) => Math.exp(t) * (t - lp[j]!))); } },
   { name: 'jensenShannon', expr: S.jensenShannon(), from: 'logits', targets: 'distribution', preds: 'real', ref: (y, z) => { const p = softmax(z); return sum(y.map((t, j) => { const m = (t + p[j]!) / 2; return 0.5 * (xlx(t) + xlx(p[j]!)) - xlx(m); })); } },
   { name: 'jensenShannon one-hot labels', expr: S.jensenShannon(), from: 'logits', targets: 'labels', preds: 'real', ref: (y, z) => { const p = softmax(z); return sum(y.map((t, j) => { const m = (t + p[j]!) / 2; return 0.5 * (xlx(t) + xlx(p[j]!)) - xlx(m); })); } },
@@ -80,7 +89,7 @@ const cases: Case[] = [
 
 function data(c: Case): { yTrue: number[] | number[][]; dense: number[][]; pred: number[][]; extra: number[][] } {
   const pred = c.preds === 'real' ? real : c.preds === 'positive' ? pos : probs;
-  const dense = { real: realT, labels: oneHot(labels, C), binary, positive: posT, signed, distribution: dist, logDistribution: logDist }[c.targets];
+  const dense = { real: realT, labels: oneHot(labels, C), binary, positive: posT, signed, distribution: dist, logDistribution: logDist, partial }[c.targets];
   const extra = c.input?.make === 'positive' ? extraPos : extraReal;
   return { yTrue: c.targets === 'labels' ? labels : dense, dense, pred, extra };
 }
