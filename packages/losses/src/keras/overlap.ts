@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, LosskitError, type TensorLike, formatShape, toTensor } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, formatShape } from '@losskit/core';
+import { inputTensor, validateOption } from '../validate.js';
 import { dice as diceExpr } from '../standard/dice.js';
 import { tversky as tverskyExpr } from '../standard/tversky.js';
 import { squeezeOrExpand } from './reduce.js';
@@ -23,7 +24,9 @@ export interface TverskyOptions extends DiceOptions {
 /** Runs a Tversky/Dice expression summing over `axis`: the summed axes are moved last and flattened. */
 function overlap(batch: Expr<'batch', 'any'>, sample: Expr<'sample', 'any'>, yTrue: TensorLike, yPred: TensorLike, options: DiceOptions): Tensor {
   return tf.tidy(() => {
-    const [t, p] = squeezeOrExpand(toTensor(yTrue, 'yTrue').tensor, toTensor(yPred, 'yPred').tensor);
+    const validate = validateOption(options);
+    const p0 = inputTensor(yPred, 'yPred', validate);
+    const [t, p] = squeezeOrExpand(inputTensor(yTrue, 'yTrue', validate), p0);
     if (t.shape.join() !== p.shape.join()) {
       throw new LosskitError('SHAPE_MISMATCH', 'yTrue and yPred must have the same shape', { argument: 'yTrue', expected: formatShape(p.shape), received: formatShape(t.shape) });
     }
