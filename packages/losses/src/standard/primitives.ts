@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, PREC, defineOp, node, smoothTargets } from '@losskit/core';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { type EvalContext, type Expr, PREC, defineOp, log1pAccurate, node, smoothTargets } from '@losskit/core';
 
 /**
  * Small primitives the standard losses need and the `Expr` methods cannot express, because they
@@ -137,4 +138,47 @@ const probPowerOp = defineOp<{ q: number }>({
  */
 export function probPower(q: number): Expr<'class', 'any'> {
   return node(probPowerOp, 'class', [], { q });
+}
+
+/**
+ * One-hot rows `[N, C]` (float32) of integer indices `[N]`, by comparison with `0..C-1`: exact at `C = 1`, where
+ * tfjs' `oneHot` rejects the depth ("depth must be >= 2"). Indices outside `[0, C)` give a row of zeros.
+ */
+export function oneHotRows(indices: Tensor, numClasses: number): Tensor2D {
+  return tf.tidy(() => tf.cast(tf.equal(tf.reshape(tf.cast(indices, 'int32'), [-1, 1]), tf.reshape(tf.range(0, numClasses, 1, 'int32'), [1, numClasses])), 'float32') as Tensor2D);
+}
+
+/** Dense targets `[N, C]` of a call: the one-hot of integer labels (by {@link oneHotRows}, so `C = 1` works) or the given targets. */
+export function denseTargets(c: EvalContext): Tensor2D {
+  return c.labels ? c.memo('std.@oneHot', () => oneHotRows(c.labels!, c.numClasses)) : c.yTrue();
+}
+
+/** Softmax quantities of a call that stay exact at ties and huge logits; see {@link softmaxParts}. */
+export interface SoftmaxParts {
+  /** `log p`, `[N, C]`. */
+  readonly logp: Tensor2D;
+  /** `p`, `[N, C]`. */
+  readonly p: Tensor2D;
+  /** `1 - p`, `[N, C]`, accurate to relative precision also where `p` rounds to 1. */
+  readonly q: Tensor2D;
+}
+
+/**
+ * `log p`, `p` and `1 - p` of a call, exact for any finite logits. From logits, with `m = max_j z_j`, `e_j = e^{z_j - m}`
+ * and `R = Σ_{j≠t} e_j` (t the first arg-max): `log p_j = (z_j - m) - log1p(R)`, `p_j = e_j / (1 + R)`,
+ * `1 - p_t = R / (1 + R)` and `1 - p_j = 1 - p_j` elsewhere (there `p_j ≤ 1/2`). Subtracting the maximum
+ * before the log-sum keeps ties of large logits (`[1e30, 1e30, 0]` → `p = [½, ½, 0]`; `z - logsumexp(z)` rounds
+ * both to 0), and summing the other classes keeps `1 - p_t` (`1e-8` at `p_t = 1 - 1e-8`, which float32 rounds to 1).
+ * From probabilities: `p` as given, `log p = log(clip(p, ε, 1))`, `1 - p`. Computed once per call.
+ */
+export function softmaxParts(c: EvalContext): SoftmaxParts {
+  if (c.from !== 'logits') return { logp: c.logProbs(), p: c.yPred, q: c.memo('std.@q', () => tf.sub(1, c.yPred) as Tensor2D) };
+  const z = c.yPred;
+  const top = c.memo('std.@top', () => oneHotRows(tf.argMax(z, -1), c.numClasses));
+  const d = c.memo('std.@shifted', () => tf.sub(z, tf.max(z, -1, true)) as Tensor2D);
+  const rest = c.memo('std.@rest', () => tf.sum(tf.mul(tf.exp(d), tf.sub(1, top)), -1, true) as Tensor2D);
+  const logp = c.memo('std.@logp', () => tf.sub(d, log1pAccurate(rest)) as Tensor2D);
+  const p = c.memo('std.@p', () => tf.exp(logp) as Tensor2D);
+  const q = c.memo('std.@q', () => tf.where(tf.cast(top, 'bool'), tf.broadcastTo(tf.div(rest, tf.add(1, rest)), p.shape), tf.sub(1, p)) as Tensor2D);
+  return { logp, p, q };
 }
