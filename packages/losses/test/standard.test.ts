@@ -4,6 +4,7 @@ import { type Expr, ce, compile, ready } from '@losskit/core';
 import { checkGradient, expectNoLeaks, f32, logSoftmax, oneHot, randomLabels, randomMatrix, sigmoid, softmax, softplus } from '@losskit/core/testing';
 import * as S from '../src/standard/index.js';
 import { catalog } from '../src/catalog.js';
+import { jsDivergence } from '../src/papers/index.js';
 
 // Independent float64 references, written from each loss's definition (Keras 3 keras/src/losses/losses.py,
 // torch.nn docs, the papers), row by row. y = target row, z = prediction row, x = extra input row.
@@ -183,6 +184,34 @@ describe('standard DSL losses: properties and stability', () => {
     const got = loss([[1]], [[2]], { inputs: { var: [[0.1]] } }).dataSync()[0]!;
     expect(got).toBeCloseTo(0.5 * (Math.log(0.5) + 1 / 0.5), 6);
   });
+});
+
+describe('ops of this package that compute probabilities from logits are exact at ±1e30 and at ties of huge logits (issue #17)', () => {
+  // Float64 log-softmax with the maximum subtracted first: exact here. z − logsumexp(z) in float32 gives
+  // log p = [0, 0, −1e30] for [1e30, 1e30, 0] (p = [1, 1, 0]).
+  const logSoftmax64 = (r: number[]) => {
+    const m = Math.max(...r);
+    const l = Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+    return r.map((v) => v - m - l);
+  };
+  const zz = [[1e30, 1e30, 0], [1e30, -1e30, 0], [-1e30, 1e30, 1e30], [5, 5, 5]];
+  const yy = [0, 1, 2, 0];
+  const cases: Array<[string, Expr<'sample', 'any'>, (r: number[], t: number) => number]> = [
+    ['categoricalCrossentropy (Keras, from logits)', S.categoricalCrossentropy(), (r, t) => -logSoftmax64(r)[t]!],
+    ['categoricalGeneralizedCrossEntropy q=0.7 (from logits)', S.categoricalGeneralizedCrossEntropy({ q: 0.7 }), (r, t) => (1 - Math.exp(0.7 * logSoftmax64(r)[t]!)) / 0.7],
+    ['jsDivergence (papers op)', jsDivergence(), (r, t) => {
+      const p = logSoftmax64(r).map(Math.exp);
+      return p.reduce((a, pj, j) => { const y = j === t ? 1 : 0; const m = (y + pj) / 2; return a + 0.5 * (xlx(y) + xlx(pj)) - xlx(m); }, 0);
+    }],
+  ];
+  for (const [name, expr, ref] of cases) {
+    it(`${name}: per-sample values equal the float64 reference (abs 1e-6)`, () => {
+      const t = compile(expr, { reduction: 'none' })(yy, zz);
+      const got = Array.from(t.dataSync());
+      t.dispose();
+      got.forEach((g, i) => expect(Math.abs(g - ref(zz[i]!, yy[i]!)), `${name} row ${i}: ${g} vs ${ref(zz[i]!, yy[i]!)}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(ref(zz[i]!, yy[i]!)))));
+    });
+  }
 });
 
 describe('standard DSL losses: errors, catalog, leaks', () => {
