@@ -181,8 +181,15 @@ describe('standard DSL losses: properties and stability', () => {
   });
   it('gaussianNLL clamps the variance at eps in value but not in gradient (torch no_grad clamp)', () => {
     const loss = compile(S.gaussianNLL({ eps: 0.5 }));
-    const got = loss([[1]], [[2]], { inputs: { var: [[0.1]] } }).dataSync()[0]!;
-    expect(got).toBeCloseTo(0.5 * (Math.log(0.5) + 1 / 0.5), 6);
+    const got = loss([[1]], [[2]], { inputs: { var: [[0.1]] } });
+    expect(got.dataSync()[0]!).toBeCloseTo(0.5 * (Math.log(0.5) + 1 / 0.5), 6);
+    got.dispose();
+    // l = ½(log c + e²/c) with c = v + sg(max(v, ε) − v): ∂l/∂v = ½(1/c − e²/c²) at c = max(v, ε) = 0.5, e = 1,
+    // i.e. −1; a clamp that also cut the gradient (as max(v, ε) does below ε) would give 0.
+    const v = tf.tensor2d([[0.1]]);
+    const g = tf.grad((x: tf.Tensor) => loss([[1]], [[2]], { inputs: { var: x } }) as tf.Scalar)(v);
+    expect(g.dataSync()[0]!).toBeCloseTo(0.5 * (1 / 0.5 - 1 / 0.25), 6);
+    tf.dispose([v, g]);
   });
 });
 
