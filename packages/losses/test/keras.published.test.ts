@@ -187,17 +187,41 @@ describe('Keras Dice and Tversky (losses_test.py; ANCHORS: axis=None sums over t
     const p = [[[[0], [1]], [[0], [1]]], [[[0.4], [0]], [[0], [0.9]]]];
     close(v(K.dice(t, p, { axis: [1, 2, 3], reduction: null })), [0.5, 0.75757575], 6);
   });
-  it('Tversky', () => {
-    close(v(K.tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]])), -0.55555546, 6);
-    close(v(K.tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]], { alpha: 0.2, beta: 0.8 })), -0.29629636, 6);
+  it('Tversky: the values Keras publishes after keras-team/keras#23333 (α weights false positives Σ(1−y)ŷ, β false negatives Σy(1−ŷ))', () => {
+    // keras/src/losses/losses_test.py TverskyTest at commit 3422977a5e38fb2f7709aaa9a08e47f0c43d0f60 (the fix is
+    // 5ded61fae8817101a776036138212aac0c001f29, "Fix alpha and beta swap in Tversky loss (#23333)").
+    close(v(K.tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]])), -0.55555558, 6);
+    close(v(K.tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]], { alpha: 0.2, beta: 0.8 })), -0.94444442, 6);
     const a = [[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1]];
     const b = [[0, 1, 0, 1], [1, 0, 1, 1], [0, 1, 0, 1], [1, 0, 1, 1]];
-    close(v(K.tversky(a, b)), 0.77777773, 6);
-    close(v(K.tversky(a, b, { alpha: 0.2, beta: 0.8 })), 0.7916667, 6);
+    close(v(K.tversky(a, b)), 0.77777779, 6);
+    close(v(K.tversky(a, b, { alpha: 0.2, beta: 0.8 })), 0.76190472, 6);
     const t = [[[[1], [1]], [[0], [0]]], [[[1], [1]], [[0], [0]]]];
     const p = [[[[0], [1]], [[0], [1]]], [[[0.4], [0]], [[0], [0.9]]]];
     close(v(K.tversky(t, p, { axis: [1, 2, 3], reduction: null })), [0.5, 0.75757575], 6);
-    close(v(K.tversky(t, p, { alpha: 0.2, beta: 0.8, axis: [1, 2, 3], reduction: null })), [0.5, 0.7222222], 6);
+    close(v(K.tversky(t, p, { alpha: 0.2, beta: 0.8, axis: [1, 2, 3], reduction: null })), [0.5, 0.78494626], 6);
+  });
+  it('Tversky equals a float64 reference of Salehi et al. (2017), 1 − I/(I + α·FP + β·FN + ε)', () => {
+    // FP = Σ (1 − y) ŷ (predicted foreground where the truth is background), FN = Σ y (1 − ŷ).
+    const tv = (y: number[], p: number[], alpha: number, beta: number) => {
+      let i = 0;
+      let fp = 0;
+      let fn = 0;
+      y.forEach((t, k) => {
+        i += t * p[k]!;
+        fp += (1 - t) * p[k]!;
+        fn += t * (1 - p[k]!);
+      });
+      return 1 - i / (i + alpha * fp + beta * fn + 1e-7);
+    };
+    const y = [[1, 0, 1, 1], [0, 0, 1, 0]];
+    const p = [[0.9, 0.6, 0.2, 0.7], [0.3, 0.1, 0.8, 0.5]];
+    for (const [alpha, beta] of [[0.2, 0.8], [0.7, 0.3], [0.5, 0.5]] as const) {
+      close(v(K.tversky(y, p, { alpha, beta })), tv(y.flat(), p.flat(), alpha, beta), 6);
+      close(v(K.tversky(y, p, { alpha, beta, axis: -1, reduction: 'none' })), y.map((r, i) => tv(r, p[i]!, alpha, beta)), 6);
+    }
+    // α > β punishes false positives more: many false positives, no false negatives.
+    close(v(K.tversky([[1, 0, 0]], [[1, 1, 1]], { alpha: 0.9, beta: 0.1 })), 1 - 1 / (1 + 0.9 * 2), 6);
   });
 });
 

@@ -1,5 +1,6 @@
 import { ce, compile, ready, square } from '@losskit/core';
-import { f32, logSumExp, randomLabels, randomMatrix, softplus } from '@losskit/core/testing';
+import { checkGradient, expectNoLeaks, f32, logSumExp, numericGradient, randomLabels, randomMatrix, softplus } from '@losskit/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -181,6 +182,103 @@ describe('focal', () => {
   it('rejects bad hyperparameters', () => {
     expectCode(() => focal({ gamma: -1 }), 'INVALID_PARAMETER');
     expectCode(() => focal({ alpha: 0 }), 'INVALID_PARAMETER');
+  });
+});
+
+// Focal loss with 0 ≤ γ < 1 near saturation. Per sample ℓ = −α Σ_j y_j q_j^γ log p_j with q_j = 1 − p_j. With
+// f(p) = q^γ log p, ∂ℓ/∂z_k = −α (h_k − p_k Σ_j h_j), h_j = y_j p_j f'(p_j) = y_j q_j^γ (1 + γ p_j L_j), L = −log p / q.
+// As p_y → 1 (q → 0, L → 1): h_y ≈ (1 + γ) q^γ, so ∂ℓ/∂z_y = −α h_y q → −α(1+γ) q^{γ+1} → 0 and, for k ≠ y,
+// ∂ℓ/∂z_k = α p_k h_y ≈ α(1+γ) q^γ p_k ≤ α(1+γ) q^{γ+1} → 0: the exact limit is 0 for every γ ≥ 0, although
+// d/dp (1−p)^γ = −γ q^{γ−1} is infinite at p = 1 for γ < 1 (the naive product rule gives ∞·0 = NaN).
+// Reference: the value in float64 from q = Σ_{j≠y} p_j (never 1 − p_y) and log p_y = −log1p(Σ_{j≠y} e^{z_j − z_y}),
+// its gradient by central differences in float64.
+const focalExact = (r: readonly number[], t: number, gamma: number, alpha: number) => {
+  const m = Math.max(...r);
+  const e = r.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  const q = e.reduce((a, v, j) => (j === t ? a : a + v), 0) / s;
+  const logp = r[t]! - m - Math.log(s);
+  const logpy = r[t] === m ? -Math.log1p(r.reduce((a, v, j) => (j === t ? a : a + Math.exp(v - r[t]!)), 0)) : logp;
+  return -alpha * q ** gamma * logpy;
+};
+
+describe('focal with 0 ≤ γ < 1 at saturation (issue #17: NON_FINITE_OUTPUT or NaN gradients at p_y → 1)', () => {
+  const near = Math.log(2e8); // logits [near, 0, 0]: p_y = 1 − 1e-8 (which float32 rounds to 1)
+  const rows = [
+    [near, 0, 0],
+    [50, 0, 0],
+    [1e4, 0, 0],
+    [0, 3e4, -2],
+  ];
+  const labels = [0, 0, 0, 1];
+  for (const gamma of [0.25, 0.5, 0.9]) {
+    it(`γ = ${gamma}: value and gradient equal the float64 reference at p_y = 1 − 1e-8 and at exact saturation ([50, 0, 0], [1e4, 0, 0]), relative 1e-4`, () => {
+      const loss = compile(focal({ gamma, alpha: 0.25 }), { reduction: 'sum' });
+      const { value, grad } = loss.valueAndGrad(labels, rows);
+      const v = value.dataSync()[0]!;
+      const g = grad.dataSync();
+      tf.dispose([value, grad]);
+      const want = rows.reduce((a, r, i) => a + focalExact(r, labels[i]!, gamma, 0.25), 0);
+      expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-4 * Math.abs(want) + 1e-45);
+      expect(want).toBeGreaterThan(0);
+      rows.forEach((r, i) => {
+        const ref = numericGradient((x) => focalExact(Array.from(x), labels[i]!, gamma, 0.25), r, 1e-6);
+        r.forEach((_, j) => {
+          const got = g[i * 3 + j]!;
+          expect(Number.isFinite(got)).toBe(true);
+          // Analytic limit where the float64 difference quotient underflows: |∂ℓ/∂z| ≤ α(1+γ) q^γ with q = 2e^{-50}.
+          const tol = 1e-4 * Math.abs(ref[j]!) + 1e-30 * Math.abs(ref[j]!) + (r[0] === 1e4 || r[1] === 3e4 ? 0 : 1e-40);
+          expect(Math.abs(got - ref[j]!), `row ${i} class ${j}: ${got} vs ${ref[j]}`).toBeLessThanOrEqual(tol);
+        });
+      });
+      // At p_y = 1 − 1e-8 the gradient is tiny but not 0: α(1+γ)q^γ p_k for k ≠ y.
+      expect(g[1]!).toBeGreaterThan(0);
+      expect(g[0]!).toBeLessThan(0);
+    });
+    it(`γ = ${gamma}: passes a finite-difference check against the float64 reference at moderate logits, also from probabilities`, () => {
+      const x = tf.tensor2d(z);
+      const loss = compile(focal({ gamma, alpha: 0.5 }));
+      const r = checkGradient((t) => loss(y, t), x, { reference: (flat) => z.reduce((a, _, i) => a + focalExact(Array.from(flat.slice(i * C, (i + 1) * C)), y[i]!, gamma, 0.5), 0) / B });
+      expect(r.ok, `worst ${r.worst} at ${r.worstIndex}: ${r.analytic[r.worstIndex]} vs ${r.numeric[r.worstIndex]}`).toBe(true);
+      x.dispose();
+      const probs = z.map((row) => row.map((v) => Math.exp(v - lse(row))));
+      const p = tf.tensor2d(probs);
+      const lp = compile(focal({ gamma, alpha: 0.5 }), { from: 'probs' });
+      const pref = (flat: Float64Array) => probs.reduce((a, _, i) => a - 0.5 * (1 - flat[i * C + y[i]!]!) ** gamma * Math.log(flat[i * C + y[i]!]!), 0) / B;
+      const rp = checkGradient((t) => lp(y, t), p, { reference: pref });
+      expect(rp.ok, `worst ${rp.worst} at ${rp.worstIndex}: ${rp.analytic[rp.worstIndex]} vs ${rp.numeric[rp.worstIndex]}`).toBe(true);
+      p.dispose();
+      // From probabilities at p_y = 1 exactly: value 0, gradient finite (the limit: −α y q^γ(γ L + 1/p) → 0 for γ > 0).
+      const { value, grad } = lp.valueAndGrad([0], [[1, 0, 0]]);
+      expect(value.dataSync()[0]).toBe(0);
+      expect(Array.from(grad.dataSync()).every((v) => v === 0)).toBe(true);
+      tf.dispose([value, grad]);
+    });
+  }
+  it('γ = 0 (α·CE) at saturation: value and gradient finite and within float32 absolute error of the reference', () => {
+    const loss = compile(focal({ gamma: 0, alpha: 0.25 }), { reduction: 'sum' });
+    const { value, grad } = loss.valueAndGrad(labels, rows);
+    const want = rows.reduce((a, r, i) => a + focalExact(r, labels[i]!, 0, 0.25), 0);
+    expect(Math.abs(value.dataSync()[0]! - want)).toBeLessThan(1e-7);
+    const g = grad.dataSync();
+    rows.forEach((r, i) => {
+      const ref = numericGradient((x) => focalExact(Array.from(x), labels[i]!, 0, 0.25), r, 1e-6);
+      r.forEach((_, j) => expect(Math.abs(g[i * 3 + j]! - ref[j]!)).toBeLessThan(1e-7));
+    });
+    tf.dispose([value, grad]);
+  });
+  it('fusion: γ = 0 (α·CE) and γ ≥ 1 stay fused; 0 < γ < 1 runs the exact custom-gradient op (unfused); no leaks', () => {
+    expect(compile(focal({ gamma: 0 })).fused).toBe(true);
+    expect(compile(focal({ gamma: 1 })).fused).toBe(true);
+    expect(compile(focal({ gamma: 2 })).fused).toBe(true);
+    expect(compile(focal({ gamma: 0.5 })).fused).toBe(false);
+    const loss = compile(focal({ gamma: 0.5 }));
+    loss(labels, rows).dispose();
+    expectNoLeaks(() => {
+      loss(labels, rows).dispose();
+      const vg = loss.valueAndGrad(labels, rows);
+      tf.dispose([vg.value, vg.grad]);
+    });
   });
 });
 

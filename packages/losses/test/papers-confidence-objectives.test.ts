@@ -171,6 +171,16 @@ suite({
   ref: (x) => mean(x.map((r, i) => -logSoftmax(r).reduce((s, l, j) => s + ((j === y[i] ? 0.8 : 0) + 0.2 / C) * l, 0))),
 });
 
+// ε = 1 is allowed, as by core's ce() and Keras (keras/src/losses/losses.py accepts label_smoothing in [0, 1]):
+// the target is the uniform distribution, so the loss is −(1/C) Σ_j log p_j.
+suite({
+  name: 'labelSmoothing({ epsilon: 1 }) (the closed range [0, 1] of ce() and Keras)',
+  loss: compile(labelSmoothing({ epsilon: 1 })),
+  yTrue: y,
+  x: z,
+  ref: (x) => mean(x.map((r) => -logSoftmax(r).reduce((s, l) => s + l / C, 0))),
+});
+
 suite({
   name: 'confidencePenalty({ beta: 0.3 })',
   loss: compile(confidencePenalty({ beta: 0.3 })),
@@ -217,7 +227,9 @@ describe('bad hyperparameters throw LosskitError', () => {
     ['marginalEntropyMaximization lambda NaN', () => marginalEntropyMaximization({ lambda: Number.NaN }), 'INVALID_PARAMETER'],
     ['aem lambda < 0', () => attentionEntropyMaximization({ lambda: -0.1 }), 'INVALID_PARAMETER'],
     ['attention reg contextSize 1', () => attentionEntropyRegularization({ contextSize: 1 }), 'INVALID_PARAMETER'],
-    ['labelSmoothing epsilon 1', () => labelSmoothing({ epsilon: 1 }), 'INVALID_PARAMETER'],
+    ['labelSmoothing epsilon 1.5', () => labelSmoothing({ epsilon: 1.5 }), 'INVALID_PARAMETER'],
+    ['labelSmoothing epsilon < 0', () => labelSmoothing({ epsilon: -0.1 }), 'INVALID_PARAMETER'],
+    ['labelSmoothing epsilon NaN', () => labelSmoothing({ epsilon: Number.NaN }), 'INVALID_PARAMETER'],
     ['confidencePenalty beta < 0', () => confidencePenalty({ beta: -1 }), 'INVALID_PARAMETER'],
     ['openSet without source input', () => compile(openSetEntropyMinimization())(zeros, z), 'MISSING_INPUT'],
   ];

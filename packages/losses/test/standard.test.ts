@@ -4,6 +4,7 @@ import { type Expr, ce, compile, ready } from '@losskit/core';
 import { checkGradient, expectNoLeaks, f32, logSoftmax, oneHot, randomLabels, randomMatrix, sigmoid, softmax, softplus } from '@losskit/core/testing';
 import * as S from '../src/standard/index.js';
 import { catalog } from '../src/catalog.js';
+import { jsDivergence } from '../src/papers/index.js';
 
 // Independent float64 references, written from each loss's definition (Keras 3 keras/src/losses/losses.py,
 // torch.nn docs, the papers), row by row. y = target row, z = prediction row, x = extra input row.
@@ -19,7 +20,7 @@ interface Case {
   name: string;
   expr: Expr<'sample', 'any'> | Expr<'sample', 'logits'>;
   from: 'logits' | 'probs';
-  targets: 'real' | 'labels' | 'binary' | 'positive' | 'signed' | 'distribution' | 'logDistribution';
+  targets: 'real' | 'labels' | 'binary' | 'positive' | 'signed' | 'distribution' | 'logDistribution' | 'partial';
   preds: 'real' | 'positive' | 'probs';
   ref: (y: Row, z: Row, x: Row) => number;
   input?: { name: string; make: 'positive' | 'real' };
@@ -38,6 +39,8 @@ const dist = f32(realT.map((r) => softmax(r)));
 const binary = realT.map((r) => r.map((v) => (v > 0 ? 1 : 0)));
 const signed = binary.map((r) => r.map((v) => 2 * v - 1));
 const logDist = f32(realT.map((r) => logSoftmax(r)));
+// Soft labels with total mass 0.7 (a distribution scaled by 0.7): where poly-1 forms that assume Σy = 1 differ.
+const partial = f32(dist.map((r) => r.map((v) => 0.7 * v)));
 const extraPos = f32(randomMatrix(B, C, 6).map((r) => r.map((v) => Math.abs(v) + 0.05)));
 const extraReal = f32(randomMatrix(B, C, 7));
 
@@ -55,7 +58,7 @@ const cases: Case[] = [
   { name: 'categoricalHinge', expr: S.categoricalHinge(), from: 'probs', targets: 'labels', preds: 'real', ref: (y, z) => Math.max(0, 1 + Math.max(...z.map((v, j) => (1 - y[j]!) * v)) - sum(z.map((v, j) => y[j]! * v))) },
   { name: 'cosineSimilarity', expr: S.cosineSimilarity(), from: 'probs', targets: 'real', preds: 'real', ref: (y, z) => -sum(z.map((v, j) => v * y[j]!)) / (norm(z) * norm(y)) },
   { name: 'kld', expr: S.kld(), from: 'probs', targets: 'distribution', preds: 'probs', ref: (y, z) => sum(y.map((t, j) => { const a = clip(t, EPS, 1); return a * Math.log(a / clip(z[j]!, EPS, 1)); })) },
-  { name: 'tversky per sample α=0.3 β=0.7', expr: S.tversky({ alpha: 0.3, beta: 0.7, scope: 'sample' }), from: 'probs', targets: 'binary', preds: 'probs', ref: (y, z) => { const i = sum(y.map((t, j) => t * z[j]!)); return 1 - i / (i + 0.3 * sum(y.map((t, j) => t * (1 - z[j]!))) + 0.7 * sum(z.map((p, j) => p * (1 - y[j]!))) + EPS); } },
+  { name: 'tversky per sample α=0.3 β=0.7', expr: S.tversky({ alpha: 0.3, beta: 0.7, scope: 'sample' }), from: 'probs', targets: 'binary', preds: 'probs', ref: (y, z) => { const i = sum(y.map((t, j) => t * z[j]!)); return 1 - i / (i + 0.3 * sum(z.map((p, j) => p * (1 - y[j]!))) + 0.7 * sum(y.map((t, j) => t * (1 - z[j]!))) + EPS); } },
   { name: 'dice per sample', expr: S.dice({ scope: 'sample' }), from: 'probs', targets: 'binary', preds: 'probs', ref: (y, z) => 1 - (2 * sum(y.map((t, j) => t * z[j]!))) / (sum(y) + sum(z) + EPS) },
   { name: 'categoricalCrossentropy probs ls=0.2', expr: S.categoricalCrossentropy({ labelSmoothing: 0.2 }), from: 'probs', targets: 'labels', preds: 'positive', ref: (y, z) => { const s = sum(z); return -sum(y.map((t, j) => (t * 0.8 + 0.2 / C) * Math.log(clip(z[j]! / s, EPS, 1 - EPS)))); } },
   { name: 'categoricalCrossentropy logits', expr: S.categoricalCrossentropy(), from: 'logits', targets: 'distribution', preds: 'real', ref: (y, z) => -sum(logSoftmax(z).map((l, j) => l * y[j]!)) },
@@ -73,6 +76,13 @@ const cases: Case[] = [
   { name: 'pseudoHuber c=0.5', expr: S.pseudoHuber({ c: 0.5 }), from: 'logits', targets: 'real', preds: 'real', ref: (y, z) => Math.sqrt(sum(z.map((v, j) => (v - y[j]!) ** 2)) + 0.25) - 0.5 },
   { name: "pseudoHuber c='auto'", expr: S.pseudoHuber({ c: 'auto' }), from: 'logits', targets: 'real', preds: 'real', ref: (y, z) => { const c = 0.00054 * Math.sqrt(C); return Math.sqrt(sum(z.map((v, j) => (v - y[j]!) ** 2)) + c * c) - c; } },
   { name: 'polyLoss ε=1', expr: S.polyLoss(), from: 'logits', targets: 'labels', preds: 'real', ref: (y, z) => { const k = y.indexOf(1); return -logSoftmax(z)[k]! + (1 - softmax(z)[k]!); } },
+  {
+    // optax poly_loss_cross_entropy (google-deepmind/optax optax/losses/_classification.py at 2edbcbe2390da13983b92cbef94ac0460ecde1c5):
+    // softmax_cross_entropy(logits, labels) + epsilon * sum(labels * (1 - softmax(logits))).
+    name: 'polyLoss ε=2, soft labels summing to 0.7 (optax poly_loss_cross_entropy)',
+    expr: S.polyLoss({ epsilon: 2 }), from: 'logits', targets: 'partial', preds: 'real',
+    ref: (y, z) => { const lp = logSoftmax(z); return -sum(y.map((t, j) => t * lp[j]!)) + 2 * sum(y.map((t, j) => t * (1 - Math.exp(lp[j]!)))); },
+  },
   { name: 'klWithLogTargets', expr: S.klWithLogTargets(), from: 'logits', targets: 'logDistribution', preds: 'real', ref: (y, z) => { const lp = logSoftmax(z); return sum(y.map((t, j) => Math.exp(t) * (t - lp[j]!))); } },
   { name: 'jensenShannon', expr: S.jensenShannon(), from: 'logits', targets: 'distribution', preds: 'real', ref: (y, z) => { const p = softmax(z); return sum(y.map((t, j) => { const m = (t + p[j]!) / 2; return 0.5 * (xlx(t) + xlx(p[j]!)) - xlx(m); })); } },
   { name: 'jensenShannon one-hot labels', expr: S.jensenShannon(), from: 'logits', targets: 'labels', preds: 'real', ref: (y, z) => { const p = softmax(z); return sum(y.map((t, j) => { const m = (t + p[j]!) / 2; return 0.5 * (xlx(t) + xlx(p[j]!)) - xlx(m); })); } },
@@ -80,7 +90,7 @@ const cases: Case[] = [
 
 function data(c: Case): { yTrue: number[] | number[][]; dense: number[][]; pred: number[][]; extra: number[][] } {
   const pred = c.preds === 'real' ? real : c.preds === 'positive' ? pos : probs;
-  const dense = { real: realT, labels: oneHot(labels, C), binary, positive: posT, signed, distribution: dist, logDistribution: logDist }[c.targets];
+  const dense = { real: realT, labels: oneHot(labels, C), binary, positive: posT, signed, distribution: dist, logDistribution: logDist, partial }[c.targets];
   const extra = c.input?.make === 'positive' ? extraPos : extraReal;
   return { yTrue: c.targets === 'labels' ? labels : dense, dense, pred, extra };
 }
@@ -118,8 +128,9 @@ describe('standard DSL losses: float64 references, gradients', () => {
     const p = probs;
     const i = sum(y.flat().map((t, k) => t * p.flat()[k]!));
     const diceRef = 1 - (2 * i) / (sum(y.flat()) + sum(p.flat()) + EPS);
-    const fp = sum(y.flat().map((t, k) => t * (1 - p.flat()[k]!)));
-    const fn = sum(p.flat().map((q, k) => q * (1 - y.flat()[k]!)));
+    // Salehi et al. 2017: α weights the false positives Σ(1 − y)ŷ, β the false negatives Σ y(1 − ŷ).
+    const fp = sum(p.flat().map((q, k) => q * (1 - y.flat()[k]!)));
+    const fn = sum(y.flat().map((t, k) => t * (1 - p.flat()[k]!)));
     const tvRef = 1 - i / (i + 0.2 * fp + 0.8 * fn + EPS);
     const d = compile(S.dice() as never, { from: 'probs' })(y, p);
     const t = compile(S.tversky({ alpha: 0.2, beta: 0.8 }) as never, { from: 'probs' })(y, p);
@@ -170,9 +181,44 @@ describe('standard DSL losses: properties and stability', () => {
   });
   it('gaussianNLL clamps the variance at eps in value but not in gradient (torch no_grad clamp)', () => {
     const loss = compile(S.gaussianNLL({ eps: 0.5 }));
-    const got = loss([[1]], [[2]], { inputs: { var: [[0.1]] } }).dataSync()[0]!;
-    expect(got).toBeCloseTo(0.5 * (Math.log(0.5) + 1 / 0.5), 6);
+    const got = loss([[1]], [[2]], { inputs: { var: [[0.1]] } });
+    expect(got.dataSync()[0]!).toBeCloseTo(0.5 * (Math.log(0.5) + 1 / 0.5), 6);
+    got.dispose();
+    // l = ½(log c + e²/c) with c = v + sg(max(v, ε) − v): ∂l/∂v = ½(1/c − e²/c²) at c = max(v, ε) = 0.5, e = 1,
+    // i.e. −1; a clamp that also cut the gradient (as max(v, ε) does below ε) would give 0.
+    const v = tf.tensor2d([[0.1]]);
+    const g = tf.grad((x: tf.Tensor) => loss([[1]], [[2]], { inputs: { var: x } }) as tf.Scalar)(v);
+    expect(g.dataSync()[0]!).toBeCloseTo(0.5 * (1 / 0.5 - 1 / 0.25), 6);
+    tf.dispose([v, g]);
   });
+});
+
+describe('ops of this package that compute probabilities from logits are exact at ±1e30 and at ties of huge logits (issue #17)', () => {
+  // Float64 log-softmax with the maximum subtracted first: exact here. z − logsumexp(z) in float32 gives
+  // log p = [0, 0, −1e30] for [1e30, 1e30, 0] (p = [1, 1, 0]).
+  const logSoftmax64 = (r: number[]) => {
+    const m = Math.max(...r);
+    const l = Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+    return r.map((v) => v - m - l);
+  };
+  const zz = [[1e30, 1e30, 0], [1e30, -1e30, 0], [-1e30, 1e30, 1e30], [5, 5, 5]];
+  const yy = [0, 1, 2, 0];
+  const cases: Array<[string, Expr<'sample', 'any'>, (r: number[], t: number) => number]> = [
+    ['categoricalCrossentropy (Keras, from logits)', S.categoricalCrossentropy(), (r, t) => -logSoftmax64(r)[t]!],
+    ['categoricalGeneralizedCrossEntropy q=0.7 (from logits)', S.categoricalGeneralizedCrossEntropy({ q: 0.7 }), (r, t) => (1 - Math.exp(0.7 * logSoftmax64(r)[t]!)) / 0.7],
+    ['jsDivergence (papers op)', jsDivergence(), (r, t) => {
+      const p = logSoftmax64(r).map(Math.exp);
+      return p.reduce((a, pj, j) => { const y = j === t ? 1 : 0; const m = (y + pj) / 2; return a + 0.5 * (xlx(y) + xlx(pj)) - xlx(m); }, 0);
+    }],
+  ];
+  for (const [name, expr, ref] of cases) {
+    it(`${name}: per-sample values equal the float64 reference (abs 1e-6)`, () => {
+      const t = compile(expr, { reduction: 'none' })(yy, zz);
+      const got = Array.from(t.dataSync());
+      t.dispose();
+      got.forEach((g, i) => expect(Math.abs(g - ref(zz[i]!, yy[i]!)), `${name} row ${i}: ${g} vs ${ref(zz[i]!, yy[i]!)}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(ref(zz[i]!, yy[i]!)))));
+    });
+  }
 });
 
 describe('standard DSL losses: errors, catalog, leaks', () => {

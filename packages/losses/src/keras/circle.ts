@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, type TensorLike, formatShape, params, toTensor } from '@losskit/core';
+import { LosskitError, type TensorLike, formatShape, params } from '@losskit/core';
+import { inputTensor, validateOption } from '../validate.js';
 import { checkReduction, kerasReduce } from './reduce.js';
-import { type KerasLossOptions, checkBoolean } from './run.js';
+import { type KerasLossOptions, checkBoolean, kerasOutput, sampleWeightOf } from './run.js';
 
 /** Options of {@link circle}. */
 export interface CircleOptions extends KerasLossOptions {
@@ -45,11 +46,12 @@ export function circle(yTrue: TensorLike, yPred: TensorLike, options: CircleOpti
   const margin = params.finite('margin', options.margin ?? 0.4);
   const removeDiagonal = checkBoolean('removeDiagonal', options.removeDiagonal ?? true);
   const reduction = checkReduction(options.reduction);
+  const validate = validateOption(options);
   return tf.tidy(() => {
-    const emb = toTensor(yPred, 'yPred').tensor;
-    const labels = tf.reshape(toTensor(yTrue, 'yTrue').tensor, [-1]);
-    const ref = options.refEmbeddings === undefined ? emb : toTensor(options.refEmbeddings, 'refEmbeddings').tensor;
-    const refLabels = options.refLabels === undefined ? labels : tf.reshape(toTensor(options.refLabels, 'refLabels').tensor, [-1]);
+    const emb = inputTensor(yPred, 'yPred', validate);
+    const labels = tf.reshape(inputTensor(yTrue, 'yTrue', validate), [-1]);
+    const ref = options.refEmbeddings === undefined ? emb : inputTensor(options.refEmbeddings, 'refEmbeddings', validate);
+    const refLabels = options.refLabels === undefined ? labels : tf.reshape(inputTensor(options.refLabels, 'refLabels', validate), [-1]);
     if (emb.rank !== 2 || ref.rank !== 2 || emb.shape[1] !== ref.shape[1] || labels.size !== emb.shape[0] || refLabels.size !== ref.shape[0]) {
       throw new LosskitError('SHAPE_MISMATCH', 'embeddings and labels do not match', {
         argument: 'yPred',
@@ -75,7 +77,6 @@ export function circle(yTrue: TensorLike, yPred: TensorLike, options: CircleOpti
     const z = tf.add(maskedLogSumExp(pLogits, pos), maskedLogSumExp(nLogits, neg));
     const finite = tf.isFinite(z);
     const values = tf.where(finite, tf.softplus(tf.where(finite, z, tf.zerosLike(z))), tf.zerosLike(z));
-    const sw = options.sampleWeight === undefined || options.sampleWeight === null ? undefined : toTensor(options.sampleWeight, 'sampleWeight').tensor;
-    return kerasReduce(values, sw, tf.greater(values, 0), reduction);
+    return kerasOutput(kerasReduce(values, sampleWeightOf(options, validate), tf.greater(values, 0), reduction), validate);
   });
 }

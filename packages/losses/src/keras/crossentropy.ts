@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, type TensorLike, bce, formatShape, params, toTensor } from '@losskit/core';
+import { LosskitError, type TensorLike, bce, formatShape, params } from '@losskit/core';
 import { binaryFocalCrossentropy as binaryFocalExpr } from '../standard/binaryFocalCrossentropy.js';
 import { categoricalCrossentropy as cceExpr } from '../standard/categoricalCrossentropy.js';
 import { categoricalFocalCrossentropy as categoricalFocalExpr } from '../standard/categoricalFocalCrossentropy.js';
 import { categoricalGeneralizedCrossEntropy as gceExpr } from '../standard/categoricalGeneralizedCrossEntropy.js';
+import { checkClassLabels, inputTensor, validateOption } from '../validate.js';
 import { type KerasLossOptions, alignDense, axisToLast, checkBoolean, runKeras } from './run.js';
 
 /** Options of the Keras cross-entropies. */
@@ -28,7 +29,7 @@ const from = (o: { fromLogits?: boolean }) => (checkBoolean('fromLogits', o.from
  */
 export function categoricalCrossentropy(yTrue: TensorLike, yPred: TensorLike, options: CrossentropyOptions = {}): Tensor {
   const expr = cceExpr({ labelSmoothing: options.labelSmoothing ?? 0 });
-  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options.axis ?? -1), options));
+  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options, options.axis ?? -1), options));
 }
 
 /** Options of {@link sparseCategoricalCrossentropy}. */
@@ -49,8 +50,9 @@ export function sparseCategoricalCrossentropy(yTrue: TensorLike, yPred: TensorLi
   const expr = cceExpr({ labelSmoothing: options.labelSmoothing ?? 0 });
   const kind = from(options);
   return tf.tidy(() => {
-    let t = toTensor(yTrue, 'yTrue').tensor;
-    const p = axisToLast(toTensor(yPred, 'yPred').tensor, options.axis ?? -1, 'yPred');
+    const validate = validateOption(options);
+    const p = axisToLast(inputTensor(yPred, 'yPred', validate), options.axis ?? -1, 'yPred');
+    let t = inputTensor(yTrue, 'yTrue', false);
     if (t.rank === p.rank && t.shape.at(-1) === 1) t = tf.squeeze(t, [-1]);
     if (p.rank < 2 || t.shape.join() !== p.shape.slice(0, -1).join()) {
       throw new LosskitError('SHAPE_MISMATCH', 'labels must have the shape of yPred without its class axis', {
@@ -60,17 +62,28 @@ export function sparseCategoricalCrossentropy(yTrue: TensorLike, yPred: TensorLi
       });
     }
     const ignore = options.ignoreClass;
+    if (ignore !== undefined && ignore !== null) params.finite('ignoreClass', ignore);
+    const classes = p.shape.at(-1)!;
+    if (validate) checkClassLabels(t, classes, 'yTrue', ignore ?? undefined);
+    const outShape = p.shape.slice(0, -1);
     if (ignore === undefined || ignore === null) {
-      return runKeras(expr, kind, { yTrue: t, yPred: p, outShape: p.shape.slice(0, -1) }, options);
+      return runKeras(expr, kind, { yTrue: classTargets(t, classes), yPred: p, outShape }, options);
     }
-    params.finite('ignoreClass', ignore);
     const valid = tf.notEqual(t, ignore);
     const safe = tf.where(valid, t, tf.zerosLike(t));
-    return runKeras(expr, kind, { yTrue: safe, yPred: p, outShape: p.shape.slice(0, -1) }, options, (values) => ({
+    return runKeras(expr, kind, { yTrue: classTargets(safe, classes), yPred: p, outShape }, options, (values) => ({
       values: tf.where(valid, values, tf.zerosLike(values)),
       mask: valid,
     }));
   });
+}
+
+/**
+ * Integer labels as the compiled expression takes them. With one class every valid label is 0 and its one-hot
+ * target is 1, so the dense `[..., 1]` target of ones is passed (tfjs' `oneHot` rejects depth 1).
+ */
+function classTargets(labels: tf.Tensor, classes: number): tf.Tensor {
+  return classes === 1 ? tf.ones([...labels.shape, 1]) : labels;
 }
 
 /**
@@ -83,7 +96,7 @@ export function sparseCategoricalCrossentropy(yTrue: TensorLike, yPred: TensorLi
  */
 export function binaryCrossentropy(yTrue: TensorLike, yPred: TensorLike, options: CrossentropyOptions = {}): Tensor {
   const expr = bce({ labelSmoothing: options.labelSmoothing ?? 0 }).mean();
-  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options.axis ?? -1), options));
+  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options, options.axis ?? -1), options));
 }
 
 /** Options of {@link binaryFocalCrossentropy}. */
@@ -109,7 +122,7 @@ export function binaryFocalCrossentropy(yTrue: TensorLike, yPred: TensorLike, op
     gamma: options.gamma ?? 2,
     labelSmoothing: options.labelSmoothing ?? 0,
   });
-  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options.axis ?? -1), options));
+  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options, options.axis ?? -1), options));
 }
 
 /** Options of {@link categoricalFocalCrossentropy}. */
@@ -128,7 +141,7 @@ export interface CategoricalFocalCrossentropyOptions extends CrossentropyOptions
  */
 export function categoricalFocalCrossentropy(yTrue: TensorLike, yPred: TensorLike, options: CategoricalFocalCrossentropyOptions = {}): Tensor {
   const expr = categoricalFocalExpr({ alpha: options.alpha ?? 0.25, gamma: options.gamma ?? 2, labelSmoothing: options.labelSmoothing ?? 0 });
-  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options.axis ?? -1), options));
+  return tf.tidy(() => runKeras(expr, from(options), alignDense(yTrue, yPred, options, options.axis ?? -1), options));
 }
 
 /** Options of {@link categoricalGeneralizedCrossEntropy}. */
@@ -147,8 +160,18 @@ export interface CategoricalGeneralizedCrossEntropyOptions extends KerasLossOpti
 export function categoricalGeneralizedCrossEntropy(yTrue: TensorLike, yPred: TensorLike, options: CategoricalGeneralizedCrossEntropyOptions = {}): Tensor {
   const expr = gceExpr({ q: options.q ?? 0.5 });
   return tf.tidy(() => {
-    const p = toTensor(yPred, 'yPred').tensor;
-    const t = toTensor(yTrue, 'yTrue').tensor;
-    return runKeras(expr, 'probs', { yTrue: t, yPred: p, outShape: p.shape.slice(0, -1) }, options);
+    const validate = validateOption(options);
+    const p = inputTensor(yPred, 'yPred', validate);
+    let t = inputTensor(yTrue, 'yTrue', false);
+    if (t.rank === p.rank && t.rank > 0 && t.shape.at(-1) === 1) t = tf.squeeze(t, [-1]);
+    if (p.rank < 1 || t.shape.join() !== p.shape.slice(0, -1).join()) {
+      throw new LosskitError('SHAPE_MISMATCH', 'labels must have the shape of yPred without its class axis', {
+        argument: 'yTrue',
+        expected: p.rank < 1 ? 'yPred of rank >= 1' : formatShape(p.shape.slice(0, -1)),
+        received: formatShape(t.shape),
+      });
+    }
+    if (validate) checkClassLabels(t, p.shape.at(-1)!, 'yTrue');
+    return runKeras(expr, 'probs', { yTrue: classTargets(t, p.shape.at(-1)!), yPred: p, outShape: p.shape.slice(0, -1) }, options);
   });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, LosskitError, type TensorLike, formatShape, toTensor } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, formatShape } from '@losskit/core';
+import { inputTensor, validateOption } from '../validate.js';
 import { dice as diceExpr } from '../standard/dice.js';
 import { tversky as tverskyExpr } from '../standard/tversky.js';
 import { squeezeOrExpand } from './reduce.js';
@@ -14,16 +15,18 @@ export interface DiceOptions extends KerasLossOptions {
 
 /** Options of {@link tversky}. */
 export interface TverskyOptions extends DiceOptions {
-  /** Default 0.5. */
+  /** Weight of the false positives `Σ (1 - y) ŷ`. Default 0.5. */
   readonly alpha?: number;
-  /** Default 0.5. */
+  /** Weight of the false negatives `Σ y (1 - ŷ)`. Default 0.5. */
   readonly beta?: number;
 }
 
 /** Runs a Tversky/Dice expression summing over `axis`: the summed axes are moved last and flattened. */
 function overlap(batch: Expr<'batch', 'any'>, sample: Expr<'sample', 'any'>, yTrue: TensorLike, yPred: TensorLike, options: DiceOptions): Tensor {
   return tf.tidy(() => {
-    const [t, p] = squeezeOrExpand(toTensor(yTrue, 'yTrue').tensor, toTensor(yPred, 'yPred').tensor);
+    const validate = validateOption(options);
+    const p0 = inputTensor(yPred, 'yPred', validate);
+    const [t, p] = squeezeOrExpand(inputTensor(yTrue, 'yTrue', validate), p0);
     if (t.shape.join() !== p.shape.join()) {
       throw new LosskitError('SHAPE_MISMATCH', 'yTrue and yPred must have the same shape', { argument: 'yTrue', expected: formatShape(p.shape), received: formatShape(t.shape) });
     }
@@ -57,10 +60,11 @@ export function dice(yTrue: TensorLike, yPred: TensorLike, options: DiceOptions 
 }
 
 /**
- * Keras 3 `tversky` / `Tversky(alpha=0.5, beta=0.5, axis=None)`: `1 - I / (I + α Σ y(1-ŷ) + β Σ ŷ(1-y) + 1e-7)`, `I = Σ y ŷ`,
- * summed as {@link dice} does.
+ * Keras 3 `tversky` / `Tversky(alpha=0.5, beta=0.5, axis=None)`: `1 - I / (I + α Σ (1-y)ŷ + β Σ y(1-ŷ) + 1e-7)`, `I = Σ y ŷ`:
+ * α weights the false positives and β the false negatives (Salehi et al. 2017; Keras since keras-team/keras#23333,
+ * which fixed a swap of the two), summed as {@link dice} does.
  *
- * @example tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]], { alpha: 0.2, beta: 0.8 }) // -0.29629636
+ * @example tversky([[1, 2], [1, 2]], [[4, 1], [6, 1]], { alpha: 0.2, beta: 0.8 }) // -0.94444442
  */
 export function tversky(yTrue: TensorLike, yPred: TensorLike, options: TverskyOptions = {}): Tensor {
   const ab = { alpha: options.alpha ?? 0.5, beta: options.beta ?? 0.5 };

@@ -16,7 +16,7 @@ import { squaredHinge as squaredHingeExpr } from '../standard/squaredHinge.js';
 import { type KerasLossOptions, alignDense, runKeras } from './run.js';
 
 const elementwise = (expr: Expr<'sample', 'any'>, yTrue: TensorLike, yPred: TensorLike, options: KerasLossOptions, axis = -1): Tensor =>
-  tf.tidy(() => runKeras(expr, 'probs', alignDense(yTrue, yPred, axis), options));
+  tf.tidy(() => runKeras(expr, 'probs', alignDense(yTrue, yPred, options, axis), options));
 
 /**
  * Keras 3 `mean_squared_error` / `MeanSquaredError`: `mean((y - ŷ)², axis=-1)` then the reduction.

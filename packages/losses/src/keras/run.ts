@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, type Expr, LosskitError, type TensorLike, compile, formatShape, toTensor } from '@losskit/core';
+import { type CompiledLoss, type Expr, LosskitError, type TensorLike, compile, formatShape } from '@losskit/core';
+import { type ValidateOption, finiteOutput, inputTensor, validateOption } from '../validate.js';
 import { type KerasReduction, checkReduction, kerasReduce, squeezeOrExpand } from './reduce.js';
 
-/** Options every Keras-style loss takes. */
-export interface KerasLossOptions {
+/**
+ * Options every Keras-style loss takes. With `validate` (default `true`, as `compile()`), NaN/±Inf in `yTrue`,
+ * `yPred` or `sampleWeight` raise `NON_FINITE_INPUT` naming the argument and the index, integer labels are
+ * range-checked (`LABEL_OUT_OF_RANGE`, `NON_INTEGER_LABEL`), and a result that is not finite raises
+ * `NON_FINITE_OUTPUT`; `validate: false` keeps only the shape checks.
+ */
+export interface KerasLossOptions extends ValidateOption {
   /** How per-sample losses become the result. Default `'sum_over_batch_size'`. */
   readonly reduction?: KerasReduction;
   /** Sample weights, broadcast against the per-sample losses (shape `[B]`, `[B, 1]`, `[B, T]`, or a scalar). */
@@ -43,9 +49,10 @@ interface Aligned {
 }
 
 /** Dense targets and predictions: same rank after `squeeze_or_expand_to_same_rank`, then the same shape. */
-export function alignDense(yTrue: TensorLike, yPred: TensorLike, axis = -1): Aligned {
-  const t0 = toTensor(yTrue, 'yTrue').tensor;
-  const p0 = toTensor(yPred, 'yPred').tensor;
+export function alignDense(yTrue: TensorLike, yPred: TensorLike, options: KerasLossOptions, axis = -1): Aligned {
+  const validate = validateOption(options);
+  const p0 = inputTensor(yPred, 'yPred', validate);
+  const t0 = inputTensor(yTrue, 'yTrue', validate);
   let [t, p] = squeezeOrExpand(t0, p0);
   if (t.shape.join() !== p.shape.join()) {
     throw new LosskitError('SHAPE_MISMATCH', 'yTrue and yPred must have the same shape', { argument: 'yTrue', expected: formatShape(p.shape), received: formatShape(t.shape) });
@@ -70,12 +77,23 @@ export function runKeras(
   mask?: (values: Tensor) => { values: Tensor; mask: Tensor },
 ): Tensor {
   const reduction = checkReduction(options.reduction);
+  const validate = validateOption(options);
+  const sw = sampleWeightOf(options, validate);
   let values = compiled(expr, from)(aligned.yTrue, aligned.yPred) as Tensor;
   values = tf.reshape(values, [...(expr.level === 'batch' ? [] : aligned.outShape)]);
   let m: Tensor | undefined;
   if (mask) ({ values, mask: m } = mask(values));
-  const sw = options.sampleWeight === undefined || options.sampleWeight === null ? undefined : toTensor(options.sampleWeight, 'sampleWeight').tensor;
-  return kerasReduce(values, sw, m, reduction);
+  return kerasOutput(kerasReduce(values, sw, m, reduction), validate);
+}
+
+/** The `sampleWeight` option as a tensor (finite when `validate`), or undefined. */
+export function sampleWeightOf(options: KerasLossOptions, validate: boolean): Tensor | undefined {
+  return options.sampleWeight === undefined || options.sampleWeight === null ? undefined : inputTensor(options.sampleWeight, 'sampleWeight', validate);
+}
+
+/** The reduced Keras loss, checked finite when `validate` (`NON_FINITE_OUTPUT` rather than a silent NaN). */
+export function kerasOutput(out: Tensor, validate: boolean): Tensor {
+  return finiteOutput(out, 'the loss', 'yPred', validate, 'e.g. a prediction whose square or log overflows float32, or a negative prediction under a log');
 }
 
 /** Checks a boolean option. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, PREC, defineOp, node, smoothTargets } from '@losskit/core';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { type EvalContext, type Expr, PREC, defineOp, log1pAccurate, node, smoothTargets, stopGradient } from '@losskit/core';
 
 /**
  * Small primitives the standard losses need and the `Expr` methods cannot express, because they
@@ -37,7 +38,7 @@ export function smoothedTargets(labelSmoothing: number, mode: 'categorical' | 'b
 const normalizedLogProbOp = defineOp({
   kind: 'std.normalizedLogProb',
   evaluate: (c) => {
-    if (c.from === 'logits') return c.logProbs();
+    if (c.from === 'logits') return softmaxParts(c).logp;
     const p = c.yPred;
     return tf.log(tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), KERAS_EPSILON, 1 - KERAS_EPSILON));
   },
@@ -126,7 +127,7 @@ export function sqrtClasses(factor: number): Expr<'sample', 'any'> {
 
 const probPowerOp = defineOp<{ q: number }>({
   kind: 'std.probPower',
-  evaluate: (c, _a, p) => (c.from === 'logits' ? tf.exp(tf.mul(c.logProbs(), p.q)) : tf.pow(c.yPred, p.q)),
+  evaluate: (c, _a, p) => (c.from === 'logits' ? tf.exp(tf.mul(softmaxParts(c).logp, p.q)) : tf.pow(c.yPred, p.q)),
   print: (_a, p, m) => (m === 'latex' ? `p_j^{${p.q}}` : `p^${p.q}`),
   prec: PREC.power,
 });
@@ -137,4 +138,74 @@ const probPowerOp = defineOp<{ q: number }>({
  */
 export function probPower(q: number): Expr<'class', 'any'> {
   return node(probPowerOp, 'class', [], { q });
+}
+
+/**
+ * One-hot rows `[N, C]` (float32) of integer indices `[N]`, by comparison with `0..C-1`: exact at `C = 1`, where
+ * tfjs' `oneHot` rejects the depth ("depth must be >= 2"). Indices outside `[0, C)` give a row of zeros.
+ */
+export function oneHotRows(indices: Tensor, numClasses: number): Tensor2D {
+  return tf.tidy(() => tf.cast(tf.equal(tf.reshape(tf.cast(indices, 'int32'), [-1, 1]), tf.reshape(tf.range(0, numClasses, 1, 'int32'), [1, numClasses])), 'float32') as Tensor2D);
+}
+
+/** Dense targets `[N, C]` of a call: the one-hot of integer labels (by {@link oneHotRows}, so `C = 1` works) or the given targets. */
+export function denseTargets(c: EvalContext): Tensor2D {
+  return c.labels ? c.memo('std.@oneHot', () => oneHotRows(c.labels!, c.numClasses)) : c.yTrue();
+}
+
+/** Softmax quantities of a call that stay exact at ties and huge logits; see {@link softmaxParts}. */
+export interface SoftmaxParts {
+  /** `log p`, `[N, C]` (differentiable: `∂ log p_j / ∂z_k = δ_jk − p_k`). */
+  readonly logp: Tensor2D;
+  /** `p`, `[N, C]` (differentiable). */
+  readonly p: Tensor2D;
+  /** `1 - p`, `[N, C]`, accurate to relative precision also where `p` rounds to 1. No gradient: for custom gradients. */
+  readonly q: Tensor2D;
+}
+
+/**
+ * `log p` from logits with the target-free split below; its gradient is the closed form `dy − p Σ_k dy_k` (autodiff
+ * through `max` would send the shift's gradient to every tied maximum). `top` and `rest` are inputs without gradient.
+ */
+const splitLogSoftmax = tf.customGrad(((d: Tensor, rest: Tensor, save: (ts: Tensor[]) => void) => {
+  const value = tf.sub(d, log1pAccurate(rest));
+  save([value]);
+  return {
+    value,
+    gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.sub(dy, tf.mul(tf.exp(saved[0]!), tf.sum(dy, -1, true))), tf.zerosLike(rest)],
+  };
+}) as never) as unknown as (d: Tensor, rest: Tensor) => Tensor2D;
+
+/** `f(x)` as a value with a zero gradient; nothing inside `f` is recorded on the gradient tape. */
+export function withoutGradient(x: Tensor, f: (x: Tensor) => Tensor): Tensor2D {
+  return (tf.customGrad(((t: Tensor) => ({ value: f(t), gradFunc: () => tf.zeros(t.shape) })) as never) as unknown as (t: Tensor) => Tensor2D)(x);
+}
+
+/**
+ * `log p`, `p` and `1 - p` of a call, exact for any finite logits. From logits, with `m = max_j z_j`, `e_j = e^{z_j - m}`
+ * and `R = Σ_{j≠t} e_j` (t the first arg-max): `log p_j = (z_j - m) - log1p(R)`, `p_j = e^{log p_j}`,
+ * `1 - p_t = R / (1 + R)` and `1 - p_j` elsewhere (there `p_j ≤ 1/2`). Subtracting the maximum before the
+ * log-sum keeps ties of large logits (`[1e30, 1e30, 0]` → `p = [½, ½, 0]`, where `z - logsumexp(z)` rounds both
+ * to 0 and gives `p = [1, 1, 0]`), and summing the other classes keeps `1 - p_t` (`1e-8` at `p_t = 1 - 1e-8`,
+ * which float32 rounds to 1). From probabilities: `p` as given, `log p = log(clip(p, ε, 1))`, `1 - p`.
+ * Computed once per call.
+ */
+export function softmaxParts(c: EvalContext): SoftmaxParts {
+  if (c.from !== 'logits') return { logp: c.logProbs(), p: c.yPred, q: c.memo('std.@q', () => tf.sub(1, stopGradient(c.yPred)) as Tensor2D) };
+  const z = c.yPred;
+  // `[top | R]`: the first arg-max as a one-hot row and R = Σ_{j≠top} e^{z_j − m}, computed off the gradient tape
+  // (inside one custom-gradient node with a zero gradient: tfjs has no float gradient through ArgMax's int32 output).
+  const stats = c.memo('std.@topRest', () => withoutGradient(z, (x) => {
+    const top = oneHotRows(tf.argMax(x, -1), c.numClasses);
+    const rest = tf.sum(tf.mul(tf.exp(tf.sub(x, tf.max(x, -1, true))), tf.sub(1, top)), -1, true);
+    return tf.concat([top, rest], 1) as Tensor2D;
+  }));
+  const top = c.memo('std.@top', () => tf.slice(stats, [0, 0], [-1, c.numClasses]) as Tensor2D);
+  const rest = c.memo('std.@rest', () => tf.slice(stats, [0, c.numClasses], [-1, 1]) as Tensor2D);
+  // The shift has no gradient of its own: splitLogSoftmax's closed form covers the dependence on every z_j.
+  const d = c.memo('std.@shifted', () => tf.sub(z, stopGradient(tf.max(z, -1, true))) as Tensor2D);
+  const logp = c.memo('std.@logp', () => splitLogSoftmax(d, rest));
+  const p = c.memo('std.@p', () => tf.exp(logp) as Tensor2D);
+  const q = c.memo('std.@q', () => tf.where(tf.cast(top, 'bool'), tf.broadcastTo(tf.div(rest, tf.add(1, rest)), p.shape), tf.sub(1, stopGradient(p))) as Tensor2D);
+  return { logp, p, q };
 }

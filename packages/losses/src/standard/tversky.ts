@@ -7,16 +7,18 @@ export type OverlapScope = 'batch' | 'sample';
 
 /** Options of {@link tversky}. */
 export interface TverskyOptions {
-  /** Weight of `Σ y(1 - ŷ)` (Keras' "false positives" term). Default 0.5. */
+  /** Weight of the false positives `FP = Σ (1 - y) ŷ` (predicted where the target is 0). Default 0.5. */
   readonly alpha?: number;
-  /** Weight of `Σ ŷ(1 - y)` (Keras' "false negatives" term). Default 0.5. */
+  /** Weight of the false negatives `FN = Σ y (1 - ŷ)` (missed where the target is 1). Default 0.5. */
   readonly beta?: number;
   /** `batch` (default, Keras `axis=None`): one scalar over every element; `sample`: one value per sample. */
   readonly scope?: OverlapScope;
 }
 
 /**
- * Tversky loss: `1 - I / (I + α Σ y(1-ŷ) + β Σ ŷ(1-y) + 1e-7)` with `I = Σ y ŷ`. The sums run over the
+ * Tversky loss: `1 - I / (I + α FP + β FN + 1e-7)` with `I = Σ y ŷ`, false positives `FP = Σ (1-y) ŷ` and
+ * false negatives `FN = Σ y (1-ŷ)` (Salehi et al.'s `|P \ G|` and `|G \ P|`; Keras after keras-team/keras#23333,
+ * which fixed Keras' own swap of the two). α > β penalises false positives more. The sums run over the
  * whole batch by default (Keras `axis=None`: a batch-level scalar, which the reduction leaves as is), or
  * over each sample's classes with `scope: 'sample'`. Nothing is clipped, so unnormalised `ŷ` can make it
  * negative (as in Keras). α = β = 0.5 is the Dice loss (up to ε).
@@ -34,8 +36,8 @@ export function tversky(options: TverskyOptions = {}): Expr<'batch' | 'sample', 
   const y = yTrue();
   const p = yPred();
   const inter = over(y.times(p)) as Expr<'sample', 'any'>;
-  const fp = over(y.times(p.neg().plus(1))) as Expr<'sample', 'any'>;
-  const fn = over(p.times(y.neg().plus(1))) as Expr<'sample', 'any'>;
+  const fp = over(p.times(y.neg().plus(1))) as Expr<'sample', 'any'>;
+  const fn = over(y.times(p.neg().plus(1))) as Expr<'sample', 'any'>;
   return inter.div(inter.plus(fp.scale(alpha)).plus(fn.scale(beta)).plus(KERAS_EPSILON)).neg().plus(1);
 }
 
@@ -53,12 +55,12 @@ export const tverskyEntry = standardEntry({
   name: 'Tversky loss',
   export: 'tversky',
   category: 'segmentation',
-  summary: 'Set-overlap loss weighting the two kinds of error by α and β; sums over the whole batch by default (Keras Tversky).',
-  formula: '1 - \\frac{\\sum y\\hat y}{\\sum y\\hat y + \\alpha\\sum y(1-\\hat y) + \\beta\\sum \\hat y(1-y) + \\epsilon}',
+  summary: 'Set-overlap loss weighting false positives by α and false negatives by β; sums over the whole batch by default (Keras Tversky).',
+  formula: '1 - \\frac{\\sum y\\hat y}{\\sum y\\hat y + \\alpha\\sum (1-y)\\hat y + \\beta\\sum y(1-\\hat y) + \\epsilon}',
   inputs: 'probabilities [B, C], binary masks [B, C]',
   params: [
-    { name: 'alpha', default: 0.5, range: { min: 0 }, description: 'Weight of Σ y(1 − ŷ).' },
-    { name: 'beta', default: 0.5, range: { min: 0 }, description: 'Weight of Σ ŷ(1 − y).' },
+    { name: 'alpha', default: 0.5, range: { min: 0 }, description: 'Weight of the false positives Σ (1 − y)ŷ.' },
+    { name: 'beta', default: 0.5, range: { min: 0 }, description: 'Weight of the false negatives Σ y(1 − ŷ).' },
     { name: 'scope', default: 'batch', range: "'batch' | 'sample'", description: 'Sum over the whole batch (Keras axis=None) or per sample.' },
   ],
   paper: { title: 'Tversky loss function for image segmentation using 3D fully convolutional deep networks', authors: 'Seyed Sadegh Mohseni Salehi, Deniz Erdogmus, Ali Gholipour', year: 2017, url: 'https://arxiv.org/abs/1706.05721' },

@@ -10,8 +10,16 @@ interface AldrParams {
 const FLOOR = 1e-6;
 
 // λ_i = max(λ0 - λ0·KL(softmax(z/λ_prev) ‖ U)/(α log K), 1e-6 λ0), shaped [B, 1], no gradient.
-function nextLambda(z: tf.Tensor, prev: tf.Tensor, lambda0: number, alpha: number): tf.Tensor {
-  const logK = Math.log(z.shape[z.shape.length - 1]!);
+function nextLambda(z: tf.Tensor, prev: tf.Tensor, lambda0: number, alpha: number, argument = 'yPred'): tf.Tensor {
+  const classes = z.shape[z.shape.length - 1]!;
+  if (classes < 2) {
+    throw new LosskitError('SHAPE_MISMATCH', 'ALDR-KL needs at least 2 classes: λ_i is normalised by log C, which is 0 for one class', {
+      argument,
+      expected: '[B, C] with C >= 2',
+      received: `C = ${classes}`,
+    });
+  }
+  const logK = Math.log(classes);
   const q = tf.logSoftmax(tf.div(stopGradient(z), prev));
   const klU = tf.add(tf.sum(tf.mul(tf.exp(q), q), -1, true), logK);
   return stopGradient(tf.maximum(tf.mul(tf.sub(1, tf.div(klU, alpha * logK)), lambda0), FLOOR * lambda0));
@@ -94,7 +102,7 @@ export function aldrLambdas(logits: TensorLike, options: { readonly lambda0?: nu
     const z = toTensor(logits, 'logits').tensor;
     const zz = z.rank === 2 ? z : tf.reshape(z, [-1, z.shape[z.rank - 1]!]);
     const prev = options.previous === undefined ? tf.scalar(lambda0) : tf.reshape(toTensor(options.previous, 'previous').tensor, [-1, 1]);
-    return tf.reshape(nextLambda(zz, prev, lambda0, alpha), [-1]);
+    return tf.reshape(nextLambda(zz, prev, lambda0, alpha, 'logits'), [-1]);
   });
 }
 

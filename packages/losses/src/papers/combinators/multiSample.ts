@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { type EvalContext, type Expr, type Needs, LosskitError, defineEntry, defineOp, evaluate, node, params } from '@losskit/core';
+import { oneHotRows } from '../../standard/primitives.js';
 
 /** The context of head m: `yPred` columns `[m·C, (m+1)·C)`, targets of C classes, shared inputs. */
 function headContext(ctx: EvalContext, m: number, C: number): EvalContext {
@@ -23,7 +24,7 @@ function headContext(ctx: EvalContext, m: number, C: number): EvalContext {
     input: (name) => ctx.input(name),
     yTrue: () =>
       memo('@yTrue', () =>
-        ctx.labels ? (tf.cast(tf.oneHot(ctx.labels, C), 'float32') as Tensor2D) : (tf.slice(ctx.yTrue(), [0, m * C], [B, C]) as Tensor2D),
+        ctx.labels ? oneHotRows(ctx.labels, C) : (tf.slice(ctx.yTrue(), [0, m * C], [B, C]) as Tensor2D),
       ),
     logProbs: () => memo('@logProbs', () => (ctx.from === 'probs' ? tf.log(tf.clipByValue(pred, ctx.epsilon, 1)) : tf.logSoftmax(pred)) as Tensor2D),
     probs: () => memo('@probs', () => (ctx.from === 'probs' ? pred : (tf.exp(sub.logProbs()) as Tensor2D))),

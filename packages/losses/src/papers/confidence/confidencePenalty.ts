@@ -3,12 +3,13 @@ import { type Expr, ce, constant, defineEntry, entropy, params } from '@losskit/
 /**
  * Label smoothing, one value per sample: CE against `ỹ = (1 − ε) y + ε / C`.
  *
- * @param options.epsilon ε ∈ [0, 1). Default 0.1 (the paper's value for ImageNet).
+ * @param options.epsilon ε ∈ [0, 1], the range of core's `ce({ labelSmoothing })` and Keras (ε = 1: the uniform target).
+ *   Default 0.1 (the paper's value for ImageNet).
  * @example `compile(labelSmoothing({ epsilon: 0.1 }))(labels, logits)`
  * @see Szegedy, Vanhoucke, Ioffe, Shlens, Wojna, "Rethinking the Inception Architecture for Computer Vision", CVPR 2016.
  */
 export function labelSmoothing(options: { readonly epsilon?: number } = {}): Expr<'sample', 'any'> {
-  return ce({ labelSmoothing: params.unitInterval('epsilon', options.epsilon ?? 0.1) });
+  return ce({ labelSmoothing: params.closedUnitInterval('epsilon', options.epsilon ?? 0.1) });
 }
 
 /** Options of {@link confidencePenalty}. */
@@ -44,7 +45,7 @@ export const labelSmoothingEntry = defineEntry({
   summary: 'Cross-entropy against targets mixed with the uniform distribution.',
   formula: '\\ell = -\\sum_j \\left((1-\\varepsilon) y_j + \\tfrac{\\varepsilon}{C}\\right)\\log p_j',
   inputs: 'logits [B, C], labels [B] or targets [B, C]',
-  params: [{ name: 'epsilon', default: 0.1, range: { min: 0, max: 1, maxExclusive: true }, description: 'smoothing ε' }],
+  params: [{ name: 'epsilon', default: 0.1, range: { min: 0, max: 1 }, description: 'smoothing ε' }],
   paper: { title: 'Rethinking the Inception Architecture for Computer Vision', authors: 'Szegedy, Vanhoucke, Ioffe, Shlens, Wojna', year: 2016, url: 'arXiv:1512.00567' },
   example: "import { compile } from '@losskit/core';\nimport { labelSmoothing } from '@losskit/losses';\ncompile(labelSmoothing())([0], [[2, 0, 0]]).print();",
   dsl: "ce({ labelSmoothing: 0.1 })",

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineEntry, defineOp, entropy, input, node } from '@losskit/core';
+import { oneHotRows, softmaxParts, withoutGradient } from '../../standard/primitives.js';
 
 /**
  * Entropy minimization (Tent), one value per sample: `H(p) = −Σ_j p_j log p_j`, from logits via log-softmax.
@@ -16,8 +17,9 @@ const keepOp = defineOp<{ source: string }>({
   kind: 'confidenceNotDropped',
   evaluate: (c, a) => {
     // ŷ = argmax p_θ; keep when p_θ(ŷ) >= p_θ0(ŷ) (source-model probabilities given as an input).
-    const p = c.probs();
-    const hard = tf.cast(tf.oneHot(tf.argMax(p, 1), c.numClasses), 'float32');
+    const p = softmaxParts(c).p;
+    // The arg-max indicator is piecewise constant: computed off the tape (ArgMax's int32 output has no float gradient).
+    const hard = withoutGradient(p, (x) => oneHotRows(tf.argMax(x, 1), c.numClasses));
     return tf.cast(tf.greaterEqual(tf.sum(tf.mul(p, hard), 1), tf.sum(tf.mul(a[0]!, hard), 1)), 'float32');
   },
   print: (a, _p, m) => (m === 'latex' ? `\\mathbb{1}\\left[p_{\\hat y} \\ge ${a[0]!.s}_{\\hat y}\\right]` : `1[p[ŷ] >= ${a[0]!.s}[ŷ]]`),

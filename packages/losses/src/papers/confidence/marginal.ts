@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node } from '@losskit/core';
+import { softmaxParts } from '../../standard/primitives.js';
 
 const logMarginalOp = defineOp({
   kind: 'logMarginal',
   // log p̄_j = logsumexp_i log p_ij - log B: finite even when every p_ij of a class underflows.
-  evaluate: (c) => tf.sub(tf.logSumExp(c.logProbs(), 0, true), Math.log(c.batchSize)),
+  evaluate: (c) => tf.sub(tf.logSumExp(softmaxParts(c).logp, 0, true), Math.log(c.batchSize)),
   print: (_a, _p, m) => (m === 'latex' ? '\\log \\bar{p}_j' : 'log p̄'),
 });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, defineEntry, defineOp, node, xlogx } from '@losskit/core';
+import { softmaxParts } from '../../standard/primitives.js';
 
 /** One f-divergence `D_f(P‖Q) = Σ q f(p/q)` with its f-GAN variational pair (Nowozin et al. 2016, Tables 1-2). */
 export interface FDivergenceSpec {
@@ -121,7 +122,7 @@ function specOf(name: unknown): FDivergenceSpec {
 
 const fDivOp = defineOp<{ divergence: FDivergenceName }>({
   kind: 'fDivergence',
-  evaluate: (c, _a, p) => specOf(p.divergence).divergence(c.yTrue(), c.probs(), c.logProbs()),
+  evaluate: (c, _a, p) => specOf(p.divergence).divergence(c.yTrue(), softmaxParts(c).p, softmaxParts(c).logp),
   print: (_a, p, m) => (m === 'latex' ? `D_{f}^{\\mathrm{${p.divergence}}}(y \\,\\|\\, p)` : `D_${p.divergence}(y || p)`),
 });
 

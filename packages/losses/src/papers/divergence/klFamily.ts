@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineEntry, defineOp, kl, logProb, node, params, prob, xlogx, yTrue } from '@losskit/core';
+import { softmaxParts } from '../../standard/primitives.js';
 
 /**
  * Forward Kullback-Leibler divergence from the target distribution to the prediction, one value per sample:
@@ -29,12 +30,12 @@ const jsOp = defineOp({
   kind: 'jsDivergence',
   evaluate: (c) => {
     const t = c.yTrue();
-    const p = c.probs();
+    const { p, logp } = softmaxParts(c);
     const m = tf.mul(tf.add(t, p), 0.5);
     const logM = tf.log(tf.maximum(m, 1e-30));
     // ½ Σ [t log t − t log m] + ½ Σ [p log p − p log m]; p log p from the log-softmax, 0 log 0 = 0.
     const a = tf.sub(xlogx(t), tf.mul(t, logM));
-    const b = tf.sub(tf.mul(p, c.logProbs()), tf.mul(p, logM));
+    const b = tf.sub(tf.mul(p, logp), tf.mul(p, logM));
     return tf.mul(tf.sum(tf.add(a, b), -1), 0.5);
   },
   print: (_a, _p, m) => (m === 'latex' ? '\\mathrm{JS}(y \\,\\|\\, p)' : 'JS(y || p)'),

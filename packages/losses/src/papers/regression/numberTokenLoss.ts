@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineEntry, defineOp, type Expr, LosskitError, node, PREC } from '@losskit/core';
+import { oneHotRows } from '../../standard/primitives.js';
 
 interface NtlParams {
   readonly kind: 'mse' | 'wasserstein';
@@ -17,8 +18,8 @@ const ntlOp = defineOp<NtlParams>({
     }
     // Column selection as a matmul with a [V, T] 0/1 matrix: differentiable on every backend
     // (gather's gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks).
-    const select = tf.oneHot(tf.tensor1d(Int32Array.from(p.tokenIds), 'int32'), c.numClasses);
-    const pick = (x: tf.Tensor) => tf.matMul(x, tf.cast(select, 'float32'), false, true);
+    const select = oneHotRows(tf.tensor1d(Int32Array.from(p.tokenIds), 'int32'), c.numClasses);
+    const pick = (x: tf.Tensor) => tf.matMul(x, select, false, true);
     const v = tf.tensor2d(Float32Array.from(p.values), [1, p.values.length]);
     const probs = tf.softmax(pick(c.yPred));
     const onNumbers = pick(c.yTrue());

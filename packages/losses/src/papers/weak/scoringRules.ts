@@ -1,19 +1,36 @@
-import { type Expr, ce, constant, defineEntry, prob, yTrue } from '@losskit/core';
+import { type Expr, ce, constant, defineEntry, defineOp, node, prob } from '@losskit/core';
+import { denseTargets, softmaxParts } from '../../standard/primitives.js';
 
 /**
- * Brier score (quadratic scoring rule), one value per sample: `Σ_j (p_j − y_j)²`. Strictly proper.
+ * The class probabilities `p` `[B, C]`, exact for any finite logits (see `softmaxParts`): at ties of large logits
+ * `exp(z − logsumexp(z))` gives `p = [1, 1, 0]` for `[1e30, 1e30, 0]`, which made the Brier score reach 3 (its maximum is 2).
+ */
+const exactProbOp = defineOp({
+  kind: 'std.exactProb',
+  evaluate: (c) => softmaxParts(c).p,
+  print: (_a, _p, m) => (m === 'latex' ? 'p_j' : 'p'),
+});
+const exactProb = (): Expr<'class', 'any'> => node(exactProbOp, 'class');
+const targets = defineOp({ kind: 'std.denseTargets', evaluate: (c) => denseTargets(c), print: (_a, _p, m) => (m === 'latex' ? 'y_j' : 'y') });
+const target = (): Expr<'class', 'any'> => node(targets, 'class');
+
+/**
+ * Brier score (quadratic scoring rule), one value per sample: `Σ_j (p_j − y_j)²`, in [0, 2] for a one-hot target.
+ * Strictly proper. `p` is computed exactly for any finite logits, ties of huge logits included (this keeps the
+ * expression off the fused path).
  *
  * @example `compile(brierScore())(labels, logits)`
  * @see Brier, "Verification of Forecasts Expressed in Terms of Probability", Monthly Weather Review 1950;
  *   Gneiting, Raftery, "Strictly Proper Scoring Rules, Prediction, and Estimation", JASA 2007.
  */
 export function brierScore(): Expr<'sample', 'any'> {
-  return prob().minus(yTrue()).pow(2).sum();
+  return exactProb().minus(target()).pow(2).sum();
 }
 
 /**
  * Spherical scoring rule as a loss, one value per sample: `1 − Σ_j y_j p_j / ‖p‖₂` (the spherical score
- * `p_y / ‖p‖₂` turned into a non-negative loss, 0 at a perfect one-hot prediction). Strictly proper.
+ * `p_y / ‖p‖₂` turned into a non-negative loss, 0 at a perfect one-hot prediction). Strictly proper. Invariant
+ * to the scale of `p`, so it stays exact at ties of huge logits even where `exp(z − logsumexp(z))` is not normalised.
  *
  * @example `compile(sphericalScore())(labels, logits)`
  * @see Gneiting, Raftery, "Strictly Proper Scoring Rules, Prediction, and Estimation", JASA 2007.
@@ -43,7 +60,7 @@ export const brierScoreEntry = defineEntry({
   summary: 'Quadratic proper scoring rule: squared distance between probabilities and the target.',
   formula: '\\ell = \\sum_j (p_j - y_j)^2',
   example: "import { compile } from '@losskit/core';\nimport { brierScore } from '@losskit/losses';\ncompile(brierScore())([0], [[2, 0, 0]]).print();",
-  dsl: 'prob().minus(yTrue()).pow(2).sum()',
+  dsl: 'brierScore()',
 });
 
 export const sphericalScoreEntry = defineEntry({

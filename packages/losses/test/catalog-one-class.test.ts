@@ -1,0 +1,172 @@
+// One class (C = 1), issue #17: every catalog entry either returns a finite value or raises a typed LosskitError
+// (never tfjs' raw "depth must be >= 2" from oneHot), and where the loss has a closed form at C = 1 the value
+// matches it. Targets are dense `[B, 1]` here: integer labels at C = 1 go through core's one-hot of the labels,
+// which core's compile() takes over (tfjs' oneHot rejects depth 1); this package's own ops build one-hot rows
+// without tf.oneHot (`oneHotRows`). With one class p = softmax(z) = 1 and log p = 0 for any logit.
+import * as tf from '@tensorflow/tfjs-core';
+import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, ready } from '@losskit/core';
+import { softplus } from '@losskit/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as L from '../src/index.js';
+
+beforeAll(async () => {
+  await ready();
+});
+
+type Rows = number[][];
+interface Case {
+  readonly expr: () => Compilable;
+  readonly y: Rows;
+  readonly z: Rows;
+  readonly inputs?: Readonly<Record<string, number[] | Rows>>;
+  readonly options?: CompileOptions;
+  /** Per-sample closed form at C = 1 (row i), or 'typed' when one class is not allowed. Omitted: finite only. */
+  readonly ref?: ((y: number, z: number, i: number) => number) | 'typed';
+}
+
+const z = [[0.7], [-1.3]]; // logits, or predictions for regression losses
+const zp = [[0.7], [1.3]]; // positive predictions
+const one: Rows = [[1], [1]]; // the one-hot target of the only class
+const yr: Rows = [[0.5], [2]]; // real targets
+const yb: Rows = [[1], [0]]; // binary targets
+const zero = () => 0;
+const probs: CompileOptions = { from: 'probs' };
+const EPS = 1e-7;
+const clip = (v: number) => Math.min(1, Math.max(EPS, v));
+
+const table: Readonly<Record<string, Case>> = {
+  'mean-squared-error': { expr: () => L.meanSquaredError(), y: yr, z, ref: (y, x) => (x - y) ** 2 },
+  'mean-absolute-error': { expr: () => L.meanAbsoluteError(), y: yr, z, ref: (y, x) => Math.abs(x - y) },
+  'mean-absolute-percentage-error': { expr: () => L.meanAbsolutePercentageError(), y: yr, z, ref: (y, x) => (100 * Math.abs(y - x)) / Math.abs(y) },
+  'mean-squared-logarithmic-error': { expr: () => L.meanSquaredLogarithmicError(), y: yr, z: zp, ref: (y, x) => (Math.log1p(x) - Math.log1p(y)) ** 2 },
+  huber: { expr: () => L.huber(), y: yr, z, ref: (y, x) => { const e = Math.abs(x - y); return e <= 1 ? 0.5 * e * e : e - 0.5; } },
+  'log-cosh': { expr: () => L.logCosh(), y: yr, z, ref: (y, x) => Math.log(Math.cosh(x - y)) },
+  poisson: { expr: () => L.poisson(), y: yr, z: zp, ref: (y, x) => x - y * Math.log(x + EPS) },
+  hinge: { expr: () => L.hinge(), y: yb, z, ref: (y, x) => Math.max(0, 1 - (2 * y - 1) * x) },
+  'squared-hinge': { expr: () => L.squaredHinge(), y: yb, z, ref: (y, x) => Math.max(0, 1 - (2 * y - 1) * x) ** 2 },
+  'categorical-hinge': { expr: () => L.categoricalHinge(), y: one, z, ref: (_y, x) => Math.max(0, 1 - x) },
+  'cosine-similarity': { expr: () => L.cosineSimilarity(), y: yr, z, ref: (y, x) => -Math.sign(x * y) },
+  kld: { expr: () => L.kld(), y: one, z: [[0.7], [1]], options: probs, ref: (y, x) => clip(y) * Math.log(clip(y) / clip(x)) },
+  tversky: { expr: () => L.tversky(), y: yb, z: [[0.7], [0.2]], options: probs },
+  dice: { expr: () => L.dice(), y: yb, z: [[0.7], [0.2]], options: probs },
+  'categorical-crossentropy': { expr: () => L.categoricalCrossentropy(), y: one, z, ref: zero },
+  'categorical-generalized-cross-entropy': { expr: () => L.categoricalGeneralizedCrossEntropy(), y: one, z, ref: zero },
+  'binary-focal-crossentropy': {
+    expr: () => L.binaryFocalCrossentropy(), y: yb, z,
+    ref: (y, x) => { const p = 1 / (1 + Math.exp(-x)); const q = Math.min(1 - EPS, Math.max(EPS, p)); const pt = y * p + (1 - y) * (1 - p); return (1 - pt) ** 2 * -(y * Math.log(q) + (1 - y) * Math.log(1 - q)); },
+  },
+  'categorical-focal-crossentropy': { expr: () => L.categoricalFocalCrossentropy(), y: one, z, ref: () => -0.25 * EPS ** 2 * Math.log(1 - EPS) },
+  'multi-margin': { expr: () => L.multiMargin(), y: one, z, ref: zero },
+  'multi-label-soft-margin': { expr: () => L.multiLabelSoftMargin(), y: yb, z, ref: (y, x) => y * softplus(-x) + (1 - y) * softplus(x) },
+  'margin-ranking': { expr: () => L.marginRanking(), y: [[1], [-1]], z, inputs: { input2: [[0.5], [0.1]] }, ref: (y, x, i) => Math.max(0, -y * (x - [0.5, 0.1][i]!)) },
+  'gaussian-nll': { expr: () => L.gaussianNLL(), y: yb, z, inputs: { var: [[0.2], [1.5]] }, ref: (y, x, i) => { const v = [0.2, 1.5][i]!; return 0.5 * (Math.log(v) + (x - y) ** 2 / v); } },
+  quantile: { expr: () => L.quantile(), y: yr, z, ref: (y, x) => { const u = y - x; return u >= 0 ? 0.5 * u : -0.5 * u; } },
+  'smooth-l1': { expr: () => L.smoothL1(), y: yr, z, ref: (y, x) => { const e = Math.abs(x - y); return e < 1 ? 0.5 * e * e : e - 0.5; } },
+  'pseudo-huber': { expr: () => L.pseudoHuber(), y: yr, z, ref: (y, x) => Math.sqrt((x - y) ** 2 + 1) - 1 },
+  'poly-loss': { expr: () => L.polyLoss(), y: one, z, ref: zero },
+  'kl-with-log-targets': { expr: () => L.klWithLogTargets(), y: [[0], [0]], z, ref: zero },
+  'jensen-shannon': { expr: () => L.jensenShannon(), y: one, z, ref: zero },
+
+  // Defined through a mean over the j ≠ y classes, 1/(C − 1) Σ_{j≠y} z_j²: no such class.
+  squentropy: { expr: () => L.squentropy(), y: one, z, ref: 'typed' },
+  'comp-sum': { expr: () => L.compSum({ tau: 1.5 }), y: one, z, ref: zero },
+  gce: { expr: () => L.gce(), y: one, z, ref: zero },
+  'mae-prob': { expr: () => L.mae(), y: one, z, ref: zero },
+  'sum-exponential': { expr: () => L.sumExponential(), y: one, z, ref: zero },
+  'ldr-kl': { expr: () => L.ldrKl(), y: one, z, ref: zero },
+  // λ_i is normalised by log C = 0.
+  'aldr-kl': { expr: () => L.aldrKl(), y: one, z, ref: 'typed' },
+  // z̃ = (z − μ)/σ with σ floored (variance + 1e-12): z̃_y = 0 for one class, so softplus(a·b)/a.
+  'spherical-z': { expr: () => L.sphericalZ({ a: 1, b: 3 }), y: one, z, ref: () => softplus(3) },
+  'log-z-squared': { expr: () => L.logZSquared(), y: one, z, ref: (_y, x) => 1e-4 * x * x },
+  'stablemax-ce': { expr: () => L.stableMaxCe(), y: one, z, ref: zero },
+  harmonic: { expr: () => L.harmonic({ n: 8 }), y: one, z: zp, ref: zero },
+  'sparsemax-loss': { expr: () => L.sparsemaxLoss(), y: one, z, ref: zero },
+  'bias-loss': { expr: () => L.biasLoss(), y: one, z, inputs: { featureVariance: [0.4, 1.3] }, ref: zero },
+  ldam: { expr: () => L.ldam({ classCounts: [500] }), y: one, z, ref: zero },
+  'logit-adjusted': { expr: () => L.logitAdjusted({ priors: [1] }), y: one, z, ref: zero },
+  focal: { expr: () => L.focal(), y: one, z, ref: zero },
+  'class-balanced': { expr: () => L.classBalanced(ce(), { classCounts: [5000] }), y: one, z, ref: zero },
+  'one-vs-rest': { expr: () => L.oneVsRest(), y: one, z, ref: (_y, x) => softplus(-x) },
+  'z-error-mse': { expr: () => L.zErrorMse(), y: yr, z },
+  // One bin per logit: with C = 1 the bins option (≥ 2 bins) cannot match.
+  'hl-gauss': { expr: () => L.hlGauss({ min: 0, max: 4, bins: 4 }), y: [[0], [0]], z, inputs: { value: [1.3, 2.9] }, ref: 'typed' },
+  'two-hot': { expr: () => L.twoHot({ min: 0, max: 4, bins: 4 }), y: [[0], [0]], z, inputs: { value: [1.3, 2.9] }, ref: 'typed' },
+  'ntl-mse': { expr: () => L.ntlMse({ tokenIds: [0] }), y: one, z, ref: zero },
+  'ntl-wasserstein': { expr: () => L.ntlWasserstein({ tokenIds: [0] }), y: one, z, ref: zero },
+  'consistency-pseudo-huber': { expr: () => L.consistencyPseudoHuber(), y: yr, z, ref: (y, x) => { const c = 0.00054; return Math.sqrt((x - y) ** 2 + c * c) - c; } },
+
+  dco: { expr: () => L.dco({ n: 16 }), y: one, z, ref: zero },
+  'entropy-minimization': { expr: () => L.entropyMinimization(), y: one, z, ref: zero },
+  'open-set-entropy-minimization': { expr: () => L.openSetEntropyMinimization(), y: one, z, inputs: { source: [[1], [1]] }, ref: zero },
+  'symmetric-teacher-ce': { expr: () => L.symmetricTeacherCe(), y: one, z, inputs: { teacher: [[3], [0]] }, ref: zero },
+  'entropy-prior-kl': { expr: () => L.entropyPriorKl({ prior: [1] }), y: one, z, ref: zero },
+  'marginal-entropy-maximization': { expr: () => L.marginalEntropyMaximization(), y: one, z, ref: zero },
+  'attention-entropy-maximization': { expr: () => L.attentionEntropyMaximization(), y: one, z, ref: zero },
+  'attention-entropy-regularization': { expr: () => L.attentionEntropyRegularization(), y: one, z: one, options: probs },
+  'label-smoothing': { expr: () => L.labelSmoothing(), y: one, z, ref: zero },
+  'confidence-penalty': { expr: () => L.confidencePenalty(), y: one, z, ref: zero },
+  'hinton-kd': { expr: () => L.kd(), y: one, z, inputs: { teacher: [[3], [0]] }, ref: zero },
+  'dual-head-binary-kl': { expr: () => L.binaryKl(), y: one, z, inputs: { teacher: [[3], [0]] } },
+  // Class logits followed by at least one aspect logit: one column leaves no aspect.
+  'multi-aspect-kd': { expr: () => L.multiAspectKd({ classes: 1 }), y: one, z, ref: 'typed' },
+  'kl-divergence': { expr: () => L.klDivergence(), y: one, z, ref: zero },
+  'reverse-kl': { expr: () => L.reverseKl(), y: one, z, ref: zero },
+  'js-divergence': { expr: () => L.jsDivergence(), y: one, z, ref: zero },
+  'f-divergence': { expr: () => L.fDivergence({ divergence: 'squaredHellinger' }), y: one, z, ref: zero },
+  'f-divergence-variational': { expr: () => L.fDivergenceVariational({ divergence: 'kl' }), y: yb, z },
+  'cs-divergence': { expr: () => L.csDivergence(), y: [[0.1], [0.5]], z: [[0.2], [0.4]], options: probs },
+  'aggregate-response': {
+    expr: () => L.aggregateResponseLoss(), y: one, z: [[0.5], [1.2]], inputs: { bag: [0, 0] }, options: probs,
+    ref: (y, x) => { const f = 0.85; return (y - f) ** 2 + 0.5 * (x - f) ** 2; },
+  },
+  'easy-llp': { expr: () => L.easyLlp({ prior: 0.5, bagSize: 4 }), y: [[0.75], [0.25]], z, ref: (a, x) => softplus(x) - (4 * (a - 0.5) + 0.5) * x },
+  'neural-ndcg': { expr: () => L.neuralNdcg(), y: [[1], [0]], z, ref: (y) => (y > 0 ? -1 : 0) },
+  'brier-score': { expr: () => L.brierScore(), y: one, z, ref: zero },
+  'spherical-score': { expr: () => L.sphericalScore(), y: one, z, ref: zero },
+  'log-score': { expr: () => L.logScore(), y: one, z, ref: zero },
+  'uncertainty-weighted': { expr: () => L.uncertaintyWeighted(ce()), y: one, z, inputs: { uncertainty: [0.5, -0.2] }, ref: (_y, _x, i) => [0.5, -0.2][i]! },
+  'multi-sample': { expr: () => L.multiSample(ce(), { samples: 1 }), y: one, z, ref: zero },
+  weighted: { expr: () => L.weighted(ce()), y: one, z, inputs: { weight: [1, 0.5] }, ref: zero },
+  masked: { expr: () => L.masked(entropy()), y: one, z, inputs: { mask: [1, 0] }, ref: zero },
+  'ens-loss': { expr: () => L.ensLoss({ seed: 1 }), y: yb, z },
+  'loss-reweighted': { expr: () => L.lossReweighted(ce()), y: one, z, ref: zero },
+};
+
+describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {
+  it('the table covers the catalog exactly', () => {
+    const ids = L.catalog.map((e) => e.id).sort();
+    expect(Object.keys(table).sort()).toEqual(ids);
+  });
+  for (const entry of L.catalog) {
+    const c = table[entry.id]!;
+    it(`${entry.id}: ${c.ref === 'typed' ? 'raises a typed LosskitError' : c.ref ? 'equals its closed form at C = 1 (value finite, gradient finite)' : 'gives a finite value and gradient'}; leaks nothing`, () => {
+      const loss = compile(c.expr() as never, { ...(c.options ?? {}), reduction: 'none' } as never);
+      const call = c.inputs ? { inputs: c.inputs as Record<string, TensorLike> } : undefined;
+      const before = tf.memory().numTensors;
+      if (c.ref === 'typed') {
+        let err: unknown;
+        try {
+          loss(c.y, c.z, call).dispose();
+        } catch (e) {
+          err = e;
+        }
+        expect(err, `${entry.id} should throw`).toBeInstanceOf(LosskitError);
+        expect(tf.memory().numTensors).toBe(before);
+        return;
+      }
+      const t = loss(c.y, c.z, call);
+      const got = Array.from(t.dataSync());
+      t.dispose();
+      expect(got.every(Number.isFinite), `${entry.id}: ${got}`).toBe(true);
+      const ref = c.ref;
+      if (ref) got.forEach((g, i) => expect(Math.abs(g - ref(c.y[i]![0]!, c.z[i]![0]!, i)), `${entry.id} sample ${i}: ${g} vs ${ref(c.y[i]![0]!, c.z[i]![0]!, i)}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref(c.y[i]![0]!, c.z[i]![0]!, i)))));
+      const mean = compile(c.expr() as never, (c.options ?? {}) as never);
+      const { value, grad } = mean.valueAndGrad(c.y, c.z, call);
+      expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
+      expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+      tf.dispose([value, grad]);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});
