@@ -517,8 +517,7 @@ function makeContext(prep: Prepared, pred: Tensor2D, opts: Required<CompileOptio
         if (opts.from === 'embeddings') {
           throw new LosskitError('INPUT_KIND_MISMATCH', 'class-level targets are undefined for embeddings', { argument: 'expr', expected: 'pair-level terms' });
         }
-        // tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype (writes int bits): build int32, then cast.
-        return tf.cast(oneHotRows(prep.labels!, prep.c), 'float32') as Tensor2D;
+        return oneHotRows(prep.labels!, prep.c);
       }),
     logProbs: () =>
       memo('@logProbs', () => {

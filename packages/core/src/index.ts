@@ -31,7 +31,7 @@ export {
   type Printed,
 } from './expr.js';
 import './ops.js';
-export { stopGradient } from './ops.js';
+export { stopGradient, logSumExpParts, oneHotRows, type LogSumExpParts } from './ops.js';
 export { PROB_SUM_TOLERANCE, type EvalContext, type PredictionKind } from './context.js';
 export {
   compile,
@@ -44,7 +44,7 @@ export {
   type Reduction,
   type ValueAndGrad,
 } from './compile.js';
-export { toTensor, isTensor, type TensorLike } from './tensors.js';
+export { toTensor, isTensor, assertFinite, formatIndex, type TensorLike } from './tensors.js';
 export { cleanTapeOnError, valueAndGradOf } from './tape.js';
 export { plus, minus, times, div, pipe } from './combinators.js';
 export { yPred, yTrue, logit, prob, logProb, input } from './terms/inputs.js';

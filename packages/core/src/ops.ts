@@ -33,7 +33,13 @@ export interface LogSumExpParts {
 export function logSumExpParts(x: Tensor): LogSumExpParts {
   const both = tf.customGrad(((t: Tensor, save: (ts: Tensor[]) => void) => {
     const m = tf.max(t, -1);
-    const l = tf.log(tf.sum(tf.exp(tf.sub(t, tf.expandDims(m, -1))), -1));
+    // l = log1p(R) with R = Σ_{j ≠ t} e^{x_j − m} over all but the first arg-max t, so a confident row keeps its
+    // tiny l (p_t = 1 − 1e-8 gives l = 1e-8, where a float32 log(1 + R) rounds to 0).
+    const e = tf.exp(tf.sub(t, tf.expandDims(m, -1)));
+    const rows = t.shape.slice(0, -1);
+    const C = t.shape.at(-1)!;
+    const top = tf.reshape(oneHotRows(tf.reshape(tf.argMax(t, -1), [-1]), C), t.shape);
+    const l = tf.reshape(log1pAccurate(tf.sum(tf.mul(e, tf.sub(1, top)), -1)), rows);
     save([t, m, l]);
     return {
       value: tf.stack([m, l], -1),
@@ -56,11 +62,17 @@ export const logSumExpRows = (x: Tensor): Tensor => {
 };
 
 /**
- * One-hot rows `[N, C]` (int32) of integer labels `[N]`. tf.oneHot rejects `C = 1` ("depth must be >= 2");
- * with one class every valid label is 0 and its one-hot is a column of ones.
+ * One-hot rows `[N, C]` (float32) of integer indices `[N]`; an index outside `[0, C)` gives a row of zeros.
+ * Works at `C = 1`, where tf.oneHot rejects the depth ("depth must be >= 2"). Built with tfjs's OneHot kernel
+ * (int32, then cast: tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype; WASM's ScatterNd is several
+ * times slower).
  */
-export function oneHotRows(labels: Tensor, numClasses: number): Tensor {
-  return numClasses === 1 ? tf.ones([labels.shape[0]!, 1], 'int32') : tf.oneHot(labels as tf.Tensor1D, numClasses);
+export function oneHotRows(indices: Tensor, numClasses: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const idx = (indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32')) as tf.Tensor1D;
+    const hot = numClasses === 1 ? tf.cast(tf.equal(idx, 0), 'int32') : tf.oneHot(idx, numClasses);
+    return tf.cast(tf.reshape(hot, [-1, numClasses]), 'float32') as tf.Tensor2D;
+  });
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, type TensorLike, formatShape, toTensor } from '@losskit/core';
+import { LosskitError, type TensorLike, formatIndex, toTensor } from '@losskit/core';
 
 /** The opt-out every drop-in takes, as `compile({ validate })`. */
 export interface ValidateOption {
@@ -26,18 +26,6 @@ export function validateOption(options: ValidateOption | undefined): boolean {
   const v = options?.validate ?? true;
   if (typeof v !== 'boolean') throw new LosskitError('INVALID_ARGUMENT', 'must be a boolean', { argument: 'validate', received: String(v) });
   return v;
-}
-
-/** Formats a flat index of `shape` as `index [i, j]` (or `index i` for rank ≤ 1). */
-function at(flat: number, shape: readonly number[]): string {
-  if (shape.length <= 1) return `index ${flat}`;
-  const idx: number[] = [];
-  let r = flat;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    idx.unshift(r % shape[d]!);
-    r = Math.floor(r / shape[d]!);
-  }
-  return `index ${formatShape(idx)}`;
 }
 
 /** Index of the first non-finite value of `t` (a host scan only when the device says there is one), or -1. */
@@ -59,7 +47,7 @@ function assertFiniteInput(t: Tensor, host: ArrayLike<number> | undefined, name:
   const i = firstNonFinite(t, host);
   if (i >= 0) {
     const v = (host ?? t.dataSync())[i]!;
-    throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${v} at ${at(i, t.shape)}` });
+    throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${v} at ${formatIndex(i, t.shape)}` });
   }
 }
 
@@ -79,7 +67,7 @@ export function checkClassLabels(labels: Tensor, classes: number, name: string, 
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (ignore !== undefined && x === ignore) continue;
-    const where = `${x} at ${at(i, labels.shape)}`;
+    const where = `${x} at ${formatIndex(i, labels.shape)}`;
     if (!Number.isFinite(x)) throw new LosskitError('NON_FINITE_INPUT', 'labels must be finite integers', { argument: name, expected: `integers in [0, ${classes})`, received: where });
     if (!Number.isInteger(x)) throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: `integers in [0, ${classes})`, received: where });
     if (x < 0 || x >= classes) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range', { argument: name, expected: `integers in [0, ${classes})`, received: where });
@@ -98,7 +86,7 @@ export function finiteOutput(out: Tensor, fn: string, argument: string, validate
     throw new LosskitError('NON_FINITE_OUTPUT', `${fn} is not finite although every input is`, {
       argument,
       expected: `finite values (${hint})`,
-      received: `${v} at ${out.rank === 0 ? 'the result' : at(i, out.shape)}`,
+      received: `${v} at ${out.rank === 0 ? 'the result' : formatIndex(i, out.shape)}`,
     });
   }
   return out;

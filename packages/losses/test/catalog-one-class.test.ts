@@ -46,7 +46,8 @@ const table: Readonly<Record<string, Case>> = {
   'squared-hinge': { expr: () => L.squaredHinge(), y: yb, z, ref: (y, x) => Math.max(0, 1 - (2 * y - 1) * x) ** 2 },
   'categorical-hinge': { expr: () => L.categoricalHinge(), y: one, z, ref: (_y, x) => Math.max(0, 1 - x) },
   'cosine-similarity': { expr: () => L.cosineSimilarity(), y: yr, z, ref: (y, x) => -Math.sign(x * y) },
-  kld: { expr: () => L.kld(), y: one, z: [[0.7], [1]], options: probs, ref: (y, x) => clip(y) * Math.log(clip(y) / clip(x)) },
+  kld: { expr: () => L.kld(), y: one, z: [[1], [1]], options: probs, // one class: the only distribution is [1] (compile() rejects rows not summing to 1)
+    ref: (y, x) => clip(y) * Math.log(clip(y) / clip(x)) },
   tversky: { expr: () => L.tversky(), y: yb, z: [[0.7], [0.2]], options: probs },
   dice: { expr: () => L.dice(), y: yb, z: [[0.7], [0.2]], options: probs },
   'categorical-crossentropy': { expr: () => L.categoricalCrossentropy(), y: one, z, ref: zero },

@@ -58,8 +58,7 @@ function ceFromLogits(c: EvalContext, eps: number): Tensor {
         const p = tf.exp(tf.sub(tf.sub(zs, tf.reshape(ms, [-1, 1])), tf.reshape(ls, [-1, 1])));
         let g: Tensor;
         if (mass === undefined) {
-          // One-hot via int32 OneHot + cast: WASM's ScatterNd is several times slower for this.
-          const hit = tf.mul(tf.cast(oneHotRows(t, C), 'float32'), 1 - eps);
+          const hit = tf.mul(oneHotRows(t, C), 1 - eps);
           g = tf.sub(eps > 0 ? tf.sub(p, eps / C) : p, hit);
         } else {
           g = tf.sub(tf.mul(p, tf.reshape(mass, [-1, 1])), t);

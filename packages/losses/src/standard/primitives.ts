@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import { type EvalContext, type Expr, PREC, defineOp, log1pAccurate, node, smoothTargets, stopGradient } from '@losskit/core';
+import { type EvalContext, type Expr, PREC, defineOp, node, oneHotRows, smoothTargets, stopGradient } from '@losskit/core';
 
 /**
  * Small primitives the standard losses need and the `Expr` methods cannot express, because they
@@ -140,14 +140,6 @@ export function probPower(q: number): Expr<'class', 'any'> {
   return node(probPowerOp, 'class', [], { q });
 }
 
-/**
- * One-hot rows `[N, C]` (float32) of integer indices `[N]`, by comparison with `0..C-1`: exact at `C = 1`, where
- * tfjs' `oneHot` rejects the depth ("depth must be >= 2"). Indices outside `[0, C)` give a row of zeros.
- */
-export function oneHotRows(indices: Tensor, numClasses: number): Tensor2D {
-  return tf.tidy(() => tf.cast(tf.equal(tf.reshape(tf.cast(indices, 'int32'), [-1, 1]), tf.reshape(tf.range(0, numClasses, 1, 'int32'), [1, numClasses])), 'float32') as Tensor2D);
-}
-
 /** Dense targets `[N, C]` of a call: the one-hot of integer labels (by {@link oneHotRows}, so `C = 1` works) or the given targets. */
 export function denseTargets(c: EvalContext): Tensor2D {
   return c.labels ? c.memo('std.@oneHot', () => oneHotRows(c.labels!, c.numClasses)) : c.yTrue();
@@ -163,35 +155,20 @@ export interface SoftmaxParts {
   readonly q: Tensor2D;
 }
 
-/**
- * `log p` from logits with the target-free split below; its gradient is the closed form `dy − p Σ_k dy_k` (autodiff
- * through `max` would send the shift's gradient to every tied maximum). `top` and `rest` are inputs without gradient.
- */
-const splitLogSoftmax = tf.customGrad(((d: Tensor, rest: Tensor, save: (ts: Tensor[]) => void) => {
-  const value = tf.sub(d, log1pAccurate(rest));
-  save([value]);
-  return {
-    value,
-    gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.sub(dy, tf.mul(tf.exp(saved[0]!), tf.sum(dy, -1, true))), tf.zerosLike(rest)],
-  };
-}) as never) as unknown as (d: Tensor, rest: Tensor) => Tensor2D;
-
 /** `f(x)` as a value with a zero gradient; nothing inside `f` is recorded on the gradient tape. */
 export function withoutGradient(x: Tensor, f: (x: Tensor) => Tensor): Tensor2D {
   return (tf.customGrad(((t: Tensor) => ({ value: f(t), gradFunc: () => tf.zeros(t.shape) })) as never) as unknown as (t: Tensor) => Tensor2D)(x);
 }
 
 /**
- * `log p`, `p` and `1 - p` of a call, exact for any finite logits. From logits, with `m = max_j z_j`, `e_j = e^{z_j - m}`
- * and `R = Σ_{j≠t} e_j` (t the first arg-max): `log p_j = (z_j - m) - log1p(R)`, `p_j = e^{log p_j}`,
- * `1 - p_t = R / (1 + R)` and `1 - p_j` elsewhere (there `p_j ≤ 1/2`). Subtracting the maximum before the
- * log-sum keeps ties of large logits (`[1e30, 1e30, 0]` → `p = [½, ½, 0]`, where `z - logsumexp(z)` rounds both
- * to 0 and gives `p = [1, 1, 0]`), and summing the other classes keeps `1 - p_t` (`1e-8` at `p_t = 1 - 1e-8`,
- * which float32 rounds to 1). From probabilities: `p` as given, `log p = log(clip(p, ε, 1))`, `1 - p`.
- * Computed once per call.
+ * `log p`, `p` and `1 - p` of a call, exact for any finite logits. `log p` and `p` are core's (computed once per
+ * call as `(z − m) − l` with `m = max_j z_j`, exact at ties of huge logits). `1 − p` is accurate to relative
+ * precision also where `p` rounds to 1: with `t` the first arg-max and `R = Σ_{j≠t} e^{z_j − m}`,
+ * `1 − p_t = R / (1 + R)` (`1e-8` at `p_t = 1 − 1e-8`, which float32 rounds to 1) and `1 − p_j` elsewhere
+ * (there `p_j ≤ 1/2`). From probabilities: `p` as given, `log p = log(clip(p, ε, 1))`, `1 − p`.
  */
 export function softmaxParts(c: EvalContext): SoftmaxParts {
-  if (c.from !== 'logits') return { logp: c.logProbs(), p: c.yPred, q: c.memo('std.@q', () => tf.sub(1, stopGradient(c.yPred)) as Tensor2D) };
+  if (c.from !== 'logits') return { logp: c.logProbs(), p: c.probs(), q: c.memo('std.@q', () => tf.sub(1, stopGradient(c.probs())) as Tensor2D) };
   const z = c.yPred;
   // `[top | R]`: the first arg-max as a one-hot row and R = Σ_{j≠top} e^{z_j − m}, computed off the gradient tape
   // (inside one custom-gradient node with a zero gradient: tfjs has no float gradient through ArgMax's int32 output).
@@ -202,10 +179,7 @@ export function softmaxParts(c: EvalContext): SoftmaxParts {
   }));
   const top = c.memo('std.@top', () => tf.slice(stats, [0, 0], [-1, c.numClasses]) as Tensor2D);
   const rest = c.memo('std.@rest', () => tf.slice(stats, [0, c.numClasses], [-1, 1]) as Tensor2D);
-  // The shift has no gradient of its own: splitLogSoftmax's closed form covers the dependence on every z_j.
-  const d = c.memo('std.@shifted', () => tf.sub(z, stopGradient(tf.max(z, -1, true))) as Tensor2D);
-  const logp = c.memo('std.@logp', () => splitLogSoftmax(d, rest));
-  const p = c.memo('std.@p', () => tf.exp(logp) as Tensor2D);
+  const p = c.probs();
   const q = c.memo('std.@q', () => tf.where(tf.cast(top, 'bool'), tf.broadcastTo(tf.div(rest, tf.add(1, rest)), p.shape), tf.sub(1, stopGradient(p))) as Tensor2D);
-  return { logp, p, q };
+  return { logp: c.logProbs(), p, q };
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import { type EvalContext, type Expr, type Needs, LosskitError, defineEntry, defineOp, evaluate, node, params } from '@losskit/core';
-import { oneHotRows } from '../../standard/primitives.js';
+import { type EvalContext, type Expr, type Needs, LosskitError, defineEntry, defineOp, evaluate, node, oneHotRows, params } from '@losskit/core';
 
 /** The context of head m: `yPred` columns `[m·C, (m+1)·C)`, targets of C classes, shared inputs. */
 function headContext(ctx: EvalContext, m: number, C: number): EvalContext {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineEntry, defineOp, entropy, input, node } from '@losskit/core';
-import { oneHotRows, softmaxParts, withoutGradient } from '../../standard/primitives.js';
+import { type Expr, defineEntry, defineOp, entropy, input, node, oneHotRows } from '@losskit/core';
+import { softmaxParts, withoutGradient } from '../../standard/primitives.js';
 
 /**
  * Entropy minimization (Tent), one value per sample: `H(p) = −Σ_j p_j log p_j`, from logits via log-softmax.

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { defineEntry, defineOp, type Expr, LosskitError, node, PREC } from '@losskit/core';
-import { oneHotRows } from '../../standard/primitives.js';
+import { defineEntry, defineOp, type Expr, LosskitError, node, oneHotRows, PREC } from '@losskit/core';
 
 interface NtlParams {
   readonly kind: 'mse' | 'wasserstein';

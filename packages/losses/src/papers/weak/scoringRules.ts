@@ -1,30 +1,16 @@
-import { type Expr, ce, constant, defineEntry, defineOp, node, prob } from '@losskit/core';
-import { denseTargets, softmaxParts } from '../../standard/primitives.js';
-
-/**
- * The class probabilities `p` `[B, C]`, exact for any finite logits (see `softmaxParts`): at ties of large logits
- * `exp(z − logsumexp(z))` gives `p = [1, 1, 0]` for `[1e30, 1e30, 0]`, which made the Brier score reach 3 (its maximum is 2).
- */
-const exactProbOp = defineOp({
-  kind: 'std.exactProb',
-  evaluate: (c) => softmaxParts(c).p,
-  print: (_a, _p, m) => (m === 'latex' ? 'p_j' : 'p'),
-});
-const exactProb = (): Expr<'class', 'any'> => node(exactProbOp, 'class');
-const targets = defineOp({ kind: 'std.denseTargets', evaluate: (c) => denseTargets(c), print: (_a, _p, m) => (m === 'latex' ? 'y_j' : 'y') });
-const target = (): Expr<'class', 'any'> => node(targets, 'class');
+import { type Expr, ce, constant, defineEntry, prob, yTrue } from '@losskit/core';
 
 /**
  * Brier score (quadratic scoring rule), one value per sample: `Σ_j (p_j − y_j)²`, in [0, 2] for a one-hot target.
- * Strictly proper. `p` is computed exactly for any finite logits, ties of huge logits included (this keeps the
- * expression off the fused path).
+ * Strictly proper. `p` is exact for any finite logits, ties of huge logits included (`[1e30, 1e30, 0]` gives
+ * `p = [½, ½, 0]`).
  *
  * @example `compile(brierScore())(labels, logits)`
  * @see Brier, "Verification of Forecasts Expressed in Terms of Probability", Monthly Weather Review 1950;
  *   Gneiting, Raftery, "Strictly Proper Scoring Rules, Prediction, and Estimation", JASA 2007.
  */
 export function brierScore(): Expr<'sample', 'any'> {
-  return exactProb().minus(target()).pow(2).sum();
+  return prob().minus(yTrue()).pow(2).sum();
 }
 
 /**
@@ -60,7 +46,7 @@ export const brierScoreEntry = defineEntry({
   summary: 'Quadratic proper scoring rule: squared distance between probabilities and the target.',
   formula: '\\ell = \\sum_j (p_j - y_j)^2',
   example: "import { compile } from '@losskit/core';\nimport { brierScore } from '@losskit/losses';\ncompile(brierScore())([0], [[2, 0, 0]]).print();",
-  dsl: 'brierScore()',
+  dsl: 'prob().minus(yTrue()).pow(2).sum()',
 });
 
 export const sphericalScoreEntry = defineEntry({
