@@ -21,9 +21,11 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Expr,
+  alongRows,
   ce,
   classConstant,
   constant,
+  embeddings,
   entropy,
   kl,
   log1mexp,
@@ -224,7 +226,8 @@ describe('the float64 reference itself', () => {
 /** The smallest failing case of each root cause the property test found on main (see the PR report). */
 describe('smallest cases found by the property test: every path equals float64', () => {
   const C32 = Array.from({ length: 32 }, (_, j) => Math.fround(j === 3 ? 2.25 : Math.sin(j) * 0.75));
-  const cases: [string, Expr, CallInputs, { reduction?: 'mean' | 'sum' }?][] = [
+  const emb = { yTrue: [0, 1, 2], yPred: [[0.5, -1, 2], [1.5, 0.25, -0.5], [-2, 1, 0.75]] };
+  const cases: [string, Expr, CallInputs, { reduction?: 'mean' | 'sum'; from?: 'embeddings' }?][] = [
     ['ce().expand().sum() is C·ce per sample ([13.76, 5.55] on [[1,2,3,4],[0,0,0,0]], labels 0): expand repeats x_i over the C classes', ce().expand().sum(), { yTrue: [0, 0], yPred: [[1, 2, 3, 4], [0, 0, 0, 0]] }],
     ['ce().expand().logSumExp() is ce + log C', ce().expand().logSumExp(), { yTrue: [0, 2], yPred: [[1, 2, 3, 4], [0, 1, 0, 0]] }],
     ['logit().max().expand().topk(2) is max_j z_j (top-2 of C equal entries), not a raw "k must be <= the last dimension" error', logit().max().expand().topk(2), { yTrue: [0], yPred: [[1, 5, 2]] }],
@@ -246,6 +249,9 @@ describe('smallest cases found by the property test: every path equals float64',
     ['log1mexp(logit()).exp().sum() with a logit > 0 throws NON_FINITE_OUTPUT (log(1 - e^x) is undefined for x > 0)', log1mexp(logit()).exp().sum(), { yTrue: [0], yPred: [[0.5, -1]] }],
     ['logit().log().max() on [-1, 2, 3] throws NON_FINITE_OUTPUT (a NaN entry makes the max NaN, it is not skipped)', logit().log().max(), { yTrue: [0], yPred: [[-1, 2, 3]] }],
     ['logit().log().relu().sum() on [-1, 2, 3] throws NON_FINITE_OUTPUT (relu(NaN) is NaN, not 0)', logit().log().relu().sum(), { yTrue: [0], yPred: [[-1, 2, 3]] }],
+    ['logit().log1p().sum() at z = [1e20, 1] has the finite gradient [1e-20, 0.5] (the unused series branch of log1p must not turn it into NaN)', logit().log1p().sum(), { yTrue: [0], yPred: [[1e20, 1]] }],
+    ['alongRows(embeddings().sum()).logSumExp() is v_i + log B (alongRows broadcasts [B] to [B, B])', alongRows(embeddings().sum()).logSumExp(), emb, { from: 'embeddings' }],
+    ['alongRows(embeddings().sum()).negatives("max") is v_i with the gradient of v_i (a max over equal entries), not twice it', alongRows(embeddings().sum()).negatives('max'), emb, { from: 'embeddings' }],
   ];
   for (const [title, expr, inputs, options] of cases) {
     it(title, async () => {
