@@ -14,13 +14,14 @@ for (const kernelName of binaryComparisons) {
     tf.registerGradient({
       kernelName,
       inputsToSave: ['a', 'b'],
-      gradFunc: (_dy, saved) => ({ a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!) }),
+      // float32 zeros whatever the input dtype (tfjs requires float gradients, also for bool inputs of LogicalOr).
+      gradFunc: (_dy, saved) => ({ a: () => tf.zeros(saved[0]!.shape, 'float32'), b: () => tf.zeros(saved[1]!.shape, 'float32') }),
     });
   }
 }
 for (const kernelName of unaryPredicates) {
   if (!tf.getGradient(kernelName)) {
-    tf.registerGradient({ kernelName, inputsToSave: ['x'], gradFunc: (_dy, saved) => ({ x: () => tf.zerosLike(saved[0]!) }) });
+    tf.registerGradient({ kernelName, inputsToSave: ['x'], gradFunc: (_dy, saved) => ({ x: () => tf.zeros(saved[0]!.shape, 'float32') }) });
   }
 }
 

@@ -582,8 +582,9 @@ const ELEMENTWISE: ReadonlySet<string> = new Set([
 /**
  * Evaluates `e` in `ctx`; structurally equal sub-expressions are computed once. A class- or pair-level
  * value may be held in broadcast form (a constant as a scalar, `expand()` as `[B, 1]`); before any op that
- * works along rows (a reduction, softmax, ...) it is broadcast to its full `[B, C]` or `[B, B]` shape, so
- * `ce().expand().sum()` sums C copies, as the fused kernel does.
+ * works along rows or the batch (a reduction, softmax, ...) it is broadcast to its full `[B, C]`, `[B, B]` or
+ * `[B]` shape, so `ce().expand().sum()` sums C copies and `constant(2, 'sample').sum()` is 2B, as the fused
+ * kernel computes them.
  */
 export function evaluate(e: Expr, ctx: EvalContext): Tensor {
   return ctx.memo(e.key, () => {
@@ -591,7 +592,8 @@ export function evaluate(e: Expr, ctx: EvalContext): Tensor {
     const args = e.args.map((a) => {
       const t = evaluate(a, ctx);
       if (!rowwise) return t;
-      const full = a.level === 'class' ? [ctx.batchSize, ctx.numClasses] : a.level === 'pair' ? [ctx.batchSize, ctx.batchSize] : undefined;
+      const full =
+        a.level === 'class' ? [ctx.batchSize, ctx.numClasses] : a.level === 'pair' ? [ctx.batchSize, ctx.batchSize] : a.level === 'sample' ? [ctx.batchSize] : undefined;
       return full && !sameShape(t.shape, full) && broadcastsTo(t.shape, full) ? tf.broadcastTo(t, full) : t;
     });
     return e.op.evaluate(ctx, args, e.params as never);

@@ -76,6 +76,64 @@ export function oneHotRows(indices: Tensor, numClasses: number): tf.Tensor2D {
 }
 
 /**
+ * `x[i, y_i]` for integer labels `[N]`, by a flat gather (no `[N, C]` one-hot in the forward pass). Its gradient
+ * is `dy_i` at `(i, y_i)`, written through a one-hot (tfjs's Gather gradient needs UnsortedSegmentSum, which
+ * the WASM backend does not have).
+ */
+export function gatherRows(x: Tensor, labels: Tensor, C: number): Tensor {
+  return tf.customGrad(((t: Tensor, save: (ts: Tensor[]) => void) => {
+    const n = labels.shape[0]!;
+    const flat = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(C, 'int32')), tf.cast(labels, 'int32'));
+    save([labels]);
+    return {
+      value: tf.gather(tf.reshape(t, [-1]), flat),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(oneHotRows(saved[0]!, C), tf.reshape(dy, [-1, 1])),
+    };
+  }) as never)(x);
+}
+
+/** `w · x` elementwise, 0 where `w = 0` whatever `x` is (no `0 · ∞ = NaN` from classes a sum leaves out). */
+function weighted(x: Tensor, w: Tensor): Tensor {
+  const [xb, wb] = broadcastPair(x, w);
+  return tf.where(tf.equal(wb, 0), tf.zerosLike(xb), tf.mul(xb, wb));
+}
+
+/**
+ * `op(a, b)` with NaN wherever `a` or `b` is NaN: tfjs-backend-wasm's Maximum, Minimum and ClipByValue return
+ * the other operand (or the bound) for NaN, which would hide a non-finite term from validation.
+ */
+function keepNaN([a, b]: [Tensor, Tensor], op: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  const nan = a === b ? tf.isNaN(a) : tf.logicalOr(tf.isNaN(a), tf.isNaN(b));
+  return tf.where(nan, tf.add(a, b), op(a, b));
+}
+
+/** `max(x, 0)` that keeps NaN (tfjs's Relu maps NaN to 0 on WASM, which would hide a non-finite term). */
+function reluNaN(x: Tensor): Tensor {
+  return tf.where(tf.logicalOr(tf.greater(x, 0), tf.isNaN(x)), x, tf.zerosLike(x));
+}
+
+/**
+ * Row maximum (minimum) over the last axis; NaN if the row has a NaN. Its gradient goes to the entries equal
+ * to the maximum, shared evenly when several are tied (a subgradient, as JAX and `torch.amax` define it;
+ * tfjs's own Max gradient gives each tied entry the full adjoint).
+ */
+export function rowExtreme(x: Tensor, which: 'max' | 'min'): Tensor {
+  return tf.customGrad(((t: Tensor, save: (ts: Tensor[]) => void) => {
+    const v = which === 'max' ? tf.max(t, -1) : tf.min(t, -1);
+    const value = tf.where(tf.any(tf.isNaN(t), -1), tf.fill(v.shape, Number.NaN), v);
+    save([t, value]);
+    return {
+      value,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [ts, vs] = saved as [Tensor, Tensor];
+        const hit = tf.cast(tf.equal(ts, tf.expandDims(vs, -1)), 'float32');
+        return tf.mul(tf.div(hit, tf.maximum(tf.sum(hit, -1, true), 1)), tf.expandDims(dy, -1));
+      },
+    };
+  }) as never)(x);
+}
+
+/**
  * The `k`-th largest value of each row, `[N, 1]`, with no gradient. Computed inside a custom-gradient op:
  * tfjs has no gradient for TopK, and a TopK recorded on a tape (even behind a stop-gradient) makes
  * `tf.grad` fail with "gradient function not found for TopK".
@@ -139,12 +197,12 @@ export const coreOps = {
   }),
   maximum: defineOp({
     kind: 'maximum',
-    evaluate: (_c, a) => tf.maximum(...broadcastPair(a[0]!, a[1]!)),
+    evaluate: (_c, a) => keepNaN(broadcastPair(a[0]!, a[1]!), tf.maximum),
     print: (a, _p, m) => (m === 'latex' ? `\\max\\left(${a[0]!.s}, ${a[1]!.s}\\right)` : `max(${a[0]!.s}, ${a[1]!.s})`),
   }),
   minimum: defineOp({
     kind: 'minimum',
-    evaluate: (_c, a) => tf.minimum(...broadcastPair(a[0]!, a[1]!)),
+    evaluate: (_c, a) => keepNaN(broadcastPair(a[0]!, a[1]!), tf.minimum),
     print: (a, _p, m) => (m === 'latex' ? `\\min\\left(${a[0]!.s}, ${a[1]!.s}\\right)` : `min(${a[0]!.s}, ${a[1]!.s})`),
   }),
   scale: defineOp<{ w: number }>({
@@ -162,7 +220,7 @@ export const coreOps = {
   neg: defineOp({ kind: 'neg', evaluate: (_c, a) => tf.neg(a[0]!), print: (a, _p, m) => `-${paren(a[0]!, PREC.unary, m)}`, prec: PREC.unary }),
   clip: defineOp<{ lo: number; hi: number }>({
     kind: 'clip',
-    evaluate: (_c, a, p) => tf.clipByValue(a[0]!, p.lo, p.hi),
+    evaluate: (_c, a, p) => keepNaN([a[0]!, a[0]!], (x) => tf.clipByValue(x, p.lo, p.hi)),
     print: (a, p, m) =>
       m === 'latex' ? `\\mathrm{clip}_{[${num(p.lo)}, ${num(p.hi)}]}\\left(${a[0]!.s}\\right)` : `clip(${a[0]!.s}, ${num(p.lo)}, ${num(p.hi)})`,
   }),
@@ -187,7 +245,7 @@ export const coreOps = {
   log1p: defineOp({ kind: 'log1p', evaluate: (_c, a) => log1pAccurate(a[0]!), print: fn('log1p', '\\operatorname{log1p}') }),
   sqrt: defineOp({ kind: 'sqrt', evaluate: (_c, a) => tf.sqrt(a[0]!), print: (a, _p, m) => (m === 'latex' ? `\\sqrt{${a[0]!.s}}` : `sqrt(${a[0]!.s})`) }),
   abs: defineOp({ kind: 'abs', evaluate: (_c, a) => tf.abs(a[0]!), print: (a, _p, m) => (m === 'latex' ? `\\left|${a[0]!.s}\\right|` : `|${a[0]!.s}|`) }),
-  relu: defineOp({ kind: 'relu', evaluate: (_c, a) => tf.relu(a[0]!), print: (a, _p, m) => (m === 'latex' ? `\\left[${a[0]!.s}\\right]_+` : `relu(${a[0]!.s})`) }),
+  relu: defineOp({ kind: 'relu', evaluate: (_c, a) => reluNaN(a[0]!), print: (a, _p, m) => (m === 'latex' ? `\\left[${a[0]!.s}\\right]_+` : `relu(${a[0]!.s})`) }),
   softplus: defineOp({ kind: 'softplus', evaluate: (_c, a) => tf.softplus(a[0]!), print: fn('softplus', '\\operatorname{softplus}') }),
   sigmoid: defineOp({ kind: 'sigmoid', evaluate: (_c, a) => tf.sigmoid(a[0]!), print: fn('σ', '\\sigma') }),
   logSigmoid: defineOp({ kind: 'logSigmoid', evaluate: (_c, a) => tf.neg(tf.softplus(tf.neg(a[0]!))), print: fn('logσ', '\\log\\sigma') }),
@@ -215,21 +273,23 @@ export const coreOps = {
   }),
   target: defineOp({
     kind: 'target',
-    evaluate: (c, a) => tf.sum(tf.mul(a[0]!, c.yTrue()), -1),
+    // x_y for integer labels (a gather: no 0·∞ from the other classes), Σ_j t_j x_j for dense targets with
+    // the classes of zero target mass left out (so an infinite x_j there does not turn the sum into NaN).
+    evaluate: (c, a) => (c.labels ? gatherRows(a[0]!, c.labels, c.numClasses) : tf.sum(weighted(a[0]!, c.yTrue()), -1)),
     print: (a, _p, m) => (m === 'latex' ? `\\left.${paren(a[0]!, PREC.atom, m)}\\right|_{j=y}` : `${paren(a[0]!, PREC.atom, m)}[y]`),
   }),
   incorrect: defineOp({
     kind: 'incorrect',
     evaluate: (c, a) => {
       needClasses(c, '.incorrect()', 2);
-      return tf.div(tf.sum(tf.mul(a[0]!, tf.sub(1, c.yTrue())), -1), c.numClasses - 1);
+      return tf.div(tf.sum(weighted(a[0]!, tf.sub(1, c.yTrue())), -1), c.numClasses - 1);
     },
     print: (a, _p, m) =>
       m === 'latex' ? `\\frac{1}{C-1}\\sum_{j \\neq y} ${paren(a[0]!, PREC.product, m)}` : `mean_{j≠y} ${paren(a[0]!, PREC.product, m)}`,
     prec: PREC.product,
   }),
-  max: defineOp({ kind: 'max', evaluate: (_c, a) => tf.max(a[0]!, -1), print: (a, _p, m) => (m === 'latex' ? `\\max_j ${paren(a[0]!, PREC.unary, m)}` : `max_j ${paren(a[0]!, PREC.unary, m)}`), prec: PREC.unary }),
-  min: defineOp({ kind: 'min', evaluate: (_c, a) => tf.min(a[0]!, -1), print: (a, _p, m) => (m === 'latex' ? `\\min_j ${paren(a[0]!, PREC.unary, m)}` : `min_j ${paren(a[0]!, PREC.unary, m)}`), prec: PREC.unary }),
+  max: defineOp({ kind: 'max', evaluate: (_c, a) => rowExtreme(a[0]!, 'max'), print: (a, _p, m) => (m === 'latex' ? `\\max_j ${paren(a[0]!, PREC.unary, m)}` : `max_j ${paren(a[0]!, PREC.unary, m)}`), prec: PREC.unary }),
+  min: defineOp({ kind: 'min', evaluate: (_c, a) => rowExtreme(a[0]!, 'min'), print: (a, _p, m) => (m === 'latex' ? `\\min_j ${paren(a[0]!, PREC.unary, m)}` : `min_j ${paren(a[0]!, PREC.unary, m)}`), prec: PREC.unary }),
   logSumExp: defineOp({
     kind: 'logSumExp',
     evaluate: (_c, a) => logSumExpRows(a[0]!),
@@ -243,10 +303,15 @@ export const coreOps = {
     evaluate: (c, a, p) => {
       needClasses(c, `.topk(${p.k})`, p.k);
       const x = a[0]!;
-      // The k-th largest value (no gradient) selects the entries; ties with it are averaged in.
+      // Mean of the k largest values: every entry above the k-th largest, plus as many copies of the k-th as
+      // the top k hold (ties at the k-th place count once each). Gradient 1/k on the entries above; the
+      // remaining weight is shared evenly by the entries tied with the k-th (a subgradient: weights sum to 1).
       const kth = kthLargest(x, p.k);
-      const mask = tf.cast(tf.greaterEqual(x, kth), 'float32');
-      return tf.div(tf.sum(tf.mul(x, mask), -1), tf.sum(mask, -1));
+      const above = tf.cast(tf.greater(x, kth), 'float32');
+      const tied = tf.cast(tf.equal(x, kth), 'float32');
+      const need = tf.sub(p.k, tf.sum(above, -1, true)); // copies of the k-th value among the top k
+      const share = tf.div(need, tf.sum(tied, -1, true));
+      return tf.div(tf.sum(tf.mul(x, tf.add(above, tf.mul(tied, share))), -1), p.k);
     },
     print: (a, p, m) => (m === 'latex' ? `\\operatorname{top}_{${p.k}}\\left(${a[0]!.s}\\right)` : `top${p.k}(${a[0]!.s})`),
   }),

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { EvalContext } from './context.js';
 import { LosskitError } from './errors.js';
+import { rowExtreme } from './ops.js';
 import { Expr, type Needs, PREC, defineOp, node, paren } from './expr.js';
 
 /** How a masked row reduction combines the selected entries of a row. */
@@ -73,7 +74,7 @@ export function maskedRowReduce(x: Tensor, mask: Tensor, how: RowReduce): Tensor
     case 'min': {
       const sign = how === 'max' ? 1 : -1;
       const filled = tf.where(on, tf.mul(xb, sign), tf.fill(xb.shape, -BIG));
-      return tf.where(has, tf.mul(tf.max(filled, -1), sign), tf.zerosLike(count));
+      return tf.where(has, tf.mul(rowExtreme(filled, 'max'), sign), tf.zerosLike(count));
     }
     case 'logSumExp': {
       const m0 = tf.max(tf.where(on, xb, tf.fill(xb.shape, -BIG)), -1);

@@ -58,13 +58,15 @@ function unaryValue(f: UnaryFn, x: string, p: Readonly<Record<string, number>>):
     case 'log1p': return `Math.log1p(${x})`;
     case 'sqrt': return `Math.sqrt(${x})`;
     case 'abs': return `Math.abs(${x})`;
-    case 'relu': return `(${x} > 0 ? ${x} : 0)`;
+    case 'relu': return `(${x} > 0 || ${x} !== ${x} ? ${x} : 0)`;
     case 'softplus': return `(${x} > 0 ? ${x} + Math.log1p(Math.exp(-${x})) : Math.log1p(Math.exp(${x})))`;
     case 'sigmoid': return `(1 / (1 + Math.exp(-${x})))`;
     case 'logSigmoid': return `(${x} < 0 ? ${x} - Math.log1p(Math.exp(${x})) : -Math.log1p(Math.exp(-${x})))`;
     case 'clip': return `Math.min(Math.max(${x}, ${lit(p.lo!)}), ${lit(p.hi!)})`;
     case 'detach': return x;
     case 'xlogx': return `(${x} > 0 ? ${x} * Math.log(${x}) : 0)`;
+    // log(1 − e^x) (Mächler 2012): log(−expm1(x)) near 0, log1p(−e^x) below −ln 2; NaN for x > 0.
+    case 'log1mexp': return `(${x} > -0.6931471805599453 ? Math.log(-Math.expm1(${x})) : Math.log1p(-Math.exp(${x})))`;
   }
 }
 
@@ -86,6 +88,7 @@ function unaryGrad(f: UnaryFn, x: string, out: string, g: string, p: Readonly<Re
     case 'clip': return `(${x} >= ${lit(p.lo!)} && ${x} <= ${lit(p.hi!)} ? ${g} : 0)`;
     case 'detach': return undefined;
     case 'xlogx': return `(${x} > 0 ? ${g} * (Math.log(${x}) + 1) : 0)`;
+    case 'log1mexp': return `-${g} / Math.expm1(-${x})`;
   }
 }
 
@@ -133,6 +136,8 @@ export interface Analysis {
   /** Reductions / other scalar nodes of a stage, as `[node, id]`. */
   reds(stage: number): (readonly [SNode, number])[];
   scalarsAt(stage: number): (readonly [SNode, number])[];
+  /** The `ties` reduction counting the entries equal to max/min node `id` (see `ReduceFn`). */
+  tiesOf(id: number): number;
 }
 
 /** Stages and gradient dependence of a program's nodes. */
@@ -156,7 +161,8 @@ export function analyze(prog: RowProgram): Analysis {
   const ss = (id: number): number => {
     if (sStage[id] !== undefined) return sStage[id]!;
     const n = sca[id]!;
-    const r = n.t === 'red' ? vs(n.x) + 1 : n.t === 'un' ? ss(n.a) : n.t === 'bin' ? Math.max(ss(n.a), ss(n.b)) : 0;
+    const r =
+      n.t === 'red' ? (n.f === 'ties' ? Math.max(vs(n.x), ss(n.m!)) + 1 : vs(n.x) + 1) : n.t === 'un' ? ss(n.a) : n.t === 'bin' ? Math.max(ss(n.a), ss(n.b)) : 0;
     sStage[id] = r;
     dzS[id] = (n.t === 'red' && dzV[n.x]!) || (n.t === 'un' && n.f !== 'detach' && dzS[n.a]!) || (n.t === 'bin' && (dzS[n.a]! || dzS[n.b]!));
     return r;
@@ -198,7 +204,8 @@ export function analyze(prog: RowProgram): Analysis {
   const vClosure = (roots: readonly number[]): number[] => closureOf(prog, roots);
   const reds = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t === 'red' && sStage[i] === stage);
   const scalarsAt = (stage: number) => sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t !== 'red' && sStage[i] === stage);
-  return { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt };
+  const tiesOf = (id: number) => sca.findIndex((n) => n.t === 'red' && n.f === 'ties' && n.m === id);
+  return { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt, tiesOf };
 }
 
 /** Generates (and compiles with `new Function`) the forward and backward kernels of a program. */
@@ -206,7 +213,7 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   const wm = options.wasm ? new SweepModule(prog) : undefined;
   const { vec, sca, root, sparse } = prog;
   const K = sca.length;
-  const { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt } = analyze(prog);
+  const { sStage, dzV, dzS, maxStage, isPoint, vClosure, reds, scalarsAt, tiesOf } = analyze(prog);
   // Exp reuse (SIMD only): when the backward pass is one class sweep with a log-sum-exp seed, the forward
   // sweep can leave exp(x_j - max x) in the gradient buffer and the backward sweep rescale it in place
   // (one exp per logit in total instead of two). `S[sk + K]` then holds that reduction's rescaled sum q.
@@ -263,9 +270,9 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     for (const [n, i] of loop) if (n.t === 'red' && n.f === 'lse' && n.m !== undefined) companion.set(n.m, i);
     const own = loop.filter(([, i]) => !companion.has(i));
     if (loop.length > 0 && wm) {
-      const reds = own.map(([n, i]) => ({ id: i, f: (n as Extract<SNode, { t: 'red' }>).f, x: (n as Extract<SNode, { t: 'red' }>).x }));
+      const reds = own.map(([n, i]) => ({ id: i, f: (n as Extract<SNode, { t: 'red' }>).f, x: (n as Extract<SNode, { t: 'red' }>).x, m: (n as Extract<SNode, { t: 'red' }>).m }));
       const clos = vClosure(reds.map((r) => r.x));
-      const params = expandedScalars(prog, clos);
+      const params = [...new Set([...expandedScalars(prog, clos), ...reds.filter((r) => r.f === 'ties').map((r) => r.m!)])].sort((a, b) => a - b);
       const args = `${params.map((k) => `, s${k}`).join('')}`;
       const lead = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp`;
       const probe = st === probeStage;
@@ -281,7 +288,7 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
     } else if (loop.length > 0) {
       for (const [n, i] of own) {
         const r = n as Extract<SNode, { t: 'red' }>;
-        if (r.f === 'sum' || r.f === 'dotY') f.push(`let r${i} = 0;`);
+        if (r.f === 'sum' || r.f === 'dotY' || r.f === 'ties') f.push(`let r${i} = 0;`);
         else if (r.f === 'max') f.push(`let r${i} = -Infinity;`);
         else if (r.f === 'min') f.push(`let r${i} = Infinity;`);
         else f.push(`let m${i} = -Infinity, q${i} = 0;`);
@@ -294,9 +301,12 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
         const x = `v${r.x}`;
         if (r.f === 'sum') f.push(`r${i} += ${x};`);
         else if (r.f === 'dotY') f.push(`r${i} += yd[yo + j] * ${x};`);
-        else if (r.f === 'max') f.push(`if (${x} > r${i}) r${i} = ${x};`);
-        else if (r.f === 'min') f.push(`if (${x} < r${i}) r${i} = ${x};`);
-        else f.push(`if (${x} > m${i}) { q${i} = q${i} * Math.exp(m${i} - ${x}) + 1; m${i} = ${x}; } else q${i} += Math.exp(${x} - m${i});`);
+        // NaN wins (a max or min over a row with a NaN is NaN, as in tfjs and IEEE max).
+        else if (r.f === 'max') f.push(`if (${x} > r${i} || ${x} !== ${x}) r${i} = ${x};`);
+        else if (r.f === 'min') f.push(`if (${x} < r${i} || ${x} !== ${x}) r${i} = ${x};`);
+        else if (r.f === 'ties') f.push(`if (${x} === s${r.m}) r${i} += 1;`);
+        // Online log-sum-exp; a −∞ entry adds 0 (exp(−∞ − (−∞)) would be NaN while m is still −∞), NaN propagates.
+        else f.push(`if (${x} > m${i}) { q${i} = q${i} * Math.exp(m${i} - ${x}) + 1; m${i} = ${x}; } else if (${x} !== -Infinity) q${i} += Math.exp(${x} - m${i});`);
       }
       f.push('}');
       for (const [n, i] of own) f.push(`const s${i} = ${(n as Extract<SNode, { t: 'red' }>).f === 'lse' ? `Math.log(q${i})` : `r${i}`};`);
@@ -334,7 +344,10 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   // reads accumulate in `pz`, added to g[lab] at the end.
   const direct = wm !== undefined || (loopStages.length <= 1 && pointStages.every((st) => st >= (loopStages[0] ?? 0)));
   let sweeps = 0;
-  const relabel = wm !== undefined && sparse && pointStages.length > 0;
+  // Relabel (recompute the label's element in float64 after the SIMD sweep) only without max/min seeds: their
+  // float64 recomputation could disagree with the float32 sweep about which entries tie the extreme.
+  const extremeSeeds = [...Array(maxStage).keys()].some((k) => dzReds(k + 1).some(([n]) => !isPoint(n) && ((n as Red).f === 'max' || (n as Red).f === 'min')));
+  const relabel = wm !== undefined && sparse && pointStages.length > 0 && !extremeSeeds;
   if (relabel) b.push('let pl = 0;');
   if (!direct) b.splice(header.length, 0, 'const acc = new Float64Array(C);');
   b.push(direct ? (sparse ? 'let pz = 0;' : '') : 'acc.fill(0);');
@@ -375,7 +388,8 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       case 'sum': return [r.x, `a${i}`];
       case 'dotY': return [r.x, sparse ? `a${i}` : `a${i} * yd[yo + j]`];
       case 'max':
-      case 'min': return [r.x, `(${x} === s${i} ? a${i} : 0)`];
+      case 'min': return [r.x, `(${x} === s${i} ? a${i} / s${tiesOf(i)} : 0)`];
+      case 'ties': throw new Error('unreachable: ties counts carry no gradient');
       case 'lse': return [r.x, `a${i} * Math.exp((${x} - s${r.m}) - s${i})`];
     }
   };
@@ -404,7 +418,9 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
       const params = [...new Set([...expandedScalars(prog, clos), ...seedScalars])].sort((x, y) => x - y);
       const adj = seeds.map((r) => r.id);
       const es = wm.backward(`b${st}`, seeds, clos, dzV, params, adj, sweeps > 0);
-      const call = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, a${k}`).join('')}`;
+      // A max/min seed's adjoint is shared by the tied entries: the sweep receives a / ties.
+      const adjArg = (k: number) => (seeds.find((r) => r.id === k)!.f === 'max' || seeds.find((r) => r.id === k)!.f === 'min' ? `a${k} / s${tiesOf(k)}` : `a${k}`);
+      const call = `o << 2, ${sparse ? 'lab' : 'yo << 2'}, C, ccp, gr << 2${params.map((k) => `, s${k}`).join('')}${adj.map((k) => `, ${adjArg(k)}`).join('')}`;
       if (reuseRed !== undefined && seeds.some((r) => r.id === reuseRed)) {
         wm.backward(`b${st}r`, seeds, clos, dzV, params, adj, false, reuseRed);
         b.push(`if (reuse) { W.b${st}r(${call}, a${reuseRed} / S[sk + ${K}]); if (W.pgb${st}r.value !== 0) bad = 1; } else { W.b${st}(${call}); if (W.pgb${st}.value !== 0) bad = 1; }`);
@@ -426,6 +442,7 @@ export function generateKernels(prog: RowProgram, options: { readonly wasm?: boo
   if (wm) {
     if (sweeps === 0) b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
     if (relabel) b.push(sweeps === 0 ? 'g[gr + lab] = pz;' : 'g[gr + lab] = pl + pz;', 'if (g[gr + lab] - g[gr + lab] !== 0) bad = 1;');
+    else if (sparse && pointStages.length > 0) b.push(sweeps === 0 ? 'g[gr + lab] = pz;' : 'g[gr + lab] += pz;', 'if (g[gr + lab] - g[gr + lab] !== 0) bad = 1;');
   } else {
     if (!direct) b.push('for (let j = 0; j < C; j++) g[gr + j] = acc[j];');
     else if (loopStages.length === 0) {

@@ -14,7 +14,7 @@ import type { Expr } from '../expr.js';
 /** Elementwise unary functions (same meaning at class and sample level). */
 export type UnaryFn =
   | 'neg' | 'scale' | 'pow' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'relu' | 'softplus' | 'sigmoid'
-  | 'logSigmoid' | 'clip' | 'detach' | 'xlogx';
+  | 'logSigmoid' | 'clip' | 'detach' | 'xlogx' | 'log1mexp';
 /** Elementwise binary functions. */
 export type BinaryFn = 'plus' | 'minus' | 'times' | 'div' | 'maximum' | 'minimum';
 /**
@@ -23,8 +23,11 @@ export type BinaryFn = 'plus' | 'minus' | 'times' | 'div' | 'maximum' | 'minimum
  * builder forms the full log-sum-exp as `sg(max x) + lse(x)` (its `m` names that `max` node), so that
  * `lse − x_y` can be evaluated as `(max x − x_y) + lse` without `lse` being rounded away against a huge
  * maximum. Its adjoint seed is `a · exp((x − max x) − lse) = a · softmax(x)`, the gradient of the whole sum.
+ * `ties` counts the entries equal to the reduction `m` (a `max` or `min` of the same `x`), computed in the
+ * sweep after it: the max/min adjoint is shared evenly by tied entries (a subgradient, as in JAX and
+ * `torch.amax`), so its seed is `a · [x_j = m] / ties`.
  */
-export type ReduceFn = 'sum' | 'max' | 'min' | 'lse' | 'dotY';
+export type ReduceFn = 'sum' | 'max' | 'min' | 'lse' | 'dotY' | 'ties';
 
 /** A per-class node: its value at class `j` of the current row. */
 export type VNode =
@@ -59,7 +62,7 @@ export interface RowProgram {
 }
 
 const UNARY: ReadonlySet<string> = new Set([
-  'neg', 'scale', 'pow', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'relu', 'softplus', 'sigmoid', 'logSigmoid', 'clip', 'detach',
+  'neg', 'scale', 'pow', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'relu', 'softplus', 'sigmoid', 'logSigmoid', 'clip', 'detach', 'log1mexp',
 ]);
 const BINARY: ReadonlySet<string> = new Set(['plus', 'minus', 'times', 'div', 'maximum', 'minimum']);
 
@@ -210,9 +213,12 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
       case 'mean':
         return sbin('div', sumOf(vecOf(a[0]!)), S({ t: 'C' }));
       case 'max':
-        return S({ t: 'red', f: 'max', x: vecOf(a[0]!) });
-      case 'min':
-        return S({ t: 'red', f: 'min', x: vecOf(a[0]!) });
+      case 'min': {
+        const x = vecOf(a[0]!);
+        const m = S({ t: 'red', f: k, x });
+        S({ t: 'red', f: 'ties', x, m });
+        return m;
+      }
       case 'logSumExp':
         return lse(vecOf(a[0]!));
       default:

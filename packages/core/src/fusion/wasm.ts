@@ -158,7 +158,7 @@ export function wasmSupports(prog: RowProgram): boolean {
 /** A reduction computed by a forward sweep. */
 export interface SweepReduction {
   readonly id: number;
-  readonly f: 'sum' | 'dotY' | 'max' | 'min' | 'lse';
+  readonly f: 'sum' | 'dotY' | 'max' | 'min' | 'lse' | 'ties';
   readonly x: number;
   /** For `lse`: the scalar id of the row maximum it is relative to (a backward-sweep parameter). */
   readonly m?: number | undefined;
@@ -242,6 +242,10 @@ export class SweepModule {
           }
           case 'sum':
             fn.get(x);
+            break;
+          case 'ties':
+            // 1 where x equals the reduction m (a max/min of the same row, a float32 value, so hi is exact).
+            fn.get(x).get(ctx.split(r.m!)[0]).simd(S.f32eq).splat4(1).simd(S.and);
             break;
           case 'dotY':
             fn.get(x).get(ctx.yVec()).simd(S.f32mul);
@@ -664,7 +668,7 @@ class Ctx {
       case 'exp': f.get(x); this.exp(); return;
       case 'sqrt': f.get(x).simd(S.f32sqrt); return;
       case 'abs': f.get(x).simd(S.f32abs); return;
-      case 'relu': f.get(x).splat4(0).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect); return;
+      case 'relu': f.get(x).splat4(0).simd(S.f32max); return; // f32x4.max keeps NaN (relu(NaN) = NaN)
       case 'sigmoid':
         f.splat4(1).splat4(1).get(x).simd(S.f32neg);
         this.exp();

@@ -73,6 +73,7 @@ function glUnary(f: UnaryFn, x: string, p: Readonly<Record<string, number>>): st
     case 'clip': return `clamp(${x}, ${fl(p.lo!)}, ${fl(p.hi!)})`;
     case 'detach': return x;
     case 'xlogx': return `(${x} > 0.0 ? ${x} * log(${x}) : 0.0)`;
+    case 'log1mexp': return `log(1.0 - exp(${x}))`;
   }
 }
 
@@ -117,6 +118,7 @@ function glUnaryGrad(f: UnaryFn, x: string, out: string, g: string, p: Readonly<
     case 'clip': return `(${x} >= ${fl(p.lo!)} && ${x} <= ${fl(p.hi!)} ? ${g} : 0.0)`;
     case 'detach': return undefined;
     case 'xlogx': return `(${x} > 0.0 ? ${g} * (log(${x}) + 1.0) : 0.0)`;
+    case 'log1mexp': return `-${g} / (exp(-${x}) - 1.0)`;
   }
 }
 
@@ -242,7 +244,7 @@ class Shaders {
         r.f === 'sum' ? a
         : r.f === 'dotY' ? (this.prog.sparse ? a : `${a} * getYd(i, j)`)
         : r.f === 'lse' ? `${a} * exp((${x} - s${r.m}) - s${id})`
-        : `(${x} == s${id} ? ${a} : 0.0)`;
+        : `(${x} == s${id} ? ${a} / s${this.an.tiesOf(id)} : 0.0)`;
       out.push(`b${r.x} += ${e};`);
     }
     for (const v of [...clos].reverse()) {
@@ -317,6 +319,7 @@ class Shaders {
         else if (r.f === 'dotY') body.push(`acc += dot(vec4(getYd(i, j), getYd(i, j + 1), getYd(i, j + 2), getYd(i, j + 3)), ${x});`);
         else if (r.f === 'max') body.push(`acc = max(acc, max(max(${x}.x, ${x}.y), max(${x}.z, ${x}.w)));`);
         else if (r.f === 'min') body.push(`acc = min(acc, min(min(${x}.x, ${x}.y), min(${x}.z, ${x}.w)));`);
+        else if (r.f === 'ties') body.push(`acc += dot(vec4(equal(${x}, vec4(s${r.m}))), vec4(1.0));`);
         else body.push(`float mm = max(max(${x}.x, ${x}.y), max(${x}.z, ${x}.w));`, 'if (mm > m) { q *= exp(m - mm); m = mm; }', `vec4 e4 = exp(${x} - m);`, `q += ${sum4('e4')};`);
         body.push('}');
       }
@@ -328,6 +331,7 @@ class Shaders {
         else if (r.f === 'dotY') body.push(`acc += getYd(i, j) * ${x};`);
         else if (r.f === 'max') body.push(`acc = max(acc, ${x});`);
         else if (r.f === 'min') body.push(`acc = min(acc, ${x});`);
+        else if (r.f === 'ties') body.push(`acc += ${x} == s${r.m} ? 1.0 : 0.0;`);
         else body.push(`if (${x} > m) { q = q * exp(m - ${x}) + 1.0; m = ${x}; } else { q += exp(${x} - m); }`);
         body.push('}');
       }

@@ -10,10 +10,13 @@ import { Expr, type Level, type Needs, defineOp, node } from '../expr.js';
 export function log1pAccurate(u: Tensor): Tensor {
   return tf.tidy(() => {
     const small = tf.less(tf.abs(u), 1e-3);
-    const u2 = tf.square(u);
-    // u - u²/2 + u³/3 - u⁴/4: truncation error < u⁵/5 < 2e-16 relative.
-    const series = tf.add(tf.sub(u, tf.mul(u2, 0.5)), tf.sub(tf.mul(tf.mul(u2, u), 1 / 3), tf.mul(tf.square(u2), 0.25)));
+    // Each branch sees only the arguments it is used for, so the unused one stays finite, in value and in
+    // gradient (a series of u = 1e20 would overflow to ∞ − ∞ and its NaN gradient would survive the mask).
+    const us = tf.where(small, u, tf.zerosLike(u));
     const safe = tf.where(small, tf.zerosLike(u), u);
+    const u2 = tf.square(us);
+    // u - u²/2 + u³/3 - u⁴/4: truncation error < u⁵/5 < 2e-16 relative.
+    const series = tf.add(tf.sub(us, tf.mul(u2, 0.5)), tf.sub(tf.mul(tf.mul(u2, us), 1 / 3), tf.mul(tf.square(u2), 0.25)));
     return tf.where(small, series, tf.log(tf.add(1, safe)));
   });
 }
@@ -28,7 +31,8 @@ export function log1mexpTensor(x: Tensor): Tensor {
   const f = tf.customGrad(((t: Tensor, save: (ts: Tensor[]) => void) => {
     save([t]);
     const near = tf.greater(t, -Math.LN2);
-    const a = tf.log(tf.neg(tf.expm1(tf.minimum(t, 0))));
+    // x > 0 has no value (1 − e^x < 0): log of a negative number gives NaN, which validation then reports.
+    const a = tf.log(tf.neg(tf.expm1(tf.where(near, t, tf.zerosLike(t)))));
     const b = log1pAccurate(tf.neg(tf.exp(tf.minimum(t, -Math.LN2))));
     return {
       value: tf.where(near, a, b),

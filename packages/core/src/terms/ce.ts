@@ -3,7 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import type { EvalContext } from '../context.js';
 import { params } from '../errors.js';
 import { type Expr, PREC, defineOp, node } from '../expr.js';
-import { logSumExpParts, oneHotRows } from '../ops.js';
+import { gatherRows, logSumExpParts, oneHotRows } from '../ops.js';
 
 /** Options of {@link ce}. */
 export interface CeOptions {
@@ -14,13 +14,6 @@ export interface CeOptions {
 /** Smoothed dense targets `y(1-ε) + ε/C`. */
 export function smoothTargets(t: Tensor, eps: number, numClasses: number): Tensor {
   return eps === 0 ? t : tf.add(tf.mul(t, 1 - eps), eps / numClasses);
-}
-
-/** `z[i, y_i]` for integer labels, by a flat gather (no `[B, C]` one-hot). */
-export function gatherTarget(z: Tensor, labels: Tensor, numClasses: number): Tensor {
-  const n = labels.shape[0]!;
-  const flatIndex = tf.add(tf.mul(tf.range(0, n, 1, 'int32'), tf.scalar(numClasses, 'int32')), labels);
-  return tf.gather(tf.reshape(z, [-1]), flatIndex);
 }
 
 /**
@@ -41,7 +34,7 @@ function ceFromLogits(c: EvalContext, eps: number): Tensor {
     let value: Tensor;
     const m = tf.reshape(mIn, [-1, 1]);
     if (c.labels) {
-      const gap = tf.sub(mIn, gatherTarget(zIn, c.labels, C));
+      const gap = tf.sub(mIn, gatherRows(zIn, c.labels, C));
       value = tf.add(eps === 0 ? gap : tf.mul(gap, 1 - eps), lIn);
       if (eps > 0) value = tf.add(value, tf.mul(tf.sum(tf.sub(m, zIn), -1), eps / C));
       save([zIn, mIn, lIn, c.labels]);
