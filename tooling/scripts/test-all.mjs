@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test suite of the monorepo and prints one totals line, `N passed, M failed`.
 // Suites: build (turbo), type checks (tsc per package), unit/type tests (vitest, all projects),
-// then any extra suites listed in EXTRA (packaging, browser end-to-end) when their scripts exist.
+// then any extra suites listed in EXTRA (packaging, browser end-to-end, fuzz) when their scripts exist.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,6 +51,7 @@ add(vc);
 const EXTRA = [
   ['packaging', 'tooling/packaging/test.mjs'],
   ['browser e2e', 'apps/playground/e2e/run.mjs'],
+  ['fuzz', 'tooling/fuzz/run.mjs'],
 ];
 for (const [label, script] of EXTRA) {
   if (!existsSync(join(root, script))) continue;

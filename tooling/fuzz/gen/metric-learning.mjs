@@ -1,0 +1,596 @@
+// @losskit/metric-learning: distances against float64 references, the triplet / contrastive / NT-Xent losses
+// against references written from PML's definitions (every distance and reducer), every catalog loss with its
+// inputs (proxies, text, target, iSogCLR state) and random hyperparameters, retrieval and clustering metrics,
+// miners and helpers, and bad input (NaN, labels, ranks, distances, reducers, compile without from: 'embeddings').
+import * as tf from '@tensorflow/tfjs-core';
+import { compiledCase } from '../lib/compiled.mjs';
+import { poke } from '../lib/rand.mjs';
+import * as ref from '../lib/ref.mjs';
+
+const _f32 = Math.fround;
+
+export function generate(r, lib) {
+  const kind = r.weighted({ distance: 15, reference: 30, catalog: 28, metrics: 12, helpers: 7, invalid: 8 });
+  if (kind === 'distance') return distanceCase(r, lib);
+  if (kind === 'reference') return referenceCase(r, lib);
+  if (kind === 'catalog') return catalogCase(r, lib);
+  if (kind === 'metrics') return metricsCase(r, lib);
+  if (kind === 'helpers') return helperCase(r, lib);
+  return invalidCase(r, lib);
+}
+
+// ── distances ────────────────────────────────────────────────────────────────
+
+/** A distance: builder code, builder, and the float64 pairwise function. */
+function randomDistance(r) {
+  const k = r.pick(['euclidean', 'euclideanSq', 'cosine', 'dotProduct', 'lp', 'lpNorm', 'poincare']);
+  const p = r.pick([1, 3, 2.5]);
+  const c = r.pick([1, 0.5]);
+  const norm = (v) => Math.sqrt(Math.max(v.reduce((s, x) => s + x * x, 0), 1e-12));
+  const unit = (v) => v.map((x) => x / norm(v));
+  const lpOf = (a, b, pp, squared) => {
+    const s = a.reduce((t, x, i) => t + Math.abs(x - b[i]) ** pp, 0);
+    return squared ? s : Math.max(s, 1e-12) ** (1 / pp);
+  };
+  switch (k) {
+    case 'euclidean':
+      return { code: 'euclidean()', build: (M) => M.euclidean(), f: (a, b) => lpOf(a, b, 2, false), inverted: false };
+    case 'euclideanSq':
+      return { code: 'euclidean({ squared: true })', build: (M) => M.euclidean({ squared: true }), f: (a, b) => lpOf(a, b, 2, true), inverted: false };
+    case 'cosine':
+      return { code: 'cosine()', build: (M) => M.cosine(), f: (a, b) => a.reduce((s, x, i) => s + x * b[i], 0) / (norm(a) * norm(b)), inverted: true };
+    case 'dotProduct':
+      return { code: 'dotProduct()', build: (M) => M.dotProduct(), f: (a, b) => a.reduce((s, x, i) => s + x * b[i], 0), inverted: true };
+    case 'lp':
+      return { code: `lp(${p})`, build: (M) => M.lp(p), f: (a, b) => lpOf(a, b, p, false), inverted: false };
+    case 'lpNorm':
+      return { code: `lp(${p}, { normalize: true })`, build: (M) => M.lp(p, { normalize: true }), f: (a, b) => lpOf(unit(a), unit(b), p, false), inverted: false };
+    default: {
+      // Poincaré ball of curvature −c: project norms to (1 − 1e-5)/√c, then (1/√c)·arcosh(1 + 2c‖x − y‖²/((1 − c‖x‖²)(1 − c‖y‖²))).
+      const proj = (v) => {
+        const n = norm(v);
+        const m = (1 - 1e-5) / Math.sqrt(c);
+        return v.map((x) => x * Math.min(m / n, 1));
+      };
+      return {
+        code: `poincare({ c: ${c} })`,
+        build: (M) => M.poincare({ c }),
+        f: (a0, b0) => {
+          const a = proj(a0);
+          const b = proj(b0);
+          const d2 = a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0);
+          const z = 1 + (2 * c * d2) / ((1 - c * a.reduce((s, x) => s + x * x, 0)) * (1 - c * b.reduce((s, x) => s + x * x, 0)));
+          return Math.log(z + Math.sqrt(Math.max(z * z - 1, 1e-12))) / Math.sqrt(c);
+        },
+        inverted: false,
+        fragile: true,
+        c,
+      };
+    }
+  }
+}
+
+function embeddingsOf(r, B, D, moderate = true) {
+  const vm = r.valueMode({ moderate });
+  return { e: r.matrix(B, D, vm.mode === 'zeros' ? 'normal' : vm.mode, vm.scale), mode: `${vm.mode}×${vm.scale}` };
+}
+
+function distanceCase(r, lib) {
+  const M = lib.metricLearning;
+  const dist = randomDistance(r);
+  const N = r.int(1, 6);
+  const D = r.int(1, 5);
+  const moderate = r.bool(0.85);
+  const x = embeddingsOf(r, N, D, moderate).e;
+  const same = r.bool(0.4);
+  const y = same ? x : embeddingsOf(r, r.int(1, 6), D, moderate).e;
+  const want = x.map((a) => y.map((b) => dist.f(a, b)));
+  return {
+    fn: `pairwise(${dist.code.split('(')[0]})`,
+    expect: moderate ? 'valid' : 'any',
+    finite: moderate ? undefined : false,
+    repro: { call: `pairwise(${dist.code}, tensor2d(x), ${same ? 'the same tensor' : 'tensor2d(y)'})`, x, ...(same ? {} : { y }) },
+    prepare: () => {
+      const xt = tf.tensor2d(x, [N, D]);
+      return { xt, yt: same ? xt : tf.tensor2d(y, [y.length, D]) };
+    },
+    run: ({ xt, yt }) => M.pairwise(dist.build(M), xt, yt),
+    check: (out) => {
+      if (!moderate) return undefined;
+      // Near the Poincaré ball's boundary the metric amplifies float32 rounding of the projection (1/(1 − c‖x‖²)):
+      // only points strictly inside are compared.
+      if (dist.fragile && [...x, ...y].some((v) => Math.sqrt(v.reduce((s2, t) => s2 + t * t, 0)) > 0.9 / Math.sqrt(dist.c))) return undefined;
+      const scale = Math.max(1, ...x.flat().map(Math.abs), ...y.flat().map(Math.abs));
+      const msg = ref.allClose(Array.from(out.dataSync()), want.flat(), { rtol: dist.fragile ? 1e-2 : 1e-3, atol: 1e-4 * (dist.code.startsWith('dot') || dist.code.includes('squared') ? scale * scale : dist.code.startsWith('cos') ? 1 : scale) });
+      return msg ? { category: 'wrong value', kind: `pairwise ${dist.code.split('(')[0]} vs float64 reference`, message: `${dist.code}: ${msg}` } : undefined;
+    },
+  };
+}
+
+// ── losses with references ───────────────────────────────────────────────────
+
+/** Per-element masks of valid pairs and triplets from labels (PML's "all pairs / all triplets"). */
+function pairs(labels) {
+  const B = labels.length;
+  const pos = [];
+  const neg = [];
+  for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) {
+    if (i !== j && labels[i] === labels[j]) pos.push([i, j]);
+    if (labels[i] !== labels[j]) neg.push([i, j]);
+  }
+  return { pos, neg };
+}
+
+/** Reduces element losses grouped by anchor with a PML-style reducer. */
+function reduceElements(elems, reducer, B) {
+  if (reducer === 'perAnchor') {
+    return Array.from({ length: B }, (_, a) => {
+      const mine = elems.filter((e) => e.a === a);
+      return mine.length === 0 ? 0 : mine.reduce((s, e) => s + e.l, 0) / mine.length;
+    });
+  }
+  if (reducer === 'meanNonZero') {
+    const nz = elems.filter((e) => e.l > 0);
+    return nz.length === 0 ? 0 : nz.reduce((s, e) => s + e.l, 0) / nz.length;
+  }
+  return elems.length === 0 ? 0 : elems.reduce((s, e) => s + e.l, 0) / elems.length;
+}
+
+function referenceCase(r, lib) {
+  const M = lib.metricLearning;
+  const loss = r.pick(['tripletMargin', 'contrastive', 'ntXent']);
+  let dist = randomDistance(r);
+  while (dist.fragile) dist = randomDistance(r);
+  const B = r.int(1, 7);
+  const D = r.int(1, 5);
+  const moderate = r.bool(0.85);
+  const { e, mode } = embeddingsOf(r, B, D, moderate);
+  const labels = Array.from({ length: B }, () => r.int(0, r.pick([1, 2, 3])));
+  const reducer = r.pick(loss === 'ntXent' ? ['mean', 'perAnchor'] : ['mean', 'meanNonZero', 'perAnchor']);
+  const margin = r.pick([0, 0.05, 0.5, 1]);
+  const d = e.map((a) => e.map((b) => dist.f(a, b)));
+  const { pos, neg } = pairs(labels);
+  let value;
+  let elemsForMag = 0;
+  // meanNonZero counts elements with l > 0: an element whose pre-relu value is within rounding of 0 may count in
+  // float32 and not in float64 (or back), so such inputs are not compared.
+  let nearZero = false;
+  const hinge = (raw) => {
+    if (Math.abs(raw) < 1e-5 * (1 + Math.abs(margin))) nearZero = true;
+    return Math.max(0, raw);
+  };
+  if (loss === 'tripletMargin') {
+    const elems = [];
+    for (const [a, p] of pos) for (const [a2, n] of neg) if (a2 === a) elems.push({ a, l: hinge((dist.inverted ? d[a][n] - d[a][p] : d[a][p] - d[a][n]) + margin) });
+    value = reduceElements(elems, reducer, B);
+    elemsForMag = elems.length;
+  } else if (loss === 'contrastive') {
+    const posM = dist.inverted ? 1 : 0;
+    const negM = dist.inverted ? 0 : margin;
+    const lp = pos.map(([a, p]) => ({ a, l: hinge(dist.inverted ? posM - d[a][p] : d[a][p] - posM) }));
+    const ln = neg.map(([a, n]) => ({ a, l: hinge(dist.inverted ? d[a][n] - negM : negM - d[a][n]) }));
+    const rp = reduceElements(lp, reducer, B);
+    const rn = reduceElements(ln, reducer, B);
+    value = Array.isArray(rp) ? rp.map((v, i) => v + rn[i]) : rp + rn;
+  } else {
+    const tau = r.pick([0.07, 0.5, 1]);
+    const s = d.map((row) => row.map((v) => (dist.inverted ? v : -v) / tau));
+    const elems = pos.map(([a, p]) => {
+      const negs = neg.filter(([a2]) => a2 === a).map(([, n]) => s[a][n]);
+      return { a, l: negs.length === 0 ? 0 : ref.softplus(ref.lse(negs) - s[a][p]) };
+    });
+    value = reduceElements(elems, reducer, B);
+    dist.tau = tau;
+  }
+  const opts = { ...(loss === 'ntXent' ? { temperature: dist.tau } : loss === 'contrastive' ? (dist.inverted ? {} : { negMargin: margin }) : { margin }) };
+  const code = `${loss}({ ${Object.entries(opts).map(([k, v]) => `${k}: ${v}, `).join('')}distance: ${dist.code}, reducer: ${reducer}() })`;
+  const sampleLevel = reducer === 'perAnchor';
+  const method = sampleLevel ? r.pick(['call', 'perSample', 'valueAndGrad', 'parts']) : r.pick(['call', 'valueAndGrad', 'parts']);
+  const options = { from: 'embeddings', ...(r.bool(0.2) ? { reduction: sampleLevel ? r.pick(['sum', 'mean']) : 'mean' } : {}) };
+  const perSample = sampleLevel ? value : [value];
+  // Coincident embeddings sit at the distance floor (1e-12, or 1e-6 after the root): whether such a loss counts as
+  // "non-zero" for meanNonZero is a floor artifact, not checked.
+  const floorTies = e.some((a, i) => e.some((b, j) => i !== j && dist.f(a, b) < 1e-5));
+  const scale = Math.max(1, ...e.flat().map(Math.abs));
+  const dScale = dist.code.startsWith('dot') || dist.code.includes('squared') ? scale * scale : dist.code.startsWith('cos') ? 1 : scale;
+  return compiledCase(lib, {
+    fn: `compile(${loss}, distance ${dist.code.split('(')[0]}, reducer ${reducer})`,
+    code,
+    build: () => M[loss]({ ...opts, distance: dist.build(M), reducer: M[reducer]() }),
+    options,
+    method,
+    yTrue: labels,
+    yPred: e,
+    tensors: r.bool(0.4) ? { yPred: 'float32', yTrue: r.pick(['int32', 'float32']) } : {},
+    expect: moderate ? 'valid' : 'any',
+    level: sampleLevel ? 'sample' : 'batch',
+    ref: moderate && method !== 'perSample' && !((floorTies || nearZero) && reducer === 'meanNonZero') ? { perSample, mag: perSample.map(() => (loss === 'ntXent' ? dScale / dist.tau : dScale) * 4 * (1 + elemsForMag * 0)), rtol: 2e-3 } : undefined,
+    oracles: ['mean', 'vag', 'parts'].filter(() => r.bool(0.5)),
+    finite: moderate ? undefined : false,
+    why: mode,
+  });
+}
+
+// ── every catalog loss, with its inputs ──────────────────────────────────────
+
+const NEEDS = {
+  clip: 'text',
+  siglip: 'text',
+  byol: 'target',
+  proxyNca: 'proxies',
+  proxyAnchor: 'proxies',
+  arcFace: 'weights',
+  cosFace: 'weights',
+  adaFace: 'weights',
+};
+
+function catalogCase(r, lib) {
+  const M = lib.metricLearning;
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss');
+  const entry = r.pick(entries);
+  const name = entry.export;
+  const B = name === 'isogclr' ? 2 * r.int(1, 4) : r.int(1, 8);
+  const D = r.int(1, 5);
+  const moderate = r.bool(0.85);
+  const { e } = embeddingsOf(r, B, D, moderate);
+  const C = r.int(1, 4);
+  let labels = Array.from({ length: B }, () => r.int(0, C - 1));
+  const opts = {};
+  let invalid;
+  for (const p of entry.params) {
+    // iSogCLR's temperature bounds constrain each other (τ_min ≤ τ_init ≤ τ_max): left at their defaults.
+    if (!p.range || typeof p.range !== 'object' || r.bool(0.6) || (name === 'isogclr' && p.name.startsWith('tau'))) continue;
+    const { min, max, minExclusive, maxExclusive } = p.range;
+    if (r.bool(0.15)) {
+      const bad = r.pick([NaN, Infinity, ...(min !== undefined ? [min - 1, ...(minExclusive ? [min] : [])] : []), ...(max !== undefined ? [max + 1, ...(maxExclusive ? [max] : [])] : [])]);
+      opts[p.name] = bad;
+      invalid = `${p.name} = ${bad} (range ${JSON.stringify(p.range)})`;
+    } else if (min !== undefined && max !== undefined) opts[p.name] = min + (max - min) * r.float(0.05, 0.95);
+    else if (min !== undefined) opts[p.name] = Number.isInteger(p.default) ? Math.max(Math.ceil(min + (minExclusive ? 1 : 0)), r.pick([1, 2, 4])) : min + r.pick([0.05, 0.5, 1, 3]) + (minExclusive ? 1e-3 : 0);
+  }
+  if (entry.id === 'adaface-running') opts.normStats = 'running';
+  const inputs = {};
+  const need = NEEDS[name];
+  if (need === 'text' || need === 'target') inputs[need] = embeddingsOf(r, B, D).e;
+  if (need === 'proxies' || need === 'weights') inputs[need] = embeddingsOf(r, C, D).e;
+  let isogclrIds;
+  if (name === 'isogclr') {
+    const half = B / 2;
+    isogclrIds = Array.from({ length: half }, (_, i) => i);
+    labels = [...isogclrIds, ...isogclrIds];
+  }
+  const method = r.pick(['call', 'valueAndGrad', 'parts']);
+  const level = (() => {
+    try {
+      return M[name](entry.id === 'adaface-running' ? { normStats: 'running' } : {}).level;
+    } catch {
+      return 'batch';
+    }
+  })();
+  const state = {};
+  // iSogCLR's hyperparameters belong to its state (isogclrState), not to the loss builder.
+  const builderOpts = name === 'isogclr' ? {} : opts;
+  // MetriX draws λ from a Beta sampler at every evaluation unless λ is given: no consistency oracles then.
+  const randomByDesign = name === 'metrix' && opts.lambda === undefined;
+  const base = compiledCase(lib, {
+    fn: `${name} (${entry.id})`,
+    code: name === 'isogclr' ? `isogclr() with isogclrState(B / 2, ${JSON.stringify(opts)})` : `${name}(${JSON.stringify(opts)})`,
+    build: () => M[name](builderOpts),
+    options: { from: 'embeddings' },
+    method: level === 'sample' && r.bool(0.25) ? 'perSample' : method,
+    yTrue: labels,
+    yPred: e,
+    inputs: Object.keys(inputs).length ? inputs : undefined,
+    tensors: r.bool(0.3) ? { yPred: 'float32', yTrue: 'int32', inputs: 'float32' } : {},
+    expect: invalid ? 'invalid' : moderate && B >= (name === 'icnn' ? 3 : name === 'isogclr' ? 4 : 2) && (C >= 2 || name === 'isogclr') ? 'valid' : 'any',
+    finite: invalid ? undefined : true,
+    why: invalid ? `hyperparameter out of the catalog range: ${invalid}` : 'batch too small, one class, or extreme embeddings',
+    codes: ['INVALID_PARAMETER'],
+    level,
+    oracles: invalid || randomByDesign ? [] : ['mean', 'vag', 'parts'].filter(() => r.bool(0.5)),
+  });
+  if (name === 'isogclr' || entry.id === 'adaface-running') {
+    // The per-step inputs come from the caller-owned state objects (built inside the measured call: they are API too).
+    const run = base.run;
+    base.run = (inp) => {
+      if (name === 'isogclr') {
+        state.iso = M.isogclrState(B / 2, opts);
+        const step = state.iso.update(isogclrIds, e);
+        inp.yTrue = Array.from(step.labels);
+        inp.inputs = { ...(inp.inputs ?? {}), isogclrTau: Array.from(step.inputs.isogclrTau), isogclrS: Array.from(step.inputs.isogclrS) };
+      } else {
+        const stats = M.adaFaceNormStats();
+        inp.inputs = { ...(inp.inputs ?? {}), ...(B >= 2 ? stats.update(e) : { adaFaceNormMean: 20, adaFaceNormStd: 100 }) };
+      }
+      return run(inp);
+    };
+    base.repro = { ...base.repro, note: name === 'isogclr' ? 'labels and inputs from isogclrState(B / 2).update(ids, yPred)' : 'inputs from adaFaceNormStats().update(yPred)' };
+  }
+  return base;
+}
+
+// ── retrieval and clustering metrics ─────────────────────────────────────────
+
+function rankedLabels(emb, labels, metric) {
+  const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+  return emb.map((q, i) => {
+    const d = [];
+    emb.forEach((x, j) => {
+      if (j === i) return;
+      let v;
+      if (metric === 'cosine') v = -q.reduce((s, a, k) => s + a * x[k], 0) / (norm(q) * norm(x));
+      else v = q.reduce((s, a, k) => s + (a - x[k]) ** 2, 0);
+      d.push([v, j]);
+    });
+    d.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return d.map(([, j]) => labels[j]);
+  });
+}
+
+function metricsCase(r, lib) {
+  const M = lib.metricLearning;
+  const fn = r.pick(['recallAtK', 'precisionAt1', 'mapAtR', 'nmi', 'kMeans', 'nmiOfKMeans']);
+  const B = r.int(0, 8);
+  const D = r.int(1, 4);
+  const emb = r.matrix(B, D, r.pick(['normal', 'ties']), 1);
+  const labels = Array.from({ length: B }, () => r.int(0, 2));
+  const metric = r.pick(['cosine', 'euclidean']);
+  const k = r.pick([1, 2, 5, 0]);
+  if (fn === 'nmi') {
+    const b = Array.from({ length: B }, () => r.int(0, 2));
+    // NMI = I(a; b) / sqrt(H(a) H(b)) as documented (1 when both partitions are trivial, 0 when one is).
+    const H = (x) => {
+      const c = new Map();
+      x.forEach((v) => c.set(v, (c.get(v) ?? 0) + 1));
+      return -[...c.values()].reduce((s, n) => s + (n / x.length) * Math.log(n / x.length), 0);
+    };
+    const joint = labels.map((a, i) => `${a},${b[i]}`);
+    const I = H(labels) + H(b) - H(joint);
+    const den = Math.sqrt(H(labels) * H(b));
+    return {
+      fn: 'nmi',
+      expect: B === 0 ? 'any' : 'valid',
+      finite: B !== 0,
+      repro: { call: 'nmi(a, b)', a: labels, b },
+      run: () => M.nmi(labels, b),
+      check: (v) => (B > 0 && den > 0 && Math.abs(v - I / den) > 1e-9 ? { category: 'wrong value', kind: 'nmi vs definition I / sqrt(H(a) H(b))', message: `expected ${I / den}, got ${v}` } : undefined),
+    };
+  }
+  const ranked = B > 0 ? rankedLabels(emb, labels, metric) : [];
+  let want;
+  let valid = B >= 2;
+  if (fn === 'recallAtK' || fn === 'precisionAt1') {
+    const kk = fn === 'precisionAt1' ? 1 : k;
+    valid &&= kk >= 1;
+    want = ranked.filter((row, i) => row.slice(0, kk).includes(labels[i])).length / B;
+  } else if (fn === 'mapAtR') {
+    let total = 0;
+    let n = 0;
+    ranked.forEach((row, q) => {
+      const R = row.filter((l) => l === labels[q]).length;
+      if (R === 0) return;
+      let hits = 0;
+      let s = 0;
+      for (let i = 0; i < R; i++) if (row[i] === labels[q]) s += ++hits / (i + 1);
+      total += s / R;
+      n++;
+    });
+    want = n === 0 ? 0 : total / n;
+  }
+  // Ties in distance make the neighbour order a convention (by index here and in the library).
+  const tied = ranked.length > 0 && emb.some((a, i) => emb.some((b, j) => i !== j && a.every((v, t) => v === b[t])));
+  return {
+    fn,
+    expect: valid || (fn === 'kMeans' && B >= 1) ? 'valid' : B === 0 && fn !== 'mapAtR' ? 'invalid' : 'any',
+    why: B === 0 ? 'no embeddings' : `k = ${k}`,
+    finite: valid ? undefined : fn === 'kMeans' ? undefined : false,
+    repro: { call: fn === 'kMeans' ? `kMeans(rows, ${Math.min(2, Math.max(1, B))}, { seed: 1 })` : fn === 'nmiOfKMeans' ? 'nmiOfKMeans(embeddings, labels, { seed: 1 })' : `${fn}(embeddings, labels${fn === 'recallAtK' ? `, ${k}` : ''}, { metric: '${metric}' })`, embeddings: emb, labels },
+    run: () => {
+      if (fn === 'kMeans') return M.kMeans(emb, Math.min(2, Math.max(1, B)), { seed: 1 });
+      if (fn === 'nmiOfKMeans') return M.nmiOfKMeans(emb, labels, { seed: 1 });
+      if (fn === 'recallAtK') return M.recallAtK(emb, labels, k, { metric });
+      return M[fn](emb, labels, { metric });
+    },
+    check: (v) => {
+      if (fn === 'kMeans') return Array.isArray(v) && v.length === B && v.every((c) => Number.isInteger(c) && c >= 0 && c < Math.max(1, Math.min(2, B))) ? undefined : { category: 'wrong value', kind: 'kMeans assignments', message: JSON.stringify(v) };
+      if (want === undefined || tied || !valid) return undefined;
+      return Math.abs(v - want) > 1e-12 ? { category: 'wrong value', kind: `${fn} vs definition`, message: `expected ${want}, got ${v}` } : undefined;
+    },
+  };
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────
+
+function helperCase(r, lib) {
+  const M = lib.metricLearning;
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss']);
+  const B = r.int(1, 5);
+  const D = r.int(1, 4);
+  const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
+  if (fn === 'l2Normalize' || fn === 'projectToBall') {
+    const c = r.pick([1, 0.25]);
+    const want = x.map((row) => {
+      const n = Math.sqrt(Math.max(row.reduce((s, v) => s + v * v, 0), 1e-12));
+      return fn === 'l2Normalize' ? row.map((v) => v / n) : row.map((v) => v * Math.min((1 - 1e-5) / Math.sqrt(c) / n, 1));
+    });
+    return {
+      fn,
+      expect: 'valid',
+      repro: { call: fn === 'l2Normalize' ? 'l2Normalize(tensor2d(x))' : `projectToBall(tensor2d(x), ${c})`, x },
+      prepare: () => ({ t: tf.tensor2d(x, [B, D]) }),
+      run: ({ t }) => (fn === 'l2Normalize' ? M.l2Normalize(t) : M.projectToBall(t, c)),
+      check: (out) => {
+        const msg = ref.allClose(Array.from(out.dataSync()), want.flat(), { rtol: 1e-4, atol: 1e-6 });
+        return msg ? { category: 'wrong value', kind: `${fn} vs reference`, message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'byolTau') {
+    const step = r.pick([0, 5, 10, -1, NaN]);
+    const total = r.pick([10, 1, 0]);
+    const base = r.pick([0.996, 0, 1.5]);
+    const valid = Number.isFinite(step) && step >= 0 && total > 0 && step <= total && base >= 0 && base <= 1;
+    // BYOL (Grill et al. 2020): τ = 1 − (1 − τ_base)(cos(πk/K) + 1)/2.
+    const want = 1 - ((1 - base) * (Math.cos((Math.PI * step) / total) + 1)) / 2;
+    return {
+      fn: 'byolTau',
+      expect: valid ? 'valid' : 'any',
+      finite: valid ? undefined : true,
+      repro: { call: `byolTau(${step}, ${total}, ${base})` },
+      run: () => M.byolTau(step, total, base),
+      check: (v) => (valid && Math.abs(v - want) > 1e-12 ? { category: 'wrong value', kind: 'byolTau vs formula', message: `expected ${want}, got ${v}` } : undefined),
+    };
+  }
+  if (fn === 'emaUpdate') {
+    const tau = r.pick([0.9, 0, 1, 1.5, NaN]);
+    return {
+      fn: 'emaUpdate',
+      expect: tau >= 0 && tau <= 1 ? 'valid' : 'invalid',
+      why: `tau ${tau}`,
+      codes: ['INVALID_PARAMETER'],
+      finite: false,
+      repro: { call: `emaUpdate([variable(target)], [online], ${tau})`, target: x },
+      prepare: () => ({ v: tf.variable(tf.tensor2d(x, [B, D])), o: tf.ones([B, D]) }),
+      run: ({ v, o }) => {
+        M.emaUpdate([v], [o], tau);
+        return Array.from(v.dataSync());
+      },
+      check: (got) => {
+        const want = x.flat().map((t) => tau * t + (1 - tau));
+        const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
+        return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'seclaLoss') {
+    const P = r.int(1, 3);
+    const Q = r.int(1, 3);
+    const faces = Array.from({ length: B }, () => r.matrix(P, D, 'normal', 1));
+    const names = Array.from({ length: B }, () => r.matrix(Q, D, 'normal', 1));
+    const alpha = r.pick([0.15, 0, -1]);
+    return {
+      fn: 'seclaLoss',
+      expect: alpha >= 0 ? 'valid' : 'invalid',
+      why: `alpha ${alpha}`,
+      codes: ['INVALID_PARAMETER'],
+      repro: { call: `seclaLoss(tensor3d(faces), tensor3d(names), { alpha: ${alpha} })`, faces, names },
+      prepare: () => ({ f: tf.tensor3d(faces, [B, P, D]), n: tf.tensor3d(names, [B, Q, D]) }),
+      run: ({ f, n }) => M.seclaLoss(f, n, { alpha }),
+    };
+  }
+  const labels = Array.from({ length: B }, () => r.int(0, 2));
+  const miner = r.pick(['batchAll', 'batchHard', 'semiHard', 'multiSimilarityMiner', 'hardNegativeTopK', undefined]);
+  return {
+    fn: `${fn}(${miner ?? 'no miner'})`,
+    expect: 'valid',
+    repro: { call: `${fn}(${miner ? `${miner}()` : 'undefined'}, pairwise(euclidean(), x, x), labels, false)`, x, labels },
+    prepare: () => ({ t: tf.tensor2d(x, [B, D]), y: tf.tensor1d(labels, 'int32') }),
+    run: ({ t, y }) => tf.tidy(() => {
+      const mat = M.pairwise(M.euclidean(), t, t);
+      const out = M[fn](miner ? M[miner]() : undefined, mat, y, false);
+      return Object.fromEntries(Object.entries(out).filter(([, v]) => v instanceof tf.Tensor));
+    }),
+  };
+}
+
+// ── bad input ────────────────────────────────────────────────────────────────
+
+function invalidCase(r, lib) {
+  const M = lib.metricLearning;
+  const B = r.int(2, 6);
+  const D = r.int(1, 4);
+  const e = r.matrix(B, D, 'normal', 1);
+  const labels = Array.from({ length: B }, () => r.int(0, 2));
+  const kind = r.pick(['nan', 'label', 'rank1', 'noEmbeddings', 'distance', 'reducer', 'miner', 'margin', 'pairwiseDistance', 'metricArgs', 'precisionEmpty', 'proxyLabel']);
+  const loss = r.pick(['tripletMargin', 'contrastive', 'ntXent', 'supCon', 'circle', 'multiSimilarity', 'liftedStructure']);
+  let yPred = e;
+  let yTrue = labels;
+  let build = () => M[loss]();
+  let options = { from: 'embeddings' };
+  let why;
+  let codes;
+  let inputs;
+  switch (kind) {
+    case 'nan':
+      yPred = poke(e, [r.int(0, B - 1), r.int(0, D - 1)], r.nonFinite());
+      [why, codes] = ['non-finite embedding', ['NON_FINITE_INPUT']];
+      break;
+    case 'label':
+      yTrue = poke(labels, [r.int(0, B - 1)], r.pick([0.5, NaN, Infinity]));
+      [why, codes] = ['non-integer label', ['NON_INTEGER_LABEL', 'NON_FINITE_INPUT']];
+      break;
+    case 'rank1':
+      yPred = e.map((row) => row[0]);
+      [why, codes] = ['embeddings of rank 1', ['RANK_MISMATCH']];
+      break;
+    case 'noEmbeddings':
+      options = {};
+      yTrue = labels.map((y) => y + D + 3); // labels are ids, not classes of the D embedding columns
+      [why, codes] = ["pair-level loss compiled without from: 'embeddings'", ['INVALID_ARGUMENT', 'INPUT_KIND_MISMATCH']];
+      break;
+    case 'distance': {
+      const d = r.pick([{ kind: 'manhattan' }, 'cosine', {}, 42]);
+      build = () => M[loss === 'circle' || loss === 'multiSimilarity' ? 'tripletMargin' : loss]({ distance: d });
+      [why, codes] = [`distance ${JSON.stringify(d)}`, ['INVALID_ARGUMENT']];
+      break;
+    }
+    case 'reducer': {
+      const red = r.pick([{ kind: 'median', level: 'batch' }, 'mean', 7]);
+      build = () => M.tripletMargin({ reducer: red });
+      [why, codes] = [`reducer ${JSON.stringify(red)}`, ['INVALID_ARGUMENT']];
+      break;
+    }
+    case 'miner': {
+      const mi = r.pick([{ kind: 'random' }, 'batchHard', 42]);
+      build = () => M.contrastive({ miner: mi });
+      [why, codes] = [`miner ${JSON.stringify(mi)}`, ['INVALID_ARGUMENT']];
+      break;
+    }
+    case 'margin': {
+      const m = r.pick([-1, NaN, Infinity]);
+      build = () => M.tripletMargin({ margin: m });
+      [why, codes] = [`margin ${m}`, ['INVALID_PARAMETER']];
+      break;
+    }
+    case 'proxyLabel':
+      build = () => M.proxyNca();
+      inputs = { proxies: r.matrix(2, D, 'normal', 1) };
+      yTrue = labels.map((y, i) => (i === 0 ? r.pick([2, 5, -1]) : y % 2));
+      [why, codes] = ['label without a proxy row', ['LABEL_OUT_OF_RANGE']];
+      break;
+    default: {
+      const sub = kind;
+      const d = r.pick([{ kind: 'manhattan' }, null, undefined]);
+      const k = r.pick([0, -1, 1.5]);
+      const which = r.int(0, 3);
+      const run = {
+        pairwiseDistance: () => tf.tidy(() => M.pairwise(d, tf.tensor2d(e, [B, D]), tf.tensor2d(e, [B, D]))),
+        metricArgs: [() => M.recallAtK(e, labels, k), () => M.recallAtK(e, labels.slice(1), 1), () => M.kMeans(e, B + 1), () => M.mapAtR(e, labels.slice(1))][which],
+        precisionEmpty: () => M.precisionAt1([], []),
+      }[sub];
+      return {
+        fn: sub === 'pairwiseDistance' ? 'pairwise(bad distance)' : sub === 'precisionEmpty' ? 'precisionAt1([], [])' : 'retrieval metric with bad arguments',
+        expect: 'invalid',
+        why: sub,
+        codes: ['INVALID_ARGUMENT', 'INVALID_PARAMETER', 'SHAPE_MISMATCH', 'EMPTY_BATCH'],
+        finite: false,
+        repro: { call: sub === 'metricArgs' ? ['recallAtK(e, labels, k)', 'recallAtK(e, labels.slice(1), 1)', 'kMeans(e, B + 1)', 'mapAtR(e, labels.slice(1))'][which] : sub, distance: d === undefined ? 'undefined' : d, k, embeddings: e, labels },
+        run,
+      };
+    }
+  }
+  return compiledCase(lib, {
+    fn: `${kind === 'proxyLabel' ? 'proxyNca' : ['distance', 'reducer', 'miner', 'margin'].includes(kind) ? { distance: loss === 'circle' || loss === 'multiSimilarity' ? 'tripletMargin' : loss, reducer: 'tripletMargin', miner: 'contrastive', margin: 'tripletMargin' }[kind] : loss} with ${kind}`,
+    code: `${loss}(...)`,
+    build,
+    options,
+    method: r.pick(['call', 'valueAndGrad']),
+    yTrue,
+    yPred,
+    inputs,
+    expect: 'invalid',
+    why,
+    codes,
+    level: 'batch',
+  });
+}

@@ -1,0 +1,772 @@
+// @losskit/optimizers: the first few updates of every optimizer against a float64 simulation written from the
+// optax/paper formulas, schedules against their closed forms, bad hyperparameters and mismatched parameter maps,
+// step() with non-finite gradients, SAM / MoMo / Gravity / gradient surgery, and a tiny train() run.
+import * as tf from '@tensorflow/tfjs-core';
+import * as ref from '../lib/ref.mjs';
+
+const f32 = Math.fround;
+
+export function generate(r, lib) {
+  const kind = r.weighted({ updates: 40, schedule: 20, invalid: 18, extras: 14, train: 4, stepHelper: 4 });
+  if (kind === 'updates') return updatesCase(r, lib);
+  if (kind === 'schedule') return scheduleCase(r, lib);
+  if (kind === 'invalid') return invalidCase(r, lib);
+  if (kind === 'extras') return extrasCase(r, lib);
+  if (kind === 'train') return trainCase(r, lib);
+  return stepHelperCase(r, lib);
+}
+
+// ── parameters and gradients ─────────────────────────────────────────────────
+
+function randomShape(r) {
+  return r.pick([[], [1], [r.int(1, 5)], [r.int(1, 3), r.int(1, 4)], [r.int(1, 2), r.int(1, 3), r.int(1, 3)]]);
+}
+const sizeOf = (s) => s.reduce((a, b) => a * b, 1);
+
+function gradValues(r, n, { moderate = true } = {}) {
+  const scale = r.pick(moderate ? [1e-6, 1e-3, 0.1, 1, 10, 1e3, 1e6] : [1e15, 1e20, 1e30]);
+  const mode = r.weighted({ normal: 6, ties: 2, zeros: 1 });
+  return Array.from({ length: n }, () => f32(mode === 'zeros' ? 0 : mode === 'ties' ? r.int(-1, 1) * scale : r.normal() * scale));
+}
+
+/** `{ name: { shape, values } }` maps for params and a sequence of gradients of the same layout. */
+function layout(r, steps, opts) {
+  const names = r.shuffle(['w', 'b', 'dense/kernel', 'emb']).slice(0, r.int(1, 3));
+  const shapes = Object.fromEntries(names.map((k) => [k, randomShape(r)]));
+  const params = Object.fromEntries(names.map((k) => [k, { shape: shapes[k], values: gradValues(r, sizeOf(shapes[k])) }]));
+  const grads = Array.from({ length: steps }, () => Object.fromEntries(names.map((k) => [k, { shape: shapes[k], values: gradValues(r, sizeOf(shapes[k]), opts) }])));
+  return { names, shapes, params, grads };
+}
+
+const toTensors = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, tf.tensor(v.values, v.shape, 'float32')]));
+const plain = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, { shape: v.shape, values: v.values }]));
+
+// ── float64 simulation of the transformations ────────────────────────────────
+
+/** Elementwise transformations: `make(h)` → { init(): state per element, step(g, s, theta, count) → [u, s] }. */
+const ELEMENTWISE = {
+  sgd: (h) => ({
+    init: () => ({ t: 0 }),
+    step: (g, s, _th, k) => {
+      const lr = h.lr(k);
+      if (h.momentum > 0 || h.nesterov) {
+        const t = g + h.momentum * s.t;
+        return [-lr * (h.nesterov ? g + h.momentum * t : t), { t }];
+      }
+      return [-lr * g, s];
+    },
+  }),
+  adam: (h) => ({
+    init: () => ({ m: 0, v: 0 }),
+    step: (g, s, th, k) => {
+      const m = h.b1 * s.m + (1 - h.b1) * g;
+      const v = h.b2 * s.v + (1 - h.b2) * g * g;
+      const mh = m / (1 - h.b1 ** (k + 1));
+      const vh = v / (1 - h.b2 ** (k + 1));
+      const u = mh / (Math.sqrt(vh + h.epsRoot) + h.eps);
+      return [-h.lr(k) * (u + h.wd * th), { m, v }];
+    },
+  }),
+  rmsprop: (h) => ({
+    init: () => ({ mu: 0, nu: h.initialScale, t: 0 }),
+    step: (g, s, _th, k) => {
+      const nu = h.decay * s.nu + (1 - h.decay) * g * g;
+      const mu = h.decay * s.mu + (1 - h.decay) * g;
+      const u = -h.lr(k) * (h.centered ? g / Math.sqrt(nu - mu * mu + h.eps) : g / Math.sqrt(nu + h.eps));
+      if (h.momentum > 0) {
+        const t = u + h.momentum * s.t;
+        return [h.nesterov ? u + h.momentum * t : t, { mu, nu, t }];
+      }
+      return [u, { mu, nu, t: 0 }];
+    },
+  }),
+  adagrad: (h) => ({
+    init: () => ({ s: h.init }),
+    step: (g, st, _th, k) => {
+      const s = st.s + g * g;
+      return [-h.lr(k) * (s > 0 ? g / Math.sqrt(s + h.eps) : 0), { s }];
+    },
+  }),
+  lion: (h) => ({
+    init: () => ({ m: 0 }),
+    step: (g, s, th, k) => [-h.lr(k) * (Math.sign(h.b1 * s.m + (1 - h.b1) * g) + h.wd * th), { m: h.b2 * s.m + (1 - h.b2) * g }],
+  }),
+  scale: (h) => ({ init: () => ({}), step: (g, s) => [h.factor * g, s] }),
+  clip: (h) => ({ init: () => ({}), step: (g, s) => [Math.min(Math.max(g, -h.maxDelta), h.maxDelta), s] }),
+  addDecayedWeights: (h) => ({ init: () => ({}), step: (g, s, th) => [g + h.wd * th, s] }),
+  scaleByLearningRate: (h) => ({ init: () => ({}), step: (g, s, _th, k) => [-h.lr(k) * g, s] }),
+};
+
+/** Float64 updates of `grads.length` steps; with `advance`, θ moves by each update (as step() does). */
+function simulate(kind, h, params0, grads, advance = false) {
+  const out = [];
+  const params = Object.fromEntries(Object.entries(params0).map(([k, p]) => [k, { shape: p.shape, values: [...p.values] }]));
+  const thetas = [];
+  const move = (u) => {
+    thetas.push(Object.fromEntries(Object.entries(params).map(([k, p]) => [k, [...p.values]])));
+    if (advance) for (const [k, v] of Object.entries(u)) params[k].values = params[k].values.map((x, i) => x + v[i]);
+  };
+  if (kind === 'clipByGlobalNorm' || kind === 'centralize' || kind === 'clipThenAdam') {
+    let state;
+    grads.forEach((gm, k) => {
+      let u = {};
+      if (kind === 'centralize') {
+        for (const [name, g] of Object.entries(gm)) u[name] = g.shape.length <= 1 ? [...g.values] : centralize(g, h.keepAxis);
+      } else {
+        const norm = Math.sqrt(Object.values(gm).reduce((s, g) => s + g.values.reduce((a, v) => a + v * v, 0), 0));
+        const f = h.maxNorm / Math.max(norm, h.maxNorm);
+        for (const [name, g] of Object.entries(gm)) u[name] = g.values.map((v) => v * f);
+      }
+      if (kind === 'clipThenAdam') {
+        const a = ELEMENTWISE.adam(h);
+        state ??= Object.fromEntries(Object.entries(u).map(([n, v]) => [n, v.map(() => a.init())]));
+        u = Object.fromEntries(Object.entries(u).map(([n, v]) => [n, v.map((g, i) => {
+          const [x, s] = a.step(g, state[n][i], params[n].values[i], k);
+          state[n][i] = s;
+          return x;
+        })]));
+      }
+      out.push(u);
+      move(u);
+    });
+    return { updates: out, thetas };
+  }
+  const t = ELEMENTWISE[kind](h);
+  const state = Object.fromEntries(Object.entries(params).map(([n, p]) => [n, p.values.map(() => t.init())]));
+  grads.forEach((gm, k) => {
+    const u = {};
+    for (const [name, g] of Object.entries(gm)) {
+      u[name] = g.values.map((gv, i) => {
+        const [x, s] = t.step(gv, state[name][i], params[name].values[i], k);
+        state[name][i] = s;
+        return x;
+      });
+    }
+    out.push(u);
+    move(u);
+  });
+  return { updates: out, thetas };
+}
+
+function centralize(g, keepAxis) {
+  const shape = g.shape;
+  const keep = keepAxis === 'first' ? 0 : shape.length - 1;
+  const n = sizeOf(shape);
+  const sums = new Array(shape[keep]).fill(0);
+  const idxOf = (flat) => {
+    let rem = flat;
+    const idx = [];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d] = rem % shape[d];
+      rem = Math.floor(rem / shape[d]);
+    }
+    return idx[keep];
+  };
+  for (let i = 0; i < n; i++) sums[idxOf(i)] += g.values[i];
+  const count = n / shape[keep];
+  return g.values.map((v, i) => v - sums[idxOf(i)] / count);
+}
+
+/** A learning rate: a number or (sometimes) a linear schedule, with its float64 value at step k. */
+function learningRate(r, base) {
+  if (r.bool(0.8)) return { arg: base, code: String(base), at: () => base };
+  const end = r.pick([0, base / 10]);
+  const T = r.int(1, 4);
+  return { schedule: { init: base, end, transitionSteps: T }, code: `linear({ init: ${base}, end: ${end}, transitionSteps: ${T} })`, at: (k) => (base - end) * (1 - Math.min(Math.max(k, 0), T) / T) + end };
+}
+
+function updatesCase(r, lib) {
+  const O = lib.optimizers;
+  const kind = r.pick(['sgd', 'momentum', 'nesterov', 'adam', 'adamw', 'scaleByAdam', 'rmsprop', 'adagrad', 'lion', 'scale', 'clip', 'clipByGlobalNorm', 'addDecayedWeights', 'centralize', 'scaleByLearningRate', 'clipThenAdam']);
+  const steps = r.int(1, 3);
+  const moderate = r.bool(0.9);
+  const L = layout(r, steps, { moderate });
+  const lr = learningRate(r, r.pick([1e-3, 0.01, 0.1, 1, 0]));
+  const lrArg = () => (lr.schedule ? O.linear(lr.schedule) : lr.arg);
+  const b1 = r.pick([0.9, 0, 0.5, 0.99]);
+  const b2 = r.pick([0.999, 0.9, 0, 0.5]);
+  const eps = r.pick([1e-8, 1e-8, 1e-3, 0]);
+  const mom = r.pick([0.9, 0, 0.5]);
+  let sim;
+  let build;
+  let code;
+  switch (kind) {
+    case 'sgd': {
+      const nesterov = r.bool(0.3);
+      sim = ['sgd', { lr: lr.at, momentum: mom, nesterov }];
+      build = () => O.sgd({ learningRate: lrArg(), momentum: mom, nesterov });
+      code = `sgd({ learningRate: ${lr.code}, momentum: ${mom}, nesterov: ${nesterov} })`;
+      break;
+    }
+    case 'momentum':
+    case 'nesterov':
+      sim = ['sgd', { lr: lr.at, momentum: mom, nesterov: kind === 'nesterov' }];
+      build = () => O[kind]({ learningRate: lrArg(), momentum: mom });
+      code = `${kind}({ learningRate: ${lr.code}, momentum: ${mom} })`;
+      break;
+    case 'adam':
+    case 'adamw':
+    case 'scaleByAdam': {
+      const epsRoot = kind === 'adamw' ? 0 : r.pick([0, 0, 1e-8]);
+      const wd = kind === 'adamw' ? r.pick([1e-4, 0.1, 0]) : 0;
+      sim = ['adam', { lr: kind === 'scaleByAdam' ? () => -1 : lr.at, b1, b2, eps, epsRoot, wd }];
+      build = () => (kind === 'adamw' ? O.adamw({ learningRate: lrArg(), b1, b2, eps, weightDecay: wd }) : kind === 'adam' ? O.adam({ learningRate: lrArg(), b1, b2, eps, epsRoot }) : O.scaleByAdam({ b1, b2, eps, epsRoot }));
+      code = `${kind}({ ${kind === 'scaleByAdam' ? '' : `learningRate: ${lr.code}, `}b1: ${b1}, b2: ${b2}, eps: ${eps}${kind === 'adamw' ? `, weightDecay: ${wd}` : `, epsRoot: ${epsRoot}`} })`;
+      break;
+    }
+    case 'rmsprop': {
+      const centered = r.bool(0.3);
+      const decay = r.pick([0.9, 0.5, 0]);
+      const initialScale = r.pick([0, 0, 1]);
+      const m = r.pick([0, 0, 0.9]);
+      const nesterov = m > 0 && r.bool(0.3);
+      const e = r.pick([1e-8, 1e-3]);
+      sim = ['rmsprop', { lr: lr.at, decay, eps: e, centered, initialScale, momentum: m, nesterov }];
+      build = () => O.rmsprop({ learningRate: lrArg(), decay, eps: e, centered, initialScale, momentum: m, nesterov });
+      code = `rmsprop({ learningRate: ${lr.code}, decay: ${decay}, eps: ${e}, centered: ${centered}, initialScale: ${initialScale}, momentum: ${m}, nesterov: ${nesterov} })`;
+      break;
+    }
+    case 'adagrad': {
+      const init = r.pick([0.1, 0, 1]);
+      const e = r.pick([1e-7, 0]);
+      sim = ['adagrad', { lr: lr.at, init, eps: e }];
+      build = () => O.adagrad({ learningRate: lrArg(), initialAccumulatorValue: init, eps: e });
+      code = `adagrad({ learningRate: ${lr.code}, initialAccumulatorValue: ${init}, eps: ${e} })`;
+      break;
+    }
+    case 'lion': {
+      const wd = r.pick([0, 0.1]);
+      const lb1 = r.pick([0.9, 0, 1]);
+      const lb2 = r.pick([0.99, 0]);
+      sim = ['lion', { lr: lr.at, b1: lb1, b2: lb2, wd }];
+      build = () => O.lion({ learningRate: lrArg(), b1: lb1, b2: lb2, weightDecay: wd });
+      code = `lion({ learningRate: ${lr.code}, b1: ${lb1}, b2: ${lb2}, weightDecay: ${wd} })`;
+      break;
+    }
+    case 'scale': {
+      const factor = r.pick([-1e-3, 2, 0, -1]);
+      sim = ['scale', { factor }];
+      build = () => O.scale(factor);
+      code = `scale(${factor})`;
+      break;
+    }
+    case 'clip': {
+      const maxDelta = r.pick([0, 0.5, 1, 1e3]);
+      sim = ['clip', { maxDelta }];
+      build = () => O.clip(maxDelta);
+      code = `clip(${maxDelta})`;
+      break;
+    }
+    case 'clipByGlobalNorm': {
+      const maxNorm = r.pick([1e-3, 1, 100]);
+      sim = ['clipByGlobalNorm', { maxNorm }];
+      build = () => O.clipByGlobalNorm(maxNorm);
+      code = `clipByGlobalNorm(${maxNorm})`;
+      break;
+    }
+    case 'clipThenAdam': {
+      const maxNorm = r.pick([1e-3, 1, 100]);
+      sim = ['clipThenAdam', { maxNorm, lr: lr.at, b1, b2, eps, epsRoot: 0, wd: 0 }];
+      build = () => O.chain(O.clipByGlobalNorm(maxNorm), O.adam({ learningRate: lrArg(), b1, b2, eps }));
+      code = `chain(clipByGlobalNorm(${maxNorm}), adam({ learningRate: ${lr.code}, b1: ${b1}, b2: ${b2}, eps: ${eps} }))`;
+      break;
+    }
+    case 'addDecayedWeights': {
+      const wd = r.pick([1e-4, 0.5, 0]);
+      sim = ['addDecayedWeights', { wd }];
+      build = () => O.addDecayedWeights(wd);
+      code = `addDecayedWeights(${wd})`;
+      break;
+    }
+    case 'centralize': {
+      const keepAxis = r.pick(['last', 'first']);
+      sim = ['centralize', { keepAxis }];
+      build = () => O.centralize({ keepAxis });
+      code = `centralize({ keepAxis: '${keepAxis}' })`;
+      break;
+    }
+    default:
+      sim = ['scaleByLearningRate', { lr: lr.at }];
+      build = () => O.scaleByLearningRate(lrArg());
+      code = `scaleByLearningRate(${lr.code})`;
+  }
+  const viaStep = r.bool(0.25);
+  const sim64 = moderate ? simulate(sim[0], sim[1], L.params, L.grads, viaStep) : undefined;
+  const want = sim64?.updates;
+  // eps = 0 divides by √v̂, which is 0 for a zero gradient history: ±∞ or NaN is then the formula's value.
+  const degenerate = !moderate || (eps === 0 && ['adam', 'adamw', 'scaleByAdam', 'clipThenAdam'].includes(kind));
+  return {
+    fn: `${kind}${viaStep ? ' via step()' : '.update'}`,
+    expect: degenerate ? 'any' : 'valid',
+    finite: degenerate ? false : undefined,
+    repro: { call: `opt = ${code}; state = opt.init(params); ${steps}× ${viaStep ? 'step(opt, params, grads[k], state)' : 'opt.update(grads[k], state, params)'}`, params: plain(L.params), grads: L.grads.map(plain) },
+    prepare: () => ({ params: toTensors(L.params), grads: L.grads.map(toTensors) }),
+    run: ({ params, grads }) => {
+      const opt = build();
+      let state = opt.init(params);
+      const got = [];
+      let ps = params;
+      try {
+        for (const g of grads) {
+          if (viaStep) {
+            const res = O.step(opt, ps, g, state);
+            got.push(Object.fromEntries(Object.keys(g).map((k) => {
+              const before = ps[k].dataSync();
+              return [k, Array.from(res.params[k].dataSync(), (v, i) => v - before[i])];
+            })));
+            if (ps !== params) O.disposeParams(ps);
+            ps = res.params;
+            state = res.state;
+          } else {
+            const res = opt.update(g, state, params);
+            got.push(Object.fromEntries(Object.entries(res.updates).map(([k, t]) => [k, Array.from(t.dataSync())])));
+            O.disposeParams(res.updates);
+            O.disposeState(state);
+            state = res.state;
+          }
+        }
+      } finally {
+        // The caller's to free, also when a step throws.
+        if (ps !== params) O.disposeParams(ps);
+        O.disposeState(state);
+      }
+      return got;
+    },
+    check: (got) => {
+      if (!want || degenerate) return undefined;
+      for (let k = 0; k < want.length; k++) {
+        for (const name of Object.keys(want[k])) {
+          const w = want[k][name];
+          // step() reports θ' − θ in float32: allow the rounding of θ.
+          const big = Math.max(0, ...w.map(Math.abs));
+          const thetaRound = viaStep ? 4 * ref.EPS32 * Math.max(0, ...sim64.thetas[k][name].map(Math.abs), ...w.map(Math.abs)) : 0;
+          const msg = ref.allClose(got[k][name], w, { rtol: 1e-3, atol: 1e-6 * big + 1e-30 + thetaRound });
+          if (msg) return { category: 'wrong value', kind: `${kind} updates vs float64 reference`, message: `${code}, update ${k + 1}, "${name}": ${msg}` };
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+// ── schedules ────────────────────────────────────────────────────────────────
+
+function scheduleCase(r, lib) {
+  const O = lib.optimizers;
+  const kind = r.pick(['constant', 'polynomial', 'linear', 'exponential', 'piecewise', 'cosineDecay', 'warmupCosineDecay', 'warmupStableDecay', 'joinSchedules', 'sqrtBatchScaling']);
+  const T = r.pick([1, 10, 100]);
+  const steps = r.shuffle([0, 1, 5, T - 1, T, T + 1, 1e6, -1, 0.5, Infinity, NaN]).slice(0, 3);
+  const invalid = r.bool(0.25);
+  let o;
+  let f;
+  let build;
+  switch (kind) {
+    case 'constant': {
+      const v = invalid ? r.pick([-1, NaN, Infinity]) : r.pick([0, 1e-3, 1]);
+      o = { value: v };
+      build = () => O.constant(v);
+      f = () => v;
+      break;
+    }
+    case 'polynomial':
+    case 'linear': {
+      o = { init: r.pick([1, 1e-3, 0]), end: r.pick([0, 1e-4, 2]), transitionSteps: T, transitionBegin: r.pick([0, 0, 3]) };
+      if (kind === 'polynomial') o.power = r.pick([1, 2, 0.5]);
+      if (invalid) {
+        const k = r.pick(kind === 'polynomial' ? ['init', 'end', 'power', 'transitionSteps'] : ['init', 'end', 'transitionSteps']);
+        o[k] = r.pick(k === 'transitionSteps' ? [0, -1, 1.5, NaN] : k === 'power' ? [0, -1, NaN] : [-1, NaN, Infinity]);
+      }
+      build = () => (kind === 'linear' ? O.linear(o) : O.polynomial(o));
+      f = (t) => {
+        const c = Math.min(Math.max(t - o.transitionBegin, 0), o.transitionSteps);
+        return (o.init - o.end) * (1 - c / o.transitionSteps) ** (o.power ?? 1) + o.end;
+      };
+      break;
+    }
+    case 'exponential': {
+      o = { init: r.pick([1, 1e-2]), transitionSteps: T, decayRate: r.pick([0.5, 0.99, 2]), transitionBegin: r.pick([0, 2]), staircase: r.bool(0.3), ...(r.bool(0.3) ? { end: r.pick([1e-4, 10]) } : {}) };
+      if (invalid) {
+        const k = r.pick(['init', 'transitionSteps', 'decayRate', 'end']);
+        o[k] = r.pick(k === 'transitionSteps' ? [0, -1, 1.5, NaN] : k === 'decayRate' ? [0, -1, NaN] : [-1, NaN, Infinity]);
+      }
+      build = () => O.exponential(o);
+      f = (t) => {
+        const c = t - o.transitionBegin;
+        if (c <= 0) return o.init;
+        const e = c / o.transitionSteps;
+        let v = o.init * o.decayRate ** (o.staircase ? Math.floor(e) : e);
+        if (o.end !== undefined) v = o.decayRate < 1 ? Math.max(v, o.end) : Math.min(v, o.end);
+        return v;
+      };
+      break;
+    }
+    case 'piecewise': {
+      o = { values: [1e-2, 1e-3, 1e-4].slice(0, r.int(1, 3)), boundaries: [] };
+      for (let i = 1; i < o.values.length; i++) o.boundaries.push(i * T);
+      if (invalid) {
+        const k = r.pick(['length', 'order', 'negative']);
+        if (k === 'length') o.values = [...o.values, 1];
+        else if (k === 'order' && o.boundaries.length > 1) o.boundaries.reverse();
+        else o.values = o.values.map(() => -1);
+      }
+      build = () => O.piecewise(o);
+      f = (t) => o.values[o.boundaries.filter((b) => t >= b).length];
+      break;
+    }
+    case 'cosineDecay': {
+      o = { init: r.pick([1, 1e-3]), decaySteps: T, alpha: r.pick([0, 0.1, 1]), exponent: r.pick([1, 2]) };
+      if (invalid) {
+        const k = r.pick(['init', 'decaySteps', 'alpha', 'exponent']);
+        o[k] = r.pick({ init: [-1, NaN], decaySteps: [0, -1, 1.5, NaN], alpha: [-0.1, 1.5, NaN], exponent: [0, -1, NaN] }[k]);
+      }
+      build = () => O.cosineDecay(o);
+      f = (t) => {
+        const c = Math.min(Math.max(t, 0), o.decaySteps);
+        return o.init * ((1 - o.alpha) * (0.5 * (1 + Math.cos((Math.PI * c) / o.decaySteps))) ** o.exponent + o.alpha);
+      };
+      break;
+    }
+    case 'warmupCosineDecay': {
+      o = { init: r.pick([0, 1e-4]), peak: r.pick([1e-3, 1]), warmupSteps: r.pick([0, 3]), decaySteps: T + 5, end: r.pick([0, 1e-5]) };
+      if (invalid) {
+        const k = r.pick(['peak', 'warmupSteps', 'decaySteps', 'end']);
+        o[k] = r.pick({ peak: [-1, NaN], warmupSteps: [-1, NaN], decaySteps: [0, 1, -1, NaN], end: [-1, NaN] }[k]);
+      }
+      build = () => O.warmupCosineDecay(o);
+      f = (t) => {
+        const w = o.warmupSteps;
+        if (w > 0 && t < w) return o.init + ((o.peak - o.init) * Math.min(Math.max(t, 0), w)) / w;
+        const D = o.decaySteps - w;
+        const c = Math.min(Math.max(t - w, 0), D);
+        const alpha = o.peak > 0 ? o.end / o.peak : 0;
+        return o.peak * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * c) / D)) + alpha);
+      };
+      break;
+    }
+    case 'warmupStableDecay': {
+      o = { init: r.pick([0, 1e-4]), peak: r.pick([1e-3, 1]), warmupSteps: r.pick([0, 3]), stableSteps: r.pick([0, 5]), decaySteps: T, end: r.pick([0, 1e-5]), shape: r.pick(['linear', 'cosine', 'sqrt']) };
+      if (invalid) {
+        const k = r.pick(['peak', 'warmupSteps', 'decaySteps', 'shape']);
+        o[k] = r.pick({ peak: [-1, NaN], warmupSteps: [-1, NaN], decaySteps: [0, -1, 1.5], shape: ['exp', ''] }[k]);
+      }
+      build = () => O.warmupStableDecay(o);
+      f = (t) => {
+        const { init, peak, end, warmupSteps: w, stableSteps: s, decaySteps: d } = o;
+        if (t < w) return init + ((peak - init) * Math.max(t, 0)) / w;
+        if (t < w + s) return peak;
+        const fr = Math.min((t - w - s) / d, 1);
+        if (o.shape === 'linear') return peak + (end - peak) * fr;
+        if (o.shape === 'cosine') return end + (peak - end) * 0.5 * (1 + Math.cos(Math.PI * fr));
+        return end + (peak - end) * (1 - Math.sqrt(fr));
+      };
+      break;
+    }
+    case 'joinSchedules': {
+      const b = invalid ? r.pick([[T, T], [-1], undefined]) : [T];
+      o = { schedules: 'linear({ init: 0, end: 1, transitionSteps: T }), constant(0.5)', boundaries: b };
+      build = () => O.joinSchedules([O.linear({ init: 0, end: 1, transitionSteps: T }), O.constant(0.5)], b);
+      f = (t) => (t < T ? Math.min(Math.max(t, 0), T) / T : 0.5);
+      break;
+    }
+    default: {
+      o = { learningRate: r.pick([0.1, 0]), baseBatchSize: invalid ? r.pick([0, -1, NaN]) : r.pick([128, 1]), batchSize: r.pick([512, 1, 3]) };
+      return {
+        fn: 'sqrtBatchScaling',
+        expect: invalid ? 'invalid' : 'valid',
+        why: `baseBatchSize ${o.baseBatchSize}`,
+        codes: ['INVALID_PARAMETER'],
+        repro: { call: 'sqrtBatchScaling(learningRate, { baseBatchSize, batchSize })', ...o },
+        run: () => O.sqrtBatchScaling(o.learningRate, { baseBatchSize: o.baseBatchSize, batchSize: o.batchSize }),
+        check: (v) => {
+          const m = ref.closeTo(v, o.learningRate * Math.sqrt(o.batchSize / o.baseBatchSize), { rtol: 1e-12, atol: 0 });
+          return m ? { category: 'wrong value', kind: 'sqrtBatchScaling vs closed form', message: m } : undefined;
+        },
+      };
+    }
+  }
+  const anyNaN = steps.some(Number.isNaN);
+  const want = invalid ? undefined : steps.map((t) => (Number.isNaN(t) ? NaN : f(t)));
+  const validOut = want?.every(Number.isFinite);
+  return {
+    fn: `${kind}(options)(step)`,
+    expect: invalid ? 'invalid' : anyNaN ? 'invalid' : validOut ? 'valid' : 'any',
+    why: invalid ? `invalid schedule options ${JSON.stringify(o)}` : 'NaN step',
+    codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT'],
+    finite: invalid || anyNaN ? undefined : !!validOut,
+    repro: { call: `${kind}(options) evaluated at steps`, options: o, steps },
+    run: () => {
+      const s = build();
+      return steps.map((t) => s(t));
+    },
+    check: (got) => {
+      if (!want) return undefined;
+      const msg = ref.allClose(got, want, { rtol: 1e-9, atol: 1e-15 });
+      return msg ? { category: 'wrong value', kind: `${kind} vs closed form`, message: `${kind}(${JSON.stringify(o)}) at steps ${JSON.stringify(steps)}: ${msg}` } : undefined;
+    },
+  };
+}
+
+// ── invalid hyperparameters, maps, dtypes ────────────────────────────────────
+
+function invalidCase(r, lib) {
+  const O = lib.optimizers;
+  const L = layout(r, 1);
+  const kind = r.pick(['hyper', 'names', 'shape', 'dtype', 'notTensor', 'empty', 'disposed', 'state', 'stepNonFinite', 'scheduleNaN', 'chainArg']);
+  const opts = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad', 'lion', 'momentum', 'momo', 'gravity'];
+  const which = r.pick(opts);
+  let build = () => O[which](which === 'gravity' ? { seed: 1 } : {});
+  let why = kind;
+  let expect = 'invalid';
+  let codes = ['INVALID_PARAMETER', 'INVALID_ARGUMENT', 'SHAPE_MISMATCH'];
+  let gradsOf = (ps) => Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, tf.onesLike(t)]));
+  let nonFinite;
+  const extra = which === 'momo' ? { value: 1 } : undefined;
+  switch (kind) {
+    case 'hyper': {
+      const name = r.pick(['learningRate', 'b1', 'b2', 'eps', 'momentum', 'weightDecay', 'decay', 'beta', 'alpha']);
+      const v = r.pick([-1, NaN, Infinity, 1, 1.5, '0.1']);
+      build = () => O[which]({ [name]: v, ...(which === 'gravity' ? { seed: 1 } : {}) });
+      why = `${which}({ ${name}: ${v} })`;
+      // Options an optimizer does not take are ignored; b1/b2/momentum/decay/beta = 1 or < 0 are out of [0, 1).
+      const takes = {
+        sgd: ['learningRate', 'momentum'], momentum: ['learningRate', 'momentum'], adam: ['learningRate', 'b1', 'b2', 'eps'], adamw: ['learningRate', 'b1', 'b2', 'eps', 'weightDecay'],
+        rmsprop: ['learningRate', 'decay', 'eps', 'momentum'], adagrad: ['learningRate', 'eps'], lion: ['learningRate', 'b1', 'b2', 'weightDecay'], momo: ['learningRate', 'beta', 'weightDecay'], gravity: ['learningRate', 'alpha', 'beta'],
+      }[which];
+      const unit = ['b1', 'b2', 'momentum', 'decay', 'beta'].includes(name);
+      const validValue = typeof v === 'number' && Number.isFinite(v) && v >= 0 && (!unit || v < 1 || (which === 'lion' && name === 'b1' && v === 1));
+      if (!takes.includes(name) || validValue) expect = 'any';
+      break;
+    }
+    case 'names':
+      if (which === 'sgd') expect = 'any'; // stateless: grads are not compared with anything
+      gradsOf = (ps) => ({ ...Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, tf.onesLike(t)])), extra: tf.ones([1]) });
+      why = 'grads with an extra name';
+      break;
+    case 'shape':
+      if (which === 'sgd') expect = 'any';
+      gradsOf = (ps) => Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, tf.ones([...t.shape, 2])]));
+      why = 'grads of another shape';
+      codes = ['SHAPE_MISMATCH'];
+      break;
+    case 'dtype':
+      gradsOf = (ps) => Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, tf.ones(t.shape, 'int32')]));
+      why = 'int32 grads';
+      break;
+    case 'notTensor':
+      gradsOf = (ps) => Object.fromEntries(Object.keys(ps).map((k) => [k, [1, 2]]));
+      why = 'grads that are arrays, not tensors';
+      break;
+    case 'empty':
+      gradsOf = () => ({});
+      why = 'empty grads';
+      break;
+    case 'disposed':
+      gradsOf = (ps) => Object.fromEntries(Object.entries(ps).map(([k, t]) => {
+        const g = tf.onesLike(t);
+        g.dispose();
+        return [k, g];
+      }));
+      why = 'disposed grads';
+      break;
+    case 'state':
+      why = 'a state of another optimizer';
+      if (which === 'adam') expect = 'any'; // adam's own state
+      break;
+    case 'stepNonFinite':
+      nonFinite = r.pick(['raise', 'skip', 'ignore', undefined, 'bogus']);
+      {
+        const nf = r.nonFinite();
+        gradsOf = (ps) => Object.fromEntries(Object.entries(ps).map(([k, t]) => [k, tf.fill(t.shape, nf)]));
+      }
+      why = `step() with NaN gradients, nonFinite: ${nonFinite}`;
+      codes = ['NON_FINITE_INPUT', 'INVALID_PARAMETER'];
+      if (nonFinite === 'skip') expect = 'valid';
+      if (nonFinite === 'ignore') expect = 'any';
+      break;
+    case 'scheduleNaN':
+      build = () => O.sgd({ learningRate: () => NaN });
+      why = 'a schedule returning NaN';
+      break;
+    default:
+      build = () => O.chain(O.sgd(), r.pick([null, {}, 42]));
+      why = 'chain of a non-transformation';
+  }
+  return {
+    fn: `${which} ${kind === 'stepNonFinite' ? 'step()' : 'update'} with ${kind}`,
+    expect,
+    why,
+    codes,
+    finite: expect === 'valid' ? undefined : false,
+    repro: { call: `${why}: opt = ${which}(); opt.update(grads, opt.init(params), params)`, params: plain(L.params) },
+    prepare: () => ({ params: toTensors(L.params) }),
+    run: ({ params }) => {
+      const opt = build();
+      const state = kind === 'state' ? O.adam().init(params) : opt.init(params);
+      const grads = gradsOf(params);
+      try {
+        if (kind === 'stepNonFinite') {
+          const res = O.step(opt, params, grads, state, { ...(nonFinite !== undefined ? { nonFinite } : {}), ...(extra ? { extra } : {}) });
+          if (res.params !== params) O.disposeParams(res.params);
+          if (res.state !== state) O.disposeState(res.state);
+          return res.skipped;
+        }
+        const res = opt.update(grads, state, params, extra);
+        O.disposeParams(res.updates);
+        O.disposeState(res.state);
+        return 'updated';
+      } finally {
+        O.disposeState(state);
+        for (const g of Object.values(grads)) if (g instanceof tf.Tensor && !g.isDisposed) g.dispose();
+      }
+    },
+  };
+}
+
+// ── SAM, MoMo, Gravity, surgery, nonFiniteEntries ────────────────────────────
+
+function extrasCase(r, lib) {
+  const O = lib.optimizers;
+  const L = layout(r, 1);
+  const g = L.grads[0];
+  const kind = r.pick(['sam', 'momo', 'momoAdam', 'gravity', 'orthogonalize', 'projectGradient', 'projectConflicting', 'nonFiniteEntries']);
+  const targets = Object.fromEntries(Object.entries(L.params).map(([k, p]) => [k, p.values.map(() => f32(r.normal()))]));
+  const reference = Object.fromEntries(Object.entries(L.params).map(([k, p]) => [k, { shape: p.shape, values: gradValues(r, p.values.length) }]));
+  const rho = r.pick([0.05, 0, 1]);
+  const lr = r.pick([0.1, 1e-3]);
+  const value = r.pick([1, 0.5, 0, -1, NaN]);
+  const withNaN = kind === 'nonFiniteEntries' && r.bool(0.5) ? r.pick(L.names) : undefined;
+  const dot = (a, b) => Object.keys(a).reduce((s, k) => s + a[k].values.reduce((t, v, i) => t + v * b[k].values[i], 0), 0);
+  let want;
+  if (kind === 'projectGradient' || kind === 'projectConflicting') {
+    const d = dot(g, reference);
+    const rr = dot(reference, reference);
+    const c = d < 0 ? d / Math.max(rr, 1e-30) : 0;
+    want = Object.fromEntries(Object.keys(g).map((k) => [k, g[k].values.map((v, i) => v - c * reference[k].values[i])]));
+  } else if (kind === 'sam') {
+    // g_SAM = ∇ Σ(θ − target)² at θ + ρ g/(‖g‖ + 1e-12), then SGD: u = −lr·g_SAM.
+    const n = Math.sqrt(dot(g, g));
+    want = Object.fromEntries(Object.keys(g).map((k) => [k, g[k].values.map((v, i) => -lr * 2 * (L.params[k].values[i] + (rho * v) / (n + 1e-12) - targets[k][i]))]));
+  } else if (kind === 'orthogonalize') {
+    want = Object.fromEntries(Object.keys(g).map((k) => {
+      const w = L.params[k].values;
+      const proj = w.reduce((s, x, i) => s + x * g[k].values[i], 0) / (w.reduce((s, x) => s + x * x, 0) + 1e-30);
+      return [k, g[k].values.map((v, i) => v - proj * w[i])];
+    }));
+  }
+  const momoValid = Number.isFinite(value);
+  return {
+    fn: kind,
+    expect: (kind === 'momo' || kind === 'momoAdam') && !momoValid ? 'invalid' : 'valid',
+    why: 'non-finite loss value',
+    codes: ['NON_FINITE_INPUT'],
+    repro: { call: kind, params: plain(L.params), grads: plain(g), ...(kind === 'sam' ? { rho, lr, targets } : {}), ...(kind.startsWith('momo') ? { value } : {}), ...(kind.startsWith('project') ? { reference } : {}), ...(withNaN ? { nanIn: withNaN } : {}) },
+    prepare: () => {
+      const grads = toTensors(L.grads[0]);
+      if (withNaN) {
+        grads[withNaN].dispose();
+        grads[withNaN] = tf.fill(L.shapes[withNaN], NaN);
+      }
+      return { params: toTensors(L.params), grads, reference: toTensors(reference), targets: Object.fromEntries(Object.entries(targets).map(([k, v]) => [k, tf.tensor(v, L.shapes[k])])) };
+    },
+    run: ({ params, grads, reference: refT, targets: tt }) => {
+      if (kind === 'nonFiniteEntries') return O.nonFiniteEntries(grads);
+      if (kind === 'projectGradient') return O.projectGradient(grads, refT);
+      let opt;
+      let extra;
+      if (kind === 'sam') {
+        opt = O.sam(O.sgd({ learningRate: lr }), { rho });
+        extra = { loss: O.lossClosure((p) => tf.addN(Object.keys(p).map((k) => tf.sum(tf.squaredDifference(p[k], tt[k]))))) };
+      } else if (kind === 'momo' || kind === 'momoAdam') {
+        opt = O[kind]({});
+        extra = { value };
+      } else if (kind === 'gravity') opt = O.gravity({ seed: 7 });
+      else if (kind === 'orthogonalize') opt = O.orthogonalizeToParams();
+      else {
+        opt = O.projectConflicting();
+        extra = { reference: refT };
+      }
+      const state = opt.init(params);
+      try {
+        const res = opt.update(grads, state, params, extra);
+        O.disposeState(res.state);
+        return res.updates;
+      } finally {
+        O.disposeState(state); // the caller's to free, also when update throws
+      }
+    },
+    check: (out) => {
+      if (kind === 'nonFiniteEntries') {
+        const expected = withNaN ? [withNaN] : [];
+        return JSON.stringify(out) === JSON.stringify(expected) ? undefined : { category: 'wrong value', kind: 'nonFiniteEntries', message: `expected ${JSON.stringify(expected)}, got ${JSON.stringify(out)}` };
+      }
+      if (!want) return undefined;
+      for (const k of Object.keys(want)) {
+        const got = Array.from(out[k].dataSync());
+        const big = Math.max(1e-30, ...want[k].map(Math.abs), ...g[k].values.map(Math.abs));
+        const msg = ref.allClose(got, want[k], { rtol: 2e-3, atol: 1e-5 * big });
+        if (msg) return { category: 'wrong value', kind: `${kind} vs float64 reference`, message: `"${k}": ${msg}` };
+      }
+      return undefined;
+    },
+  };
+}
+
+// ── train() and step() ───────────────────────────────────────────────────────
+
+function trainCase(r, lib) {
+  const O = lib.optimizers;
+  const N = r.int(1, 12);
+  const D = r.int(1, 3);
+  const x = r.matrix(N, D, 'normal', 1);
+  const y = x.map((row) => [f32(row.reduce((s, v) => s + v, 0) + 0.1 * r.normal())]);
+  const steps = r.int(1, 4);
+  const batchSize = r.pick([1, 2, N, N + 3]);
+  const bad = r.bool(0.3) ? r.pick(['steps', 'batch', 'rows', 'nan']) : undefined;
+  // A NaN target must reach a batch to matter: with bad data, every step sees the whole set.
+  const o = { steps: bad === 'steps' ? r.pick([0, -1, 1.5]) : steps, batchSize: bad === 'batch' ? r.pick([0, -2, 0.5]) : bad === 'nan' ? N : batchSize, seed: 3 };
+  const yArg = bad === 'rows' ? y.slice(0, Math.max(0, N - 1)).concat(N === 1 ? [[0], [1]] : []) : bad === 'nan' ? [[NaN], ...y.slice(1)] : y;
+  return {
+    fn: 'train',
+    expect: bad ? 'invalid' : 'valid',
+    why: bad,
+    codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT'],
+    timeoutMs: 8000,
+    repro: { call: "train({ params: { w: zeros([D, 1]), b: zeros([1]) }, forward: (p, x) => x·w + b, loss: compile(square().mean()), optimizer: sgd({ learningRate: 0.1 }), data: { x, y }, ...options, progress: false })", x, y: yArg, options: o },
+    prepare: () => ({ w: tf.zeros([D, 1]), b: tf.zeros([1]) }),
+    run: async ({ w, b }) => {
+      const loss = lib.core.compile(lib.core.square().mean());
+      const res = await O.train({ params: { w, b }, forward: (p, xb) => tf.add(tf.matMul(xb, p.w), p.b), loss: (yt, yp) => loss(yt, yp), optimizer: O.sgd({ learningRate: 0.1 }), data: { x, y: yArg }, ...o, progress: false });
+      const losses = res.losses;
+      for (const [k, t] of Object.entries(res.params)) if (t !== w && t !== b && k) t.dispose();
+      if (res.state) O.disposeState(res.state);
+      return losses;
+    },
+  };
+}
+
+function stepHelperCase(r, lib) {
+  const O = lib.optimizers;
+  const L = layout(r, 1);
+  const asVariables = r.bool(0.5);
+  return {
+    fn: `applyUpdates (${asVariables ? 'variables' : 'tensors'})`,
+    expect: 'valid',
+    repro: { call: 'applyUpdates(params, updates)', params: plain(L.params), updates: plain(L.grads[0]) },
+    prepare: () => ({ params: asVariables ? Object.fromEntries(Object.entries(toTensors(L.params)).map(([k, t]) => { const v = tf.variable(t); t.dispose(); return [k, v]; })) : toTensors(L.params), updates: toTensors(L.grads[0]) }),
+    run: ({ params, updates }) => {
+      const out = O.applyUpdates(params, updates);
+      const values = Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Array.from(t.dataSync())]));
+      if (!asVariables) O.disposeParams(out);
+      return values;
+    },
+    check: (got) => {
+      for (const k of L.names) {
+        const want = L.params[k].values.map((v, i) => v + L.grads[0][k].values[i]);
+        const mag = Math.max(...L.params[k].values.map(Math.abs), ...L.grads[0][k].values.map(Math.abs));
+        const msg = ref.allClose(got[k], want, { rtol: 1e-6, atol: 2 * ref.EPS32 * mag });
+        if (msg) return { category: 'wrong value', kind: 'applyUpdates', message: `"${k}": ${msg}` };
+      }
+      return undefined;
+    },
+  };
+}
