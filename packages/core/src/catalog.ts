@@ -1,3 +1,5 @@
+import { LosskitError } from './errors.js';
+
 /** One hyperparameter of a catalog entry. */
 export interface ParamSpec {
   readonly name: string;
@@ -48,8 +50,20 @@ export interface CatalogEntry {
 
 /** Declares a catalog entry (frozen, checked for required fields). */
 export function defineEntry(entry: CatalogEntry): CatalogEntry {
+  if (entry === null || typeof entry !== 'object') {
+    throw new LosskitError('INVALID_ARGUMENT', 'a catalog entry is an object', { argument: 'entry', expected: 'an object with id, name, package, export, ...', received: String(entry) });
+  }
   for (const k of ['id', 'name', 'package', 'export', 'category', 'summary', 'formula', 'inputs', 'example'] as const) {
-    if (typeof entry[k] !== 'string' || entry[k].length === 0) throw new Error(`catalog entry ${entry.id ?? '?'}: missing ${k}`);
+    if (typeof entry[k] !== 'string' || entry[k].length === 0) {
+      throw new LosskitError('INVALID_ARGUMENT', `catalog entry ${typeof entry.id === 'string' ? entry.id : '?'}: missing field`, {
+        argument: `entry.${k}`,
+        expected: 'a non-empty string',
+        received: entry[k] === undefined ? 'nothing' : JSON.stringify(entry[k]),
+      });
+    }
+  }
+  if (!Array.isArray(entry.params)) {
+    throw new LosskitError('INVALID_ARGUMENT', `catalog entry ${entry.id}: params must be a list`, { argument: 'entry.params', expected: 'an array of ParamSpec', received: String(entry.params) });
   }
   return Object.freeze({ ...entry, params: Object.freeze([...entry.params]) });
 }

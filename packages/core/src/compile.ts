@@ -153,7 +153,14 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
   const rawOf = (prep: Prepared): Tensor => {
     const f = fused?.perSample(prep.pred, prep.labels, prep.dense);
     engine = f ? fused!.lastEngine : 'tfjs';
-    return f ?? evaluate(expr, makeContext(prep, prep.pred, opts));
+    if (f) {
+      // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD).
+      if (opts.validate && fused!.validation.forward === false) throw diagnose(prep.call.yTrue, prep.call.yPred, prep.call.options, opts, plan, expr);
+      return f;
+    }
+    // Unfused: tensors given as inputs were not seen on the host; one reduction each checks they are finite.
+    if (opts.validate) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
+    return evaluate(expr, makeContext(prep, prep.pred, opts));
   };
 
   const run = (yTrue: TensorLike, yPred: TensorLike, call: CallOptions | undefined, mode: 'reduce' | 'perSample'): Tensor => {
@@ -332,6 +339,9 @@ function checkCompilable(expr: Expr, opts: Required<CompileOptions>): void {
   if (opts.fuse !== 'auto' && opts.fuse !== 'js' && opts.fuse !== false) {
     throw new LosskitError('INVALID_ARGUMENT', 'unknown fusion mode', { argument: 'fuse', expected: "'auto', 'js' or false", received: String(opts.fuse) });
   }
+  if (typeof opts.validate !== 'boolean') {
+    throw new LosskitError('INVALID_ARGUMENT', 'must be a boolean', { argument: 'validate', expected: 'true or false', received: JSON.stringify(opts.validate) });
+  }
   if (!(opts.epsilon > 0 && opts.epsilon < 0.5)) {
     throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'epsilon', expected: 'a number in (0, 0.5)', received: String(opts.epsilon) });
   }
@@ -349,6 +359,10 @@ interface Prepared {
   readonly dense: Tensor2D | undefined;
   readonly weights: Tensor1D | undefined;
   readonly inputs: ReadonlyMap<string, Tensor>;
+  /** Inputs given as tensors (not checked on the host), with their argument names. */
+  readonly onDevice: readonly (readonly [string, Tensor])[];
+  /** The call's own arguments, for error diagnosis. */
+  readonly call: { readonly yTrue: TensorLike; readonly yPred: TensorLike; readonly options: CallOptions | undefined };
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -371,7 +385,12 @@ function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOption
   if (c === 0) {
     throw new LosskitError('SHAPE_MISMATCH', 'has no classes', { argument: 'yPred', expected: '[B, C] with C >= 1', received: formatShape(shape) });
   }
-  if (pred.host && opts.validate) assertFinite(pred.host, 'yPred', shape);
+  const onDevice: [string, Tensor][] = [];
+  if (opts.validate) {
+    if (pred.host) assertFinite(pred.host, 'yPred', shape);
+    else onDevice.push(['yPred', pred.tensor]);
+    if (opts.from === 'probs') checkProbabilities(pred.host ?? pred.tensor.dataSync(), n, c, false);
+  }
   // No reshape for [B, C]: under a gradient tape tfjs's Reshape saves (on WASM: copies) its input.
   const pred2 = (shape.length === 2 ? pred.tensor : tf.reshape(pred.tensor, [n, c])) as Tensor2D;
 
@@ -395,6 +414,7 @@ function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOption
     labels = tf.cast(tf.reshape(truth.tensor, [n]), 'int32') as Tensor1D;
   } else if (sameShape(tShape, shape)) {
     if (truth.host && opts.validate) assertFinite(truth.host, 'yTrue', tShape);
+    else if (opts.validate) onDevice.push(['yTrue', truth.tensor]);
     dense = tf.reshape(truth.tensor, [n, c]) as Tensor2D;
   } else {
     throw new LosskitError('SHAPE_MISMATCH', 'does not match yPred', {
@@ -406,7 +426,8 @@ function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOption
 
   let weights: Tensor1D | undefined;
   if (call?.sampleWeight !== undefined && call.sampleWeight !== null) {
-    weights = prepareWeights(toTensor(call.sampleWeight, 'sampleWeight'), leading, n, opts.validate);
+    const w = toTensor(call.sampleWeight, 'sampleWeight');
+    weights = prepareWeights(w, leading, n, opts.validate);
   }
 
   const inputs = new Map<string, Tensor>();
@@ -421,9 +442,16 @@ function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOption
     }
     const t = toTensor(given, `inputs.${name}`);
     if (t.host && opts.validate) assertFinite(t.host, `inputs.${name}`, t.tensor.shape);
+    else if (opts.validate) onDevice.push([`inputs.${name}`, t.tensor]);
     inputs.set(name, reshapeInput(t.tensor, level, leading, n, c, name));
   }
-  return { pred: pred2, leading, n, c, labels, dense, weights, inputs };
+  return { pred: pred2, leading, n, c, labels, dense, weights, inputs, onDevice, call: { yTrue, yPred, options: call } };
+}
+
+/** Throws `NON_FINITE_INPUT` naming `name` at the first NaN/±Inf of a device tensor (one reduction, read back once). */
+function assertFiniteTensor(t: Tensor, name: string): void {
+  const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(t))).dataSync()[0] === 1);
+  if (bad) assertFinite(t.dataSync(), name, t.shape);
 }
 
 /** Labels must be integers; class labels also in `[0, c)` (`c = Infinity`: any integer, as for embeddings). */

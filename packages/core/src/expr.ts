@@ -168,7 +168,10 @@ export class Expr<L extends Level = Level, K extends Needs = Needs> {
   }
   /** `mask != 0 ? this : otherwise` elementwise; `mask` is a same-level expression. */
   where<O extends Level, K2 extends Needs = 'any'>(mask: SameLevel<L, O, K2>, otherwise = 0): Expr<L, JoinNeeds<K, K2>> {
-    return make(ops().where, this.level, [this, mask as Expr], { otherwise }, this.needs);
+    if (!(mask instanceof Expr)) {
+      throw new LosskitError('INVALID_ARGUMENT', '.where() takes a mask expression', { argument: 'mask', expected: 'an expression at the same level', received: typeof mask });
+    }
+    return make(ops().where, this.level, [this, mask as Expr], { otherwise: finiteParam('otherwise', otherwise) }, this.needs);
   }
 
   // ── elementwise functions ────────────────────────────────────────────────

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { EvalContext } from './context.js';
-import { LosskitError } from './errors.js';
+import { LosskitError, formatShape } from './errors.js';
 import { rowExtreme } from './ops.js';
 import { Expr, type Needs, PREC, defineOp, node, paren } from './expr.js';
 
@@ -59,7 +59,22 @@ const identityMaskOp = leaf('identityMask', 'I', 'I_{ij}', (c) => eyeOf(c));
  * positives contributes nothing rather than NaN or ±∞).
  */
 export function maskedRowReduce(x: Tensor, mask: Tensor, how: RowReduce): Tensor {
-  const shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, mask.shape);
+  if (!ROW_REDUCE.includes(how)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'unknown row reduction', { argument: 'how', expected: ROW_REDUCE.map((r) => `'${r}'`).join(', '), received: String(how) });
+  }
+  if (!(x instanceof tf.Tensor) || !(mask instanceof tf.Tensor)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'maskedRowReduce() takes tensors', { argument: x instanceof tf.Tensor ? 'mask' : 'x', expected: 'a tf.Tensor', received: typeof (x instanceof tf.Tensor ? mask : x) });
+  }
+  let shape: number[];
+  try {
+    shape = tf.backend_util.assertAndGetBroadcastShape(x.shape, mask.shape);
+  } catch {
+    throw new LosskitError('SHAPE_MISMATCH', 'x and mask do not broadcast', { argument: 'mask', expected: `a shape that broadcasts with x ${formatShape(x.shape)}`, received: formatShape(mask.shape) });
+  }
+  return tf.tidy(() => maskedRowReduceOf(x, mask, shape, how));
+}
+
+function maskedRowReduceOf(x: Tensor, mask: Tensor, shape: number[], how: RowReduce): Tensor {
   const xb = x.shape.join() === shape.join() ? x : tf.broadcastTo(x, shape);
   const mb = mask.shape.join() === shape.join() ? mask : tf.broadcastTo(mask, shape);
   const on = tf.notEqual(mb, 0);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bce, ce, compile, logit, positiveMask, logProb, prob, ready, square } from '../src/index.js';
+import { bce, ce, compile, defineEntry, input, logit, logProb, maskedRowReduce, neuralSortTensor, positiveMask, prob, ready, sinkhornTensor, square, yTrue } from '../src/index.js';
 import { PROB_SUM_TOLERANCE } from '../src/index.js';
-import { expectCleanThrow, expectNoLeaks, numericGradient } from '../src/testing/index.js';
+import { expectCleanThrow, expectNoLeaks, logSoftmax, numericGradient, softmax } from '../src/testing/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -152,5 +152,93 @@ describe('reductions with all-zero sample weights (documented: 0, as Keras; the 
 describe('validate: false keeps shape and label checks (documented)', () => {
   it('a label out of range still raises LABEL_OUT_OF_RANGE with validate: false', () => {
     expectCleanThrow(() => compile(ce(), { validate: false })([5], [[1, 2]]), 'LABEL_OUT_OF_RANGE');
+  });
+});
+
+describe('tensors given as inputs are checked like arrays (validate: true)', () => {
+  const z = [[1, 2, 3], [0.5, -1, 2]];
+  for (const fuse of ['auto', false] as const) {
+    for (const method of ['call', 'perSample', 'valueAndGrad'] as const) {
+      it(`fuse ${String(fuse)}, ${method}: -Infinity in a yPred tensor raises NON_FINITE_INPUT at [0, 1] (CE itself stays finite there)`, () => {
+        const loss = compile(ce(), { fuse });
+        const withInf = tf.tensor2d([[1, -Infinity, 3], [0.5, -1, 2]]);
+        const err = expectCleanThrow(() => (method === 'call' ? loss([0, 2], withInf) : method === 'perSample' ? loss.perSample([0, 2], withInf) : loss.valueAndGrad([0, 2], withInf)), 'NON_FINITE_INPUT');
+        expect(err.argument).toBe('yPred');
+        expect(err.message).toContain('[0, 1]');
+        withInf.dispose();
+      });
+    }
+  }
+  it('a non-finite input() tensor, dense yTrue tensor or sampleWeight tensor raises NON_FINITE_INPUT naming it (unfused)', () => {
+    const w = tf.tensor1d([1, Number.NaN]);
+    const dense = tf.tensor2d([[1, 0, 0], [0, 0, Infinity]]);
+    expect(expectCleanThrow(() => compile(ce().times(input('w', 'sample')))([0, 2], z, { inputs: { w } }), 'NON_FINITE_INPUT').argument).toBe('inputs.w');
+    expect(expectCleanThrow(() => compile(ce(), { fuse: false })(dense, z), 'NON_FINITE_INPUT').argument).toBe('yTrue');
+    expect(expectCleanThrow(() => compile(ce(), { fuse: false })([0, 2], z, { sampleWeight: w }), 'NON_FINITE_INPUT').argument).toBe('sampleWeight');
+    tf.dispose([w, dense]);
+  });
+  it("from: 'probs' checks every entry is in [0, 1] whatever the expression reads (square().mean() with -0.2 is rejected)", () => {
+    expectCleanThrow(() => compile(square().mean(), { from: 'probs' })([0], [[-0.2, 0.6, 0.6]]), 'INVALID_ARGUMENT');
+  });
+  it('compile() rejects a non-boolean validate option with INVALID_ARGUMENT naming validate', () => {
+    let err: (Error & { code?: string; argument?: string }) | undefined;
+    try {
+      compile(ce(), { validate: 'no' as never });
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.code).toBe('INVALID_ARGUMENT');
+    expect(err?.argument).toBe('validate');
+  });
+});
+
+describe('helpers reject bad arguments with typed errors and free their tensors', () => {
+  const typed = (f: () => unknown, argument: string) => {
+    let err: (Error & { code?: string; argument?: string }) | undefined;
+    try {
+      f();
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.name).toBe('LosskitError');
+    expect(err?.argument).toBe(argument);
+  };
+  it('defineEntry of a non-object, a missing field or non-list params', () => {
+    typed(() => defineEntry(null as never), 'entry');
+    typed(() => defineEntry({} as never), 'entry.id');
+    typed(() => defineEntry({ id: 'x', name: 'X', package: 'p', export: 'e', category: 'c', summary: 's', formula: 'f', inputs: 'i', example: 'e', params: null } as never), 'entry.params');
+  });
+  it('where() with a non-finite otherwise, neuralSortTensor with tau <= 0 or NaN, sinkhornTensor with 0 iterations, maskedRowReduce with an unknown reduction', () => {
+    typed(() => prob().where(yTrue(), Number.NaN), 'otherwise');
+    const s = tf.tensor2d([[1, 2]]);
+    for (const tau of [0, -1, Number.NaN]) typed(() => neuralSortTensor(s, tau), 'tau');
+    typed(() => sinkhornTensor(tf.ones([1, 2, 2]) as tf.Tensor3D, 0), 'iterations');
+    typed(() => maskedRowReduce(s, s, 'median' as never), 'how');
+    s.dispose();
+  });
+  it('maskedRowReduce outside tf.tidy leaves only its result alive', () => {
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const m = tf.tensor2d([[1, 0], [1, 1]]);
+    const before = tf.memory().numTensors;
+    const r = maskedRowReduce(x, m, 'mean');
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(Array.from(r.dataSync())).toEqual([1, 3.5]);
+    tf.dispose([x, m, r]);
+  });
+});
+
+describe('float64 helpers of @losskit/core/math at ties of huge values', () => {
+  it('logSoftmax([1e30, 1e30, 0]) is [-log 2, -log 2, -1e30] and softmax of five tied 1e30 is 1/5 each', () => {
+    const l = logSoftmax([1e30, 1e30, 0]);
+    expect(l[0]).toBeCloseTo(-Math.LN2, 12);
+    expect(l[1]).toBeCloseTo(-Math.LN2, 12);
+    expect(l[2]).toBe(-1e30);
+    const p = softmax([1e30, 1e30, 1e30, 0, 1e30, 1e30]);
+    for (const k of [0, 1, 2, 4, 5]) expect(p[k]).toBeCloseTo(0.2, 12);
+    expect(p[3]).toBe(0);
+  });
+  it('logSoftmax keeps tiny values: p = 1 - 1e-12 gives log p = -1e-12 to 1e-6 relative', () => {
+    const l = logSoftmax([0, -Math.log(1e12) ]);
+    expect(Math.abs(l[0]! - -1e-12) / 1e-12).toBeLessThan(1e-6);
   });
 });

@@ -15,13 +15,30 @@ export function logSumExp(x: ArrayLike<number>): number {
   return m + Math.log(s);
 }
 
-/** Log-softmax, `x_i - logSumExp(x)`. */
+/**
+ * Log-softmax, `(x_i − m) − log Σ_j exp(x_j − m)` with `m = max_j x_j`: the maximum is subtracted first, so
+ * ties of huge values keep their share (`[1e30, 1e30, 0]` gives `[−log 2, −log 2, −∞]`; `x_i − logSumExp(x)`
+ * would round `logSumExp` to `m` and give 0). The log-sum is `log1p` of the mass off the first maximum, so a
+ * confident row keeps its tiny values.
+ */
 export function logSoftmax(x: ArrayLike<number>): number[] {
-  const l = logSumExp(x);
-  return Array.from(x, (v) => v - l);
+  let m = -Infinity;
+  let top = -1;
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isNaN(x[i]!)) return Array.from(x, () => Number.NaN);
+    if (x[i]! > m) {
+      m = x[i]!;
+      top = i;
+    }
+  }
+  if (!Number.isFinite(m)) return Array.from(x, (v) => (m === -Infinity ? Number.NaN : v === m ? Number.NaN : -Infinity));
+  let rest = 0;
+  for (let i = 0; i < x.length; i++) if (i !== top) rest += Math.exp(x[i]! - m);
+  const l = Math.log1p(rest);
+  return Array.from(x, (v) => v - m - l);
 }
 
-/** Softmax, `exp(x_i - logSumExp(x))`. */
+/** Softmax, `exp` of {@link logSoftmax} (exact at ties of huge values). */
 export function softmax(x: ArrayLike<number>): number[] {
   return logSoftmax(x).map(Math.exp);
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
-import { params } from '../errors.js';
+import { LosskitError, params } from '../errors.js';
 import { type Expr, type Needs, defineOp, node } from '../expr.js';
 
 /**
@@ -10,6 +10,10 @@ import { type Expr, type Needs, defineOp, node } from '../expr.js';
  * Shapes: scores `[B, n]` → `[B, n, n]` (row-stochastic).
  */
 export function neuralSortTensor(scores: Tensor2D, tau: number): Tensor3D {
+  params.positive('tau', tau);
+  if (!(scores instanceof tf.Tensor) || scores.rank !== 2) {
+    throw new LosskitError('RANK_MISMATCH', 'scores must be a matrix', { argument: 'scores', expected: 'a tf.Tensor of shape [B, n]', received: scores instanceof tf.Tensor ? `shape [${scores.shape.join(', ')}]` : typeof scores });
+  }
   return tf.tidy(() => {
     const n = scores.shape[1];
     const a = tf.abs(tf.sub(tf.expandDims(scores, 2), tf.expandDims(scores, 1))); // [B, n, n], |s_j - s_k|
@@ -26,6 +30,10 @@ export function neuralSortTensor(scores: Tensor2D, tau: number): Tensor3D {
  * it differentiable and free of device read-backs.
  */
 export function sinkhornTensor(m: Tensor3D, iterations: number): Tensor3D {
+  params.positiveInteger('iterations', iterations);
+  if (!(m instanceof tf.Tensor) || m.rank !== 3) {
+    throw new LosskitError('RANK_MISMATCH', 'expects a batch of square matrices', { argument: 'm', expected: 'a tf.Tensor of shape [B, n, n]', received: m instanceof tf.Tensor ? `shape [${m.shape.join(', ')}]` : typeof m });
+  }
   return tf.tidy(() => {
     let x: Tensor = m;
     for (let k = 0; k < iterations; k++) {
