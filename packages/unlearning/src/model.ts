@@ -54,7 +54,7 @@ function checkFinite(t: Tensor, argument: string): void {
 }
 
 /** @internal Validates and converts a labeled set; an empty set throws `EMPTY_BATCH`. */
-export function dataTensors(d: LabeledData | undefined, argument: string): DataTensors {
+export function dataTensors(d: LabeledData | undefined, argument: string, checkValues = true): DataTensors {
   if (!d || typeof d !== 'object') throw new LosskitError('MISSING_INPUT', 'a labeled set { x, y } is required', { argument, expected: '{ x, y }', received: String(d) });
   const owned: Tensor[] = [];
   try {
@@ -71,8 +71,10 @@ export function dataTensors(d: LabeledData | undefined, argument: string): DataT
       if (t.shape[0] !== n) throw new LosskitError('SHAPE_MISMATCH', `input "${k}" needs one row per sample`, { argument: `${argument}.inputs.${k}`, expected: `${n} rows`, received: formatShape(t.shape) });
       inputs[k] = t;
     }
-    checkFinite(x, `${argument}.x`);
-    checkFinite(y, `${argument}.y`);
+    if (checkValues) {
+      checkFinite(x, `${argument}.x`);
+      checkFinite(y, `${argument}.y`);
+    }
     if (y.rank === 1 && y.dtype !== 'int32') {
       const v = y.dataSync();
       const i = v.findIndex((l) => !Number.isInteger(l));

@@ -59,7 +59,10 @@ export interface UnlearnOptions<S> {
   /** Called after every step; return `false` to stop. */
   readonly onStep?: (info: UnlearnStepInfo) => void | boolean;
   readonly signal?: AbortSignal;
-  /** Non-finite gradients: `raise` (default, `NON_FINITE_INPUT`) or `skip` the step. */
+  /**
+   * Non-finite gradients: `raise` (default, `NON_FINITE_INPUT`; NaN or Inf in the data is then rejected before the first
+   * step) or `skip` the step (bad batches are skipped, the data are not checked for NaN).
+   */
   readonly nonFinite?: 'raise' | 'skip';
 }
 
@@ -169,7 +172,7 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
   const sides: Side[] = [];
   const rand = mulberry32(seed);
   const makeSide = (data: LabeledData, term: NonNullable<Objective['forget']>, weight: number, argument: string, batch: number | undefined): Side => {
-    const d = dataTensors(data, argument);
+    const d = dataTensors(data, argument, nonFinite === 'raise');
     try {
       const width = checkModelData(o.model, d, argument);
       const size = p.positiveInteger(argument === 'forget' ? 'batchSize' : 'retainBatchSize', batch ?? Math.min(32, d.n));
