@@ -58,7 +58,8 @@ function checkMetric(m: unknown): boolean {
 function ranking(embeddings: Rows | TensorLike, labels: readonly number[] | TensorLike, options: RetrievalOptions | undefined) {
   const o: RetrievalOptions = optionsOf(options) ?? {};
   const cos = checkMetric(o.metric ?? 'cosine');
-  const q = readRows(embeddings, 'embeddings');
+  const qIn = readRows(embeddings, 'embeddings');
+  let q = qIn;
   const y = readIntLabels(labels, q.n, 'labels');
   let r = q;
   let ry = y;
@@ -69,6 +70,14 @@ function ranking(embeddings: Rows | TensorLike, labels: readonly number[] | Tens
     ry = readIntLabels(ref.labels, r.n, 'reference.labels');
   }
   const self = o.reference === undefined;
+  // Rankings do not change when every vector is scaled by one positive factor: dividing by the largest |value| keeps
+  // squared distances and dot products finite for any finite input (±1e200 included).
+  let big = 0;
+  for (const m of [q, r]) for (let k = 0; k < m.data.length; k++) big = Math.max(big, Math.abs(m.data[k]!));
+  if (big > 0) {
+    q = { ...q, data: q.data.map((v) => v / big) };
+    r = r === qIn ? q : { ...r, data: r.data.map((v) => v / big) };
+  }
   const norm = (m: HostRows, i: number) => {
     let s = 0;
     for (let k = 0; k < m.d; k++) s += m.data[i * m.d + k]! ** 2;

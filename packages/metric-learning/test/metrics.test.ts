@@ -60,6 +60,18 @@ describe('retrieval metrics (hand-computed cases)', () => {
     [x, y, yf].forEach((t) => t.dispose());
   });
 
+  it('rankings are the same for any finite scale of the embeddings (1e-200, 1e200)', () => {
+    const P = [[1, 0.2], [0.9, 0.3], [-0.2, 1], [0.1, -1], [-1, -0.1], [0.95, 0.1]];
+    const L = [0, 0, 1, 2, 1, 0];
+    for (const metric of ['cosine', 'euclidean'] as const) {
+      const base = [recallAtK(P, L, 2, { metric }), precisionAt1(P, L, { metric }), mapAtR(P, L, { metric })];
+      for (const s of [1e-200, 1e200]) {
+        const scaled = P.map((r) => r.map((v) => v * s));
+        expect([recallAtK(scaled, L, 2, { metric }), precisionAt1(scaled, L, { metric }), mapAtR(scaled, L, { metric })]).toEqual(base);
+      }
+    }
+  });
+
   it('a separate reference set', () => {
     const ref = { embeddings: [[0], [10]], labels: [0, 1] };
     expect(recallAtK([[1], [9], [2]], [0, 1, 1], 1, { metric: 'euclidean', reference: ref })).toBeCloseTo(2 / 3, 12);
