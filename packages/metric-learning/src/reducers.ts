@@ -56,7 +56,7 @@ export function perAnchor(): Reducer & { kind: 'perAnchor'; level: 'sample' } {
 export function checkReducer(r: unknown): Reducer {
   const x = r as Partial<Record<string, unknown>> | null;
   const levelOk = !!x && typeof x === 'object' && x.level === (x.kind === 'perAnchor' ? 'sample' : 'batch');
-  const thresholdOk = !x || x.kind !== 'threshold' || (typeof x.low === 'number' && typeof x.high === 'number' && Number.isFinite(x.low) && Number.isFinite(x.high) && x.low < x.high);
+  const thresholdOk = x?.kind !== 'threshold' || (typeof x.low === 'number' && typeof x.high === 'number' && Number.isFinite(x.low) && Number.isFinite(x.high) && x.low < x.high);
   if (!x || typeof x !== 'object' || !['mean', 'meanNonZero', 'threshold', 'perAnchor'].includes(x.kind as string) || !levelOk || !thresholdOk) {
     throw new LosskitError('INVALID_ARGUMENT', 'unsupported reducer', {
       argument: 'reducer',

@@ -24,7 +24,10 @@ export function centralize(options: CentralizeOptions = {}): GradientTransformat
   const keep = options.keepAxis ?? 'last';
   if (keep !== 'last' && keep !== 'first') throw new LosskitError('INVALID_PARAMETER', 'unknown keepAxis', { argument: 'keepAxis', expected: "'last' or 'first'", received: String(keep) });
   return {
-    init: (params) => (checkParams(params, 'params'), {}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update: (grads) => ({
       updates: tidy(() =>
         mapParams(checkParams(grads, 'grads'), (g) => {

@@ -11,7 +11,10 @@ import type { CountState } from './scale.js';
 export function addDecayedWeights(weightDecay: ScalarOrSchedule): GradientTransformation<CountState> {
   const wd = checkScalarOrSchedule(weightDecay, 'weightDecay');
   return {
-    init: (params) => (checkParams(params, 'params'), { count: 0 }),
+    init: (params) => {
+      checkParams(params, 'params');
+      return { count: 0 };
+    },
     update(grads, state, params) {
       checkState(state, { count: 'count' });
       const g = checkParams(grads, 'grads');

@@ -23,7 +23,10 @@ export function orthogonalizeToParams(options: OrthogonalizeOptions = {}): Gradi
   options = optionsOf(options);
   const rescale = options.rescale ?? false;
   return {
-    init: (params) => (checkParams(params, 'params'), {}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update(grads, _state, params) {
       const g = checkParams(grads, 'grads');
       const w = needParams(params, 'orthogonalizeToParams');

@@ -18,7 +18,10 @@ export interface CountState {
 export function scale(factor: number): GradientTransformation<EmptyState> {
   p.finite('factor', factor);
   return {
-    init: (params) => (checkParams(params, 'params'), {}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update: (grads) => ({ updates: tidy(() => mapParams(checkParams(grads, 'grads'), (g) => tf.mul(g, factor))), state: {} }),
   };
 }
@@ -33,7 +36,10 @@ export function scaleByLearningRate(learningRate: ScalarOrSchedule): GradientTra
   const schedule: Schedule = typeof lr === 'function' ? lr : () => lr;
   return {
     learningRate: schedule,
-    init: (params) => (checkParams(params, 'params'), { count: 0 }),
+    init: (params) => {
+      checkParams(params, 'params');
+      return { count: 0 };
+    },
     update(grads, state) {
       checkState(state, { count: 'count' });
       const g = checkParams(grads, 'grads');

@@ -17,7 +17,7 @@ import { ScalingError } from './errors.js';
 import { fitLaw } from './fit.js';
 import { kaplanNDFamily } from './kaplan.js';
 import type { LawFamily } from './law.js';
-import { columnAliases, parseRunsCsv, parseRunsJson } from './table.js';
+import { columnAliases, parseRunsCsv, parseRunsJson, type RunRecord } from './table.js';
 
 const NAME = 'losskit-scaling';
 const LAWS: Record<string, LawFamily<string, 'N' | 'D'>> = { chinchilla: chinchillaFamily, 'kaplan-nd': kaplanNDFamily };
@@ -245,7 +245,7 @@ function runFit(file: string, flags: Parsed['flags']): number {
   } catch (e) {
     throw new ScalingError('INVALID_ARGUMENT', `cannot read ${file}`, { argument: 'file', expected: 'a readable CSV or JSON file', received: (e as Error).message });
   }
-  let runs;
+  let runs: RunRecord[];
   try {
     runs = /\.json$/i.test(file) ? parseRunsJson(text) : parseRunsCsv(text);
   } catch (e) {

@@ -323,7 +323,7 @@ export function fitLaw<P extends string, I extends string>(family: LawFamily<P, 
   }
   // Best start first; a start whose parameters fall outside the law's domain (e.g. a negative exponent, or an
   // overflowing constant) cannot become a law and is passed over for the next best.
-  const ranked = outcomes.map((o, k) => k).filter((k) => Number.isFinite(outcomes[k]!.objective)).sort((a, b) => outcomes[a]!.objective - outcomes[b]!.objective || a - b);
+  const ranked = outcomes.map((_o, k) => k).filter((k) => Number.isFinite(outcomes[k]!.objective)).sort((a, b) => outcomes[a]!.objective - outcomes[b]!.objective || a - b);
   let outsideDomain: ScalingError | undefined;
   const pick = (ks: number[]): { k: number; law: Law<P, I> } | undefined => {
     for (const k of ks) {

@@ -1,4 +1,4 @@
-import { type Compilable, type Expr, LosskitError, ce, input, params } from '@losskit/core';
+import { type Compilable, type Expr, ce, input, params } from '@losskit/core';
 import { type Objective, objective, optionsOf, sampleLoss } from './objective.js';
 
 /** Options of {@link npoTerm} and {@link npo}. */
