@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, isTensor } from '@losskit/core';
-import { checkFrom, output, readMatrix, type From, type HostMatrix, type Predictions } from './input.js';
+import { checkFrom, output, readMatrix, readOptions, type From, type HostMatrix, type Predictions } from './input.js';
 
 /** Every calibrator kind, as written in its JSON. */
 export type CalibratorKind = 'temperature' | 'vector' | 'matrix' | 'platt' | 'histogram' | 'isotonic' | 'correctness-aware';
@@ -44,7 +44,8 @@ export abstract class Calibrator {
   transform(x: tf.Tensor, options?: TransformOptions): tf.Tensor2D;
   transform(x: Exclude<Predictions, tf.Tensor>, options?: TransformOptions): number[][];
   transform(x: Predictions, options?: TransformOptions): number[][] | tf.Tensor2D;
-  transform(x: Predictions, options: TransformOptions = {}): number[][] | tf.Tensor2D {
+  transform(x: Predictions, options?: TransformOptions): number[][] | tf.Tensor2D {
+    options = readOptions(options);
     const m = readMatrix(x, 'predictions');
     if (m.c !== this.classes) {
       throw new LosskitError('SHAPE_MISMATCH', 'predictions do not match the fitted calibrator', {
@@ -54,6 +55,12 @@ export abstract class Calibrator {
       });
     }
     const out = this.calibrate(m, options);
+    for (let k = 0; k < out.data.length; k++) {
+      // Only reachable with extreme inputs to a hand-edited saved calibrator; never return a silent NaN.
+      if (!Number.isFinite(out.data[k]!)) {
+        throw new LosskitError('NON_FINITE_OUTPUT', 'calibrated probabilities are not finite', { argument: 'predictions', expected: 'inputs the calibrator maps to finite probabilities', received: `${out.data[k]} at index [${Math.floor(k / out.c)}, ${k % out.c}]` });
+      }
+    }
     return output(out.data, m.n, out.c, isTensor(x));
   }
 
@@ -99,6 +106,15 @@ export function numbers(state: Record<string, unknown>, key: string, length?: nu
     throw new LosskitError('INVALID_ARGUMENT', `bad field '${key}' in saved calibrator`, { argument: 'json', expected: length === undefined ? 'an array of finite numbers' : `${length} finite numbers` });
   }
   return v as number[];
+}
+
+/** Reads an integer field `>= min` of a saved state. */
+export function integer(state: Record<string, unknown>, key: string, min: number): number {
+  const v = state[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new LosskitError('INVALID_ARGUMENT', `bad field '${key}' in saved calibrator`, { argument: 'json', expected: `an integer >= ${min}`, received: String(v) });
+  }
+  return v;
 }
 
 /** Reads a numeric field of a saved state. */

@@ -4,7 +4,7 @@
  */
 import { LosskitError, params } from '@losskit/core';
 import { gammaSampler, rng } from '@losskit/core/math';
-import { checkFrom, readLabels, readProbs, type From, type Labels, type Predictions } from './input.js';
+import { checkFrom, readLabels, readOptions, readProbs, type From, type Labels, type Predictions } from './input.js';
 
 /** Non-conformity score: `lac` = 1 − p_y (least ambiguous set-valued classifier); `aps` = adaptive prediction sets. */
 export type ConformalScore = 'lac' | 'aps';
@@ -56,9 +56,18 @@ function rowScores(p: Float64Array, i: number, c: number, score: ConformalScore,
  * conformalQuantile([0.1, 0.4, 0.2, 0.3], 0.2); // ⌈5·0.8⌉ = 4th smallest = 0.4
  */
 export function conformalQuantile(scores: ArrayLike<number>, alpha: number): number {
-  params.openUnitInterval('alpha', alpha);
+  if (!Array.isArray(scores) && !ArrayBuffer.isView(scores)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'scores must be an array of numbers', { argument: 'scores', expected: 'finite numbers [n]', received: scores === null ? 'null' : typeof scores });
+  }
   const n = scores.length;
-  if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no calibration scores', { argument: 'scores' });
+  if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no calibration scores', { argument: 'scores', expected: 'at least one score', received: '[]' });
+  for (let i = 0; i < n; i++) {
+    const v = (scores as ArrayLike<unknown>)[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new LosskitError(typeof v === 'number' ? 'NON_FINITE_INPUT' : 'INVALID_ARGUMENT', 'every score must be a finite number', { argument: 'scores', expected: 'finite numbers', received: `${String(v)} at index ${i}` });
+    }
+  }
+  params.openUnitInterval('alpha', alpha);
   const k = Math.ceil((n + 1) * (1 - alpha) - 1e-12); // guard against (n+1)(1−α) = integer + rounding error
   if (k > n) return Infinity;
   const sorted = Float64Array.from(scores).sort();
@@ -96,7 +105,8 @@ abstract class ConformalSets {
   ) {}
 
   /** Prediction sets: for each row, the sorted class indices whose score is ≤ the threshold. `seed` drives APS's U (default 1). */
-  predict(predictions: Predictions, options: { readonly seed?: number } = {}): number[][] {
+  predict(predictions: Predictions, options?: { readonly seed?: number }): number[][] {
+    options = readOptions(options);
     const p = readProbs(predictions, this.from);
     if (p.c !== this.classes) throw new LosskitError('SHAPE_MISMATCH', 'predictions do not match the calibration data', { argument: 'predictions', expected: `${this.classes} columns`, received: `${p.c} columns` });
     const u = rng(params.finite('seed', options.seed ?? 1));
@@ -133,7 +143,8 @@ abstract class ConformalSets {
  * Set-Valued Classifiers with Bounded Error Levels", Sadinle, Lei, Wasserman, 2019.
  */
 export class SplitConformal extends ConformalSets {
-  static fit(predictions: Predictions, labels: Labels, options: ConformalOptions = {}): SplitConformal {
+  static fit(predictions: Predictions, labels: Labels, options?: ConformalOptions): SplitConformal {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const alpha = params.openUnitInterval('alpha', options.alpha ?? 0.1);
     const score = checkScore(options.score ?? 'lac');
@@ -190,7 +201,8 @@ export class BayesianConformal extends ConformalSets {
     super(from, classes, alpha, score, randomized, threshold);
   }
 
-  static fit(predictions: Predictions, labels: Labels, options: BayesianConformalOptions = {}): BayesianConformal {
+  static fit(predictions: Predictions, labels: Labels, options?: BayesianConformalOptions): BayesianConformal {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const alpha = params.openUnitInterval('alpha', options.alpha ?? 0.1);
     const score = checkScore(options.score ?? 'lac');
@@ -228,6 +240,20 @@ export class BayesianConformal extends ConformalSets {
   }
 }
 
+/** Checks prediction sets: a non-empty array of arrays of non-negative integer class indices. */
+function checkSets(sets: unknown): void {
+  if (!Array.isArray(sets)) throw new LosskitError('INVALID_ARGUMENT', 'prediction sets must be an array of label arrays', { argument: 'sets', expected: 'number[][]', received: sets === null ? 'null' : typeof sets });
+  if (sets.length === 0) throw new LosskitError('EMPTY_BATCH', 'no prediction sets', { argument: 'sets', expected: 'at least one set', received: '[]' });
+  sets.forEach((s: unknown, i) => {
+    if (!Array.isArray(s)) throw new LosskitError('INVALID_ARGUMENT', 'every prediction set must be an array of labels', { argument: 'sets', expected: 'number[][]', received: `${s === null ? 'null' : typeof s} at index ${i}` });
+    for (const c of s as unknown[]) {
+      if (typeof c !== 'number' || !Number.isInteger(c) || c < 0) {
+        throw new LosskitError('INVALID_ARGUMENT', 'prediction sets hold integer class indices', { argument: 'sets', expected: 'integers >= 0', received: `${String(c)} in set ${i}` });
+      }
+    }
+  });
+}
+
 /**
  * Empirical coverage of prediction sets: `(1/M) Σ_i 1[y_i ∈ C_i]`.
  *
@@ -235,7 +261,7 @@ export class BayesianConformal extends ConformalSets {
  * coverage([[0, 1], [2]], [1, 0]); // 0.5
  */
 export function coverage(sets: readonly (readonly number[])[], labels: Labels): number {
-  if (!Array.isArray(sets) || sets.length === 0) throw new LosskitError('EMPTY_BATCH', 'no prediction sets', { argument: 'sets' });
+  checkSets(sets);
   const y = readLabels(labels, sets.length, Number.MAX_SAFE_INTEGER);
   let hit = 0;
   sets.forEach((s, i) => {
@@ -251,7 +277,7 @@ export function coverage(sets: readonly (readonly number[])[], labels: Labels): 
  * meanSetSize([[0, 1], [2]]); // 1.5
  */
 export function meanSetSize(sets: readonly (readonly number[])[]): number {
-  if (!Array.isArray(sets) || sets.length === 0) throw new LosskitError('EMPTY_BATCH', 'no prediction sets', { argument: 'sets' });
+  checkSets(sets);
   let s = 0;
   for (const set of sets) s += set.length;
   return s / sets.length;

@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, isTensor, params } from '@losskit/core';
 import { normal, rng } from '@losskit/core/math';
-import { Calibrator, numbers, parseCalibrator, scalar, type CalibratorJson, type TransformOptions } from './calibrator.js';
-import { checkFrom, logitsOf, readLabels, readMatrix, softmaxRows, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { Calibrator, integer, numbers, parseCalibrator, scalar, type CalibratorJson, type TransformOptions } from './calibrator.js';
+import { checkFrom, logitsOf, readLabels, readMatrix, readOptions, softmaxRows, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 
 /** Clamp of the predicted temperature, as in the authors' code. */
 const T_LO = 0.1;
@@ -62,11 +62,19 @@ function caLossFromWeights(logits: tf.Tensor2D, temperatures: tf.Tensor1D, kappa
 export function correctnessAwareLoss(logits: tf.Tensor2D, labels: Labels, temperatures: tf.Tensor1D): tf.Scalar {
   if (!isTensor(logits) || logits.rank !== 2) throw new LosskitError('RANK_MISMATCH', 'logits must be a 2-D tensor', { argument: 'logits', expected: 'a tensor [N, C]' });
   const [n, c] = logits.shape;
+  if (n === 0 || c === 0) throw new LosskitError('EMPTY_BATCH', 'no samples or no classes', { argument: 'logits', expected: 'a tensor [N, C], N, C >= 1', received: `[${n}, ${c}]` });
   if (!isTensor(temperatures) || temperatures.rank !== 1 || temperatures.shape[0] !== n) {
-    throw new LosskitError('SHAPE_MISMATCH', 'one temperature per sample', { argument: 'temperatures', expected: `a tensor [${n}]` });
+    throw new LosskitError('SHAPE_MISMATCH', 'one temperature per sample', { argument: 'temperatures', expected: `a tensor [${n}]`, received: isTensor(temperatures) ? `[${temperatures.shape.join(', ')}]` : typeof temperatures });
   }
   const y = readLabels(labels, n, c);
-  const { kappa, weights } = correctnessWeights(logits.dataSync() as Float32Array, y, n, c);
+  const z = logits.dataSync() as Float32Array;
+  z.forEach((v, k) => {
+    if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: 'logits', expected: 'finite numbers', received: `${v} at index [${Math.floor(k / c)}, ${k % c}]` });
+  });
+  (temperatures.dataSync() as Float32Array).forEach((t, i) => {
+    if (!(t > 0) || !Number.isFinite(t)) throw new LosskitError('INVALID_ARGUMENT', 'temperatures must be finite and > 0', { argument: 'temperatures', expected: 'finite numbers > 0', received: `${t} at index ${i}` });
+  });
+  const { kappa, weights } = correctnessWeights(z, y, n, c);
   const k = tf.tensor1d(kappa);
   const w = tf.tensor1d(weights);
   const out = caLossFromWeights(logits, temperatures, k, w);
@@ -142,6 +150,9 @@ function temperaturesOf(net: Network, feats: Float64Array, n: number): Float64Ar
 }
 
 function readCopies(transformed: readonly Predictions[] | undefined, from: From, n: number, c: number): Float64Array[] {
+  if (transformed !== undefined && !Array.isArray(transformed)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'transformed must be an array of prediction matrices', { argument: 'transformed', expected: `R arrays [${n}, ${c}]`, received: transformed === null ? 'null' : typeof transformed });
+  }
   return (transformed ?? []).map((t, r) => {
     const m = readMatrix(t, `transformed[${r}]`);
     if (m.n !== n || m.c !== c) {
@@ -190,7 +201,8 @@ export class CorrectnessAwareCalibrator extends Calibrator {
   }
 
   /** Trains the temperature network (tfjs, Adam). Async so long fits can yield; leaves no tensors behind. */
-  static async fit(predictions: Predictions, labels: Labels, options: CorrectnessAwareOptions = {}): Promise<CorrectnessAwareCalibrator> {
+  static async fit(predictions: Predictions, labels: Labels, options?: CorrectnessAwareOptions): Promise<CorrectnessAwareCalibrator> {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const m = readMatrix(predictions);
     const y = readLabels(labels, m.n, m.c);
@@ -275,9 +287,9 @@ export class CorrectnessAwareCalibrator extends Calibrator {
   static load(json: string | CalibratorJson): CorrectnessAwareCalibrator {
     const o = parseCalibrator(json, 'correctness-aware');
     const s = o.state;
-    const topK = scalar(s, 'topK');
-    const transformTopK = scalar(s, 'transformTopK');
-    const copies = scalar(s, 'copies');
+    const topK = integer(s, 'topK', 1);
+    const transformTopK = integer(s, 'transformTopK', 1);
+    const copies = integer(s, 'copies', 0);
     const d = topK - 1 + copies * transformTopK;
     const b1 = numbers(s, 'b1');
     const net: Network = {
@@ -288,11 +300,15 @@ export class CorrectnessAwareCalibrator extends Calibrator {
       mean: numbers(s, 'mean', d),
       std: numbers(s, 'std', d),
     };
+    if (d < 1 || b1.length < 1 || net.std.some((v) => !(v > 0))) {
+      throw new LosskitError('INVALID_ARGUMENT', 'bad network in saved calibrator', { argument: 'json', expected: 'at least one feature and hidden unit, feature std > 0' });
+    }
     return new CorrectnessAwareCalibrator(o.from, o.classes, topK, transformTopK, copies, net);
   }
 
   /** Per-sample temperatures the network assigns to predictions (and their transformed copies). */
-  temperatures(predictions: Predictions, options: TransformOptions = {}): number[] {
+  temperatures(predictions: Predictions, options?: TransformOptions): number[] {
+    options = readOptions(options);
     const m = readMatrix(predictions);
     return Array.from(this.temperaturesHost(m, options));
   }

@@ -3,7 +3,7 @@
  * class-wise ECE and top-label ECE. All computed in float64 on the host.
  */
 import { binStatistics, aggregateGaps, checkNorm, checkStrategy, type BinStrategy, type Norm } from './binning.js';
-import { checkBins, readLabels, readProbs, topLabel, type From, type Labels, type Predictions } from './input.js';
+import { checkBins, readLabels, readOptions, readProbs, topLabel, type From, type Labels, type Predictions } from './input.js';
 
 /** Options shared by the binned calibration errors. */
 export interface BinnedErrorOptions {
@@ -17,7 +17,8 @@ export interface BinnedErrorOptions {
   readonly norm?: Norm;
 }
 
-function resolve(predictions: Predictions, labels: Labels, options: BinnedErrorOptions) {
+function resolve(predictions: Predictions, labels: Labels, options: BinnedErrorOptions | undefined) {
+  options = readOptions(options);
   const p = readProbs(predictions, options.from ?? 'logits');
   const y = readLabels(labels, p.n, p.c);
   const bins = checkBins(options.bins ?? 15, p.n);
@@ -60,7 +61,7 @@ export const expectedCalibrationError = ece;
  * Paper: "Obtaining Well Calibrated Probabilities Using Bayesian Binning", Naeini, Cooper, Hauskrecht, 2015.
  */
 export function mce(predictions: Predictions, labels: Labels, options: Omit<BinnedErrorOptions, 'norm'> = {}): number {
-  return ece(predictions, labels, { ...options, norm: 'max' });
+  return ece(predictions, labels, { ...readOptions(options), norm: 'max' });
 }
 
 /** Alias of {@link mce}. */

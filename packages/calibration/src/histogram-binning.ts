@@ -4,7 +4,7 @@
 import { LosskitError } from '@losskit/core';
 import { widthBinIndex } from './binning.js';
 import { Calibrator, numbers, parseCalibrator, type CalibratorJson } from './calibrator.js';
-import { checkBins, checkFrom, probsOf, readLabels, readMatrix, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { checkBins, checkFrom, probsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 
 /** Options of {@link HistogramBinning.fit}. */
 export interface HistogramBinningOptions {
@@ -53,7 +53,8 @@ export class HistogramBinning extends Calibrator {
     super(from, classes);
   }
 
-  static fit(predictions: Predictions, labels: Labels, options: HistogramBinningOptions = {}): HistogramBinning {
+  static fit(predictions: Predictions, labels: Labels, options?: HistogramBinningOptions): HistogramBinning {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const m = readMatrix(predictions);
     const y = readLabels(labels, m.n, m.c);
@@ -76,7 +77,9 @@ export class HistogramBinning extends Calibrator {
     const o = parseCalibrator(json, 'histogram');
     const bins = o.state['bins'];
     if (typeof bins !== 'number' || !Number.isInteger(bins) || bins < 1) throw new LosskitError('INVALID_ARGUMENT', "bad field 'bins' in saved calibrator", { argument: 'json' });
-    return new HistogramBinning(o.from, o.classes, bins, numbers(o.state, 'values', o.classes * bins), o.state['normalize'] !== false);
+    const values = numbers(o.state, 'values', o.classes * bins);
+    if (values.some((v) => v < 0 || v > 1)) throw new LosskitError('INVALID_ARGUMENT', "bad field 'values' in saved calibrator", { argument: 'json', expected: 'bin frequencies in [0, 1]' });
+    return new HistogramBinning(o.from, o.classes, bins, values, o.state['normalize'] !== false);
   }
 
   protected calibrate(m: HostMatrix) {

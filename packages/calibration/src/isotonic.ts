@@ -5,7 +5,7 @@
 import { LosskitError } from '@losskit/core';
 import { Calibrator, parseCalibrator, type CalibratorJson } from './calibrator.js';
 import { renormalize } from './histogram-binning.js';
-import { checkFrom, probsOf, readLabels, readMatrix, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { checkFrom, probsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 
 /** Options of {@link IsotonicRegression.fit}. */
 export interface IsotonicRegressionOptions {
@@ -116,7 +116,8 @@ export class IsotonicRegression extends Calibrator {
     super(from, classes);
   }
 
-  static fit(predictions: Predictions, labels: Labels, options: IsotonicRegressionOptions = {}): IsotonicRegression {
+  static fit(predictions: Predictions, labels: Labels, options?: IsotonicRegressionOptions): IsotonicRegression {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const m = readMatrix(predictions);
     const y = readLabels(labels, m.n, m.c);
@@ -137,12 +138,15 @@ export class IsotonicRegression extends Calibrator {
   static load(json: string | CalibratorJson): IsotonicRegression {
     const o = parseCalibrator(json, 'isotonic');
     const raw = o.state['maps'];
-    const bad = () => new LosskitError('INVALID_ARGUMENT', "bad field 'maps' in saved calibrator", { argument: 'json' });
+    const bad = () => new LosskitError('INVALID_ARGUMENT', "bad field 'maps' in saved calibrator", { argument: 'json', expected: `${o.classes} maps { x, y } of equal-length, non-decreasing finite numbers` });
     if (!Array.isArray(raw) || raw.length !== o.classes) throw bad();
     const maps = raw.map((r: unknown) => {
-      const q = r as { x?: unknown; y?: unknown };
+      const q = (r ?? {}) as { x?: unknown; y?: unknown };
       if (!Array.isArray(q.x) || !Array.isArray(q.y) || q.x.length !== q.y.length || q.x.length === 0) throw bad();
-      return { x: q.x.map(Number), y: q.y.map(Number) };
+      const ok = (v: unknown[]) => v.every((t, i) => typeof t === 'number' && Number.isFinite(t) && (i === 0 || t >= (v[i - 1] as number)));
+      // An isotonic map is non-decreasing in x and in y, with finite knots.
+      if (!ok(q.x) || !ok(q.y)) throw bad();
+      return { x: q.x as number[], y: q.y as number[] };
     });
     return new IsotonicRegression(o.from, o.classes, maps, o.state['normalize'] !== false);
   }

@@ -4,7 +4,7 @@
  */
 import { LosskitError, params } from '@losskit/core';
 import { Calibrator, numbers, parseCalibrator, scalar, type CalibratorJson } from './calibrator.js';
-import { checkFrom, logitsOf, readLabels, readMatrix, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { checkFrom, logitsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 import { lbfgs } from './lbfgs.js';
 
 /** Options of {@link VectorScaling.fit} and {@link MatrixScaling.fit}. */
@@ -72,7 +72,8 @@ function affineObjective(z: Float64Array, y: Int32Array, n: number, c: number, m
   };
 }
 
-function fitAffine(mode: Mode, predictions: Predictions, labels: Labels, options: AffineScalingOptions) {
+function fitAffine(mode: Mode, predictions: Predictions, labels: Labels, options: AffineScalingOptions | undefined) {
+  options = readOptions(options);
   const from = checkFrom(options.from ?? 'logits');
   const lambda = params.nonNegative('offDiagonalPenalty', options.offDiagonalPenalty ?? 0);
   const mu = params.nonNegative('interceptPenalty', options.interceptPenalty ?? 0);
@@ -125,7 +126,7 @@ export class VectorScaling extends Calibrator {
   private constructor(from: From, classes: number, readonly weights: readonly number[], readonly bias: readonly number[]) {
     super(from, classes);
   }
-  static fit(predictions: Predictions, labels: Labels, options: Omit<AffineScalingOptions, 'offDiagonalPenalty'> = {}): VectorScaling {
+  static fit(predictions: Predictions, labels: Labels, options?: Omit<AffineScalingOptions, 'offDiagonalPenalty'>): VectorScaling {
     const r = fitAffine('vector', predictions, labels, options);
     return new VectorScaling(r.from, r.c, r.weights, r.bias);
   }
@@ -169,7 +170,7 @@ export class MatrixScaling extends Calibrator {
   ) {
     super(from, classes);
   }
-  static fit(predictions: Predictions, labels: Labels, options: AffineScalingOptions = {}): MatrixScaling {
+  static fit(predictions: Predictions, labels: Labels, options?: AffineScalingOptions): MatrixScaling {
     const r = fitAffine('matrix', predictions, labels, options);
     if (r.c < 2) throw new LosskitError('SHAPE_MISMATCH', 'matrix scaling needs at least 2 classes', { argument: 'predictions', expected: 'C >= 2', received: String(r.c) });
     return new MatrixScaling(r.from, r.c, r.weights, r.bias, r.lambda, r.mu);

@@ -4,7 +4,7 @@
 import { LosskitError } from '@losskit/core';
 import { logSigmoid, sigmoid } from '@losskit/core/math';
 import { Calibrator, parseCalibrator, scalar, type CalibratorJson } from './calibrator.js';
-import { LOG_FLOOR, checkFrom, readLabels, readMatrix, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { LOG_FLOOR, PROB_SUM_TOLERANCE, checkFrom, checkProbs, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 import { lbfgs } from './lbfgs.js';
 
 /** Options of {@link PlattScaling.fit}. */
@@ -18,17 +18,28 @@ export interface PlattScalingOptions {
   readonly smoothTargets?: boolean;
 }
 
-/** The scalar score s of each row: the logit margin `z1 − z0` or log-odds `log p1 − log p0` (one column: the column itself). */
+/**
+ * The scalar score s of each row: the logit margin `z1 − z0` or log-odds `log p1 − log p0` (one column: the column itself).
+ * Probabilities are checked as everywhere in this package: two columns by {@link checkProbs} (rows summing to 1 within
+ * {@link PROB_SUM_TOLERANCE}), one column as values in [0, 1].
+ */
 function scoresOf(m: HostMatrix, from: From): Float64Array {
+  if (from === 'probs') {
+    if (m.c === 2) checkProbs(m, 'predictions');
+    else {
+      m.data.forEach((p, i) => {
+        if (!(p >= 0 && p <= 1)) {
+          throw new LosskitError('INVALID_ARGUMENT', "with from: 'probs' a single column holds P(y = 1)", { argument: 'predictions', expected: 'values in [0, 1]', received: `${p} at index [${i}, 0]` });
+        }
+      });
+    }
+  }
   const s = new Float64Array(m.n);
   for (let i = 0; i < m.n; i++) {
     if (from === 'logits') s[i] = m.c === 2 ? m.data[2 * i + 1]! - m.data[2 * i]! : m.data[i]!;
     else {
-      const p1 = m.c === 2 ? m.data[2 * i + 1]! : m.data[i]!;
-      const p0 = m.c === 2 ? m.data[2 * i]! : 1 - p1;
-      if (p1 < 0 || p1 > 1 || p0 < 0 || p0 > 1 || (m.c === 2 && Math.abs(p0 + p1 - 1) > 1e-3)) {
-        throw new LosskitError('INVALID_ARGUMENT', "with from: 'probs' every row must be a probability distribution", { argument: 'predictions', received: `row ${i}` });
-      }
+      const p1 = Math.min(m.c === 2 ? m.data[2 * i + 1]! : m.data[i]!, 1);
+      const p0 = m.c === 2 ? Math.min(m.data[2 * i]!, 1) : 1 - p1;
       s[i] = Math.log(Math.max(p1, LOG_FLOOR)) - Math.log(Math.max(p0, LOG_FLOOR));
     }
   }
@@ -57,7 +68,8 @@ export class PlattScaling extends Calibrator {
     super(from, classes);
   }
 
-  static fit(predictions: Predictions, labels: Labels, options: PlattScalingOptions = {}): PlattScaling {
+  static fit(predictions: Predictions, labels: Labels, options?: PlattScalingOptions): PlattScaling {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const m = readMatrix(predictions);
     if (m.c !== 1 && m.c !== 2) {

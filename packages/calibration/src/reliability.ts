@@ -1,9 +1,9 @@
 /**
  * Reliability diagrams: per-bin data and a standalone SVG renderer (Node and browser, no DOM needed).
  */
-import { params } from '@losskit/core';
+import { LosskitError, params } from '@losskit/core';
 import { aggregateGaps, binStatistics, checkStrategy, type Bin, type BinStrategy } from './binning.js';
-import { checkBins, readLabels, readProbs, topLabel, type From, type Labels, type Predictions } from './input.js';
+import { checkBins, readLabels, readOptions, readProbs, topLabel, type From, type Labels, type Predictions } from './input.js';
 
 /** Options of {@link reliabilityDiagram}. */
 export interface ReliabilityOptions {
@@ -36,7 +36,8 @@ export interface ReliabilityData {
  *
  * Paper: "On Calibration of Modern Neural Networks", Guo, Pleiss, Sun, Weinberger, 2017 (Figure 1).
  */
-export function reliabilityDiagram(predictions: Predictions, labels: Labels, options: ReliabilityOptions = {}): ReliabilityData {
+export function reliabilityDiagram(predictions: Predictions, labels: Labels, options?: ReliabilityOptions): ReliabilityData {
+  options = readOptions(options);
   const p = readProbs(predictions, options.from ?? 'logits');
   const y = readLabels(labels, p.n, p.c);
   const nb = checkBins(options.bins ?? 15, p.n);
@@ -51,6 +52,20 @@ export function reliabilityDiagram(predictions: Predictions, labels: Labels, opt
     conf += confidence[i]!;
   }
   return { bins, strategy, count: p.n, ece: aggregateGaps(bins, 'l1'), accuracy: acc / p.n, meanConfidence: conf / p.n };
+}
+
+/** Checks that `data` is what {@link reliabilityDiagram} returns (so the renderer never draws NaN coordinates). */
+function checkReliabilityData(data: unknown): void {
+  const d = data as Partial<ReliabilityData> | null;
+  const bad = (what: string) => new LosskitError('INVALID_ARGUMENT', 'not reliability data', { argument: 'data', expected: 'the result of reliabilityDiagram()', received: what });
+  if (!d || typeof d !== 'object') throw bad(d === null ? 'null' : typeof d);
+  if (!Array.isArray(d.bins) || d.bins.length === 0) throw bad('no bins');
+  if (d.strategy !== 'width' && d.strategy !== 'mass') throw bad(`strategy ${String(d.strategy)}`);
+  for (const k of ['ece', 'accuracy', 'count'] as const) if (typeof d[k] !== 'number' || !Number.isFinite(d[k])) throw bad(`${k} ${String(d[k])}`);
+  d.bins.forEach((b: Bin, m: number) => {
+    const ok = b && typeof b === 'object' && Number.isInteger(b.count) && b.count >= 0 && (b.count === 0 || [b.lo, b.hi, b.confidence, b.accuracy].every((v) => typeof v === 'number' && Number.isFinite(v)));
+    if (!ok) throw bad(`bin ${m}`);
+  });
 }
 
 /** Options of {@link renderReliabilitySvg}. */
@@ -75,8 +90,13 @@ const f = (v: number) => (Math.round(v * 100) / 100).toString();
  * @example
  * writeFileSync('reliability.svg', renderReliabilitySvg(reliabilityDiagram(logits, labels)));
  */
-export function renderReliabilitySvg(data: ReliabilityData, options: SvgOptions = {}): string {
+export function renderReliabilitySvg(data: ReliabilityData, options?: SvgOptions): string {
+  checkReliabilityData(data);
+  options = readOptions(options);
   const width = params.positive('width', options.width ?? 360);
+  if (options.title !== undefined && typeof options.title !== 'string') {
+    throw new LosskitError('INVALID_ARGUMENT', 'title must be a string', { argument: 'title', received: typeof options.title });
+  }
   const title = esc(options.title ?? 'Reliability diagram');
   const pad = { l: 44, r: 12, t: 28 };
   const plot = width - pad.l - pad.r;

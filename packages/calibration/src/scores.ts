@@ -3,14 +3,15 @@
  */
 import { params } from '@losskit/core';
 import { logSumExp } from '@losskit/core/math';
-import { checkFrom, readLabels, readMatrix, probsOf, topLabel, type From, type Labels, type Predictions } from './input.js';
+import { checkFrom, readLabels, readMatrix, readOptions, probsOf, topLabel, type From, type Labels, type Predictions } from './input.js';
 
 /** Options of the scores: what the predictions hold (default `'logits'`). */
 export interface ScoreOptions {
   readonly from?: From;
 }
 
-function read(predictions: Predictions, labels: Labels, options: ScoreOptions) {
+function read(predictions: Predictions, labels: Labels, options: ScoreOptions | undefined) {
+  options = readOptions(options);
   const from = checkFrom(options.from ?? 'logits');
   const m = readMatrix(predictions);
   const y = readLabels(labels, m.n, m.c);
@@ -88,7 +89,7 @@ export interface NllOptions extends ScoreOptions {
  */
 export function nll(predictions: Predictions, labels: Labels, options: NllOptions = {}): number {
   const { m, y, from } = read(predictions, labels, options);
-  const eps = params.positive('epsilon', options.epsilon ?? 1e-12);
+  const eps = params.positive('epsilon', readOptions(options).epsilon ?? 1e-12);
   let s = 0;
   if (from === 'logits') {
     for (let i = 0; i < m.n; i++) {

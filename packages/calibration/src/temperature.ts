@@ -4,7 +4,7 @@
  */
 import { LosskitError, params } from '@losskit/core';
 import { Calibrator, parseCalibrator, scalar, type CalibratorJson } from './calibrator.js';
-import { checkFrom, logitsOf, readLabels, readMatrix, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { checkFrom, logitsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 
 /** Options of {@link TemperatureScaling.fit}. */
 export interface TemperatureScalingOptions {
@@ -85,7 +85,8 @@ export class TemperatureScaling extends Calibrator {
   }
 
   /** Fits T on held-out predictions and labels. */
-  static fit(predictions: Predictions, labels: Labels, options: TemperatureScalingOptions = {}): TemperatureScaling {
+  static fit(predictions: Predictions, labels: Labels, options?: TemperatureScalingOptions): TemperatureScaling {
+    options = readOptions(options);
     const from = checkFrom(options.from ?? 'logits');
     const t0 = params.positive('initialTemperature', options.initialTemperature ?? 1.5);
     const maxIt = params.positiveInteger('maxIterations', options.maxIterations ?? 100);
@@ -139,7 +140,7 @@ export class TemperatureScaling extends Calibrator {
   static load(json: string | CalibratorJson): TemperatureScaling {
     const o = parseCalibrator(json, 'temperature');
     const T = scalar(o.state, 'temperature');
-    if (!(T > 0)) throw new LosskitError('INVALID_ARGUMENT', 'temperature must be > 0', { argument: 'json', received: String(T) });
+    if (!(T >= T_MIN && T <= T_MAX)) throw new LosskitError('INVALID_ARGUMENT', 'bad temperature in saved calibrator', { argument: 'json', expected: `a temperature in [${T_MIN}, ${T_MAX}] (the range fit searches)`, received: String(T) });
     return new TemperatureScaling(o.from, o.classes, T);
   }
 

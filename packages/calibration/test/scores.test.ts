@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { logSoftmax } from '@losskit/core/testing';
+import { logSoftmax, rng } from '@losskit/core/testing';
 import { accuracy, bootstrapCi, brierScore, ece, ksCalibrationError, nll } from '../src/index.js';
-import { overconfident, probsRef, topRef } from './data.js';
+import { eceRef, overconfident, probsRef, topRef } from './data.js';
 
 const { logits, labels } = overconfident(500, 6, 4);
 const probs = probsRef(logits);
@@ -40,14 +40,44 @@ describe('KS, Brier, NLL, accuracy against float64 references', () => {
 });
 
 describe('bootstrap confidence intervals', () => {
-  it('are seeded, contain the estimate, and match a reference resampler', () => {
+  /**
+   * Independent float64 reference of the percentile bootstrap (Efron 1979): B resamples of N indices ⌊u·N⌋ drawn in
+   * order from the seeded mulberry32 stream (the PRNG is the one shared input), ECE of each resample by eceRef (Guo et
+   * al.'s bins, written in test/data.ts), and NumPy's default (type 7, linear) quantiles of the sorted values.
+   */
+  function referenceBootstrap(B: number, level: number, seed: number, bins: number) {
+    const { conf, correct } = topRef(probs, labels);
+    const u = rng(seed);
+    const values: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const idx = Array.from({ length: conf.length }, () => Math.floor(u() * conf.length));
+      values.push(eceRef(idx.map((i) => conf[i]!), idx.map((i) => correct[i]!), bins));
+    }
+    values.sort((x, y) => x - y);
+    const type7 = (q: number) => {
+      const h = (values.length - 1) * q;
+      const lo = Math.floor(h);
+      return values[lo]! + (h - lo) * (values[Math.min(lo + 1, values.length - 1)]! - values[lo]!);
+    };
+    return { value: eceRef(conf, correct, bins), lower: type7((1 - level) / 2), upper: type7((1 + level) / 2) };
+  }
+
+  it('match an independent float64 reference resampler (seeded index stream, reference ECE, type-7 quantiles)', () => {
     const a = bootstrapCi(ece, logits, labels, { bins: 10 }, { resamples: 200, seed: 7 });
-    const b = bootstrapCi(ece, logits, labels, { bins: 10 }, { resamples: 200, seed: 7 });
-    expect(a).toEqual(b);
-    expect(a.value).toBeCloseTo(ece(logits, labels, { bins: 10 }), 14);
-    expect(a.lower).toBeLessThanOrEqual(a.value);
-    expect(a.upper).toBeGreaterThanOrEqual(a.value);
-    expect(a.upper - a.lower).toBeGreaterThan(0);
+    const ref = referenceBootstrap(200, 0.95, 7, 10);
+    expect(a.value).toBeCloseTo(ref.value, 12);
+    expect(a.lower).toBeCloseTo(ref.lower, 12);
+    expect(a.upper).toBeCloseTo(ref.upper, 12);
+    expect(a.upper - a.lower).toBeGreaterThan(0.01);
+    const b = bootstrapCi(ece, logits, labels, { bins: 10 }, { resamples: 50, level: 0.8, seed: 3 });
+    const refB = referenceBootstrap(50, 0.8, 3, 10);
+    expect([b.lower, b.upper, b.level, b.resamples]).toEqual([expect.closeTo(refB.lower, 12), expect.closeTo(refB.upper, 12), 0.8, 50]);
+  });
+
+  it('are deterministic for a seed and differ between seeds', () => {
+    const a = bootstrapCi(ece, logits, labels, { bins: 10 }, { resamples: 100, seed: 7 });
+    expect(bootstrapCi(ece, logits, labels, { bins: 10 }, { resamples: 100, seed: 7 })).toEqual(a);
+    expect(bootstrapCi(ece, logits, labels, { bins: 10 }, { resamples: 100, seed: 8 }).lower).not.toBe(a.lower);
     expect(() => bootstrapCi(ece, logits, labels, {}, { level: 1 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
   });
 });

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, defineOp, embeddings, input, node, params, stopGradient } from '@losskit/core';
-import { l2Normalize } from './distances.js';
+import { checkedTensor, normalizeRows } from './distances.js';
 import { classMatrix } from './proxies.js';
+import { optionsOf } from './internal.js';
 
 const EPS = 1e-3;
 
@@ -14,7 +15,7 @@ const op = defineOp<{ m: number; h: number; s: number; weights: string; normStat
   evaluate: (ctx, a, p) => {
     const e = a[0]!;
     const { w, onehot } = classMatrix(ctx, a[1]!, p.weights, 'adaFace');
-    const c = tf.clipByValue(tf.matMul(l2Normalize(e), l2Normalize(w), false, true), -1 + EPS, 1 - EPS);
+    const c = tf.clipByValue(tf.matMul(normalizeRows(e), normalizeRows(w), false, true), -1 + EPS, 1 - EPS);
     // floored before the sqrt: same value after the [0.001, 100] clip, and no 0·∞ = NaN in the
     // (zero) backward pass through the norm of a zero vector
     const norms = stopGradient(tf.clipByValue(tf.sqrt(tf.maximum(tf.sum(tf.square(e), -1), 1e-12)), 0.001, 100));
@@ -90,6 +91,7 @@ export interface AdaFaceNormStats {
  * official training default). Pair with `adaFace({ normStats: 'running' })`.
  */
 export function adaFaceNormStats(options: { readonly tAlpha?: number; readonly mean?: number; readonly std?: number } = {}): AdaFaceNormStats {
+  options = optionsOf(options);
   const tAlpha = params.inRange('tAlpha', options.tAlpha ?? 0.01, Number.MIN_VALUE, 1);
   let mean = params.finite('mean', options.mean ?? 20);
   let std = params.nonNegative('std', options.std ?? 100);
@@ -103,8 +105,8 @@ export function adaFaceNormStats(options: { readonly tAlpha?: number; readonly m
     },
     update(z) {
       const norms = tf.tidy(() => {
-        const e = z instanceof tf.Tensor ? z : tf.tensor(z);
-        if (e.rank !== 2 || e.shape[0]! < 2) {
+        const e = checkedTensor(z, 'embeddings', 2, 'the embeddings');
+        if (e.shape[0]! < 2) {
           throw new LosskitError('SHAPE_MISMATCH', 'AdaFace norm statistics need embeddings [B, D] with B >= 2', {
             argument: 'embeddings',
             expected: '[B, D], B >= 2',

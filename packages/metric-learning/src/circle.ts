@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node, params, stopGradient } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
-import { labelsOf, maskedLse } from './internal.js';
-import { type Miner, checkMiner, minePairs } from './miners.js';
+import { labelsOf, maskedLse, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minePairsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link circle}. */
@@ -22,7 +22,7 @@ const op = defineOp<{ m: number; gamma: number; distance: Distance; miner: Miner
   kind: 'ml.circle',
   evaluate: (ctx, a, p) => {
     const s = a[0]!;
-    const { pos, neg } = minePairs(p.miner, s, labelsOf(ctx, 'circle'), true);
+    const { pos, neg } = minePairsTensor(p.miner, s, labelsOf(ctx, 'circle'), true);
     const sg = stopGradient(s);
     const alphaP = tf.relu(tf.sub(1 + p.m, sg));
     const alphaN = tf.relu(tf.add(sg, p.m));
@@ -49,6 +49,7 @@ const op = defineOp<{ m: number; gamma: number; distance: Distance; miner: Miner
  * @example compile(circle(), { from: 'embeddings' })(labels, embeddings)
  */
 export function circle<R extends Reducer = ReturnType<typeof meanNonZero>>(options: CircleOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const m = params.nonNegative('m', options.m ?? 0.25);
   const gamma = params.positive('gamma', options.gamma ?? 256);
   const distance = checkDistance(options.distance ?? cosine(), ['cosine', 'dotProduct']);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, checkParam, defineOp, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, distanceName, euclidean } from './distances.js';
-import { labelsOf } from './internal.js';
-import { type Miner, checkMiner, minePairs } from './miners.js';
+import { labelsOf, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minePairsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link contrastive}. */
@@ -23,7 +23,7 @@ const op = defineOp<{ posMargin: number; negMargin: number; distance: Distance; 
   evaluate: (ctx, a, p) => {
     const mat = a[0]!;
     const inv = p.distance.isInverted;
-    const { pos, neg } = minePairs(p.miner, mat, labelsOf(ctx, 'contrastive'), inv);
+    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'contrastive'), inv);
     const lp = tf.relu(inv ? tf.sub(p.posMargin, mat) : tf.sub(mat, p.posMargin));
     const ln = tf.relu(inv ? tf.sub(mat, p.negMargin) : tf.sub(p.negMargin, mat));
     return tf.add(applyReducer(lp, pos, p.reducer), applyReducer(ln, neg, p.reducer));
@@ -47,6 +47,7 @@ const op = defineOp<{ posMargin: number; negMargin: number; distance: Distance; 
  * @example compile(contrastive({ negMargin: 0.5 }), { from: 'embeddings' })(labels, embeddings)
  */
 export function contrastive<R extends Reducer = ReturnType<typeof meanNonZero>>(options: ContrastiveOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const distance = checkDistance(options.distance ?? euclidean());
   const inv = distance.isInverted;
   const check = (name: string, v: number) => checkParam(name, v, inv ? 'a finite number' : 'a number >= 0', (x) => inv || x >= 0);

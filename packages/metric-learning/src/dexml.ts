@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node, params } from '@losskit/core';
 import { cosine, distanceMatrix } from './distances.js';
-import { labelsOf, maskedLse } from './internal.js';
+import { labelsOf, maskedLse, optionsOf } from './internal.js';
 import { labelMasks } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, perAnchor } from './reducers.js';
 
@@ -30,6 +30,7 @@ const op = defineOp<{ temperature: number; reducer: Reducer }>({
  * positive sampling (`loss_sample`) and its soft top-k loss are not included.
  */
 export function decoupledSoftmax<R extends Reducer = ReturnType<typeof perAnchor>>(options: { readonly temperature?: number; readonly reducer?: R } = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const temperature = params.positive('temperature', options.temperature ?? 0.05);
   const reducer = checkReducer(options.reducer ?? perAnchor());
   return node(op, reducer.level, [distanceMatrix(cosine())], { temperature, reducer }) as Expr<LevelOf<R>, 'any'>;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, LosskitError, PREC, defineOp, embeddings, node, params } from '@losskit/core';
+import { type Expr, LosskitError, PREC, type TensorLike, defineOp, embeddings, formatShape, node, params, toTensor } from '@losskit/core';
+import { optionsOf } from './internal.js';
 
 /**
  * A distance or similarity between embeddings, as plain frozen data (so expressions that use it can
@@ -46,6 +47,7 @@ export interface LpOptions {
  * not 0 (no loss here uses the diagonal). Not inverted.
  */
 export function euclidean(options: LpOptions = {}): Distance {
+  options = optionsOf(options);
   return lp(2, options);
 }
 
@@ -55,8 +57,16 @@ export function euclidean(options: LpOptions = {}): Distance {
  * `‖x‖² + ‖y‖² - 2⟨x, y⟩` (clamped at 0) when `B²D` is large.
  */
 export function lp(p = 2, options: LpOptions = {}): Distance {
+  options = optionsOf(options);
   params.inRange('p', p, 1, 1e6);
-  return Object.freeze({ kind: 'lp', isInverted: false, p, squared: options.squared ?? false, normalize: options.normalize ?? false });
+  const squared = flag('squared', options.squared ?? false);
+  const normalize = flag('normalize', options.normalize ?? false);
+  return Object.freeze({ kind: 'lp', isInverted: false, p, squared, normalize });
+}
+
+function flag(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new LosskitError('INVALID_PARAMETER', 'expected a boolean', { argument: name, expected: 'true or false', received: String(v) });
+  return v;
 }
 
 /**
@@ -69,13 +79,44 @@ export function lp(p = 2, options: LpOptions = {}): Distance {
  * Default c = 1.
  */
 export function poincare(options: { readonly c?: number } = {}): Distance {
+  options = optionsOf(options);
   const c = params.positive('c', options.c ?? 1);
   return Object.freeze({ kind: 'poincare', isInverted: false, c });
 }
 
-/** `x / sqrt(max(‖x‖², 1e-12))` row-wise. */
-export function l2Normalize(x: Tensor): Tensor {
+/** @internal `x / sqrt(max(‖x‖², 1e-12))` along the last axis, without checks (ops inside `compile` call this). */
+export function normalizeRows(x: Tensor): Tensor {
   return tf.div(x, tf.sqrt(tf.maximum(tf.sum(tf.square(x), -1, true), DISTANCE_EPS)));
+}
+
+/**
+ * @internal Reads a tensor argument of the given minimum rank: a float32 tensor (converted from arrays, int32 or bool),
+ * non-empty and finite. Call inside `tf.tidy` (the conversion and the finiteness read-back are scoped there).
+ */
+export function checkedTensor(x: TensorLike, name: string, rank: 1 | 2, what: string): Tensor {
+  const c = toTensor(x, name);
+  const t = c.tensor;
+  if (t.size === 0 && t.rank >= 1) throw new LosskitError('EMPTY_BATCH', `${what} is empty`, { argument: name, expected: rank === 2 ? '[N, D] with N, D >= 1' : 'at least one value', received: formatShape(t.shape) });
+  if (rank === 2 ? t.rank !== 2 : t.rank < 1) {
+    throw new LosskitError('RANK_MISMATCH', `${what} must be ${rank === 2 ? 'a matrix' : 'at least 1-D'}`, { argument: name, expected: rank === 2 ? 'shape [N, D]' : 'shape [..., D]', received: `rank ${t.rank} ${formatShape(t.shape)}` });
+  }
+  const values = c.host ?? (tf.all(tf.isFinite(t)).dataSync()[0] ? undefined : t.dataSync());
+  if (values) {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${values[i]} at flat index ${i}` });
+    }
+  }
+  return t;
+}
+
+/**
+ * Row-wise L2 normalization `x / sqrt(max(‖x‖², 1e-12))` along the last axis (a zero row stays zero).
+ * Input: a tensor or nested array `[..., D]`, finite. Returns a new float32 tensor (the caller disposes it); every
+ * intermediate is freed, also when the call throws.
+ * @example const u = l2Normalize(embeddings);
+ */
+export function l2Normalize(x: TensorLike): Tensor {
+  return tf.tidy(() => normalizeRows(checkedTensor(x, 'x', 1, 'the input')));
 }
 
 function sqEuclidean(x: Tensor, y: Tensor): Tensor {
@@ -87,16 +128,16 @@ function sqEuclidean(x: Tensor, y: Tensor): Tensor {
   return tf.relu(tf.sub(tf.add(xx, yy), tf.mul(2, tf.matMul(x, y, false, true))));
 }
 
-/** The `[N, M]` matrix of `distance` between the rows of `x` `[N, D]` and `y` `[M, D]`. */
-export function pairwise(distance: Distance, x: Tensor, y: Tensor): Tensor {
+/** @internal The `[N, M]` distance matrix without checks (ops inside `compile` call this). */
+export function pairwiseTensor(distance: Distance, x: Tensor, y: Tensor): Tensor {
   switch (distance.kind) {
     case 'cosine':
-      return tf.matMul(l2Normalize(x), x === y ? l2Normalize(x) : l2Normalize(y), false, true);
+      return tf.matMul(normalizeRows(x), x === y ? normalizeRows(x) : normalizeRows(y), false, true);
     case 'dotProduct':
       return tf.matMul(x, y, false, true);
     case 'lp': {
-      const a = distance.normalize ? l2Normalize(x) : x;
-      const b = distance.normalize ? (x === y ? a : l2Normalize(y)) : y;
+      const a = distance.normalize ? normalizeRows(x) : x;
+      const b = distance.normalize ? (x === y ? a : normalizeRows(y)) : y;
       const p = distance.p;
       const powSum =
         p === 2 ? sqEuclidean(a, b) : tf.sum(tf.pow(tf.abs(tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0))), p), -1);
@@ -106,8 +147,8 @@ export function pairwise(distance: Distance, x: Tensor, y: Tensor): Tensor {
     }
     case 'poincare': {
       const c = distance.c;
-      const a = projectToBall(x, c);
-      const b = x === y ? a : projectToBall(y, c);
+      const a = ballProjection(x, c);
+      const b = x === y ? a : ballProjection(y, c);
       const num = tf.mul(2 * c, sqEuclidean(a, b));
       const da = tf.sub(1, tf.mul(c, tf.sum(tf.square(a), -1, true)));
       const db = tf.reshape(tf.sub(1, tf.mul(c, tf.sum(tf.square(b), -1))), [1, -1]);
@@ -118,11 +159,40 @@ export function pairwise(distance: Distance, x: Tensor, y: Tensor): Tensor {
   }
 }
 
-/** Clips row norms to `(1 - 1e-5)/√c` so points lie strictly inside the Poincaré ball. */
-export function projectToBall(x: Tensor, c: number): Tensor {
+/**
+ * The `[N, M]` matrix of `distance` between the rows of `x` `[N, D]` and `y` `[M, D]` (tensors or nested arrays,
+ * finite). Returns a new tensor (the caller disposes it); every intermediate is freed, also when the call throws.
+ * Errors: `INVALID_ARGUMENT` (`distance` not made by a builder of this module), `RANK_MISMATCH` / `EMPTY_BATCH` /
+ * `NON_FINITE_INPUT` (`x`, `y`), `SHAPE_MISMATCH` (`y` of another width D).
+ * @example const d = pairwise(euclidean(), queries, references);
+ */
+export function pairwise(distance: Distance, x: TensorLike, y: TensorLike): Tensor {
+  const d = checkDistance(distance);
+  return tf.tidy(() => {
+    const a = checkedTensor(x, 'x', 2, 'x');
+    const b = y === x ? a : checkedTensor(y, 'y', 2, 'y');
+    if (b.shape[1] !== a.shape[1]) {
+      throw new LosskitError('SHAPE_MISMATCH', 'x and y need the same embedding width', { argument: 'y', expected: `shape [M, ${a.shape[1]}]`, received: formatShape(b.shape) });
+    }
+    return pairwiseTensor(d, a, b);
+  });
+}
+
+/** @internal Clips row norms to `(1 - 1e-5)/√c`, without checks. */
+export function ballProjection(x: Tensor, c: number): Tensor {
   const maxNorm = (1 - 1e-5) / Math.sqrt(c);
   const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(x), -1, true), DISTANCE_EPS));
   return tf.mul(x, tf.minimum(tf.div(maxNorm, norm), 1));
+}
+
+/**
+ * Clips row norms to `(1 - 1e-5)/√c` so points lie strictly inside the Poincaré ball of curvature `-c` (c > 0).
+ * Input `[..., D]` (tensor or nested array, finite) → a new tensor; intermediates are freed, also on errors.
+ * @example projectToBall(embeddings, 1)
+ */
+export function projectToBall(x: TensorLike, c: number): Tensor {
+  params.positive('c', c);
+  return tf.tidy(() => ballProjection(checkedTensor(x, 'x', 1, 'the input'), c));
 }
 
 /** Short text of a distance for printing: `cos`, `dot`, `d₂`, `d₂²`, `d_p`, `d_𝔻`. */
@@ -141,7 +211,7 @@ export function distanceName(d: Distance, mode: 'text' | 'latex'): string {
 
 const matrixOp = defineOp<{ distance: Distance }>({
   kind: 'ml.distanceMatrix',
-  evaluate: (_c, a, p) => pairwise(p.distance, a[0]!, a[0]!),
+  evaluate: (_c, a, p) => pairwiseTensor(p.distance, a[0]!, a[0]!),
   print: (a, p, m) => (m === 'latex' ? `${distanceName(p.distance, m)}(${a[0]!.s}_i, ${a[0]!.s}_j)` : `${distanceName(p.distance, m)}(${a[0]!.s}_i, ${a[0]!.s}_j)`),
   prec: PREC.atom,
 });
@@ -156,14 +226,25 @@ export function distanceMatrix(distance: Distance, e: Expr<'class', 'any'> = emb
   return node(matrixOp, 'pair', [e], { distance });
 }
 
-/** Throws unless `d` is a distance made by one of this module's builders. */
+/** Throws unless `d` is a distance made by one of this module's builders (kind and fields checked). */
 export function checkDistance(d: unknown, allowed?: readonly Distance['kind'][]): Distance {
   const kinds = allowed ?? ['cosine', 'dotProduct', 'lp', 'poincare'];
-  if (!d || typeof d !== 'object' || !kinds.includes((d as Distance).kind)) {
+  const x = d as Partial<Record<string, unknown>> | null;
+  const fieldsOk =
+    !!x &&
+    typeof x === 'object' &&
+    (x.kind === 'cosine' || x.kind === 'dotProduct'
+      ? x.isInverted === true
+      : x.kind === 'lp'
+        ? x.isInverted === false && typeof x.p === 'number' && x.p >= 1 && x.p <= 1e6 && typeof x.squared === 'boolean' && typeof x.normalize === 'boolean'
+        : x.kind === 'poincare'
+          ? x.isInverted === false && typeof x.c === 'number' && Number.isFinite(x.c) && x.c > 0
+          : false);
+  if (!fieldsOk || !kinds.includes(x!.kind as Distance['kind'])) {
     throw new LosskitError('INVALID_ARGUMENT', 'unsupported distance', {
       argument: 'distance',
       expected: kinds.map((k) => `${k}()`).join(', '),
-      received: d && typeof d === 'object' ? String((d as { kind?: unknown }).kind) : typeof d,
+      received: x && typeof x === 'object' ? `kind ${String(x.kind)}${fieldsOk ? '' : ' (not made by a distance builder)'}` : x === null ? 'null' : typeof x,
     });
   }
   return d as Distance;

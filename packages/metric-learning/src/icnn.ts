@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, defineOp, embeddings, node, params } from '@losskit/core';
-import { labelsOf } from './internal.js';
+import { labelsOf, optionsOf } from './internal.js';
 
 /** ε of the authors' score (denominators) and of their distance (`sqrt(Σ(x - y)² + 1e-6)`). */
 const EPS = 1e-7;
@@ -94,6 +94,7 @@ const op = defineOp<{ k: number; ipc: number }>({
  * @example compile(protoTriplet().mean().plus(icnn()), { from: 'embeddings' })(labels, embeddings)
  */
 export function icnn(options: { readonly k?: number; readonly ipc?: number } = {}): Expr<'batch', 'any'> {
+  options = optionsOf(options);
   const k = params.positiveInteger('k', options.k ?? 4);
   const ipc = options.ipc === undefined ? undefined : params.positiveInteger('ipc', options.ipc);
   if (ipc !== undefined && ipc < k) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, input, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
-import { labelsOf } from './internal.js';
+import { labelsOf, optionsOf } from './internal.js';
 
 const op = defineOp<{ temperature: number; debias: number; distance: Distance; supervision: string | null }>({
   kind: 'ml.icon',
@@ -40,6 +40,7 @@ const op = defineOp<{ temperature: number; debias: number; distance: Distance; s
  * Anchors whose p row is empty (and α = 0) give 0. Default τ = 0.5, cosine similarity.
  */
 export function icon(options: { readonly temperature?: number; readonly debias?: number; readonly distance?: Distance; readonly supervision?: string } = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const temperature = params.positive('temperature', options.temperature ?? 0.5);
   const debias = params.unitInterval('debias', options.debias ?? 0);
   const distance = checkDistance(options.distance ?? cosine());

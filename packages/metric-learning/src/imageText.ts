@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type EvalContext, type Expr, LosskitError, defineOp, embeddings, input, node, params } from '@losskit/core';
-import { l2Normalize } from './distances.js';
+import { normalizeRows } from './distances.js';
+import { optionsOf } from './internal.js';
 
 /** A hyperparameter given either as a fixed number or as the name of a batch-level (scalar) input the caller trains. */
 export type Learnable = number | { readonly input: string };
@@ -31,8 +32,8 @@ export interface ImageTextOptions {
 const clipOp = defineOp<{ logScale: Learnable; text: string }>({
   kind: 'ml.clip',
   evaluate: (ctx, a, p) => {
-    const x = l2Normalize(a[0]!);
-    const y = l2Normalize(a[1]!);
+    const x = normalizeRows(a[0]!);
+    const y = normalizeRows(a[1]!);
     const logits = tf.mul(tf.matMul(x, y, false, true), tf.exp(scalarOf(ctx, p.logScale)));
     const diag = tf.sum(tf.mul(logits, tf.eye(ctx.batchSize)), -1);
     const rows = tf.sub(tf.logSumExp(logits, 1), diag);
@@ -55,6 +56,7 @@ const clipOp = defineOp<{ logScale: Learnable; text: string }>({
  * @example compile(clip(), { from: 'embeddings' })(idx, img, { inputs: { text } })
  */
 export function clip(options: ImageTextOptions & { readonly logScale?: Learnable } = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const logScale = checkLearnable('logScale', options.logScale ?? Math.log(1 / 0.07));
   const text = options.pairedWith ?? 'text';
   return node(clipOp, 'sample', [embeddings(), input(text, 'class'), ...inputsOf(logScale)], { logScale, text });
@@ -63,8 +65,8 @@ export function clip(options: ImageTextOptions & { readonly logScale?: Learnable
 const siglipOp = defineOp<{ logTemperature: Learnable; bias: Learnable; text: string }>({
   kind: 'ml.siglip',
   evaluate: (ctx, a, p) => {
-    const x = l2Normalize(a[0]!);
-    const y = l2Normalize(a[1]!);
+    const x = normalizeRows(a[0]!);
+    const y = normalizeRows(a[1]!);
     const z = tf.add(tf.mul(tf.matMul(x, y, false, true), tf.exp(scalarOf(ctx, p.logTemperature))), scalarOf(ctx, p.bias));
     const sign = tf.sub(tf.mul(tf.eye(ctx.batchSize), 2), 1);
     // -log σ(x) = softplus(-x) (tf.logSigmoid's custom gradient fails under nested tapes)
@@ -83,6 +85,7 @@ const siglipOp = defineOp<{ logTemperature: Learnable; bias: Learnable; text: st
  * @example compile(siglip({ logTemperature: { input: 'tp' }, bias: { input: 'b' } }), { from: 'embeddings' })
  */
 export function siglip(options: ImageTextOptions & { readonly logTemperature?: Learnable; readonly bias?: Learnable } = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const logTemperature = checkLearnable('logTemperature', options.logTemperature ?? Math.log(10));
   const bias = checkLearnable('bias', options.bias ?? -10);
   const text = options.pairedWith ?? 'text';

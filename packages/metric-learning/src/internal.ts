@@ -46,3 +46,21 @@ export const nonNegativeMargin = (name: string, v: unknown): number => params.no
 
 /** Row-wise `[B]` from `[B, B]` with a mask: `Σ_j m_ij x_ij`. */
 export const rowDot = (x: Tensor, m: Tensor): Tensor => tf.sum(tf.mul(x, m), -1);
+
+/** Validates an options argument: `undefined` gives `{}`; anything but a plain object throws `INVALID_ARGUMENT`. */
+export function optionsOf<T>(options: T, name = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', {
+      argument: name,
+      expected: 'an options object or undefined',
+      received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options,
+    });
+  }
+  return options;
+}
+
+/** `tf.tidy` for structured results (objects holding tensors and plain data): keeps the returned tensors only. */
+export function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as T;
+}

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, defineOp, input, node, params, stopGradient } from '@losskit/core';
-import { cosine, distanceMatrix, l2Normalize } from './distances.js';
-import { labelsOf } from './internal.js';
+import { checkedTensor, cosine, distanceMatrix, normalizeRows } from './distances.js';
+import { labelsOf, optionsOf } from './internal.js';
 import { labelMasks } from './miners.js';
 
 /** Hyperparameters of the iSogCLR state update (the τ_i and u_i dynamics). */
@@ -73,6 +73,7 @@ export interface IsogclrState {
  * const { value, grad } = loss.valueAndGrad(labels, z, { inputs });
  */
 export function isogclrState(size: number, options: IsogclrOptions = {}): IsogclrState {
+  options = optionsOf(options);
   params.positiveInteger('size', size);
   const o = Object.freeze({
     rho: params.nonNegative('rho', options.rho ?? 6),
@@ -91,8 +92,12 @@ export function isogclrState(size: number, options: IsogclrOptions = {}): Isogcl
   const u = new Float32Array(size);
 
   function update(ids: ArrayLike<number>, embeddings: Tensor | number[][], stepOptions: { readonly eta?: number } = {}): IsogclrStep {
-    const eta = params.positive('eta', stepOptions.eta ?? o.eta);
+    const eta = params.positive('eta', optionsOf(stepOptions, 'options').eta ?? o.eta);
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) {
+      throw new LosskitError('INVALID_ARGUMENT', 'ids must be an array of dataset indices', { argument: 'ids', expected: `distinct integers in [0, ${size})`, received: ids === null ? 'null' : typeof ids });
+    }
     const b = ids.length;
+    if (b === 0) throw new LosskitError('EMPTY_BATCH', 'no ids', { argument: 'ids', expected: 'at least one dataset index', received: '[]' });
     const seen = new Set<number>();
     for (let k = 0; k < b; k++) {
       const id = ids[k]!;
@@ -110,15 +115,15 @@ export function isogclrState(size: number, options: IsogclrOptions = {}): Isogcl
     const labels = new Int32Array(2 * b);
     for (let k = 0; k < b; k++) labels[k] = labels[k + b] = k;
     const [g, h] = tf.tidy(() => {
-      const e = embeddings instanceof tf.Tensor ? embeddings : tf.tensor(embeddings);
-      if (e.rank !== 2 || e.shape[0] !== 2 * b) {
+      const e = checkedTensor(embeddings, 'embeddings', 2, 'the embeddings');
+      if (e.shape[0] !== 2 * b) {
         throw new LosskitError('SHAPE_MISMATCH', 'iSogCLR embeddings must be [2B, D]: both views stacked', {
           argument: 'embeddings',
           expected: `[${2 * b}, D]`,
           received: `[${e.shape.join(', ')}]`,
         });
       }
-      const x = l2Normalize(tf.cast(e, 'float32'));
+      const x = normalizeRows(tf.cast(e, 'float32'));
       const z = tf.div(tf.matMul(x, x, false, true), tf.reshape(tf.tensor1d(rowTau), [-1, 1]));
       const neg = labelMasks(tf.tensor1d(labels, 'int32')).neg;
       const count = tf.maximum(tf.sum(neg, -1), 1);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, euclidean } from './distances.js';
-import { labelsOf, maskedLse, nonNegativeMargin } from './internal.js';
-import { type Miner, checkMiner, minePairs } from './miners.js';
+import { labelsOf, maskedLse, nonNegativeMargin, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minePairsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link liftedStructure}. */
@@ -20,7 +20,7 @@ const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefin
   kind: 'ml.liftedStructure',
   evaluate: (ctx, a, p) => {
     const mat = a[0]!;
-    const { pos, neg } = minePairs(p.miner, mat, labelsOf(ctx, 'liftedStructure'), p.distance.isInverted);
+    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'liftedStructure'), p.distance.isInverted);
     const d = p.distance.isInverted ? tf.neg(mat) : mat;
     const lse = maskedLse(tf.sub(p.margin, d), neg); // log Σ_{k∈N(i)} e^{α - D_ik}
     const big = tf.where(lse.has, lse.value, tf.fill(lse.value.shape, -1e30));
@@ -46,6 +46,7 @@ const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefin
  * @example compile(liftedStructure(), { from: 'embeddings' })(labels, embeddings)
  */
 export function liftedStructure<R extends Reducer = ReturnType<typeof mean>>(options: LiftedStructureOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const margin = nonNegativeMargin('margin', options.margin ?? 1);
   const distance = checkDistance(options.distance ?? euclidean());
   const miner = checkMiner(options.miner);

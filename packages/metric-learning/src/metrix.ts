@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, checkParam, defineOp, embeddings, node, params } from '@losskit/core';
 import { betaSampler, rng } from '@losskit/core/math';
-import { type Distance, checkDistance, distanceName, euclidean, pairwise } from './distances.js';
-import { labelsOf } from './internal.js';
+import { type Distance, checkDistance, distanceName, euclidean, pairwiseTensor } from './distances.js';
+import { labelsOf, optionsOf } from './internal.js';
 
 /** Options of {@link metrix}. */
 export interface MetrixOptions {
@@ -45,7 +45,7 @@ const op = defineOp<P>({
     const lam = p.lambda();
     // x̃_pn = λ e_p + (1 - λ) e_n for every (p, n), then its distance to every anchor: [a, p, n].
     const mixed = tf.reshape(tf.add(tf.mul(tf.expandDims(e, 1), lam), tf.mul(tf.expandDims(e, 0), 1 - lam)), [n * n, d]);
-    const dist = tf.reshape(pairwise(p.distance, e, mixed), [n, n, n]);
+    const dist = tf.reshape(pairwiseTensor(p.distance, e, mixed), [n, n, n]);
     // Triplets: p a positive of a (p ≠ a), n a negative of a.
     const same = tf.cast(tf.equal(tf.reshape(y, [-1, 1]), tf.reshape(y, [1, -1])), 'float32');
     const pos = tf.sub(same, tf.eye(n));
@@ -80,6 +80,7 @@ const op = defineOp<P>({
  * @example compile(contrastive({ negMargin: 0.5 }).plus(metrix({ alpha: 2 }).scale(0.4)), { from: 'embeddings' })
  */
 export function metrix(options: MetrixOptions = {}): Expr<'batch', 'any'> {
+  options = optionsOf(options);
   const distance = checkDistance(options.distance ?? euclidean());
   const inv = distance.isInverted;
   const check = (name: string, v: number) => checkParam(name, v, inv ? 'a finite number' : 'a number >= 0', (x) => inv || x >= 0);

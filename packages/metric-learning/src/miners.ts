@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, params } from '@losskit/core';
+import { LosskitError, type TensorLike, formatShape, params, toTensor } from '@losskit/core';
+import { checkedTensor } from './distances.js';
+import { optionsOf, tidy } from './internal.js';
 
 /**
  * A miner selects which pairs or triplets a loss sees, as plain frozen data. Mining reads the
@@ -36,6 +38,7 @@ export function batchHard(): Miner {
  * triplets with `0 < d_an - d_ap <= margin` (for similarities `0 < s_ap - s_an <= margin`). Default margin 0.2.
  */
 export function semiHard(options: { readonly margin?: number } = {}): Miner {
+  options = optionsOf(options);
   return Object.freeze({ kind: 'semiHard', output: 'triplets', margin: params.nonNegative('margin', options.margin ?? 0.2) });
 }
 
@@ -45,6 +48,7 @@ export function semiHard(options: { readonly margin?: number } = {}): Miner {
  * (for distances the comparisons flip). An anchor without positives keeps no negatives and vice versa.
  */
 export function multiSimilarityMiner(options: { readonly epsilon?: number } = {}): Miner {
+  options = optionsOf(options);
   return Object.freeze({ kind: 'multiSimilarity', output: 'pairs', epsilon: params.nonNegative('epsilon', options.epsilon ?? 0.1) });
 }
 
@@ -53,6 +57,7 @@ export function multiSimilarityMiner(options: { readonly epsilon?: number } = {}
  * (nearest by distance, most similar by similarity; ties by lowest index). Default k = 1.
  */
 export function hardNegativeTopK(options: { readonly k?: number } = {}): Miner {
+  options = optionsOf(options);
   return Object.freeze({ kind: 'hardNegativeTopK', output: 'pairs', k: params.positiveInteger('k', options.k ?? 1) });
 }
 
@@ -93,11 +98,11 @@ function pickPerRow(score: Tensor, mask: Tensor): Tensor {
   return tf.mul(tf.cast(tf.oneHot(idx, score.shape[1]!), 'float32'), has);
 }
 
-/** Pairs the miner selects, or every labelled pair when `miner` is undefined. */
-export function minePairs(miner: Miner | undefined, mat: Tensor, labels: Tensor, inverted: boolean): MinedPairs {
+/** @internal Mined pairs without checks (ops inside `compile` call this). */
+export function minePairsTensor(miner: Miner | undefined, mat: Tensor, labels: Tensor, inverted: boolean): MinedPairs {
   const all = labelMasks(labels);
   if (!miner) return all;
-  if (miner.output === 'triplets') return tripletsToPairs(mineTriplets(miner, mat, labels, inverted));
+  if (miner.output === 'triplets') return tripletsToPairs(mineTripletsTensor(miner, mat, labels, inverted));
   const m = detachedCopy(mat);
   const closeness = inverted ? m : tf.neg(m); // larger = closer
   if (miner.kind === 'hardNegativeTopK') {
@@ -119,10 +124,10 @@ export function minePairs(miner: Miner | undefined, mat: Tensor, labels: Tensor,
   return { pos: tf.mul(all.pos, tf.cast(posKeep, 'float32')), neg: tf.mul(all.neg, tf.cast(negKeep, 'float32')) };
 }
 
-/** Triplets the miner selects, or every valid triplet when `miner` is undefined. */
-export function mineTriplets(miner: Miner | undefined, mat: Tensor, labels: Tensor, inverted: boolean): MinedTriplets {
+/** @internal Mined triplets without checks (ops inside `compile` call this). */
+export function mineTripletsTensor(miner: Miner | undefined, mat: Tensor, labels: Tensor, inverted: boolean): MinedTriplets {
   const all = labelMasks(labels);
-  if (miner && miner.output === 'pairs') return pairsToTriplets(minePairs(miner, mat, labels, inverted));
+  if (miner && miner.output === 'pairs') return pairsToTriplets(minePairsTensor(miner, mat, labels, inverted));
   const m = detachedCopy(mat);
   const closeness = inverted ? m : tf.neg(m);
   if (miner?.kind === 'batchHard') {
@@ -162,4 +167,52 @@ export function checkMiner(m: unknown): Miner | undefined {
     });
   }
   return m as Miner;
+}
+
+/** Checks the arguments of {@link minePairs} / {@link mineTriplets}; call inside `tf.tidy`. */
+function miningInputs(miner: unknown, mat: TensorLike, labels: TensorLike, inverted: unknown): { miner: Miner | undefined; mat: Tensor; labels: Tensor; inverted: boolean } {
+  const m = checkMiner(miner);
+  if (typeof inverted !== 'boolean') {
+    throw new LosskitError('INVALID_ARGUMENT', 'inverted must be a boolean', { argument: 'inverted', expected: 'distance.isInverted: true for similarities, false for distances', received: String(inverted) });
+  }
+  const d = checkedTensor(mat, 'mat', 2, 'the distance matrix');
+  const b = d.shape[0]!;
+  if (d.shape[1] !== b) throw new LosskitError('SHAPE_MISMATCH', 'the distance matrix must be square', { argument: 'mat', expected: 'shape [B, B]', received: formatShape(d.shape) });
+  const c = toTensor(labels, 'labels');
+  const y = c.tensor;
+  if (y.rank !== 1 || y.shape[0] !== b) throw new LosskitError(y.rank !== 1 ? 'RANK_MISMATCH' : 'SHAPE_MISMATCH', 'one label per row of the distance matrix', { argument: 'labels', expected: `shape [${b}]`, received: formatShape(y.shape) });
+  const values = c.host ?? y.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isInteger(values[i]!)) throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: 'labels', expected: 'integers', received: `${values[i]} at index ${i}` });
+  }
+  return { miner: m, mat: d, labels: y, inverted };
+}
+
+/**
+ * The pairs a miner selects from a distance (or similarity) matrix, or every labelled pair when `miner` is
+ * undefined: `{ pos, neg }`, `[B, B]` 0/1 float masks (positives: same label, i ≠ j). `mat` `[B, B]` (e.g. from
+ * {@link pairwise}), `labels` `[B]` integers, `inverted` = `distance.isInverted` (true for similarities). Returns new
+ * tensors (the caller disposes them); every intermediate is freed, also when the call throws.
+ * Errors: `INVALID_ARGUMENT` (miner, inverted), `RANK_MISMATCH` / `SHAPE_MISMATCH` / `EMPTY_BATCH` /
+ * `NON_FINITE_INPUT` (`mat`, `labels`), `NON_INTEGER_LABEL`.
+ * @example const { pos, neg } = minePairs(multiSimilarityMiner(), pairwise(cosine(), e, e), labels, true);
+ */
+export function minePairs(miner: Miner | undefined, mat: TensorLike, labels: TensorLike, inverted: boolean): MinedPairs {
+  return tidy(() => {
+    const a = miningInputs(miner, mat, labels, inverted);
+    return minePairsTensor(a.miner, a.mat, a.labels, a.inverted);
+  });
+}
+
+/**
+ * The triplets a miner selects, or every valid triplet when `miner` is undefined: `{ type: 'dense', t }` with a
+ * `[B, B, B]` mask over `(a, p, n)`, or `{ type: 'perAnchor', p, n }` (one-hot rows) for `batchHard()`. Arguments,
+ * ownership and errors as {@link minePairs}.
+ * @example const tr = mineTriplets(batchHard(), pairwise(euclidean(), e, e), labels, false);
+ */
+export function mineTriplets(miner: Miner | undefined, mat: TensorLike, labels: TensorLike, inverted: boolean): MinedTriplets {
+  return tidy(() => {
+    const a = miningInputs(miner, mat, labels, inverted);
+    return mineTripletsTensor(a.miner, a.mat, a.labels, a.inverted);
+  });
 }

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
-import { labelsOf, log1pSumExp } from './internal.js';
-import { type Miner, checkMiner, minePairs } from './miners.js';
+import { labelsOf, log1pSumExp, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minePairsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link multiSimilarity}. */
@@ -26,7 +26,7 @@ const op = defineOp<{ alpha: number; beta: number; base: number; distance: Dista
   evaluate: (ctx, a, p) => {
     const mat = a[0]!;
     const inv = p.distance.isInverted;
-    const { pos, neg } = minePairs(p.miner, mat, labelsOf(ctx, 'multiSimilarity'), inv);
+    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'multiSimilarity'), inv);
     const posExp = inv ? tf.sub(p.base, mat) : tf.sub(mat, p.base);
     const negExp = inv ? tf.sub(mat, p.base) : tf.sub(p.base, mat);
     const l = tf.add(tf.div(log1pSumExp(tf.mul(posExp, p.alpha), pos), p.alpha), tf.div(log1pSumExp(tf.mul(negExp, p.beta), neg), p.beta));
@@ -47,6 +47,7 @@ const op = defineOp<{ alpha: number; beta: number; base: number; distance: Dista
  * @example compile(multiSimilarity({ miner: multiSimilarityMiner() }), { from: 'embeddings' })
  */
 export function multiSimilarity<R extends Reducer = ReturnType<typeof mean>>(options: MultiSimilarityOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const alpha = params.positive('alpha', options.alpha ?? 2);
   const beta = params.positive('beta', options.beta ?? 50);
   const base = params.finite('base', options.base ?? 0.5);

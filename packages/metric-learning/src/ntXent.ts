@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix, dotProduct } from './distances.js';
-import { labelsOf, maskedLseBinary } from './internal.js';
-import { type Miner, checkMiner, minePairs } from './miners.js';
+import { labelsOf, maskedLseBinary, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minePairsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link ntXent}. */
@@ -21,7 +21,7 @@ const op = defineOp<{ temperature: number; distance: Distance; miner: Miner | un
   evaluate: (ctx, a, p) => {
     const mat = a[0]!;
     const inv = p.distance.isInverted;
-    const { pos, neg } = minePairs(p.miner, mat, labelsOf(ctx, 'ntXent'), inv);
+    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'ntXent'), inv);
     const s = tf.div(inv ? mat : tf.neg(mat), p.temperature);
     const n = maskedLseBinary(s, neg);
     // -log(e^{s_ap} / (e^{s_ap} + Σ_n e^{s_an})) = softplus(lse_n - s_ap); 0 when the anchor has no negative.
@@ -43,6 +43,7 @@ const op = defineOp<{ temperature: number; distance: Distance; miner: Miner | un
  * @example compile(ntXent({ temperature: 0.5 }), { from: 'embeddings' })(labels, embeddings)
  */
 export function ntXent<R extends Reducer = ReturnType<typeof mean>>(options: NtXentOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const temperature = params.positive('temperature', options.temperature ?? 0.07);
   const distance = checkDistance(options.distance ?? cosine());
   const miner = checkMiner(options.miner);
@@ -61,5 +62,6 @@ export const infoNce = ntXent;
  * L2 penalty on the embeddings is left to the caller.
  */
 export function nPairs<R extends Reducer = ReturnType<typeof mean>>(options: { readonly miner?: Miner | undefined; readonly reducer?: R } = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   return ntXent({ temperature: 1, distance: dotProduct(), ...options });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, embeddings, node } from '@losskit/core';
-import { labelsOf, nonNegativeMargin } from './internal.js';
+import { labelsOf, nonNegativeMargin, optionsOf } from './internal.js';
 
 const op = defineOp<{ margin: number }>({
   kind: 'ml.protoTriplet',
@@ -35,6 +35,7 @@ const op = defineOp<{ margin: number }>({
  * so support and query are the same batch. Default m = 0.5. A single-class batch gives 0.
  */
 export function protoTriplet(options: { readonly margin?: number } = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const margin = nonNegativeMargin('margin', options.margin ?? 0.5);
   return node(op, 'sample', [embeddings()], { margin });
 }

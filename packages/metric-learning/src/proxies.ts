@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type EvalContext, type Expr, LosskitError, defineOp, embeddings, input, node, params } from '@losskit/core';
-import { l2Normalize } from './distances.js';
-import { labelsOf, log1pSumExp } from './internal.js';
+import { normalizeRows } from './distances.js';
+import { labelsOf, log1pSumExp, optionsOf } from './internal.js';
 
 /**
  * Reads the class-weight / proxy matrix `[C, D]` passed as `inputs[name]` (a pair-level input, passed
@@ -28,7 +28,7 @@ export function classMatrix(ctx: EvalContext, w: Tensor, name: string, what: str
 }
 
 /** Cosine matrix `[B, C]` between the embeddings and the rows of `w`. */
-const cosines = (x: Tensor, w: Tensor): Tensor => tf.matMul(l2Normalize(x), l2Normalize(w), false, true);
+const cosines = (x: Tensor, w: Tensor): Tensor => tf.matMul(normalizeRows(x), normalizeRows(w), false, true);
 
 const nameOf = (name: string | undefined, def: string): string => {
   const n = name ?? def;
@@ -40,8 +40,8 @@ const proxyNcaOp = defineOp<{ scale: number; proxies: string }>({
   kind: 'ml.proxyNca',
   evaluate: (ctx, a, p) => {
     const { w, onehot } = classMatrix(ctx, a[1]!, p.proxies, 'proxyNca');
-    const x = l2Normalize(a[0]!);
-    const pr = l2Normalize(w);
+    const x = normalizeRows(a[0]!);
+    const pr = normalizeRows(w);
     const d2 = tf.sum(tf.square(tf.sub(tf.expandDims(x, 1), tf.expandDims(pr, 0))), -1);
     const logits = tf.mul(d2, -p.scale);
     return tf.sub(tf.logSumExp(logits, -1), tf.sum(tf.mul(logits, onehot), -1));
@@ -57,6 +57,7 @@ const proxyNcaOp = defineOp<{ scale: number; proxies: string }>({
  * yPred `[B, D]`, labels in `[0, C)`, `inputs.proxies` `[C, D]` (learnable, caller-owned) → `[B]`.
  */
 export function proxyNca(options: { readonly softmaxScale?: number; readonly proxies?: string } = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const scale = params.positive('softmaxScale', options.softmaxScale ?? 1);
   const proxies = nameOf(options.proxies, 'proxies');
   return node(proxyNcaOp, 'sample', [embeddings(), input(proxies, 'pair')], { scale, proxies });
@@ -87,6 +88,7 @@ const proxyAnchorOp = defineOp<{ alpha: number; delta: number; proxies: string }
  * yPred `[B, D]`, labels in `[0, C)`, `inputs.proxies` `[C, D]` → scalar (batch level).
  */
 export function proxyAnchor(options: { readonly alpha?: number; readonly delta?: number; readonly proxies?: string } = {}): Expr<'batch', 'any'> {
+  options = optionsOf(options);
   const alpha = params.positive('alpha', options.alpha ?? 32);
   const delta = params.nonNegative('delta', options.delta ?? 0.1);
   const proxies = nameOf(options.proxies, 'proxies');
@@ -129,6 +131,7 @@ export interface MarginSoftmaxOptions {
  * yPred `[B, D]`, labels in `[0, C)`, `inputs.weights` `[C, D]` → `[B]`.
  */
 export function arcFace(options: MarginSoftmaxOptions = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const scale = params.positive('scale', options.scale ?? 64);
   const margin = params.nonNegative('margin', options.margin ?? 0.5);
   const weights = nameOf(options.weights, 'weights');
@@ -141,6 +144,7 @@ export function arcFace(options: MarginSoftmaxOptions = {}): Expr<'sample', 'any
  * Defaults s = 64, m = 0.35. Shapes as {@link arcFace}.
  */
 export function cosFace(options: MarginSoftmaxOptions = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const scale = params.positive('scale', options.scale ?? 64);
   const margin = params.nonNegative('margin', options.margin ?? 0.35);
   const weights = nameOf(options.weights, 'weights');

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, checkParam } from '@losskit/core';
+import { LosskitError, type TensorLike, checkParam, formatShape, toTensor } from '@losskit/core';
+import { optionsOf } from './internal.js';
 
 /**
  * How per-element losses (one per pair, triplet or anchor, PML "reduction types") become the loss.
@@ -34,6 +35,7 @@ export function meanNonZero(): Reducer & { kind: 'meanNonZero'; level: 'batch' }
  * Defaults `low = -∞`, `high = +∞` (written as ±1e38 so the data stays finite).
  */
 export function threshold(options: { readonly low?: number; readonly high?: number } = {}): Reducer & { kind: 'threshold'; level: 'batch' } {
+  options = optionsOf(options);
   const low = options.low ?? -1e38;
   const high = options.high ?? 1e38;
   checkParam('low', low, 'a finite number below high', (v) => v < high);
@@ -52,7 +54,10 @@ export function perAnchor(): Reducer & { kind: 'perAnchor'; level: 'sample' } {
 
 /** Throws unless `r` is one of this module's reducers. */
 export function checkReducer(r: unknown): Reducer {
-  if (!r || typeof r !== 'object' || !['mean', 'meanNonZero', 'threshold', 'perAnchor'].includes((r as Reducer).kind)) {
+  const x = r as Partial<Record<string, unknown>> | null;
+  const levelOk = !!x && typeof x === 'object' && x.level === (x.kind === 'perAnchor' ? 'sample' : 'batch');
+  const thresholdOk = x?.kind !== 'threshold' || (typeof x.low === 'number' && typeof x.high === 'number' && Number.isFinite(x.low) && Number.isFinite(x.high) && x.low < x.high);
+  if (!x || typeof x !== 'object' || !['mean', 'meanNonZero', 'threshold', 'perAnchor'].includes(x.kind as string) || !levelOk || !thresholdOk) {
     throw new LosskitError('INVALID_ARGUMENT', 'unsupported reducer', {
       argument: 'reducer',
       expected: 'mean(), meanNonZero(), threshold() or perAnchor()',
@@ -63,10 +68,25 @@ export function checkReducer(r: unknown): Reducer {
 }
 
 /**
- * Reduces element losses `l` with presence mask `m` (same shape, or broadcastable; first axis = anchor).
- * Returns a scalar, or `[B]` for {@link perAnchor}.
+ * Reduces element losses `l` with presence mask `m` (same shape, or broadcastable to it; first axis = anchor).
+ * Returns a scalar, or `[B]` for {@link perAnchor}: a new tensor (the caller disposes it); intermediates are freed,
+ * also when the call throws. Errors: `INVALID_ARGUMENT` (`r` not a reducer of this module), `RANK_MISMATCH`
+ * (`losses` a scalar), `SHAPE_MISMATCH` (`mask` not broadcastable to `losses`).
+ * @example applyReducer(perTripletLosses, tripletMask, meanNonZero())
  */
-export function applyReducer(losses: Tensor, mask: Tensor, r: Reducer): Tensor {
+export function applyReducer(losses: TensorLike, mask: TensorLike, r: Reducer): Tensor {
+  const red = checkReducer(r);
+  return tf.tidy(() => {
+    const l = toTensor(losses, 'losses').tensor;
+    const m = toTensor(mask, 'mask').tensor;
+    if (l.rank < 1) throw new LosskitError('RANK_MISMATCH', 'element losses need an anchor axis', { argument: 'losses', expected: 'shape [B, ...]', received: formatShape(l.shape) });
+    const fits = m.rank <= l.rank && m.shape.every((d, i) => d === 1 || d === l.shape[l.rank - m.rank + i]);
+    if (!fits) throw new LosskitError('SHAPE_MISMATCH', 'the mask must broadcast to the losses', { argument: 'mask', expected: `a shape broadcastable to ${formatShape(l.shape)}`, received: formatShape(m.shape) });
+    return reduceTensor(l, m, red);
+  });
+}
+
+function reduceTensor(losses: Tensor, mask: Tensor, r: Reducer): Tensor {
   const m = mask.shape.join() === losses.shape.join() ? mask : tf.broadcastTo(mask, losses.shape);
   const on = tf.notEqual(m, 0);
   const zero = tf.zerosLike(losses);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { LosskitError, type TensorLike, formatShape, params, toTensor } from '@losskit/core';
+import { optionsOf } from './internal.js';
 
 /** Which slots of a padded set are real: 0/1 (or boolean) values, 1 = real. */
 export interface SeclaMasks {
@@ -199,6 +200,7 @@ const diagonalCrossEntropy = (s: Tensor): Tensor => tf.mean(tf.sub(tf.logSumExp(
  * const best = tf.argMax(nameToFace, 1); // image that best matches each caption
  */
 export function seclaScores(faces: TensorLike, names: TensorLike, options: SeclaMasks = {}): SeclaScores {
+  options = optionsOf(options);
   return tf.tidy(() => {
     const { nf, fn } = scoresOf(prepare(faces, names, options));
     return { nameToFace: nf, faceToName: fn };
@@ -255,6 +257,7 @@ export function seclaScores(faces: TensorLike, names: TensorLike, options: Secla
  * const { value, grads } = tf.variableGrads(() => seclaLoss(faces, names, { faceMask }));
  */
 export function seclaLoss(faces: TensorLike, names: TensorLike, options: SeclaOptions = {}): Scalar {
+  options = optionsOf(options);
   const alpha = params.nonNegative('alpha', options.alpha ?? 0.15);
   const agreement = options.agreement ?? 'diag';
   if (agreement !== 'diag' && agreement !== 'full') {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
-import { labelsOf, maskedLseBinary, rowDot } from './internal.js';
-import { type Miner, checkMiner, minePairs } from './miners.js';
+import { labelsOf, maskedLseBinary, rowDot, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minePairsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link supCon}. */
@@ -21,7 +21,7 @@ const op = defineOp<{ temperature: number; distance: Distance; miner: Miner | un
   evaluate: (ctx, a, p) => {
     const mat = a[0]!;
     const inv = p.distance.isInverted;
-    const { pos, neg } = minePairs(p.miner, mat, labelsOf(ctx, 'supCon'), inv);
+    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'supCon'), inv);
     const s = tf.div(inv ? mat : tf.neg(mat), p.temperature);
     const denom = maskedLseBinary(s, tf.add(pos, neg)).value;
     const nPos = tf.sum(pos, -1);
@@ -44,6 +44,7 @@ const op = defineOp<{ temperature: number; distance: Distance; miner: Miner | un
  * @example compile(supCon({ temperature: 0.1 }), { from: 'embeddings' })(labels, embeddings)
  */
 export function supCon<R extends Reducer = ReturnType<typeof meanNonZero>>(options: SupConOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const temperature = params.positive('temperature', options.temperature ?? 0.1);
   const distance = checkDistance(options.distance ?? cosine());
   const miner = checkMiner(options.miner);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, distanceName, euclidean } from './distances.js';
-import { labelsOf, nonNegativeMargin, rowDot } from './internal.js';
-import { type Miner, checkMiner, mineTriplets } from './miners.js';
+import { labelsOf, nonNegativeMargin, rowDot, optionsOf } from './internal.js';
+import { type Miner, checkMiner, mineTripletsTensor } from './miners.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link tripletMargin}. */
@@ -23,7 +23,7 @@ const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefin
     const mat = a[0]!;
     const y = labelsOf(ctx, 'tripletMargin');
     const inv = p.distance.isInverted;
-    const tr = mineTriplets(p.miner, mat, y, inv);
+    const tr = mineTripletsTensor(p.miner, mat, y, inv);
     if (tr.type === 'perAnchor') {
       const ap = rowDot(mat, tr.p);
       const an = rowDot(mat, tr.n);
@@ -53,6 +53,7 @@ const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefin
  * loss(labels, embeddings);
  */
 export function tripletMargin<R extends Reducer = ReturnType<typeof meanNonZero>>(options: TripletMarginOptions<R> = {}): Expr<LevelOf<R>, 'any'> {
+  options = optionsOf(options);
   const margin = nonNegativeMargin('margin', options.margin ?? 0.05);
   const distance = checkDistance(options.distance ?? euclidean());
   const miner = checkMiner(options.miner);

@@ -3,7 +3,7 @@ import { type Expr, compile, ready } from '@losskit/core';
 import { checkGradient, f32, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adaFace, arcFace, byol, clip, cosFace, decoupledSoftmax, euclidean, icon, proxyAnchor, proxyNca, protoTriplet, siglip,
+  adaFace, arcFace, byol, clip, cosFace, decoupledSoftmax, icon, proxyAnchor, proxyNca, protoTriplet, siglip,
 } from '../src/index.js';
 import { type M, cos, dot, euc, lse, matrix, norm, softplus, COS } from './reference.js';
 import { expectClose } from './helpers.js';
@@ -198,7 +198,24 @@ describe('proxy, margin-softmax, image-text, self-supervised and paper losses vs
     tb.dispose();
   });
 
-  it('proto-triplet uses Euclidean distance to class means (independent of a distance option)', () => {
-    expect(euclidean().kind).toBe('lp');
+  it('proto-triplet uses the Euclidean distance to class means: equal to a float64 Euclidean reference, not to squared-Euclidean or cosine variants', () => {
+    // Reference written from the paper's definition with the distance as a parameter; only the Euclidean one may match.
+    const proto = (e: M, dist: (a: number[], b: number[]) => number, margin = 0.5) => {
+      const classes = [...new Set(y)];
+      const centre = new Map(classes.map((c) => {
+        const mem = e.filter((_, i) => y[i] === c);
+        return [c, mem[0]!.map((_, k) => mean(mem.map((r) => r[k]!)))] as const;
+      }));
+      return mean(e.map((x, i) => Math.max(0, dist(x, centre.get(y[i]!)!) - Math.min(...classes.filter((c) => c !== y[i]).map((c) => dist(x, centre.get(c)!))) + margin)));
+    };
+    const got = run(protoTriplet(), E);
+    const euclid = proto(E, (a, b) => euc(a, b));
+    const squared = proto(E, (a, b) => euc(a, b) ** 2);
+    const cosineDist = proto(E, (a, b) => 1 - cos(a, b));
+    close(got, euclid);
+    expect(Math.abs(got - squared)).toBeGreaterThan(1e-2 * Math.abs(squared));
+    expect(Math.abs(got - cosineDist)).toBeGreaterThan(1e-2 * Math.abs(cosineDist));
+    // and at a margin where only some triplets are active
+    close(run(protoTriplet({ margin: 0.1 }), E), proto(E, (a, b) => euc(a, b), 0.1));
   });
 });

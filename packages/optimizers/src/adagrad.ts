@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
-import { checkMatching, checkParams, mapParams, tidy } from './types.js';
+import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
 import { scaleByLearningRate } from './scale.js';
 
@@ -26,11 +26,13 @@ export interface ScaleByRssOptions {
  * @example chain(scaleByRss(), scaleByLearningRate(0.1))
  */
 export function scaleByRss(options: ScaleByRssOptions = {}): GradientTransformation<RssState> {
+  options = optionsOf(options);
   const init = p.nonNegative('initialAccumulatorValue', options.initialAccumulatorValue ?? 0.1);
   const eps = p.nonNegative('eps', options.eps ?? 1e-7);
   return {
     init: (params) => ({ sumOfSquares: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.fill(t.shape, init))) }),
     update(grads, state) {
+      checkState(state, { sumOfSquares: 'params' });
       const g = checkMatching(grads, state.sumOfSquares, 'grads', 'the optimizer state');
       return tidy(() => {
         const sumOfSquares: Record<string, Tensor> = {};
@@ -57,5 +59,6 @@ export interface AdagradOptions extends ScaleByRssOptions {
  * @example adagrad({ learningRate: 0.1 })
  */
 export function adagrad(options: AdagradOptions = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   return chain(scaleByRss(options), scaleByLearningRate(options.learningRate ?? 1e-2));
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule, Schedule } from './types.js';
-import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt } from './types.js';
+import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
 import { addDecayedWeights } from './decay.js';
 import { scaleByLearningRate } from './scale.js';
@@ -41,6 +41,7 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
         return { count: 0, mu: mapParams(ps, (t) => tf.zerosLike(t)), nu: mapParams(ps, (t) => tf.zerosLike(t)) };
       }),
     update(grads, state) {
+      checkState(state, { count: 'count', mu: 'params', nu: 'params' });
       const g = checkMatching(grads, state.mu, 'grads', 'the optimizer state');
       const k = state.count + 1;
       const bc1 = 1 - b1 ** k;
@@ -75,6 +76,7 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
  * @example chain(clipByGlobalNorm(1), scaleByAdam(), scaleByLearningRate(1e-3))
  */
 export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransformation<AdamState> {
+  options = optionsOf(options);
   return adamCore(options, undefined);
 }
 
@@ -91,6 +93,7 @@ export interface AdamOptions extends ScaleByAdamOptions {
  * @example const opt = adam({ learningRate: 1e-3 }); let state = opt.init(params);
  */
 export function adam(options: AdamOptions = {}): GradientTransformation<AdamState> {
+  options = optionsOf(options);
   return adamCore(options, options.learningRate ?? 1e-3);
 }
 
@@ -110,5 +113,6 @@ export interface AdamWOptions extends AdamOptions {
  * @example adamw({ learningRate: 1e-3, weightDecay: 1e-2 })
  */
 export function adamw(options: AdamWOptions = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   return chain(scaleByAdam(options), addDecayedWeights(options.weightDecay ?? 1e-4), scaleByLearningRate(options.learningRate ?? 1e-3));
 }

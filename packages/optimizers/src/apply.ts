@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError } from '@losskit/core';
 import type { GradientTransformation, LossClosure, Params, UpdateExtra } from './types.js';
-import { checkMatching, checkParams, disposeParams, disposeState } from './types.js';
+import { checkMatching, checkParams, disposeParams, disposeState, optionsOf } from './types.js';
 
 /**
  * Applies updates: `θ ← θ + u` per name. `tf.Variable`s are assigned in place (and returned); plain tensors give new
@@ -64,7 +64,12 @@ export interface StepResult<S> {
  * @example ({ params, state } = step(opt, params, grads, state));
  */
 export function step<S>(optimizer: GradientTransformation<S>, params: Params, grads: Params, state: S, options: StepOptions = {}): StepResult<S> {
+  if (!optimizer || typeof optimizer !== 'object' || typeof optimizer.update !== 'function') {
+    throw new LosskitError('INVALID_ARGUMENT', 'optimizer must be a GradientTransformation', { argument: 'optimizer', expected: '{ init, update } such as adam()', received: optimizer === null ? 'null' : typeof optimizer });
+  }
+  options = optionsOf(options);
   const mode = options.nonFinite ?? 'raise';
+  if (mode !== 'raise' && mode !== 'skip' && mode !== 'ignore') throw new LosskitError('INVALID_PARAMETER', 'unknown nonFinite mode', { argument: 'nonFinite', expected: "'raise', 'skip' or 'ignore'", received: String(mode) });
   if (mode !== 'ignore') {
     const bad = nonFiniteEntries(grads);
     if (bad.length > 0) {
@@ -102,7 +107,12 @@ export function lossClosure(f: (params: Params) => Scalar): LossClosure {
       names.forEach((k, i) => {
         m[k] = xs[i]!;
       });
-      return f(m);
+      const v = f(m);
+      // Checked inside the tape (its only place), so the error names the closure instead of tfjs's "Cannot compute gradient".
+      if (!(v instanceof tf.Tensor) || v.rank !== 0) {
+        throw new LosskitError('INVALID_ARGUMENT', 'the loss function must return a scalar tensor', { argument: 'f', expected: 'a tf.Scalar', received: v instanceof tf.Tensor ? `a tensor of shape [${v.shape.join(', ')}]` : typeof v });
+      }
+      return v;
     })(names.map((k) => params[k]!));
     const out: Record<string, Tensor> = {};
     names.forEach((k, i) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError } from '@losskit/core';
 import type { GradientTransformation } from './types.js';
-import { checkParams, mapParams, tidy } from './types.js';
+import { checkParams, mapParams, tidy, optionsOf } from './types.js';
 import type { EmptyState } from './scale.js';
 
 /** Options of {@link centralize}. */
@@ -20,10 +20,14 @@ export interface CentralizeOptions {
  * @example chain(centralize(), sgd({ learningRate: 0.1, momentum: 0.9 }))
  */
 export function centralize(options: CentralizeOptions = {}): GradientTransformation<EmptyState> {
+  options = optionsOf(options);
   const keep = options.keepAxis ?? 'last';
   if (keep !== 'last' && keep !== 'first') throw new LosskitError('INVALID_PARAMETER', 'unknown keepAxis', { argument: 'keepAxis', expected: "'last' or 'first'", received: String(keep) });
   return {
-    init: () => ({}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update: (grads) => ({
       updates: tidy(() =>
         mapParams(checkParams(grads, 'grads'), (g) => {

@@ -11,7 +11,10 @@ import type { EmptyState } from './scale.js';
 export function clip(maxDelta: number): GradientTransformation<EmptyState> {
   p.nonNegative('maxDelta', maxDelta);
   return {
-    init: () => ({}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update: (grads) => ({ updates: tidy(() => mapParams(checkParams(grads, 'grads'), (g) => tf.clipByValue(g, -maxDelta, maxDelta))), state: {} }),
   };
 }
@@ -25,7 +28,10 @@ export function clip(maxDelta: number): GradientTransformation<EmptyState> {
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
   p.positive('maxNorm', maxNorm);
   return {
-    init: () => ({}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update(grads) {
       const g = checkParams(grads, 'grads');
       return {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, ScalarOrSchedule } from './types.js';
-import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, needParams, tidy, valueAt } from './types.js';
+import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, needParams, tidy, valueAt, checkState } from './types.js';
 import type { CountState } from './scale.js';
 
 /**
@@ -11,10 +11,15 @@ import type { CountState } from './scale.js';
 export function addDecayedWeights(weightDecay: ScalarOrSchedule): GradientTransformation<CountState> {
   const wd = checkScalarOrSchedule(weightDecay, 'weightDecay');
   return {
-    init: () => ({ count: 0 }),
+    init: (params) => {
+      checkParams(params, 'params');
+      return { count: 0 };
+    },
     update(grads, state, params) {
+      checkState(state, { count: 'count' });
       const g = checkParams(grads, 'grads');
-      const w = checkMatching(needParams(params, 'addDecayedWeights'), g, 'params', 'grads');
+      const w = needParams(params, 'addDecayedWeights');
+      checkMatching(g, checkParams(w, 'params'), 'grads', 'params');
       const lambda = valueAt(wd, state.count, 'weightDecay');
       return { updates: tidy(() => mapParams(g, (t, k) => (lambda === 0 ? tf.clone(t) : tf.add(t, tf.mul(w[k]!, lambda))))), state: { count: state.count + 1 } };
     },

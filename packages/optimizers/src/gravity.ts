@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
-import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt } from './types.js';
+import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt, checkState, optionsOf } from './types.js';
 
 /** State of {@link gravity}: update count and the velocity per parameter. */
 export interface GravityState {
@@ -31,6 +31,7 @@ export interface GravityOptions {
  * @example gravity({ learningRate: 0.1, alpha: 0.01, beta: 0.9, seed: 1 })
  */
 export function gravity(options: GravityOptions = {}): GradientTransformation<GravityState> {
+  options = optionsOf(options);
   const lr = checkScalarOrSchedule(options.learningRate ?? 0.1, 'learningRate');
   const alpha = p.nonNegative('alpha', options.alpha ?? 0.01);
   const beta = p.unitInterval('beta', options.beta ?? 0.9);
@@ -48,6 +49,7 @@ export function gravity(options: GravityOptions = {}): GradientTransformation<Gr
       };
     },
     update(grads, state) {
+      checkState(state, { count: 'count', velocity: 'params' });
       const g = checkMatching(grads, state.velocity, 'grads', 'the optimizer state');
       const eta = valueAt(lr, state.count, 'learningRate');
       const t = state.count;

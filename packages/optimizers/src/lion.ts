@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
-import { checkMatching, checkParams, mapParams, tidy } from './types.js';
+import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
 import { addDecayedWeights } from './decay.js';
 import { scaleByLearningRate } from './scale.js';
@@ -26,11 +26,13 @@ export interface ScaleByLionOptions {
  * @example chain(scaleByLion(), scaleByLearningRate(1e-4))
  */
 export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransformation<LionState> {
+  options = optionsOf(options);
   const b1 = p.closedUnitInterval('b1', options.b1 ?? 0.9);
   const b2 = p.unitInterval('b2', options.b2 ?? 0.99);
   return {
     init: (params) => ({ mu: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.zerosLike(t))) }),
     update(grads, state) {
+      checkState(state, { mu: 'params' });
       const g = checkMatching(grads, state.mu, 'grads', 'the optimizer state');
       return tidy(() => {
         const mu: Record<string, Tensor> = {};
@@ -59,5 +61,6 @@ export interface LionOptions extends ScaleByLionOptions {
  * @example lion({ learningRate: 1e-4, weightDecay: 1e-2 })
  */
 export function lion(options: LionOptions = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   return chain(scaleByLion(options), addDecayedWeights(options.weightDecay ?? 0), scaleByLearningRate(options.learningRate ?? 1e-4));
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params } from './types.js';
-import { checkMatching, checkParams, mapParams, tidy } from './types.js';
+import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
 
 /** State of {@link traceMomentum}: the trace (momentum buffer) per parameter. */
 export interface TraceState {
@@ -24,11 +24,13 @@ export interface TraceOptions {
  * @example chain(traceMomentum({ decay: 0.9, nesterov: true }), scaleByLearningRate(0.1))
  */
 export function traceMomentum(options: TraceOptions = {}): GradientTransformation<TraceState> {
+  options = optionsOf(options);
   const mu = p.unitInterval('decay', options.decay ?? 0.9);
   const nesterov = options.nesterov ?? false;
   return {
     init: (params) => ({ trace: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.zerosLike(t))) }),
     update(grads, state) {
+      checkState(state, { trace: 'params' });
       const g = checkMatching(grads, state.trace, 'grads', 'the optimizer state');
       return tidy(() => {
         const trace: Record<string, Tensor> = {};

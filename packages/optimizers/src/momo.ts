@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule, UpdateExtra } from './types.js';
-import { checkMatching, checkParams, checkScalarOrSchedule, globalDot, globalSquaredNorm, globalSum, mapParams, needParams, tidy, valueAt } from './types.js';
+import { checkMatching, checkParams, checkScalarOrSchedule, globalDot, globalSquaredNorm, globalSum, mapParams, needParams, tidy, valueAt, checkState, optionsOf } from './types.js';
 
 /** State of {@link momo}. */
 export interface MomoState {
@@ -55,6 +55,7 @@ function lossValue(extra: UpdateExtra | undefined, who: string): Scalar {
  * @example const opt = momo(); const r = opt.update(grads, state, params, { value: loss });
  */
 export function momo(options: MomoOptions = {}): GradientTransformation<MomoState> {
+  options = optionsOf(options);
   const lr = checkScalarOrSchedule(options.learningRate ?? 1, 'learningRate');
   const beta = p.unitInterval('beta', options.beta ?? 0.9);
   const lb = p.finite('lowerBound', options.lowerBound ?? 0);
@@ -64,6 +65,7 @@ export function momo(options: MomoOptions = {}): GradientTransformation<MomoStat
     init: (params) =>
       tidy(() => ({ count: 0, d: mapParams(checkParams(params, 'params'), (t) => tf.zerosLike(t)), fbar: tf.scalar(0), gamma: tf.scalar(0) })),
     update(grads, state, params, extra) {
+      checkState(state, { count: 'count', d: 'params', fbar: 'tensor', gamma: 'tensor' });
       const g = checkMatching(grads, state.d, 'grads', 'the optimizer state');
       const w = checkMatching(needParams(params, 'momo'), g, 'params', 'grads');
       const alpha = valueAt(lr, state.count, 'learningRate');
@@ -120,6 +122,7 @@ export interface MomoAdamOptions {
  * @example momoAdam({ learningRate: 1e-2 })
  */
 export function momoAdam(options: MomoAdamOptions = {}): GradientTransformation<MomoAdamState> {
+  options = optionsOf(options);
   const lr = checkScalarOrSchedule(options.learningRate ?? 1e-2, 'learningRate');
   const b1 = p.unitInterval('b1', options.b1 ?? 0.9);
   const b2 = p.unitInterval('b2', options.b2 ?? 0.999);
@@ -134,6 +137,7 @@ export function momoAdam(options: MomoAdamOptions = {}): GradientTransformation<
         return { count: 0, d: mapParams(ps, (t) => tf.zerosLike(t)), v: mapParams(ps, (t) => tf.zerosLike(t)), fbar: tf.scalar(0), gamma: tf.scalar(0) };
       }),
     update(grads, state, params, extra) {
+      checkState(state, { count: 'count', d: 'params', v: 'params', fbar: 'tensor', gamma: 'tensor' });
       const g = checkMatching(grads, state.d, 'grads', 'the optimizer state');
       const w = checkMatching(needParams(params, 'momoAdam'), g, 'params', 'grads');
       const alpha = valueAt(lr, state.count, 'learningRate');

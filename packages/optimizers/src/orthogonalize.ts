@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation } from './types.js';
-import { checkMatching, checkParams, mapParams, needParams, tidy } from './types.js';
+import { checkMatching, checkParams, mapParams, needParams, tidy, optionsOf } from './types.js';
 import type { EmptyState } from './scale.js';
 
 /** Options of {@link orthogonalizeToParams}. */
@@ -20,12 +20,17 @@ export interface OrthogonalizeOptions {
  * @example chain(orthogonalizeToParams(), adamw({ learningRate: 1e-3 }))
  */
 export function orthogonalizeToParams(options: OrthogonalizeOptions = {}): GradientTransformation<EmptyState> {
+  options = optionsOf(options);
   const rescale = options.rescale ?? false;
   return {
-    init: () => ({}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update(grads, _state, params) {
       const g = checkParams(grads, 'grads');
-      const w = checkMatching(needParams(params, 'orthogonalizeToParams'), g, 'params', 'grads');
+      const w = needParams(params, 'orthogonalizeToParams');
+      checkMatching(g, checkParams(w, 'params'), 'grads', 'params');
       return {
         updates: tidy(() =>
           mapParams(g, (gk, k) => {

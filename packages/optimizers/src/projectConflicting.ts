@@ -27,7 +27,10 @@ export function projectGradient(grads: Params, reference: Params): Params {
  */
 export function projectConflicting(): GradientTransformation<EmptyState> {
   return {
-    init: () => ({}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update(grads, _state, _params, extra) {
       if (!extra?.reference) {
         throw new LosskitError('MISSING_INPUT', 'projectConflicting needs the gradient to protect', { argument: 'extra.reference', expected: 'update(grads, state, params, { reference })' });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
-import { checkMatching, checkParams, mapParams, tidy } from './types.js';
+import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
 import { scaleByLearningRate } from './scale.js';
 import { traceMomentum } from './momentum.js';
@@ -34,12 +34,14 @@ export interface StddevState {
  * @example chain(scaleByRms(), scaleByLearningRate(1e-3))
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<RmsState> {
+  options = optionsOf(options);
   const rho = p.unitInterval('decay', options.decay ?? 0.9);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const init = p.nonNegative('initialScale', options.initialScale ?? 0);
   return {
     init: (params) => ({ nu: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.fill(t.shape, init))) }),
     update(grads, state) {
+      checkState(state, { nu: 'params' });
       const g = checkMatching(grads, state.nu, 'grads', 'the optimizer state');
       return tidy(() => {
         const nu: Record<string, Tensor> = {};
@@ -60,6 +62,7 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
  * @example chain(scaleByStddev(), scaleByLearningRate(1e-3))
  */
 export function scaleByStddev(options: ScaleByRmsOptions = {}): GradientTransformation<StddevState> {
+  options = optionsOf(options);
   const rho = p.unitInterval('decay', options.decay ?? 0.9);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const init = p.nonNegative('initialScale', options.initialScale ?? 0);
@@ -70,6 +73,7 @@ export function scaleByStddev(options: ScaleByRmsOptions = {}): GradientTransfor
         return { mu: mapParams(ps, (t) => tf.zerosLike(t)), nu: mapParams(ps, (t) => tf.fill(t.shape, init)) };
       }),
     update(grads, state) {
+      checkState(state, { mu: 'params', nu: 'params' });
       const g = checkMatching(grads, state.nu, 'grads', 'the optimizer state');
       return tidy(() => {
         const mu: Record<string, Tensor> = {};
@@ -104,6 +108,7 @@ export interface RmspropOptions extends ScaleByRmsOptions {
  * @example rmsprop({ learningRate: 1e-3, centered: true })
  */
 export function rmsprop(options: RmspropOptions = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   const m = p.unitInterval('momentum', options.momentum ?? 0);
   const scaling = options.centered ? scaleByStddev(options) : scaleByRms(options);
   const lr = scaleByLearningRate(options.learningRate ?? 1e-3);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
 import type { GradientTransformation, Params, UpdateResult } from './types.js';
-import { checkMatching, checkParams, disposeParams, globalSquaredNorm, mapParams, needParams, tidy } from './types.js';
+import { checkMatching, checkParams, disposeParams, globalSquaredNorm, mapParams, needParams, tidy, optionsOf } from './types.js';
 
 /** Options of {@link sam}. */
 export interface SamOptions {
@@ -20,6 +20,7 @@ export interface SamOptions {
  * @example const opt = sam(sgd({ learningRate: 0.1, momentum: 0.9 }), { rho: 0.05 });
  */
 export function sam<S>(base: GradientTransformation<S>, options: SamOptions = {}): GradientTransformation<S> {
+  options = optionsOf(options);
   if (base === null || typeof base !== 'object' || typeof base.update !== 'function') {
     throw new LosskitError('INVALID_ARGUMENT', 'sam needs a base optimizer', { argument: 'base', expected: 'a GradientTransformation', received: String(base) });
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, ScalarOrSchedule, Schedule } from './types.js';
-import { checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt } from './types.js';
+import { checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt, checkState } from './types.js';
 
 /** State of stateless transformations. */
 export type EmptyState = Readonly<Record<string, never>>;
@@ -18,7 +18,10 @@ export interface CountState {
 export function scale(factor: number): GradientTransformation<EmptyState> {
   p.finite('factor', factor);
   return {
-    init: () => ({}),
+    init: (params) => {
+      checkParams(params, 'params');
+      return {};
+    },
     update: (grads) => ({ updates: tidy(() => mapParams(checkParams(grads, 'grads'), (g) => tf.mul(g, factor))), state: {} }),
   };
 }
@@ -33,8 +36,12 @@ export function scaleByLearningRate(learningRate: ScalarOrSchedule): GradientTra
   const schedule: Schedule = typeof lr === 'function' ? lr : () => lr;
   return {
     learningRate: schedule,
-    init: () => ({ count: 0 }),
+    init: (params) => {
+      checkParams(params, 'params');
+      return { count: 0 };
+    },
     update(grads, state) {
+      checkState(state, { count: 'count' });
       const g = checkParams(grads, 'grads');
       const eta = valueAt(lr, state.count, 'learningRate');
       return { updates: tidy(() => mapParams(g, (t) => tf.mul(t, -eta))), state: { count: state.count + 1 } };

@@ -1,5 +1,6 @@
 import { LosskitError, params as p } from '@losskit/core';
 import type { ScalarOrSchedule, Schedule } from './types.js';
+import { optionsOf } from './types.js';
 
 /**
  * Learning-rate schedules: pure functions `step => value` (step 0 is the first update), as in optax.schedules.
@@ -39,6 +40,7 @@ export interface PolynomialOptions {
  * @example polynomial({ init: 1, end: 0, power: 2, transitionSteps: 100 })(50) // 0.25
  */
 export function polynomial(o: PolynomialOptions): Schedule {
+  o = optionsOf(o);
   p.nonNegative('init', o.init);
   p.nonNegative('end', o.end);
   p.positive('power', o.power);
@@ -55,6 +57,7 @@ export function polynomial(o: PolynomialOptions): Schedule {
  * @example linear({ init: 0, end: 1e-3, transitionSteps: 100 })(25) // 2.5e-4
  */
 export function linear(o: Omit<PolynomialOptions, 'power'>): Schedule {
+  o = optionsOf(o);
   return polynomial({ ...o, power: 1 });
 }
 
@@ -78,6 +81,7 @@ export interface ExponentialOptions {
  * @example exponential({ init: 1, transitionSteps: 10, decayRate: 0.5 })(20) // 0.25
  */
 export function exponential(o: ExponentialOptions): Schedule {
+  o = optionsOf(o);
   p.nonNegative('init', o.init);
   p.positiveInteger('transitionSteps', o.transitionSteps);
   p.positive('decayRate', o.decayRate);
@@ -106,6 +110,7 @@ export interface PiecewiseOptions {
  * @example piecewise({ values: [1e-2, 1e-3, 1e-4], boundaries: [100, 200] })(150) // 1e-3
  */
 export function piecewise(o: PiecewiseOptions): Schedule {
+  o = optionsOf(o);
   const { values, boundaries } = o;
   if (!Array.isArray(values) || !Array.isArray(boundaries) || values.length !== boundaries.length + 1) {
     throw new LosskitError('INVALID_PARAMETER', 'piecewise needs one more value than boundaries', { argument: 'values', expected: `${(boundaries?.length ?? 0) + 1} values`, received: String(values?.length) });
@@ -140,6 +145,7 @@ export interface CosineDecayOptions {
  * @example cosineDecay({ init: 1, decaySteps: 100 })(50) // 0.5
  */
 export function cosineDecay(o: CosineDecayOptions): Schedule {
+  o = optionsOf(o);
   p.nonNegative('init', o.init);
   p.positiveInteger('decaySteps', o.decaySteps);
   const alpha = p.closedUnitInterval('alpha', o.alpha ?? 0);
@@ -170,6 +176,7 @@ export interface WarmupCosineDecayOptions {
  * @example warmupCosineDecay({ peak: 1e-3, warmupSteps: 100, decaySteps: 1000 })
  */
 export function warmupCosineDecay(o: WarmupCosineDecayOptions): Schedule {
+  o = optionsOf(o);
   const init = p.nonNegative('init', o.init ?? 0);
   const peak = p.nonNegative('peak', o.peak);
   const end = p.nonNegative('end', o.end ?? 0);
@@ -206,6 +213,7 @@ export interface WarmupStableDecayOptions {
  * @example warmupStableDecay({ peak: 1e-3, warmupSteps: 100, stableSteps: 800, decaySteps: 100 })
  */
 export function warmupStableDecay(o: WarmupStableDecayOptions): Schedule {
+  o = optionsOf(o);
   const init = p.nonNegative('init', o.init ?? 0);
   const peak = p.nonNegative('peak', o.peak);
   const end = p.nonNegative('end', o.end ?? 0);
@@ -231,6 +239,7 @@ export function warmupStableDecay(o: WarmupStableDecayOptions): Schedule {
  * @example joinSchedules([linear({ init: 0, end: 1, transitionSteps: 10 }), constant(1)], [10])
  */
 export function joinSchedules(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
+  if (!Array.isArray(boundaries)) throw new LosskitError('INVALID_PARAMETER', 'boundaries must be an array of steps', { argument: 'boundaries', expected: 'increasing step numbers', received: typeof boundaries });
   if (!Array.isArray(schedules) || schedules.length !== boundaries.length + 1 || schedules.some((s) => typeof s !== 'function')) {
     throw new LosskitError('INVALID_PARAMETER', 'joinSchedules needs one more schedule than boundaries', { argument: 'schedules', expected: `${boundaries.length + 1} functions`, received: String(schedules?.length) });
   }
@@ -255,6 +264,7 @@ export function joinSchedules(schedules: readonly Schedule[], boundaries: readon
 export function sqrtBatchScaling(learningRate: number, o: { readonly baseBatchSize: number; readonly batchSize: number }): number;
 export function sqrtBatchScaling(learningRate: Schedule, o: { readonly baseBatchSize: number; readonly batchSize: number }): Schedule;
 export function sqrtBatchScaling(learningRate: ScalarOrSchedule, o: { readonly baseBatchSize: number; readonly batchSize: number }): ScalarOrSchedule {
+  o = optionsOf(o);
   p.positive('baseBatchSize', o.baseBatchSize);
   p.positive('batchSize', o.batchSize);
   const k = Math.sqrt(o.batchSize / o.baseBatchSize);

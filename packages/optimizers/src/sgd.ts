@@ -3,6 +3,7 @@ import type { GradientTransformation, ScalarOrSchedule } from './types.js';
 import { chain } from './chain.js';
 import { traceMomentum } from './momentum.js';
 import { scaleByLearningRate } from './scale.js';
+import { optionsOf } from './types.js';
 
 /** Options of {@link sgd}. */
 export interface SgdOptions {
@@ -20,6 +21,7 @@ export interface SgdOptions {
  * @example sgd({ learningRate: 0.1, momentum: 0.9 })
  */
 export function sgd(options: SgdOptions = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   const mu = p.unitInterval('momentum', options.momentum ?? 0);
   const lr = scaleByLearningRate(options.learningRate ?? 1e-2);
   const nesterov = options.nesterov ?? false;
@@ -32,6 +34,7 @@ export function sgd(options: SgdOptions = {}): GradientTransformation<unknown[]>
  * @example momentum({ learningRate: 0.01, momentum: 0.9 })
  */
 export function momentum(options: Omit<SgdOptions, 'nesterov'> = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   return sgd({ ...options, momentum: options.momentum ?? 0.9, nesterov: false });
 }
 
@@ -41,5 +44,6 @@ export function momentum(options: Omit<SgdOptions, 'nesterov'> = {}): GradientTr
  * @example nesterov({ learningRate: 0.01, momentum: 0.9 })
  */
 export function nesterov(options: Omit<SgdOptions, 'nesterov'> = {}): GradientTransformation<unknown[]> {
+  options = optionsOf(options);
   return sgd({ ...options, momentum: options.momentum ?? 0.9, nesterov: true });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, params as p, type TensorLike } from '@losskit/core';
+import { LosskitError, params as p, type TensorLike, toTensor } from '@losskit/core';
 import type { GradientTransformation, LossClosure, Params } from './types.js';
 import { checkParams, disposeParams, disposeState } from './types.js';
 import { lossClosure, nonFiniteEntries, step, type NonFiniteMode } from './apply.js';
@@ -19,6 +19,12 @@ export interface StepInfo {
   /** Steps done (1 after the first update). */
   readonly step: number;
   readonly totalSteps: number;
+  /**
+   * 0-based index of the epoch this step belongs to: `⌊(step − 1) / ⌈N / batchSize⌉⌋`, so the steps of the first pass
+   * over the data report `epoch: 0` and those of the last of E epochs `epoch: E − 1`. This is Keras' convention
+   * (`Callback.on_epoch_end(epoch)`, "epoch: Integer, index of epoch", keras-team/keras `keras/src/callbacks/callback.py`;
+   * tfjs-layers' `onEpochEnd` likewise); `step` counts from 1.
+   */
   readonly epoch: number;
   /** Batch loss at the parameters before this step. */
   readonly loss: number;
@@ -65,7 +71,10 @@ export interface TrainOptions<S> {
   readonly onStep?: (info: StepInfo) => void | boolean;
   readonly signal?: AbortSignal;
   readonly earlyStop?: EarlyStopOptions | ((info: StepInfo) => boolean);
-  /** Non-finite gradients: `raise` (default) or `skip` the step. */
+  /**
+   * Non-finite gradients: `raise` (default; NaN or Inf in `data` is then rejected before the first step, as
+   * `NON_FINITE_INPUT` naming `data.x` / `data.y`) or `skip` the step (bad batches are skipped, the data are not checked).
+   */
   readonly nonFinite?: Exclude<NonFiniteMode, 'ignore'>;
   /** Progress bar on stderr: `auto` (default, only when stderr is a TTY), `true`, `false`. */
   readonly progress?: boolean | 'auto';
@@ -101,12 +110,32 @@ const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 function asTensor(x: TensorLike, name: string): { t: Tensor; owned: boolean } {
-  if (x instanceof tf.Tensor) return { t: x, owned: false };
-  try {
-    return { t: tf.tensor(x as never), owned: true };
-  } catch (e) {
-    throw new LosskitError('INVALID_ARGUMENT', 'cannot convert to a tensor', { argument: name, received: String((e as Error).message) });
+  if (x instanceof tf.Tensor) {
+    if (x.isDisposed) throw new LosskitError('INVALID_ARGUMENT', 'tensor is disposed', { argument: name });
+    return { t: x, owned: false };
   }
+  const c = toTensor(x, name); // typed errors for ragged or non-numeric data
+  return { t: c.tensor, owned: true };
+}
+
+/** Throws `NON_FINITE_INPUT` naming `name` when `t` holds NaN or ±Inf (one read-back, before training). */
+function checkFinite(t: Tensor, name: string): void {
+  const ok = tf.tidy(() => tf.all(tf.isFinite(t)));
+  const finite = ok.dataSync()[0] === 1;
+  ok.dispose();
+  if (finite) return;
+  const v = t.dataSync();
+  const i = v.findIndex((a) => !Number.isFinite(a));
+  throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${v[i]} at flat index ${i}` });
+}
+
+function checkEarlyStop(e: unknown): void {
+  if (e === undefined || typeof e === 'function') return;
+  if (e === null || typeof e !== 'object') throw new LosskitError('INVALID_ARGUMENT', 'earlyStop must be options or a function', { argument: 'earlyStop', expected: '{ patience, minDelta?, smoothing? } or (info) => boolean', received: e === null ? 'null' : typeof e });
+  const o = e as EarlyStopOptions;
+  p.positiveInteger('patience', o.patience);
+  p.nonNegative('minDelta', o.minDelta ?? 0);
+  p.unitInterval('smoothing', o.smoothing ?? 0.9);
 }
 
 /**
@@ -132,8 +161,20 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
   }
   const nonFinite = o.nonFinite ?? 'raise';
   if (nonFinite !== 'raise' && nonFinite !== 'skip') throw new LosskitError('INVALID_PARAMETER', 'unknown nonFinite mode', { argument: 'nonFinite', expected: "'raise' or 'skip'", received: String(nonFinite) });
-  const X = asTensor(o.data?.x as TensorLike, 'data.x');
-  const Y = asTensor(o.data?.y as TensorLike, 'data.y');
+  const seed = p.finite('seed', o.seed ?? 0);
+  const shuffle = o.shuffle ?? true;
+  if (typeof shuffle !== 'boolean') throw new LosskitError('INVALID_PARAMETER', 'shuffle must be a boolean', { argument: 'shuffle', expected: 'true or false', received: String(shuffle) });
+  if (o.onStep !== undefined && typeof o.onStep !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'onStep must be a function', { argument: 'onStep', expected: '(info) => void | boolean', received: typeof o.onStep });
+  checkEarlyStop(o.earlyStop);
+  if (!o.data || typeof o.data !== 'object') throw new LosskitError('MISSING_INPUT', 'train needs data { x, y }', { argument: 'data', expected: '{ x, y }', received: String(o.data) });
+  const X = asTensor(o.data.x, 'data.x');
+  let Y: { t: Tensor; owned: boolean };
+  try {
+    Y = asTensor(o.data.y, 'data.y');
+  } catch (e) {
+    if (X.owned) X.t.dispose();
+    throw e;
+  }
   const cleanupData = () => {
     if (X.owned) X.t.dispose();
     if (Y.owned) Y.t.dispose();
@@ -143,12 +184,17 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
     if (n === 0 || Y.t.shape[0] !== n) {
       throw new LosskitError('SHAPE_MISMATCH', 'x and y need the same non-zero number of rows', { argument: 'data', expected: 'x [N, ...] and y [N, ...], N > 0', received: `x ${X.t.shape[0]} rows, y ${Y.t.shape[0]} rows` });
     }
+    if (nonFinite === 'raise') {
+      // NaN data would raise at its first batch anyway; say so before training, naming the data. With
+      // nonFinite: 'skip' such batches are skipped instead, so the data are not checked.
+      checkFinite(X.t, 'data.x');
+      checkFinite(Y.t, 'data.y');
+    }
     const batchSize = p.positiveInteger('batchSize', o.batchSize ?? Math.min(32, n));
     const perEpoch = Math.ceil(n / batchSize);
     if ((o.steps === undefined) === (o.epochs === undefined)) throw new LosskitError('INVALID_ARGUMENT', 'give exactly one of steps or epochs', { argument: 'steps | epochs' });
     const totalSteps = o.steps !== undefined ? p.positiveInteger('steps', o.steps) : p.positiveInteger('epochs', o.epochs) * perEpoch;
-    const rand = mulberry32(o.seed ?? 0);
-    const shuffle = o.shuffle ?? true;
+    const rand = mulberry32(seed);
 
     // Parameters and gradient oracle.
     let params: Params;
@@ -193,7 +239,12 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
       params = checkParams(o.params, 'params');
       for (const t of Object.values(params)) ownedInitial.add(t);
       const forward = o.forward!;
-      closureFor = (xb, yb) => lossClosure((ps) => o.loss(yb, forward(ps, xb)));
+      closureFor = (xb, yb) =>
+        lossClosure((ps) => {
+          const out = forward(ps, xb);
+          if (!(out instanceof tf.Tensor)) throw new LosskitError('INVALID_ARGUMENT', 'forward did not return a tensor', { argument: 'forward', expected: '(params, x) => yPred tensor', received: typeof out });
+          return o.loss(yb, out);
+        });
       gradsAt = (xb, yb) => closureFor(xb, yb)(params);
     }
 

@@ -126,6 +126,42 @@ export function checkMatching(value: unknown, ref: Params, argument: string, ref
   return p;
 }
 
+/** @internal Validates an options argument: `undefined` gives `{}`; anything but a plain object throws `INVALID_ARGUMENT`. */
+export function optionsOf<T>(options: T, name = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object', received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options });
+  }
+  return options;
+}
+
+/** What a state field must hold: an update count, a named map of live tensors, or one live tensor. */
+export type StateField = 'count' | 'params' | 'tensor';
+
+/**
+ * @internal Checks that `state` is the kind of state this transformation's `init` returns (an object with the given
+ * fields: counts are integers >= 0, maps and tensors are live). Throws `INVALID_ARGUMENT` naming `state` otherwise,
+ * instead of a TypeError or NaN deep inside `update`.
+ */
+export function checkState<S>(state: unknown, fields: Readonly<Record<string, StateField>>): S {
+  const bad = (received: string) =>
+    new LosskitError('INVALID_ARGUMENT', 'not a state of this transformation', { argument: 'state', expected: `the state its init() returned: { ${Object.keys(fields).join(', ')} }`, received });
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) throw bad(state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state);
+  const st = state as Record<string, unknown>;
+  for (const [k, kind] of Object.entries(fields)) {
+    const v = st[k];
+    const live = (t: unknown) => t instanceof tf.Tensor && !t.isDisposed;
+    const ok =
+      kind === 'count'
+        ? typeof v === 'number' && Number.isInteger(v) && v >= 0
+        : kind === 'tensor'
+          ? live(v)
+          : v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every(live);
+    if (!ok) throw bad(`field ${k}: ${v === null ? 'null' : v instanceof tf.Tensor && v.isDisposed ? 'a disposed tensor' : typeof v}`);
+  }
+  return state as S;
+}
+
 /** @internal Throws `MISSING_INPUT` when a transformation that needs `params` did not get them. */
 export function needParams(params: Params | undefined, who: string): Params {
   if (params === undefined) {

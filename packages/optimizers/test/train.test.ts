@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,5 +122,24 @@ describe('train() on a tfjs-layers MLP, two moons', () => {
     expect(tf.memory().numTensors).toBe(before + 1);
     r.params.w!.dispose();
     w0.dispose();
+  });
+
+  it("StepInfo.epoch is the 0-based epoch index (Keras' on_epoch_end convention), as its TSDoc and the README say", async () => {
+    // N = 10 rows, batch 4: ⌈10/4⌉ = 3 steps per epoch.
+    const x = tf.tensor2d(Array.from({ length: 10 }, (_, i) => [i / 10, 1 - i / 10]));
+    const y = tf.tensor1d(Array.from({ length: 10 }, (_, i) => i % 2), 'int32');
+    const w = tf.variable(tf.zeros([2, 2]));
+    const run = async (o: { steps?: number; epochs?: number }) => {
+      const seen: StepInfo[] = [];
+      await train({ params: { w }, forward: (q, xb) => tf.matMul(xb as tf.Tensor2D, q.w as tf.Tensor2D), loss: compile(ce()), optimizer: sgd(), data: { x, y }, batchSize: 4, progress: false, onStep: (i) => void seen.push(i), ...o });
+      return seen;
+    };
+    const twoEpochs = await run({ epochs: 2 });
+    expect(twoEpochs.map((i) => [i.step, i.epoch])).toEqual([[1, 0], [2, 0], [3, 0], [4, 1], [5, 1], [6, 1]]);
+    expect((await run({ steps: 7 })).map((i) => i.epoch)).toEqual([0, 0, 0, 1, 1, 1, 2]);
+    const doc = readFileSync(new URL('../src/train.ts', import.meta.url), 'utf8');
+    expect(doc).toMatch(/0-based index of the epoch/);
+    expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toMatch(/`epoch` is 0-based/);
+    [x, y, w].forEach((t) => t.dispose());
   });
 });

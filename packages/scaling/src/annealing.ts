@@ -1,4 +1,4 @@
-import { checkNumber, ScalingError } from './errors.js';
+import { checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
 import { grid, type Law, type LawFamily, makeLaw } from './law.js';
 
 /** Parameter names of the LR-annealing law. */
@@ -27,10 +27,13 @@ export interface AnnealingAreas {
  * annealingAreas([1, 1, 0.5]); // S1 = [1, 2, 2.5], S2 = [0, 0, 0.5]
  * ```
  */
-export function annealingAreas(schedule: ArrayLike<number>, options: { readonly decay?: number } = {}): AnnealingAreas {
-  const decay = checkNumber('decay', options.decay ?? 0.999, 'a number in [0, 1)', (v) => v >= 0 && v < 1);
+export function annealingAreas(schedule: ArrayLike<number>, options?: { readonly decay?: number }): AnnealingAreas {
+  const decay = checkNumber('decay', checkOptions(options).decay ?? 0.999, 'a number in [0, 1)', (v) => v >= 0 && v < 1);
+  if (!Array.isArray(schedule) && !ArrayBuffer.isView(schedule)) {
+    throw new ScalingError('INVALID_ARGUMENT', 'the schedule must be an array of learning rates', { argument: 'schedule', expected: 'an array of finite learning rates >= 0', received: describeValue(schedule) });
+  }
   const n = schedule.length;
-  if (n === 0) throw new ScalingError('INVALID_ARGUMENT', 'empty schedule', { argument: 'schedule', expected: 'at least one learning rate' });
+  if (n === 0) throw new ScalingError('INVALID_ARGUMENT', 'empty schedule', { argument: 'schedule', expected: 'at least one learning rate', received: '[]' });
   const S1 = new Float64Array(n);
   const S2 = new Float64Array(n);
   let s1 = 0;
@@ -38,7 +41,7 @@ export function annealingAreas(schedule: ArrayLike<number>, options: { readonly 
   let m = 0;
   for (let i = 0; i < n; i++) {
     const lr = schedule[i]!;
-    if (!Number.isFinite(lr) || lr < 0) throw new ScalingError('INVALID_VALUE', `schedule[${i}] must be a finite learning rate >= 0`, { argument: 'schedule', received: String(lr) });
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw new ScalingError('INVALID_VALUE', `schedule[${i}] must be a finite learning rate >= 0`, { argument: 'schedule', expected: 'finite learning rates >= 0', received: `${describeValue(lr)} at index ${i}` });
     if (i > 0) m = decay * m + (schedule[i - 1]! - lr);
     s1 += lr;
     s2 += m;
@@ -111,6 +114,7 @@ export const annealingFamily: LawFamily<AnnealingParam, 'S1' | 'S2'> = Object.fr
 
 /**
  * The LR-annealing law with given parameters (see {@link annealingFamily}); `predict({ S1, S2 })`.
+ * Ranges (the fit's bounds): L0, A, α, C ≥ 0; `predict` needs a finite S1 > 0 and a finite S2.
  *
  * @example
  * ```ts
@@ -120,7 +124,7 @@ export const annealingFamily: LawFamily<AnnealingParam, 'S1' | 'S2'> = Object.fr
  */
 export function annealingLaw(params: Readonly<Record<AnnealingParam, number>>): Law<AnnealingParam, 'S1' | 'S2'> {
   return makeLaw(
-    annealingFamily,
+    { ...annealingFamily, paramDomains: { L0: 'nonNegative', A: 'nonNegative', alpha: 'nonNegative', C: 'nonNegative' } },
     params,
     (p, x) => p.L0 + p.A * x.S1 ** -p.alpha - p.C * x.S2,
     (p, f) => `L(s) = ${f(p.L0)} + ${f(p.A)} * S1^(-${f(p.alpha)}) - ${f(p.C)} * S2`,
@@ -135,7 +139,10 @@ export function annealingLaw(params: Readonly<Record<AnnealingParam, number>>): 
  * predictSchedule(annealingLaw({ L0: 2.8, A: 0.4, alpha: 0.5, C: 0.3 }), [1e-3, 1e-3, 5e-4]);
  * ```
  */
-export function predictSchedule(law: Law<AnnealingParam, 'S1' | 'S2'>, schedule: ArrayLike<number>, options: { readonly decay?: number } = {}): Float64Array {
+export function predictSchedule(law: Law<AnnealingParam, 'S1' | 'S2'>, schedule: ArrayLike<number>, options?: { readonly decay?: number }): Float64Array {
+  if (!law || typeof law !== 'object' || typeof law.predict !== 'function' || !Array.isArray(law.inputNames) || !['S1', 'S2'].every((k) => law.inputNames.includes(k as 'S1'))) {
+    throw new ScalingError('INVALID_ARGUMENT', 'not an LR-annealing law', { argument: 'law', expected: 'a law of inputs S1, S2 such as annealingLaw({ ... })', received: describeValue(law) });
+  }
   const { S1, S2 } = annealingAreas(schedule, options);
   return S1.map((s1, i) => law.predict({ S1: s1, S2: S2[i]! }));
 }

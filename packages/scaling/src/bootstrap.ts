@@ -1,5 +1,5 @@
-import { checkNumber, ScalingError } from './errors.js';
-import { type FitOptions, type FitResult, fitLaw, type Run } from './fit.js';
+import { checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
+import { checkFamily, type FitOptions, type FitResult, fitLaw, type Run } from './fit.js';
 import type { Law, LawFamily } from './law.js';
 import { seededRng } from './rng.js';
 
@@ -35,8 +35,34 @@ export interface BootstrapResult<P extends string = string, I extends string = s
   readonly failed: number;
 }
 
-/** Empirical quantile with linear interpolation (NumPy's default). */
+/**
+ * Empirical quantile of sorted data with linear interpolation (NumPy's default, Hyndman & Fan type 7):
+ * `h = (n − 1)·q`, `Q = x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋+1 − x_⌊h⌋)`.
+ *
+ * Errors: `q` outside [0, 1] or not finite → `INVALID_ARGUMENT` (argument `q`); `sorted` not a non-empty array →
+ * `INVALID_ARGUMENT`; an entry that is not a finite number, or data not in non-decreasing order → `INVALID_VALUE`
+ * (argument `sorted`).
+ *
+ * @example
+ * ```ts
+ * quantile([1, 2, 3, 4], 0.5); // 2.5
+ * ```
+ */
 export function quantile(sorted: readonly number[], q: number): number {
+  checkNumber('q', q, 'a level in [0, 1]', (v) => v >= 0 && v <= 1);
+  if (!Array.isArray(sorted) && !ArrayBuffer.isView(sorted)) {
+    throw new ScalingError('INVALID_ARGUMENT', 'quantile needs an array of sorted numbers', { argument: 'sorted', expected: 'a non-empty array of finite numbers in non-decreasing order', received: describeValue(sorted) });
+  }
+  if (sorted.length === 0) throw new ScalingError('INVALID_ARGUMENT', 'quantile of no data', { argument: 'sorted', expected: 'a non-empty array of finite numbers in non-decreasing order', received: '[]' });
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ScalingError('INVALID_VALUE', `sorted[${i}] is not a finite number`, { argument: 'sorted', expected: 'finite numbers in non-decreasing order', received: `${describeValue(v)} at index ${i}` });
+    }
+    if (i > 0 && v < sorted[i - 1]!) {
+      throw new ScalingError('INVALID_VALUE', 'the data are not sorted', { argument: 'sorted', expected: 'finite numbers in non-decreasing order', received: `${v} after ${sorted[i - 1]} at index ${i}` });
+    }
+  }
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.min(lo + 1, sorted.length - 1);
@@ -58,13 +84,17 @@ export function quantile(sorted: readonly number[], q: number): number {
  * b.intervals.alpha; // { lo, hi, median, se }
  * ```
  */
-export function bootstrapFit<P extends string, I extends string>(family: LawFamily<P, I>, runs: readonly Run[], options: BootstrapOptions = {}): BootstrapResult<P, I> {
+export function bootstrapFit<P extends string, I extends string>(family: LawFamily<P, I>, runs: readonly Run[], options?: BootstrapOptions): BootstrapResult<P, I> {
+  checkFamily(family);
+  options = checkOptions(options);
+  const startsFrom = options.startsFrom ?? 'warm';
+  if (startsFrom !== 'warm' && startsFrom !== 'grid') throw new ScalingError('INVALID_ARGUMENT', 'unknown startsFrom', { argument: 'startsFrom', expected: "'warm' or 'grid'", received: describeValue(startsFrom) });
   const K = checkNumber('resamples', options.resamples ?? 200, 'an integer >= 2', (v) => Number.isInteger(v) && v >= 2);
   const level = checkNumber('level', options.level ?? 0.95, 'a number in (0, 1)', (v) => v > 0 && v < 1);
   const rng = seededRng(checkNumber('seed', options.seed ?? 0, 'a finite number', () => true));
   const { onProgress, ...fitOptions } = options;
   const fit = fitLaw(family, runs, fitOptions);
-  const starts = (options.startsFrom ?? 'warm') === 'warm' ? [fit.theta] : undefined;
+  const starts = startsFrom === 'warm' ? [fit.theta] : undefined;
   const n = runs.length;
   const laws: Law<P, I>[] = [];
   let failed = 0;
@@ -84,7 +114,7 @@ export function bootstrapFit<P extends string, I extends string>(family: LawFami
     }
     onProgress?.(k + 1, K);
   }
-  if (laws.length < 2) throw new ScalingError('NOT_CONVERGED', `bootstrap: only ${laws.length} of ${K} resamples converged`);
+  if (laws.length < 2) throw new ScalingError('NOT_CONVERGED', `bootstrap: only ${laws.length} of ${K} resamples converged`, { argument: 'runs', expected: 'at least 2 converged resamples', received: `${laws.length} of ${K}` });
   const intervals = {} as Record<P, ParamInterval>;
   for (const name of family.paramNames) {
     const v = laws.map((l) => l.params[name]).sort((a, b) => a - b);

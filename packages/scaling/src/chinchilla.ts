@@ -178,6 +178,8 @@ export const chinchillaFamily: LawFamily<ChinchillaParam, 'N' | 'D'> = Object.fr
 /**
  * A Chinchilla law with given parameters: `L(N, D) = E + A / N^α + B / D^β`.
  * See {@link chinchillaFamily} for the fit. Defaults: none (pass Hoffmann's or your fitted values).
+ * Ranges (`INVALID_PARAMETER` otherwise): A, B, α, β > 0, E ≥ 0. `predict({ N, D })` needs finite N, D > 0
+ * (`INVALID_VALUE` naming the input).
  *
  * @example
  * ```ts
@@ -186,7 +188,7 @@ export const chinchillaFamily: LawFamily<ChinchillaParam, 'N' | 'D'> = Object.fr
  */
 export function chinchilla(params: Readonly<Record<ChinchillaParam, number>>): ChinchillaLaw {
   return makeLaw(
-    chinchillaFamily,
+    { ...chinchillaFamily, paramDomains: { A: 'positive', B: 'positive', E: 'nonNegative', alpha: 'positive', beta: 'positive' } },
     params,
     (p, x) => p.E + p.A / x.N ** p.alpha + p.B / x.D ** p.beta,
     (p, f) => `L(N, D) = ${f(p.E)} + ${f(p.A)} / N^${f(p.alpha)} + ${f(p.B)} / D^${f(p.beta)}`,

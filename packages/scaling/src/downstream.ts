@@ -1,3 +1,4 @@
+import { ScalingError } from './errors.js';
 import { grid, type Law, type LawFamily, makeLaw, mean } from './law.js';
 
 /** Parameter names of the downstream log law. */
@@ -67,8 +68,8 @@ export const downstreamLogFamily: LawFamily<DownstreamParam, 'Dp'> = Object.free
 });
 
 /**
- * The downstream log law with given parameters (see {@link downstreamLogFamily}). Returns NaN where
- * `A·D_p^α ≤ 1`.
+ * The downstream log law with given parameters (see {@link downstreamLogFamily}). Ranges: A, α, β > 0. `predict`
+ * needs a finite D_p > 0 with `A·D_p^α > 1` (the law's domain; `INVALID_VALUE` naming `Dp` otherwise).
  *
  * @example
  * ```ts
@@ -77,11 +78,12 @@ export const downstreamLogFamily: LawFamily<DownstreamParam, 'Dp'> = Object.free
  */
 export function downstreamLog(params: Readonly<Record<DownstreamParam, number>>): Law<DownstreamParam, 'Dp'> {
   return makeLaw(
-    downstreamLogFamily,
+    { ...downstreamLogFamily, paramDomains: { A: 'positive', alpha: 'positive', beta: 'positive' } },
     params,
     (p, x) => {
       const u = Math.log(p.A) + p.alpha * Math.log(x.Dp);
-      return u > 0 ? u ** p.beta : NaN;
+      if (!(u > 0)) throw new ScalingError('INVALID_VALUE', 'downstream log law: A·Dp^alpha must exceed 1', { argument: 'Dp', expected: `a number > A^(-1/alpha) = ${Math.exp(-Math.log(p.A) / p.alpha)}`, received: String(x.Dp) });
+      return u ** p.beta;
     },
     (p, f) => `f(Dp) = (log(${f(p.A)} * Dp^${f(p.alpha)}))^${f(p.beta)}`,
   );

@@ -1,5 +1,5 @@
-import { checkNumber, ScalingError } from './errors.js';
-import { type FitOptions, fitLaw, type Run } from './fit.js';
+import { checkFunction, checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
+import { checkFamily, type FitOptions, fitLaw, type Run } from './fit.js';
 import type { Law, LawFamily } from './law.js';
 
 /** Options of {@link extrapolationError}. */
@@ -31,7 +31,11 @@ export interface ExtrapolationResult<P extends string = string, I extends string
  * extrapolationError(chinchillaFamily, runs, { k: 5 }).meanRelativeError;
  * ```
  */
-export function extrapolationError<P extends string, I extends string>(family: LawFamily<P, I>, runs: readonly Run[], options: ExtrapolationOptions = {}): ExtrapolationResult<P, I> {
+export function extrapolationError<P extends string, I extends string>(family: LawFamily<P, I>, runs: readonly Run[], options?: ExtrapolationOptions): ExtrapolationResult<P, I> {
+  checkFamily(family);
+  options = checkOptions(options);
+  if (!Array.isArray(runs)) throw new ScalingError('INVALID_ARGUMENT', 'runs must be an array of objects', { argument: 'runs', expected: 'an array of runs', received: describeValue(runs) });
+  if (options.orderBy !== undefined) checkFunction('orderBy', options.orderBy, '(run) => number');
   const k = checkNumber('k', options.k ?? 1, 'an integer >= 1', (v) => Number.isInteger(v) && v >= 1);
   if (k >= runs.length) throw new ScalingError('TOO_FEW_RUNS', 'nothing left to fit after holding out k runs', { argument: 'k', expected: `< ${runs.length}`, received: String(k) });
   const target = options.target ?? 'loss';
@@ -42,7 +46,11 @@ export function extrapolationError<P extends string, I extends string>(family: L
       if (typeof r.N === 'number' && typeof r.D === 'number') return 6 * r.N * r.D;
       return r[family.inputNames[0]!] ?? 0;
     });
-  const order = runs.map((r, i) => [key(r), i] as const).sort((a, b) => a[0] - b[0]);
+  const order = runs.map((r, i) => {
+    const v = key(r);
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new ScalingError('INVALID_VALUE', `run ${i} has no rank`, { argument: 'orderBy', expected: 'a number for every run', received: `${describeValue(v)} for run ${i}` });
+    return [v, i] as const;
+  }).sort((a, b) => a[0] - b[0]);
   const keep = order.slice(0, runs.length - k).map(([, i]) => runs[i]!);
   const hold = order.slice(runs.length - k).map(([, i]) => runs[i]!);
   const { orderBy: _o, k: _k, ...fitOptions } = options;

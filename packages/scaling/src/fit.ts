@@ -1,6 +1,6 @@
-import { checkNumber, ScalingError } from './errors.js';
+import { checkFunction, checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
 import type { Law, LawFamily } from './law.js';
-import { createMinimizer, type Minimizer, type MinimizeResult, type StopReason } from './lbfgs.js';
+import { checkBounds, createMinimizer, type Minimizer, type MinimizeResult, type StopReason } from './lbfgs.js';
 
 /** One run (a row of a run table): input values by name plus the target (default key `loss`). */
 export type Run = Readonly<Record<string, number>>;
@@ -96,9 +96,21 @@ export interface PreparedData {
   readonly n: number;
 }
 
+/** Throws `INVALID_ARGUMENT` (argument `family`) unless `family` has what the fitter calls. */
+export function checkFamily(family: unknown): void {
+  const f = family as Partial<LawFamily> | null;
+  const ok =
+    !!f &&
+    typeof f === 'object' &&
+    typeof f.id === 'string' &&
+    [f.paramNames, f.inputNames, f.thetaNames, f.varyingInputs, f.positiveInputs].every(Array.isArray) &&
+    ['defaultStarts', 'logPredict', 'toParams', 'toTheta', 'create'].every((k) => typeof (f as Record<string, unknown>)[k] === 'function');
+  if (!ok) throw new ScalingError('INVALID_ARGUMENT', 'not a law family', { argument: 'family', expected: 'a LawFamily such as chinchillaFamily or powerLawFamily("N")', received: describeValue(family) });
+}
+
 /** Validates runs for a family and builds the columns the objective needs. Throws typed errors. */
 export function prepareData(family: LawFamily, runs: readonly Run[], target = 'loss'): PreparedData {
-  if (!Array.isArray(runs)) throw new ScalingError('INVALID_ARGUMENT', 'runs must be an array of objects', { argument: 'runs', received: typeof runs });
+  if (!Array.isArray(runs)) throw new ScalingError('INVALID_ARGUMENT', 'runs must be an array of objects', { argument: 'runs', expected: 'an array of { input: number, ..., loss: number }', received: describeValue(runs) });
   const n = runs.length;
   const p = family.thetaNames.length;
   if (n < p) {
@@ -113,6 +125,9 @@ export function prepareData(family: LawFamily, runs: readonly Run[], target = 'l
   const positive = new Set<string>(family.positiveInputs);
   for (let i = 0; i < n; i++) {
     const r = runs[i] as Record<string, unknown>;
+    if (r === null || typeof r !== 'object') {
+      throw new ScalingError('INVALID_ARGUMENT', `run ${i} is not an object`, { argument: 'runs', expected: `objects with ${[...family.inputNames, target].join(', ')}`, received: `${describeValue(r)} at index ${i}` });
+    }
     family.inputNames.forEach((name, j) => {
       const v = r[name];
       if (typeof v !== 'number' || !Number.isFinite(v) || (positive.has(name) && v <= 0)) {
@@ -145,6 +160,23 @@ export function prepareData(family: LawFamily, runs: readonly Run[], target = 'l
     }
   });
   return { cols, logY, n };
+}
+
+/** Per-run weights: `data.n` finite numbers >= 0, not all 0 (`INVALID_ARGUMENT`, argument `weights`). */
+function checkWeights(w: unknown, n: number): ArrayLike<number> | undefined {
+  if (w === undefined) return undefined;
+  if ((!Array.isArray(w) && !ArrayBuffer.isView(w)) || (w as ArrayLike<unknown>).length !== n) {
+    throw new ScalingError('INVALID_ARGUMENT', 'one weight per run', { argument: 'weights', expected: `${n} finite numbers >= 0`, received: Array.isArray(w) || ArrayBuffer.isView(w) ? `${(w as ArrayLike<unknown>).length} weights` : describeValue(w) });
+  }
+  const arr = w as ArrayLike<unknown>;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = arr[i];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ScalingError('INVALID_ARGUMENT', 'weights must be finite and >= 0', { argument: 'weights', expected: 'finite numbers >= 0', received: `${describeValue(v)} at index ${i}` });
+    total += v;
+  }
+  if (total === 0) throw new ScalingError('INVALID_ARGUMENT', 'every weight is 0', { argument: 'weights', expected: 'at least one weight > 0', received: 'all 0' });
+  return arr as ArrayLike<number>;
 }
 
 /**
@@ -213,34 +245,43 @@ export function makeObjective(
  * fit.law.predict({ N: 7e10, D: 1.4e12 }); fit.objective; fit.starts.length; // 4500
  * ```
  */
-export function fitLaw<P extends string, I extends string>(family: LawFamily<P, I>, runs: readonly Run[], options: FitOptions = {}): FitResult<P, I> {
+export function fitLaw<P extends string, I extends string>(family: LawFamily<P, I>, runs: readonly Run[], options?: FitOptions): FitResult<P, I> {
+  checkFamily(family);
+  options = checkOptions(options);
+  const target = options.target ?? 'loss';
+  if (typeof target !== 'string' || target === '') throw new ScalingError('INVALID_ARGUMENT', 'target must be a key of the runs', { argument: 'target', expected: "a non-empty string such as 'loss'", received: describeValue(target) });
   const loss = options.loss ?? 'huber';
   if (loss !== 'huber' && loss !== 'squared') {
     throw new ScalingError('INVALID_ARGUMENT', 'unknown loss', { argument: 'loss', expected: "'huber' or 'squared'", received: String(loss) });
   }
   const delta = checkNumber('delta', options.delta ?? 1e-3, 'a number > 0', (v) => v > 0);
-  const data = prepareData(family as unknown as LawFamily, runs, options.target ?? 'loss');
-  const starts = options.starts ?? family.defaultStarts(data.cols, data.logY);
+  const data = prepareData(family as unknown as LawFamily, runs, target);
   const p = family.thetaNames.length;
-  if (starts.length === 0) throw new ScalingError('INVALID_ARGUMENT', 'no starts', { argument: 'starts', expected: 'at least one start' });
+  const weights = checkWeights(options.weights, data.n);
+  const maxIterations = checkNumber('maxIterations', options.maxIterations ?? 1000, 'an integer >= 1', (v) => Number.isInteger(v) && v >= 1);
+  const gtol = checkNumber('gtol', options.gtol ?? 1e-5, 'a number >= 0', (v) => v >= 0);
+  const ftol = checkNumber('ftol', options.ftol ?? 2.220446049250313e-9, 'a number >= 0', (v) => v >= 0);
+  const requireConvergence = options.requireConvergence ?? true;
+  if (typeof requireConvergence !== 'boolean') throw new ScalingError('INVALID_ARGUMENT', 'requireConvergence must be a boolean', { argument: 'requireConvergence', expected: 'true or false', received: describeValue(requireConvergence) });
+  if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress, '(done, total) => void');
+  const bounds = 'bounds' in options ? options.bounds : family.bounds;
+  checkBounds(bounds, p);
+  const starts = options.starts ?? family.defaultStarts(data.cols, data.logY);
+  if (!Array.isArray(starts)) throw new ScalingError('INVALID_ARGUMENT', 'starts must be an array of start points', { argument: 'starts', expected: `arrays of ${p} finite numbers (${family.thetaNames.join(', ')})`, received: describeValue(starts) });
+  if (starts.length === 0) throw new ScalingError('INVALID_ARGUMENT', 'no starts', { argument: 'starts', expected: 'at least one start', received: '[]' });
   for (const s of starts) {
-    if (s.length !== p || !s.every(Number.isFinite)) {
+    if (!Array.isArray(s) || s.length !== p || !s.every(Number.isFinite)) {
       throw new ScalingError('INVALID_ARGUMENT', 'a start has the wrong length or a non-finite value', {
         argument: 'starts',
         expected: `${p} finite numbers (${family.thetaNames.join(', ')})`,
-        received: `[${s.join(', ')}]`,
+        received: Array.isArray(s) ? `[${s.join(', ')}]` : describeValue(s),
       });
     }
   }
-  const objective = makeObjective(family as unknown as LawFamily, data, loss, delta, options.weights);
-  const bounds = 'bounds' in options ? options.bounds : family.bounds;
-  const mopts = {
-    bounds,
-    maxIterations: options.maxIterations ?? 1000,
-    gtol: options.gtol ?? 1e-5,
-    ftol: options.ftol ?? 2.220446049250313e-9,
-  };
+  const objective = makeObjective(family as unknown as LawFamily, data, loss, delta, weights);
+  const mopts = { bounds, maxIterations, gtol, ftol };
   const pruneOpt = options.prune ?? (starts.length >= 1000 ? {} : false);
+  if (pruneOpt !== false && (pruneOpt === null || typeof pruneOpt !== 'object')) throw new ScalingError('INVALID_ARGUMENT', 'prune must be false or { after, keep }', { argument: 'prune', expected: 'false or { after?, keep? }', received: describeValue(pruneOpt) });
   let after = Infinity;
   let keepCount = starts.length;
   if (pruneOpt !== false) {
@@ -276,30 +317,45 @@ export function fitLaw<P extends string, I extends string>(family: LawFamily<P, 
   }
   if (progress < total) options.onProgress?.(total, total);
   const outcomes: StartOutcome[] = [];
-  let best = -1;
-  let bestAny = -1;
   for (let k = 0; k < starts.length; k++) {
     const r = results[k]!;
     outcomes.push({ start: [...starts[k]!], theta: r.x, objective: r.f, converged: r.converged, reason: r.reason, iterations: r.iterations, evaluations: r.evaluations });
-    if (Number.isFinite(r.f)) {
-      if (bestAny < 0 || r.f < outcomes[bestAny]!.objective) bestAny = k;
-      if (r.converged && (best < 0 || r.f < outcomes[best]!.objective)) best = k;
-    }
   }
-  if (best < 0) {
-    const info = bestAny >= 0 ? `best objective ${outcomes[bestAny]!.objective} (${outcomes[bestAny]!.reason})` : 'every start produced a non-finite objective';
-    if (options.requireConvergence ?? true) {
-      throw new ScalingError('NOT_CONVERGED', `${family.id}: no start out of ${starts.length} converged; ${info}`, {
+  // Best start first; a start whose parameters fall outside the law's domain (e.g. a negative exponent, or an
+  // overflowing constant) cannot become a law and is passed over for the next best.
+  const ranked = outcomes.map((_o, k) => k).filter((k) => Number.isFinite(outcomes[k]!.objective)).sort((a, b) => outcomes[a]!.objective - outcomes[b]!.objective || a - b);
+  let outsideDomain: ScalingError | undefined;
+  const pick = (ks: number[]): { k: number; law: Law<P, I> } | undefined => {
+    for (const k of ks) {
+      try {
+        return { k, law: family.create(family.toParams(outcomes[k]!.theta as number[])) };
+      } catch (e) {
+        if (!(e instanceof ScalingError) || (e.code !== 'INVALID_PARAMETER' && e.code !== 'INVALID_ARGUMENT')) throw e;
+        outsideDomain ??= e;
+      }
+    }
+    return undefined;
+  };
+  let chosen = pick(ranked.filter((k) => outcomes[k]!.converged));
+  if (!chosen) {
+    const any = ranked[0];
+    const info =
+      any === undefined
+        ? 'every start produced a non-finite objective'
+        : `best objective ${outcomes[any]!.objective} (${outcomes[any]!.reason})${outsideDomain ? `; converged starts lie outside the law's domain (${outsideDomain.message})` : ''}`;
+    if (requireConvergence || any === undefined) {
+      throw new ScalingError('NOT_CONVERGED', `${family.id}: no start out of ${starts.length} converged to parameters in the law's domain`, {
+        argument: 'runs',
         expected: 'a converged L-BFGS run (raise maxIterations, change starts, or check the data)',
         received: info,
       });
     }
-    if (bestAny < 0) throw new ScalingError('NOT_CONVERGED', `${family.id}: ${info}`);
-    best = bestAny;
+    chosen = pick(ranked);
+    if (!chosen) throw new ScalingError('NOT_CONVERGED', `${family.id}: no start reached parameters in the law's domain`, { argument: 'runs', expected: "parameters in the law's domain", received: info });
   }
+  const best = chosen.k;
+  const law = chosen.law;
   const win = outcomes[best]!;
-  const params = family.toParams(win.theta as number[]);
-  const law = family.create(params);
   const outArr = new Float64Array(data.n);
   family.logPredict(win.theta, data.cols, outArr, new Float64Array(data.n * p));
   return {

@@ -1,4 +1,10 @@
+import { describeValue, ScalingError } from './errors.js';
 import { grid, type Law, type LawFamily, lse2, makeLaw, maxOf, mean } from './law.js';
+
+function checkVariable(v: unknown): KaplanVariable {
+  if (v !== 'N' && v !== 'D' && v !== 'C') throw new ScalingError('INVALID_ARGUMENT', 'unknown Kaplan variable', { argument: 'variable', expected: "'N', 'D' or 'C'", received: describeValue(v) });
+  return v;
+}
 
 /** The variable of a single-variable Kaplan law. */
 export type KaplanVariable = 'N' | 'D' | 'C';
@@ -31,6 +37,7 @@ export const kaplanConstants = Object.freeze({
  * ```
  */
 export function kaplanFamily<V extends KaplanVariable>(variable: V): LawFamily<KaplanParam<V>, V> {
+  checkVariable(variable);
   const cName = `${variable}c` as KaplanParam<V>;
   const aName = `alpha${variable}` as KaplanParam<V>;
   const fam: LawFamily<KaplanParam<V>, V> = {
@@ -72,7 +79,7 @@ export function kaplanFamily<V extends KaplanVariable>(variable: V): LawFamily<K
 /**
  * A single-variable Kaplan law `L(X) = (X_c / X)^{α_X}`; defaults to the paper's constants
  * ({@link kaplanConstants}): `L(N)`: N_c = 8.8e13, α_N = 0.076; `L(D)`: D_c = 5.4e13, α_D = 0.095;
- * `L(C_min)`: C_c = 3.1e8 PF-days, α_C = 0.050.
+ * `L(C_min)`: C_c = 3.1e8 PF-days, α_C = 0.050. Ranges: X_c, α_X > 0; `predict` needs a finite X > 0.
  *
  * @example
  * ```ts
@@ -80,11 +87,12 @@ export function kaplanFamily<V extends KaplanVariable>(variable: V): LawFamily<K
  * ```
  */
 export function kaplan<V extends KaplanVariable>(variable: V, params?: Readonly<Record<KaplanParam<V>, number>>): Law<KaplanParam<V>, V> {
+  checkVariable(variable);
   const cName = `${variable}c` as KaplanParam<V>;
   const aName = `alpha${variable}` as KaplanParam<V>;
   const p = params ?? ({ [cName]: kaplanConstants[variable].c, [aName]: kaplanConstants[variable].alpha } as Record<KaplanParam<V>, number>);
   return makeLaw(
-    { id: `kaplan-${variable}`, name: `Kaplan L(${variable})`, paramNames: [cName, aName], inputNames: [variable], formula: `L(${variable}) = (${variable}c / ${variable})^alpha${variable}`, latex: `L(${variable}) = \\left(\\frac{${variable}_c}{${variable}}\\right)^{\\alpha_${variable}}` },
+    { id: `kaplan-${variable}`, name: `Kaplan L(${variable})`, paramNames: [cName, aName], inputNames: [variable], positiveInputs: [variable], paramDomains: { [cName]: 'positive', [aName]: 'positive' } as Record<KaplanParam<V>, 'positive'>, formula: `L(${variable}) = (${variable}c / ${variable})^alpha${variable}`, latex: `L(${variable}) = \\left(\\frac{${variable}_c}{${variable}}\\right)^{\\alpha_${variable}}` },
     p,
     (q, x) => (q[cName] / x[variable]) ** q[aName],
     (q, f) => `L(${variable}) = (${f(q[cName])} / ${variable})^${f(q[aName])}`,
@@ -152,7 +160,8 @@ export const kaplanNDFamily: LawFamily<KaplanNDParam, 'N' | 'D'> = Object.freeze
 
 /**
  * Kaplan's joint law `L(N, D) = [(N_c/N)^{α_N/α_D} + D_c/D]^{α_D}`; defaults N_c = 6.4e13,
- * D_c = 1.8e13, α_N = 0.076, α_D = 0.103 (see {@link kaplanNDFamily}).
+ * D_c = 1.8e13, α_N = 0.076, α_D = 0.103 (see {@link kaplanNDFamily}). Ranges: every parameter > 0; `predict`
+ * needs finite N, D > 0.
  *
  * @example
  * ```ts
@@ -161,7 +170,7 @@ export const kaplanNDFamily: LawFamily<KaplanNDParam, 'N' | 'D'> = Object.freeze
  */
 export function kaplanND(params: Readonly<Record<KaplanNDParam, number>> = kaplanConstants.ND): Law<KaplanNDParam, 'N' | 'D'> {
   return makeLaw(
-    kaplanNDFamily,
+    { ...kaplanNDFamily, paramDomains: { Nc: 'positive', Dc: 'positive', alphaN: 'positive', alphaD: 'positive' } },
     params,
     (p, x) => ((p.Nc / x.N) ** (p.alphaN / p.alphaD) + p.Dc / x.D) ** p.alphaD,
     (p, f) => `L(N, D) = [(${f(p.Nc)} / N)^(${f(p.alphaN)} / ${f(p.alphaD)}) + ${f(p.Dc)} / D]^${f(p.alphaD)}`,

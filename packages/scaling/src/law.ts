@@ -1,4 +1,4 @@
-import { ScalingError } from './errors.js';
+import { describeValue, ScalingError } from './errors.js';
 
 /** Input values of one run, by input name: `{ N: 1e9, D: 2e10 }`. */
 export type LawInputs<I extends string> = Readonly<Record<I, number>>;
@@ -76,49 +76,91 @@ export interface LawFamily<P extends string = string, I extends string = string>
 
 /** Formats a number for formulas: 4 significant digits, exponent form for large or small values. */
 export function formatNumber(v: number): string {
+  if (typeof v !== 'number') throw new ScalingError('INVALID_ARGUMENT', 'not a number', { argument: 'v', expected: 'a number', received: describeValue(v) });
+  if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a >= 1e5 || a < 1e-3) return v.toExponential(3).replace(/\.?0+e/, 'e');
   return String(Number(v.toPrecision(4)));
 }
 
-/** Checks a parameter record against the names (finite numbers). */
-export function checkParams<P extends string>(family: string, names: readonly P[], params: Readonly<Record<P, number>>): Readonly<Record<P, number>> {
+/** The set a law's parameter or input must lie in. */
+export type Domain = 'positive' | 'nonNegative' | 'finite';
+
+const DOMAIN_TEXT: Record<Domain, string> = { positive: 'a finite number > 0', nonNegative: 'a finite number >= 0', finite: 'a finite number' };
+
+/** True when `v` is a number in `d`. */
+export function inDomain(v: unknown, d: Domain): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && (d === 'finite' || (d === 'positive' ? v > 0 : v >= 0));
+}
+
+/** Checks a parameter record against the names and their domains (`INVALID_PARAMETER` naming the parameter and its range). */
+export function checkParams<P extends string>(family: string, names: readonly P[], params: Readonly<Record<P, number>>, domains?: Readonly<Record<P, Domain>>): Readonly<Record<P, number>> {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+    throw new ScalingError('INVALID_ARGUMENT', `${family}: parameters must be an object`, { argument: 'params', expected: `{ ${names.join(', ')} }`, received: describeValue(params) });
+  }
   const out = {} as Record<P, number>;
   for (const k of names) {
     const v = (params as Record<string, unknown>)[k];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new ScalingError('INVALID_ARGUMENT', `${family}: parameter ${k} must be a finite number`, { argument: k, expected: 'a finite number', received: String(v) });
+    const d = domains?.[k] ?? 'finite';
+    if (!inDomain(v, d)) {
+      throw new ScalingError('INVALID_PARAMETER', `${family}: parameter ${k} is out of range`, { argument: k, expected: DOMAIN_TEXT[d], received: describeValue(v) });
     }
     out[k] = v;
   }
   return Object.freeze(out);
 }
 
-/** Builds a frozen {@link Law} from a family's metadata, a predictor and a substitution printer. */
+/** What {@link makeLaw} needs besides the predictor: metadata, which inputs must be positive, and the parameter domains. */
+export interface LawSpec<P extends string, I extends string> extends Pick<LawFamily<P, I>, 'id' | 'name' | 'paramNames' | 'inputNames' | 'formula' | 'latex'> {
+  /** Inputs that must be > 0 (the rest must be finite). */
+  readonly positiveInputs: readonly I[];
+  /** The range of each parameter (the law's domain; the fitter never returns a law outside it). */
+  readonly paramDomains: Readonly<Record<P, Domain>>;
+}
+
+/**
+ * Builds a frozen {@link Law} from a spec, a predictor and a substitution printer. The law's parameters are checked
+ * against `paramDomains` (`INVALID_PARAMETER`); `predict` checks that every input is a finite number (positive where
+ * the law says so; `INVALID_VALUE` naming the input) and that the prediction is finite (`NON_FINITE_OUTPUT`). A
+ * predictor may throw its own `INVALID_VALUE` for inputs outside a law-specific domain.
+ */
 export function makeLaw<P extends string, I extends string>(
-  family: Pick<LawFamily<P, I>, 'id' | 'name' | 'paramNames' | 'inputNames' | 'formula' | 'latex'>,
+  spec: LawSpec<P, I>,
   params: Readonly<Record<P, number>>,
   predict: (p: Readonly<Record<P, number>>, x: LawInputs<I>) => number,
   show: (p: Readonly<Record<P, number>>, f: (v: number) => string) => string,
 ): Law<P, I> {
-  const p = checkParams(family.id, family.paramNames, params);
+  const p = checkParams(spec.id, spec.paramNames, params, spec.paramDomains);
+  const positive = new Set<string>(spec.positiveInputs);
   const text = show(p, formatNumber);
   return Object.freeze({
-    id: family.id,
-    name: family.name,
+    id: spec.id,
+    name: spec.name,
     params: p,
-    inputNames: family.inputNames,
-    formula: family.formula,
-    latex: family.latex,
+    inputNames: spec.inputNames,
+    formula: spec.formula,
+    latex: spec.latex,
     predict: (x: LawInputs<I>) => {
-      for (const k of family.inputNames) {
+      if (x === null || typeof x !== 'object') {
+        throw new ScalingError('INVALID_ARGUMENT', `${spec.id}: predict takes an object of inputs`, { argument: 'x', expected: `{ ${spec.inputNames.join(', ')} }`, received: describeValue(x) });
+      }
+      for (const k of spec.inputNames) {
         const v = (x as Record<string, unknown>)[k];
-        if (typeof v !== 'number' || Number.isNaN(v)) {
-          throw new ScalingError('INVALID_VALUE', `${family.id}: input ${k} must be a number`, { argument: k, received: String(v) });
+        const d: Domain = positive.has(k) ? 'positive' : 'finite';
+        if (!inDomain(v, d)) {
+          throw new ScalingError('INVALID_VALUE', `${spec.id}: input ${k} is out of range`, { argument: k, expected: DOMAIN_TEXT[d], received: describeValue(v) });
         }
       }
-      return predict(p, x);
+      const y = predict(p, x);
+      if (!Number.isFinite(y)) {
+        throw new ScalingError('NON_FINITE_OUTPUT', `${spec.id}: the prediction overflows`, {
+          argument: spec.inputNames.join(', '),
+          expected: 'inputs where the law is finite',
+          received: `${y} at ${spec.inputNames.map((k) => `${k} = ${(x as Record<string, number>)[k]}`).join(', ')}`,
+        });
+      }
+      return y;
     },
     toString: () => text,
   });

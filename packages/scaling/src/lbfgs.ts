@@ -14,6 +14,7 @@
  * (default 2.22e-9 = 1e7 machine epsilons). Hitting `maxIterations`, `maxEvaluations`, a failed line
  * search or a non-finite value reports `converged: false` with the reason.
  */
+import { checkFunction, checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
 
 /** Objective: writes the gradient into `grad` and returns the value (NaN/Infinity = invalid point). */
 export type ObjectiveFunction = (x: Float64Array, grad: Float64Array) => number;
@@ -52,6 +53,19 @@ export interface MinimizeResult {
 
 const EPS = 2.220446049250313e-16;
 
+/** Box bounds: `undefined`, or `p` pairs `[lo, hi]` with lo <= hi (±Infinity allowed, NaN not). */
+export function checkBounds(bounds: unknown, p: number, argument = 'bounds'): void {
+  if (bounds === undefined) return;
+  if (!Array.isArray(bounds) || bounds.length !== p) {
+    throw new ScalingError('INVALID_ARGUMENT', 'one [lo, hi] pair per coordinate', { argument, expected: `${p} pairs [lo, hi]`, received: Array.isArray(bounds) ? `${bounds.length} pairs` : describeValue(bounds) });
+  }
+  bounds.forEach((b: unknown, i) => {
+    const ok = Array.isArray(b) && b.length === 2 && typeof b[0] === 'number' && typeof b[1] === 'number' && !Number.isNaN(b[0]) && !Number.isNaN(b[1]) && b[0] <= b[1];
+    if (!ok) throw new ScalingError('INVALID_ARGUMENT', `bad bound for coordinate ${i}`, { argument, expected: '[lo, hi] with lo <= hi', received: Array.isArray(b) ? `[${b.join(', ')}]` : describeValue(b) });
+  });
+}
+
+
 /**
  * Minimizes `fn` from `x0` with L-BFGS (or L-BFGS-B when `bounds` are given).
  *
@@ -61,7 +75,7 @@ const EPS = 2.220446049250313e-16;
  * r.x; // [3]
  * ```
  */
-export function minimize(fn: ObjectiveFunction, x0: readonly number[], options: MinimizeOptions = {}): MinimizeResult {
+export function minimize(fn: ObjectiveFunction, x0: readonly number[], options?: MinimizeOptions): MinimizeResult {
   return createMinimizer(fn, x0, options).run();
 }
 
@@ -89,13 +103,20 @@ export interface Minimizer {
  * if (m.runUntil(5) === undefined && m.snapshot().f < threshold) m.run(); // continue promising runs only
  * ```
  */
-export function createMinimizer(fn: ObjectiveFunction, x0: readonly number[], options: MinimizeOptions = {}): Minimizer {
+export function createMinimizer(fn: ObjectiveFunction, x0: readonly number[], options?: MinimizeOptions): Minimizer {
+  checkFunction('fn', fn, '(x, grad) => value');
+  options = checkOptions(options);
+  if (!Array.isArray(x0) || x0.length === 0 || !x0.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new ScalingError('INVALID_ARGUMENT', 'the start must be finite numbers', { argument: 'x0', expected: 'a non-empty array of finite numbers', received: Array.isArray(x0) ? `[${x0.join(', ')}]` : describeValue(x0) });
+  }
   const n = x0.length;
-  const maxIter = options.maxIterations ?? 1000;
-  const maxEval = options.maxEvaluations ?? 20 * maxIter;
-  const m = options.memory ?? 10;
-  const gtol = options.gtol ?? 1e-5;
-  const ftol = options.ftol ?? 1e7 * EPS;
+  const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
+  const maxIter = checkNumber('maxIterations', options.maxIterations ?? 1000, 'an integer >= 1', positiveInt);
+  const maxEval = checkNumber('maxEvaluations', options.maxEvaluations ?? 20 * maxIter, 'an integer >= 1', positiveInt);
+  const m = checkNumber('memory', options.memory ?? 10, 'an integer >= 1', positiveInt);
+  const gtol = checkNumber('gtol', options.gtol ?? 1e-5, 'a number >= 0', (v) => v >= 0);
+  const ftol = checkNumber('ftol', options.ftol ?? 1e7 * EPS, 'a number >= 0', (v) => v >= 0);
+  checkBounds(options.bounds, n);
   const lo = new Float64Array(n).fill(-Infinity);
   const hi = new Float64Array(n).fill(Infinity);
   if (options.bounds) {
@@ -284,13 +305,18 @@ export function createMinimizer(fn: ObjectiveFunction, x0: readonly number[], op
     if ((fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), 1) <= ftol) return done('ftol', true);
   }
   };
-  const runUntil = (pauseAt: number): MinimizeResult | undefined => {
+  const advance = (pauseAt: number): MinimizeResult | undefined => {
     if (!finished) finished = step(pauseAt);
     return finished;
   };
   return {
-    run: () => runUntil(Infinity)!,
-    runUntil,
+    run: () => advance(Infinity)!,
+    runUntil: (pauseAt: number) => {
+      if (typeof pauseAt !== 'number' || Number.isNaN(pauseAt) || pauseAt < 0 || (Number.isFinite(pauseAt) && !Number.isInteger(pauseAt))) {
+        throw new ScalingError('INVALID_ARGUMENT', 'pauseAt must be an iteration count', { argument: 'pauseAt', expected: 'an integer >= 0 (or Infinity)', received: describeValue(pauseAt) });
+      }
+      return advance(pauseAt);
+    },
     snapshot: () => finished ?? done('stopped', false),
   };
 }

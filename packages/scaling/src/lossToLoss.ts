@@ -1,4 +1,5 @@
-import { grid, type Law, type LawFamily, lse2, makeLaw, mean, minOf } from './law.js';
+import { checkOptions, describeValue, ScalingError } from './errors.js';
+import { grid, inDomain, type Law, type LawFamily, lse2, makeLaw, mean, minOf } from './law.js';
 
 /** Parameter names of the loss-to-loss law. */
 export type LossToLossParam = 'K' | 'kappa' | 'Ex' | 'Ey';
@@ -27,9 +28,10 @@ const LATEX = 'L_y = K \\cdot (L_x - E_x)^{\\kappa} + E_y';
  * fitLaw(lossToLossFamily(), pairs, { target: 'Ly' }); // pairs: { Lx, Ly }[]
  * ```
  */
-export function lossToLossFamily(fixed: { readonly Ex?: number; readonly Ey?: number } = {}): LawFamily<LossToLossParam, 'Lx'> {
-  const fixEx = fixed.Ex;
-  const fixEy = fixed.Ey;
+export function lossToLossFamily(fixed?: { readonly Ex?: number; readonly Ey?: number }): LawFamily<LossToLossParam, 'Lx'> {
+  const { Ex: fixEx, Ey: fixEy } = checkOptions(fixed, 'fixed');
+  if (fixEx !== undefined && !inDomain(fixEx, 'finite')) throw new ScalingError('INVALID_PARAMETER', 'fixed Ex must be finite', { argument: 'Ex', expected: 'a finite number', received: describeValue(fixEx) });
+  if (fixEy !== undefined && !inDomain(fixEy, 'positive')) throw new ScalingError('INVALID_PARAMETER', 'fixed Ey must be > 0 (it is fitted as log Ey)', { argument: 'Ey', expected: 'a finite number > 0', received: describeValue(fixEy) });
   // Full θ = [logK, kappa, Ex, logEy]; `free` maps the fitted coordinates into it.
   const free = [0, 1, ...(fixEx === undefined ? [2] : []), ...(fixEy === undefined ? [3] : [])];
   const full = new Float64Array(4);
@@ -104,7 +106,8 @@ export function lossToLossFamily(fixed: { readonly Ex?: number; readonly Ey?: nu
 
 /**
  * A loss-to-loss law `L_y = K·(L_x − E_x)^κ + E_y` with given parameters (see {@link lossToLossFamily}).
- * Returns NaN for L_x ≤ E_x (outside the law's domain).
+ * Ranges: K, κ > 0, E_x finite, E_y ≥ 0. `predict` throws `INVALID_VALUE` (argument `Lx`) for L_x ≤ E_x, outside the
+ * law's domain.
  *
  * @example
  * ```ts
@@ -113,9 +116,12 @@ export function lossToLossFamily(fixed: { readonly Ex?: number; readonly Ey?: nu
  */
 export function lossToLoss(params: Readonly<Record<LossToLossParam, number>>): Law<LossToLossParam, 'Lx'> {
   return makeLaw(
-    { id: 'loss-to-loss', name: 'Loss-to-loss shifted power law', paramNames: ['K', 'kappa', 'Ex', 'Ey'], inputNames: ['Lx'], formula: FORMULA, latex: LATEX },
+    { id: 'loss-to-loss', name: 'Loss-to-loss shifted power law', paramNames: ['K', 'kappa', 'Ex', 'Ey'], inputNames: ['Lx'], positiveInputs: [], paramDomains: { K: 'positive', kappa: 'positive', Ex: 'finite', Ey: 'nonNegative' }, formula: FORMULA, latex: LATEX },
     params,
-    (q, x) => (x.Lx > q.Ex ? q.K * (x.Lx - q.Ex) ** q.kappa + q.Ey : NaN),
+    (q, x) => {
+      if (!(x.Lx > q.Ex)) throw new ScalingError('INVALID_VALUE', 'loss-to-loss: Lx must exceed the irreducible loss Ex', { argument: 'Lx', expected: `a number > Ex = ${q.Ex}`, received: String(x.Lx) });
+      return q.K * (x.Lx - q.Ex) ** q.kappa + q.Ey;
+    },
     (q, f) => `Ly = ${f(q.K)} * (Lx - ${f(q.Ex)})^${f(q.kappa)} + ${f(q.Ey)}`,
   );
 }

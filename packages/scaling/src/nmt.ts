@@ -1,4 +1,12 @@
-import { checkNumber } from './errors.js';
+import { checkNumber, describeValue, ScalingError } from './errors.js';
+
+function checkReference(ref: unknown): NmtReference {
+  if (ref === null || typeof ref !== 'object') throw new ScalingError('INVALID_ARGUMENT', 'reference sizes must be an object', { argument: 'ref', expected: '{ NeRef, NdRef }', received: describeValue(ref) });
+  const r = ref as NmtReference;
+  checkNumber('NeRef', r.NeRef, 'a number > 0', (v) => v > 0);
+  checkNumber('NdRef', r.NdRef, 'a number > 0', (v) => v > 0);
+  return r;
+}
 import { grid, type Law, type LawFamily, lse2, makeLaw, mean, minOf } from './law.js';
 
 /** Parameter names of the NMT encoder/decoder law. */
@@ -34,8 +42,9 @@ const LATEX = 'L(N_e, N_d) = \\alpha \\left(\\frac{\\bar N_e}{N_e}\\right)^{p_e}
  * ```
  */
 export function nmtFamily(ref: NmtReference): LawFamily<NmtParam, 'Ne' | 'Nd'> {
-  const lre = Math.log(checkNumber('NeRef', ref.NeRef, 'a number > 0', (v) => v > 0));
-  const lrd = Math.log(checkNumber('NdRef', ref.NdRef, 'a number > 0', (v) => v > 0));
+  checkReference(ref);
+  const lre = Math.log(ref.NeRef);
+  const lrd = Math.log(ref.NdRef);
   const fam: LawFamily<NmtParam, 'Ne' | 'Nd'> = {
     id: 'nmt',
     name: 'NMT encoder/decoder law (Ghorbani et al. 2021)',
@@ -87,7 +96,8 @@ export function nmtFamily(ref: NmtReference): LawFamily<NmtParam, 'Ne' | 'Nd'> {
 }
 
 /**
- * The NMT law with given parameters and reference sizes (see {@link nmtFamily}).
+ * The NMT law with given parameters and reference sizes (see {@link nmtFamily}). Ranges: α, p_e, p_d > 0,
+ * L_∞ ≥ 0; `predict` needs finite N_e, N_d > 0.
  *
  * @example
  * ```ts
@@ -95,10 +105,18 @@ export function nmtFamily(ref: NmtReference): LawFamily<NmtParam, 'Ne' | 'Nd'> {
  * ```
  */
 export function nmtLaw(ref: NmtReference, params: Readonly<Record<NmtParam, number>>): Law<NmtParam, 'Ne' | 'Nd'> {
-  checkNumber('NeRef', ref.NeRef, 'a number > 0', (v) => v > 0);
-  checkNumber('NdRef', ref.NdRef, 'a number > 0', (v) => v > 0);
+  checkReference(ref);
   return makeLaw(
-    { id: 'nmt', name: 'NMT encoder/decoder law (Ghorbani et al. 2021)', paramNames: ['alpha', 'pe', 'pd', 'Linf'], inputNames: ['Ne', 'Nd'], formula: FORMULA, latex: LATEX },
+    {
+      id: 'nmt',
+      name: 'NMT encoder/decoder law (Ghorbani et al. 2021)',
+      paramNames: ['alpha', 'pe', 'pd', 'Linf'],
+      inputNames: ['Ne', 'Nd'],
+      positiveInputs: ['Ne', 'Nd'],
+      paramDomains: { alpha: 'positive', pe: 'positive', pd: 'positive', Linf: 'nonNegative' },
+      formula: FORMULA,
+      latex: LATEX,
+    },
     params,
     (p, x) => p.alpha * (ref.NeRef / x.Ne) ** p.pe * (ref.NdRef / x.Nd) ** p.pd + p.Linf,
     (p, f) => `L(Ne, Nd) = ${f(p.alpha)} * (${f(ref.NeRef)} / Ne)^${f(p.pe)} * (${f(ref.NdRef)} / Nd)^${f(p.pd)} + ${f(p.Linf)}`,
@@ -117,6 +135,11 @@ export function nmtLaw(ref: NmtReference, params: Readonly<Record<NmtParam, numb
  */
 export function nmtOptimalSplit(params: { readonly pe: number; readonly pd: number }, total: number): { Ne: number; Nd: number } {
   checkNumber('total', total, 'a number > 0', (v) => v > 0);
+  if (params === null || typeof params !== 'object') throw new ScalingError('INVALID_ARGUMENT', 'params must be an object', { argument: 'params', expected: '{ pe, pd }', received: describeValue(params) });
+  for (const k of ['pe', 'pd'] as const) {
+    const v = params[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ScalingError('INVALID_PARAMETER', `${k} must be > 0`, { argument: k, expected: 'a finite number > 0', received: describeValue(v) });
+  }
   const s = params.pe + params.pd;
   return { Ne: (total * params.pe) / s, Nd: (total * params.pd) / s };
 }

@@ -1,6 +1,19 @@
-import { computeOptimal, isoFlopCurve, type NDLaw } from './allocation.js';
+import { checkNDLaw, computeOptimal, isoFlopCurve, type NDLaw } from './allocation.js';
 import { quantile } from './bootstrap.js';
-import { ScalingError } from './errors.js';
+import { checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
+
+/** Checks plot options: width and height finite numbers > 0, title a string. */
+function plotOptions(o: PlotOptions | undefined): PlotOptions {
+  const opts = checkOptions(o);
+  if (opts.width !== undefined) checkNumber('width', opts.width, 'a number > 0', (v) => v > 0);
+  if (opts.height !== undefined) checkNumber('height', opts.height, 'a number > 0', (v) => v > 0);
+  if (opts.title !== undefined && typeof opts.title !== 'string') throw new ScalingError('INVALID_ARGUMENT', 'title must be a string', { argument: 'title', expected: 'a string', received: describeValue(opts.title) });
+  return opts;
+}
+
+function checkInput(input: unknown, fields: string): void {
+  if (input === null || typeof input !== 'object') throw new ScalingError('INVALID_ARGUMENT', 'plots take one object', { argument: 'input', expected: `{ ${fields} }`, received: describeValue(input) });
+}
 
 /** Options shared by the SVG plots. */
 export interface PlotOptions {
@@ -71,11 +84,27 @@ export function plotLossVsCompute(input: {
   readonly computeRange?: readonly [number, number];
   readonly options?: PlotOptions;
 }): string {
+  checkInput(input, 'runs, law, bootstrapLaws?, level?, computeRange?, options?');
+  const runs: unknown = input.runs;
+  if (!Array.isArray(runs) || runs.length === 0) throw new ScalingError('INVALID_ARGUMENT', 'no runs to plot', { argument: 'runs', expected: 'a non-empty array of { C, loss }', received: Array.isArray(runs) ? '[]' : describeValue(runs) });
+  runs.forEach((r: { C?: unknown; loss?: unknown } | null, i) => {
+    const ok = r !== null && typeof r === 'object' && [r.C, r.loss].every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0);
+    if (!ok) throw new ScalingError('INVALID_VALUE', `run ${i} needs a finite C > 0 and loss > 0`, { argument: 'runs', expected: '{ C, loss } with finite values > 0', received: r && typeof r === 'object' ? `C ${describeValue(r.C)}, loss ${describeValue(r.loss)} at index ${i}` : `${describeValue(r)} at index ${i}` });
+  });
+  checkNDLaw(input.law);
+  const bootstrapLaws: unknown = input.bootstrapLaws;
+  if (bootstrapLaws !== undefined && !Array.isArray(bootstrapLaws)) throw new ScalingError('INVALID_ARGUMENT', 'bootstrapLaws must be an array of laws', { argument: 'bootstrapLaws', expected: 'an array of (N, D) laws', received: describeValue(bootstrapLaws) });
+  (bootstrapLaws as unknown[] | undefined)?.forEach((l) => checkNDLaw(l));
+  const options = plotOptions(input.options);
   const Cs = input.runs.map((r) => r.C);
-  const [c0, c1] = input.computeRange ?? [Math.min(...Cs), Math.max(...Cs) * 10];
+  const range = input.computeRange ?? [Math.min(...Cs), Math.max(...Cs) * 10];
+  if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0) || !(range[0]! < range[1]!)) {
+    throw new ScalingError('INVALID_ARGUMENT', 'bad compute range', { argument: 'computeRange', expected: '[lo, hi] with 0 < lo < hi, finite', received: Array.isArray(range) ? `[${range.join(', ')}]` : describeValue(range) });
+  }
+  const [c0, c1] = range as readonly [number, number];
   const grid = Array.from({ length: 60 }, (_, i) => c0 * (c1 / c0) ** (i / 59));
   const front = grid.map((C) => computeOptimal(input.law, C).loss);
-  const level = input.level ?? 0.95;
+  const level = checkNumber('level', input.level ?? 0.95, 'a number in (0, 1)', (v) => v > 0 && v < 1);
   const band = input.bootstrapLaws?.length
     ? grid.map((C) => {
         const v = input.bootstrapLaws!.map((l) => computeOptimal(l, C).loss).filter(Number.isFinite).sort((a, b) => a - b);
@@ -83,7 +112,7 @@ export function plotLossVsCompute(input: {
       })
     : undefined;
   const ys = [...input.runs.map((r) => r.loss), ...front, ...(band ? band.flat() : [])];
-  const f = frame([...Cs, ...grid], ys, { title: 'Loss vs compute', ...input.options }, 'compute C (FLOPs)', 'loss', true);
+  const f = frame([...Cs, ...grid], ys, { title: 'Loss vs compute', ...options }, 'compute C (FLOPs)', 'loss', true);
   let body = f.clip + '<g clip-path="url(#plot-area)">';
   if (band) {
     const upper = grid.map((C, i) => [f.X(C), f.Y(band[i]![1])] as [number, number]);
@@ -106,12 +135,19 @@ export function plotLossVsCompute(input: {
  * ```
  */
 export function plotIsoFlop(input: { readonly law: NDLaw; readonly budgets: readonly number[]; readonly options?: PlotOptions }): string {
-  if (input.budgets.length === 0) throw new ScalingError('INVALID_ARGUMENT', 'no budgets to plot', { argument: 'budgets' });
+  checkInput(input, 'law, budgets, options?');
+  const budgets: unknown = input.budgets;
+  if (!Array.isArray(budgets) || budgets.length === 0) throw new ScalingError('INVALID_ARGUMENT', 'no budgets to plot', { argument: 'budgets', expected: 'a non-empty array of compute budgets > 0', received: Array.isArray(budgets) ? '[]' : describeValue(budgets) });
+  budgets.forEach((C: unknown, i) => {
+    if (typeof C !== 'number' || !Number.isFinite(C) || C <= 0) throw new ScalingError('INVALID_ARGUMENT', `budget ${i} is not a compute budget`, { argument: 'budgets', expected: 'finite numbers > 0', received: `${describeValue(C)} at index ${i}` });
+  });
+  checkNDLaw(input.law);
+  const options = plotOptions(input.options);
   const curves = input.budgets.map((C) => ({ C, pts: isoFlopCurve(input.law, C), opt: computeOptimal(input.law, C) }));
   const f = frame(
     curves.flatMap((c) => c.pts.map((p) => p.N)),
     curves.flatMap((c) => c.pts.map((p) => p.loss)),
-    { title: 'Iso-FLOP curves', ...input.options },
+    { title: 'Iso-FLOP curves', ...options },
     'parameters N',
     'loss',
     true,

@@ -1,4 +1,9 @@
+import { describeValue, ScalingError } from './errors.js';
 import { grid, type Law, type LawFamily, lse2, makeLaw, mean, minOf } from './law.js';
+
+function checkInputName(input: unknown): void {
+  if (typeof input !== 'string' || input === '') throw new ScalingError('INVALID_ARGUMENT', 'the input must be named', { argument: 'input', expected: "a non-empty string such as 'N'", received: describeValue(input) });
+}
 
 /** Parameter names of {@link powerLaw}. */
 export type PowerLawParam = 'E' | 'x0' | 'alpha';
@@ -23,6 +28,7 @@ export type PowerLawParam = 'E' | 'x0' | 'alpha';
  * ```
  */
 export function powerLawFamily<I extends string>(input: I): LawFamily<PowerLawParam, I> {
+  checkInputName(input);
   const fam: LawFamily<PowerLawParam, I> = {
     id: `power-law-${input}`,
     name: `Power law with constant in ${input} (Henighan et al. 2020)`,
@@ -68,6 +74,7 @@ export function powerLawFamily<I extends string>(input: I): LawFamily<PowerLawPa
 
 /**
  * A power law with constant, `L(x) = E + (x0 / x)^α`, over the named input (see {@link powerLawFamily}).
+ * Ranges: E ≥ 0, x0 > 0, α > 0; `predict` needs a finite x > 0.
  *
  * @example
  * ```ts
@@ -75,8 +82,9 @@ export function powerLawFamily<I extends string>(input: I): LawFamily<PowerLawPa
  * ```
  */
 export function powerLaw<I extends string>(input: I, params: Readonly<Record<PowerLawParam, number>>): Law<PowerLawParam, I> {
+  checkInputName(input);
   return makeLaw(
-    { id: `power-law-${input}`, name: `Power law with constant in ${input}`, paramNames: ['E', 'x0', 'alpha'], inputNames: [input], formula: `L(${input}) = E + (x0 / ${input})^alpha`, latex: `L(${input}) = E + \\left(\\frac{x_0}{${input}}\\right)^{\\alpha}` },
+    { id: `power-law-${input}`, name: `Power law with constant in ${input}`, paramNames: ['E', 'x0', 'alpha'], inputNames: [input], positiveInputs: [input], paramDomains: { E: 'nonNegative', x0: 'positive', alpha: 'positive' }, formula: `L(${input}) = E + (x0 / ${input})^alpha`, latex: `L(${input}) = E + \\left(\\frac{x_0}{${input}}\\right)^{\\alpha}` },
     params,
     (p, x) => p.E + (p.x0 / x[input]) ** p.alpha,
     (p, f) => `L(${input}) = ${f(p.E)} + (${f(p.x0)} / ${input})^${f(p.alpha)}`,

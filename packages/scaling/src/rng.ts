@@ -1,3 +1,5 @@
+import { checkNumber } from './errors.js';
+
 /**
  * A small seeded pseudo-random generator (mulberry32 on a 32-bit state), so bootstrap resamples and
  * synthetic data are reproducible across runs and platforms.
@@ -16,8 +18,9 @@ export interface SeededRng {
   normal(): number;
 }
 
-/** Creates a {@link SeededRng} from an integer seed. */
+/** Creates a {@link SeededRng} from a finite seed (its integer part is used). */
 export function seededRng(seed: number): SeededRng {
+  checkNumber('seed', seed, 'a finite number', () => true);
   let s = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   const next = (): number => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -29,7 +32,7 @@ export function seededRng(seed: number): SeededRng {
   let spare: number | undefined;
   return {
     next,
-    int: (n) => Math.floor(next() * n),
+    int: (n) => Math.floor(next() * checkNumber('n', n, 'an integer >= 1', (v) => Number.isInteger(v) && v >= 1)),
     normal: () => {
       if (spare !== undefined) {
         const v = spare;

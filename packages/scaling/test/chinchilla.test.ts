@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bootstrapFit, chinchilla, chinchillaFamily, chinchillaGrid, computeOptimal, extrapolationError, fitLaw, isoFlopCurve, isoLossCurve, kaplanND } from '../src/index.js';
 import { logUniform, testRng } from './helpers.js';
@@ -93,6 +94,30 @@ describe('compute-optimal allocation', () => {
     expect(opt.D * opt.N * 6).toBeCloseTo(C, -10);
     expect(opt.tokensPerParam).toBeCloseTo(opt.D / opt.N, 12);
     expect(opt.loss).toBeCloseTo(best.L, 8);
+  });
+
+  it("the TSDoc example's numbers are the closed form (Hoffmann et al. Eq. 4) at Hoffmann's rounded fit and C = 5.76e23", () => {
+    // Independent closed form: minimize E + A/N^α + B/D^β on 6ND = C. With D = C/(6N), dL/dN = 0 gives
+    // αA N^-α = βB D^-β, so N = G (C/6)^(β/(α+β)), D = (C/6)^(α/(α+β)) / G, G = (αA/(βB))^(1/(α+β)).
+    const { A, B, E, alpha, beta } = { A: 406.4, B: 410.7, E: 1.69, alpha: 0.34, beta: 0.28 };
+    const C = 5.76e23;
+    const G = ((alpha * A) / (beta * B)) ** (1 / (alpha + beta));
+    const N = G * (C / 6) ** (beta / (alpha + beta));
+    const D = (C / 6) ** (alpha / (alpha + beta)) / G;
+    const L = E + A / N ** alpha + B / D ** beta;
+    // The stationarity condition itself, as a check of the algebra above.
+    expect(Math.abs((alpha * A) / N ** alpha / ((beta * B) / D ** beta) - 1)).toBeLessThan(1e-12);
+    const opt = computeOptimal(chinchilla({ A, B, E, alpha, beta }), C);
+    expect(opt.N / N - 1).toBeCloseTo(0, 12);
+    expect(opt.D / D - 1).toBeCloseTo(0, 12);
+    expect(opt.loss).toBeCloseTo(L, 12);
+    // The numbers printed in computeOptimal's TSDoc example, to the digits printed.
+    const src = readFileSync(new URL('../src/allocation.ts', import.meta.url), 'utf8');
+    const doc = /computeOptimal\(chinchilla\(\{ A: 406\.4, B: 410\.7, E: 1\.69, alpha: 0\.34, beta: 0\.28 \}\), 5\.76e23\);\n \* \/\/ \{ N ≈ (\S+), D ≈ (\S+), tokensPerParam ≈ (\S+), loss ≈ (\S+) \}/.exec(src);
+    expect(doc, 'example not found in the TSDoc').not.toBeNull();
+    const [docN, docD, docTpp, docL] = doc!.slice(1).map(Number) as [number, number, number, number];
+    const sig = (x: number, digits: number) => Number(x.toPrecision(digits));
+    expect([docN, docD, docTpp, docL]).toEqual([sig(N, 3), sig(D, 3), sig(D / N, 3), sig(L, 4)]);
   });
 
   it('a user cost function: C = 6ND·(1 + 0.5) equals the 6ND optimum at C/1.5', () => {

@@ -50,4 +50,14 @@ describe('bad input gives typed errors', () => {
     })();
     expect(err).toMatchObject({ name: 'ScalingError', code: 'TOO_FEW_RUNS', argument: 'runs', expected: 'at least 5 runs', received: '1' });
   });
+  it('a fit never returns a law outside its domain: a start converged at alpha = -0.2 is NOT_CONVERGED, not a law', () => {
+    // Data that rise with N (L = 2 + 1e-3·N^0.2 + 400/D^0.28), started at that exact point (log A = log 1e-3, alpha = -0.2).
+    const D = (i: number) => 3e9 * (((i * 7) % 5) + 1);
+    const runs = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ N: 1e8 * i, D: D(i), loss: 2 + 1e-3 * (1e8 * i) ** 0.2 + 400 / D(i) ** 0.28 }));
+    const start = [[Math.log(1e-3), Math.log(400), Math.log(2), -0.2, 0.28]];
+    expect(() => fitLaw(chinchillaFamily, runs, { starts: start })).toThrow(expect.objectContaining({ code: 'NOT_CONVERGED', argument: 'runs', received: expect.stringMatching(/alpha.*-0\.2/) }));
+    // With a second start that converges inside the domain, that one wins.
+    const fit = fitLaw(chinchillaFamily, runs, { starts: [...start, [0, 5, 0.5, 0.3, 0.3]], requireConvergence: false });
+    expect(fit.law.params.alpha).toBeGreaterThan(0);
+  });
 });

@@ -44,7 +44,8 @@ describe('law objects: predict, formula, LaTeX', () => {
     expect(nmt.predict({ Ne: 3e8, Nd: 1e8 })).toBeCloseTo(0.8 * (1e8 / 3e8) ** 0.2 * (2e8 / 1e8) ** 0.35 + 1.4, 14);
     expect(nmtOptimalSplit({ pe: 0.2, pd: 0.3 }, 5e8)).toEqual({ Ne: 2e8, Nd: 3e8 });
     expect(lossToLoss({ K: 1.2, kappa: 0.9, Ex: 1.6, Ey: 1.9 }).predict({ Lx: 2.5 })).toBeCloseTo(1.2 * 0.9 ** 0.9 + 1.9, 14);
-    expect(lossToLoss({ K: 1.2, kappa: 0.9, Ex: 1.6, Ey: 1.9 }).predict({ Lx: 1.5 })).toBeNaN();
+    // Outside the law's domain (L_x <= E_x) predict throws instead of returning NaN.
+    expect(() => lossToLoss({ K: 1.2, kappa: 0.9, Ex: 1.6, Ey: 1.9 }).predict({ Lx: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_VALUE', argument: 'Lx' }));
   });
 });
 

@@ -8,8 +8,10 @@
 // and loss columns verbatim (D = FLOP / (6 N), as in the notebook).
 //
 // Published values (shared/ANCHORS.md): Epoch's exact-replication grid fit A=477.84, B=2143.86, E=1.8172,
-// α=0.3473, β=0.3672; the lead's SciPy re-run of the same grid: objective 0.0010182740. Both are on the table
-// without its five highest-loss runs (rows 0–4: ≈1e19 FLOP, N ≥ 2B, D < 1B tokens, losses 3.4–5.0).
+// α=0.3473, β=0.3672. Independent re-run: scripts/chinchilla_grid_scipy.py fits the same grid with SciPy's
+// L-BFGS-B (`/usr/bin/python3 packages/scaling/scripts/chinchilla_grid_scipy.py`; NumPy 1.24.2, SciPy 1.10.1) and
+// prints objective 0.0010182740, A 477.83, B 2143.41, E 1.8172, α 0.3473, β 0.3672. Both are on the table without
+// its five highest-loss runs (rows 0–4: ≈1e19 FLOP, N ≥ 2B, D < 1B tokens, losses 3.4–5.0).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chinchillaFamily, fitLaw, parseRunsCsv } from '../src/index.js';
@@ -94,11 +96,11 @@ describe('published fit: Epoch AI replication of Chinchilla approach 3 (arXiv:24
     expect(Math.abs(p.alpha - 0.3473)).toBeLessThanOrEqual(5e-5);
     expect(Math.abs(p.beta - 0.3672)).toBeLessThanOrEqual(5e-5);
     expect(Math.abs(p.E - 1.8172)).toBeLessThanOrEqual(5e-5);
-    // A and B are ill-conditioned (a flat valley in log A / log B); Epoch reports 477.84 and 2143.86, the lead's
-    // SciPy run 477.74 and 2143.6: 0.5% covers both.
+    // A and B are ill-conditioned (a flat valley in log A / log B); Epoch reports 477.84 and 2143.86, the SciPy
+    // script 477.83 and 2143.41: 0.5% covers both.
     expect(Math.abs(p.A / 477.84 - 1)).toBeLessThan(5e-3);
     expect(Math.abs(p.B / 2143.86 - 1)).toBeLessThan(5e-3);
-    // The lead's SciPy L-BFGS-B re-run of the same grid: objective 0.0010182740 (10 decimals printed).
+    // scripts/chinchilla_grid_scipy.py (SciPy L-BFGS-B on the same grid): objective 0.0010182740 (10 decimals printed).
     expect(Math.abs(fit.objective - 0.001018274)).toBeLessThanOrEqual(5e-11);
 
     // Independent float64 objective: the reported objective is the objective at the reported parameters,

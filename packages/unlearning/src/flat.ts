@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, PREC, defineOp, input, node, prob } from '@losskit/core';
 import { type FDivergenceName, fDivergences } from '@losskit/losses';
-import { type Objective, objective } from './objective.js';
+import { type Objective, objective, optionsOf, sampleLoss } from './objective.js';
 
 /** The divergences FLAT supports here: the entries of `fDivergences` from @losskit/losses. */
 export type FlatDivergence = FDivergenceName;
@@ -69,12 +69,10 @@ export interface FlatOptions {
  * @see Wang, Wei, Liu, Liu, Chen, Li, Liu, "LLM Unlearning via Loss Adjustment with Only Forget Data" (ICLR 2025), code UCSC-REAL/FLAT.
  */
 export function flatTerm(options: FlatOptions = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const divergence = checkDivergence(options.divergence ?? 'totalVariation');
-  const good = options.good ?? prob().times(input('template', 'class')).sum();
-  const forget = options.forget ?? prob().target();
-  for (const [name, e] of [['good', good], ['forget', forget]] as const) {
-    if (e.level !== 'sample') throw new LosskitError('LEVEL_MISMATCH', 'FLAT inputs must be sample-level probabilities', { argument: name, received: `${e.level}-level` });
-  }
+  const good = sampleLoss(options.good ?? prob().times(input('template', 'class')).sum(), 'good');
+  const forget = sampleLoss(options.forget ?? prob().target(), 'forget');
   return node(flatOp, 'sample', [good, forget], { divergence }) as Expr<'sample', 'any'>;
 }
 

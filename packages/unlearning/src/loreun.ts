@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Compilable, type Expr, LosskitError, PREC, ce, defineOp, input, node, params, stopGradient } from '@losskit/core';
-import { type Objective, objective } from './objective.js';
+import { type Objective, objective, optionsOf, sampleLoss } from './objective.js';
 
 const weightsOp = defineOp<{ tau: number }>({
   kind: 'loreunWeights',
@@ -39,12 +39,13 @@ export interface LoreunOptions {
  * @see Li, Shen, Wang, Kawaguchi, "LoReUn: Data Itself Implicitly Provides Cues to Improve Machine Unlearning" (2025), arXiv:2507.22499.
  */
 export function loreunWeights(options: LoreunOptions = {}): Expr<'sample', 'any'> {
+  options = optionsOf(options);
   const tau = params.positive('tau', options.tau ?? 1);
   const mode = options.mode ?? 'dynamic';
   if (mode !== 'dynamic' && mode !== 'static') {
     throw new LosskitError('INVALID_PARAMETER', 'unknown LoReUn mode', { argument: 'mode', expected: "'dynamic' or 'static'", received: String(mode) });
   }
-  const loss = mode === 'static' ? input('referenceLoss', 'sample') : (options.loss ?? ce());
+  const loss = mode === 'static' ? input('referenceLoss', 'sample') : sampleLoss(options.loss ?? ce(), 'loss');
   return node(weightsOp, 'sample', [loss], { tau }) as Expr<'sample', 'any'>;
 }
 
@@ -65,6 +66,7 @@ export function loreunTerm<K extends 'any' | 'logits'>(term: Expr<'sample', K>, 
  * @example const obj = loreun(gradientDifference(), { tau: 1 });
  */
 export function loreun(base: Objective, options: LoreunOptions = {}): Objective {
+  options = optionsOf(options);
   if (!base?.forget || base.forget.level !== 'sample') {
     throw new LosskitError('INVALID_ARGUMENT', 'LoReUn needs a base objective with a sample-level forget term', { argument: 'base' });
   }

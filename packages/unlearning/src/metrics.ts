@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, ce, compile } from '@losskit/core';
-import { type LabeledData, type ModelLike, dataTensors, predictLogits } from './model.js';
+import { type LabeledData, type ModelLike, checkModelData, dataTensors, modelVariables, predictLogits } from './model.js';
+import { optionsOf, sampleLoss } from './objective.js';
+
+/** Validated metric options: a sample-level loss (default ce()) and a positive integer batch size. */
+function metricOptions(options: MetricOptions | undefined): { loss: Expr<'sample'>; batchSize: number } {
+  const o: MetricOptions = optionsOf(options) ?? {};
+  const batchSize = o.batchSize ?? 512;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'batchSize', expected: 'an integer >= 1', received: String(batchSize) });
+  return { loss: sampleLoss(o.loss ?? ce(), 'loss'), batchSize };
+}
 
 /** Accuracy and mean loss of a model on one set. */
 export interface SetMetrics {
@@ -24,10 +33,13 @@ export interface MetricOptions {
  * @example const l = perSampleLosses(model, forget);
  */
 export function perSampleLosses(model: ModelLike, data: LabeledData, options: MetricOptions = {}): Float32Array {
+  const o = metricOptions(options);
+  modelVariables(model);
   const d = dataTensors(data, 'data');
   try {
-    const loss = compile(options.loss ?? ce());
-    const logits = predictLogits(model, d.x, options.batchSize);
+    checkModelData(model, d, 'data');
+    const loss = compile(o.loss);
+    const logits = predictLogits(model, d.x, o.batchSize);
     try {
       const l = loss.perSample(d.y, logits, { inputs: d.inputs });
       const out = l.dataSync() as Float32Array;
@@ -46,9 +58,12 @@ export function perSampleLosses(model: ModelLike, data: LabeledData, options: Me
  * @example const { accuracy, loss } = evaluateSet(model, retain);
  */
 export function evaluateSet(model: ModelLike, data: LabeledData, options: MetricOptions = {}): SetMetrics {
+  const o = metricOptions(options);
+  modelVariables(model);
   const d = dataTensors(data, 'data');
   try {
-    const logits = predictLogits(model, d.x, options.batchSize);
+    checkModelData(model, d, 'data');
+    const logits = predictLogits(model, d.x, o.batchSize);
     try {
       const acc = tf.tidy(() => {
         const pred = tf.argMax(logits, -1);
@@ -57,7 +72,7 @@ export function evaluateSet(model: ModelLike, data: LabeledData, options: Metric
       });
       const accuracy = acc.dataSync()[0]!;
       acc.dispose();
-      const l = compile(options.loss ?? ce())(d.y, logits, { inputs: d.inputs });
+      const l = compile(o.loss)(d.y, logits, { inputs: d.inputs });
       const loss = l.dataSync()[0]!;
       l.dispose();
       return { accuracy, loss, n: d.n };
@@ -80,15 +95,22 @@ export function evaluateSet(model: ModelLike, data: LabeledData, options: Metric
  * @see Yeom, Giacomelli, Fredrikson, Jha, "Privacy Risk in Machine Learning: Analyzing the Connection to Overfitting" (2018).
  */
 export function membershipAuc(memberLosses: ArrayLike<number>, nonMemberLosses: ArrayLike<number>): number {
-  const n = memberLosses?.length ?? 0;
-  const m = nonMemberLosses?.length ?? 0;
-  if (n === 0 || m === 0) {
-    throw new LosskitError('EMPTY_BATCH', 'membershipAuc needs members and non-members', { argument: n === 0 ? 'memberLosses' : 'nonMemberLosses', expected: 'at least one loss', received: '0' });
-  }
+  const read = (v: unknown, argument: string): ArrayLike<number> => {
+    if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new LosskitError('INVALID_ARGUMENT', 'expected an array of per-sample losses', { argument, expected: 'finite numbers (e.g. perSampleLosses(model, set))', received: v === null ? 'null' : typeof v });
+    const a = v as ArrayLike<unknown>;
+    if (a.length === 0) throw new LosskitError('EMPTY_BATCH', 'membershipAuc needs members and non-members', { argument, expected: 'at least one loss', received: '0' });
+    for (let i = 0; i < a.length; i++) {
+      if (typeof a[i] !== 'number' || !Number.isFinite(a[i] as number)) throw new LosskitError('NON_FINITE_INPUT', 'losses must be finite numbers', { argument, expected: 'finite numbers', received: `${String(a[i])} at index ${i}` });
+    }
+    return a as ArrayLike<number>;
+  };
+  const members = read(memberLosses, 'memberLosses');
+  const nonMembers = read(nonMemberLosses, 'nonMemberLosses');
+  const n = members.length;
+  const m = nonMembers.length;
   const all: { v: number; member: boolean }[] = [];
-  for (let i = 0; i < n; i++) all.push({ v: memberLosses[i]!, member: true });
-  for (let i = 0; i < m; i++) all.push({ v: nonMemberLosses[i]!, member: false });
-  if (all.some((e) => !Number.isFinite(e.v))) throw new LosskitError('NON_FINITE_INPUT', 'losses must be finite', { argument: 'memberLosses | nonMemberLosses' });
+  for (let i = 0; i < n; i++) all.push({ v: members[i]!, member: true });
+  for (let i = 0; i < m; i++) all.push({ v: nonMembers[i]!, member: false });
   // Rank losses in decreasing order: the Mann-Whitney U of "member loss is lower" with mid-ranks for ties.
   all.sort((a, b) => b.v - a.v);
   let rankSum = 0;
@@ -128,6 +150,7 @@ export interface UnlearningMetricsOptions extends MetricOptions {
  * @example const before = unlearningMetrics({ model, forget, retain, heldOut });
  */
 export function unlearningMetrics(options: UnlearningMetricsOptions): UnlearningMetrics {
+  if (!options || typeof options !== 'object') throw new LosskitError('INVALID_ARGUMENT', 'unlearningMetrics needs an options object', { argument: 'options', expected: '{ model, forget, retain, test?, heldOut? }', received: options === null ? 'null' : typeof options });
   const o = options;
   const forget = evaluateSet(o.model, o.forget, o);
   const retain = evaluateSet(o.model, o.retain, o);
@@ -156,7 +179,10 @@ export interface RetrainGap {
  * @see Fan et al., "SalUn: Empowering Machine Unlearning via Gradient-based Weight Saliency" (2024) (Avg. Gap).
  */
 export function retrainGap(unlearned: UnlearningMetrics, retrained: UnlearningMetrics): RetrainGap {
-  if (!unlearned?.forget || !retrained?.forget) throw new LosskitError('INVALID_ARGUMENT', 'retrainGap takes two unlearningMetrics results', { argument: 'unlearned | retrained' });
+  for (const [name, m] of [['unlearned', unlearned], ['retrained', retrained]] as const) {
+    const ok = !!m && typeof m === 'object' && [m.forget, m.retain].every((s) => !!s && typeof s === 'object' && Number.isFinite(s.accuracy));
+    if (!ok) throw new LosskitError('INVALID_ARGUMENT', 'retrainGap takes two unlearningMetrics results', { argument: name, expected: 'the result of unlearningMetrics()', received: m === null ? 'null' : typeof m });
+  }
   const forgetAccuracy = Math.abs(unlearned.forget.accuracy - retrained.forget.accuracy);
   const retainAccuracy = Math.abs(unlearned.retain.accuracy - retrained.retain.accuracy);
   const gaps = [forgetAccuracy, retainAccuracy];

@@ -1,5 +1,5 @@
-import { type Compilable, type Expr, LosskitError, ce, input, params } from '@losskit/core';
-import { type Objective, objective } from './objective.js';
+import { type Compilable, type Expr, ce, input, params } from '@losskit/core';
+import { type Objective, objective, optionsOf, sampleLoss } from './objective.js';
 
 /** Options of {@link npoTerm} and {@link npo}. */
 export interface NpoOptions {
@@ -25,8 +25,9 @@ function betaOf(b: unknown, fallback: number): number {
  * open-unlearning `NPO` (`compute_dpo_loss(win=None, lose=forget)`, scaled by 2/β).
  */
 export function npoTerm(options: NpoOptions = {}): Expr<'sample'> {
+  options = optionsOf(options);
   const beta = betaOf(options.beta, 0.1);
-  const loss = options.loss ?? ce();
+  const loss = sampleLoss(options.loss ?? ce(), 'loss');
   return input('referenceLoss', 'sample').minus(loss).scale(beta).softplus().scale(2 / beta) as Expr<'sample'>;
 }
 
@@ -37,7 +38,8 @@ export function npoTerm(options: NpoOptions = {}): Expr<'sample'> {
  * @see Zhang et al., "Negative Preference Optimization" (2024).
  */
 export function npo(options: NpoOptions & { readonly retain?: Compilable | null; readonly gamma?: number; readonly alpha?: number } = {}): Objective {
-  const loss = options.loss ?? ce();
+  options = optionsOf(options);
+  const loss = sampleLoss(options.loss ?? ce(), 'loss');
   return objective({
     name: 'npo',
     forget: npoTerm({ ...options, loss }),
@@ -70,12 +72,11 @@ export interface SimNpoOptions {
  * @see Fan, Liu, Lin, Jia, Zhang, Mei, Liu, "Simplicity Prevails: Rethinking Negative Preference Optimization for LLM Unlearning" (2024).
  */
 export function simNpoTerm(options: SimNpoOptions = {}): Expr<'sample'> {
+  options = optionsOf(options);
   const beta = betaOf(options.beta, 4.5);
   const delta = params.finite('delta', options.delta ?? 0);
-  const loss = options.loss ?? ce();
-  if (options.length !== undefined && options.length.level !== 'sample') {
-    throw new LosskitError('LEVEL_MISMATCH', 'length must be a sample-level expression', { argument: 'length', received: `${options.length.level}-level` });
-  }
+  const loss = sampleLoss(options.loss ?? ce(), 'loss');
+  if (options.length !== undefined) sampleLoss(options.length, 'length');
   const normalized = options.length ? loss.div(options.length) : loss;
   return normalized.minus(delta).scale(-beta).softplus().scale(2 / beta) as Expr<'sample'>;
 }
@@ -87,7 +88,8 @@ export function simNpoTerm(options: SimNpoOptions = {}): Expr<'sample'> {
  * @see Fan et al., "Simplicity Prevails" (2024).
  */
 export function simNpo(options: SimNpoOptions & { readonly retain?: Compilable | null; readonly gamma?: number; readonly alpha?: number } = {}): Objective {
-  const loss = options.loss ?? ce();
+  options = optionsOf(options);
+  const loss = sampleLoss(options.loss ?? ce(), 'loss');
   return objective({
     name: 'simNpo',
     forget: simNpoTerm({ ...options, loss }),

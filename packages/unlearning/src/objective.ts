@@ -45,6 +45,24 @@ export interface ObjectiveOptions {
 
 const REFERENCE_INPUTS = new Set(['reference', 'referenceLoss']);
 
+/** @internal Validates an options argument: `undefined` gives `{}`; anything but a plain object throws `INVALID_ARGUMENT`. */
+export function optionsOf<T>(options: T, name = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object or undefined', received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options });
+  }
+  return options;
+}
+
+/** @internal Throws `LEVEL_MISMATCH` naming `argument` unless `e` is a sample-level losskit expression. */
+export function sampleLoss(e: unknown, argument: string): Expr<'sample'> {
+  const x = e as Expr | null;
+  if (!x || typeof x !== 'object' || typeof x.key !== 'string' || x.level !== 'sample') {
+    throw new LosskitError('LEVEL_MISMATCH', 'expected a sample-level loss expression', { argument, expected: 'e.g. ce() or any sample-level expression', received: x && typeof x === 'object' && typeof x.level === 'string' ? `${x.level}-level ${String(x)}` : typeof e });
+  }
+  return x as Expr<'sample'>;
+}
+
 /** @internal True when `e` reads one of the reference inputs. */
 export function readsReference(e: Expr | undefined): boolean {
   if (!e) return false;
@@ -80,10 +98,7 @@ export function objective(options: ObjectiveOptions): Objective {
   if (!forget && !retain) throw new LosskitError('INVALID_ARGUMENT', 'an objective needs a forget or a retain term', { argument: 'forget | retain' });
   const gamma = params.nonNegative('gamma', options.gamma ?? 1);
   const alpha = params.nonNegative('alpha', options.alpha ?? 1);
-  const referenceLoss = options.referenceLoss ?? ce();
-  if (referenceLoss.level !== 'sample') {
-    throw new LosskitError('LEVEL_MISMATCH', 'referenceLoss must be a sample-level loss', { argument: 'referenceLoss', received: `${referenceLoss.level}-level` });
-  }
+  const referenceLoss = sampleLoss(options.referenceLoss ?? ce(), 'referenceLoss');
   if (readsReference(referenceLoss)) {
     throw new LosskitError('INVALID_ARGUMENT', 'referenceLoss cannot itself read the reference inputs', { argument: 'referenceLoss', received: referenceLoss.toString() });
   }
@@ -121,7 +136,7 @@ export interface GradDiffOptions {
  * @see open-unlearning `GradAscent` (−outputs.loss); Golatkar et al. / Thudi et al. use the same baseline.
  */
 export function gradientAscent(options: { readonly loss?: Expr<'sample'> } = {}): Objective {
-  const loss = options.loss ?? ce();
+  const loss = sampleLoss(optionsOf(options).loss ?? ce(), 'loss');
   return objective({ name: 'gradientAscent', forget: loss.neg() as Compilable });
 }
 
@@ -132,7 +147,8 @@ export function gradientAscent(options: { readonly loss?: Expr<'sample'> } = {})
  * @see Liu et al., "Continual Learning and Private Unlearning" (2022); open-unlearning `GradDiff`.
  */
 export function gradientDifference(options: GradDiffOptions = {}): Objective {
-  const loss = options.loss ?? ce();
+  options = optionsOf(options);
+  const loss = sampleLoss(options.loss ?? ce(), 'loss');
   return objective({
     name: 'gradientDifference',
     forget: loss.neg() as Compilable,
@@ -161,5 +177,5 @@ export function klToReference(): Expr<'sample', 'any'> {
  * @example const obj = klRetain();
  */
 export function klRetain(options: Omit<GradDiffOptions, 'retain'> = {}): Objective {
-  return { ...gradientDifference({ ...options, retain: klToReference() }), name: 'klRetain' } as Objective;
+  return { ...gradientDifference({ ...optionsOf(options), retain: klToReference() }), name: 'klRetain' } as Objective;
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, ce, compile, formatShape, params } from '@losskit/core';
-import { type LabeledData, type ModelLike, dataTensors, forward, modelVariables } from './model.js';
+import { type LabeledData, type ModelLike, checkModelData, dataTensors, forward, modelVariables } from './model.js';
+import { optionsOf, sampleLoss } from './objective.js';
 
 /** Per-weight importances, in the order of `model.trainableWeights` (each shaped like its weight). */
 export type Importances = readonly Tensor[];
@@ -27,11 +28,13 @@ export interface FisherOptions {
  * @see Foster, Schoepf, Brintrup, "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening" (AAAI 2024).
  */
 export function fisherImportance(model: ModelLike, data: LabeledData, options: FisherOptions = {}): Tensor[] {
+  options = optionsOf(options);
   const vars = modelVariables(model);
-  const d = dataTensors(data, 'data');
   const batchSize = params.positiveInteger('batchSize', options.batchSize ?? 1);
-  const loss = compile(options.loss ?? ce(), { validate: false });
+  const loss = compile(sampleLoss(options.loss ?? ce(), 'loss'), { validate: false });
+  const d = dataTensors(data, 'data');
   try {
+    checkModelData(model, d, 'data');
     let acc = vars.map((v) => tf.zerosLike(v) as Tensor);
     let batches = 0;
     for (let i = 0; i < d.n; i += batchSize) {
@@ -70,10 +73,16 @@ function checkImportances(vars: readonly tf.Variable[], imp: unknown, argument: 
   imp.forEach((t, i) => {
     const s = (t as Tensor)?.shape;
     const w = vars[i]!.shape;
-    if (!(t instanceof tf.Tensor) || s.length !== w.length || s.some((x, j) => x !== w[j])) {
-      throw new LosskitError('SHAPE_MISMATCH', `importance ${i} does not match weight ${vars[i]!.name}`, { argument, expected: formatShape(w), received: t instanceof tf.Tensor ? formatShape(s) : typeof t });
+    if (!(t instanceof tf.Tensor) || t.isDisposed || s.length !== w.length || s.some((x, j) => x !== w[j])) {
+      throw new LosskitError('SHAPE_MISMATCH', `importance ${i} does not match weight ${vars[i]!.name}`, { argument, expected: formatShape(w), received: t instanceof tf.Tensor ? (t.isDisposed ? 'a disposed tensor' : formatShape(s)) : typeof t });
     }
   });
+  // Importances are mean squared gradients: finite and >= 0 (one read-back for all of them).
+  const flags = tf.tidy(() => tf.stack((imp as Tensor[]).map((t) => tf.logicalAnd(tf.all(tf.isFinite(t)), tf.all(tf.greaterEqual(t, 0))))));
+  const ok = Array.from(flags.dataSync());
+  flags.dispose();
+  const bad = ok.findIndex((v) => !v);
+  if (bad >= 0) throw new LosskitError('NON_FINITE_INPUT', `importance ${bad} has a negative or non-finite entry`, { argument, expected: 'finite values >= 0 (squared gradients)', received: `a bad entry in tensor ${bad}` });
   return imp as Importances;
 }
 
@@ -88,6 +97,7 @@ function checkImportances(vars: readonly tf.Variable[], imp: unknown, argument: 
  * @see Foster et al., "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening" (AAAI 2024).
  */
 export function dampenWeights(model: ModelLike, forgetImportance: Importances, globalImportance: Importances, options: DampeningOptions = {}): { dampened: number; total: number } {
+  options = optionsOf(options);
   const vars = modelVariables(model);
   const fi = checkImportances(vars, forgetImportance, 'forgetImportance');
   const gi = checkImportances(vars, globalImportance, 'globalImportance');
@@ -131,7 +141,10 @@ export interface SsdOptions extends DampeningOptions, FisherOptions {
  * @see Foster, Schoepf, Brintrup, "Fast Machine Unlearning Without Retraining Through Selective Synaptic Dampening" (AAAI 2024).
  */
 export function selectiveSynapticDampening(options: SsdOptions): { dampened: number; total: number } {
+  if (!options || typeof options !== 'object') throw new LosskitError('INVALID_ARGUMENT', 'selectiveSynapticDampening needs an options object', { argument: 'options', expected: '{ model, forget, data, alpha?, lambda? }', received: options === null ? 'null' : typeof options });
   const o = options;
+  params.nonNegative('alpha', o.alpha ?? 10);
+  params.nonNegative('lambda', o.lambda ?? 1);
   const fisher: FisherOptions = { ...(o.loss ? { loss: o.loss } : {}), ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}) };
   const globalImp = fisherImportance(o.model, o.data, fisher);
   let forgetImp: Tensor[] = [];

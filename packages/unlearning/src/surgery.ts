@@ -4,7 +4,12 @@ import { LosskitError, formatShape } from '@losskit/core';
 import { type Params, projectGradient } from '@losskit/optimizers';
 
 function checkPair(a: Params, b: Params, argA: string, argB: string): string[] {
-  if (!a || typeof a !== 'object' || !b || typeof b !== 'object') throw new LosskitError('INVALID_ARGUMENT', 'expected two named maps of tensors', { argument: `${argA}, ${argB}` });
+  for (const [m, arg] of [[a, argA], [b, argB]] as const) {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new LosskitError('INVALID_ARGUMENT', 'expected a named map of tensors', { argument: arg, expected: '{ name: tf.Tensor }', received: m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m });
+    for (const [k, t] of Object.entries(m)) {
+      if (!(t instanceof tf.Tensor) || t.isDisposed) throw new LosskitError('INVALID_ARGUMENT', `entry "${k}" is not a live tensor`, { argument: arg, expected: 'tf.Tensor values', received: t instanceof tf.Tensor ? 'a disposed tensor' : typeof t });
+    }
+  }
   const names = Object.keys(a);
   if (names.length === 0) throw new LosskitError('INVALID_ARGUMENT', 'no gradients', { argument: argA });
   const other = Object.keys(b);
@@ -15,6 +20,15 @@ function checkPair(a: Params, b: Params, argA: string, argB: string): string[] {
     const s = a[k]!.shape;
     const t = b[k]!.shape;
     if (s.length !== t.length || s.some((d, i) => d !== t[i])) throw new LosskitError('SHAPE_MISMATCH', `entry "${k}" has another shape`, { argument: argB, expected: formatShape(s), received: formatShape(t) });
+  }
+  // A NaN gradient would make every projected entry NaN: reject it (one read-back for both maps).
+  const flags = tf.tidy(() => tf.stack([...names.map((k) => tf.all(tf.isFinite(a[k]!))), ...names.map((k) => tf.all(tf.isFinite(b[k]!)))]));
+  const ok = Array.from(flags.dataSync());
+  flags.dispose();
+  const bad = ok.findIndex((v) => !v);
+  if (bad >= 0) {
+    const arg = bad < names.length ? argA : argB;
+    throw new LosskitError('NON_FINITE_INPUT', `entry "${names[bad % names.length]}" has NaN or Inf`, { argument: arg, expected: 'finite gradients', received: 'a non-finite entry' });
   }
   return names;
 }
@@ -36,7 +50,11 @@ const dot = (a: Params, b: Params, names: readonly string[]): Scalar => tf.addN(
  * @see "UNO: Unlearning via Orthogonalization in Generative models" (2025), code pinakm9/forget (`vae_surgery.py`).
  */
 export function orthogonalizeRetain(retainGrads: Params, forgetGrads: Params): Record<string, Tensor> {
-  const names = checkPair(retainGrads, forgetGrads, 'retainGrads', 'forgetGrads');
+  return orthogonalize(retainGrads, forgetGrads, checkPair(retainGrads, forgetGrads, 'retainGrads', 'forgetGrads'));
+}
+
+/** @internal {@link orthogonalizeRetain} without checks (`unlearn` calls it on gradients it made; NaN then reaches its own `nonFinite` handling). */
+export function orthogonalize(retainGrads: Params, forgetGrads: Params, names: readonly string[] = Object.keys(retainGrads)): Record<string, Tensor> {
   return tf.tidy(() => {
     const ff = dot(forgetGrads, forgetGrads, names);
     const coef = tf.where(tf.greater(ff, 0), tf.div(dot(forgetGrads, retainGrads, names), tf.maximum(ff, 1e-30)), tf.zerosLike(ff));

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { type CompiledLoss, LosskitError, compile, params as p } from '@losskit/core';
 import { type GradientTransformation, type Params, disposeParams, disposeState, nonFiniteEntries, projectGradient, step } from '@losskit/optimizers';
-import { type DataTensors, type LabeledData, type ModelLike, checkSameWeights, dataTensors, forward, modelVariables, predictLogits } from './model.js';
+import { type DataTensors, type LabeledData, type ModelLike, checkModelData, checkSameWeights, dataTensors, forward, modelVariables, predictLogits } from './model.js';
 import type { Objective } from './objective.js';
-import { orthogonalizeRetain } from './surgery.js';
+import { orthogonalize } from './surgery.js';
 
 /** Progress of one unlearning step, passed to `onStep`. */
 export interface UnlearnStepInfo {
@@ -59,7 +59,10 @@ export interface UnlearnOptions<S> {
   /** Called after every step; return `false` to stop. */
   readonly onStep?: (info: UnlearnStepInfo) => void | boolean;
   readonly signal?: AbortSignal;
-  /** Non-finite gradients: `raise` (default, `NON_FINITE_INPUT`) or `skip` the step. */
+  /**
+   * Non-finite gradients: `raise` (default, `NON_FINITE_INPUT`; NaN or Inf in the data is then rejected before the first
+   * step) or `skip` the step (bad batches are skipped, the data are not checked for NaN).
+   */
   readonly nonFinite?: 'raise' | 'skip';
 }
 
@@ -130,9 +133,12 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => (typeof s
  * Reports `{ step, loss, forgetLoss, retainLoss, elapsedMs }` through `onStep`; stops when `onStep` returns false or
  * `signal` aborts; disposes every temporary tensor.
  *
- * Errors: empty forget set `EMPTY_BATCH`; an objective with a retain term and no retain set, or one that reads the
- * reference with no `reference`, `MISSING_INPUT`; a reference model with another weights layout or output width
- * `SHAPE_MISMATCH`.
+ * Errors (all raised before the first step, naming the argument): empty forget set `EMPTY_BATCH`; an objective with a
+ * retain term and no retain set, or one that reads the reference with no `reference`, `MISSING_INPUT`; data the model
+ * cannot take (`forget.x` / `retain.x` of another input width: `SHAPE_MISMATCH`), labels outside the model's outputs
+ * (`LABEL_OUT_OF_RANGE`), NaN or Inf in the data (`NON_FINITE_INPUT`), non-integer labels (`NON_INTEGER_LABEL`); a
+ * reference model with another weights layout or output width `SHAPE_MISMATCH`; bad options `INVALID_PARAMETER` /
+ * `INVALID_ARGUMENT`.
  *
  * @example
  * const result = await unlearn({ model, forget, retain, objective: gradientDifference(), optimizer: adam({ learningRate: 1e-3 }), steps: 100 });
@@ -145,6 +151,9 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
   if (!obj || (obj.forget === undefined && obj.retain === undefined)) throw new LosskitError('INVALID_ARGUMENT', 'objective must be built with objective() or a method such as gradientDifference()', { argument: 'objective' });
   if (!o.optimizer || typeof o.optimizer.update !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'optimizer must be a GradientTransformation', { argument: 'optimizer' });
   const steps = p.positiveInteger('steps', o.steps);
+  const seed = p.finite('seed', o.seed ?? 0);
+  if (o.onStep !== undefined && typeof o.onStep !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'onStep must be a function', { argument: 'onStep', expected: '(info) => void | boolean', received: typeof o.onStep });
+  if (o.signal !== undefined && (o.signal === null || typeof o.signal.aborted !== 'boolean')) throw new LosskitError('INVALID_ARGUMENT', 'signal must be an AbortSignal', { argument: 'signal', expected: 'an AbortSignal', received: String(o.signal) });
   const surgery = o.surgery ?? 'none';
   if (!['none', 'conceptPreserving', 'unoS'].includes(surgery)) throw new LosskitError('INVALID_PARAMETER', 'unknown surgery', { argument: 'surgery', expected: "'none', 'conceptPreserving' or 'unoS'", received: String(surgery) });
   const nonFinite = o.nonFinite ?? 'raise';
@@ -161,19 +170,17 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
 
   const owned: Tensor[] = [];
   const sides: Side[] = [];
-  const rand = mulberry32(o.seed ?? 0);
+  const rand = mulberry32(seed);
   const makeSide = (data: LabeledData, term: NonNullable<Objective['forget']>, weight: number, argument: string, batch: number | undefined): Side => {
-    const d = dataTensors(data, argument);
+    const d = dataTensors(data, argument, nonFinite === 'raise');
     try {
+      const width = checkModelData(o.model, d, argument);
       const size = p.positiveInteger(argument === 'forget' ? 'batchSize' : 'retainBatchSize', batch ?? Math.min(32, d.n));
       let reference: Tensor | undefined;
       let referenceLoss: Tensor | undefined;
       if (refModel) {
         reference = predictLogits(refModel as ModelLike, d.x);
         owned.push(reference);
-        const own = tf.tidy(() => forward(o.model, tf.slice(d.x, 0, 1)));
-        const width = own.shape.at(-1);
-        own.dispose();
         if (width !== reference.shape.at(-1)) {
           throw new LosskitError('SHAPE_MISMATCH', 'the reference model has another output width', { argument: 'reference', expected: `[N, ${width}]`, received: `[N, ${reference.shape.at(-1)}]` });
         }
@@ -192,7 +199,15 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
   let state: S | undefined;
   try {
     const forgetSide = obj.forget ? makeSide(o.forget, obj.forget, obj.gamma, 'forget', o.batchSize) : undefined;
-    if (!forgetSide) dataTensors(o.forget, 'forget').dispose(); // validates (e.g. empty) even for retain-only objectives
+    if (!forgetSide) {
+      // validates (e.g. empty, or not fitting the model) even for retain-only objectives
+      const d = dataTensors(o.forget, 'forget');
+      try {
+        checkModelData(o.model, d, 'forget');
+      } finally {
+        d.dispose();
+      }
+    }
     const retainSide = obj.retain ? makeSide(o.retain!, obj.retain, obj.alpha, 'retain', o.retainBatchSize) : undefined;
 
     const named: Record<string, tf.Variable> = {};
@@ -264,7 +279,7 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
             const gf = projectGradient(f.grads, r.grads);
             for (const v of vars) dir[v.name] = tf.add(gf[v.name]!, r.grads[v.name]!);
           } else {
-            const gr = orthogonalizeRetain(r.grads, f.grads);
+            const gr = orthogonalize(r.grads, f.grads);
             for (const v of vars) dir[v.name] = tf.add(f.grads[v.name]!, gr[v.name]!);
           }
           return { grads: dir, values: tf.stack([tf.add(f.value, r.value), f.value, r.value]) };
