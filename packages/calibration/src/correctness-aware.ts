@@ -4,7 +4,7 @@
  * host in float64.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, isTensor, params } from '@losskit/core';
+import { LosskitError, isTensor, params, cleanTapeOnError } from '@losskit/core';
 import { normal, rng } from '@losskit/core/math';
 import { Calibrator, integer, numbers, parseCalibrator, scalar, type CalibratorJson, type TransformOptions } from './calibrator.js';
 import { checkFrom, logitsOf, readLabels, readMatrix, readOptions, softmaxRows, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
@@ -260,11 +260,11 @@ export class CorrectnessAwareCalibrator extends Calibrator {
             const at = tf.tensor2d(ab, [nb, d]);
             const kt1 = tf.tensor1d(kappa);
             const wt = tf.tensor1d(weights);
-            optimizer.minimize(() => {
+            cleanTapeOnError(() => optimizer.minimize(() => {
               const hid = tf.relu(tf.add(tf.matMul(at, w1), b1));
               const T = tf.clipByValue(tf.reshape(tf.add(tf.matMul(hid, w2), b2), [nb]), T_LO, T_HI) as tf.Tensor1D;
               return caLossFromWeights(zt, T, kt1, wt);
-            }, false, [w1, b1, w2, b2]);
+            }, false, [w1, b1, w2, b2]));
           });
         }
         if (e % 10 === 9) await new Promise((r) => setTimeout(r, 0));

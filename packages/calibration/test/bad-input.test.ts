@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, type LosskitErrorCode, ready } from '@losskit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCleanThrow } from '@losskit/core/testing';
 import {
   BayesianConformal,
   CorrectnessAwareCalibrator,
@@ -143,17 +144,8 @@ const cases: Case[] = [
 describe('every export rejects bad input with a typed LosskitError naming the argument, and leaks nothing', () => {
   for (const [name, call, code, argument] of cases) {
     it(`${name}: ${code} (${argument})`, () => {
-      const before = tf.memory().numTensors;
-      let error: unknown;
-      try {
-        call();
-      } catch (e) {
-        error = e;
-      }
-      expect(error, 'the call did not throw').toBeInstanceOf(LosskitError);
-      expect((error as LosskitError).code, (error as Error).message).toBe(code);
-      expect((error as LosskitError).argument).toBe(argument);
-      expect(tf.memory().numTensors).toBe(before);
+      const error = expectCleanThrow(call, code, name);
+      expect(error.argument, error.message).toBe(argument);
     });
   }
 

@@ -2,7 +2,7 @@
 // leaves tfjs as it found it: only the returned tensors survive a call (none when it throws), outside tf.tidy.
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, type LosskitErrorCode, compile, ready } from '@losskit/core';
-import { f32, randomMatrix } from '@losskit/core/testing';
+import { f32, randomMatrix, expectCleanThrow } from '@losskit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   adaFace, adaFaceNormStats, applyReducer, arcFace, batchAll, batchHard, byol, byolTau, circle, clip, contrastive, cosFace, cosine,
@@ -157,17 +157,8 @@ const cases: Case[] = [
 describe('every export: bad input gives a typed LosskitError naming the argument and leaves no tensor behind', () => {
   for (const [name, call, code, argument] of cases) {
     it(`${name}: ${code} (${argument})`, () => {
-      const before = tf.memory().numTensors;
-      let error: unknown;
-      try {
-        call();
-      } catch (err) {
-        error = err;
-      }
-      expect(error, 'the call did not throw').toBeInstanceOf(LosskitError);
-      expect((error as LosskitError).code, (error as Error).message).toBe(code);
-      expect((error as LosskitError).argument).toBe(argument);
-      expect(tf.memory().numTensors).toBe(before);
+      const error = expectCleanThrow(call, code, name);
+      expect(error.argument, error.message).toBe(argument);
     });
   }
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError } from '@losskit/core';
+import { LosskitError, cleanTapeOnError } from '@losskit/core';
 import type { GradientTransformation, LossClosure, Params, UpdateExtra } from './types.js';
 import { checkMatching, checkParams, disposeParams, disposeState, optionsOf } from './types.js';
 
@@ -102,7 +102,7 @@ export function lossClosure(f: (params: Params) => Scalar): LossClosure {
   if (typeof f !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'lossClosure needs a function', { argument: 'f', received: typeof f });
   return (params) => {
     const names = Object.keys(checkParams(params, 'params'));
-    const { value, grads } = tf.valueAndGrads((...xs: Tensor[]) => {
+    const { value, grads } = cleanTapeOnError(() => tf.valueAndGrads((...xs: Tensor[]) => {
       const m: Record<string, Tensor> = {};
       names.forEach((k, i) => {
         m[k] = xs[i]!;
@@ -113,7 +113,7 @@ export function lossClosure(f: (params: Params) => Scalar): LossClosure {
         throw new LosskitError('INVALID_ARGUMENT', 'the loss function must return a scalar tensor', { argument: 'f', expected: 'a tf.Scalar', received: v instanceof tf.Tensor ? `a tensor of shape [${v.shape.join(', ')}]` : typeof v });
       }
       return v;
-    })(names.map((k) => params[k]!));
+    })(names.map((k) => params[k]!)));
     const out: Record<string, Tensor> = {};
     names.forEach((k, i) => {
       out[k] = grads[i]!;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, params as p, type TensorLike, toTensor } from '@losskit/core';
+import { LosskitError, params as p, type TensorLike, toTensor, cleanTapeOnError } from '@losskit/core';
 import type { GradientTransformation, LossClosure, Params } from './types.js';
 import { checkParams, disposeParams, disposeState } from './types.js';
 import { lossClosure, nonFiniteEntries, step, type NonFiniteMode } from './apply.js';
@@ -214,14 +214,14 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
       params = named;
       const model = o.model;
       const run = (xb: Tensor, yb: Tensor) => {
-        const { value, grads } = tf.variableGrads(() => {
+        const { value, grads } = cleanTapeOnError(() => tf.variableGrads(() => {
           const raw = model.apply(xb, { training: true });
           const out = Array.isArray(raw) ? raw[0] : raw;
           if (!(out instanceof tf.Tensor)) {
             throw new LosskitError('INVALID_ARGUMENT', 'model.apply did not return a tensor', { argument: 'model', expected: 'a tf.Tensor output' });
           }
           return o.loss(yb, out);
-        }, vars);
+        }, vars));
         return { value, grads: grads as Params };
       };
       gradsAt = run;

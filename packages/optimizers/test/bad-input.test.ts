@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, type LosskitErrorCode, ready } from '@losskit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCleanThrowAsync } from '@losskit/core/testing';
 import {
   adagrad, adam, adamw, addDecayedWeights, applyUpdates, centralize, chain, clip, clipByGlobalNorm, constant, cosineDecay, exponential, gravity,
   joinSchedules, linear, lion, lossClosure, momentum, momo, momoAdam, nesterov, nonFiniteEntries, orthogonalizeToParams, piecewise, polynomial,
@@ -151,17 +152,8 @@ const asyncCases: Case[] = [
 describe('every export: bad input gives a typed LosskitError naming the argument and leaves no tensor behind', () => {
   for (const [name, call, code, argument] of [...cases, ...asyncCases]) {
     it(`${name}: ${code} (${argument})`, async () => {
-      const before = tf.memory().numTensors;
-      let error: unknown;
-      try {
-        await call();
-      } catch (err) {
-        error = err;
-      }
-      expect(error, 'the call did not throw').toBeInstanceOf(LosskitError);
-      expect((error as LosskitError).code, (error as Error).message).toBe(code);
-      expect((error as LosskitError).argument).toBe(argument);
-      expect(tf.memory().numTensors).toBe(before);
+      const error = await expectCleanThrowAsync(call, code, name);
+      expect(error.argument, error.message).toBe(argument);
     });
   }
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, LosskitError, ce, compile, formatShape, params } from '@losskit/core';
+import { type Expr, LosskitError, ce, compile, formatShape, params, cleanTapeOnError } from '@losskit/core';
 import { type LabeledData, type ModelLike, checkModelData, dataTensors, forward, modelVariables } from './model.js';
 import { optionsOf, sampleLoss } from './objective.js';
 
@@ -42,7 +42,7 @@ export function fisherImportance(model: ModelLike, data: LabeledData, options: F
       const next = tf.tidy(() => {
         const xb = tf.slice(d.x, i, size);
         const yb = tf.slice(d.y, i, size);
-        const { value, grads } = tf.variableGrads(() => loss(yb, forward(model, xb, false)), vars);
+        const { value, grads } = cleanTapeOnError(() => tf.variableGrads(() => loss(yb, forward(model, xb, false)), vars));
         value.dispose();
         return vars.map((v, k) => tf.add(acc[k]!, tf.square(grads[v.name] ?? tf.zerosLike(v))));
       });

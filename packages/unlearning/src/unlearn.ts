@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, LosskitError, compile, params as p } from '@losskit/core';
+import { type CompiledLoss, LosskitError, compile, params as p, cleanTapeOnError } from '@losskit/core';
 import { type GradientTransformation, type Params, disposeParams, disposeState, nonFiniteEntries, projectGradient, step } from '@losskit/optimizers';
 import { type DataTensors, type LabeledData, type ModelLike, checkModelData, checkSameWeights, dataTensors, forward, modelVariables, predictLogits } from './model.js';
 import type { Objective } from './objective.js';
@@ -233,7 +233,7 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
       return g;
     };
     const gradsOf = (f: () => Scalar): { value: Scalar; grads: Record<string, Tensor> } => {
-      const { value, grads } = tf.variableGrads(f, vars);
+      const { value, grads } = cleanTapeOnError(() => tf.variableGrads(f, vars));
       return { value, grads: fillGrads({ ...grads }) };
     };
 

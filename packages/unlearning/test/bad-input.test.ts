@@ -5,6 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { LosskitError, type LosskitErrorCode, ce, prob, ready } from '@losskit/core';
 import { sgd } from '@losskit/optimizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCleanThrowAsync } from '@losskit/core/testing';
 import {
   checkSameWeights, conceptPreservingGradient, dampenWeights, evaluateSet, fisherImportance, flat, flatTerm, gradientAscent, gradientDifference,
   klRetain, loreun, loreunTerm, loreunWeights, membershipAuc, modelVariables, npo, npoTerm, objective, orthogonalizeRetain, perSampleLosses,
@@ -134,17 +135,8 @@ const cases: Case[] = [
 describe('every export: bad input gives a typed LosskitError naming the argument and leaves no tensor behind', () => {
   for (const [name, call, code, argument] of cases) {
     it(`${name}: ${code} (${argument})`, async () => {
-      const before = tf.memory().numTensors;
-      let error: unknown;
-      try {
-        await call();
-      } catch (err) {
-        error = err;
-      }
-      expect(error, 'the call did not throw').toBeInstanceOf(LosskitError);
-      expect((error as LosskitError).code, (error as Error).message).toBe(code);
-      expect((error as LosskitError).argument).toBe(argument);
-      expect(tf.memory().numTensors).toBe(before);
+      const error = await expectCleanThrowAsync(call, code, name);
+      expect(error.argument, error.message).toBe(argument);
     });
   }
 

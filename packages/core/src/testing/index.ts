@@ -134,11 +134,27 @@ export function expectCleanThrow(fn: () => unknown, code?: string, label = 'func
   const idle = engineIdle();
   let error: unknown;
   try {
-    const out = fn();
-    tf.dispose(out as never);
+    tf.dispose(fn() as never);
   } catch (e) {
     error = e;
   }
+  return checkThrow(error, before, idle, code, label);
+}
+
+/** Async form of {@link expectCleanThrow}, for functions that return a promise (training loops, `unlearn()`). */
+export async function expectCleanThrowAsync(fn: () => unknown, code?: string, label = 'function'): Promise<ThrownLosskitError> {
+  const before = tf.memory().numTensors;
+  const idle = engineIdle();
+  let error: unknown;
+  try {
+    tf.dispose((await fn()) as never);
+  } catch (e) {
+    error = e;
+  }
+  return checkThrow(error, before, idle, code, label);
+}
+
+function checkThrow(error: unknown, before: number, idle: boolean, code: string | undefined, label: string): ThrownLosskitError {
   if (error === undefined) throw new Error(`${label} did not throw`);
   const err = error as ThrownLosskitError;
   if (err.name !== 'LosskitError') throw new Error(`${label} threw ${err.name}, not a LosskitError: ${err.message}`);
