@@ -160,8 +160,10 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     const f = fused?.perSample(prep.pred, prep.labels, prep.dense);
     engine = f ? fused!.lastEngine : 'tfjs';
     if (f) {
-      // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD).
+      // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD); dense targets
+      // given as a tensor are checked here (a target of ±∞ can be clipped to a finite loss by the expression).
       if (opts.validate && fused!.validation.forward === false) throw diagnose(prep.call.yTrue, prep.call.yPred, prep.call.options, opts, plan, expr);
+      if (opts.validate) for (const [name, t] of prep.onDevice) if (name === 'yTrue') assertFiniteTensor(t, name);
       return f;
     }
     // Unfused: tensors given as inputs were not seen on the host; one reduction each checks they are finite.
@@ -228,6 +230,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     assertBackend();
     const values = tf.tidy(() => {
       const prep = prepare(yTrue, yPred, call, opts, plan);
+      if (opts.validate) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
       const ctx = makeContext(prep, prep.pred, opts);
       const total = reduceLoss(evaluate(expr, ctx), prep, expr.level, reductionForParts(opts.reduction));
       const named: Tensor[] = plan.named.map((n) =>

@@ -31,7 +31,7 @@ export {
   type Printed,
 } from './expr.js';
 import './ops.js';
-export { stopGradient, logSumExpParts, oneHotRows, type LogSumExpParts } from './ops.js';
+export { stopGradient, logSumExpParts, oneHotRows, gatherRows, signOf, type LogSumExpParts } from './ops.js';
 export { PROB_SUM_TOLERANCE, type EvalContext, type PredictionKind } from './context.js';
 export {
   compile,

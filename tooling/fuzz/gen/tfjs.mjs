@@ -195,7 +195,7 @@ export function generate(r, lib) {
   if (bad === 'nanPred') {
     predictions = poke(predictions, randomIndex(r, shapeOf(predictions)), r.nonFinite());
     [why, codes] = ['non-finite predictions', ['NON_FINITE_INPUT']];
-  } else if (bad === 'nanLabel') {
+  } else if (bad === 'nanLabel' && fn !== 'computeWeightedLoss') { // computeWeightedLoss takes no labels
     labelsArg = poke(labels, randomIndex(r, shapeOf(labels)), r.nonFinite());
     [why, codes] = ['non-finite labels', ['NON_FINITE_INPUT']];
   } else if (bad === 'nanWeight' && Array.isArray(weightsArg)) {
