@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, formatShape, isTensor, type TensorLike } from '@losskit/core';
-import { logSumExp } from '@losskit/core/math';
 
 /** What a prediction matrix holds: raw scores or class probabilities. */
 export type From = 'logits' | 'probs';
@@ -202,15 +201,33 @@ export function checkProbs(m: HostMatrix, name = 'predictions'): void {
   }
 }
 
-/** Row-wise softmax of a logit matrix (float64, max-shifted). */
+/**
+ * Row-wise softmax of a logit matrix (float64): `exp(z_j − m) / Σ_k exp(z_k − m)` with m the row maximum. Not
+ * `exp(z_j − logsumexp(z))`: at |z| ~ 1e30 the log-sum-exp rounds to m, so tied maxima would each get probability 1.
+ */
 export function softmaxRows(logits: Float64Array, n: number, c: number): Float64Array {
   const out = new Float64Array(n * c);
   for (let i = 0; i < n; i++) {
-    const row = logits.subarray(i * c, (i + 1) * c);
-    const l = logSumExp(row);
-    for (let j = 0; j < c; j++) out[i * c + j] = Math.exp(row[j]! - l);
+    let m = -Infinity;
+    for (let j = 0; j < c; j++) m = Math.max(m, logits[i * c + j]!);
+    let s = 0;
+    for (let j = 0; j < c; j++) {
+      const e = Math.exp(logits[i * c + j]! - m);
+      out[i * c + j] = e;
+      s += e;
+    }
+    for (let j = 0; j < c; j++) out[i * c + j]! /= s;
   }
   return out;
+}
+
+/** `log Σ_j exp(x_j − m)` and m = max_j x_j of a row: log-probabilities are `(x_j − m) − rel`, exact at any magnitude. */
+export function logSumExpRelative(row: ArrayLike<number>): { m: number; rel: number } {
+  let m = -Infinity;
+  for (let j = 0; j < row.length; j++) m = Math.max(m, row[j]!);
+  let s = 0;
+  for (let j = 0; j < row.length; j++) s += Math.exp(row[j]! - m);
+  return { m, rel: Math.log(s) };
 }
 
 /** Smallest probability whose log is taken when `from: 'probs'` (so a 0 becomes a finite, very negative logit). */

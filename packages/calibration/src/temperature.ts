@@ -133,7 +133,8 @@ export class TemperatureScaling extends Calibrator {
       cur = next;
     }
     const nllBefore = temperatureObjective(z, y, m.n, m.c, 0).value;
-    return new TemperatureScaling(from, m.c, Math.exp(t), { nllBefore, nllAfter: cur.value, iterations: it, converged });
+    // exp(log 1e4) rounds to 10000.000000000002: clamp so a fitted T is always one that load() accepts.
+    return new TemperatureScaling(from, m.c, Math.min(Math.max(Math.exp(t), T_MIN), T_MAX), { nllBefore, nllAfter: cur.value, iterations: it, converged });
   }
 
   /** Restores a calibrator saved with `save()`. */
