@@ -79,13 +79,15 @@ def _max_rows(x):
     support = ((1 + k * srt) > torch.cumsum(srt, -1)).to(zs.dtype)
     tau = ((srt * support).sum(-1, keepdim=True) - 1) / support.sum(-1, keepdim=True)
     return torch.relu(zs - tau)`,
-    _soft_sort: `def _soft_sort(s, tau):
-    # NeuralSort (Grover et al. 2019): P[i, j] = softmax_j(((n + 1 - 2i) s_j - sum_k |s_j - s_k|) / tau); returns P s.
+    _neural_sort: `def _neural_sort(s, tau):
+    # NeuralSort (Grover et al. 2019): P[i, j] = softmax_j(((n + 1 - 2i) s_j - sum_k |s_j - s_k|) / tau), [B, n, n].
     n = s.shape[-1]
     b = _abs(s[:, :, None] - s[:, None, :]).sum(2)
     scaling = torch.tensor([n - 1 - 2 * i for i in range(n)], dtype=s.dtype, device=s.device)
-    p = torch.softmax((scaling[None, :, None] * s[:, None, :] - b[:, None, :]) / tau, -1)
-    return torch.matmul(p, s[:, :, None])[:, :, 0]`,
+    return torch.softmax((scaling[None, :, None] * s[:, None, :] - b[:, None, :]) / tau, -1)`,
+    _soft_sort: `def _soft_sort(s, tau):
+    # The NeuralSort relaxation of the descending sort of each row: P s.
+    return torch.matmul(_neural_sort(s, tau), s[:, :, None])[:, :, 0]`,
     _masked_rows: `def _masked_rows(x, mask, how):
     # Reduces each row over the entries where mask != 0; a row with none gives 0 (zero gradient).
     x, mask = torch.broadcast_tensors(x, mask)
@@ -148,15 +150,17 @@ def _max_rows(x):
     support = ((1 + k * srt) > np.cumsum(srt, -1)).astype(zs.dtype)
     tau = ((srt * support).sum(-1, keepdims=True) - 1) / support.sum(-1, keepdims=True)
     return np.maximum(zs - tau, 0.0)`,
-    _soft_sort: `def _soft_sort(s, tau):
-    # NeuralSort (Grover et al. 2019): P[i, j] = softmax_j(((n + 1 - 2i) s_j - sum_k |s_j - s_k|) / tau); returns P s.
+    _neural_sort: `def _neural_sort(s, tau):
+    # NeuralSort (Grover et al. 2019): P[i, j] = softmax_j(((n + 1 - 2i) s_j - sum_k |s_j - s_k|) / tau), [B, n, n].
     n = s.shape[-1]
     b = np.abs(s[:, :, None] - s[:, None, :]).sum(2)
     scaling = np.array([n - 1 - 2 * i for i in range(n)], dtype=s.dtype)
     logits = (scaling[None, :, None] * s[:, None, :] - b[:, None, :]) / tau
     p = np.exp(logits - logits.max(-1, keepdims=True))
-    p = p / p.sum(-1, keepdims=True)
-    return np.matmul(p, s[:, :, None])[:, :, 0]`,
+    return p / p.sum(-1, keepdims=True)`,
+    _soft_sort: `def _soft_sort(s, tau):
+    # The NeuralSort relaxation of the descending sort of each row: P s.
+    return np.matmul(_neural_sort(s, tau), s[:, :, None])[:, :, 0]`,
     _masked_rows: `def _masked_rows(x, mask, how):
     # Reduces each row over the entries where mask != 0; a row with none gives 0.
     x, mask = np.broadcast_arrays(x, mask)
@@ -243,7 +247,8 @@ export function eye(ctx: ExportContext): string {
  * `abs`, `maxRows` / `minRows` (over the last axis), `logSumExpRows`, `softplus`, `xlogx`, `relu`, `clip`,
  * `where`, `detach`, `keepDims` (the keyword keeping a reduced axis), `needClasses` (a runtime check),
  * `smoothedTargets` (`t(1 − ε) + ε/C`), `sameLabel` (`1[y_i = y_j]`), `eye`, and `helper` (includes one of
- * core's Python helpers, e.g. `_masked_rows`, `_sparsemax`, `_log1mexp`, `_expand`, and returns its name).
+ * core's Python helpers, e.g. `_masked_rows`, `_sparsemax`, `_log1mexp`, `_neural_sort`, `_expand`, and
+ * returns its name).
  */
 export const pythonForms = {
   abs: absOf,

@@ -186,7 +186,7 @@ export class EmitContext implements ExportContext {
 
   yTrue(): string {
     return this.once('@yTrue', () => {
-      if (this.init.yTrue !== undefined) return this.init.yTrue;
+      if (this.init.yTrue !== undefined) return this.let(this.init.yTrue, 't');
       if (this.from === 'embeddings') this.unavailable('class-level targets');
       return this.let(`dense if dense is not None else ${this.spec.oneHot('labels', this.numClasses)}`, 't');
     });

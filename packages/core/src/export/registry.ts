@@ -73,7 +73,7 @@ export interface ExportContext {
 export interface ContextOverrides {
   readonly yPred?: string;
   readonly numClasses?: string;
-  /** Dense targets `[N, C']` of the sub-context; default: the one-hot of the labels at the new `C`, else the parent's targets. */
+  /** A Python expression of the sub-context's dense targets `[N, C']`, bound on first use; default: the parent's targets. */
   readonly yTrue?: string;
 }
 

@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 runner.py cases.json results.json
 cases.json: {"modules": {"<id>": "<path to .py>"}, "cases": [{"module": id, "target": "pytorch"|"numpy",
 "dtype": "float64"|"float32", "y_true": ..., "labels": bool (y_true holds integer labels), "y_pred": ..., "sample_weight": ... (optional),
 "inputs": {...} (optional), "per_sample": bool, "grad": bool, "parts": bool}]}
-results.json: one object per case: {"value", "per_sample", "grad", "parts"} or {"error": {"type", "code", "message"}}.
+results.json: one object per case: {"value", "per_sample", "grad", "parts"} or {"error": {"type", "code", "message"}};
+for NumPy, "grad" (when asked) is the fourth-order central difference of the float64 loss.
 Non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity".
 """
 import importlib.util
@@ -60,6 +61,23 @@ def labels_or_targets(y, labels, dtype, target):
     return floats(y, dtype, target)
 
 
+def numeric_grad(f, x):
+    # Fourth-order central differences in float64 (the float64 reference gradient of the NumPy module).
+    x = np.array(x, dtype=np.float64)
+    g = np.zeros_like(x)
+    flat, gflat = x.reshape(-1), g.reshape(-1)
+    for i in range(flat.size):
+        v = flat[i]
+        h = 1e-4 * max(1.0, abs(v))
+        vals = []
+        for d in (-2 * h, -h, h, 2 * h):
+            flat[i] = v + d
+            vals.append(f(x))
+        flat[i] = v
+        gflat[i] = (vals[0] - 8 * vals[1] + 8 * vals[2] - vals[3]) / (12 * h)
+    return g
+
+
 def run(mod, case):
     target, dtype = case['target'], case['dtype']
     y_pred = floats(case['y_pred'], dtype, target)
@@ -86,6 +104,8 @@ def run(mod, case):
             out['module_mismatch'] = True
     else:
         out['value'] = tolist(mod.loss(y_true, y_pred, sw, **inputs))
+        if case.get('grad'):
+            out['grad'] = tolist(numeric_grad(lambda z: float(np.sum(mod.loss(y_true, z, sw, **inputs))), y_pred))
         if case.get('per_sample'):
             out['per_sample'] = tolist(mod.per_sample(y_true, y_pred, sw, **inputs))
         if case.get('parts'):
