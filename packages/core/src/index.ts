@@ -77,3 +77,4 @@ export {
   type OpExporter,
   type ContextOverrides,
 } from './export/index.js';
+export { parseExpression, checkExpression, expressionBuilders, exprMethods, reduceHint, DslError, type Builder, type ParseOptions, type ExpressionToken } from './parse.js';
