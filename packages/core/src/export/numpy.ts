@@ -7,10 +7,18 @@ import type { TargetSpec } from './emit.js';
 import { pyStr } from './emit.js';
 import { type ExportOptions, forwardFunction, header, inputsLiteral, partLevels, prepareExport } from './module.js';
 
+const FULL = `def _full(x, shape):
+    # A class- or pair-level value held in a broadcastable form ([N, 1], [1, C], a scalar) at its full shape
+    # before a row-wise op, as compile() does; anything else (e.g. a [C, D] input) is left as it is.
+    s = np.shape(x)
+    if s == shape or len(s) > len(shape) or any(d != 1 and d != t for d, t in zip(s[::-1], shape[::-1])):
+        return x
+    return np.broadcast_to(x, shape)`;
+
 const spec: TargetSpec = {
   name: 'numpy',
   title: 'NumPy',
-  full: (_ctx, x, shape) => `np.broadcast_to(${x}, ${shape})`,
+  full: (ctx, x, shape) => `${ctx.helper('_full', FULL)}(${x}, ${shape})`,
   scalar: (v) => `np.asarray(${v}, dtype=z.dtype)`,
   tensor: (values) => `np.asarray(${values}, dtype=z.dtype)`,
   oneHot: (labels, c) => `np.eye(${c}, dtype=z.dtype)[${labels}]`,

@@ -14,11 +14,18 @@ export interface PyTorchExportOptions extends ExportOptions {
   readonly className?: string;
 }
 
+const FULL = `def _full(x, shape):
+    # A class- or pair-level value held in a broadcastable form ([N, 1], [1, C], a scalar) at its full shape
+    # before a row-wise op, as compile() does; anything else (e.g. a [C, D] input) is left as it is.
+    s = tuple(x.shape)
+    if s == shape or len(s) > len(shape) or any(d != 1 and d != t for d, t in zip(s[::-1], shape[::-1])):
+        return x
+    return torch.broadcast_to(x, shape)`;
+
 const spec: TargetSpec = {
   name: 'pytorch',
   title: 'PyTorch',
-  full: (ctx, x, shape) =>
-    `${ctx.helper('_full', 'def _full(x, shape):\n    return x if tuple(x.shape) == shape else torch.broadcast_to(x, shape)')}(${x}, ${shape})`,
+  full: (ctx, x, shape) => `${ctx.helper('_full', FULL)}(${x}, ${shape})`,
   scalar: (v) => `torch.tensor(${v}, dtype=z.dtype, device=z.device)`,
   tensor: (values) => `torch.tensor(${values}, dtype=z.dtype, device=z.device)`,
   oneHot: (labels, c) => `F.one_hot(${labels}, ${c}).to(z.dtype)`,

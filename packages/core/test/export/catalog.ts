@@ -102,9 +102,11 @@ export function catalogCases(d: Dice, id: string, expr: Expr, ex: Example, count
       }
       const is2d = Array.isArray(v[0]);
       const width = is2d ? (v[0] as number[]).length : 1;
-      // Per-sample rows follow the batch; a class-level input given as one row [C] stays one row.
-      const rowsIn = levels.get(name) === 'class' && !is2d ? 1 : B;
-      if (rowsIn === 1) {
+      // Per-sample rows follow the batch; a class-level input given as one row [C] stays one row; a pair-level
+      // input keeps its rows unless it has one per sample (a [C, D] class matrix stays [C, D]).
+      const level = levels.get(name);
+      const rowsIn = level === 'class' && !is2d ? 1 : level === 'pair' && (v as unknown[]).length !== ex.z.length ? (v as unknown[]).length : B;
+      if (rowsIn === 1 && !is2d) {
         inputs[name] = draw(d, natureOf([v as number[]]), 1, (v as number[]).length, Math.max(1, maxOf(v)))[0]!;
         continue;
       }
