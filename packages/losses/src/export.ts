@@ -8,6 +8,7 @@
  * expression node, shared by every compiled copy; no module can reproduce compile()'s draws).
  */
 import { type ExportContext, type ExportNode, type OpExporter, pythonForms as py, registerExporter } from '@losskit/core';
+import type { FDivergenceName } from './papers/divergence/fDivergence.js';
 
 type Node<P = Record<string, unknown>> = ExportNode<P>;
 
@@ -298,7 +299,7 @@ const distillation: Record<string, OpExporter<any>> = {
 };
 
 // ── papers/divergence ─────────────────────────────────────────────────────────
-type FName = 'kl' | 'reverseKl' | 'js' | 'pearson' | 'squaredHellinger' | 'totalVariation';
+type FName = FDivergenceName;
 
 /** `D_f(y ‖ p)` per row, as `fDivergences[name].divergence`. */
 function fDivergence(ctx: ExportContext, name: FName, y: string, p: string, logP: string): string {
@@ -325,8 +326,11 @@ function fDivergence(ctx: ExportContext, name: FName, y: string, p: string, logP
   }
 }
 
-/** `g_f(v)` and `f*(g_f(v))` of the f-GAN table (fDivergences[name].activation / conjugateOfActivation). */
-function fGan(ctx: ExportContext, name: FName, v: string): [string, string] {
+/**
+ * The printed forms of the f-GAN pair of `fDivergences[name]` at the Python value `v`: `[g_f(v), f*(g_f(v))]`
+ * (`activation`, `conjugateOfActivation`), for exporters of ops built on them (e.g. FLAT in @losskit/unlearning).
+ */
+export function fGanPythonForms(ctx: ExportContext, name: FName, v: string): [string, string] {
   const L = lib(ctx);
   switch (name) {
     case 'kl':
@@ -352,7 +356,7 @@ const divergence: Record<string, OpExporter<any>> = {
     const v = ctx.let(`${ctx.yPred}.sum(-1)`, 'critic');
     const fromP = ctx.let(`${ctx.yTrue()}.sum(-1)`, 'from_p');
     const fromQ = ctx.let(`1.0 - ${fromP}`, 'from_q');
-    const [g, conj] = fGan(ctx, n.params.divergence, v);
+    const [g, conj] = fGanPythonForms(ctx, n.params.divergence, v);
     const gv = ctx.let(g, 'g');
     const max1 = (x: string) => (ctx.target === 'pytorch' ? `torch.clamp(${x}, min=1.0)` : `np.maximum(${x}, 1.0)`);
     const eP = `(${fromP} * ${gv}).sum() / ${max1(`${fromP}.sum()`)}`;

@@ -19,3 +19,5 @@ export { perSampleLosses, evaluateSet, membershipAuc, unlearningMetrics, retrain
 export { unlearn, type UnlearnOptions, type UnlearnResult, type UnlearnStepInfo, type Surgery } from './unlearn.js';
 export { modelVariables, checkSameWeights, predictLogits, type ModelLike, type LabeledData } from './model.js';
 export { catalog } from './catalog.js';
+// Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
+export { unlearningExporters } from './export.js';
