@@ -69,6 +69,7 @@ describe('export-time checks are those of compile()', () => {
     { name: 'epsilon 0', f: () => toNumPy(ce(), { epsilon: 0 }), expected: 'INVALID_PARAMETER' },
     { name: 'a class name that is not an identifier', f: () => toPyTorch(ce(), { className: 'my loss' }), expected: 'INVALID_ARGUMENT' },
     { name: 'options that are not an object', f: () => toPyTorch(ce(), null as never), expected: 'INVALID_ARGUMENT' },
+    { name: "an input named like a parameter of loss() ('sample_weight')", f: () => toPyTorch(ce().times(input('sample_weight', 'sample'))), expected: 'INVALID_ARGUMENT' },
   ])('$name throws LosskitError $expected', ({ f, expected }) => {
     expect(code(f)).toBe(expected);
   });

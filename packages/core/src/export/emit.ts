@@ -37,7 +37,9 @@ const RESERVED = new Set([
   'False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
   'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise',
   'return', 'try', 'while', 'with', 'yield', 'math', 'torch', 'np', 'F', 'nn', 'loss', 'parts', 'per_sample', 'z', 'labels',
-  'dense', 'ins', 'N', 'C', 'EPSILON', 'FROM', 'REDUCTION', 'LEVEL', 'INPUTS', 'LosskitError',
+  'dense', 'ins', 'N', 'C', 'EPSILON', 'FROM', 'REDUCTION', 'LEVEL', 'INPUTS', 'PARTS', 'LosskitError',
+  // builtins a generated body may call
+  'abs', 'all', 'any', 'bool', 'dict', 'float', 'int', 'len', 'list', 'max', 'min', 'pow', 'range', 'round', 'sum', 'tuple',
 ]);
 
 /** Formats a JavaScript number as a Python float literal (`2.0`, `1e-07`, `math.inf`). */

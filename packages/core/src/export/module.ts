@@ -22,6 +22,9 @@ export interface ExportOptions {
   readonly source?: string;
 }
 
+/** Parameter names of the generated functions, which extra inputs cannot take as keyword arguments. */
+const RESERVED_KWARGS: ReadonlySet<string> = new Set(['y_true', 'y_pred', 'sample_weight']);
+
 /** The options with defaults filled in. */
 export interface ResolvedExport {
   readonly from: PredictionKind;
@@ -49,6 +52,15 @@ export function prepareExport(expr: Expr, options: ExportOptions, spec: TargetSp
     throw new LosskitError('INVALID_ARGUMENT', 'the source text must be a string', { argument: 'source', received: typeof options.source });
   }
   const plan = planExport(expr);
+  for (const name of plan.inputs.keys()) {
+    if (RESERVED_KWARGS.has(name)) {
+      throw new LosskitError('INVALID_ARGUMENT', `the input name '${name}' is a parameter of the generated loss(y_true, y_pred, sample_weight=None, **inputs)`, {
+        argument: `input('${name}')`,
+        expected: `a name other than ${[...RESERVED_KWARGS].join(', ')}`,
+        received: name,
+      });
+    }
+  }
   return { from, reduction, epsilon, plan, body: emitBody(expr, spec, from, plan) };
 }
 

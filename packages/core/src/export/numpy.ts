@@ -4,7 +4,7 @@
  */
 import type { Expr } from '../expr.js';
 import type { TargetSpec } from './emit.js';
-import { pyStr } from './emit.js';
+import { pyNum, pyStr } from './emit.js';
 import { type ExportOptions, forwardFunction, header, inputsLiteral, partLevels, prepareExport } from './module.js';
 
 const FULL = `def _full(x, shape):
@@ -222,9 +222,10 @@ export function toNumPy(expr: Expr, options: ExportOptions = {}): string {
     ...header(expr, r, options.source, 'toNumPy', 'Same values and per-sample values as compile(expr, options) in losskit (no gradients); needs only numpy.'),
     PREAMBLE,
     '',
+    '',
     `FROM = ${pyStr(r.from)}`,
     `REDUCTION = ${pyStr(r.reduction)}`,
-    `EPSILON = ${r.epsilon}`,
+    `EPSILON = ${pyNum(r.epsilon)}`,
     `LEVEL = ${pyStr(expr.level)}`,
     `INPUTS = ${inputsLiteral(r.plan.inputs)}`,
     `PARTS = ${partLevels(r)}`,

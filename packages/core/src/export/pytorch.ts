@@ -5,7 +5,7 @@
 import { LosskitError } from '../errors.js';
 import type { Expr } from '../expr.js';
 import type { TargetSpec } from './emit.js';
-import { pyStr } from './emit.js';
+import { pyNum, pyStr } from './emit.js';
 import { type ExportOptions, checkOptionsObject, forwardFunction, header, inputsLiteral, partLevels, prepareExport } from './module.js';
 
 /** Options of {@link toPyTorch}. */
@@ -260,9 +260,10 @@ export function toPyTorch(expr: Expr, options: PyTorchExportOptions = {}): strin
     ...header(expr, r, options.source, 'toPyTorch', 'Same values, per-sample values and gradients as compile(expr, options) in losskit; needs only torch.'),
     PREAMBLE,
     '',
+    '',
     `FROM = ${pyStr(r.from)}`,
     `REDUCTION = ${pyStr(r.reduction)}`,
-    `EPSILON = ${r.epsilon}`,
+    `EPSILON = ${pyNum(r.epsilon)}`,
     `LEVEL = ${pyStr(expr.level)}`,
     `INPUTS = ${inputsLiteral(r.plan.inputs)}`,
     `PARTS = ${partLevels(r)}`,
