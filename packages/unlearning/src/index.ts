@@ -21,3 +21,5 @@ export { modelVariables, checkSameWeights, predictLogits, type ModelLike, type L
 export { wgaTerm, wga, satImpTerm, satImp, undialTerm, undial, ceuTerm, ceu, dpoTerm, dpo, idkDpo, type DpoOptions } from './token-objectives.js';
 export { ksTest, forgetQuality, modelUtility, miaAuc, minKScore, minKPlusPlusScore, type KsResult, type MiaResult } from './forget-quality.js';
 export { catalog } from './catalog.js';
+// Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
+export { unlearningExporters } from './export.js';
