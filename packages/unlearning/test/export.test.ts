@@ -54,7 +54,8 @@ describe('every @losskit/unlearning catalog entry with a DSL loss exports to PyT
   }
 
   it('value, per-sample values, gradient and parts agree with compile() for every term', () => {
-    expect(withDsl.length).toBe(7);
+    expect(withDsl.length).toBeGreaterThan(0);
+    expect(new Set(ids.map((i) => i.split('.')[0])).size).toBe(withDsl.length); // every DSL entry contributed terms
     const reports = checkCases(cases);
     const byEntry = new Map<string, boolean>();
     reports.forEach((r, i) => {

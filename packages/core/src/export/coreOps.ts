@@ -2,8 +2,9 @@
  * The printed forms of core's ops in PyTorch and NumPy (the exporter table keyed by op kind). Each form
  * computes what the op's `evaluate` computes in `compile()`'s unfused evaluator, with the same stable
  * formulas (log-softmax as `(z − m) − l`, CE as `(m − z_y) + l`, softplus, masked `x log x`), and in
- * PyTorch the same gradient, including tfjs's conventions where torch's differ: `|x|'(0) = −1`, every
- * entry tied with a row maximum gets the full gradient, and `maximum(a, b)` sends it to `a` on ties.
+ * PyTorch the same gradient, including compile()'s conventions where torch's differ: `|x|'(0) = −1` and
+ * `maximum(a, b)` sends it to `a` on ties; a row maximum shares its gradient evenly between tied entries
+ * (as `torch.amax` and compile() do).
  */
 import type { ExportContext, ExportNode, ExportTarget, OpExporter } from './registry.js';
 import { registerExporter } from './registry.js';
@@ -26,23 +27,9 @@ export const HELPERS = {
     _abs: `def _abs(x):
     # |x| with compile()'s (tfjs's) derivative -1 at x = 0; torch.abs has 0 there.
     return torch.where(x > 0, x, -x)`,
-    _max_rows: `class _MaxRows(torch.autograd.Function):
-    # Max over the last axis with compile()'s (tfjs's) gradient: every entry equal to the maximum gets
-    # the full incoming gradient (torch.amax would split it between ties).
-    @staticmethod
-    def forward(ctx, x):
-        m = x.amax(-1)
-        ctx.save_for_backward(x, m)
-        return m
-
-    @staticmethod
-    def backward(ctx, g):
-        x, m = ctx.saved_tensors
-        return g.unsqueeze(-1) * (x == m.unsqueeze(-1)).to(g.dtype)
-
-
-def _max_rows(x):
-    return _MaxRows.apply(x)`,
+    _max_rows: `def _max_rows(x):
+    # Max over the last axis; its gradient is shared evenly between tied entries, as in compile().
+    return torch.amax(x, -1)`,
     _min_rows: `def _min_rows(x):
     return -_max_rows(-x)`,
     _expand: `def _expand(x):
@@ -54,11 +41,13 @@ def _max_rows(x):
     var = torch.square(x - mu).mean(-1, keepdim=True)
     return (x - mu) / torch.sqrt(var + 1e-12)`,
     _topk_mean: `def _topk_mean(x, k):
-    # Mean of the entries >= the k-th largest of each row (ties with it are averaged in); the
-    # threshold carries no gradient.
+    # Mean of the k largest entries of each row (ties at the k-th place count once each, as compile()):
+    # weight 1 above the k-th largest, and the remaining weight shared evenly by the entries tied with it.
     kth = torch.topk(x.detach(), k, -1).values[..., k - 1:k]
-    mask = (x >= kth).to(x.dtype)
-    return (x * mask).sum(-1) / mask.sum(-1)`,
+    above = (x > kth).to(x.dtype)
+    tied = (x == kth).to(x.dtype)
+    share = (k - above.sum(-1, keepdim=True)) / tied.sum(-1, keepdim=True)
+    return (x * (above + tied * share)).sum(-1) / k`,
     _batch_mean: `def _batch_mean(x, n):
     return x.reshape(()) if x.numel() == 1 else x.sum() / n`,
     _xlogx: `def _xlogx(x):
@@ -68,7 +57,7 @@ def _max_rows(x):
     _log1mexp: `def _log1mexp(x):
     # log(1 - e^x) for x <= 0 (Maechler 2012): log(-expm1(x)) above -ln 2, log1p(-e^x) below.
     near = x > -math.log(2.0)
-    a = torch.log(-torch.expm1(torch.clamp(x, max=0.0)))
+    a = torch.log(-torch.expm1(torch.where(near, x, torch.zeros_like(x))))  # NaN for x > 0, as compile()
     b = torch.log1p(-torch.exp(torch.clamp(x, max=-math.log(2.0))))
     return torch.where(near, a, b)`,
     _sparsemax: `def _sparsemax(x):
@@ -126,10 +115,8 @@ def _max_rows(x):
     var = np.square(x - mu).mean(-1, keepdims=True)
     return (x - mu) / np.sqrt(var + 1e-12)`,
     _topk_mean: `def _topk_mean(x, k):
-    # Mean of the entries >= the k-th largest of each row (ties with it are averaged in).
-    kth = -np.sort(-x, -1)[..., k - 1:k]
-    mask = (x >= kth).astype(x.dtype)
-    return (x * mask).sum(-1) / mask.sum(-1)`,
+    # Mean of the k largest entries of each row (ties at the k-th place count once each).
+    return -np.sort(-x, -1)[..., :k].mean(-1)`,
     _batch_mean: `def _batch_mean(x, n):
     return np.reshape(x, ()) if np.size(x) == 1 else np.sum(x) / n`,
     _xlogx: `def _xlogx(x):
@@ -139,7 +126,7 @@ def _max_rows(x):
     _log1mexp: `def _log1mexp(x):
     # log(1 - e^x) for x <= 0 (Maechler 2012): log(-expm1(x)) above -ln 2, log1p(-e^x) below.
     near = x > -math.log(2.0)
-    a = np.log(-np.expm1(np.minimum(x, 0.0)))
+    a = np.log(-np.expm1(np.where(near, x, 0.0)))  # NaN for x > 0, as compile()
     b = np.log1p(-np.exp(np.minimum(x, -math.log(2.0))))
     return np.where(near, a, b)`,
     _sparsemax: `def _sparsemax(x):
@@ -308,10 +295,11 @@ export const coreExporters: Readonly<Record<string, OpExporter<any>>> = {
   zNormalize: both((n) => `${useHelper(n.ctx, '_znorm')}(${a0(n)})`),
   batchMarginal: both((n) => `${a0(n)}.mean(0, ${keep(n.ctx)})`),
   expand: both((n) => `${useHelper(n.ctx, '_expand')}(${a0(n)})`),
-  target: both((n) => `(${a0(n)} * ${n.ctx.yTrue()}).sum(-1)`),
+  // Classes of zero target mass are left out (no 0·∞ = NaN), as compile() does.
+  target: both((n) => `${whereOf(n.ctx, `${n.ctx.yTrue()} == 0`, '0.0', `${a0(n)} * ${n.ctx.yTrue()}`)}.sum(-1)`),
   incorrect: both((n) => {
     needClasses(n.ctx, '.incorrect()', 2);
-    return `(${a0(n)} * (1.0 - ${n.ctx.yTrue()})).sum(-1) / (${n.ctx.numClasses} - 1)`;
+    return `${whereOf(n.ctx, `${n.ctx.yTrue()} == 1`, '0.0', `${a0(n)} * (1.0 - ${n.ctx.yTrue()})`)}.sum(-1) / (${n.ctx.numClasses} - 1)`;
   }),
   max: both((n) => maxRows(n.ctx, a0(n))),
   min: both((n) => minRows(n.ctx, a0(n))),

@@ -156,7 +156,9 @@ export class Grammar {
       () => this.binary(this.cls(depth - 1), this.cls(depth - 1)),
       () => this.cls(depth - 1).softmax(),
       () => this.cls(depth - 1).logSoftmax(),
-      () => this.cls(depth - 1).zNormalize(),
+      // zNormalize of a row with no spread (an expand()ed value) divides by sqrt(1e-12): its gradient is 1e6 × rounding
+      // noise, which no two implementations share; standardize rows of a plus-logit term instead.
+      () => this.cls(depth - 1).plus(logit()).zNormalize(),
       () => this.cls(depth - 1).batchMean(),
       () => sparsemax(this.cls(depth - 1)),
       // NeuralSort is a relaxation for scores on the scale of τ; at ±1e8 its float32 gradient is noise and no reference resolves it.
