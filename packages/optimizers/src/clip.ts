@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { params as p } from '@losskit/core';
+import { LosskitError, params as p } from '@losskit/core';
 import type { GradientTransformation } from './types.js';
-import { checkParams, globalSquaredNorm, mapParams, tidy } from './types.js';
+import { checkMatching, checkParams, globalSquaredNorm, mapParams, needParams, tidy } from './types.js';
 import type { EmptyState } from './scale.js';
 
 /**
@@ -35,6 +35,74 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyS
           return mapParams(g, (t) => tf.mul(t, factor));
         }),
         state: {},
+      };
+    },
+  };
+}
+
+/**
+ * Clips each tensor by its root mean square (optax `clip_by_block_rms`): `u = g / max(1, rms(g)/τ)` with
+ * `rms(g) = √(mean(g²))` over the tensor.
+ * @example chain(clipByBlockRms(1), adam())
+ */
+export function clipByBlockRms(threshold: number): GradientTransformation<EmptyState> {
+  p.positive('threshold', threshold);
+  return {
+    init: () => ({}),
+    update: (grads) => ({
+      updates: tidy(() => mapParams(checkParams(grads, 'grads'), (g) => tf.div(g, tf.maximum(1, tf.div(tf.sqrt(tf.mean(tf.square(g))), threshold))))),
+      state: {},
+    }),
+  };
+}
+
+/** @internal optax `unitwise_norm`: the L2 norm per output unit, broadcast to the tensor's shape. */
+function unitwiseNorm(x: tf.Tensor, axis: number | readonly number[] | undefined): tf.Tensor {
+  let sq: tf.Tensor;
+  if (axis !== undefined) sq = tf.sum(tf.square(x), axis as number | number[], true);
+  else if (x.shape.filter((d) => d !== 1).length <= 1) sq = tf.sum(tf.square(x), undefined, true);
+  else if (x.rank === 2 || x.rank === 3) sq = tf.sum(tf.square(x), 0, true);
+  else if (x.rank === 4) sq = tf.sum(tf.square(x), [0, 1, 2], true);
+  else if (x.rank === 5) sq = tf.sum(tf.square(x), [0, 1, 2, 3], true);
+  else {
+    throw new LosskitError('INVALID_ARGUMENT', 'adaptiveGradClip needs an axis for this rank', { argument: 'axis', expected: 'a parameter of rank 0–5, or an explicit axis', received: `shape [${x.shape.join(', ')}]` });
+  }
+  return tf.broadcastTo(tf.sqrt(sq), x.shape);
+}
+
+/** Options of {@link adaptiveGradClip}. */
+export interface AdaptiveGradClipOptions {
+  /** Floor of the parameter norm. Default 1e-3. */
+  readonly eps?: number;
+  /** Reduction axes of the unit norm (default: optax's per-rank choice: all for vectors, axis 0 for [in, out] kernels, [0, 1, 2] for HWIO). */
+  readonly axis?: number | readonly number[];
+}
+
+/**
+ * Adaptive gradient clipping (optax `adaptive_grad_clip`), unit-wise: with `‖·‖ᵤ` the norm per output unit,
+ * `g ← g` where `‖g‖ᵤ < λ·max(‖θ‖ᵤ, ε)`, else `g·λ·max(‖θ‖ᵤ, ε)/max(‖g‖ᵤ, 1e-6)`. Needs `params`.
+ * Paper: "High-Performance Large-Scale Image Recognition Without Normalization", Brock, De, Smith & Simonyan, 2021.
+ * @example chain(adaptiveGradClip(0.01), sgd({ learningRate: 0.1, momentum: 0.9 }))
+ */
+export function adaptiveGradClip(clipping: number, options: AdaptiveGradClipOptions = {}): GradientTransformation<EmptyState> {
+  const lambda = p.positive('clipping', clipping);
+  const eps = p.nonNegative('eps', options.eps ?? 1e-3);
+  const axis = options.axis;
+  return {
+    init: () => ({}),
+    update(grads, state, params) {
+      const g = checkParams(grads, 'grads');
+      const w = checkMatching(needParams(params, 'adaptiveGradClip'), g, 'params', 'grads');
+      return {
+        updates: tidy(() =>
+          mapParams(g, (gk, k) => {
+            const gn = unitwiseNorm(gk, axis);
+            const maxNorm = tf.mul(tf.maximum(unitwiseNorm(w[k]!, axis), eps), lambda);
+            const clipped = tf.mul(gk, tf.div(maxNorm, tf.maximum(gn, 1e-6)));
+            return tf.where(tf.less(gn, maxNorm), gk, clipped);
+          }),
+        ),
+        state,
       };
     },
   };

@@ -13,7 +13,17 @@ export type { Params, Schedule, ScalarOrSchedule, LossClosure, UpdateExtra, Upda
 export { disposeState, disposeParams } from './types.js';
 export { chain } from './chain.js';
 export { scale, scaleByLearningRate, type EmptyState, type CountState } from './scale.js';
-export { clip, clipByGlobalNorm } from './clip.js';
+export { clip, clipByGlobalNorm, clipByBlockRms, adaptiveGradClip, type AdaptiveGradClipOptions } from './clip.js';
+export { masked, type MaskSpec, type MaskedState } from './masked.js';
+export { multiTransform, partition, type ParamLabels, type MultiTransformState } from './multiTransform.js';
+export { multiSteps, type MultiStepsState, type MultiStepsOptions } from './multiSteps.js';
+export { lookahead, lookaheadSlowParams, type LookaheadState, type LookaheadOptions } from './lookahead.js';
+export { injectHyperparams, withHyperparams, type InjectHyperparamsState } from './injectHyperparams.js';
+export { ema, emaParams, emaParamsOf, type EmaState, type EmaParamsState } from './ema.js';
+export { applyIfFinite, type ApplyIfFiniteState } from './applyIfFinite.js';
+export { scaleByTrustRatio, type TrustRatioOptions } from './trustRatio.js';
+export { addNoise, type AddNoiseState, type AddNoiseOptions } from './noise.js';
+export { zeroNans, type ZeroNansState } from './zeroNans.js';
 export { addDecayedWeights } from './decay.js';
 export { traceMomentum, type TraceOptions, type TraceState } from './momentum.js';
 export { scaleByAdam, adam, adamw, type AdamState, type ScaleByAdamOptions, type AdamOptions, type AdamWOptions } from './adam.js';
@@ -40,6 +50,19 @@ export {
   warmupStableDecay,
   joinSchedules,
   sqrtBatchScaling,
+  piecewiseInterpolate,
+  linearOnecycle,
+  cosineOnecycle,
+  warmupConstant,
+  warmupExponentialDecay,
+  sgdr,
+  cosineWithRestarts,
+  type PiecewiseInterpolateOptions,
+  type LinearOnecycleOptions,
+  type CosineOnecycleOptions,
+  type WarmupConstantOptions,
+  type WarmupExponentialDecayOptions,
+  type CosineWithRestartsOptions,
   type PolynomialOptions,
   type ExponentialOptions,
   type PiecewiseOptions,

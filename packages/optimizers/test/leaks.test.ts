@@ -5,6 +5,8 @@ import { expectNoLeaks } from '@losskit/core/testing';
 import {
   adagrad, adam, adamw, centralize, chain, clipByGlobalNorm, disposeParams, disposeState, gravity, lion, lossClosure, momentum, momo, momoAdam, nesterov,
   orthogonalizeToParams, rmsprop, sam, sgd, step, type GradientTransformation, type Params,
+  masked, multiTransform, multiSteps, lookahead, injectHyperparams, ema, emaParams, applyIfFinite, scaleByTrustRatio, adaptiveGradClip, clipByBlockRms,
+  addNoise, zeroNans, addDecayedWeights, scaleByAdam, scaleByLearningRate,
 } from '../src/index.js';
 import { fTf } from './helpers.js';
 
@@ -26,6 +28,13 @@ const optimizers: [string, () => GradientTransformation<any>][] = [
   ['gravity', () => gravity({ seed: 1 })],
   ['sam(adam)', () => sam(adam())],
   ['chain(clip, centralize, ⊥Grad, adamw)', () => chain(clipByGlobalNorm(1), centralize(), orthogonalizeToParams(), adamw())],
+  ['masked(adamw, w) + multiTransform', () => chain(masked(adamw(), 'w'), multiTransform({ a: scaleByAdam(), b: sgd() }, { w: 'b', b: 'a' }))],
+  ['multiSteps(adam, 3)', () => multiSteps(adam(), { everyK: 3 })],
+  ['lookahead(adam, reset)', () => lookahead(adam(), { syncPeriod: 4, resetState: true })],
+  ['injectHyperparams(adam) with a schedule', () => injectHyperparams(adam)({ learningRate: (t: number) => 1e-3 / (1 + t), b1: 0.9 })],
+  ['ema + emaParams', () => emaParams(chain(ema(0.9), scaleByLearningRate(0.01)), { decay: 0.99 })],
+  ['applyIfFinite(adam)', () => applyIfFinite(adam(), 3)],
+  ['trust ratio, AGC, block RMS, noise, zeroNans', () => chain(zeroNans(), addNoise({ eta: 1e-4, seed: 1 }), adaptiveGradClip(0.1), clipByBlockRms(1), scaleByAdam(), masked(addDecayedWeights(1e-2), (n) => n === 'w'), scaleByTrustRatio(), scaleByLearningRate(1e-3))],
 ];
 
 describe('no tensor leaks across 1,000 steps', () => {
