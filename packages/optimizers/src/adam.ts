@@ -4,7 +4,8 @@ import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule, Schedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt } from './types.js';
 import { chain } from './chain.js';
-import { addDecayedWeights } from './decay.js';
+import { decayedWeights } from './decay.js';
+import type { MaskSpec } from './masked.js';
 import { scaleByLearningRate } from './scale.js';
 
 /** State of {@link scaleByAdam}: update count and the first and second moments per parameter. */
@@ -24,6 +25,8 @@ export interface ScaleByAdamOptions {
   readonly eps?: number;
   /** ε added inside the square root. Default 0. */
   readonly epsRoot?: number;
+  /** Nesterov momentum (NAdam, Dozat 2016): `m̂ = β1·m/(1−β1^{t+1}) + (1−β1)·g/(1−β1^t)`. Default false. */
+  readonly nesterov?: boolean;
 }
 
 function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined): GradientTransformation<AdamState> {
@@ -31,6 +34,7 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
   const b2 = p.unitInterval('b2', options.b2 ?? 0.999);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const epsRoot = p.nonNegative('epsRoot', options.epsRoot ?? 0);
+  const nesterov = options.nesterov ?? false;
   const rate = lr === undefined ? undefined : checkScalarOrSchedule(lr, 'learningRate');
   const schedule: Schedule | undefined = rate === undefined ? undefined : typeof rate === 'function' ? rate : () => rate;
   return {
@@ -54,6 +58,10 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
           const v = tf.add(tf.mul(state.nu[name]!, b2), tf.mul(tf.square(gk), 1 - b2));
           mu[name] = m;
           nu[name] = v;
+          if (nesterov) {
+            const mh = tf.add(tf.mul(m, b1 / (1 - b1 ** (k + 1))), tf.mul(gk, (1 - b1) / bc1));
+            return tf.mul(tf.div(mh, tf.add(tf.sqrt(tf.add(tf.div(v, bc2), epsRoot)), eps)), s);
+          }
           if (epsRoot === 0) {
             // m̂/(√v̂ + ε) = m·(√bc2/bc1) / (√v + ε√bc2): one scalar multiply instead of two bias corrections.
             const r = Math.sqrt(bc2);
@@ -98,6 +106,8 @@ export function adam(options: AdamOptions = {}): GradientTransformation<AdamStat
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay λ (multiplied by the learning rate, as in optax and PyTorch). Default 1e-4. */
   readonly weightDecay?: ScalarOrSchedule;
+  /** Which parameters get the decay (a {@link MaskSpec}; default all). */
+  readonly mask?: MaskSpec;
 }
 
 /**
@@ -110,5 +120,5 @@ export interface AdamWOptions extends AdamOptions {
  * @example adamw({ learningRate: 1e-3, weightDecay: 1e-2 })
  */
 export function adamw(options: AdamWOptions = {}): GradientTransformation<unknown[]> {
-  return chain(scaleByAdam(options), addDecayedWeights(options.weightDecay ?? 1e-4), scaleByLearningRate(options.learningRate ?? 1e-3));
+  return chain(scaleByAdam(options), decayedWeights(options.weightDecay ?? 1e-4, options.mask), scaleByLearningRate(options.learningRate ?? 1e-3));
 }

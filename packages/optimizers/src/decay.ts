@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, needParams, tidy, valueAt } from './types.js';
 import type { CountState } from './scale.js';
+import { masked, type MaskSpec } from './masked.js';
 
 /**
  * Adds decayed weights: `u = g + λ_t·θ` (optax `add_decayed_weights`). Placed after an adaptive scaling and before
@@ -19,4 +20,11 @@ export function addDecayedWeights(weightDecay: ScalarOrSchedule): GradientTransf
       return { updates: tidy(() => mapParams(g, (t, k) => (lambda === 0 ? tf.clone(t) : tf.add(t, tf.mul(w[k]!, lambda))))), state: { count: state.count + 1 } };
     },
   };
+}
+
+/**
+ * @internal `addDecayedWeights(λ)`, restricted to `mask` when given (optax's `add_decayed_weights(λ, mask)`).
+ */
+export function decayedWeights(weightDecay: ScalarOrSchedule, mask: MaskSpec | undefined): GradientTransformation<unknown> {
+  return mask === undefined ? addDecayedWeights(weightDecay) : masked(addDecayedWeights(weightDecay), mask);
 }

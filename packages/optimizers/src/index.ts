@@ -37,6 +37,26 @@ export { momo, momoAdam, type MomoState, type MomoOptions, type MomoAdamState, t
 export { sam, type SamOptions } from './sam.js';
 export { gravity, type GravityState, type GravityOptions } from './gravity.js';
 export { sgd, momentum, nesterov, type SgdOptions } from './sgd.js';
+export { nadam, nadamw } from './nadam.js';
+export { scaleByAmsgrad, amsgrad, type AmsgradState, type ScaleByAmsgradOptions } from './amsgrad.js';
+export { scaleByAdamax, adamax, adamaxw, type ScaleByAdamaxOptions, type AdamaxOptions } from './adamax.js';
+export { scaleByBelief, adabelief, type ScaleByBeliefOptions, type AdaBeliefOptions } from './adabelief.js';
+export { scaleByYogi, yogi, type ScaleByYogiOptions } from './yogi.js';
+export { scaleByRadam, radam, type ScaleByRadamOptions } from './radam.js';
+export { scaleByAdadelta, adadelta, type AdadeltaState, type AdadeltaOptions } from './adadelta.js';
+export { scaleByAdan, adan, type AdanState, type ScaleByAdanOptions } from './adan.js';
+export { scaleByNovograd, novograd, type NovogradState, type ScaleByNovogradOptions } from './novograd.js';
+export { lamb, type LambOptions } from './lamb.js';
+export { lars, type LarsOptions } from './lars.js';
+export { fromage } from './fromage.js';
+export { scaleBySign, signSgd, signum } from './sign.js';
+export { noisySgd } from './noisySgd.js';
+export { rprop, type RpropState, type RpropOptions } from './rprop.js';
+export { scaleBySm3, sm3, type Sm3State } from './sm3.js';
+export { scaleByPolyak, polyakSgd, type ScaleByPolyakOptions } from './polyak.js';
+export { scaleByOptimisticGradient, optimisticGradientDescent, optimisticAdam, type OptimisticState } from './optimistic.js';
+export { scaleByFactoredRms, scaleByParamBlockRms, adafactor, type FactoredState, type FactoredRmsOptions, type AdafactorOptions } from './adafactor.js';
+export { scaleByLbfgs, zoomLinesearch, lbfgs, type LbfgsState, type ScaleByLbfgsOptions, type ZoomLinesearchOptions, type ZoomLinesearchState, type LbfgsOptions } from './lbfgs.js';
 export { applyUpdates, step, lossClosure, nonFiniteEntries, type NonFiniteMode, type StepOptions, type StepResult } from './apply.js';
 export { train, type TrainOptions, type TrainResult, type StepInfo, type EarlyStopOptions, type LayersModelLike } from './train.js';
 export {

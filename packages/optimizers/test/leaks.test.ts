@@ -7,6 +7,8 @@ import {
   orthogonalizeToParams, rmsprop, sam, sgd, step, type GradientTransformation, type Params,
   masked, multiTransform, multiSteps, lookahead, injectHyperparams, ema, emaParams, applyIfFinite, scaleByTrustRatio, adaptiveGradClip, clipByBlockRms,
   addNoise, zeroNans, addDecayedWeights, scaleByAdam, scaleByLearningRate,
+  nadam, nadamw, amsgrad, adamax, adamaxw, adabelief, yogi, radam, adadelta, adan, novograd, lamb, lars, fromage, signSgd, signum, noisySgd, rprop, sm3,
+  polyakSgd, optimisticGradientDescent, optimisticAdam, adafactor, lbfgs,
 } from '../src/index.js';
 import { fTf } from './helpers.js';
 
@@ -35,6 +37,16 @@ const optimizers: [string, () => GradientTransformation<any>][] = [
   ['ema + emaParams', () => emaParams(chain(ema(0.9), scaleByLearningRate(0.01)), { decay: 0.99 })],
   ['applyIfFinite(adam)', () => applyIfFinite(adam(), 3)],
   ['trust ratio, AGC, block RMS, noise, zeroNans', () => chain(zeroNans(), addNoise({ eta: 1e-4, seed: 1 }), adaptiveGradClip(0.1), clipByBlockRms(1), scaleByAdam(), masked(addDecayedWeights(1e-2), (n) => n === 'w'), scaleByTrustRatio(), scaleByLearningRate(1e-3))],
+  ['nadam, nadamw', () => chain(nadam(), nadamw())],
+  ['amsgrad, adamax, adamaxw', () => chain(amsgrad(), adamax(), adamaxw())],
+  ['adabelief (decay), yogi, radam', () => chain(adabelief({ weightDecay: 1e-3 }), yogi(), radam())],
+  ['adadelta, adan, novograd', () => chain(adadelta(), adan(), novograd())],
+  ['lamb, lars, fromage', () => chain(lamb({ weightDecay: 1e-2 }), lars({ weightDecay: 1e-3, trustRatioMask: 'w' }), fromage())],
+  ['signSgd, signum, noisySgd', () => chain(signSgd(), signum(), noisySgd({ seed: 1 }))],
+  ['rprop, sm3, polyakSgd', () => chain(rprop(), sm3(), polyakSgd())],
+  ['optimistic GD and Adam', () => chain(optimisticGradientDescent(), optimisticAdam())],
+  ['adafactor (momentum, decay, relative step)', () => adafactor({ relativeStep: true, momentum: 0.9, weightDecayRate: 1e-3 })],
+  ['lbfgs with the zoom line search', () => lbfgs()],
 ];
 
 describe('no tensor leaks across 1,000 steps', () => {
