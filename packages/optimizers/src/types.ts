@@ -28,6 +28,11 @@ export interface UpdateExtra {
   readonly loss?: LossClosure;
   /** The gradient of a second objective to protect; `projectConflicting` needs it. */
   readonly reference?: Params;
+  /**
+   * The loss on labels sampled from the model's own predictive distribution (a closure like `loss`); Sophia's
+   * Gauss–Newton–Bartlett estimator needs it.
+   */
+  readonly sampledLoss?: LossClosure;
 }
 
 /** What `update` returns: fresh update tensors and the new state (both owned by the caller). */

@@ -9,6 +9,7 @@ import {
   addNoise, zeroNans, addDecayedWeights, scaleByAdam, scaleByLearningRate,
   nadam, nadamw, amsgrad, adamax, adamaxw, adabelief, yogi, radam, adadelta, adan, novograd, lamb, lars, fromage, signSgd, signum, noisySgd, rprop, sm3,
   polyakSgd, optimisticGradientDescent, optimisticAdam, adafactor, lbfgs,
+  adopt, ademamix, scheduleFreeSgd, scheduleFreeAdamw, prodigy, dadaptAdamw, dog, dowg, cocob, madgrad, sophia, reduceOnPlateau, muon,
 } from '../src/index.js';
 import { fTf } from './helpers.js';
 
@@ -47,6 +48,15 @@ const optimizers: [string, () => GradientTransformation<any>][] = [
   ['optimistic GD and Adam', () => chain(optimisticGradientDescent(), optimisticAdam())],
   ['adafactor (momentum, decay, relative step)', () => adafactor({ relativeStep: true, momentum: 0.9, weightDecayRate: 1e-3 })],
   ['lbfgs with the zoom line search', () => lbfgs()],
+  ['adopt, ademamix', () => chain(adopt(), ademamix({ weightDecay: 1e-3 }))],
+  ['scheduleFreeSgd (warmup, decay)', () => scheduleFreeSgd({ learningRate: 0.1, warmupSteps: 10, weightDecay: 1e-3 })],
+  ['scheduleFreeAdamw', () => scheduleFreeAdamw()],
+  ['prodigy (mask), dadaptAdamw', () => chain(prodigy({ weightDecay: 1e-3, weightDecayMask: 'w' }), dadaptAdamw())],
+  ['dog, dowg', () => chain(dog({ weightDecay: 1e-4 }), dowg())],
+  ['cocob, madgrad', () => chain(cocob(), madgrad())],
+  ['sophia (Hutchinson, every 3 steps)', () => sophia({ updateInterval: 3 })],
+  ['adam + reduceOnPlateau', () => chain(adam(), reduceOnPlateau({ patience: 3 }))],
+  ['muon (all vectors go to adam here)', () => muon()],
 ];
 
 describe('no tensor leaks across 1,000 steps', () => {
