@@ -7,6 +7,7 @@ import { chain } from './chain.js';
 import { decayedWeights } from './decay.js';
 import type { MaskSpec } from './masked.js';
 import { scaleByLearningRate } from './scale.js';
+import { elementwise } from './fused/registry.js';
 
 /** State of {@link scaleByAdam}: update count and the first and second moments per parameter. */
 export interface AdamState {
@@ -37,7 +38,8 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
   const nesterov = options.nesterov ?? false;
   const rate = lr === undefined ? undefined : checkScalarOrSchedule(lr, 'learningRate');
   const schedule: Schedule | undefined = rate === undefined ? undefined : typeof rate === 'function' ? rate : () => rate;
-  return {
+  const sOf = (count: number) => (rate === undefined ? 1 : -valueAt(rate, count, 'learningRate'));
+  return elementwise({
     ...(schedule ? { learningRate: schedule } : {}),
     init: (params) =>
       tidy(() => {
@@ -72,7 +74,27 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
         return { updates, state: { count: k, mu, nu } };
       });
     },
-  };
+  }, {
+    buffers: [0, 0],
+    emit({ b, u: g, buffer, scalar }) {
+      // Mirrors the tfjs ops above, op for op.
+      const [M, N] = [buffer(0), buffer(1)];
+      const m = b.bin('add', b.bin('mul', b.input(M), b.c(b1)), b.bin('mul', g, b.c(1 - b1)));
+      const v = b.bin('add', b.bin('mul', b.input(N), b.c(b2)), b.bin('mul', b.bin('mul', g, g), b.c(1 - b2)));
+      b.write(M, m);
+      b.write(N, v);
+      const bc1 = (c: number) => 1 - b1 ** (c + 1);
+      const bc2 = (c: number) => 1 - b2 ** (c + 1);
+      if (nesterov) {
+        const mh = b.bin('add', b.bin('mul', m, scalar((c) => b1 / (1 - b1 ** (c + 2)))), b.bin('mul', g, scalar((c) => (1 - b1) / bc1(c))));
+        return b.bin('mul', b.bin('div', mh, b.bin('add', b.un('sqrt', b.bin('add', b.bin('div', v, scalar(bc2)), b.c(epsRoot))), b.c(eps))), scalar(sOf));
+      }
+      if (epsRoot === 0) {
+        return b.bin('mul', b.bin('div', m, b.bin('add', b.un('sqrt', v), scalar((c) => eps * Math.sqrt(bc2(c))))), scalar((c) => (sOf(c) * Math.sqrt(bc2(c))) / bc1(c)));
+      }
+      return b.bin('mul', b.bin('div', m, b.bin('add', b.un('sqrt', b.bin('add', b.bin('div', v, scalar(bc2)), b.c(epsRoot))), b.c(eps))), scalar((c) => sOf(c) / bc1(c)));
+    },
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { LosskitError, params as p } from '@losskit/core';
 import type { GradientTransformation } from './types.js';
 import { checkMatching, checkParams, globalSquaredNorm, mapParams, needParams, tidy } from './types.js';
 import type { EmptyState } from './scale.js';
+import { elementwise } from './fused/registry.js';
 
 /**
  * Clips every update coordinate to `[−maxDelta, maxDelta]` (optax `clip`).
@@ -10,10 +11,10 @@ import type { EmptyState } from './scale.js';
  */
 export function clip(maxDelta: number): GradientTransformation<EmptyState> {
   p.nonNegative('maxDelta', maxDelta);
-  return {
+  return elementwise({
     init: () => ({}),
     update: (grads) => ({ updates: tidy(() => mapParams(checkParams(grads, 'grads'), (g) => tf.clipByValue(g, -maxDelta, maxDelta))), state: {} }),
-  };
+  }, { buffers: [], emit: ({ b, u }) => b.bin('min', b.bin('max', u, b.c(-maxDelta)), b.c(maxDelta)) });
 }
 
 /**

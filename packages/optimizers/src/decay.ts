@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, needParams, tidy, valueAt } from './types.js';
 import type { CountState } from './scale.js';
+import { elementwise } from './fused/registry.js';
 import { masked, type MaskSpec } from './masked.js';
 
 /**
@@ -11,7 +12,7 @@ import { masked, type MaskSpec } from './masked.js';
  */
 export function addDecayedWeights(weightDecay: ScalarOrSchedule): GradientTransformation<CountState> {
   const wd = checkScalarOrSchedule(weightDecay, 'weightDecay');
-  return {
+  return elementwise({
     init: () => ({ count: 0 }),
     update(grads, state, params) {
       const g = checkParams(grads, 'grads');
@@ -19,7 +20,7 @@ export function addDecayedWeights(weightDecay: ScalarOrSchedule): GradientTransf
       const lambda = valueAt(wd, state.count, 'weightDecay');
       return { updates: tidy(() => mapParams(g, (t, k) => (lambda === 0 ? tf.clone(t) : tf.add(t, tf.mul(w[k]!, lambda))))), state: { count: state.count + 1 } };
     },
-  };
+  }, { buffers: [], emit: ({ b, u, p, scalar }) => (wd === 0 ? u : b.bin('add', u, b.bin('mul', p, scalar((c) => valueAt(wd, c, 'weightDecay'))))) });
 }
 
 /**

@@ -101,4 +101,5 @@ export {
   type WarmupCosineDecayOptions,
   type WarmupStableDecayOptions,
 } from './schedules.js';
+export { fuse, type FusedOptimizer, type FusedEngine, type FuseOptions } from './fused/fuse.js';
 export { catalog } from './catalog.js';
