@@ -14,6 +14,8 @@ export interface LbfgsState {
   readonly s: readonly Params[];
   readonly y: readonly Params[];
   readonly rho: readonly number[];
+  /** The initial inverse-Hessian scale γ used last. */
+  readonly gamma?: number;
 }
 
 /** Options of {@link scaleByLbfgs}. */
@@ -26,8 +28,9 @@ export interface ScaleByLbfgsOptions {
 
 /**
  * L-BFGS preconditioning (optax `scale_by_lbfgs`): with `s = θ_t − θ_{t−1}`, `y = g_t − g_{t−1}`, `ρ = 1/⟨s, y⟩`
- * (0 when ⟨s, y⟩ = 0) stored for the last m steps, the two-loop recursion returns `u ≈ H_t g_t`, with the initial
- * `H_0 = γI`. Inner products are global (over all tensors). Needs `params`. Defaults m 10, scaled initial preconditioner.
+ * stored for the last m steps, the two-loop recursion returns `u ≈ H_t g_t`, with the initial `H_0 = γI`. A pair is
+ * kept only when `⟨s, y⟩ > 1e-10⟨y, y⟩` (a safeguard optax does not have: float32 round-off near a minimum otherwise
+ * gives an overflowing ρ and a NaN direction). Inner products are global (over all tensors). Needs `params`. Defaults m 10, scaled initial preconditioner.
  * Paper: "On the limited memory BFGS method for large scale optimization", Liu & Nocedal, 1989; Nocedal & Wright,
  * "Numerical Optimization", Algorithm 7.4.
  * @example chain(scaleByLbfgs(), scale(-1), zoomLinesearch())
@@ -58,15 +61,24 @@ export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransfo
         const yyv = readScalar(yy);
         sy.dispose();
         yy.dispose();
-        s.push(sk);
-        y.push(yk);
-        rho.push(syv === 0 ? 0 : 1 / syv);
-        sNew.push(sk, yk);
-        if (scaled) gamma = yyv > 0 ? syv / yyv : 1;
+        // Safeguard (not in optax): keep a pair only when it has positive curvature ⟨s, y⟩ > 1e-10·⟨y, y⟩; a pair from
+        // float32 round-off near the minimum (⟨s, y⟩ ≈ 0 or < 0) would make ρ overflow and the direction NaN.
+        if (Number.isFinite(syv) && syv > 1e-10 * yyv) {
+          s.push(sk);
+          y.push(yk);
+          rho.push(1 / syv);
+          sNew.push(sk, yk);
+          if (scaled) gamma = yyv > 0 ? syv / yyv : 1;
+        } else {
+          disposeParams(sk);
+          disposeParams(yk);
+          if (scaled && s.length > 0) gamma = state.gamma ?? 1;
+        }
       } else if (scaled) {
         const n = tf.tidy(() => tf.sqrt(globalSquaredNorm(g)));
-        gamma = Math.min(1, 1 / readScalar(n));
+        const gn = readScalar(n);
         n.dispose();
+        gamma = gn > 0 ? Math.min(1, 1 / gn) : 1;
       }
       const drop = s.length > m ? s.length - m : 0;
       const dropped = [...s.splice(0, drop), ...y.splice(0, drop)];
@@ -90,7 +102,7 @@ export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransfo
       });
       // Old memory entries carried over are cloned (the caller disposes the old state); dropped new ones are freed.
       const carried = (list: readonly Params[]) => list.map((x) => (sNew.includes(x) ? x : keep(x)));
-      const next: LbfgsState = { count: state.count + 1, params: keep(w), updates: keep(g), s: carried(s), y: carried(y), rho };
+      const next: LbfgsState = { count: state.count + 1, params: keep(w), updates: keep(g), s: carried(s), y: carried(y), rho, gamma };
       for (const d of dropped) if (sNew.includes(d)) disposeParams(d);
       return { updates, state: next };
     },
@@ -159,7 +171,7 @@ export function zoomLinesearch(options: ZoomLinesearchOptions = {}): GradientTra
       const { f: f0, slope: s0 } = evalAt(0);
       let alpha = 0;
       if (s0 < 0 && Number.isFinite(f0)) alpha = search(evalAt, f0, s0, a1, c1, c2, maxSteps);
-      const updates = tidy(() => mapParams(d, (t) => tf.mul(t, alpha)));
+      const updates = tidy(() => mapParams(d, (t) => (alpha === 0 ? tf.zerosLike(t) : tf.mul(t, alpha))));
       return { updates, state: { learningRate: alpha, evaluations: evals } };
     },
   };
