@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
-import type { GradientTransformation, ScalarOrSchedule, UpdateExtra } from './types.js';
-import { checkParams, globalSquaredNorm, mapParams, tidy } from './types.js';
+import type { GradientTransformation, ScalarOrSchedule } from './types.js';
+import { checkParams, globalSquaredNorm, lossValue, mapParams, tidy } from './types.js';
 import { chain } from './chain.js';
 import { sgd } from './sgd.js';
 import type { EmptyState } from './scale.js';
@@ -18,16 +18,6 @@ export interface ScaleByPolyakOptions {
   readonly variant?: 'sps' | 'sps+';
 }
 
-function valueOf(extra: UpdateExtra | undefined): number | tf.Tensor {
-  const v = extra?.value;
-  if (v === undefined) throw new LosskitError('MISSING_INPUT', 'the Polyak step needs the loss value at params', { argument: 'extra.value', expected: 'update(grads, state, params, { value })' });
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'loss value is not finite', { argument: 'extra.value', received: String(v) });
-    return v;
-  }
-  if (!(v instanceof tf.Tensor) || v.size !== 1) throw new LosskitError('INVALID_ARGUMENT', 'loss value must be a number or a scalar tensor', { argument: 'extra.value', received: typeof v });
-  return tf.reshape(v, []);
-}
 
 /**
  * Polyak step size (optax `scale_by_polyak`), needs `extra.value` = f(θ): `u = γ·g` with
@@ -47,7 +37,7 @@ export function scaleByPolyak(options: ScaleByPolyakOptions = {}): GradientTrans
       const g = checkParams(grads, 'grads');
       return {
         updates: tidy(() => {
-          const f = valueOf(extra);
+          const f = lossValue(extra, 'scaleByPolyak');
           const sq = tf.add(globalSquaredNorm(g), eps);
           let gap = tf.sub(f, fMin);
           if (variant === 'sps+') gap = tf.relu(gap);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, checkParam, params as p } from '@losskit/core';
-import type { GradientTransformation, UpdateExtra } from './types.js';
-import { checkParams, mapParams, readScalar, tidy } from './types.js';
+import type { GradientTransformation } from './types.js';
+import { checkParams, lossValue, mapParams, readScalar, tidy } from './types.js';
 
 /** State of {@link reduceOnPlateau} (optax.contrib `ReduceLROnPlateauState`). */
 export interface ReduceOnPlateauState {
@@ -32,13 +32,6 @@ export interface ReduceOnPlateauOptions {
   readonly minScale?: number;
 }
 
-function valueOf(extra: UpdateExtra | undefined): number {
-  const v = extra?.value;
-  if (v === undefined) throw new LosskitError('MISSING_INPUT', 'reduceOnPlateau needs the loss value', { argument: 'extra.value', expected: 'update(grads, state, params, { value })' });
-  const x = typeof v === 'number' ? v : readScalar(v);
-  if (!Number.isFinite(x)) throw new LosskitError('NON_FINITE_INPUT', 'loss value is not finite', { argument: 'extra.value', received: String(x) });
-  return x;
-}
 
 /**
  * Reduce-on-plateau (optax.contrib `reduce_on_plateau`): scales the updates by `s`; every `accumulationSize` values of
@@ -63,7 +56,10 @@ export function reduceOnPlateau(options: ReduceOnPlateauOptions = {}): GradientT
     },
     update(grads, state, _params, extra) {
       const g = checkParams(grads, 'grads');
-      const v = valueOf(extra);
+      const vt = lossValue(extra, 'reduceOnPlateau');
+      const v = readScalar(vt);
+      vt.dispose();
+      if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'loss value is not finite', { argument: 'extra.value', received: String(v) });
       const n = state.count + 1;
       let next: ReduceOnPlateauState = { ...state, count: n, avgValue: (state.count * state.avgValue + v) / n };
       if (n === acc) {

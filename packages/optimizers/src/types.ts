@@ -214,3 +214,19 @@ export function checkTransform<S>(t: GradientTransformation<S>, argument: string
 export function readScalar(t: Tensor): number {
   return t.dataSync()[0]!;
 }
+
+/** @internal The loss value `extra.value` as a scalar tensor (MoMo, Polyak, reduce-on-plateau); typed errors when missing or bad. */
+export function lossValue(extra: UpdateExtra | undefined, who: string): Scalar {
+  const v = extra?.value;
+  if (v === undefined) {
+    throw new LosskitError('MISSING_INPUT', `${who} needs the loss value at params`, { argument: 'extra.value', expected: 'update(grads, state, params, { value })' });
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'loss value is not finite', { argument: 'extra.value', received: String(v) });
+    return tf.scalar(v);
+  }
+  if (!(v instanceof tf.Tensor) || v.size !== 1) {
+    throw new LosskitError('INVALID_ARGUMENT', 'loss value must be a number or a scalar tensor', { argument: 'extra.value', received: v instanceof tf.Tensor ? `shape [${v.shape.join(', ')}]` : typeof v });
+  }
+  return tf.reshape(v, []) as Scalar;
+}

@@ -39,9 +39,18 @@ export function emitWasm(prog: Program): Uint8Array<ArrayBuffer> {
   const locals: number[] = [];
   const local = (t: number) => params.length + locals.push(t) - 1;
   const c: number[] = [];
-  const get = (l: number) => (c.push(0x20), uleb(l, c));
-  const set = (l: number) => (c.push(0x21), uleb(l, c));
-  const simd = (op: number) => (c.push(0xfd), uleb(op, c));
+  const get = (l: number) => {
+    c.push(0x20);
+    uleb(l, c);
+  };
+  const set = (l: number) => {
+    c.push(0x21);
+    uleb(l, c);
+  };
+  const simd = (op: number) => {
+    c.push(0xfd);
+    uleb(op, c);
+  };
   const iconst = (v: number) => {
     c.push(0x41);
     // small non-negative constants only (sleb of 0..63)
@@ -80,7 +89,7 @@ export function emitWasm(prog: Program): Uint8Array<ArrayBuffer> {
     c.push(...b, ...b, ...b, ...b);
     set(l);
   }
-  const vNode = prog.nodes.map((n, j) => vecOf.get(j) ?? local(V128));
+  const vNode = prog.nodes.map((_n, j) => vecOf.get(j) ?? local(V128));
   const sNode = prog.nodes.map(() => local(F32));
   // end4 = n & ~3
   get(N);
