@@ -83,3 +83,56 @@ export function scaleByAdemamix(options: ScaleByAdemamixOptions = {}): GradientT
 export function ademamix(options: ScaleByAdemamixOptions & { readonly learningRate?: ScalarOrSchedule; readonly weightDecay?: ScalarOrSchedule; readonly mask?: MaskSpec } = {}): GradientTransformation<unknown[]> {
   return chain(scaleByAdemamix({ ...options, alpha: options.alpha ?? 5 }), decayedWeights(options.weightDecay ?? 0, options.mask), scaleByLearningRate(options.learningRate ?? 1e-3));
 }
+
+/** State of {@link scaleBySimplifiedAdemamix}. */
+export interface SimplifiedAdemamixState {
+  readonly t: number;
+  readonly m: Params;
+  readonly n: Params;
+}
+
+/**
+ * Simplified AdEMAMix scaling (optax.contrib `scale_by_simplified_ademamix`): an accumulated (not averaged) momentum
+ * `m ← β1m + g`, `n ← β2n + (1−β2)g²`, `u = (m + α·g)/(√(n/(1−β2^t) + ε_root) + ε)`. Defaults β1 0.99, β2 0.95, α 0, ε 1e-8.
+ * Paper: "Connections between Schedule-Free Optimizers, AdEMAMix, and Accelerated SGD Variants", Morwani, Vyas, Kakade & Kwun, 2025.
+ * @example chain(scaleBySimplifiedAdemamix(), scaleByLearningRate(1e-3))
+ */
+export function scaleBySimplifiedAdemamix(options: { readonly b1?: number; readonly b2?: number; readonly alpha?: ScalarOrSchedule; readonly eps?: number; readonly epsRoot?: number } = {}): GradientTransformation<SimplifiedAdemamixState> {
+  const b1 = p.unitInterval('b1', options.b1 ?? 0.99);
+  const b2 = p.unitInterval('b2', options.b2 ?? 0.95);
+  const alpha = options.alpha ?? 0;
+  if (typeof alpha === 'number') p.nonNegative('alpha', alpha);
+  const eps = p.nonNegative('eps', options.eps ?? 1e-8);
+  const epsRoot = p.nonNegative('epsRoot', options.epsRoot ?? 0);
+  return {
+    init: (params) => tidy(() => {
+      const ps = checkParams(params, 'params');
+      return { t: 0, m: zerosLikeParams(ps), n: zerosLikeParams(ps) };
+    }),
+    update(grads, state) {
+      const g = checkMatching(grads, state.m, 'grads', 'the optimizer state');
+      const ca = valueAt(alpha, state.t, 'alpha');
+      const t = state.t + 1;
+      return tidy(() => {
+        const m: Record<string, Tensor> = {};
+        const n: Record<string, Tensor> = {};
+        const updates = mapParams(g, (gk, k) => {
+          m[k] = tf.add(tf.mul(state.m[k]!, b1), gk);
+          n[k] = tf.add(tf.mul(state.n[k]!, b2), tf.mul(tf.square(gk), 1 - b2));
+          return tf.div(tf.add(m[k]!, tf.mul(gk, ca)), tf.add(tf.sqrt(tf.add(tf.div(n[k]!, 1 - b2 ** t), epsRoot)), eps));
+        });
+        return { updates, state: { t, m, n } };
+      });
+    },
+  };
+}
+
+/**
+ * Simplified AdEMAMix (optax.contrib `simplified_ademamix`): `chain(scaleBySimplifiedAdemamix(o), addDecayedWeights(λ), scaleByLearningRate(η))`.
+ * Defaults η 1e-3, β1 0.99, β2 0.95, α 0, ε 1e-8, λ 0.
+ * Paper: Morwani, Vyas, Kakade & Kwun, 2025.
+ * @example simplifiedAdemamix({ learningRate: 1e-3 })
+ */
+export function simplifiedAdemamix(options: { readonly learningRate?: ScalarOrSchedule; readonly b1?: number; readonly b2?: number; readonly alpha?: ScalarOrSchedule; readonly eps?: number; readonly epsRoot?: number; readonly weightDecay?: ScalarOrSchedule; readonly mask?: MaskSpec } = {}): GradientTransformation<unknown[]> {
+  return chain(scaleBySimplifiedAdemamix(options), decayedWeights(options.weightDecay ?? 0, options.mask), scaleByLearningRate(options.learningRate ?? 1e-3));
+}

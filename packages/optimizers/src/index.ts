@@ -57,7 +57,13 @@ export { scaleByPolyak, polyakSgd, type ScaleByPolyakOptions } from './polyak.js
 export { scaleByOptimisticGradient, optimisticGradientDescent, optimisticAdam, type OptimisticState } from './optimistic.js';
 export { scaleByFactoredRms, scaleByParamBlockRms, adafactor, type FactoredState, type FactoredRmsOptions, type AdafactorOptions } from './adafactor.js';
 export { scaleByAdopt, adopt, type ScaleByAdoptOptions } from './adopt.js';
-export { scaleByAdemamix, ademamix, type AdemamixState, type ScaleByAdemamixOptions } from './ademamix.js';
+export { scaleByAdemamix, ademamix, scaleBySimplifiedAdemamix, simplifiedAdemamix, type AdemamixState, type ScaleByAdemamixOptions, type SimplifiedAdemamixState } from './ademamix.js';
+export { scaleByAcprop, acprop } from './acprop.js';
+export { identity, setToZero, freeze } from './identity.js';
+export { keepParamsNonnegative } from './nonNegative.js';
+export { applyEvery, type ApplyEveryState } from './applyEvery.js';
+export { conditionallyTransform, conditionallyMask, type ConditionalState } from './conditional.js';
+export { normalizeByUpdateNorm, scaleByParamBlockNorm } from './normalize.js';
 export { scheduleFree, scheduleFreeEvalParams, scheduleFreeSgd, scheduleFreeAdamw, type ScheduleFreeState, type ScheduleFreeOptions, type ScheduleFreeSgdOptions, type ScheduleFreeAdamwOptions } from './scheduleFree.js';
 export { prodigy, type ProdigyState, type ProdigyOptions } from './prodigy.js';
 export { dadaptAdamw, type DAdaptAdamWState } from './dadaptAdamw.js';

@@ -9,6 +9,7 @@ import {
   addNoise, zeroNans, addDecayedWeights, scaleByAdam, scaleByLearningRate,
   nadam, nadamw, amsgrad, adamax, adamaxw, adabelief, yogi, radam, adadelta, adan, novograd, lamb, lars, fromage, signSgd, signum, noisySgd, rprop, sm3,
   polyakSgd, optimisticGradientDescent, optimisticAdam, adafactor, lbfgs,
+  acprop, simplifiedAdemamix, identity, setToZero, freeze, keepParamsNonnegative, applyEvery, conditionallyTransform, conditionallyMask, normalizeByUpdateNorm, scaleByParamBlockNorm,
   adopt, ademamix, scheduleFreeSgd, scheduleFreeAdamw, prodigy, dadaptAdamw, dog, dowg, cocob, madgrad, sophia, reduceOnPlateau, muon,
 } from '../src/index.js';
 import { fTf } from './helpers.js';
@@ -57,6 +58,9 @@ const optimizers: [string, () => GradientTransformation<any>][] = [
   ['sophia (Hutchinson, every 3 steps)', () => sophia({ updateInterval: 3 })],
   ['adam + reduceOnPlateau', () => chain(adam(), reduceOnPlateau({ patience: 3 }))],
   ['muon (all vectors go to adam here)', () => muon()],
+  ['acprop, simplifiedAdemamix', () => chain(acprop(), simplifiedAdemamix())],
+  ['identity, normalize, block norm, applyEvery, conditionals, freeze, nonnegative', () => chain(identity(), normalizeByUpdateNorm(), scaleByParamBlockNorm(), applyEvery(3), conditionallyTransform(adam(), (t) => t % 2 === 0), conditionallyMask(sgd(), (t) => t % 3 === 0), freeze('b'), keepParamsNonnegative())],
+  ['setToZero', () => setToZero()],
 ];
 
 describe('no tensor leaks across 1,000 steps', () => {

@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ready } from '@losskit/core';
+import {
+  acprop, adam, applyEvery, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
+  normalizeByUpdateNorm, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, type Params,
+} from '../src/index.js';
+import { PARTS, expectMatch, grad64, ours, reference, sq } from './helpers.js';
+
+beforeAll(async () => {
+  await ready();
+});
+
+const code = (c: string) => expect.objectContaining({ code: c });
+const zeros = () => [0, 0, 0];
+
+describe('small optax transforms vs float64 references', () => {
+  it('identity passes updates through; setToZero zeroes them; freeze("b") keeps b fixed under sgd', () => {
+    expectMatch(ours(chain(identity(), scaleByLearningRate(0.1))), reference((t) => grad64(t).map((g) => -0.1 * g)));
+    expectMatch(ours(chain(sgd({ learningRate: 0.1 }), setToZero())), reference(() => zeros()));
+    expectMatch(ours(chain(sgd({ learningRate: 0.1 }), freeze('b'))), reference((t) => grad64(t).map((g, i) => (PARTS[1]!.includes(i) ? 0 : -0.1 * g))));
+  });
+
+  it('keepParamsNonnegative: u = −θ where θ + u < 0 (sgd with lr 1 would cross zero)', () => {
+    expectMatch(ours(chain(sgd({ learningRate: 1 }), keepParamsNonnegative()), 3), reference((t) => grad64(t).map((g, i) => (t[i]! - g < 0 ? -t[i]! : -g)), 3));
+  });
+
+  it('applyEvery(3): sums 3 updates, emits the sum on every third step and 0 otherwise (optax apply_every)', () => {
+    const acc = zeros();
+    expectMatch(ours(chain(sgd({ learningRate: 0.1 }), applyEvery(3)), 6), reference((t, k) => {
+      const c = k % 3;
+      const u = grad64(t).map((g) => -0.1 * g);
+      for (let i = 0; i < 3; i++) acc[i] = (c !== 0 ? acc[i]! : 0) + u[i]!;
+      return c === 2 ? [...acc] : zeros();
+    }, 6));
+  });
+
+  it('conditionallyTransform / conditionallyMask: inner runs on even steps; odd steps pass through / give 0, inner state kept', () => {
+    const m = zeros();
+    const v = zeros();
+    let n = 0;
+    const adamStep = (g: number[]) => {
+      n++;
+      return g.map((gi, i) => {
+        m[i] = 0.9 * m[i]! + 0.1 * gi;
+        v[i] = 0.999 * v[i]! + 0.001 * gi * gi;
+        return (-0.1 * (m[i]! / (1 - 0.9 ** n))) / (Math.sqrt(v[i]! / (1 - 0.999 ** n)) + 1e-8);
+      });
+    };
+    expectMatch(ours(conditionallyMask(adam({ learningRate: 0.1 }), (s) => s % 2 === 0)), reference((t, k) => (k % 2 === 0 ? adamStep(grad64(t)) : zeros())));
+    expectMatch(ours(chain(conditionallyTransform(scaleByLearningRate(0.5), (s) => s < 2), scaleByLearningRate(0.1))), reference((t, k) => grad64(t).map((g) => (k < 2 ? 0.05 * g : -0.1 * g))));
+  });
+
+  it('normalizeByUpdateNorm: u = s·g/(‖g‖ + ε) (global); scaleByParamBlockNorm: u·max(‖θ‖, m) per tensor', () => {
+    expectMatch(ours(chain(normalizeByUpdateNorm({ scaleFactor: 2 }), scaleByLearningRate(0.1))), reference((t) => {
+      const g = grad64(t);
+      const nrm = Math.sqrt(sq(g)) + 1e-6;
+      return g.map((x) => (-0.1 * 2 * x) / nrm);
+    }));
+    expectMatch(ours(chain(scaleByParamBlockNorm(), scaleByLearningRate(0.1))), reference((t) => {
+      const g = grad64(t);
+      const out = zeros();
+      for (const idx of PARTS) {
+        const nrm = Math.max(Math.sqrt(idx.reduce((s, i) => s + t[i]! ** 2, 0)), 1e-3);
+        for (const i of idx) out[i] = -0.1 * g[i]! * nrm;
+      }
+      return out;
+    }));
+  });
+
+  it('acprop: u = g/(√(s_{t−1}/(1−β2^{t−1})) + ε) with the centred s of the previous step (Zhuang et al. 2021, as optax.contrib)', () => {
+    const m = zeros();
+    const s = zeros();
+    expectMatch(ours(acprop({ learningRate: 0.01 })), reference((t, k) => grad64(t).map((g, i) => {
+      const u = k === 0 ? g / (1 + 1e-16) : g / (Math.sqrt(s[i]! / (1 - 0.999 ** k)) + 1e-16);
+      s[i] = 0.999 * s[i]! + 0.001 * (g - m[i]!) ** 2 + 1e-16;
+      m[i] = 0.9 * m[i]! + 0.1 * g;
+      return -0.01 * u;
+    })));
+  });
+
+  it('simplifiedAdemamix: m ← β1m + g, u = (m + αg)/(√n̂ + ε)', () => {
+    const m = zeros();
+    const n = zeros();
+    expectMatch(ours(simplifiedAdemamix({ learningRate: 0.01, alpha: 2 })), reference((t, k) => grad64(t).map((g, i) => {
+      m[i] = 0.99 * m[i]! + g;
+      n[i] = 0.95 * n[i]! + 0.05 * g * g;
+      return (-0.01 * (m[i]! + 2 * g)) / (Math.sqrt(n[i]! / (1 - 0.95 ** (k + 1))) + 1e-8);
+    })));
+  });
+
+  it("simplifiedAdemamix(0.01) reproduces optax.contrib's docstring values on Σx² from [1, 2, 3] (optax/contrib/_ademamix.py, commit 2edbcbe)", () => {
+    const opt = simplifiedAdemamix({ learningRate: 0.01 });
+    let p: Params = { x: tf.tensor1d([1, 2, 3]) };
+    let s = opt.init(p);
+    const out: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      const x = [...p.x!.dataSync()];
+      const g: Params = { x: tf.tensor1d(x.map((v) => 2 * v)) };
+      const r = opt.update(g, s, p);
+      const next = { x: tf.add(p.x!, r.updates.x!) };
+      [g, r.updates, p].forEach(disposeParams);
+      disposeState(s);
+      p = next;
+      s = r.state;
+      const f = [...p.x!.dataSync()].reduce((a, v) => a + v * v, 0);
+      out.push(f.toExponential(2).toUpperCase().replace(/E([+-])(\d)$/, 'E$10$2'));
+    }
+    expect(out).toEqual(['1.39E+01', '1.36E+01', '1.33E+01', '1.28E+01', '1.23E+01']);
+    disposeParams(p);
+    disposeState(s);
+  });
+
+  it('bad hyperparameters are typed errors', () => {
+    for (const f of [() => applyEvery(0), () => normalizeByUpdateNorm({ eps: -1 }), () => scaleByParamBlockNorm(-1), () => acprop({ b1: 1 }), () => simplifiedAdemamix({ b2: 1 })]) {
+      expect(f).toThrow(code('INVALID_PARAMETER'));
+    }
+    expect(() => conditionallyMask(3 as never, () => true)).toThrow(code('INVALID_ARGUMENT'));
+  });
+});
