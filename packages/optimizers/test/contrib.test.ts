@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
 import { expectNoLeaks } from '@losskit/core/testing';
 import {
-  ademamix, adopt, applyUpdates, chain, cocob, dadaptAdamw, disposeParams, disposeState, dog, dowg, hutchinsonEstimator, lossClosure, madgrad, muon,
+  ademamix, adopt, applyUpdates, chain, cocob, dadaptAdamw, disposeParams, disposeState, dog, dowg, gaussNewtonBartlettEstimator, hutchinsonEstimator, lossClosure, madgrad, muon,
   newtonSchulz, prodigy, reduceOnPlateau, scaleBySophia, scaleByLearningRate, scheduleFreeAdamw, scheduleFreeEvalParams, scheduleFreeSgd, sophia, step,
   type GradientTransformation, type Params, type ScheduleFreeState,
 } from '../src/index.js';
@@ -250,6 +250,17 @@ describe('sophia estimators', () => {
       s = r.state;
     }
     sum.forEach((x, i) => expect(Math.abs(x - A[i]![i]!), `coordinate ${i}: ${x}`).toBeLessThan(0.1));
+    disposeParams(p0);
+  });
+
+  it('Gauss–Newton–Bartlett: ĥ = B·ĝ⊙ĝ with ĝ from extra.sampledLoss (B = 8)', () => {
+    const est = gaussNewtonBartlettEstimator({ batchSize: 8 });
+    const p0: Params = { w: tf.tensor1d([THETA0[0]!, THETA0[1]!]), b: tf.tensor1d([THETA0[2]!]) };
+    const r = est.update(p0, est.init(p0), p0, { sampledLoss: lossClosure(fTf) });
+    const g = grad64([...THETA0]);
+    expect(relErr([...r.updates.w!.dataSync(), ...r.updates.b!.dataSync()], g.map((x) => 8 * x * x))).toBeLessThan(1e-6);
+    expect(() => est.update(p0, {}, p0, {})).toThrow(code('MISSING_INPUT'));
+    disposeParams(r.updates);
     disposeParams(p0);
   });
 

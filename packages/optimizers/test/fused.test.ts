@@ -121,6 +121,20 @@ describe('fuse: engines, errors and leaks', () => {
     g.w.dispose();
   });
 
+  it('the tfjs engine (reference path) leaks nothing over 1,000 steps either', () => {
+    const v = { w: tf.variable(tf.ones([10])) };
+    const g = { w: tf.ones([10]) };
+    expectNoLeaks(() => {
+      const f = fuse(adamw(), v, { engine: 'tfjs' });
+      expect(f.engine).toBe('tfjs');
+      for (let i = 0; i < 1000; i++) f.step(g);
+      expect(f.count).toBe(1000);
+      f.dispose();
+    }, 'fuse tfjs engine');
+    v.w.dispose();
+    g.w.dispose();
+  });
+
   it('the emitted module validates, and the interpreter computes a ← a·s₀ + sign(b) (sign is 0 below 2⁻²³, as in the WASM Sign kernel of tfjs)', () => {
     const bld = new Builder(2);
     const s = bld.scalar();
