@@ -16,7 +16,7 @@ export { scale, scaleByLearningRate, type EmptyState, type CountState } from './
 export { clip, clipByGlobalNorm, clipByBlockRms, adaptiveGradClip, type AdaptiveGradClipOptions } from './clip.js';
 export { masked, type MaskSpec, type MaskedState } from './masked.js';
 export { multiTransform, partition, type ParamLabels, type MultiTransformState } from './multiTransform.js';
-export { multiSteps, type MultiStepsState, type MultiStepsOptions } from './multiSteps.js';
+export { multiSteps, skipNotFinite, skipLargeUpdates, type MultiStepsState, type MultiStepsOptions } from './multiSteps.js';
 export { lookahead, lookaheadSlowParams, type LookaheadState, type LookaheadOptions } from './lookahead.js';
 export { injectHyperparams, withHyperparams, type InjectHyperparamsState } from './injectHyperparams.js';
 export { ema, emaParams, emaParamsOf, type EmaState, type EmaParamsState } from './ema.js';

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
 import type { GradientTransformation, Params, Schedule, UpdateResult } from './types.js';
-import { checkMatching, checkParams, checkTransform, cloneState, disposeParams, mapParams, tidy, zerosLikeParams } from './types.js';
+import { checkMatching, checkParams, checkTransform, cloneState, disposeParams, globalSquaredNorm, mapParams, tidy, zerosLikeParams } from './types.js';
+import { nonFiniteEntries } from './apply.js';
 
 /** State of {@link multiSteps}. */
 export interface MultiStepsState<S> {
@@ -22,6 +23,35 @@ export interface MultiStepsOptions {
   readonly everyK: number | Schedule;
   /** Average the micro-batch gradients (true, default) or sum them. */
   readonly useGradMean?: boolean;
+  /**
+   * optax's `should_skip_update_fn`: when it returns true for a micro-batch, that micro-batch is dropped (zero update,
+   * accumulator, counters and inner state unchanged). See {@link skipNotFinite} and {@link skipLargeUpdates}.
+   */
+  readonly shouldSkip?: (grads: Params, gradientStep: number, params: Params | undefined) => boolean;
+}
+
+/**
+ * Skip predicate for {@link multiSteps} (optax `skip_not_finite`): true when any gradient entry is NaN or ±Inf
+ * (one device read-back).
+ * @example multiSteps(adam(), { everyK: 4, shouldSkip: skipNotFinite })
+ */
+export function skipNotFinite(grads: Params): boolean {
+  return nonFiniteEntries(grads).length > 0;
+}
+
+/**
+ * Skip predicate factory for {@link multiSteps} (optax `skip_large_updates`): true when `‖g‖² ≥ maxSquaredNorm` (global
+ * squared norm; NaN counts as large).
+ * @example multiSteps(adam(), { everyK: 4, shouldSkip: skipLargeUpdates(100) })
+ */
+export function skipLargeUpdates(maxSquaredNorm: number): (grads: Params) => boolean {
+  p.positive('maxSquaredNorm', maxSquaredNorm);
+  return (grads) => {
+    const n = tf.tidy(() => globalSquaredNorm(checkParams(grads, 'grads')));
+    const v = n.dataSync()[0]!;
+    n.dispose();
+    return !(v < maxSquaredNorm);
+  };
 }
 
 /**
@@ -50,6 +80,9 @@ export function multiSteps<S>(inner: GradientTransformation<S>, options: MultiSt
     },
     update(grads, state, params, extra): UpdateResult<MultiStepsState<S>> {
       const g = checkMatching(grads, state.acc, 'grads', 'the accumulator');
+      if (options.shouldSkip && options.shouldSkip(g, state.gradientStep, params) === true) {
+        return { updates: tidy(() => zerosLikeParams(g)), state: { miniStep: state.miniStep, gradientStep: state.gradientStep, inner: cloneState(state.inner), acc: tidy(() => mapParams(state.acc, (t) => tf.clone(t))) } };
+      }
       const k = kAt(state.gradientStep);
       const j = state.miniStep;
       const acc = tidy(() => mapParams(g, (gk, n) => (mean ? tf.add(state.acc[n]!, tf.div(tf.sub(gk, state.acc[n]!), j + 1)) : tf.add(state.acc[n]!, gk))));

@@ -4,7 +4,7 @@ import { ready } from '@losskit/core';
 import {
   adam, adaptiveGradClip, addDecayedWeights, addNoise, applyIfFinite, applyUpdates, chain, clipByBlockRms, disposeParams, disposeState, ema, emaParams,
   emaParamsOf, injectHyperparams, lookahead, lookaheadSlowParams, masked, multiSteps, multiTransform, scaleByAdam, scaleByLearningRate, scaleByTrustRatio,
-  sgd, step, withHyperparams, zeroNans, type GradientTransformation, type Params,
+  sgd, skipLargeUpdates, skipNotFinite, step, withHyperparams, zeroNans, type GradientTransformation, type Params,
 } from '../src/index.js';
 import { THETA0, expectMatch, grad64, ours, reference, relErr } from './helpers.js';
 
@@ -154,6 +154,28 @@ describe('multiSteps', () => {
     // Call 1 accumulates g(θ0) and returns 0; call 2 steps with g(θ0) + g(θ0) (θ did not move in between).
     const g0 = grad64([...THETA0]);
     expectMatch(ours(multiSteps(sgd({ learningRate: 0.1 }), { everyK: 2, useGradMean: false }), 2), [zeros(), g0.map((g) => -0.1 * 2 * g)]);
+  });
+
+  it('shouldSkip: a NaN micro-batch (skipNotFinite) or a large one (skipLargeUpdates(10)) is dropped; the rest accumulate as if it never came', () => {
+    for (const [skip, bad] of [[skipNotFinite, [Number.NaN, 1]], [skipLargeUpdates(10), [3, 3]]] as const) {
+      const opt = multiSteps(sgd({ learningRate: 1 }), { everyK: 2, shouldSkip: skip });
+      const p0: Params = { w: tf.zeros([2]) };
+      let s = opt.init(p0);
+      const seq: Params[] = [{ w: tf.tensor1d([1, 2]) }, { w: tf.tensor1d([...bad]) }, { w: tf.tensor1d([2, 1]) }];
+      const outs: number[][] = [];
+      for (const g of seq) {
+        const r = opt.update(g, s, p0);
+        outs.push([...r.updates.w!.dataSync()]);
+        disposeParams(r.updates);
+        disposeState(s);
+        s = r.state;
+      }
+      // Micro-batches 1 and 3 form the step: mean (1.5, 1.5), sgd lr 1 ⇒ (−1.5, −1.5).
+      expect(outs).toEqual([[0, 0], [0, 0], [-1.5, -1.5]]);
+      [p0, ...seq].forEach(disposeParams);
+      disposeState(s);
+    }
+    expect(() => skipLargeUpdates(0)).toThrow(code('INVALID_PARAMETER'));
   });
 
   it('everyK must be an integer >= 1', () => {
