@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
-import type { GradientTransformation } from './types.js';
+import type { GradientTransformation, Params } from './types.js';
 import { checkMatching, checkParams, globalSquaredNorm, mapParams, needParams, tidy } from './types.js';
 import type { EmptyState } from './scale.js';
 import { elementwise } from './fused/registry.js';
@@ -107,4 +107,36 @@ export function adaptiveGradClip(clipping: number, options: AdaptiveGradClipOpti
       };
     },
   };
+}
+
+function batchOf(grads: Record<string, tf.Tensor>, who: string): number {
+  const b = Object.values(grads).map((g) => (g.rank >= 1 ? g.shape[0]! : -1));
+  if (b.some((x) => x !== b[0]) || b[0]! < 1) {
+    throw new LosskitError('SHAPE_MISMATCH', `${who} needs per-example gradients with one batch axis first`, { argument: 'grads', expected: 'every entry of shape [B, …] with the same B', received: Object.entries(grads).map(([k, g]) => `${k}: [${g.shape.join(', ')}]`).join('; ') });
+  }
+  return b[0]!;
+}
+
+/**
+ * Per-example global-norm clipping (optax `per_example_global_norm_clip`, the DP-SGD step): with per-example gradients
+ * `g_b` (axis 0 of every entry), `c_b = min(1, C/‖g_b‖)` (global norm over all entries; 1 when the norm is 0) and the
+ * result is `Σ_b c_b·g_b` (entries without the batch axis) and the number of clipped examples.
+ * Paper: "Deep Learning with Differential Privacy", Abadi et al., 2016.
+ * @example const { grads, numClipped } = perExampleGlobalNormClip(perExampleGrads, 1);
+ */
+export function perExampleGlobalNormClip(grads: Params, l2NormClip: number): { readonly grads: Params; readonly numClipped: number } {
+  const g = checkParams(grads, 'grads') as Record<string, tf.Tensor>;
+  const C = p.positive('l2NormClip', l2NormClip);
+  batchOf(g, 'perExampleGlobalNormClip');
+  const { out, clipped } = tf.tidy(() => {
+    const sq = tf.addN(Object.values(g).map((t) => tf.sum(tf.reshape(tf.square(t), [t.shape[0]!, -1]), 1)));
+    const norms = tf.sqrt(sq);
+    const mult = tf.where(tf.equal(norms, 0), tf.onesLike(norms), tf.minimum(tf.div(C, norms), 1));
+    const o: Record<string, tf.Tensor> = {};
+    for (const [k, t] of Object.entries(g)) o[k] = tf.reshape(tf.matMul(tf.reshape(mult, [1, -1]), tf.reshape(t, [t.shape[0]!, -1])), t.shape.slice(1));
+    return { out: o, clipped: tf.sum(tf.cast(tf.less(mult, 1), 'int32')) };
+  });
+  const numClipped = clipped.dataSync()[0]!;
+  clipped.dispose();
+  return { grads: out, numClipped };
 }

@@ -13,7 +13,7 @@ export type { Params, Schedule, ScalarOrSchedule, LossClosure, UpdateExtra, Upda
 export { disposeState, disposeParams } from './types.js';
 export { chain } from './chain.js';
 export { scale, scaleByLearningRate, type EmptyState, type CountState } from './scale.js';
-export { clip, clipByGlobalNorm, clipByBlockRms, adaptiveGradClip, type AdaptiveGradClipOptions } from './clip.js';
+export { clip, clipByGlobalNorm, clipByBlockRms, adaptiveGradClip, perExampleGlobalNormClip, type AdaptiveGradClipOptions } from './clip.js';
 export { masked, type MaskSpec, type MaskedState } from './masked.js';
 export { multiTransform, partition, type ParamLabels, type MultiTransformState } from './multiTransform.js';
 export { multiSteps, skipNotFinite, skipLargeUpdates, type MultiStepsState, type MultiStepsOptions } from './multiSteps.js';

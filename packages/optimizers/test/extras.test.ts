@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
 import {
   acprop, adam, applyEvery, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
-  normalizeByUpdateNorm, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, type Params,
+  normalizeByUpdateNorm, perExampleGlobalNormClip, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, type Params,
 } from '../src/index.js';
-import { PARTS, expectMatch, grad64, ours, reference, sq } from './helpers.js';
+import { PARTS, expectMatch, grad64, ours, reference, relErr, sq } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
@@ -109,6 +109,23 @@ describe('small optax transforms vs float64 references', () => {
     expect(out).toEqual(['1.39E+01', '1.36E+01', '1.33E+01', '1.28E+01', '1.23E+01']);
     disposeParams(p);
     disposeState(s);
+  });
+
+  it('perExampleGlobalNormClip: Σ_b min(1, C/‖g_b‖)·g_b with the global norm per example, and the clipped count', () => {
+    const a = [[3, 4], [0.3, 0.4], [0, 0]];
+    const c = [[0], [1.2], [0]];
+    const g: Params = { a: tf.tensor2d(a), c: tf.tensor2d(c) };
+    const r = perExampleGlobalNormClip(g, 1);
+    const norms = a.map((row, b) => Math.sqrt(row[0]! ** 2 + row[1]! ** 2 + c[b]![0]! ** 2));
+    const mult = norms.map((n) => (n === 0 ? 1 : Math.min(1, 1 / n)));
+    const wantA = [0, 1].map((j) => a.reduce((s, row, b) => s + mult[b]! * row[j]!, 0));
+    const wantC = [c.reduce((s, row, b) => s + mult[b]! * row[0]!, 0)];
+    expect(relErr([...r.grads.a!.dataSync()], wantA)).toBeLessThan(1e-6);
+    expect(relErr([...r.grads.c!.dataSync()], wantC)).toBeLessThan(1e-6);
+    expect(r.numClipped).toBe(2);
+    expect(() => perExampleGlobalNormClip({ a: tf.ones([3, 2]), c: tf.ones([2, 1]) }, 1)).toThrow(code('SHAPE_MISMATCH'));
+    disposeParams(r.grads);
+    disposeParams(g);
   });
 
   it('bad hyperparameters are typed errors', () => {
