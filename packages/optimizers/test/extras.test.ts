@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
 import {
-  acprop, adam, applyEvery, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
+  acprop, adam, applyEvery, backtrackingLinesearch, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
   normalizeByUpdateNorm, perExampleGlobalNormClip, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, type Params,
 } from '../src/index.js';
-import { PARTS, expectMatch, grad64, ours, reference, relErr, sq } from './helpers.js';
+import { PARTS, expectMatch, f64, grad64, ours, reference, relErr, sq } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
@@ -128,8 +128,24 @@ describe('small optax transforms vs float64 references', () => {
     disposeParams(g);
   });
 
+  it('backtrackingLinesearch after sgd(lr 1): η = min(1.5η_prev, 1), shrunk ×0.8 until f(θ + ηu) ≤ f(θ) + 1e-4·η⟨u, ∇f⟩ (Armijo 1966, as optax)', () => {
+    let prev = 1;
+    expectMatch(ours(chain(sgd({ learningRate: 1 }), backtrackingLinesearch())), reference((t) => {
+      const g = grad64(t);
+      const u = g.map((x) => -x);
+      const slope = u.reduce((s, x, i) => s + x * g[i]!, 0);
+      let eta = Math.min(1.5 * prev, 1);
+      for (let i = 0; i <= 15; i++) {
+        if (i > 0) eta *= 0.8;
+        if (f64(t.map((x, j) => x + eta * u[j]!)) - f64(t) - eta * 1e-4 * slope <= 0) break;
+      }
+      prev = eta;
+      return u.map((x) => eta * x);
+    }));
+  });
+
   it('bad hyperparameters are typed errors', () => {
-    for (const f of [() => applyEvery(0), () => normalizeByUpdateNorm({ eps: -1 }), () => scaleByParamBlockNorm(-1), () => acprop({ b1: 1 }), () => simplifiedAdemamix({ b2: 1 })]) {
+    for (const f of [() => applyEvery(0), () => normalizeByUpdateNorm({ eps: -1 }), () => scaleByParamBlockNorm(-1), () => acprop({ b1: 1 }), () => simplifiedAdemamix({ b2: 1 }), () => backtrackingLinesearch({ decreaseFactor: 1 })]) {
       expect(f).toThrow(code('INVALID_PARAMETER'));
     }
     expect(() => conditionallyMask(3 as never, () => true)).toThrow(code('INVALID_ARGUMENT'));
