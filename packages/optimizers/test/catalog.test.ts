@@ -5,7 +5,7 @@ import * as api from '../src/index.js';
 const NOT_ITEMS = new Set([
   'disposeState', 'disposeParams', 'chain', 'applyUpdates', 'step', 'lossClosure', 'nonFiniteEntries', 'train', 'withHyperparams', 'lookaheadSlowParams',
   'emaParamsOf', 'partition', 'scale', 'scaleByLearningRate', 'clip', 'clipByGlobalNorm', 'addDecayedWeights', 'traceMomentum', 'scaleByAdam', 'scaleByRms',
-  'scaleByStddev', 'scaleByRss', 'scaleByLion', 'centralize', 'projectGradient', 'zoomLinesearch', 'backtrackingLinesearch', 'scheduleFreeEvalParams', 'newtonSchulz', 'hutchinsonEstimator', 'gaussNewtonBartlettEstimator', 'fuse', 'skipNotFinite', 'skipLargeUpdates', 'perExampleGlobalNormClip',
+  'scaleByStddev', 'scaleByRss', 'scaleByLion', 'centralize', 'projectGradient', 'zoomLinesearch', 'backtrackingLinesearch', 'scheduleFreeEvalParams', 'newtonSchulz', 'hutchinsonEstimator', 'gaussNewtonBartlettEstimator', 'fuse', 'skipNotFinite', 'skipLargeUpdates', 'perExampleGlobalNormClip', 'differentiallyPrivateAggregate',
 ]);
 
 describe('catalog', () => {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
+import { expectNoLeaks } from '@losskit/core/testing';
 import {
-  acprop, adam, applyEvery, backtrackingLinesearch, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
-  normalizeByUpdateNorm, perExampleGlobalNormClip, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, type Params,
+  acprop, adam, applyEvery, backtrackingLinesearch, differentiallyPrivateAggregate, dpsgd, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
+  normalizeByUpdateNorm, perExampleGlobalNormClip, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, step, type Params,
 } from '../src/index.js';
 import { PARTS, expectMatch, f64, grad64, ours, reference, relErr, sq } from './helpers.js';
 
@@ -143,6 +144,46 @@ describe('small optax transforms vs float64 references', () => {
       return u.map((x) => eta * x);
     }));
   });
+
+  it('dpsgd: with σ = 0 the step is −η·(Σ_b clip_C(g_b))/B; with σ = 1 the noise has std σC/B (within 5% on 20,000 coordinates)', () => {
+    const a = [[3, 4], [0.3, 0.4]];
+    const opt = dpsgd({ learningRate: 0.5, l2NormClip: 1, noiseMultiplier: 0 });
+    const p0: Params = { a: tf.zeros([2]) };
+    const g: Params = { a: tf.tensor2d(a) };
+    const s = opt.init(p0);
+    const r = opt.update(g, s, p0);
+    const want = [0, 1].map((j) => (-0.5 * a.reduce((acc, row) => acc + row[j]! * Math.min(1, 1 / Math.hypot(row[0]!, row[1]!)), 0)) / 2);
+    expect(relErr([...r.updates.a!.dataSync()], want)).toBeLessThan(1e-6);
+    [p0, g, r.updates].forEach(disposeParams);
+    disposeState(s);
+    disposeState(r.state);
+    const agg = differentiallyPrivateAggregate({ l2NormClip: 2, noiseMultiplier: 1, seed: 3 });
+    const z: Params = { a: tf.zeros([4, 20000]) };
+    const p1: Params = { a: tf.zeros([20000]) };
+    const out = agg.update(z, agg.init(p1), p1);
+    const x = [...out.updates.a!.dataSync()];
+    const std = Math.sqrt(x.reduce((acc, v) => acc + v * v, 0) / x.length);
+    expect(Math.abs(std / (2 / 4) - 1)).toBeLessThan(0.05);
+    [z, p1, out.updates].forEach(disposeParams);
+  });
+
+  it('dpsgd leaks nothing over 1,000 steps of per-example gradients', () => {
+    expectNoLeaks(() => {
+      const opt = dpsgd({ learningRate: 0.1, l2NormClip: 1, noiseMultiplier: 1, seed: 1, momentum: 0.9 });
+      let params: Params = { a: tf.zeros([3]) };
+      let s = opt.init(params);
+      const g: Params = { a: tf.ones([4, 3]) };
+      for (let i = 0; i < 1000; i++) {
+        const r = step(opt, params, g, s, { nonFinite: 'ignore' });
+        disposeParams(params);
+        params = r.params;
+        s = r.state;
+      }
+      disposeParams(params);
+      disposeParams(g);
+      disposeState(s);
+    }, 'dpsgd');
+  }, 60_000);
 
   it('bad hyperparameters are typed errors', () => {
     for (const f of [() => applyEvery(0), () => normalizeByUpdateNorm({ eps: -1 }), () => scaleByParamBlockNorm(-1), () => acprop({ b1: 1 }), () => simplifiedAdemamix({ b2: 1 }), () => backtrackingLinesearch({ decreaseFactor: 1 })]) {
