@@ -73,6 +73,7 @@ export { scaleByMadgrad, madgrad, type MadgradState } from './madgrad.js';
 export { hutchinsonEstimator, gaussNewtonBartlettEstimator, scaleBySophia, sophia, type HutchinsonState, type SophiaState, type ScaleBySophiaOptions } from './sophia.js';
 export { reduceOnPlateau, type ReduceOnPlateauState, type ReduceOnPlateauOptions } from './reduceOnPlateau.js';
 export { newtonSchulz, scaleByMuon, scaleByShape, muon, type NsCoeffs, type MuonState, type ScaleByMuonOptions, type MuonOptions } from './muon.js';
+export { mechanize, type MechanicState, type MechanizeOptions } from './mechanize.js';
 export { differentiallyPrivateAggregate, dpsgd, type DpAggregateState, type DpAggregateOptions } from './dpsgd.js';
 export { backtrackingLinesearch, type BacktrackingOptions, type BacktrackingState } from './backtracking.js';
 export { scaleByLbfgs, zoomLinesearch, lbfgs, type LbfgsState, type ScaleByLbfgsOptions, type ZoomLinesearchOptions, type ZoomLinesearchState, type LbfgsOptions } from './lbfgs.js';

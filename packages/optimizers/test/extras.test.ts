@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
 import { expectNoLeaks } from '@losskit/core/testing';
 import {
-  acprop, adam, applyEvery, backtrackingLinesearch, differentiallyPrivateAggregate, dpsgd, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
+  acprop, adam, applyEvery, backtrackingLinesearch, differentiallyPrivateAggregate, dpsgd, mechanize, chain, conditionallyMask, conditionallyTransform, disposeParams, disposeState, freeze, identity, keepParamsNonnegative,
   normalizeByUpdateNorm, perExampleGlobalNormClip, scaleByLearningRate, scaleByParamBlockNorm, setToZero, sgd, simplifiedAdemamix, step, type Params,
 } from '../src/index.js';
 import { PARTS, expectMatch, f64, grad64, ours, reference, relErr, sq } from './helpers.js';
@@ -185,8 +185,36 @@ describe('small optax transforms vs float64 references', () => {
     }, 'dpsgd');
   }, 60_000);
 
+  it('mechanize(sgd 0.1, s₀ 1e-2): h = ⟨g̃, δ⟩, per-β wealth updates, θ = x₀ − Σs·(δ − Δ) (Cutkosky, Defazio & Mehta 2023, as optax.contrib)', () => {
+    const nB = 6;
+    const betas = Array.from({ length: nB }, (_, i) => 1 - 0.1 ** (i + 1));
+    let r = new Array(nB).fill(0);
+    let m = new Array(nB).fill(0);
+    let v = new Array(nB).fill(0);
+    // s₀ = 1e-2: with the default 1e-6 the first steps (~1e-7) are below float32 resolution of θ ≈ 1.
+    let s = new Array(nB).fill(1e-2);
+    const x0 = [0.7, -0.4, 1.3].map(Math.fround);
+    expectMatch(ours(mechanize(sgd({ learningRate: 0.1 }), { sInit: 1e-2 })), reference((t) => {
+      const g = grad64(t);
+      const base = g.map((x) => -0.1 * x);
+      const S = s.reduce((a, x) => a + x, 0);
+      const gn = Math.sqrt(sq(g));
+      const pn = Math.sqrt(sq(t));
+      const gt = g.map((x, i) => x + (1e-2 * S * gn) / (pn + 1e-8) * t[i]!);
+      const dPrev = t.map((x, i) => (x0[i]! - x) / (S + 1e-8));
+      const h = gt.reduce((a, x, i) => a + x * dPrev[i]!, 0);
+      const mOld = m;
+      m = betas.map((b, i) => Math.max(b * mOld[i]!, Math.abs(h) + 1e-8));
+      v = betas.map((b, i) => b * b * v[i]! + h * h);
+      r = betas.map((b, i) => b * r[i]! + Math.min(Math.max(h, -mOld[i]!), mOld[i]!) * s[i]!);
+      s = m.map((mi, i) => ((1e-2 / nB) * mi + Math.max(0, r[i]!)) / (Math.sqrt(v[i]!) + 1e-8));
+      const tot = s.reduce((a, x) => a + x, 0);
+      return t.map((x, i) => x0[i]! - tot * (dPrev[i]! - base[i]!) - x);
+    }), 1e-4);
+  });
+
   it('bad hyperparameters are typed errors', () => {
-    for (const f of [() => applyEvery(0), () => normalizeByUpdateNorm({ eps: -1 }), () => scaleByParamBlockNorm(-1), () => acprop({ b1: 1 }), () => simplifiedAdemamix({ b2: 1 }), () => backtrackingLinesearch({ decreaseFactor: 1 })]) {
+    for (const f of [() => applyEvery(0), () => normalizeByUpdateNorm({ eps: -1 }), () => scaleByParamBlockNorm(-1), () => acprop({ b1: 1 }), () => simplifiedAdemamix({ b2: 1 }), () => backtrackingLinesearch({ decreaseFactor: 1 }), () => mechanize(sgd(), { sInit: 0 })]) {
       expect(f).toThrow(code('INVALID_PARAMETER'));
     }
     expect(() => conditionallyMask(3 as never, () => true)).toThrow(code('INVALID_ARGUMENT'));

@@ -9,7 +9,7 @@ import {
   addNoise, zeroNans, addDecayedWeights, scaleByAdam, scaleByLearningRate,
   nadam, nadamw, amsgrad, adamax, adamaxw, adabelief, yogi, radam, adadelta, adan, novograd, lamb, lars, fromage, signSgd, signum, noisySgd, rprop, sm3,
   polyakSgd, optimisticGradientDescent, optimisticAdam, adafactor, lbfgs,
-  acprop, simplifiedAdemamix, backtrackingLinesearch, identity, setToZero, freeze, keepParamsNonnegative, applyEvery, conditionallyTransform, conditionallyMask, normalizeByUpdateNorm, scaleByParamBlockNorm,
+  acprop, simplifiedAdemamix, backtrackingLinesearch, mechanize, identity, setToZero, freeze, keepParamsNonnegative, applyEvery, conditionallyTransform, conditionallyMask, normalizeByUpdateNorm, scaleByParamBlockNorm,
   adopt, ademamix, scheduleFreeSgd, scheduleFreeAdamw, prodigy, dadaptAdamw, dog, dowg, cocob, madgrad, sophia, reduceOnPlateau, muon,
 } from '../src/index.js';
 
@@ -60,6 +60,7 @@ const optimizers: [string, () => GradientTransformation<any>][] = [
   ['acprop, simplifiedAdemamix', () => chain(acprop(), simplifiedAdemamix())],
   ['identity, normalize, block norm, applyEvery, conditionals, freeze, nonnegative', () => chain(identity(), normalizeByUpdateNorm(), scaleByParamBlockNorm(), applyEvery(3), conditionallyTransform(adam(), (t) => t % 2 === 0), conditionallyMask(sgd(), (t) => t % 3 === 0), freeze('b'), keepParamsNonnegative())],
   ['setToZero', () => setToZero()],
+  ['mechanize(adam)', () => mechanize(adam())],
   ['sgd + backtracking line search', () => chain(sgd({ learningRate: 1 }), backtrackingLinesearch())],
 ];
 
