@@ -2,6 +2,7 @@
 // names are the exports of @losskit/core and @losskit/losses. Each row of the table gives the builder call
 // the `dsl` must equal (same structural key) and a small documented batch, with any required `inputs`,
 // on which the compiled expression must give a finite value.
+import type * as tf from '@tensorflow/tfjs-core';
 import * as core from '@losskit/core';
 import { type Compilable, type CompileOptions, type TensorLike, ce, compile, entropy, Expr, ready } from '@losskit/core';
 import { expectNoLeaks } from '@losskit/core/testing';
@@ -125,6 +126,12 @@ const table: Readonly<Record<string, Case>> = {
   'loss-reweighted': { ref: () => L.lossReweighted(ce()), y: [0, 1, 0], z: [[2, 0], [2, 0], [0, 1]] },
 };
 
+// Entries that are plain tensor functions (multi-input losses that do not fit one `[N, C]` prediction, e.g. CTC's
+// `[B, T, C]` frames with label sequences): no `dsl`; their example's call must give a finite value.
+const tensorEntries: Readonly<Record<string, () => core.TensorLike>> = {
+  ctc: () => L.ctc([[1, 2, 2], [3, 1, -1]], [[[1, 0, 0, 2], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]], [[0, 0, 0, 1], [0, 1, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]], { inputLengths: [6, 5] }),
+};
+
 // The playground's sandbox: every export of both packages by name, nothing else.
 const scope: Record<string, unknown> = { ...core, ...losses };
 const names = Object.keys(scope);
@@ -136,11 +143,22 @@ const call = (c: Case) => (c.inputs ? { inputs: c.inputs as Record<string, Tenso
 describe('catalog dsl fields are executable', () => {
   it('every catalog entry has a test case and every case an entry', () => {
     const ids = losses.catalog.map((e) => e.id);
-    expect(ids.filter((id) => !(id in table))).toEqual([]);
-    expect(Object.keys(table).filter((id) => !ids.includes(id))).toEqual([]);
+    expect(ids.filter((id) => !(id in table) && !(id in tensorEntries))).toEqual([]);
+    expect([...Object.keys(table), ...Object.keys(tensorEntries)].filter((id) => !ids.includes(id))).toEqual([]);
   });
 
-  for (const entry of losses.catalog) {
+  for (const entry of losses.catalog.filter((e) => e.id in tensorEntries)) {
+    it(`${entry.id}: a tensor function (no dsl) whose example call gives a finite loss`, () => {
+      expect(entry.dsl).toBeUndefined();
+      expect(typeof scope[entry.export]).toBe('function');
+      const t = tensorEntries[entry.id]!() as tf.Tensor;
+      const v = t.dataSync()[0]!;
+      t.dispose();
+      expect(Number.isFinite(v), `${entry.id}: ${v}`).toBe(true);
+    });
+  }
+
+  for (const entry of losses.catalog.filter((e) => !(e.id in tensorEntries))) {
     const c = table[entry.id];
     it(`${entry.id}: \`${entry.dsl}\` evaluates to the builder's expression and a finite loss`, () => {
       expect(c, `no test case for ${entry.id}`).toBeDefined();

@@ -27,6 +27,7 @@ import { pseudoHuberEntry } from './pseudoHuber.js';
 import { polyLossEntry } from './polyLoss.js';
 import { klWithLogTargetsEntry } from './klWithLogTargets.js';
 import { jensenShannonEntry } from './jensenShannon.js';
+import { ctcEntry } from './ctc.js';
 
 export * from './meanSquaredError.js';
 export * from './meanAbsoluteError.js';
@@ -56,6 +57,7 @@ export * from './pseudoHuber.js';
 export * from './polyLoss.js';
 export * from './klWithLogTargets.js';
 export * from './jensenShannon.js';
+export { ctc, type CtcOptions, type CtcReduction } from './ctc.js';
 export { smoothedTargets, normalizedLogProb, normalizedProb, binaryProb, signedTargets, xLogX, sqrtClasses, probPower } from './primitives.js';
 
 /** Catalog entries of the standard (Keras / PyTorch) losses in the DSL. */
@@ -88,4 +90,5 @@ export const standardCatalog: readonly CatalogEntry[] = [
   polyLossEntry,
   klWithLogTargetsEntry,
   jensenShannonEntry,
+  ctcEntry,
 ];
