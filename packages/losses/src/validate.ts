@@ -28,6 +28,12 @@ export function validateOption(options: ValidateOption | undefined): boolean {
   return v;
 }
 
+/** Checks a boolean option or hyperparameter (`INVALID_ARGUMENT` naming it otherwise). */
+export function booleanOption(name: string, v: unknown): boolean {
+  if (typeof v !== 'boolean') throw new LosskitError('INVALID_ARGUMENT', 'must be a boolean', { argument: name, expected: 'true or false', received: String(v) });
+  return v;
+}
+
 /** Index of the first non-finite value of `t` (a host scan only when the device says there is one), or -1. */
 function firstNonFinite(t: Tensor, host: ArrayLike<number> | undefined): number {
   if (host === undefined) {

@@ -136,6 +136,16 @@ const table: Readonly<Record<string, Case>> = {
   'loss-reweighted': { expr: () => L.lossReweighted(ce()), y: one, z, ref: zero },
   // CTC with one class: only the blank, so only empty label sequences; the one all-blank path has probability 1.
   ctc: { fn: (x) => L.ctc([[-1], [-1]], x, { reduction: 'none' }), y: one, z, ref: zero },
+  'cosine-embedding': { expr: () => L.cosineEmbedding(), y: yr, z, inputs: { target: [1, -1] }, ref: zero }, // D = 1: cos = ±1
+  'hinge-embedding': { expr: () => L.hingeEmbedding(), y: [[1], [-1]], z, ref: (y, x) => (y === 1 ? x : Math.max(0, 1 - x)) },
+  'soft-margin': { expr: () => L.softMargin(), y: [[1], [-1]], z, ref: (y, x) => softplus(-y * x) },
+  'multi-label-margin': { expr: () => L.multiLabelMargin(), y: one, z, ref: zero }, // no non-target class
+  nll: { expr: () => L.nll(), y: one, z, ref: (_y, x) => -x },
+  'poisson-nll': { expr: () => L.poissonNLL(), y: yr, z, ref: (y, x) => Math.exp(x) - y * x },
+  'bce-with-logits': { expr: () => L.bceWithLogits({ posWeight: [3] }), y: yb, z, ref: (y, x) => 3 * y * softplus(-x) + (1 - y) * softplus(x) },
+  'weighted-cross-entropy': { expr: () => L.weightedCrossEntropy({ weight: [2], labelSmoothing: 0.1 }), y: one, z, ref: zero },
+  'explicit-triplet-margin': { expr: () => L.explicitTripletMargin(), y: yr, z, inputs: { negative: [[0.1], [0.2]] }, ref: (y, x, i) => Math.max(0, Math.abs(x - y + 1e-6) - Math.abs(x - [0.1, 0.2][i]! + 1e-6) + 1) },
+  'explicit-triplet-margin-with-distance': { expr: () => L.explicitTripletMarginWithDistance(), y: yr, z, inputs: { negative: [[0.1], [0.2]] }, ref: (y, x, i) => Math.max(0, Math.abs(x - y + 1e-6) - Math.abs(x - [0.1, 0.2][i]! + 1e-6) + 1) },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, type TensorLike, formatIndex, formatShape } from '@losskit/core';
 import { logSoftmax } from '@losskit/core/math';
-import { type ValidateOption, inputTensor, validateOption } from '../validate.js';
+import { type ValidateOption, booleanOption, inputTensor, validateOption } from '../validate.js';
 import { standardEntry } from './entry.js';
 
 /**
@@ -365,12 +365,6 @@ export function ctcBlank(blank: unknown, classes: number): number {
     throw new LosskitError('INVALID_PARAMETER', 'invalid blank index', { argument: 'blank', expected: `an integer in [0, ${classes})`, received: String(blank) });
   }
   return blank;
-}
-
-/** Checks a boolean option. @internal */
-export function booleanOption(name: string, v: unknown): boolean {
-  if (typeof v !== 'boolean') throw new LosskitError('INVALID_ARGUMENT', 'must be a boolean', { argument: name, expected: 'true or false', received: String(v) });
-  return v;
 }
 
 const REDUCTIONS: readonly CtcReduction[] = ['mean', 'sum', 'none', 'meanByLabelLength'];
