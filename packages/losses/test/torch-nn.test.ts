@@ -219,6 +219,8 @@ describe('torch.nn builders: stability, bad input, leaks', () => {
     expectCleanThrow(() => S.explicitTripletMarginWithDistance({ margin: 0 }), 'INVALID_PARAMETER');
     expectCleanThrow(() => S.explicitTripletMarginWithDistance({ distance: 'l2' as never }), 'INVALID_PARAMETER');
     expectCleanThrow(() => S.hingeEmbedding({ margin: Number.NaN }), 'INVALID_PARAMETER');
+    // gaussianNLL's `full` was read as truthy: 'yes' added ½ log 2π (found by the fuzz suite).
+    expectCleanThrow(() => S.gaussianNLL({ full: 'yes' as never }), 'INVALID_ARGUMENT');
     // At call time: class weights of the wrong length, a missing input, NaN data, a distance of the wrong shape or one that throws.
     expectCleanThrow(() => compile(S.nll({ weight: [1, 2] }))(labels, logProbs), 'SHAPE_MISMATCH');
     expectCleanThrow(() => compile(S.explicitTripletMargin())(x2, x), 'MISSING_INPUT');

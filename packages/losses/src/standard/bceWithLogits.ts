@@ -1,5 +1,6 @@
-import { type Expr, LosskitError, classConstant, yPred, yTrue } from '@losskit/core';
+import { type Expr, LosskitError, yPred, yTrue } from '@losskit/core';
 import { TORCH, standardEntry } from './entry.js';
+import { classWeights } from './primitives.js';
 
 /** Options of {@link bceWithLogits}. */
 export interface BceWithLogitsOptions {
@@ -7,17 +8,9 @@ export interface BceWithLogitsOptions {
    * Weight `p` of the positive term (torch `pos_weight`): one number for every class, or one per class (broadcast
    * along the last axis, as torch does). `p > 1` raises recall, `p < 1` precision. Default none (`p = 1`).
    */
-  readonly posWeight?: number | readonly number[];
-  /** One weight per class multiplying the whole elementwise loss (torch `weight` broadcast along the last axis). Default none. */
-  readonly weight?: readonly number[];
-}
-
-function nonNegative(name: string, v: number | readonly number[]): number | readonly number[] {
-  const values = typeof v === 'number' ? [v] : v;
-  if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0)) {
-    throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: name, expected: 'a number >= 0 or one per class', received: Array.isArray(v) ? `[${v.join(', ')}]` : String(v) });
-  }
-  return v;
+  readonly posWeight?: number | readonly number[] | Expr<'class', 'any'>;
+  /** One weight per class multiplying the whole elementwise loss (torch `weight` broadcast along the last axis): an array or a class-level term. Default none. */
+  readonly weight?: readonly number[] | Expr<'class', 'any'>;
 }
 
 /**
@@ -35,12 +28,15 @@ export function bceWithLogits(options: BceWithLogitsOptions = {}): Expr<'sample'
   const y = yTrue();
   const sp = x.neg().softplus();
   let logWeight: Expr<'class', 'any'> | undefined;
-  if (options.posWeight !== undefined) {
-    const p = nonNegative('posWeight', options.posWeight);
-    logWeight = typeof p === 'number' ? y.scale(p - 1).plus(1) : classConstant(p, 'posWeight').minus(1).times(y).plus(1);
+  const p = options.posWeight;
+  if (typeof p === 'number') {
+    if (!(p >= 0) || !Number.isFinite(p)) throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'posWeight', expected: 'a number >= 0 or one per class', received: String(p) });
+    logWeight = y.scale(p - 1).plus(1);
+  } else if (p !== undefined) {
+    logWeight = classWeights(p, 'posWeight').minus(1).times(y).plus(1);
   }
   let loss = y.neg().plus(1).times(x).plus(logWeight ? logWeight.times(sp) : sp);
-  if (options.weight !== undefined) loss = loss.times(classConstant(nonNegative('weight', options.weight) as readonly number[], 'weight'));
+  if (options.weight !== undefined) loss = loss.times(classWeights(options.weight, 'weight'));
   return loss.mean();
 }
 

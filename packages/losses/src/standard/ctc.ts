@@ -286,8 +286,8 @@ function hostOf(x: TensorLike, name: string): { values: ArrayLike<number>; shape
 }
 
 /** One length per sequence: `[B]` integers in `[0, max]`, or `fallback` for every sequence. */
-export function ctcLengths(x: TensorLike | undefined, batch: number, max: number, name: string, fallback: number | ((b: number) => number)): Int32Array {
-  if (x === undefined || x === null) return Int32Array.from({ length: batch }, (_, b) => (typeof fallback === 'number' ? fallback : fallback(b)));
+export function ctcLengths(x: TensorLike | undefined, batch: number, max: number, name: string, fallback: number): Int32Array {
+  if (x === undefined || x === null) return new Int32Array(batch).fill(fallback);
   const { values, shape } = hostOf(x, name);
   if (values.length !== batch || shape.length > 1) {
     throw new LosskitError('SHAPE_MISMATCH', 'one length per sequence', { argument: name, expected: `shape [${batch}]`, received: formatShape(shape) });

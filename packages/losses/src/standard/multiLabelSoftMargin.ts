@@ -1,10 +1,11 @@
-import { type Expr, classConstant, logit, yTrue } from '@losskit/core';
+import { type Expr, logit, yTrue } from '@losskit/core';
 import { TORCH, standardEntry } from './entry.js';
+import { classWeights } from './primitives.js';
 
 /** Options of {@link multiLabelSoftMargin}. */
 export interface MultiLabelSoftMarginOptions {
-  /** One weight per class multiplying its term before the mean (torch `weight`). Default none. */
-  readonly weight?: readonly number[];
+  /** One weight per class multiplying its term before the mean (torch `weight`): an array or a class-level term. Default none. */
+  readonly weight?: readonly number[] | Expr<'class', 'any'>;
 }
 
 /**
@@ -20,7 +21,7 @@ export function multiLabelSoftMargin(options: MultiLabelSoftMarginOptions = {}):
   const y = yTrue();
   // -log σ(x) = softplus(-x), -log σ(-x) = softplus(x): stable for any x.
   const terms = y.times(logit().neg().softplus()).plus(y.neg().plus(1).times(logit().softplus()));
-  return (options.weight === undefined ? terms : terms.times(classConstant(options.weight, 'weight'))).mean();
+  return (options.weight === undefined ? terms : terms.times(classWeights(options.weight, 'weight'))).mean();
 }
 
 export const multiLabelSoftMarginEntry = standardEntry({

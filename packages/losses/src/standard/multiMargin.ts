@@ -1,5 +1,6 @@
-import { type Expr, LosskitError, classConstant, params, yPred, yTrue } from '@losskit/core';
+import { type Expr, LosskitError, params, yPred, yTrue } from '@losskit/core';
 import { TORCH, standardEntry } from './entry.js';
+import { classWeights } from './primitives.js';
 
 /** Options of {@link multiMargin}. */
 export interface MultiMarginOptions {
@@ -7,8 +8,8 @@ export interface MultiMarginOptions {
   readonly p?: 1 | 2;
   /** Margin. Default 1. */
   readonly margin?: number;
-  /** One weight per class (torch `weight`): the loss of a sample of class `y` is multiplied by `w_y`. Default none. */
-  readonly weight?: readonly number[];
+  /** One weight per class (torch `weight`): the loss of class `y` is multiplied by `w_y`. An array or a class-level term. Default none. */
+  readonly weight?: readonly number[] | Expr<'class', 'any'>;
 }
 
 /**
@@ -28,7 +29,7 @@ export function multiMargin(options: MultiMarginOptions = {}): Expr<'sample', 'a
   const margin = params.finite('margin', options.margin ?? 1);
   const x = yPred();
   const loss = x.minus(x.target().expand()).plus(margin).relu().pow(p).where(yTrue().neg().plus(1)).mean();
-  return options.weight === undefined ? loss : loss.times(classConstant(options.weight, 'weight').target());
+  return options.weight === undefined ? loss : loss.times(classWeights(options.weight, 'weight').target());
 }
 
 export const multiMarginEntry = standardEntry({

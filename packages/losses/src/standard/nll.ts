@@ -1,10 +1,14 @@
-import { type Expr, classConstant, yPred } from '@losskit/core';
+import { type Expr, yPred } from '@losskit/core';
 import { TORCH, standardEntry } from './entry.js';
+import { classWeights } from './primitives.js';
 
 /** Options of {@link nll}. */
 export interface NllOptions {
-  /** One weight per class (torch `weight`): the loss of a sample of class `y` is multiplied by `w_y`. Default none. */
-  readonly weight?: readonly number[];
+  /**
+   * One weight per class (torch `weight`): the loss of a sample of class `y` is multiplied by `w_y`. An array, or a
+   * class-level term such as `input('weight', 'class')` to pass the weights at call time. Default none.
+   */
+  readonly weight?: readonly number[] | Expr<'class', 'any'>;
 }
 
 /**
@@ -19,7 +23,7 @@ export interface NllOptions {
  */
 export function nll(options: NllOptions = {}): Expr<'sample', 'any'> {
   const loss = yPred().target().neg();
-  return options.weight === undefined ? loss : loss.times(classConstant(options.weight, 'weight').target());
+  return options.weight === undefined ? loss : loss.times(classWeights(options.weight, 'weight').target());
 }
 
 export const nllEntry = standardEntry({

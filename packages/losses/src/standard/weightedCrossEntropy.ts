@@ -1,11 +1,11 @@
-import { type Expr, LosskitError, classConstant, logProb, params } from '@losskit/core';
+import { type Expr, logProb, params } from '@losskit/core';
 import { TORCH, standardEntry } from './entry.js';
-import { smoothedTargets } from './primitives.js';
+import { classWeights, smoothedTargets } from './primitives.js';
 
 /** Options of {@link weightedCrossEntropy}. */
 export interface WeightedCrossEntropyOptions {
-  /** One weight per class (torch `weight`). Default none (all 1). */
-  readonly weight?: readonly number[];
+  /** One weight per class (torch `weight`): an array, or a class-level term such as `input('weight', 'class')`. Default none (all 1). */
+  readonly weight?: readonly number[] | Expr<'class', 'any'>;
   /** Label smoothing ε ∈ [0, 1]. Default 0. */
   readonly labelSmoothing?: number;
 }
@@ -27,10 +27,7 @@ export function weightedCrossEntropy(options: WeightedCrossEntropyOptions = {}):
   const eps = params.closedUnitInterval('labelSmoothing', options.labelSmoothing ?? 0);
   const terms = smoothedTargets(eps, 'categorical').times(logProb());
   if (options.weight === undefined) return terms.sum().neg();
-  if (!Array.isArray(options.weight) || options.weight.some((w) => typeof w !== 'number' || w < 0)) {
-    throw new LosskitError('INVALID_PARAMETER', 'class weights must be non-negative', { argument: 'weight', expected: 'one number >= 0 per class', received: String(options.weight) });
-  }
-  return terms.times(classConstant(options.weight, 'weight')).sum().neg();
+  return terms.times(classWeights(options.weight, 'weight')).sum().neg();
 }
 
 export const weightedCrossEntropyEntry = standardEntry({
