@@ -250,7 +250,7 @@ export function generate(r, lib) {
   const args = [...g.args];
   let denominator = g.denominator;
   if (name === 'klDiv' && reduction === 'batchmean') denominator = Array.isArray(args[0]) ? args[0].length : 1;
-  let want = reduce(g.values, reduction ?? 'mean', (reduction ?? 'mean') === 'mean' || reduction === 'batchmean' ? denominator : undefined);
+  const want = reduce(g.values, reduction ?? 'mean', (reduction ?? 'mean') === 'mean' || reduction === 'batchmean' ? denominator : undefined);
   let expect = 'valid';
   let why;
   let codes;

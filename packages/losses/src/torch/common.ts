@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type CallOptions, type Expr, LosskitError, type TensorLike, formatShape } from '@losskit/core';
+import { type CallOptions, type Expr, LosskitError, type TensorLike, formatIndex, formatShape } from '@losskit/core';
 import { compiledOnce } from '../compiled.js';
 import { type ValidateOption, finiteOutput, inputTensor, validateOption } from '../validate.js';
 
@@ -91,7 +91,7 @@ export function classTargets(t: TensorLike, lead: readonly number[], classes: nu
   for (let i = 0; i < v.length; i++) {
     const y = v[i]!;
     if (ignore !== undefined && y === ignore) continue;
-    const at = `${y} at index ${i}`;
+    const at = `${y} at ${formatIndex(i, lead)}`;
     if (!Number.isFinite(y)) throw new LosskitError('NON_FINITE_INPUT', 'class targets must be finite integers', { argument: name, expected: `integers in [0, ${classes})`, received: at });
     if (!Number.isInteger(y)) throw new LosskitError('NON_INTEGER_LABEL', 'class targets must be integers', { argument: name, expected: `integers in [0, ${classes})`, received: at });
     if (y < 0 || y >= classes) throw new LosskitError('LABEL_OUT_OF_RANGE', 'class target out of bounds', { argument: name, expected: `integers in [0, ${classes})${ignore === undefined ? '' : ` or ignoreIndex ${ignore}`}`, received: at });
