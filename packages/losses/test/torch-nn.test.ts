@@ -194,6 +194,7 @@ describe('torch.nn builders: stability, bad input, leaks', () => {
       [S.nll(), bigL],
       [S.cosineEmbedding(), big.map((r) => r.map((v) => v / 2)), { inputs: { target: [1, -1] } }],
       [S.explicitTripletMargin({ swap: true }), big.map((r) => r.map((v) => -v)), { inputs: { negative: big.map((r) => r.map((v) => v / 3)) } }],
+      [S.explicitTripletMarginWithDistance({ swap: true }), big.map((r) => r.map((v) => -v)), { inputs: { negative: big.map((r) => r.map((v) => v / 3)) } }],
       [S.poissonNLL({ logInput: false }), [[1, 2, 3, 4], [0, 1, 5, 2]], {}, big.map((r) => r.map((v) => Math.abs(v) + 1))],
     ];
     for (const [e, y, call, rates] of runs) {
