@@ -442,5 +442,5 @@ export const ctcEntry = standardEntry({
   ],
   paper: { title: 'Connectionist Temporal Classification: Labelling Unsegmented Sequence Data with Recurrent Neural Networks', authors: 'Alex Graves, Santiago Fernández, Faustino Gomez, Jürgen Schmidhuber', year: 2006, url: 'https://www.cs.toronto.edu/~graves/icml_2006.pdf' },
   example:
-    "import * as tf from '@tensorflow/tfjs-core';\nimport { ctc } from '@losskit/losses';\nconst logits = tf.variable(tf.randomNormal([2, 6, 4]));\nconst labels = [[1, 2, 2], [3, 1, -1]]; // -1 pads the second sequence (2 labels)\nconst { value, grads } = tf.variableGrads(() => ctc(labels, logits, { inputLengths: [6, 5] }) as tf.Scalar);",
+    "import * as tf from '@tensorflow/tfjs-core';\nimport { ctc } from '@losskit/losses';\nconst logits = tf.randomNormal([2, 6, 4]);\nconst labels = [[1, 2, 2], [3, 1, -1]]; // -1 pads the second sequence (2 labels)\nconst loss = ctc(labels, logits, { inputLengths: [6, 5] });\nconst grad = tf.grad((x) => ctc(labels, x, { inputLengths: [6, 5] }))(logits);",
 });
