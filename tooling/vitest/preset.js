@@ -12,6 +12,7 @@ export const workspaceAliases = [
   { find: /^@losskit\/core\/math$/, replacement: src('core', 'math/index.ts') },
   { find: /^@losskit\/losses\/keras$/, replacement: src('losses', 'keras/index.ts') },
   { find: /^@losskit\/losses\/tfjs$/, replacement: src('losses', 'tfjs/index.ts') },
+  { find: /^@losskit\/losses\/torch$/, replacement: src('losses', 'torch/index.ts') },
   ...['core', 'losses', 'optimizers', 'calibration', 'metric-learning', 'unlearning', 'scaling'].map((p) => ({
     find: new RegExp(`^@losskit/${p}$`),
     replacement: src(p),

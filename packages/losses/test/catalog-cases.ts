@@ -114,5 +114,22 @@ export const table: Readonly<Record<string, Case>> = {
   masked: { ref: () => L.masked(entropy()), ...cls, inputs: { mask: [1, 0] } },
   'ens-loss': { ref: () => L.ensLoss({ seed: 1 }), y: [[1], [0]], z: [[0.3], [0.8]] },
   'loss-reweighted': { ref: () => L.lossReweighted(ce()), y: [0, 1, 0], z: [[2, 0], [2, 0], [0, 1]] },
+  'cosine-embedding': { ref: () => L.cosineEmbedding(), y: [[1, 0.5], [0.2, -1]], z: [[0.9, 0.3], [0.5, 0.4]], inputs: { target: [1, -1] } },
+  'hinge-embedding': { ref: () => L.hingeEmbedding(), y: [[1, -1], [-1, 1]], z: [[0.3, 0.4], [1.5, 0.2]] },
+  'soft-margin': { ref: () => L.softMargin(), y: [[1, -1], [-1, 1]], z: [[0.3, 2], [-1, 0.5]] },
+  'multi-label-margin': { ref: () => L.multiLabelMargin(), ...cls },
+  nll: { ref: () => L.nll(), y: [0, 2], z: [[-0.4, -1.2, -2.3], [-2, -1.5, -0.4]] },
+  'poisson-nll': { ref: () => L.poissonNLL(), ...reg },
+  'bce-with-logits': { ref: () => L.bceWithLogits({ posWeight: [3, 1, 0.5] }), ...binary },
+  'weighted-cross-entropy': { ref: () => L.weightedCrossEntropy({ weight: [1, 2, 0.5], labelSmoothing: 0.1 }), ...cls },
+  'explicit-triplet-margin': { ref: () => L.explicitTripletMargin(), y: reg.y, z: reg.z, inputs: { negative: reg.y.map((r) => r.map((v) => v + 0.5)) } },
+  'explicit-triplet-margin-with-distance': { ref: () => L.explicitTripletMarginWithDistance(), y: reg.y, z: reg.z, inputs: { negative: reg.y.map((r) => r.map((v) => v + 0.5)) } },
 };
 
+
+/**
+ * Entries that are plain tensor functions (multi-input losses that do not fit one `[N, C]` prediction, e.g.
+ * CTC's `[B, T, C]` frames with label sequences): no `dsl`; their example, run as written (imports dropped),
+ * defines a finite `loss`.
+ */
+export const tensorEntries: ReadonlySet<string> = new Set(['ctc']);

@@ -166,6 +166,8 @@ function catalogCase(r, lib, force = {}) {
     const hi = newOpts.max ?? 1;
     inputs = { ...inputs, value: inputs.value.map(() => Math.fround(lo + (hi - lo) * r.float())) };
   }
+  // poissonNLL({ logInput: false }) reads rates: positive predictions (the example's are log-rates).
+  if (entry.id === 'poisson-nll' && newOpts.logInput === false) yPred = JSON.parse(JSON.stringify(yPred), (_k, v) => (typeof v === 'number' ? Math.fround(Math.abs(v) + 0.05) : v));
   const method = force.large ? 'valueAndGrad' : level === 'batch' ? r.pick(['call', 'valueAndGrad', 'parts']) : pickMethod(r);
   const options = { ...compileOptions(r, { from, method }), ...options0 };
   if (options0.reduction && r.bool(0.5)) options.reduction = compileOptions(r, { from, method }).reduction ?? 'mean';
