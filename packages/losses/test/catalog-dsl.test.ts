@@ -123,6 +123,12 @@ const table: Readonly<Record<string, Case>> = {
   masked: { ref: () => L.masked(entropy()), ...cls, inputs: { mask: [1, 0] } },
   'ens-loss': { ref: () => L.ensLoss({ seed: 1 }), y: [[1], [0]], z: [[0.3], [0.8]] },
   'loss-reweighted': { ref: () => L.lossReweighted(ce()), y: [0, 1, 0], z: [[2, 0], [2, 0], [0, 1]] },
+
+  // optax losses (src/standard/optaxLosses.ts)
+  'multiclass-hinge': { ref: () => L.multiclassHinge(), ...cls },
+  perceptron: { ref: () => L.perceptron(), y: [[1, -1, 1], [-1, 1, -1]], z: binary.z },
+  'multiclass-perceptron': { ref: () => L.multiclassPerceptron(), ...cls },
+  'binary-sparsemax': { ref: () => L.binarySparsemax(), ...binary },
 };
 
 // The playground's sandbox: every export of both packages by name, nothing else.

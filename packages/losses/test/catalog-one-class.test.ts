@@ -132,6 +132,12 @@ const table: Readonly<Record<string, Case>> = {
   masked: { expr: () => L.masked(entropy()), y: one, z, inputs: { mask: [1, 0] }, ref: zero },
   'ens-loss': { expr: () => L.ensLoss({ seed: 1 }), y: yb, z },
   'loss-reweighted': { expr: () => L.lossReweighted(ce()), y: one, z, ref: zero },
+
+  // optax losses: with one class the target scores highest, so the multiclass margins are 0.
+  'multiclass-hinge': { expr: () => L.multiclassHinge(), y: one, z, ref: zero },
+  perceptron: { expr: () => L.perceptron(), y: [[1], [-1]], z, ref: (y, x) => Math.max(0, -x * y) },
+  'multiclass-perceptron': { expr: () => L.multiclassPerceptron(), y: one, z, ref: zero },
+  'binary-sparsemax': { expr: () => L.binarySparsemax(), y: yb, z, ref: (y, x) => { const u = y === 1 ? -x : x; return u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4; } },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

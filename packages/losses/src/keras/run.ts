@@ -20,7 +20,7 @@ export interface KerasLossOptions extends ValidateOption {
 const cache = new Map<string, CompiledLoss>();
 
 /** Compiles once per expression and prediction kind; every call then reuses it. */
-function compiled(expr: Expr<'sample' | 'batch'>, from: 'logits' | 'probs'): CompiledLoss {
+export function compiled(expr: Expr<'sample' | 'batch'>, from: 'logits' | 'probs'): CompiledLoss {
   const key = `${from}|${expr.key}`;
   let c = cache.get(key);
   if (!c) {

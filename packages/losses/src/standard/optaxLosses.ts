@@ -1,0 +1,20 @@
+/**
+ * The losses optax users reach for that no Keras / torch builder already covers, as DSL builders (each file
+ * cites the optax source it follows); `@losskit/losses/optax` has optax's own signatures over them.
+ */
+import type { CatalogEntry } from '@losskit/core';
+import { multiclassHingeEntry } from './multiclassHinge.js';
+import { multiclassPerceptronEntry, perceptronEntry } from './perceptron.js';
+import { binarySparsemaxEntry } from './binarySparsemax.js';
+
+export * from './multiclassHinge.js';
+export * from './perceptron.js';
+export * from './binarySparsemax.js';
+
+/** Catalog entries of the optax losses in the DSL. */
+export const optaxCatalog: readonly CatalogEntry[] = [
+  multiclassHingeEntry,
+  perceptronEntry,
+  multiclassPerceptronEntry,
+  binarySparsemaxEntry,
+];

@@ -1,0 +1,161 @@
+// The DSL builders of optax's losses (src/standard/optaxLosses.ts): per-sample values against float64 references
+// written here from the definitions (optax/losses/*.py at google-deepmind/optax 2edbcbe2390da13983b92cbef94ac0460ecde1c5
+// and the papers), finite-difference gradients against those references, ±1e4 and tied scores, the fused path,
+// bad input and leaks.
+import * as tf from '@tensorflow/tfjs-core';
+import { type CompileOptions, type Expr, type TensorLike, compile, ready } from '@losskit/core';
+import { checkGradient, expectCleanThrow, expectNoLeaks, f32, oneHot, randomLabels, randomMatrix } from '@losskit/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as L from '../src/index.js';
+
+beforeAll(async () => {
+  await ready();
+});
+
+type Row = number[];
+const sum = (a: readonly number[]) => a.reduce((s, v) => s + v, 0);
+const mean = (a: readonly number[]) => sum(a) / a.length;
+
+const B = 5;
+const C = 4;
+const labels = randomLabels(B, C, 21);
+const scores = f32(randomMatrix(B, C, 22, 2));
+const signs = f32(randomMatrix(B, C, 23)).map((r) => r.map((v) => (v > 0 ? 1 : -1)));
+const bits = signs.map((r) => r.map((v) => (v > 0 ? 1 : 0)));
+// Scores spread over [-3, 3] so that the binary sparsemax visits all three pieces.
+const spread = f32(randomMatrix(B, C, 24, 1.6));
+
+/** sparse_plus(u): 0 for u ≤ −1, (u + 1)²/4 inside, u above (jax.nn.sparse_plus). */
+const sparsePlus = (u: number) => (u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4);
+
+interface Case {
+  readonly name: string;
+  readonly expr: () => Expr<'sample' | 'batch'>;
+  /** Targets as passed (labels or dense rows) and as dense rows for the reference. */
+  readonly yTrue: number[] | number[][];
+  readonly dense: number[][];
+  readonly pred: number[][];
+  /** Float64 per-sample reference (row of dense targets, row of predictions). */
+  readonly ref: (y: Row, z: Row) => number;
+  /** Whether compile() runs the fused row kernel for it. */
+  readonly fused: boolean;
+  readonly options?: CompileOptions;
+}
+
+const cases: Case[] = [
+  {
+    name: 'multiclassHinge (Crammer–Singer), integer labels',
+    expr: () => L.multiclassHinge(),
+    yTrue: labels,
+    dense: oneHot(labels, C),
+    pred: scores,
+    ref: (y, z) => Math.max(...z.map((s, j) => s + 1 - y[j]!)) - sum(z.map((s, j) => s * y[j]!)),
+    fused: true,
+  },
+  {
+    name: 'multiclassPerceptron, integer labels',
+    expr: () => L.multiclassPerceptron(),
+    yTrue: labels,
+    dense: oneHot(labels, C),
+    pred: scores,
+    ref: (y, z) => Math.max(...z) - sum(z.map((s, j) => s * y[j]!)),
+    fused: true,
+  },
+  {
+    name: 'perceptron (binary), ±1 targets, mean over the last axis',
+    expr: () => L.perceptron(),
+    yTrue: signs,
+    dense: signs,
+    pred: scores,
+    ref: (y, z) => mean(z.map((s, j) => Math.max(0, -s * y[j]!))),
+    fused: true,
+  },
+  {
+    name: 'binarySparsemax, 0/1 labels, mean over the last axis',
+    expr: () => L.binarySparsemax(),
+    yTrue: bits,
+    dense: bits,
+    pred: spread,
+    ref: (y, z) => mean(z.map((s, j) => sparsePlus(y[j] === 1 ? -s : s))),
+    fused: true,
+  },
+];
+
+describe('optax DSL builders: float64 references, gradients, fusion', () => {
+  for (const c of cases) {
+    it(`${c.name}: per-sample values equal the float64 reference (rel 1e-5), the gradient passes a finite-difference check, fused=${c.fused}`, () => {
+      const loss = compile(c.expr() as Expr<'sample'>, c.options as never);
+      expect(loss.fused).toBe(c.fused);
+      const t = loss.perSample(c.yTrue, c.pred);
+      const got = t.arraySync() as number[];
+      t.dispose();
+      got.forEach((g, i) => {
+        const want = c.ref(c.dense[i]!, c.pred[i]!);
+        expect(Math.abs(g - want), `sample ${i}: ${g} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want)));
+      });
+      const x = tf.tensor2d(c.pred);
+      const r = checkGradient((p) => loss(c.yTrue, p), x, {
+        reference: (flat) => mean(c.dense.map((y, i) => c.ref(y, Array.from(flat.slice(i * C, (i + 1) * C))))),
+      });
+      x.dispose();
+      expect(r.ok, `worst ratio ${r.worst} at ${r.worstIndex}: ${r.analytic[r.worstIndex]} vs ${r.numeric[r.worstIndex]}`).toBe(true);
+    });
+  }
+});
+
+describe('optax DSL builders: ±1e4 scores and ties', () => {
+  it('multiclassHinge and multiclassPerceptron are exact at ±1e4 and share the subgradient between tied maxima', () => {
+    const z = [[1e4, 1e4, -1e4], [-1e4, 1e4, 1e4], [3, 3, 3]];
+    const y = [0, 2, 1];
+    const hinge = compile(L.multiclassHinge(), { reduction: 'sum' });
+    const v = hinge.perSample(y, z);
+    // max(s + 1 − onehot) − s_y: [1e4 + 1 − 1e4, 1e4 + 1 − 1e4, 3 + 1 − 3].
+    expect(Array.from(v.dataSync())).toEqual([1, 1, 1]);
+    v.dispose();
+    const { value, grad } = hinge.valueAndGrad(y, z);
+    expect(value.dataSync()[0]).toBe(3);
+    // Row 0: s + 1 − onehot = [1e4, 1e4 + 1, −1e4 + 1]: the max is class 1 alone, so ∂ = e_1 − e_0.
+    // Row 2: [4, 3, 4]: classes 0 and 2 tie, each gets ½.
+    expect(grad.arraySync()).toEqual([[-1, 1, 0], [0, 1, -1], [0.5, -1, 0.5]]);
+    tf.dispose([value, grad]);
+    const perc = compile(L.multiclassPerceptron());
+    const p = perc.perSample(y, z);
+    expect(Array.from(p.dataSync())).toEqual([0, 0, 0]);
+    p.dispose();
+  });
+  it('perceptron and binarySparsemax are exact at ±1e4 (linear pieces, no exponentials)', () => {
+    const z = [[1e4, -1e4]];
+    const per = compile(L.perceptron()).perSample([[1, 1]], z);
+    expect(Array.from(per.dataSync())).toEqual([5000]);
+    const sp = compile(L.binarySparsemax()).perSample([[1, 1]], z);
+    expect(Array.from(sp.dataSync())).toEqual([5000]);
+    tf.dispose([per, sp]);
+    const { value, grad } = compile(L.binarySparsemax()).valueAndGrad([[0, 1]], [[1e4, 1e4]]);
+    expect(value.dataSync()[0]).toBe(5000);
+    expect(Array.from(grad.dataSync())).toEqual([0.5, 0]);
+    tf.dispose([value, grad]);
+  });
+});
+
+describe('optax DSL builders: bad input and leaks', () => {
+  it('NaN scores raise NON_FINITE_INPUT, out-of-range labels LABEL_OUT_OF_RANGE, without leaking', () => {
+    const bad: Array<[() => unknown, string]> = [
+      [() => compile(L.multiclassHinge())([0, 1], [[Number.NaN, 1], [0, 1]]), 'NON_FINITE_INPUT'],
+      [() => compile(L.multiclassPerceptron())([0, 2], [[0, 1], [0, 1]]), 'LABEL_OUT_OF_RANGE'],
+      [() => compile(L.perceptron())([[1, Number.POSITIVE_INFINITY]], [[0, 1]]), 'NON_FINITE_INPUT'],
+      [() => compile(L.binarySparsemax()).valueAndGrad([[1, 0]], [[0, 1], [1, 0]]), 'SHAPE_MISMATCH'],
+    ];
+    for (const [f, code] of bad) expectCleanThrow(f, code);
+  });
+  it('leak no tensors (values and gradients)', () => {
+    const compiled = cases.map((c) => [compile(c.expr() as Expr<'sample'>, c.options as never), c] as const);
+    for (const [loss, c] of compiled) loss(c.yTrue as TensorLike, c.pred).dispose();
+    expectNoLeaks(() => {
+      for (const [loss, c] of compiled) {
+        loss(c.yTrue as TensorLike, c.pred).dispose();
+        const { value, grad } = loss.valueAndGrad(c.yTrue as TensorLike, c.pred);
+        tf.dispose([value, grad]);
+      }
+    });
+  });
+});
