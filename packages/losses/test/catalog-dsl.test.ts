@@ -129,6 +129,7 @@ const table: Readonly<Record<string, Case>> = {
   perceptron: { ref: () => L.perceptron(), y: [[1, -1, 1], [-1, 1, -1]], z: binary.z },
   'multiclass-perceptron': { ref: () => L.multiclassPerceptron(), ...cls },
   'binary-sparsemax': { ref: () => L.binarySparsemax(), ...binary },
+  'generalized-kl': { ref: () => L.generalizedKl(), y: [[0.2, 0.5, 0], [1.5, 0, 0.3]], z: [[-1.2, -0.9, 0.1], [0.3, -2, -1]] },
 };
 
 // The playground's sandbox: every export of both packages by name, nothing else.

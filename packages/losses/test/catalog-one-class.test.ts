@@ -138,6 +138,7 @@ const table: Readonly<Record<string, Case>> = {
   perceptron: { expr: () => L.perceptron(), y: [[1], [-1]], z, ref: (y, x) => Math.max(0, -x * y) },
   'multiclass-perceptron': { expr: () => L.multiclassPerceptron(), y: one, z, ref: zero },
   'binary-sparsemax': { expr: () => L.binarySparsemax(), y: yb, z, ref: (y, x) => { const u = y === 1 ? -x : x; return u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4; } },
+  'generalized-kl': { expr: () => L.generalizedKl(), y: yr, z, ref: (y, x) => y * Math.log(y) - y * x + Math.exp(x) - y },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

@@ -3,7 +3,7 @@
 // and the papers), finite-difference gradients against those references, ±1e4 and tied scores, the fused path,
 // bad input and leaks.
 import * as tf from '@tensorflow/tfjs-core';
-import { type CompileOptions, type Expr, type TensorLike, compile, ready } from '@losskit/core';
+import { type CallOptions, type CompileOptions, type Expr, type TensorLike, compile, input, ready } from '@losskit/core';
 import { checkGradient, expectCleanThrow, expectNoLeaks, f32, oneHot, randomLabels, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/index.js';
@@ -24,6 +24,9 @@ const signs = f32(randomMatrix(B, C, 23)).map((r) => r.map((v) => (v > 0 ? 1 : -
 const bits = signs.map((r) => r.map((v) => (v > 0 ? 1 : 0)));
 // Scores spread over [-3, 3] so that the binary sparsemax visits all three pieces.
 const spread = f32(randomMatrix(B, C, 24, 1.6));
+// Unnormalised positive measures (one exact zero) and log-predictions.
+const measures = f32(randomMatrix(B, C, 25)).map((r, i) => r.map((v, j) => (i === 1 && j === 2 ? 0 : Math.abs(v) * 2)));
+const logMeasures = f32(randomMatrix(B, C, 26, 0.8));
 
 /** sparse_plus(u): 0 for u ≤ −1, (u + 1)²/4 inside, u above (jax.nn.sparse_plus). */
 const sparsePlus = (u: number) => (u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4);
@@ -40,6 +43,7 @@ interface Case {
   /** Whether compile() runs the fused row kernel for it. */
   readonly fused: boolean;
   readonly options?: CompileOptions;
+  readonly call?: CallOptions;
 }
 
 const cases: Case[] = [
@@ -79,6 +83,25 @@ const cases: Case[] = [
     ref: (y, z) => mean(z.map((s, j) => sparsePlus(y[j] === 1 ? -s : s))),
     fused: true,
   },
+  {
+    name: 'generalizedKl on unnormalised measures (log-predictions as yPred, targets with a zero)',
+    expr: () => L.generalizedKl(),
+    yTrue: measures,
+    dense: measures,
+    pred: logMeasures,
+    ref: (t, l) => sum(t.map((v, j) => (v > 0 ? v * Math.log(v) : 0) - v * l[j]! + Math.exp(l[j]!) - v)),
+    fused: true,
+  },
+  {
+    name: 'generalizedKl with a where mask (classes 1 and 3 left out)',
+    expr: () => L.generalizedKl({ where: input('where', 'class') }),
+    yTrue: measures,
+    dense: measures,
+    pred: logMeasures,
+    call: { inputs: { where: [1, 0, 1, 0] } },
+    ref: (t, l) => sum(t.map((v, j) => (j % 2 === 1 ? 0 : (v > 0 ? v * Math.log(v) : 0) - v * l[j]! + Math.exp(l[j]!) - v))),
+    fused: false,
+  },
 ];
 
 describe('optax DSL builders: float64 references, gradients, fusion', () => {
@@ -86,7 +109,7 @@ describe('optax DSL builders: float64 references, gradients, fusion', () => {
     it(`${c.name}: per-sample values equal the float64 reference (rel 1e-5), the gradient passes a finite-difference check, fused=${c.fused}`, () => {
       const loss = compile(c.expr() as Expr<'sample'>, c.options as never);
       expect(loss.fused).toBe(c.fused);
-      const t = loss.perSample(c.yTrue, c.pred);
+      const t = loss.perSample(c.yTrue, c.pred, c.call);
       const got = t.arraySync() as number[];
       t.dispose();
       got.forEach((g, i) => {
@@ -94,7 +117,7 @@ describe('optax DSL builders: float64 references, gradients, fusion', () => {
         expect(Math.abs(g - want), `sample ${i}: ${g} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want)));
       });
       const x = tf.tensor2d(c.pred);
-      const r = checkGradient((p) => loss(c.yTrue, p), x, {
+      const r = checkGradient((p) => loss(c.yTrue, p, c.call), x, {
         reference: (flat) => mean(c.dense.map((y, i) => c.ref(y, Array.from(flat.slice(i * C, (i + 1) * C))))),
       });
       x.dispose();
@@ -137,6 +160,29 @@ describe('optax DSL builders: ±1e4 scores and ties', () => {
   });
 });
 
+describe('generalizedKl: measures, extremes and the Bregman properties', () => {
+  it('is zero at e^ℓ = t (also for t = 0 as ℓ → −1e4), exact at ℓ = −1e4, and equals KL for distributions', () => {
+    const t = [[0.5, 2, 0], [0.3, 0.7, 0]];
+    const l = [[Math.log(0.5), Math.log(2), -1e4], [Math.log(0.3), Math.log(0.7), -1e4]];
+    const v = compile(L.generalizedKl()).perSample(t, l);
+    for (const x of v.dataSync()) expect(Math.abs(x)).toBeLessThan(1e-6);
+    v.dispose();
+    // ℓ = −1e4 against a target of 1: 1·(0 + 1e4) + e^{−1e4} − 1 = 9999 exactly.
+    const w = compile(L.generalizedKl()).perSample([[1]], [[-1e4]]);
+    expect(w.dataSync()[0]).toBe(9999);
+    w.dispose();
+    // Normalised measures: the e^ℓ − t terms cancel, leaving Σ t log(t / p).
+    const p = [0.2, 0.3, 0.5];
+    const q = [0.6, 0.1, 0.3];
+    const g = compile(L.generalizedKl()).perSample([q], [p.map(Math.log)]);
+    expect(g.dataSync()[0]!).toBeCloseTo(sum(q.map((v, j) => v * Math.log(v / p[j]!))), 6);
+    g.dispose();
+  });
+  it('a log-prediction of 1e4 overflows e^ℓ: NON_FINITE_OUTPUT naming the term, not a silent Infinity', () => {
+    expectCleanThrow(() => compile(L.generalizedKl())([[1, 1]], [[1e4, 0]]), 'NON_FINITE_OUTPUT');
+  });
+});
+
 describe('optax DSL builders: bad input and leaks', () => {
   it('NaN scores raise NON_FINITE_INPUT, out-of-range labels LABEL_OUT_OF_RANGE, without leaking', () => {
     const bad: Array<[() => unknown, string]> = [
@@ -149,11 +195,11 @@ describe('optax DSL builders: bad input and leaks', () => {
   });
   it('leak no tensors (values and gradients)', () => {
     const compiled = cases.map((c) => [compile(c.expr() as Expr<'sample'>, c.options as never), c] as const);
-    for (const [loss, c] of compiled) loss(c.yTrue as TensorLike, c.pred).dispose();
+    for (const [loss, c] of compiled) loss(c.yTrue as TensorLike, c.pred, c.call).dispose();
     expectNoLeaks(() => {
       for (const [loss, c] of compiled) {
-        loss(c.yTrue as TensorLike, c.pred).dispose();
-        const { value, grad } = loss.valueAndGrad(c.yTrue as TensorLike, c.pred);
+        loss(c.yTrue as TensorLike, c.pred, c.call).dispose();
+        const { value, grad } = loss.valueAndGrad(c.yTrue as TensorLike, c.pred, c.call);
         tf.dispose([value, grad]);
       }
     });

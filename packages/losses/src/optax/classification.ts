@@ -3,13 +3,14 @@
 // DSL builders of this package.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type TensorLike, yPred, yTrue } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, formatIndex, input, yPred, yTrue } from '@losskit/core';
 import { sparsemaxLoss as multiclassSparsemaxExpr } from '../papers/classification/sparsemaxLoss.js';
 import { binarySparsemax } from '../standard/binarySparsemax.js';
+import { generalizedKl, klTerms } from '../standard/generalizedKl.js';
 import { multiclassHinge } from '../standard/multiclassHinge.js';
 import { multiclassPerceptron, perceptron } from '../standard/perceptron.js';
 import { validateOption } from '../validate.js';
-import { type OptaxOptions, checkSameShape, checkValues, classLabels, elementwise, finish, perRow, tensorOf } from './common.js';
+import { type AxisWhereOptions, type OptaxOptions, checkSameShape, checkValues, classLabels, elementwise, finish, overAxis, perRow, tensorOf } from './common.js';
 
 /** `max(0, 1 − ŷ·y)` per element: optax's hinge term. */
 const hingeTerm = () => yPred().times(yTrue()).neg().plus(1).relu().sum();
@@ -107,4 +108,67 @@ export function multiclassPerceptronLoss(scores: TensorLike, labels: TensorLike,
  */
 export function multiclassSparsemaxLoss(scores: TensorLike, labels: TensorLike, options: OptaxOptions = {}): Tensor {
   return multiclass('multiclassSparsemaxLoss', multiclassSparsemaxExpr(), scores, labels, options);
+}
+
+/** `term.where(input('where'))` when masked, then summed over the class axis. */
+const summed = (term: Expr<'class', 'any'>) => (masked: boolean) => (masked ? term.where(input('where', 'class')) : term).sum();
+
+/** With `validate`, `INVALID_ARGUMENT` naming `name` at the first negative value (a log of it is NaN in optax). */
+function checkNonNegative(t: tf.Tensor, name: string, validate: boolean): void {
+  if (!validate || t.size === 0) return;
+  if (tf.tidy(() => tf.any(tf.less(t, 0)).dataSync()[0] === 0)) return;
+  const v = t.dataSync();
+  const i = v.findIndex((x) => x < 0);
+  throw new LosskitError('INVALID_ARGUMENT', `${name} must be non-negative`, { argument: name, expected: 'values >= 0 (probabilities or an unnormalised measure)', received: `${v[i]} at ${formatIndex(i, t.shape)}` });
+}
+
+function kl(fn: string, term: Expr<'class', 'any'> | ((masked: boolean) => Expr<'sample'>), logPredictions: TensorLike, targets: TensorLike, options: AxisWhereOptions, targetName: string, logTargets: boolean): Tensor {
+  const validate = validateOption(options);
+  return tf.tidy(() => {
+    const l = tensorOf(logPredictions, 'logPredictions', validate);
+    const t = tensorOf(targets, targetName, validate);
+    if (!logTargets) checkNonNegative(t, targetName, validate);
+    const exprOf = typeof term === 'function' ? term : summed(term);
+    return finish(overAxis(exprOf, l, t, options, ['logPredictions', targetName], validate), fn, 'logPredictions', validate, 'e.g. exp(logPredictions) overflowing float32 above ~88');
+  });
+}
+
+/**
+ * optax `kl_divergence(log_predictions, targets, axis=-1, where=None)`: `Σ t (log t − ℓ)` over `axis` with
+ * `0 log 0 = 0`, log-predictions `ℓ` used as given (not normalised) and targets non-negative (checked when
+ * `validate`). Returns the input's shape without `axis`.
+ *
+ * @example klDivergence([[-2.9957, -3.5066, -3.912, -1.204, -0.6931, -2.3026]], [[0.2, 0.2, 0.2, 0.1, 0.15, 0.15]]) // [0.8875577]
+ */
+export function klDivergence(logPredictions: TensorLike, targets: TensorLike, options: AxisWhereOptions = {}): Tensor {
+  return kl('klDivergence', klTerms(), logPredictions, targets, options, 'targets', false);
+}
+
+/**
+ * optax `kl_divergence_with_log_targets(log_predictions, log_targets, axis=-1, where=None)`:
+ * `Σ e^{lt} (lt − ℓ)` over `axis`, both in log space as given. Returns the input's shape without `axis`.
+ *
+ * @example klDivergenceWithLogTargets([[-1.2, -0.4]], [[-0.7, -0.7]])
+ */
+export function klDivergenceWithLogTargets(logPredictions: TensorLike, logTargets: TensorLike, options: AxisWhereOptions = {}): Tensor {
+  return kl('klDivergenceWithLogTargets', yTrue().exp().times(yTrue().minus(yPred())), logPredictions, logTargets, options, 'logTargets', true);
+}
+
+/**
+ * optax `generalized_kl_divergence(log_predictions, targets, axis=-1, where=None)`: the KL divergence between
+ * unnormalised measures, `Σ t (log t − ℓ) + e^ℓ − t` over `axis` (the Bregman divergence of `x log x − x`); targets
+ * non-negative. Returns the input's shape without `axis`. The DSL form is `generalizedKl()` of `@losskit/losses`.
+ *
+ * @example generalizedKlDivergence([[-1.6094, -1.6094]], [[0.05, 0.03]])
+ */
+export function generalizedKlDivergence(logPredictions: TensorLike, targets: TensorLike, options: AxisWhereOptions = {}): Tensor {
+  return kl('generalizedKlDivergence', (masked) => generalizedKl(masked ? { where: input('where', 'class') } : {}), logPredictions, targets, options, 'targets', false);
+}
+
+/**
+ * optax `convex_kl_divergence`, deprecated in optax in favour of `generalized_kl_divergence`: the same function.
+ * @deprecated Use {@link generalizedKlDivergence}.
+ */
+export function convexKlDivergence(logPredictions: TensorLike, targets: TensorLike, options: AxisWhereOptions = {}): Tensor {
+  return kl('convexKlDivergence', (masked) => generalizedKl(masked ? { where: input('where', 'class') } : {}), logPredictions, targets, options, 'targets', false);
 }

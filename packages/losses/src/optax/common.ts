@@ -172,3 +172,28 @@ export function classLabels(labels: TensorLike, scores: Tensor, names: readonly 
 export function finish(out: Tensor, fn: string, argument: string, validate: boolean, hint = 'e.g. a square or exponential that overflows float32'): Tensor {
   return finiteOutput(out, fn, argument, validate, hint);
 }
+
+/**
+ * optax's row-wise losses with `axis` and `where`: `predictions` and `targets` broadcast together, the `axis` axes
+ * moved last and flattened into rows, `where` (if given) passed to the expression as `input('where', 'class')`
+ * (1 = include), and the expression's per-row values shaped like the input without `axis`. `exprOf(masked)` builds
+ * the expression with or without the mask. Empty rows (a zero-length axis) sum to 0, as `jnp.sum`.
+ */
+export function overAxis(
+  exprOf: (masked: boolean) => Expr<'sample'>,
+  predictions: Tensor,
+  targets: Tensor,
+  options: AxisWhereOptions,
+  names: readonly [string, string],
+  validate: boolean,
+): Tensor {
+  const shape = broadcastShape(predictions.shape, targets.shape, names[0], names[1]);
+  const axes = canonicalAxes(options.axis, shape.length, names[0]);
+  const p = toRows(broadcastTo(predictions, shape), axes);
+  const t = toRows(broadcastTo(targets, shape), axes);
+  const where = options.where === undefined || options.where === null ? undefined : toRows(tf.cast(whereMask(options.where, shape, axes, validate), 'float32'), axes).rows;
+  const [n, k] = p.rows.shape;
+  if (n === 0 || k === 0) return tf.zeros(p.outShape);
+  const out = perRow(exprOf(where !== undefined), 'logits', t.rows, p.rows, where ? { inputs: { where } } : undefined);
+  return tf.reshape(out, p.outShape);
+}

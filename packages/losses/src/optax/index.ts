@@ -11,3 +11,4 @@
  */
 export type { Axis, AxisWhereOptions, OptaxOptions } from './common.js';
 export { hingeLoss, perceptronLoss, sparsemaxLoss, multiclassHingeLoss, multiclassPerceptronLoss, multiclassSparsemaxLoss } from './classification.js';
+export { klDivergence, klDivergenceWithLogTargets, generalizedKlDivergence, convexKlDivergence } from './classification.js';

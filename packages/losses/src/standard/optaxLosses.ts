@@ -6,10 +6,12 @@ import type { CatalogEntry } from '@losskit/core';
 import { multiclassHingeEntry } from './multiclassHinge.js';
 import { multiclassPerceptronEntry, perceptronEntry } from './perceptron.js';
 import { binarySparsemaxEntry } from './binarySparsemax.js';
+import { generalizedKlEntry } from './generalizedKl.js';
 
 export * from './multiclassHinge.js';
 export * from './perceptron.js';
 export * from './binarySparsemax.js';
+export * from './generalizedKl.js';
 
 /** Catalog entries of the optax losses in the DSL. */
 export const optaxCatalog: readonly CatalogEntry[] = [
@@ -17,4 +19,5 @@ export const optaxCatalog: readonly CatalogEntry[] = [
   perceptronEntry,
   multiclassPerceptronEntry,
   binarySparsemaxEntry,
+  generalizedKlEntry,
 ];
