@@ -4,7 +4,7 @@
 // which core's compile() takes over (tfjs' oneHot rejects depth 1); this package's own ops build one-hot rows
 // without tf.oneHot (`oneHotRows`). With one class p = softmax(z) = 1 and log p = 0 for any logit.
 import * as tf from '@tensorflow/tfjs-core';
-import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, ready } from '@losskit/core';
+import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, input, ready } from '@losskit/core';
 import { softplus } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/index.js';
@@ -139,6 +139,8 @@ const table: Readonly<Record<string, Case>> = {
   'multiclass-perceptron': { expr: () => L.multiclassPerceptron(), y: one, z, ref: zero },
   'binary-sparsemax': { expr: () => L.binarySparsemax(), y: yb, z, ref: (y, x) => { const u = y === 1 ? -x : x; return u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4; } },
   'generalized-kl': { expr: () => L.generalizedKl(), y: yr, z, ref: (y, x) => y * Math.log(y) - y * x + Math.exp(x) - y },
+  // One item per list: its softmax is 1, so −y log 1 = 0.
+  'ranking-softmax': { expr: () => L.rankingSoftmax({ where: input('where', 'class') }), y: yr, z, inputs: { where: [[1], [1]] }, ref: zero },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

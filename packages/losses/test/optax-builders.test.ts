@@ -7,6 +7,7 @@ import { type CallOptions, type CompileOptions, type Expr, type TensorLike, comp
 import { checkGradient, expectCleanThrow, expectNoLeaks, f32, oneHot, randomLabels, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/index.js';
+import { rankingSoftmax } from '../src/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -27,6 +28,11 @@ const spread = f32(randomMatrix(B, C, 24, 1.6));
 // Unnormalised positive measures (one exact zero) and log-predictions.
 const measures = f32(randomMatrix(B, C, 25)).map((r, i) => r.map((v, j) => (i === 1 && j === 2 ? 0 : Math.abs(v) * 2)));
 const logMeasures = f32(randomMatrix(B, C, 26, 0.8));
+// Graded relevance (0, 1, 2), valid-item masks (list 3 has none) and item weights for the ranking loss.
+const relevance = randomLabels(B * C, 3, 27).reduce<number[][]>((rows, v, k) => (k % C === 0 ? [...rows, [v]] : (rows.at(-1)!.push(v), rows)), []);
+const itemMask = [[1, 1, 0, 1], [1, 1, 1, 1], [0, 1, 1, 0], [0, 0, 0, 0], [1, 0, 1, 1]];
+const itemWeights = f32(randomMatrix(B, C, 28)).map((r) => r.map((v) => 0.5 + Math.abs(v)));
+const lse = (r: readonly number[]) => { const m = Math.max(...r); return m + Math.log(sum(r.map((v) => Math.exp(v - m)))); };
 
 /** sparse_plus(u): 0 for u ≤ −1, (u + 1)²/4 inside, u above (jax.nn.sparse_plus). */
 const sparsePlus = (u: number) => (u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4);
@@ -100,6 +106,30 @@ const cases: Case[] = [
     pred: logMeasures,
     call: { inputs: { where: [1, 0, 1, 0] } },
     ref: (t, l) => sum(t.map((v, j) => (j % 2 === 1 ? 0 : (v > 0 ? v * Math.log(v) : 0) - v * l[j]! + Math.exp(l[j]!) - v))),
+    fused: false,
+  },
+  {
+    name: 'rankingSoftmax on graded relevance labels (not normalised)',
+    expr: () => L.rankingSoftmax(),
+    yTrue: relevance,
+    dense: relevance,
+    pred: scores,
+    ref: (y, s) => -sum(y.map((v, j) => v * (s[j]! - lse(s)))),
+    fused: false,
+  },
+  {
+    name: 'rankingSoftmax with where (invalid items leave the softmax and the sum; list 3 has none) and item weights',
+    expr: () => L.rankingSoftmax({ where: input('where', 'class'), weights: input('weights', 'class') }),
+    yTrue: relevance,
+    dense: relevance,
+    pred: scores,
+    call: { inputs: { where: itemMask, weights: itemWeights } },
+    ref: (y, s) => {
+      const i = relevance.indexOf(y);
+      const keep = (a: number[]) => a.filter((_, j) => itemMask[i]![j] === 1);
+      const ss = keep(s);
+      return ss.length === 0 ? 0 : -sum(keep(y).map((v, j) => keep(itemWeights[i]!)[j]! * v * (ss[j]! - lse(ss))));
+    },
     fused: false,
   },
 ];
@@ -180,6 +210,35 @@ describe('generalizedKl: measures, extremes and the Bregman properties', () => {
   });
   it('a log-prediction of 1e4 overflows e^ℓ: NON_FINITE_OUTPUT naming the term, not a silent Infinity', () => {
     expectCleanThrow(() => compile(L.generalizedKl())([[1, 1]], [[1e4, 0]]), 'NON_FINITE_OUTPUT');
+  });
+});
+
+describe('rankingSoftmax: extremes and masks (optax/losses/_ranking_test.py)', () => {
+  it('reproduces test_computes_loss_with_extreme_inputs: scores [0, −2.1e26, 3.4e37, 42] give 3.4e37 + 2.1e26 (rel 1e-3), with a finite gradient', () => {
+    const loss = compile(rankingSoftmax(), { reduction: 'sum' });
+    const v = loss.perSample([[0, 1, 1, 0]], [[0, -2.1e26, 3.4e37, 42]]);
+    const want = -((-2.1e26 - (0 + -2.1e26 + 3.4e37 + 42)) + (3.4e37 - (0 + -2.1e26 + 3.4e37 + 42)));
+    expect(Math.abs(v.dataSync()[0]! - want) / want).toBeLessThan(1e-3);
+    v.dispose();
+    const { value, grad } = loss.valueAndGrad([[0, 1, 1, 0]], [[0, -2.1e26, 3.4e37, 42]]);
+    // p = e_2: ∂ = p·Σy − y = [0, −1, 1, 0].
+    expect(Array.from(grad.dataSync())).toEqual([0, -1, 1, 0]);
+    tf.dispose([value, grad]);
+  });
+  it('a list whose items are all invalid gives 0 with a zero (finite) gradient (test_grad_does_not_return_nan_with_all_masked)', () => {
+    const loss = compile(rankingSoftmax({ where: input('where', 'class') }), { reduction: 'sum' });
+    const { value, grad } = loss.valueAndGrad([[0, 0, 1, 1]], [[0, 3, 1, 2]], { inputs: { where: [[0, 0, 0, 0]] } });
+    expect(value.dataSync()[0]).toBe(0);
+    expect(Array.from(grad.dataSync())).toEqual([0, 0, 0, 0]);
+    tf.dispose([value, grad]);
+  });
+  it('±1e4 scores and ties: exact', () => {
+    const v = compile(rankingSoftmax()).perSample([[1, 0, 2], [1, 1, 0]], [[1e4, -1e4, 1e4], [5, 5, -1e4]]);
+    // Row 0: p = [½, 0, ½]: −(log ½ + 2(log ½)) = 3 log 2; row 1: −2 log ½ = 2 log 2.
+    const got = Array.from(v.dataSync());
+    v.dispose();
+    expect(got[0]).toBeCloseTo(3 * Math.LN2, 5);
+    expect(got[1]).toBeCloseTo(2 * Math.LN2, 5);
   });
 });
 

@@ -221,3 +221,224 @@ describe('optax KL divergences (optax/losses/_classification_test.py KLDivergenc
     });
   });
 });
+
+describe('optax softmax cross-entropies (optax/losses/_classification_test.py SoftmaxCrossEntropyTest, SafeSoftmaxCrossEntropyTest, SoftmaxCrossEntropyWithIntegerLabelsTest, PolyLossTest)', () => {
+  const ys = [[10, 1, -2], [1, 4, 0.2]];
+  const ts = [[0, 1, 0], [1, 0, 0]];
+  const lse = (r: number[]) => { const m = Math.max(...r); return m + Math.log(sum(r.map((v) => Math.exp(v - m)))); };
+  const ce64 = (z: number[], t: number[]) => sum(t.map((v, j) => (v === 0 ? 0 : v * (lse(z) - z[j]!))));
+
+  it('softmaxCrossEntropy and the integer-label form reproduce test_batched: [9.00013, 3.0696733] (and the scalar case)', () => {
+    close(read(O.softmaxCrossEntropy(ys, ts)), [9.00013, 3.0696733], 1e-5);
+    close(read(O.softmaxCrossEntropy(ys[0]!, ts[0]!)), 9.00013, 1e-5);
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(ys, [1, 0])), [9.00013, 3.0696733], 1e-5);
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(ys[0]!, 1)), 9.00013, 1e-5);
+  });
+  it('reproduce the docstring examples: [0.2761, 2.9518] and, over axis (2, 3) of [1, 2, 3, 4] with flat labels, [[6.4587, 0.4587]]', () => {
+    const logits = [[1.2, -0.8, -0.5], [0.9, -1.2, 1.1]];
+    close(read(O.softmaxCrossEntropy(logits, [[1, 0, 0], [0, 1, 0]])), [0.2761, 2.9518], 5e-5);
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(logits, [0, 1])), [0.2761, 2.9518], 5e-5);
+    const x = tf.reshape(tf.range(0, 24, 1, 'float32'), [1, 2, 3, 4]);
+    // ravel_multi_index(([[1, 2]], [[1, 3]]), (3, 4)) = [[5, 11]].
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(x, [[5, 11]], { axis: [2, 3] })), [[6.4587, 0.4587]], 5e-5);
+    // Float64: lse(0..11) − 5 and lse(12..23) − 23.
+    const l12 = (a: number) => lse(Array.from({ length: 12 }, (_, k) => a + k));
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(x, [[5, 11]], { axis: [2, 3] })), [[l12(0) - 5, l12(12) - 23]], 1e-6);
+    x.dispose();
+  });
+  it('a list of axes flattens them in the given order (optax test_axes): axis [2, 1] of [2, 3, 4] reads the label as a flat index over (dim 2, dim 1)', () => {
+    const v = f32(randomMatrix(2, 12, 51)); // logits [2, 3, 4] after reshape
+    const x = tf.tensor3d(v.map((r) => [r.slice(0, 4), r.slice(4, 8), r.slice(8)]));
+    const y = [7, 2];
+    // axis [2, 1]: flattened index k ↔ (dim2 = floor(k / 3), dim1 = k % 3).
+    const want = v.map((r, i) => { const flatOrder = [0, 1, 2, 3].flatMap((a) => [0, 1, 2].map((b) => r[b * 4 + a]!)); return lse(flatOrder) - flatOrder[y[i]!]!; });
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(x, y, { axis: [2, 1] })), want, 1e-5);
+    x.dispose();
+  });
+  it('where: masked classes leave the softmax and the sum; an all-masked row is 0 (test_per_logit_mask, test_mask); the integer form reads the label logit', () => {
+    const per = [[1, 0, 0], [0, 0, 0]];
+    close(read(O.softmaxCrossEntropy(ys, ts, { where: per })), [0, 0]);
+    close(read(O.softmaxCrossEntropyWithIntegerLabels(ys, [1, 0], { where: per })), [lse([10]) - 1, 0]);
+    const z = f32(randomMatrix(1, 10, 52))[0]!;
+    const t = f32(randomMatrix(1, 10, 53))[0]!.map((v) => Math.abs(v));
+    const mask = [1, 1, 0, 1, 0, 1, 1, 0, 0, 1];
+    const keep = (a: number[]) => a.filter((_, i) => mask[i] === 1);
+    close(read(O.softmaxCrossEntropy(z, t, { where: mask })), ce64(keep(z), keep(t)), 1e-5);
+    // A per-row mask of the leading shape: row 1 excluded.
+    close(read(O.softmaxCrossEntropy(ys, ts, { where: [1, 0] })), [ce64(ys[0]!, ts[0]!), 0]);
+  });
+  it('axis 0, 1 or 2 of [4, 5, 6] equals moving that axis last (optax test_axis); axis null gives one value', () => {
+    const z = tf.randomNormal([4, 5, 6], 0, 1, 'float32', 7);
+    const t = tf.softmax(tf.randomNormal([4, 5, 6], 0, 1, 'float32', 8));
+    for (const axis of [0, 1, 2]) {
+      const perm = [0, 1, 2].filter((a) => a !== axis).concat(axis);
+      close(read(O.softmaxCrossEntropy(z, t, { axis })), read(O.softmaxCrossEntropy(tf.transpose(z, perm), tf.transpose(t, perm))), 1e-5);
+      close(read(O.polyLossCrossEntropy(z, t, { axis })), read(O.polyLossCrossEntropy(tf.transpose(z, perm), tf.transpose(t, perm))), 1e-5);
+    }
+    const zf = Array.from(z.dataSync());
+    const tf64 = Array.from(t.dataSync());
+    close(read(O.softmaxCrossEntropy(z, t, { axis: null })), ce64(zf, tf64), 1e-5);
+    tf.dispose([z, t]);
+  });
+  it('safeSoftmaxCrossEntropy reproduces test_batched: [9.00013, 3.0696733, 0.693147, Infinity, 0] with validate: false', () => {
+    const sy = [[10, 1, -2], [1, 4, 0.2], [-Infinity, 0, 0], [-Infinity, 0, 0], [-Infinity, 0, -Infinity]];
+    const st = [[0, 1, 0], [1, 0, 0], [0, 0.5, 0.5], [0.4, 0.3, 0.3], [0, 1, 0]];
+    const got = read(O.safeSoftmaxCrossEntropy(sy, st, { validate: false })) as number[];
+    expect(got[3]).toBe(Number.POSITIVE_INFINITY);
+    close(got.filter((_, i) => i !== 3), [9.00013, 3.0696733, 0.693147, 0], 1e-5);
+    // validate (default): the infinite row is a typed error naming the row and the class.
+    const e = expectCleanThrow(() => O.safeSoftmaxCrossEntropy(sy, st), 'NON_FINITE_OUTPUT');
+    expect(e.received).toContain('index 3');
+    expect(e.received).toContain('class 0');
+    close(read(O.safeSoftmaxCrossEntropy(sy.filter((_, i) => i !== 3), st.filter((_, i) => i !== 3))), [9.00013, 3.0696733, 0.693147, 0], 1e-5);
+  });
+  it('safeSoftmaxCrossEntropy: finite gradient p − t, 0 on the −∞ classes; equals softmaxCrossEntropy (value and gradient) on finite logits (test_against_plain_implementation)', () => {
+    const x = tf.tensor2d([[-Infinity, 0, 0], [-Infinity, 0, -Infinity], [-Infinity, 2, -1]]);
+    const t = [[0, 0.5, 0.5], [0, 1, 0], [0, 0.3, 0.7]];
+    const g = read(tf.grad((a: tf.Tensor) => tf.sum(O.safeSoftmaxCrossEntropy(a, t)) as tf.Scalar)(x)) as number[][];
+    const p = [Math.exp(2) / (Math.exp(2) + Math.exp(-1)), Math.exp(-1) / (Math.exp(2) + Math.exp(-1))];
+    close(g, [[0, 0, 0], [0, 0, 0], [0, p[0]! - 0.3, p[1]! - 0.7]], 1e-6);
+    x.dispose();
+    const z = tf.tensor2d([ys[0]!]);
+    const a = tf.grad((v: tf.Tensor) => tf.sum(O.safeSoftmaxCrossEntropy(v, [ts[0]!])) as tf.Scalar)(z);
+    const b = tf.grad((v: tf.Tensor) => tf.sum(O.softmaxCrossEntropy(v, [ts[0]!])) as tf.Scalar)(z);
+    close(read(a), read(b), 1e-6);
+    z.dispose();
+  });
+  it('polyLossCrossEntropy reproduces test_scalar and test_batched for every published ε', () => {
+    const logits = [0.14, 1.456, 2.356, -0.124, -2.47];
+    const labels = [0.1, 0.15, 0.2, 0.25, 0.3];
+    const scalar: Array<[number, number]> = [[2, 4.5317], [1, 3.7153], [-1, 2.0827], [0, 2.899], [-0.5, 2.4908], [1.15, 3.8378], [1.214, 3.89], [5.45, 7.348]];
+    for (const [eps, want] of scalar) close(read(O.polyLossCrossEntropy(logits, labels, { epsilon: eps })), want, 1e-4);
+    const bl = [[4, 2, 1], [0, 5, 1]];
+    const bt = [[1, 0, 0], [0, 0.8, 0.2]];
+    const batched: Array<[number, number[]]> = [[2, [0.4823, 1.2567]], [1, [0.3261, 1.0407]], [0, [0.1698, 0.8247]], [-0.5, [0.0917, 0.7168]], [1.15, [0.3495, 1.0731]], [1.214, [0.3595, 1.087]], [5.45, [1.0211, 2.0018]]];
+    for (const [eps, want] of batched) close(read(O.polyLossCrossEntropy(bl, bt, { epsilon: eps })), want, 1e-4);
+    // The default ε is optax's 2.
+    close(read(O.polyLossCrossEntropy(bl, bt)), [0.4823, 1.2567], 1e-4);
+  });
+  it('polyLossCrossEntropy with where equals the loss of the included entries', () => {
+    const z = [0.3, -1, 2, 0.5, 1.1];
+    const t = [0.1, 0.4, 0, 0.2, 0.3];
+    const mask = [1, 1, 0, 1, 1];
+    const keep = (a: number[]) => a.filter((_, i) => mask[i] === 1);
+    close(read(O.polyLossCrossEntropy(z, t, { where: mask, epsilon: 1.5 })), read(O.polyLossCrossEntropy(keep(z), keep(t), { epsilon: 1.5 })), 1e-6);
+  });
+  it('±1e4 and ties of huge logits: exact values ((m − z) + l), finite gradients', () => {
+    close(read(O.softmaxCrossEntropy([[1e4, -1e4, 0], [1e4, 1e4, -1e4]], [[0, 1, 0], [1, 0, 0]])), [2e4, Math.LN2], 1e-6);
+    close(read(O.softmaxCrossEntropyWithIntegerLabels([[3e30, 3e30, 0]], [0])), [Math.LN2], 1e-6);
+    const x = tf.tensor2d([[1e4, -1e4, 0], [1e4, 1e4, -1e4]]);
+    const g = read(tf.grad((a: tf.Tensor) => tf.sum(O.softmaxCrossEntropyWithIntegerLabels(a, [1, 0])) as tf.Scalar)(x));
+    close(g, [[1, -1, 0], [-0.5, 0.5, 0]], 1e-6);
+    x.dispose();
+  });
+  it('gradients pass finite-difference checks against the float64 definitions (dense, integer, poly, with where)', () => {
+    const z = f32(randomMatrix(3, 4, 54, 1.5));
+    const t = f32(randomMatrix(3, 4, 55)).map((r) => r.map((v) => Math.abs(v)));
+    const y = randomLabels(3, 4, 56);
+    const mask = [[1, 1, 0, 1], [1, 1, 1, 1], [0, 1, 1, 0]];
+    const rows = (f: Float64Array) => [0, 1, 2].map((i) => Array.from(f.slice(4 * i, 4 * i + 4)));
+    const sm = (r: number[]) => { const l = lse(r); return r.map((v) => Math.exp(v - l)); };
+    const keep = (a: number[], i: number) => a.filter((_, j) => mask[i]![j] === 1);
+    const x = tf.tensor2d(z);
+    const cases: Array<[string, (a: tf.Tensor) => tf.Tensor, (f: Float64Array) => number]> = [
+      ['dense', (a) => O.softmaxCrossEntropy(a, t), (f) => sum(rows(f).map((r, i) => ce64(r, t[i]!)))],
+      ['integer', (a) => O.softmaxCrossEntropyWithIntegerLabels(a, y), (f) => sum(rows(f).map((r, i) => lse(r) - r[y[i]!]!))],
+      ['poly ε=2', (a) => O.polyLossCrossEntropy(a, t), (f) => sum(rows(f).map((r, i) => ce64(r, t[i]!) + 2 * sum(sm(r).map((p, j) => t[i]![j]! * (1 - p)))))],
+      ['dense, where', (a) => O.softmaxCrossEntropy(a, t, { where: mask }), (f) => sum(rows(f).map((r, i) => ce64(keep(r, i), keep(t[i]!, i))))],
+      ['integer, where', (a) => O.softmaxCrossEntropyWithIntegerLabels(a, y, { where: mask }), (f) => sum(rows(f).map((r, i) => lse(keep(r, i)) - r[y[i]!]!))],
+    ];
+    for (const [name, f, ref] of cases) {
+      const r = checkGradient((a) => tf.sum(f(a)), x, { reference: ref });
+      expect(r.ok, `${name}: worst ${r.worst} at ${r.worstIndex}`).toBe(true);
+    }
+    x.dispose();
+  });
+  it('bad input: NaN, −∞ outside the safe form, labels out of range or of the wrong shape, axis null for integer labels, bad ε', () => {
+    expect(expectCleanThrow(() => O.softmaxCrossEntropy([[0, -Infinity]], [[1, 0]]), 'NON_FINITE_INPUT').argument).toBe('logits');
+    expect(expectCleanThrow(() => O.safeSoftmaxCrossEntropy([[0, Number.NaN]], [[1, 0]]), 'NON_FINITE_INPUT').argument).toBe('logits');
+    expectCleanThrow(() => O.safeSoftmaxCrossEntropy([[0, Infinity]], [[1, 0]]), 'NON_FINITE_INPUT');
+    expect(expectCleanThrow(() => O.softmaxCrossEntropy([[0, 1]], [[Number.NaN, 0]]), 'NON_FINITE_INPUT').argument).toBe('labels');
+    expectCleanThrow(() => O.softmaxCrossEntropyWithIntegerLabels([[0, 1]], [2]), 'LABEL_OUT_OF_RANGE');
+    expectCleanThrow(() => O.softmaxCrossEntropyWithIntegerLabels([[0, 1]], [0, 1]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.softmaxCrossEntropyWithIntegerLabels([[0, 1]], [0], { axis: null }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.softmaxCrossEntropy([[0, 1, 2]], [[1, 0]]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.polyLossCrossEntropy([[0, 1]], [[1, 0]], { epsilon: Number.NaN }), 'INVALID_PARAMETER');
+  });
+  it('leak no tensors (values and gradients)', () => {
+    const calls = [
+      () => O.softmaxCrossEntropy(ys, ts, { where: [[1, 0, 1], [1, 1, 1]] }),
+      () => O.softmaxCrossEntropyWithIntegerLabels(ys, [1, 0], { axis: -1 }),
+      () => O.safeSoftmaxCrossEntropy([[-Infinity, 0, 1]], [[0, 0.5, 0.5]]),
+      () => O.polyLossCrossEntropy(ys, ts, { axis: 0 }),
+      () => tf.grad((a: tf.Tensor) => tf.sum(O.safeSoftmaxCrossEntropy(a, [[0, 0.5, 0.5]])) as tf.Scalar)(tf.tensor2d([[-Infinity, 0, 1]])),
+    ];
+    for (const f of calls) tf.dispose(f());
+    expectNoLeaks(() => {
+      for (const f of calls) tf.dispose(tf.tidy(f));
+    });
+  });
+});
+
+describe('optax sigmoid losses and label smoothing (SigmoidCrossEntropyTest, SigmoidFocalLossTest, optax/losses/_smoothing_test.py)', () => {
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+  const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  const bce64 = (z: number, y: number) => y * softplus(-z) + (1 - y) * softplus(z);
+
+  it('sigmoidBinaryCrossEntropy reproduces every case of test_sigmoid_cross_entropy (mean of two)', () => {
+    const table: Array<[number[], number[], number]> = [
+      [[-1e9, -1e-9], [1, 0], 5e8], [[-1e9, -1e-9], [0, 1], 0.3465736], [[1e9, 1e-9], [1, 0], 0.3465736], [[1e9, 1e-9], [0, 1], 5e8],
+      [[-1e9, 1e-9], [1, 0], 5e8], [[-1e9, 1e-9], [0, 1], 0.3465736], [[1e9, -1e-9], [1, 0], 0.3465736], [[1e9, -1e-9], [0, 1], 5e8],
+      [[0, 0], [1, 0], 0.6931472], [[0, 0], [0, 1], 0.6931472],
+    ];
+    for (const [z, y, want] of table) close(read(tf.tidy(() => tf.mean(O.sigmoidBinaryCrossEntropy(z, y)))), want, 1e-6);
+  });
+  it('sigmoidFocalLoss equals BCE at γ = 0, scales BCE by (1 − p_t)^γ (test_scale), reweights by α (test_alpha_one, test_large_logit_fl_less_than_ce)', () => {
+    const ys = [[2, 0.1, -2], [0.3, -0.1, 1.2]];
+    const ts = [[0, 0, 1], [1, 0, 0]];
+    const bce = ys.map((r, i) => r.map((z, j) => bce64(z, ts[i]![j]!)));
+    close(read(O.sigmoidFocalLoss(ys, ts, { gamma: 0 })), bce, 2e-5);
+    const pt = ys.map((r, i) => r.map((z, j) => (ts[i]![j] ? sigmoid(z) : 1 - sigmoid(z))));
+    close(read(O.sigmoidFocalLoss(ys, ts, { gamma: 2 })), bce.map((r, i) => r.map((b, j) => b * (1 - pt[i]![j]!) ** 2)), 2e-5);
+    close(read(O.sigmoidFocalLoss(ys, ts, { gamma: 0, alpha: 1 })), bce.map((r, i) => r.map((b, j) => b * ts[i]![j]!)), 2e-5);
+    const large = [0.9, 0.98, 0.3, 0.99].map((p) => Math.log(p / (1 - p)));
+    const ratio = (read(O.sigmoidBinaryCrossEntropy(large, [1, 1, 1, 1])) as number[]).map((c, i) => c / (read(O.sigmoidFocalLoss(large, [1, 1, 1, 1], { gamma: 2, alpha: 0.5 })) as number[])[i]!);
+    close(ratio, large.map((z) => 2 / (1 - sigmoid(z)) ** 2), 1e-4);
+  });
+  it('sigmoidFocalLoss with soft labels equals the float64 definition (1 − p_t)^γ BCE, p_t = y p + (1 − y)(1 − p), and is exact at ±1e4', () => {
+    const z = [-3, -0.5, 0, 0.7, 4, 1e4, -1e4];
+    const y = [0.2, 0.9, 0.5, 0.05, 0.6, 1, 1];
+    const ref = z.map((v, i) => { const p = sigmoid(v); const pt = y[i]! * p + (1 - y[i]!) * (1 - p); return (0.25 * y[i]! + 0.75 * (1 - y[i]!)) * (1 - pt) ** 1.5 * bce64(v, y[i]!); });
+    close(read(O.sigmoidFocalLoss(z, y, { gamma: 1.5, alpha: 0.25 })), ref, 1e-5);
+    const x = tf.tensor1d(z.slice(0, 5));
+    const r = checkGradient((a) => tf.sum(O.sigmoidFocalLoss(a, y.slice(0, 5), { gamma: 1.5 })), x, {
+      reference: (f) => sum(Array.from(f).map((v, i) => { const p = sigmoid(v); const pt = y[i]! * p + (1 - y[i]!) * (1 - p); return (1 - pt) ** 1.5 * bce64(v, y[i]!); })),
+    });
+    x.dispose();
+    expect(r.ok, `worst ${r.worst}`).toBe(true);
+  });
+  it('smoothLabels reproduces test_scalar / test_batched (α = 0, 0.1, 1) and counts only included entries with where', () => {
+    const ts = [[0, 1, 0], [1, 0, 0]];
+    close(read(O.smoothLabels(ts, 0)), ts);
+    close(read(O.smoothLabels(ts, 0.1)), ts.map((r) => r.map((v) => 0.9 * v + 0.1 / 3)));
+    close(read(O.smoothLabels(ts, 1)), ts.map((r) => r.map(() => 1 / 3)));
+    close(read(O.smoothLabels(ts[0]!, 0.1)), ts[0]!.map((v) => 0.9 * v + 0.1 / 3));
+    close(read(O.smoothLabels(ts, 0.1, { where: [[1, 1, 0], [1, 1, 1]] })), [[0.05, 0.95, 0.05], [0.9 + 0.1 / 3, 0.1 / 3, 0.1 / 3]]);
+    close(read(O.smoothLabels(ts, 0.2, { axis: 0 })), ts.map((r) => r.map((v) => 0.8 * v + 0.1)));
+  });
+  it('bad input: labels outside [0, 1] for the focal loss, bad α / γ, NaN, an all-excluded where row in smoothLabels', () => {
+    expectCleanThrow(() => O.sigmoidFocalLoss([0, 1], [0, 2]), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.sigmoidFocalLoss([0, 1], [0, 1], { gamma: -1 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.sigmoidFocalLoss([0, 1], [0, 1], { alpha: 1.5 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.sigmoidBinaryCrossEntropy([0, Number.NaN], [0, 1]), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => O.smoothLabels([[0, 1]], Number.NaN), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.smoothLabels([[0, 1]], 0.1, { where: [[0, 0]] }), 'NON_FINITE_OUTPUT');
+  });
+  it('leak no tensors', () => {
+    const calls = [() => O.sigmoidBinaryCrossEntropy([1, -2], [1, 0]), () => O.sigmoidFocalLoss([1, -2], [0.3, 1], { alpha: 0.25 }), () => O.smoothLabels([[0, 1]], 0.1, { where: [[1, 1]] })];
+    for (const f of calls) f().dispose();
+    expectNoLeaks(() => {
+      for (const f of calls) f().dispose();
+    });
+  });
+});

@@ -197,3 +197,19 @@ export function overAxis(
   const out = perRow(exprOf(where !== undefined), 'logits', t.rows, p.rows, where ? { inputs: { where } } : undefined);
   return tf.reshape(out, p.outShape);
 }
+
+/**
+ * `x` as a float32 tensor in which `−∞` is allowed (a masked class, optax's `safe_softmax_cross_entropy`); with
+ * `validate`, NaN and `+∞` raise `NON_FINITE_INPUT` naming `name` and the index.
+ */
+export function tensorAllowingNegInf(x: TensorLike, name: string, validate: boolean): Tensor {
+  const t = tensorOf(x, name, false);
+  if (!validate || t.size === 0) return t;
+  const bad = tf.tidy(() => tf.any(tf.logicalOr(tf.isNaN(t), tf.equal(t, Number.POSITIVE_INFINITY))).dataSync()[0] === 1);
+  if (bad) {
+    const v = t.dataSync();
+    const i = v.findIndex((a) => Number.isNaN(a) || a === Number.POSITIVE_INFINITY);
+    throw new LosskitError('NON_FINITE_INPUT', 'contains NaN or +Infinity', { argument: name, expected: 'finite numbers or -Infinity (a class that cannot occur)', received: `${v[i]} at ${formatIndex(i, t.shape)}` });
+  }
+  return t;
+}

@@ -12,3 +12,13 @@
 export type { Axis, AxisWhereOptions, OptaxOptions } from './common.js';
 export { hingeLoss, perceptronLoss, sparsemaxLoss, multiclassHingeLoss, multiclassPerceptronLoss, multiclassSparsemaxLoss } from './classification.js';
 export { klDivergence, klDivergenceWithLogTargets, generalizedKlDivergence, convexKlDivergence } from './classification.js';
+export {
+  softmaxCrossEntropy,
+  safeSoftmaxCrossEntropy,
+  softmaxCrossEntropyWithIntegerLabels,
+  polyLossCrossEntropy,
+  sigmoidBinaryCrossEntropy,
+  sigmoidFocalLoss,
+  type SigmoidFocalOptions,
+} from './classification.js';
+export { smoothLabels } from './smoothing.js';

@@ -7,11 +7,13 @@ import { multiclassHingeEntry } from './multiclassHinge.js';
 import { multiclassPerceptronEntry, perceptronEntry } from './perceptron.js';
 import { binarySparsemaxEntry } from './binarySparsemax.js';
 import { generalizedKlEntry } from './generalizedKl.js';
+import { rankingSoftmaxEntry } from './rankingSoftmax.js';
 
 export * from './multiclassHinge.js';
 export * from './perceptron.js';
 export * from './binarySparsemax.js';
 export * from './generalizedKl.js';
+export { rankingSoftmax, rankingSoftmaxEntry, type RankingSoftmaxOptions } from './rankingSoftmax.js';
 
 /** Catalog entries of the optax losses in the DSL. */
 export const optaxCatalog: readonly CatalogEntry[] = [
@@ -20,4 +22,5 @@ export const optaxCatalog: readonly CatalogEntry[] = [
   multiclassPerceptronEntry,
   binarySparsemaxEntry,
   generalizedKlEntry,
+  rankingSoftmaxEntry,
 ];
