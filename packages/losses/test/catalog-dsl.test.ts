@@ -131,6 +131,7 @@ const table: Readonly<Record<string, Case>> = {
   'binary-sparsemax': { ref: () => L.binarySparsemax(), ...binary },
   'generalized-kl': { ref: () => L.generalizedKl(), y: [[0.2, 0.5, 0], [1.5, 0, 0.3]], z: [[-1.2, -0.9, 0.1], [0.3, -2, -1]] },
   'ranking-softmax': { ref: () => L.rankingSoftmax({ where: core.input('where', 'class') }), y: [[1, 0, 0], [0, 0, 1]], z: [[2, 1, 0], [1, 0.5, 1.5]], inputs: { where: [[1, 1, 0], [1, 1, 1]] } },
+  'fenchel-young': { ref: () => L.fenchelYoung((s) => s.logSumExp()), ...cls },
 };
 
 // The playground's sandbox: every export of both packages by name, nothing else.

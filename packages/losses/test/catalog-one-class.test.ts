@@ -141,6 +141,8 @@ const table: Readonly<Record<string, Case>> = {
   'generalized-kl': { expr: () => L.generalizedKl(), y: yr, z, ref: (y, x) => y * Math.log(y) - y * x + Math.exp(x) - y },
   // One item per list: its softmax is 1, so −y log 1 = 0.
   'ranking-softmax': { expr: () => L.rankingSoftmax({ where: input('where', 'class') }), y: yr, z, inputs: { where: [[1], [1]] }, ref: zero },
+  // logsumexp of one score is the score: Ω*(s) − y·s = 0 for the one-hot target.
+  'fenchel-young': { expr: () => L.fenchelYoung((s) => s.logSumExp()), y: one, z, ref: zero },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

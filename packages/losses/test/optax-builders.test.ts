@@ -3,7 +3,7 @@
 // and the papers), finite-difference gradients against those references, ±1e4 and tied scores, the fused path,
 // bad input and leaks.
 import * as tf from '@tensorflow/tfjs-core';
-import { type CallOptions, type CompileOptions, type Expr, type TensorLike, compile, input, ready } from '@losskit/core';
+import { type CallOptions, type CompileOptions, type Expr, type TensorLike, ce, compile, input, ready } from '@losskit/core';
 import { checkGradient, expectCleanThrow, expectNoLeaks, f32, oneHot, randomLabels, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/index.js';
@@ -32,6 +32,7 @@ const logMeasures = f32(randomMatrix(B, C, 26, 0.8));
 const relevance = randomLabels(B * C, 3, 27).reduce<number[][]>((rows, v, k) => (k % C === 0 ? [...rows, [v]] : (rows.at(-1)!.push(v), rows)), []);
 const itemMask = [[1, 1, 0, 1], [1, 1, 1, 1], [0, 1, 1, 0], [0, 0, 0, 0], [1, 0, 1, 1]];
 const itemWeights = f32(randomMatrix(B, C, 28)).map((r) => r.map((v) => 0.5 + Math.abs(v)));
+const softTargets = f32(randomMatrix(B, C, 29)).map((r) => { const e = r.map(Math.exp); return e.map((v) => v / sum(e)); });
 const lse = (r: readonly number[]) => { const m = Math.max(...r); return m + Math.log(sum(r.map((v) => Math.exp(v - m)))); };
 
 /** sparse_plus(u): 0 for u ≤ −1, (u + 1)²/4 inside, u above (jax.nn.sparse_plus). */
@@ -131,6 +132,24 @@ const cases: Case[] = [
       return ss.length === 0 ? 0 : -sum(keep(y).map((v, j) => keep(itemWeights[i]!)[j]! * v * (ss[j]! - lse(ss))));
     },
     fused: false,
+  },
+  {
+    name: 'fenchelYoung((s) => s.logSumExp()) on soft targets (the softmax cross-entropy)',
+    expr: () => L.fenchelYoung((s) => s.logSumExp()),
+    yTrue: softTargets,
+    dense: softTargets,
+    pred: scores,
+    ref: (y, s) => lse(s) - sum(y.map((v, j) => v * s[j]!)),
+    fused: true,
+  },
+  {
+    name: 'fenchelYoung with a tempered max function τ·logsumexp(s/τ), τ = 0.5',
+    expr: () => L.fenchelYoung((s) => s.scale(2).logSumExp().scale(0.5)),
+    yTrue: labels,
+    dense: oneHot(labels, C),
+    pred: scores,
+    ref: (y, s) => 0.5 * lse(s.map((v) => 2 * v)) - sum(y.map((v, j) => v * s[j]!)),
+    fused: true,
   },
 ];
 
@@ -239,6 +258,25 @@ describe('rankingSoftmax: extremes and masks (optax/losses/_ranking_test.py)', (
     v.dispose();
     expect(got[0]).toBeCloseTo(3 * Math.LN2, 5);
     expect(got[1]).toBeCloseTo(2 * Math.LN2, 5);
+  });
+});
+
+describe('fenchelYoung: the max function decides the loss', () => {
+  it('logsumexp gives ce() and max gives multiclassPerceptron(), value for value', () => {
+    const pairs: Array<[Expr<'sample'>, Expr<'sample'>]> = [
+      [L.fenchelYoung((s) => s.logSumExp()), ce()],
+      [L.fenchelYoung((s) => s.max()), L.multiclassPerceptron()],
+    ];
+    for (const [a, b] of pairs) {
+      const x = compile(a).perSample(labels, scores);
+      const y = compile(b).perSample(labels, scores);
+      Array.from(x.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(y.dataSync()[i]!, 5));
+      tf.dispose([x, y]);
+    }
+  });
+  it('rejects a max function that is not a function or does not reduce the classes', () => {
+    expectCleanThrow(() => L.fenchelYoung(3 as never), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => L.fenchelYoung((s) => s.exp() as never), 'LEVEL_MISMATCH');
   });
 });
 

@@ -442,3 +442,123 @@ describe('optax sigmoid losses and label smoothing (SigmoidCrossEntropyTest, Sig
     });
   });
 });
+
+describe('optax rankingSoftmaxLoss (optax/losses/_ranking_test.py and the module docstring)', () => {
+  const E = Math.exp;
+  const lg = Math.log;
+  it('reproduces the docstring: 1.408, 0.497 with where, gradient [-0.755, 0.09, 0.665]', () => {
+    close(read(O.rankingSoftmaxLoss([2, 1, 3], [1, 0, 0])), 1.408, 5e-4);
+    close(read(O.rankingSoftmaxLoss([[2, 1, 0], [1, 0.5, 1.5]], [[1, 0, 0], [0, 0, 1]], { where: [[1, 1, 0], [1, 1, 1]] })), 0.497, 5e-4);
+    const x = tf.tensor1d([2, 1, 3]);
+    close(read(tf.grad((s: tf.Tensor) => O.rankingSoftmaxLoss(s, [1, 0, 0]) as tf.Scalar)(x)), [-0.755, 0.09, 0.665], 5e-4);
+    x.dispose();
+  });
+  it('reproduces test_computes_loss_value, test_computes_weighted_loss_value, test_computes_loss_value_with_vmap (reduce_fn=sum) and zero labels', () => {
+    const z4 = E(0) + E(3) + E(1) + E(2);
+    close(read(O.rankingSoftmaxLoss([0, 3, 1, 2], [0, 0, 1, 1], { reduceFn: 'sum' })), -(lg(E(2) / z4) + lg(E(1) / z4)), 1e-5);
+    close(read(O.rankingSoftmaxLoss([0, 3, 2, 1], [0, 0, 1, 1], { weights: [1, 1, 2, 1], reduceFn: 'sum' })), -(2 * lg(E(2) / z4) + lg(E(1) / z4)), 1e-5);
+    const z4b = E(3) + E(1) + E(4) + E(2);
+    close(read(O.rankingSoftmaxLoss([[0, 3, 1, 2], [3, 1, 4, 2]], [[0, 0, 1, 1], [2, 0, 1, 0]], { reduceFn: null })), [-(lg(E(2) / z4) + lg(E(1) / z4)), -(2 * lg(E(3) / z4b) + lg(E(4) / z4b))], 1e-5);
+    close(read(O.rankingSoftmaxLoss([0, 3, 1, 2], [0, 0, 0, 0], { reduceFn: 'sum' })), 0);
+  });
+  it('reproduces test_computes_loss_with_extreme_inputs: scores [0, −2.1e26, 3.4e37, 42] (rel 1e-3)', () => {
+    const want = -((-2.1e26 - (0 + -2.1e26 + 3.4e37 + 42)) + (3.4e37 - (0 + -2.1e26 + 3.4e37 + 42)));
+    const got = read(O.rankingSoftmaxLoss([0, -2.1e26, 3.4e37, 42], [0, 1, 1, 0], { reduceFn: 'sum' })) as number;
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-3);
+  });
+  it('reproduces test_computes_reduced_loss and test_computes_unreduced_loss: mean = sum / 2, shape [2], Σ unreduced = sum', () => {
+    const s = [[2, 1, 3], [1, 0.5, 1.5]];
+    const y = [[1, 0, 0], [0, 0, 1]];
+    const want = [-lg(E(2) / (E(2) + E(1) + E(3))), -lg(E(1.5) / (E(1) + E(0.5) + E(1.5)))];
+    close(read(O.rankingSoftmaxLoss(s, y)), sum(want) / 2, 1e-5);
+    close(read(O.rankingSoftmaxLoss(s, y, { reduceFn: 'sum' })), sum(want), 1e-5);
+    const none = read(O.rankingSoftmaxLoss(s, y, { reduceFn: null })) as number[];
+    expect(none.length).toBe(2);
+    close(sum(none), sum(want), 1e-6);
+  });
+  it('where: equals the loss of the valid items (test_computes_loss_value_with_where), 0 when all are masked, lists without valid items leave the mean (test_ignores_lists_containing_only_invalid_items), any leading shape', () => {
+    close(read(O.rankingSoftmaxLoss([0, 3, 1, 2], [0, 0, 2, 1], { where: [1, 1, 1, 0] })), read(O.rankingSoftmaxLoss([0, 3, 1], [0, 0, 2])), 1e-6);
+    close(read(O.rankingSoftmaxLoss([0, 3, 1, 2], [0, 0, 1, 1], { where: [0, 0, 0, 0] })), 0);
+    close(read(O.rankingSoftmaxLoss([[0, 3, 1, 2], [3, 1, 4, 2]], [[0, 0, 1, 1], [2, 0, 1, 0]], { where: [[1, 1, 1, 1], [0, 0, 0, 0]] })), read(O.rankingSoftmaxLoss([0, 3, 1, 2], [0, 0, 1, 1])), 1e-6);
+    const a = read(O.rankingSoftmaxLoss([2, 3, 1], [0, 0, 1], { where: [0, 1, 1] }));
+    close(read(O.rankingSoftmaxLoss([[[[2, 3, 1]]]], [[[[0, 0, 1]]]], { where: [[[[0, 1, 1]]]] })), a, 1e-6);
+  });
+  it('gradients: no NaN for zero labels or all masked (test_grad_does_not_return_nan_*), and a finite-difference check with where and weights', () => {
+    const x = tf.tensor1d([0, 3, 1, 2]);
+    for (const o of [{}, { where: [0, 0, 0, 0] }]) {
+      const g = read(tf.grad((s: tf.Tensor) => O.rankingSoftmaxLoss(s, o.where ? [0, 0, 1, 1] : [0, 0, 0, 0], o) as tf.Scalar)(x)) as number[];
+      expect(g.every(Number.isFinite)).toBe(true);
+    }
+    x.dispose();
+    const s = f32(randomMatrix(3, 5, 61));
+    const y = randomLabels(15, 3, 62);
+    const yy = [0, 1, 2].map((i) => y.slice(5 * i, 5 * i + 5));
+    const w = [[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [1, 1, 1, 1, 1]];
+    const wt = f32(randomMatrix(3, 5, 63)).map((r) => r.map((v) => 0.5 + Math.abs(v)));
+    const lse = (r: number[]) => { const m = Math.max(...r); return m + lg(sum(r.map((v) => E(v - m)))); };
+    const ref = (f: Float64Array) =>
+      sum([0, 1, 2].map((i) => {
+        const r = Array.from(f.slice(5 * i, 5 * i + 5)).filter((_, j) => w[i]![j] === 1);
+        const yi = yy[i]!.filter((_, j) => w[i]![j] === 1);
+        const wi = wt[i]!.filter((_, j) => w[i]![j] === 1);
+        return -sum(yi.map((v, j) => wi[j]! * v * (r[j]! - lse(r))));
+      })) / 3;
+    const xs = tf.tensor2d(s);
+    const r = checkGradient((a) => O.rankingSoftmaxLoss(a, yy, { where: w, weights: wt }), xs, { reference: ref });
+    xs.dispose();
+    expect(r.ok, `worst ${r.worst}`).toBe(true);
+  });
+  it('reduceFn may be a function of the per-list losses and the valid-list mask', () => {
+    const got = read(O.rankingSoftmaxLoss([[2, 1, 3], [1, 0.5, 1.5]], [[1, 0, 0], [0, 0, 1]], { where: [[1, 1, 1], [0, 0, 0]], reduceFn: (l, v) => tf.sum(tf.mul(l, tf.cast(v!, 'float32'))) }));
+    close(got, read(O.rankingSoftmaxLoss([2, 1, 3], [1, 0, 0])), 1e-6);
+  });
+  it('bad input: unknown reduceFn, scalar logits, labels or where that do not broadcast, NaN scores', () => {
+    expectCleanThrow(() => O.rankingSoftmaxLoss([1, 2], [1, 0], { reduceFn: 'max' as never }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.rankingSoftmaxLoss(1, 1), 'RANK_MISMATCH');
+    expectCleanThrow(() => O.rankingSoftmaxLoss([1, 2], [1, 0, 0]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.rankingSoftmaxLoss([1, 2], [1, 0], { where: [1, 0, 1] }), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.rankingSoftmaxLoss([1, Number.NaN], [1, 0]), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => O.rankingSoftmaxLoss([1, 2], [1, 0], { reduceFn: () => 3 as never }), 'INVALID_ARGUMENT');
+  });
+  it('leaks no tensors', () => {
+    const f = () => O.rankingSoftmaxLoss([[2, 1, 3], [1, 0.5, 1.5]], [[1, 0, 0], [0, 0, 1]], { where: [[1, 1, 0], [1, 1, 1]], weights: [1, 2, 1] });
+    f().dispose();
+    expectNoLeaks(() => f().dispose());
+  });
+});
+
+describe('optax makeFenchelYoungLoss (optax/losses/_fenchel_young_test.py)', () => {
+  const lse = (r: number[]) => { const m = Math.max(...r); return m + Math.log(sum(r.map((v) => Math.exp(v - m)))); };
+  const softmax = (r: number[]) => r.map((v) => Math.exp(v - lse(r)));
+  it('with logsumexp: the gradient is softmax(θ) − y_true and on one-hot targets the loss is the integer-label cross-entropy (test_fenchel_young_reg)', () => {
+    const fy = O.makeFenchelYoungLoss((s) => tf.logSumExp(s, -1));
+    const theta = f32(randomMatrix(8, 5, 71)).map((r) => r.map((v) => Math.abs(v) % 1));
+    const yTrue = f32(randomMatrix(8, 5, 72)).map(softmax);
+    const x = tf.tensor2d(theta);
+    const g = read(tf.grad((t: tf.Tensor) => tf.sum(fy(t, yTrue)) as tf.Scalar)(x));
+    close(g, theta.map((r, i) => softmax(r).map((p, j) => p - yTrue[i]![j]!)), 1e-5);
+    const labels = yTrue.map((r) => r.indexOf(Math.max(...r)));
+    const onehot = labels.map((k) => [0, 1, 2, 3, 4].map((j) => (j === k ? 1 : 0)));
+    close(read(fy(x, onehot)), read(O.softmaxCrossEntropyWithIntegerLabels(x, labels)), 1e-5);
+    close(read(fy(x, onehot)), theta.map((r, i) => lse(r) - r[labels[i]!]!), 1e-5);
+    x.dispose();
+  });
+  it('with max: the multiclass perceptron loss; leading dimensions are kept; extra arguments reach the max function', () => {
+    const fy = O.makeFenchelYoungLoss((s) => tf.max(s, -1));
+    close(read(fy([[[10, 3], [11, -2]]], [[[0, 1], [1, 0]]])), [[7, 0]]);
+    const tempered = O.makeFenchelYoungLoss((s, tau) => tf.mul(tf.logSumExp(tf.div(s, tau as number), -1), tau as number));
+    close(read(tempered([[2, 1, 0]], [[1, 0, 0]], 0.5)), [0.5 * lse([4, 2, 0]) - 2], 1e-6);
+  });
+  it('bad input: not a function, a max function that does not reduce the last axis or returns NaN, scalar scores', () => {
+    expectCleanThrow(() => O.makeFenchelYoungLoss(42 as never), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.makeFenchelYoungLoss((s) => tf.logSumExp(s))([[1, 2], [3, 4]], [[1, 0], [0, 1]]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.makeFenchelYoungLoss((s) => tf.log(tf.sum(tf.sub(s, 10), -1)))([[1, 2]], [[1, 0]]), 'NON_FINITE_OUTPUT');
+    expectCleanThrow(() => O.makeFenchelYoungLoss((s) => tf.max(s, -1))(1, 1), 'RANK_MISMATCH');
+    expect(read(O.makeFenchelYoungLoss((s) => tf.log(tf.sum(tf.sub(s, 10), -1)))([[1, 2]], [[1, 0]], { validate: false })) as number[]).toEqual([Number.NaN]);
+  });
+  it('leaks no tensors', () => {
+    const fy = O.makeFenchelYoungLoss((s) => tf.logSumExp(s, -1));
+    fy([[2, 1, 0]], [[1, 0, 0]]).dispose();
+    expectNoLeaks(() => fy([[2, 1, 0]], [[1, 0, 0]]).dispose());
+  });
+});

@@ -53,6 +53,15 @@ export function broadcastShape(a: readonly number[], b: readonly number[], nameA
   return out;
 }
 
+/** `t` broadcast to `shape` (numpy rules, `t` never the larger), or `SHAPE_MISMATCH` naming `name`. */
+export function expandTo(t: Tensor, shape: readonly number[], name: string, of: string): Tensor {
+  const ok = t.rank <= shape.length && t.shape.every((d, k) => d === 1 || d === shape[shape.length - t.rank + k]);
+  if (!ok) {
+    throw new LosskitError('SHAPE_MISMATCH', `${name} must broadcast to the shape of ${of}`, { argument: name, expected: `a shape broadcastable to ${formatShape(shape)}`, received: formatShape(t.shape) });
+  }
+  return broadcastTo(t, shape);
+}
+
 /** `SHAPE_MISMATCH` unless `b` has exactly the shape of `a` (optax's `check_shapes_equal`). */
 export function checkSameShape(a: Tensor, b: Tensor, nameA: string, nameB: string): void {
   if (a.shape.join() !== b.shape.join()) {

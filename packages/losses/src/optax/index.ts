@@ -22,3 +22,5 @@ export {
   type SigmoidFocalOptions,
 } from './classification.js';
 export { smoothLabels } from './smoothing.js';
+export { rankingSoftmaxLoss, type RankingReduceFn, type RankingSoftmaxLossOptions } from './ranking.js';
+export { makeFenchelYoungLoss, type FenchelYoungLoss, type TensorMaxFunction } from './fenchelYoung.js';

@@ -8,12 +8,14 @@ import { multiclassPerceptronEntry, perceptronEntry } from './perceptron.js';
 import { binarySparsemaxEntry } from './binarySparsemax.js';
 import { generalizedKlEntry } from './generalizedKl.js';
 import { rankingSoftmaxEntry } from './rankingSoftmax.js';
+import { fenchelYoungEntry } from './fenchelYoung.js';
 
 export * from './multiclassHinge.js';
 export * from './perceptron.js';
 export * from './binarySparsemax.js';
 export * from './generalizedKl.js';
 export { rankingSoftmax, rankingSoftmaxEntry, type RankingSoftmaxOptions } from './rankingSoftmax.js';
+export * from './fenchelYoung.js';
 
 /** Catalog entries of the optax losses in the DSL. */
 export const optaxCatalog: readonly CatalogEntry[] = [
@@ -23,4 +25,5 @@ export const optaxCatalog: readonly CatalogEntry[] = [
   binarySparsemaxEntry,
   generalizedKlEntry,
   rankingSoftmaxEntry,
+  fenchelYoungEntry,
 ];
