@@ -132,6 +132,8 @@ const table: Readonly<Record<string, Case>> = {
   'generalized-kl': { ref: () => L.generalizedKl(), y: [[0.2, 0.5, 0], [1.5, 0, 0.3]], z: [[-1.2, -0.9, 0.1], [0.3, -2, -1]] },
   'ranking-softmax': { ref: () => L.rankingSoftmax({ where: core.input('where', 'class') }), y: [[1, 0, 0], [0, 0, 1]], z: [[2, 1, 0], [1, 0.5, 1.5]], inputs: { where: [[1, 1, 0], [1, 1, 1]] } },
   'fenchel-young': { ref: () => L.fenchelYoung((s) => s.logSumExp()), ...cls },
+  'l2-loss': { ref: () => L.l2Loss(), ...reg },
+  'cosine-distance': { ref: () => L.cosineDistance(), ...reg },
 };
 
 // The playground's sandbox: every export of both packages by name, nothing else.

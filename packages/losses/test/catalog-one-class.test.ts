@@ -143,6 +143,9 @@ const table: Readonly<Record<string, Case>> = {
   'ranking-softmax': { expr: () => L.rankingSoftmax({ where: input('where', 'class') }), y: yr, z, inputs: { where: [[1], [1]] }, ref: zero },
   // logsumexp of one score is the score: Ω*(s) − y·s = 0 for the one-hot target.
   'fenchel-young': { expr: () => L.fenchelYoung((s) => s.logSumExp()), y: one, z, ref: zero },
+  'l2-loss': { expr: () => L.l2Loss(), y: yr, z, ref: (y, x) => 0.5 * (x - y) ** 2 },
+  // One component: cos = sign(ŷ y).
+  'cosine-distance': { expr: () => L.cosineDistance(), y: yr, z, ref: (y, x) => 1 - Math.sign(x * y) },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

@@ -32,6 +32,7 @@ const logMeasures = f32(randomMatrix(B, C, 26, 0.8));
 const relevance = randomLabels(B * C, 3, 27).reduce<number[][]>((rows, v, k) => (k % C === 0 ? [...rows, [v]] : (rows.at(-1)!.push(v), rows)), []);
 const itemMask = [[1, 1, 0, 1], [1, 1, 1, 1], [0, 1, 1, 0], [0, 0, 0, 0], [1, 0, 1, 1]];
 const itemWeights = f32(randomMatrix(B, C, 28)).map((r) => r.map((v) => 0.5 + Math.abs(v)));
+const realTargets = f32(randomMatrix(B, C, 30, 1.2));
 const softTargets = f32(randomMatrix(B, C, 29)).map((r) => { const e = r.map(Math.exp); return e.map((v) => v / sum(e)); });
 const lse = (r: readonly number[]) => { const m = Math.max(...r); return m + Math.log(sum(r.map((v) => Math.exp(v - m)))); };
 
@@ -150,6 +151,37 @@ const cases: Case[] = [
     pred: scores,
     ref: (y, s) => 0.5 * lse(s.map((v) => 2 * v)) - sum(y.map((v, j) => v * s[j]!)),
     fused: true,
+  },
+  {
+    name: 'l2Loss: ½ Σ (ŷ − y)²',
+    expr: () => L.l2Loss(),
+    yTrue: realTargets,
+    dense: realTargets,
+    pred: scores,
+    ref: (y, z) => 0.5 * sum(z.map((v, j) => (v - y[j]!) ** 2)),
+    fused: true,
+  },
+  {
+    name: 'cosineDistance ε = 0: 1 − cos',
+    expr: () => L.cosineDistance(),
+    yTrue: realTargets,
+    dense: realTargets,
+    pred: scores,
+    ref: (y, z) => 1 - sum(z.map((v, j) => v * y[j]!)) / Math.sqrt(sum(z.map((v) => v * v)) * sum(y.map((v) => v * v))),
+    fused: true,
+  },
+  {
+    name: 'cosineDistance ε = 4 (floors the squared norms of small rows), with a where mask',
+    expr: () => L.cosineDistance({ epsilon: 4, where: input('where', 'class') }),
+    yTrue: realTargets,
+    dense: realTargets,
+    pred: scores,
+    call: { inputs: { where: [1, 1, 0, 1] } },
+    ref: (y, z) => {
+      const k = (a: number[]) => a.filter((_, j) => j !== 2);
+      return 1 - sum(k(z).map((v, j) => v * k(y)[j]!)) / (Math.sqrt(Math.max(4, sum(k(z).map((v) => v * v)))) * Math.sqrt(Math.max(4, sum(k(y).map((v) => v * v)))));
+    },
+    fused: false,
   },
 ];
 
@@ -277,6 +309,23 @@ describe('fenchelYoung: the max function decides the loss', () => {
   it('rejects a max function that is not a function or does not reduce the classes', () => {
     expectCleanThrow(() => L.fenchelYoung(3 as never), 'INVALID_ARGUMENT');
     expectCleanThrow(() => L.fenchelYoung((s) => s.exp() as never), 'LEVEL_MISMATCH');
+  });
+});
+
+describe('l2Loss and cosineDistance: extremes', () => {
+  it('l2Loss at ±1e4 errors is exact; cosineDistance is scale invariant (1e4 against 1e-4), and a zero vector needs ε > 0', () => {
+    const v = compile(L.l2Loss()).perSample([[-1e4, 0]], [[1e4, 0]]);
+    expect(v.dataSync()[0]).toBe(2e8);
+    v.dispose();
+    const c = compile(L.cosineDistance()).perSample([[1e-4, -2e-4]], [[1e4, -2e4]]);
+    expect(Math.abs(c.dataSync()[0]!)).toBeLessThan(1e-6);
+    c.dispose();
+    expectCleanThrow(() => compile(L.cosineDistance())([[1, 1]], [[0, 0]]), 'NON_FINITE_OUTPUT');
+    const { value, grad } = compile(L.cosineDistance({ epsilon: 1e-12 })).valueAndGrad([[1, 1]], [[0, 0]]);
+    expect(value.dataSync()[0]).toBe(1);
+    expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([value, grad]);
+    expectCleanThrow(() => L.cosineDistance({ epsilon: -1 }), 'INVALID_PARAMETER');
   });
 });
 

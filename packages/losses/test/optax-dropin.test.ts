@@ -562,3 +562,94 @@ describe('optax makeFenchelYoungLoss (optax/losses/_fenchel_young_test.py)', () 
     expectNoLeaks(() => fy([[2, 1, 0]], [[1, 0, 0]]).dispose());
   });
 });
+
+describe('optax regression losses (optax/losses/_regression_test.py SquaredErrorTest, L2LossTest, HuberLossTest, LogCoshTest, CosineDistanceTest)', () => {
+  const ys = [-2, -1, 0.5, 1];
+  const ts = [-1.5, 0, -1, 1];
+  it('squaredError and l2Loss reproduce test_scalar / test_batched ((t − y)² and half of it); targets default to zeros', () => {
+    close(read(O.squaredError(ys, ts)), ys.map((y, i) => (ts[i]! - y) ** 2), 1e-7);
+    close(read(O.l2Loss(ys, ts)), ys.map((y, i) => 0.5 * (ts[i]! - y) ** 2), 1e-7);
+    close(read(O.squaredError(ys[0]!, ts[0]!)), 0.25, 1e-7);
+    close(read(O.l2Loss(ys)), ys.map((y) => 0.5 * y * y), 1e-7);
+  });
+  it('squaredError and l2Loss reject targets of another shape (test_shape_mismatch), even when they would broadcast', () => {
+    expectCleanThrow(() => O.squaredError(ys, ts.map((v) => [v])), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.l2Loss([[1, 2], [3, 4]], [1, 2]), 'SHAPE_MISMATCH');
+  });
+  it('huberLoss reproduces test_batched: [1.5, 0.5, 0, 0.125, 0.5, 1.5, 131.2] and the δ-piecewise float64 definition for δ = 0.7', () => {
+    const y = [-2, 0.5, 0, 0.5, 2, 4, 132];
+    const t = [0, -0.5, 0, 1, 1, 2, 0.3];
+    close(read(O.huberLoss(y, t, { delta: 1 })), [1.5, 0.5, 0, 0.125, 0.5, 1.5, 131.2], 1e-6);
+    close(read(O.huberLoss(y, t, { delta: 0.7 })), y.map((v, i) => { const e = Math.abs(v - t[i]!); return e <= 0.7 ? 0.5 * e * e : 0.5 * 0.49 + 0.7 * (e - 0.7); }), 1e-6);
+  });
+  it('logCosh reproduces test_batched and test_batched_predictions_only (tf.keras log_cosh values, atol 1e-5)', () => {
+    close(read(O.logCosh([500, -2, -1, 0.5, 1], [-200, -1.5, 0, -1, 1])), [699.3068, 0.12011445, 0.4337809, 0.85544014, 0], 1e-5);
+    close(read(O.logCosh([500, -2, -1, 0.5, 1])), [499.30685, 1.3250027, 0.4337809, 0.12011451, 0.43378082], 1e-5);
+  });
+  it('cosineDistance / cosineSimilarity reproduce test_batched_distance and test_batched_similarity (scipy values), scalar and batched', () => {
+    const a = [[10, 1, -2], [1, 4, 0.2]];
+    const b = [[0, 1.2, 0.2], [1, -0.3, 0]];
+    close(read(O.cosineDistance(a, b)), [0.9358251989, 1.0464068465], 1e-6);
+    close(read(O.cosineSimilarity(a, b)), [1 - 0.9358251989, 1 - 1.0464068465], 1e-6);
+    close(read(O.cosineDistance(a[0]!, b[0]!)), 0.9358251989, 1e-6);
+  });
+  it('cosine where equals the subset (test_mask_*), axis equals moving it last (test_axis), ε floors the squared norms', () => {
+    const p = f32(randomMatrix(1, 10, 81))[0]!;
+    const t = f32(randomMatrix(1, 10, 82))[0]!;
+    const mask = [1, 0, 1, 1, 1, 0, 1, 0, 1, 1];
+    const keep = (x: number[]) => x.filter((_, i) => mask[i] === 1);
+    close(read(O.cosineSimilarity(p, t, { where: mask })), read(O.cosineSimilarity(keep(p), keep(t))), 1e-6);
+    close(read(O.cosineDistance(p, t, { where: mask })), read(O.cosineDistance(keep(p), keep(t))), 1e-6);
+    const x = tf.randomNormal([4, 5, 6], 0, 1, 'float32', 9);
+    const y = tf.randomNormal([4, 5, 6], 0, 1, 'float32', 10);
+    for (const axis of [0, 1, 2]) {
+      const perm = [0, 1, 2].filter((a) => a !== axis).concat(axis);
+      close(read(O.cosineSimilarity(x, y, { axis })), read(O.cosineSimilarity(tf.transpose(x, perm), tf.transpose(y, perm))), 1e-5);
+    }
+    tf.dispose([x, y]);
+    // ε on the squared norm: [0.1, 0] has Σa² = 0.01 < ε = 1, so its norm is taken as 1: cos = 0.1·1/(1·1) = 0.1.
+    close(read(O.cosineSimilarity([0.1, 0], [1, 0], { epsilon: 1 })), 0.1, 1e-6);
+    // A zero vector: 0/0 with ε = 0 (typed error), 0 similarity with ε > 0.
+    expectCleanThrow(() => O.cosineSimilarity([0, 0], [1, 1]), 'NON_FINITE_OUTPUT');
+    close(read(O.cosineSimilarity([0, 0], [1, 1], { epsilon: 1e-12 })), 0);
+  });
+  it('extremes: ±1e4 errors are exact for huber, logCosh (|e| − log 2) and squaredError; cosine is scale invariant at 1e4', () => {
+    close(read(O.huberLoss([1e4, -1e4])), [1e4 - 0.5, 1e4 - 0.5], 1e-7);
+    close(read(O.logCosh([1e4, -1e4])), [1e4 - Math.LN2, 1e4 - Math.LN2], 1e-7);
+    close(read(O.squaredError([1e4], [-1e4])), [4e8], 1e-7);
+    close(read(O.cosineDistance([[1e4, 2e4]], [[1e-4, 2e-4]])), [0], 1e-6);
+  });
+  it('gradients pass finite-difference checks against the float64 definitions', () => {
+    const p = f32(randomMatrix(3, 4, 83, 1.5));
+    const t = f32(randomMatrix(3, 4, 84, 1.5));
+    const x = tf.tensor2d(p);
+    const rows = (f: Float64Array) => [0, 1, 2].map((i) => Array.from(f.slice(4 * i, 4 * i + 4)));
+    const cos = (a: number[], b: number[]) => sum(a.map((v, j) => v * b[j]!)) / Math.sqrt(sum(a.map((v) => v * v)) * sum(b.map((v) => v * v)));
+    const cases: Array<[string, (a: tf.Tensor) => tf.Tensor, (f: Float64Array) => number]> = [
+      ['l2Loss', (a) => O.l2Loss(a, t), (f) => sum(Array.from(f).map((v, k) => 0.5 * (v - t[Math.floor(k / 4)]![k % 4]!) ** 2))],
+      ['huberLoss δ=0.8', (a) => O.huberLoss(a, t, { delta: 0.8 }), (f) => sum(Array.from(f).map((v, k) => { const e = Math.abs(v - t[Math.floor(k / 4)]![k % 4]!); return e <= 0.8 ? 0.5 * e * e : 0.32 + 0.8 * (e - 0.8); }))],
+      ['logCosh', (a) => O.logCosh(a, t), (f) => sum(Array.from(f).map((v, k) => Math.log(Math.cosh(v - t[Math.floor(k / 4)]![k % 4]!))))],
+      ['cosineDistance', (a) => O.cosineDistance(a, t), (f) => sum(rows(f).map((r, i) => 1 - cos(r, t[i]!)))],
+    ];
+    for (const [name, f, ref] of cases) {
+      const r = checkGradient((a) => tf.sum(f(a)), x, { reference: ref });
+      expect(r.ok, `${name}: worst ${r.worst}`).toBe(true);
+    }
+    x.dispose();
+  });
+  it('bad input: NaN, negative ε, non-positive δ, non-broadcasting shapes', () => {
+    expect(expectCleanThrow(() => O.logCosh([1, Number.NaN]), 'NON_FINITE_INPUT').argument).toBe('predictions');
+    expect(expectCleanThrow(() => O.huberLoss([1, 2], [Number.POSITIVE_INFINITY, 0]), 'NON_FINITE_INPUT').argument).toBe('targets');
+    expectCleanThrow(() => O.cosineDistance([1, 2], [1, 2], { epsilon: -1 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.huberLoss([1, 2], [0, 0], { delta: 0 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.logCosh([1, 2], [0, 0, 0]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.cosineSimilarity([[1, 2]], [[0, 0, 1]]), 'SHAPE_MISMATCH');
+  });
+  it('leak no tensors', () => {
+    const calls = [() => O.squaredError(ys, ts), () => O.l2Loss(ys), () => O.huberLoss(ys, ts), () => O.logCosh(ys, ts), () => O.cosineSimilarity([[1, 2]], [[2, 1]], { where: [[1, 1]] }), () => O.cosineDistance([[1, 2]], [[2, 1]], { axis: 0 })];
+    for (const f of calls) f().dispose();
+    expectNoLeaks(() => {
+      for (const f of calls) f().dispose();
+    });
+  });
+});

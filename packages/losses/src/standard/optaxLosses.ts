@@ -9,6 +9,8 @@ import { binarySparsemaxEntry } from './binarySparsemax.js';
 import { generalizedKlEntry } from './generalizedKl.js';
 import { rankingSoftmaxEntry } from './rankingSoftmax.js';
 import { fenchelYoungEntry } from './fenchelYoung.js';
+import { l2LossEntry } from './l2Loss.js';
+import { cosineDistanceEntry } from './cosineDistance.js';
 
 export * from './multiclassHinge.js';
 export * from './perceptron.js';
@@ -16,6 +18,8 @@ export * from './binarySparsemax.js';
 export * from './generalizedKl.js';
 export { rankingSoftmax, rankingSoftmaxEntry, type RankingSoftmaxOptions } from './rankingSoftmax.js';
 export * from './fenchelYoung.js';
+export * from './l2Loss.js';
+export { cosineDistance, cosineDistanceEntry, type CosineDistanceOptions } from './cosineDistance.js';
 
 /** Catalog entries of the optax losses in the DSL. */
 export const optaxCatalog: readonly CatalogEntry[] = [
@@ -26,4 +30,6 @@ export const optaxCatalog: readonly CatalogEntry[] = [
   generalizedKlEntry,
   rankingSoftmaxEntry,
   fenchelYoungEntry,
+  l2LossEntry,
+  cosineDistanceEntry,
 ];
