@@ -134,6 +134,7 @@ const table: Readonly<Record<string, Case>> = {
   'fenchel-young': { ref: () => L.fenchelYoung((s) => s.logSumExp()), ...cls },
   'l2-loss': { ref: () => L.l2Loss(), ...reg },
   'cosine-distance': { ref: () => L.cosineDistance(), ...reg },
+  'generalized-dice': { ref: () => L.generalizedDice(), y: [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], z: [[2, 0, -1], [1, 0.5, 0], [0, 1.5, 0], [-1, 0, 2]] },
 };
 
 // The playground's sandbox: every export of both packages by name, nothing else.

@@ -146,6 +146,8 @@ const table: Readonly<Record<string, Case>> = {
   'l2-loss': { expr: () => L.l2Loss(), y: yr, z, ref: (y, x) => 0.5 * (x - y) ** 2 },
   // One component: cos = sign(ŷ y).
   'cosine-distance': { expr: () => L.cosineDistance(), y: yr, z, ref: (y, x) => 1 - Math.sign(x * y) },
+  // One class: the sigmoid, and a batch-level scalar.
+  'generalized-dice': { expr: () => L.generalizedDice(), y: yb, z },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

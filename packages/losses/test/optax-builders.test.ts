@@ -329,6 +329,65 @@ describe('l2Loss and cosineDistance: extremes', () => {
   });
 });
 
+describe('generalizedDice: the batch as one image of N pixels (optax multiclass_generalized_dice_loss on [1, N, C])', () => {
+  const softmax = (r: number[]) => { const m = Math.max(...r); const e = r.map((v) => Math.exp(v - m)); return e.map((v) => v / sum(e)); };
+  /** Float64 from Sudre et al. as optax weights it: w_c = 1/(f_c² + 1e-7), normalised to sum to C; mean over classes. */
+  const gdl64 = (p: number[][], t: number[][], smooth = 1, ignore = false) => {
+    const K = t[0]!.length;
+    const f = Array.from({ length: K }, (_, c) => sum(t.map((r) => r[c]!)));
+    const w0 = f.map((v) => 1 / (v * v + 1e-7));
+    const w = w0.map((v) => (v / sum(w0)) * K);
+    const d = Array.from({ length: K }, (_, c) => {
+      const I = sum(p.map((r, i) => r[c]! * t[i]![c]!));
+      return w[c]! * (1 - (I + smooth) / (0.5 * (sum(p.map((r) => r[c]!)) + f[c]!) + smooth));
+    }).slice(ignore && K > 1 ? 1 : 0);
+    return sum(d) / d.length;
+  };
+  const t = oneHot(labels, C);
+  it('equals the float64 definition from logits and from probabilities, with smooth and ignoreBackground', () => {
+    const cases: Array<[Expr<'batch'>, 'logits' | 'probs', number]> = [
+      [L.generalizedDice(), 'logits', gdl64(scores.map(softmax), t)],
+      [L.generalizedDice({ smooth: 0.3, ignoreBackground: true }), 'logits', gdl64(scores.map(softmax), t, 0.3, true)],
+      [L.generalizedDice(), 'probs', gdl64(softTargets, t)],
+    ];
+    for (const [e, from, want] of cases) {
+      const v = compile(e as Expr<'batch', 'any'>, { from: from as 'probs' })(labels, from === 'probs' ? softTargets : scores);
+      expect(Math.abs(v.dataSync()[0]! - want)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want)));
+      v.dispose();
+    }
+  });
+  it('a finite-difference gradient check against the float64 definition; not fused (a batch-level op)', () => {
+    const loss = compile(L.generalizedDice());
+    expect(loss.fused).toBe(false);
+    const x = tf.tensor2d(scores);
+    const r = checkGradient((z) => loss(labels, z), x, { reference: (f) => gdl64(Array.from({ length: B }, (_, i) => softmax(Array.from(f.slice(i * C, (i + 1) * C)))), t) });
+    x.dispose();
+    expect(r.ok, `worst ${r.worst}`).toBe(true);
+  });
+  it('one class uses the sigmoid; ±1e4 logits give the exact limits (perfect: 0 at smooth 0), finite gradients', () => {
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const y1 = [[1], [0], [1]];
+    const z1 = [[0.4], [-1.2], [2]];
+    const v = compile(L.generalizedDice())(y1, z1);
+    expect(v.dataSync()[0]!).toBeCloseTo(gdl64(z1.map((r) => [sig(r[0]!)]), y1), 5);
+    v.dispose();
+    // Every class present (an absent class with smooth 0 is 0/0, a NON_FINITE_OUTPUT, as optax's NaN).
+    const all = [0, 1, 2, 3, 1];
+    const big = all.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1e4 : -1e4)));
+    const { value, grad } = compile(L.generalizedDice({ smooth: 0 })).valueAndGrad(all, big);
+    expect(Math.abs(value.dataSync()[0]!)).toBeLessThan(1e-6);
+    expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([value, grad]);
+    expectCleanThrow(() => compile(L.generalizedDice({ smooth: 0 }))([0, 0], [[1e4, -1e4], [1e4, -1e4]]), 'NON_FINITE_OUTPUT');
+  });
+  it('rejects a negative smooth, a non-boolean ignoreBackground, sample weights and probabilities that are not distributions', () => {
+    expectCleanThrow(() => L.generalizedDice({ smooth: -1 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => L.generalizedDice({ ignoreBackground: 'yes' as never }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => compile(L.generalizedDice())(labels, scores, [1, 1, 1, 1, 1]), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => compile(L.generalizedDice(), { from: 'probs' })([0], [[0.5, 0.6, 0, 0]]), 'INVALID_ARGUMENT');
+  });
+});
+
 describe('optax DSL builders: bad input and leaks', () => {
   it('NaN scores raise NON_FINITE_INPUT, out-of-range labels LABEL_OUT_OF_RANGE, without leaking', () => {
     const bad: Array<[() => unknown, string]> = [

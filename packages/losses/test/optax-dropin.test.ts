@@ -653,3 +653,139 @@ describe('optax regression losses (optax/losses/_regression_test.py SquaredError
     });
   });
 });
+
+describe('optax segmentation losses (optax/losses/_segmentation_test.py DiceLossTest)', () => {
+  type Img = number[][][]; // [B, S, C]
+  const softmaxRow = (r: number[]) => { const m = Math.max(...r); const e = r.map((v) => Math.exp(v - m)); const s = sum(e); return e.map((v) => v / s); };
+  const sig = (x: number) => 1 / (1 + Math.exp(-x));
+  const probsOf = (z: Img, soft: boolean) => z.map((img) => img.map((px) => (!soft ? px : px.length === 1 ? [sig(px[0]!)] : softmaxRow(px))));
+  /** Float64 per-class Dice/Tversky of each sample over its pixels: [B][C]. */
+  const dice64 = (p: Img, t: Img, s = 1, a = 0.5, b = 0.5) =>
+    p.map((img, i) => img[0]!.map((_, c) => {
+      const I = sum(img.map((px, k) => px[c]! * t[i]![k]![c]!));
+      const P = sum(img.map((px) => px[c]!));
+      const T = sum(t[i]!.map((px) => px[c]!));
+      return 1 - (I + s) / (I + a * (P - I) + b * (T - I) + s);
+    }));
+  const gdl64 = (z: Img, t: Img, s = 1, ignore = false) => {
+    const C = t[0]![0]!.length;
+    const f = Array.from({ length: C }, (_, c) => sum(t.flatMap((img) => img.map((px) => px[c]!))));
+    const w0 = f.map((v) => 1 / (v * v + 1e-7));
+    const w = w0.map((v) => (v / sum(w0)) * C);
+    const d = dice64(probsOf(z, true), t, s).map((r) => r.map((v, c) => v * w[c]!).slice(ignore && C > 1 ? 1 : 0));
+    return sum(d.flat()) / d.flat().length;
+  };
+  const randImg = (b: number, s: number, c: number, seed: number, scale = 1): Img => {
+    const m = f32(randomMatrix(b * s, c, seed, scale));
+    return Array.from({ length: b }, (_, i) => m.slice(i * s, (i + 1) * s));
+  };
+  const oneHotImg = (b: number, s: number, c: number, seed: number): Img => {
+    const l = randomLabels(b * s, c, seed);
+    return Array.from({ length: b }, (_, i) => l.slice(i * s, (i + 1) * s).map((k) => Array.from({ length: c }, (_, j) => (j === k ? 1 : 0))));
+  };
+  const z = randImg(2, 6, 3, 91);
+  const t = oneHotImg(2, 6, 3, 92);
+
+  it('diceLoss equals the float64 per-class Dice of each sample over its spatial axis (mean, sum, none), and reproduces test_dice_loss_weighting_parameters (α 0.3, β 0.7 on probabilities)', () => {
+    const d = dice64(probsOf(z, true), t);
+    close(read(O.diceLoss(z, t)), d.map((r) => sum(r) / 3), 1e-5);
+    close(read(O.diceLoss(z, t, { reduction: 'sum' })), d.map((r) => sum(r)), 1e-5);
+    close(read(O.diceLoss(z, t, { reduction: 'none' })), d, 1e-5);
+    const probs = [[[0.1, 0.9], [0.8, 0.2]]];
+    const tg = [[[0, 1], [1, 0]]];
+    close(read(O.diceLoss(probs, tg, { smooth: 1, alpha: 0.3, beta: 0.7, applySoftmax: false })), dice64(probs, tg, 1, 0.3, 0.7).map((r) => sum(r) / 2), 1e-6);
+    close(read(O.diceLoss(probs, tg, { applySoftmax: false })), dice64(probs, tg).map((r) => sum(r) / 2), 1e-6);
+  });
+  it('shapes (test_dice_loss_shapes, test_reduction_modes): [B, H, W, C] → [B]; \'none\' keeps [B, C]; binary [B, H, W, 1] uses the sigmoid', () => {
+    const x = tf.randomNormal([2, 4, 4, 3], 0, 1, 'float32', 11);
+    const y = tf.oneHot(tf.randomUniform([2, 4, 4], 0, 3, 'int32', 12), 3);
+    expect(read(O.diceLoss(x, y)) as number[]).toHaveLength(2);
+    expect((read(O.diceLoss(x, y, { reduction: 'none' })) as number[][]).map((r) => r.length)).toEqual([3, 3]);
+    const xb = tf.randomNormal([2, 4, 4, 1], 0, 1, 'float32', 13);
+    const yb = tf.cast(tf.greater(tf.randomNormal([2, 4, 4, 1], 0, 1, 'float32', 14), 0), 'float32');
+    const got = read(O.diceLoss(xb, yb)) as number[];
+    const pv = (xb.arraySync() as number[][][][]).map((img) => img.flat().map((px) => [sig(px[0]!)]));
+    const tv = (yb.arraySync() as number[][][][]).map((img) => img.flat());
+    close(got, dice64(pv, tv).map((r) => r[0]!), 1e-5);
+    tf.dispose([x, y, xb, yb]);
+  });
+  it('perfect / wrong / bounded (test_perfect_overlap_*, test_no_overlap_binary, test_loss_bounds), and finite at ±100 and for empty or full targets', () => {
+    const tb = [[[1], [0], [1], [0], [1], [1], [1], [0], [0]]];
+    expect(read(O.diceLoss(tb.map((i) => i.map((p) => [p[0] ? 10 : -10])), tb)) as number[]).toSatisfy((v: number[]) => v[0]! < 0.01);
+    expect(read(O.diceLoss(tb.map((i) => i.map((p) => [p[0] ? -10 : 10])), tb)) as number[]).toSatisfy((v: number[]) => v[0]! > 0.7);
+    const tm = oneHotImg(1, 9, 3, 93);
+    expect(read(O.diceLoss(tm.map((i) => i.map((p) => p.map((v) => (v ? 10 : -10)))), tm)) as number[]).toSatisfy((v: number[]) => v[0]! < 0.01);
+    for (const seed of [94, 95, 96]) {
+      const v = flat(read(O.diceLoss(randImg(2, 8, 4, seed, 2), oneHotImg(2, 8, 4, seed + 10))));
+      expect(v.every((x) => x >= 0 && x <= 1)).toBe(true);
+    }
+    const ones = [[[1], [1], [1], [1]]];
+    for (const zz of [[[[100], [100], [100], [100]]], [[[-100], [-100], [-100], [-100]]]]) expect(flat(read(O.diceLoss(zz, ones))).every(Number.isFinite)).toBe(true);
+    expect(flat(read(O.diceLoss([[[0.3], [-1], [2], [0]]], [[[0], [0], [0], [0]]]))).every(Number.isFinite)).toBe(true);
+  });
+  it('class weights (test_class_weights), ignoreBackground (test_ignore_background_parameter), applySoftmax (test_apply_softmax_flag)', () => {
+    close(read(O.diceLoss(z, t, { classWeights: [1, 1, 1] })), read(O.diceLoss(z, t)), 1e-6);
+    const d = dice64(probsOf(z, true), t);
+    close(read(O.diceLoss(z, t, { classWeights: [1, 2, 0.5] })), d.map((r) => (r[0]! + 2 * r[1]! + 0.5 * r[2]!) / 3), 1e-5);
+    close(read(O.diceLoss(z, t, { ignoreBackground: true, reduction: 'none' })), d.map((r) => r.slice(1)), 1e-5);
+    const zb = [[[0.3], [-1], [2]]];
+    const tb = [[[1], [0], [1]]];
+    close(read(O.diceLoss(zb, tb, { ignoreBackground: true })), read(O.diceLoss(zb, tb)), 1e-7);
+    const p = probsOf(z, true);
+    close(read(O.diceLoss(p, t, { applySoftmax: false })), read(O.diceLoss(z, t)), 1e-5);
+  });
+  it('binaryDiceLoss: [B, H, W] and [B, H, W, 1] agree (test_binary_dice_loss_convenience); applySigmoid: false takes probabilities', () => {
+    const x = tf.randomNormal([2, 4, 4], 0, 1, 'float32', 15);
+    const y = tf.cast(tf.greater(tf.randomNormal([2, 4, 4], 0, 1, 'float32', 16), 0.5), 'float32');
+    const a = read(O.binaryDiceLoss(x, y)) as number[];
+    expect(a).toHaveLength(2);
+    close(read(O.binaryDiceLoss(tf.expandDims(x, -1), tf.expandDims(y, -1))), a, 1e-6);
+    const pv = (x.arraySync() as number[][][]).map((img) => img.flat().map((v) => [sig(v)]));
+    const tv = (y.arraySync() as number[][][]).map((img) => img.flat().map((v) => [v]));
+    close(a, dice64(pv, tv).map((r) => r[0]!), 1e-5);
+    close(read(O.binaryDiceLoss(tf.sigmoid(x), y, { applySigmoid: false })), a, 1e-5);
+    tf.dispose([x, y]);
+  });
+  it('multiclassGeneralizedDiceLoss equals the float64 definition (weights 1/(f² + 1e-7) normalised to C), with and without background (test_generalized_dice_loss_ignore_background)', () => {
+    const zz = randImg(3, 8, 4, 97);
+    const tt = oneHotImg(3, 8, 4, 98);
+    close(read(O.multiclassGeneralizedDiceLoss(zz, tt)), gdl64(zz, tt), 1e-5);
+    close(read(O.multiclassGeneralizedDiceLoss(zz, tt, { ignoreBackground: true })), gdl64(zz, tt, 1, true), 1e-5);
+    close(read(O.multiclassGeneralizedDiceLoss(zz, tt, { smooth: 0.5 })), gdl64(zz, tt, 0.5), 1e-5);
+    expect(read(O.multiclassGeneralizedDiceLoss(zz, tt))).not.toBeCloseTo(read(O.multiclassGeneralizedDiceLoss(zz, tt, { ignoreBackground: true })) as number, 4);
+    // An absent class gets the largest weight (1/1e-7 before normalising) and the result stays finite.
+    const t0 = tt.map((img) => img.map((px) => [px[0]! + px[3]!, px[1]!, px[2]!, 0]));
+    close(read(O.multiclassGeneralizedDiceLoss(zz, t0)), gdl64(zz, t0), 1e-5);
+  });
+  it('gradients pass finite-difference checks (diceLoss with weights, generalized Dice)', () => {
+    const x = tf.tensor3d(z);
+    const flatRows = (f: Float64Array): Img => [0, 1].map((i) => Array.from({ length: 6 }, (_, k) => Array.from(f.slice((i * 6 + k) * 3, (i * 6 + k) * 3 + 3))));
+    const r1 = checkGradient((a) => tf.sum(O.diceLoss(a, t, { classWeights: [1, 2, 0.5], alpha: 0.3, beta: 0.7 })), x, {
+      reference: (f) => sum(dice64(probsOf(flatRows(f), true), t, 1, 0.3, 0.7).map((r) => (r[0]! + 2 * r[1]! + 0.5 * r[2]!) / 3)),
+    });
+    expect(r1.ok, `dice: worst ${r1.worst}`).toBe(true);
+    const r2 = checkGradient((a) => O.multiclassGeneralizedDiceLoss(a, t), x, { reference: (f) => gdl64(flatRows(f), t) });
+    expect(r2.ok, `gdl: worst ${r2.worst}`).toBe(true);
+    x.dispose();
+  });
+  it('bad input: mismatched shapes (test_shape_mismatch_error), invalid probabilities (test_probability_validation), bad reduction, axis on the class axis, class weights of the wrong length', () => {
+    expectCleanThrow(() => O.diceLoss([[[0, 1, 2]]], [[[0, 1]]]), 'SHAPE_MISMATCH');
+    const e = expectCleanThrow(() => O.diceLoss([[[0.2, 0.3, 0.9]]], [[[0, 1, 0]]], { applySoftmax: false }), 'INVALID_ARGUMENT');
+    expect(e.argument).toBe('predictions');
+    expectCleanThrow(() => O.diceLoss([[[0.2], [1.3]]], [[[0], [1]]], { applySoftmax: false }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.diceLoss(z, t, { reduction: 'max' as never }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.diceLoss(z, t, { axis: -1 }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.diceLoss(z, t, { classWeights: [1, 2] }), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.multiclassGeneralizedDiceLoss([[0, 1]], [[0, 1, 0]]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.multiclassGeneralizedDiceLoss([0, 1], [0, 1]), 'RANK_MISMATCH');
+    expectCleanThrow(() => O.diceLoss(z, t, { applySoftmax: 'yes' as never }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => O.binaryDiceLoss([[Number.NaN, 1]], [[0, 1]]), 'NON_FINITE_INPUT');
+  });
+  it('leak no tensors', () => {
+    const calls = [() => O.diceLoss(z, t, { classWeights: [1, 2, 3], ignoreBackground: true }), () => O.binaryDiceLoss([[0.3, -1, 2]], [[1, 0, 1]]), () => O.multiclassGeneralizedDiceLoss(z, t)];
+    for (const f of calls) f().dispose();
+    expectNoLeaks(() => {
+      for (const f of calls) f().dispose();
+    });
+  });
+});

@@ -25,3 +25,4 @@ export { smoothLabels } from './smoothing.js';
 export { rankingSoftmaxLoss, type RankingReduceFn, type RankingSoftmaxLossOptions } from './ranking.js';
 export { makeFenchelYoungLoss, type FenchelYoungLoss, type TensorMaxFunction } from './fenchelYoung.js';
 export { squaredError, l2Loss, huberLoss, logCosh, cosineSimilarity, cosineDistance, type CosineOptions } from './regression.js';
+export { diceLoss, binaryDiceLoss, multiclassGeneralizedDiceLoss, type DiceLossOptions, type DiceReduction, type BinaryDiceLossOptions, type GeneralizedDiceLossOptions } from './segmentation.js';

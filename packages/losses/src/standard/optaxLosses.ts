@@ -11,6 +11,7 @@ import { rankingSoftmaxEntry } from './rankingSoftmax.js';
 import { fenchelYoungEntry } from './fenchelYoung.js';
 import { l2LossEntry } from './l2Loss.js';
 import { cosineDistanceEntry } from './cosineDistance.js';
+import { generalizedDiceEntry } from './generalizedDice.js';
 
 export * from './multiclassHinge.js';
 export * from './perceptron.js';
@@ -20,6 +21,7 @@ export { rankingSoftmax, rankingSoftmaxEntry, type RankingSoftmaxOptions } from 
 export * from './fenchelYoung.js';
 export * from './l2Loss.js';
 export { cosineDistance, cosineDistanceEntry, type CosineDistanceOptions } from './cosineDistance.js';
+export { generalizedDice, generalizedDiceEntry, type GeneralizedDiceOptions } from './generalizedDice.js';
 
 /** Catalog entries of the optax losses in the DSL. */
 export const optaxCatalog: readonly CatalogEntry[] = [
@@ -32,4 +34,5 @@ export const optaxCatalog: readonly CatalogEntry[] = [
   fenchelYoungEntry,
   l2LossEntry,
   cosineDistanceEntry,
+  generalizedDiceEntry,
 ];
