@@ -789,3 +789,89 @@ describe('optax segmentation losses (optax/losses/_segmentation_test.py DiceLoss
     });
   });
 });
+
+describe('optax self-supervised losses (optax/losses/_self_supervised_test.py NtxentTest, TripletMarginLossTest)', () => {
+  const ys = [[-1.954, 1.078], [0.238, -0.5703], [1.8745, -0.0195], [-0.6719, -1.921]];
+  const ys2 = [[0, 0], [0.238, -0.5703], [1.8745, -0.0195], [-0.6719, -1.921]];
+  /** Float64 NT-Xent from Chen et al. 2020 with optax's eps-floored norms: mean over positive pairs. */
+  const ntxent64 = (e: number[][], y: number[], tau = 0.07) => {
+    const unit = e.map((r) => { const n = Math.sqrt(Math.max(sum(r.map((v) => v * v)), 2 ** -23)); return r.map((v) => v / n); });
+    const s = unit.map((a) => unit.map((b) => sum(a.map((v, k) => v * b[k]!)) / tau));
+    let total = 0;
+    let count = 0;
+    for (let i = 0; i < e.length; i++) {
+      const negs = s[i]!.filter((_, k) => y[k] !== y[i]);
+      for (let j = 0; j < e.length; j++) {
+        if (j === i || y[j] !== y[i]) continue;
+        const m = Math.max(s[i]![j]!, ...negs);
+        total += -(s[i]![j]! - m - Math.log(Math.exp(s[i]![j]! - m) + sum(negs.map((v) => Math.exp(v - m)))));
+        count++;
+      }
+    }
+    return total / count;
+  };
+  it('ntxent reproduces test_batched: 14.01032, 8.968544 and (a zero embedding) 9.2889, atol 1e-4, and the float64 definition', () => {
+    close(read(O.ntxent(ys, [0, 0, 1, 1])), 14.01032, 1e-5);
+    close(read(O.ntxent(ys, [0, 0, 0, 1])), 8.968544, 1e-5);
+    close(read(O.ntxent(ys2, [0, 0, 1, 1])), 9.2889, 1e-4 / 9.2889);
+    close(read(O.ntxent(ys2, [0, 0, 1, 1])), ntxent64(ys2, [0, 0, 1, 1]), 1e-5);
+  });
+  it('ntxent on random embeddings and temperatures equals the float64 definition; its gradient passes a finite-difference check', () => {
+    const e = f32(randomMatrix(6, 3, 101));
+    const y = [0, 1, 2, 0, 1, 2];
+    for (const tau of [0.07, 0.5, 2]) close(read(O.ntxent(e, y, { temperature: tau })), ntxent64(e, y, tau), 1e-5);
+    const x = tf.tensor2d(e);
+    const r = checkGradient((a) => O.ntxent(a, y, { temperature: 0.5 }), x, { reference: (f) => ntxent64([0, 1, 2, 3, 4, 5].map((i) => Array.from(f.slice(3 * i, 3 * i + 3))), y, 0.5) });
+    x.dispose();
+    expect(r.ok, `worst ${r.worst}`).toBe(true);
+  });
+  it('tripletMarginLoss reproduces test_batched (both parameter sets: every row gives optax\'s handmade 1 and 0), the docstring [0.1414, 0.1414], and a float64 q = 3 case', () => {
+    const ones = [[1, 1], [1, 1]];
+    const zeros = [[0, 0], [0, 0]];
+    const twos = [[2, 2], [2, 2]];
+    close(read(O.tripletMarginLoss(ones, zeros, twos)), [1, 1], 1e-4);
+    close(read(O.tripletMarginLoss(zeros, ones, twos)), [0, 0], 1e-4);
+    close(read(O.tripletMarginLoss([[0, 0], [1, 1]], [[0.1, 0.1], [1.1, 1.1]], [[1, 0], [0, 1]])), [0.1414, 0.1414], 1e-4);
+    const a = f32(randomMatrix(3, 4, 102));
+    const p = f32(randomMatrix(3, 4, 103));
+    const n = f32(randomMatrix(3, 4, 104));
+    const d = (q: number) => (x: number[], z: number[]) => (sum(x.map((v, k) => (v - z[k]!) ** q)) + 1e-6) ** (1 / q);
+    close(read(O.tripletMarginLoss(a, p, n)), a.map((r, i) => Math.max(d(2)(r, p[i]!) - d(2)(r, n[i]!) + 1, 0)), 1e-5);
+    close(read(O.tripletMarginLoss(a, p, n, { normDegree: 4, margin: 0.5, eps: 0.01 })), a.map((r, i) => Math.max((sum(r.map((v, k) => (v - p[i]![k]!) ** 4)) + 0.01) ** 0.25 - (sum(r.map((v, k) => (v - n[i]![k]!) ** 4)) + 0.01) ** 0.25 + 0.5, 0)), 1e-5);
+    // axis 0: one triplet per column.
+    const col = (m: number[][], j: number) => m.map((r) => r[j]!);
+    close(read(O.tripletMarginLoss(a, p, n, { axis: 0 })), [0, 1, 2, 3].map((j) => Math.max(d(2)(col(a, j), col(p, j)) - d(2)(col(a, j), col(n, j)) + 1, 0)), 1e-5);
+    const x = tf.tensor2d(a);
+    const r = checkGradient((t) => tf.sum(O.tripletMarginLoss(t, p, n, { margin: 2 })), x, {
+      reference: (f) => sum([0, 1, 2].map((i) => { const row = Array.from(f.slice(4 * i, 4 * i + 4)); return Math.max(d(2)(row, p[i]!) - d(2)(row, n[i]!) + 2, 0); })),
+    });
+    x.dispose();
+    expect(r.ok, `worst ${r.worst}`).toBe(true);
+  });
+  it('extremes: ±1e4 embeddings (cosine is scale-free) and ±1e4 triplets are exact', () => {
+    close(read(O.ntxent(ys.map((r) => r.map((v) => v * 1e4)), [0, 0, 1, 1])), 14.01032, 1e-5);
+    close(read(O.tripletMarginLoss([[1e4, 0]], [[1e4, 3]], [[1e4, 5]])), [Math.max(Math.sqrt(9 + 1e-6) - Math.sqrt(25 + 1e-6) + 1, 0)], 1e-6);
+    close(read(O.tripletMarginLoss([[0, 0]], [[1e4, 0]], [[0, 1]])), [1e4 - 1 + 1], 1e-6);
+  });
+  it('bad input: no positive pair, labels of the wrong length, embeddings not a matrix, non-positive temperature or degree, shapes that do not broadcast', () => {
+    expect(expectCleanThrow(() => O.ntxent(ys, [0, 1, 2, 3]), 'INVALID_ARGUMENT').argument).toBe('labels');
+    expect(read(O.ntxent(ys, [0, 1, 2, 3], { validate: false }))).toBeNaN();
+    expectCleanThrow(() => O.ntxent(ys, [0, 0, 1]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.ntxent([1, 2, 3], [0, 0, 1]), 'RANK_MISMATCH');
+    expectCleanThrow(() => O.ntxent(ys, [0, 0, 1, 1], { temperature: 0 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.ntxent([[Number.NaN, 1], [0, 1]], [0, 0]), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => O.tripletMarginLoss([[0, 0]], [[1, 1]], [[1, 1, 1]]), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => O.tripletMarginLoss([[0, 0]], [[1, 1]], [[1, 1]], { normDegree: 0 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.tripletMarginLoss([[0, 0]], [[1, 1]], [[1, 1]], { eps: -1 }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => O.tripletMarginLoss([[0, 0]], [[1, 1]], [[1, 1]], { axis: 1.5 }), 'INVALID_ARGUMENT');
+    // A fractional degree of a negative difference is NaN in optax (jnp.power): a typed error here.
+    expectCleanThrow(() => O.tripletMarginLoss([[0, 0]], [[1, 1]], [[1, 2]], { normDegree: 1.5 }), 'NON_FINITE_OUTPUT');
+  });
+  it('leak no tensors', () => {
+    const calls = [() => O.ntxent(ys, [0, 0, 1, 1]), () => O.tripletMarginLoss([[0, 0], [1, 1]], [[0.1, 0.1], [1.1, 1.1]], [[1, 0], [0, 1]])];
+    for (const f of calls) f().dispose();
+    expectNoLeaks(() => {
+      for (const f of calls) f().dispose();
+    });
+  });
+});

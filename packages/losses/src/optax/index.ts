@@ -26,3 +26,4 @@ export { rankingSoftmaxLoss, type RankingReduceFn, type RankingSoftmaxLossOption
 export { makeFenchelYoungLoss, type FenchelYoungLoss, type TensorMaxFunction } from './fenchelYoung.js';
 export { squaredError, l2Loss, huberLoss, logCosh, cosineSimilarity, cosineDistance, type CosineOptions } from './regression.js';
 export { diceLoss, binaryDiceLoss, multiclassGeneralizedDiceLoss, type DiceLossOptions, type DiceReduction, type BinaryDiceLossOptions, type GeneralizedDiceLossOptions } from './segmentation.js';
+export { ntxent, tripletMarginLoss, type NtxentOptions, type TripletMarginLossOptions } from './selfSupervised.js';
