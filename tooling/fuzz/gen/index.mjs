@@ -4,6 +4,7 @@ import * as core from './core.mjs';
 import * as losses from './losses.mjs';
 import * as keras from './keras.mjs';
 import * as tfjs from './tfjs.mjs';
+import * as optax from './optax.mjs';
 import * as optimizers from './optimizers.mjs';
 import * as calibration from './calibration.mjs';
 import * as metricLearning from './metric-learning.mjs';
@@ -16,6 +17,7 @@ export const GENERATORS = {
   '@losskit/losses': { weight: 18, mod: losses },
   '@losskit/losses/keras': { weight: 8, mod: keras },
   '@losskit/losses/tfjs': { weight: 6, mod: tfjs },
+  '@losskit/losses/optax': { weight: 6, mod: optax },
   '@losskit/optimizers': { weight: 10, mod: optimizers },
   '@losskit/calibration': { weight: 10, mod: calibration },
   '@losskit/metric-learning': { weight: 11, mod: metricLearning },

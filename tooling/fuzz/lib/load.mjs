@@ -38,6 +38,7 @@ export async function loadAll() {
     losses: await loadPackage('@losskit/losses'),
     keras: await loadPackage('@losskit/losses', './keras'),
     tfjs: await loadPackage('@losskit/losses', './tfjs'),
+    optax: await loadPackage('@losskit/losses', './optax'),
     optimizers: await loadPackage('@losskit/optimizers'),
     calibration: await loadPackage('@losskit/calibration'),
     metricLearning: await loadPackage('@losskit/metric-learning'),
