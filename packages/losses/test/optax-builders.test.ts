@@ -356,6 +356,15 @@ describe('generalizedDice: the batch as one image of N pixels (optax multiclass_
       v.dispose();
     }
   });
+  it('an absent class takes nearly all the weight, w_c = 1/(f_c² + 1e-7) normalised (the 1e-7 shows at 1e-6)', () => {
+    // Class 1 never occurs: w = [2·1e-7/(4 + 2e-7), 2·4/(4 + 2e-7)]·…; the loss is almost the absent class's Dice term alone.
+    const z = [[0.3, -0.2], [1.1, 0.4]];
+    const y = [[1, 0], [1, 0]];
+    const v = compile(L.generalizedDice())(y, z);
+    const want = gdl64(z.map(softmax), y);
+    expect(Math.abs(v.dataSync()[0]! - want)).toBeLessThanOrEqual(1e-6 * want);
+    v.dispose();
+  });
   it('a finite-difference gradient check against the float64 definition; not fused (a batch-level op)', () => {
     const loss = compile(L.generalizedDice());
     expect(loss.fused).toBe(false);

@@ -821,6 +821,9 @@ describe('optax self-supervised losses (optax/losses/_self_supervised_test.py Nt
     close(read(O.ntxent(ys, [0, 0, 0, 1])), 8.968544, 1e-5);
     close(read(O.ntxent(ys2, [0, 0, 1, 1])), 9.2889, 1e-4 / 9.2889);
     close(read(O.ntxent(ys2, [0, 0, 1, 1])), ntxent64(ys2, [0, 0, 1, 1]), 1e-5);
+    // A tiny embedding (Σe² = 1e-8 < eps): its "unit" vector has norm 1e-4/√eps ≈ 0.29, as optax's clip(eps) gives.
+    const tiny = [[1e-4, 0], ...ys.slice(1)];
+    close(read(O.ntxent(tiny, [0, 0, 1, 1])), ntxent64(tiny, [0, 0, 1, 1]), 1e-5);
   });
   it('ntxent on random embeddings and temperatures equals the float64 definition; its gradient passes a finite-difference check', () => {
     const e = f32(randomMatrix(6, 3, 101));
