@@ -29,7 +29,8 @@ const spread = f32(randomMatrix(B, C, 24, 1.6));
 const measures = f32(randomMatrix(B, C, 25)).map((r, i) => r.map((v, j) => (i === 1 && j === 2 ? 0 : Math.abs(v) * 2)));
 const logMeasures = f32(randomMatrix(B, C, 26, 0.8));
 // Graded relevance (0, 1, 2), valid-item masks (list 3 has none) and item weights for the ranking loss.
-const relevance = randomLabels(B * C, 3, 27).reduce<number[][]>((rows, v, k) => (k % C === 0 ? [...rows, [v]] : (rows.at(-1)!.push(v), rows)), []);
+const grades = randomLabels(B * C, 3, 27);
+const relevance = Array.from({ length: B }, (_, i) => grades.slice(i * C, (i + 1) * C));
 const itemMask = [[1, 1, 0, 1], [1, 1, 1, 1], [0, 1, 1, 0], [0, 0, 0, 0], [1, 0, 1, 1]];
 const itemWeights = f32(randomMatrix(B, C, 28)).map((r) => r.map((v) => 0.5 + Math.abs(v)));
 const realTargets = f32(randomMatrix(B, C, 30, 1.2));

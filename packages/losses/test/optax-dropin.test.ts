@@ -124,8 +124,10 @@ describe('optax hinge, perceptron and sparsemax losses (optax/losses/_classifica
 });
 
 describe('optax KL divergences (optax/losses/_classification_test.py KLDivergenceTest, KLDivergenceWithLogTargetsTest, GeneralizedKLDivergenceTest)', () => {
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: optax's published test data, digit for digit
   const logPs = [[-2.9957, -3.5066, -3.912, -1.204, -0.6931, -2.3026], [-1.6094, -1.6094, -1.6094, -2.3026, -1.8971, -1.8971]];
   const qs = [[0.2, 0.2, 0.2, 0.1, 0.15, 0.15], [0.05, 0.03, 0.02, 0.3, 0.5, 0.0]];
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: optax's published test data, digit for digit
   const logQs = [[-1.6094, -1.6094, -1.6094, -2.3026, -1.8971, -1.8971], [-2.9957, -3.5066, -3.912, -1.204, -0.6931, -2.3026]];
   const xlx = (v: number) => (v > 0 ? v * Math.log(v) : 0);
   const kl64 = (l: number[], t: number[]) => sum(t.map((v, j) => xlx(v) - v * l[j]!));
@@ -285,11 +287,13 @@ describe('optax softmax cross-entropies (optax/losses/_classification_test.py So
     const st = [[0, 1, 0], [1, 0, 0], [0, 0.5, 0.5], [0.4, 0.3, 0.3], [0, 1, 0]];
     const got = read(O.safeSoftmaxCrossEntropy(sy, st, { validate: false })) as number[];
     expect(got[3]).toBe(Number.POSITIVE_INFINITY);
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: optax's published test data, digit for digit
     close(got.filter((_, i) => i !== 3), [9.00013, 3.0696733, 0.693147, 0], 1e-5);
     // validate (default): the infinite row is a typed error naming the row and the class.
     const e = expectCleanThrow(() => O.safeSoftmaxCrossEntropy(sy, st), 'NON_FINITE_OUTPUT');
     expect(e.received).toContain('index 3');
     expect(e.received).toContain('class 0');
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: optax's published test data, digit for digit
     close(read(O.safeSoftmaxCrossEntropy(sy.filter((_, i) => i !== 3), st.filter((_, i) => i !== 3))), [9.00013, 3.0696733, 0.693147, 0], 1e-5);
   });
   it('safeSoftmaxCrossEntropy: finite gradient p − t, 0 on the −∞ classes; equals softmaxCrossEntropy (value and gradient) on finite logits (test_against_plain_implementation)', () => {
@@ -389,6 +393,7 @@ describe('optax sigmoid losses and label smoothing (SigmoidCrossEntropyTest, Sig
     const table: Array<[number[], number[], number]> = [
       [[-1e9, -1e-9], [1, 0], 5e8], [[-1e9, -1e-9], [0, 1], 0.3465736], [[1e9, 1e-9], [1, 0], 0.3465736], [[1e9, 1e-9], [0, 1], 5e8],
       [[-1e9, 1e-9], [1, 0], 5e8], [[-1e9, 1e-9], [0, 1], 0.3465736], [[1e9, -1e-9], [1, 0], 0.3465736], [[1e9, -1e-9], [0, 1], 5e8],
+      // biome-ignore lint/suspicious/noApproximativeNumericConstant: optax's published test data, digit for digit
       [[0, 0], [1, 0], 0.6931472], [[0, 0], [0, 1], 0.6931472],
     ];
     for (const [z, y, want] of table) close(read(tf.tidy(() => tf.mean(O.sigmoidBinaryCrossEntropy(z, y)))), want, 1e-6);
