@@ -295,9 +295,10 @@ describe('rankingSoftmax: extremes and masks (optax/losses/_ranking_test.py)', (
 });
 
 describe('fenchelYoung: the max function decides the loss', () => {
-  it('logsumexp gives ce() and max gives multiclassPerceptron(), value for value', () => {
+  it('logsumexp (the default) gives ce() and max gives multiclassPerceptron(), value for value', () => {
     const pairs: Array<[Expr<'sample'>, Expr<'sample'>]> = [
       [L.fenchelYoung((s) => s.logSumExp()), ce()],
+      [L.fenchelYoung(), ce()],
       [L.fenchelYoung((s) => s.max()), L.multiclassPerceptron()],
     ];
     for (const [a, b] of pairs) {

@@ -10,7 +10,8 @@ export type MaxFunction = (scores: Expr<'class', 'any'>) => Expr<'sample', 'any'
  * distribution). Its gradient is `∇Ω*(s) − y`, the prediction of the regularised argmax minus the target.
  * `maxFn` maps the class-level scores to a sample-level value: `(s) => s.logSumExp()` gives the softmax cross-entropy,
  * `(s) => s.max()` the multiclass perceptron loss, `(s) => s.logSumExp().scale(...)` on `s.scale(1/τ)` a
- * temperature; any DSL expression works, and the loss fuses when the max function does. Scores `[B, C]` → `[B]`.
+ * temperature; any DSL expression works, and the loss fuses when the max function does. Default: log-sum-exp (so
+ * `fenchelYoung()` is the softmax cross-entropy). Scores `[B, C]` → `[B]`.
  *
  * optax `make_fenchel_young_loss(max_fun)`: `max_fun(scores) − vdot(targets, scores)` over the last axis
  * (google-deepmind/optax `optax/losses/_fenchel_young.py` at 2edbcbe2390da13983b92cbef94ac0460ecde1c5).
@@ -18,7 +19,7 @@ export type MaxFunction = (scores: Expr<'class', 'any'>) => Expr<'sample', 'any'
  * @example compile(fenchelYoung((s) => s.logSumExp()))([0, 2], [[2, 1, 0], [0, 1, 3]]) // = ce()
  * @see Blondel, Martins, Niculae, "Learning with Fenchel-Young Losses", JMLR 2020.
  */
-export function fenchelYoung(maxFn: MaxFunction): Expr<'sample', 'any'> {
+export function fenchelYoung(maxFn: MaxFunction = (s) => s.logSumExp()): Expr<'sample', 'any'> {
   if (typeof maxFn !== 'function') {
     throw new LosskitError('INVALID_ARGUMENT', 'fenchelYoung takes a max function', { argument: 'maxFn', expected: "a function (scores) => sample-level expression, e.g. (s) => s.logSumExp()", received: typeof maxFn });
   }
