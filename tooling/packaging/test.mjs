@@ -174,6 +174,18 @@ console.log(JSON.stringify({ backend, value: value.dataSync()[0], grad: Array.fr
   return `value ${r.value.toFixed(6)} on ${r.backend}`;
 });
 
+await check('the losskit CLI (bin of @losskit/core) runs in the fresh project and finds @losskit/losses there', () => {
+  const bin = join(app, 'node_modules', '.bin', 'losskit');
+  const version = sh(bin, ['--version'], app).trim();
+  const pj = JSON.parse(readFileSync(join(app, 'node_modules', '@losskit', 'core', 'package.json'), 'utf8'));
+  assert(version === pj.version, `--version printed ${version}, package.json says ${pj.version}`);
+  const py = sh(bin, ['export', 'focal({ gamma: 2 }).plus(squentropy())'], app);
+  assert(py.includes('class LosskitLoss(nn.Module):') && py.includes('#   focal({ gamma: 2 }).plus(squentropy())'), 'no PyTorch module for a @losskit/losses expression');
+  const bad = spawnSync(bin, ['export', '--redution', 'sum', 'ce()'], { cwd: app, encoding: 'utf8' });
+  assert(bad.status === 2 && bad.stderr.includes("did you mean '--reduction'?"), `unknown option: status ${bad.status}, ${bad.stderr}`);
+  return `losskit ${version}: export of a losses expression, usage error exits 2`;
+});
+
 // 5. CommonJS: we ship ESM only. Node 20.19+ (the engines range of CI) require()s it through require(esm) and
 // must compute the right value; only an older runtime may fail, and then with Node's ESM-required error.
 const [major, minor] = process.versions.node.split('.').map(Number);

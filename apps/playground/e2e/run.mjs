@@ -343,6 +343,36 @@ try {
     return `${cal}; ${scal}`;
   });
 
+  await check('Export tab: the expression as a PyTorch and a NumPy module, a copy button, the guide', async () => {
+    const before = consoleErrors.length;
+    await goto('#/export?e=' + encodeURIComponent('focal({ gamma: 2 }).plus(square().incorrect().named("sq"))'));
+    await page.waitForFunction(() => document.querySelector('[data-testid=export-code]')?.textContent.includes('class LosskitLoss(nn.Module)'));
+    const py = await page.textContent('[data-testid=export-code]');
+    assert(py.includes('#   focal({ gamma: 2 }).plus(square().incorrect().named("sq"))'), 'no DSL source in the header');
+    assert(py.includes("PARTS = {'sq': 'sample'}"), 'named part missing');
+    await page.selectOption('[data-testid=export-target]', 'numpy');
+    await page.selectOption('[data-testid=export-reduction]', 'sum');
+    await page.waitForFunction(() => document.querySelector('[data-testid=export-code]')?.textContent.includes('import numpy as np'));
+    const np = await page.textContent('[data-testid=export-code]');
+    assert(np.includes("REDUCTION = 'sum'") && !np.includes('import torch'), 'numpy module wrong');
+    const cmd = await page.textContent('[data-testid=export-command]');
+    assert(cmd.startsWith("losskit export --to numpy --reduction sum 'focal("), `command ${cmd}`);
+    assert((await page.locator('[data-testid=export-copy]').count()) === 1, 'no copy button');
+    await shot('13-export');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('square()');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=export-error]')?.hidden);
+    const code = await page.getAttribute('[data-testid=export-error]', 'data-code');
+    assert(code === 'LEVEL_MISMATCH', `error code ${code}`);
+    await page.click('[data-testid=export-guide]');
+    await page.waitForSelector('[data-testid=guide] h1');
+    const title = await page.textContent('[data-testid=guide] h1');
+    assert(title === 'From the browser to a cluster', `guide title ${title}`);
+    assert(consoleErrors.length === before, consoleErrors.slice(before).join(' | '));
+    return 'PyTorch and NumPy modules, LEVEL_MISMATCH inline, guide renders';
+  });
+
   // Walk the catalogs through the site: every package page, then every entry page it links.
   const entryLinks = [];
   await check('performance page shows the bench tables, fused-kernel targets first', async () => {

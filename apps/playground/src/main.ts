@@ -6,6 +6,8 @@ import { parseHash, readSettings, settings, syncUrl } from './state.ts';
 import './style.css';
 import { entryView, homeView, notFound, packageView } from './views/docs.ts';
 import { calibrationView, scalingView } from './views/extras.ts';
+import { exportView } from './views/exportView.ts';
+import { guideView } from './views/guide.ts';
 import { performanceView } from './views/performance.ts';
 import { playView } from './views/play.ts';
 import { trainView } from './views/trainView.ts';
@@ -25,6 +27,7 @@ const nav = h(
   h('a', { href: '#/', class: 'brand' }, 'losskit'),
   h('a', { href: '#/', 'data-route': 'docs' }, 'Docs'),
   h('a', { href: '#/play', 'data-route': 'play' }, 'Playground'),
+  h('a', { href: '#/export', 'data-route': 'export' }, 'Export'),
   h('a', { href: '#/train', 'data-route': 'train' }, 'Train'),
   h('a', { href: '#/calibration', 'data-route': 'calibration' }, 'Calibration'),
   h('a', { href: '#/scaling', 'data-route': 'scaling' }, 'Scaling'),
@@ -56,6 +59,8 @@ function route(path: string[]): { view: HTMLElement; section: string } {
   if (head === 'pkg' && a) return { view: packageView(a), section: 'docs' };
   if (head === 'entry' && a && b) return { view: entryView(a, b), section: 'docs' };
   if (head === 'play') return { view: playView(), section: 'play' };
+  if (head === 'export') return { view: exportView(), section: 'export' };
+  if (head === 'guide' && a === 'cluster') return { view: guideView(), section: 'export' };
   if (head === 'train') return { view: trainView(), section: 'train' };
   if (head === 'calibration') return { view: calibrationView(), section: 'calibration' };
   if (head === 'scaling') return { view: scalingView(), section: 'scaling' };

@@ -90,4 +90,9 @@ export const params = {
     checkParam(name, v, 'an integer >= 1', (x) => Number.isInteger(x) && x >= 1),
   inRange: (name: string, v: unknown, lo: number, hi: number) =>
     checkParam(name, v, `a number in [${lo}, ${hi}]`, (x) => x >= lo && x <= hi),
+  /** A boolean flag (`undefined` is not accepted here: apply the default first). */
+  boolean: (name: string, v: unknown): boolean => {
+    if (typeof v !== 'boolean') throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: name, expected: 'true or false', received: JSON.stringify(v) ?? String(v) });
+    return v;
+  },
 } as const;

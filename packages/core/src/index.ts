@@ -31,7 +31,7 @@ export {
   type Printed,
 } from './expr.js';
 import './ops.js';
-export { stopGradient, logSumExpParts, oneHotRows, type LogSumExpParts } from './ops.js';
+export { stopGradient, logSumExpParts, oneHotRows, gatherRows, signOf, type LogSumExpParts } from './ops.js';
 export { PROB_SUM_TOLERANCE, type EvalContext, type PredictionKind } from './context.js';
 export {
   compile,
@@ -59,3 +59,22 @@ export { sparsemax, sparsemaxTensor } from './primitives/sparsemax.js';
 export { log1mexp, log1mexpTensor, log1pAccurate } from './primitives/log1mexp.js';
 export { neuralSortTensor, sinkhornTensor, softSort } from './primitives/neuralSort.js';
 export { sparsemaxThreshold } from './primitives/sparsemax.js';
+export {
+  toPyTorch,
+  toNumPy,
+  registerExporter,
+  exporterFor,
+  exportableKinds,
+  pythonForms,
+  pyNum,
+  pyStr,
+  LOSSKIT_VERSION,
+  type PyTorchExportOptions,
+  type ExportOptions,
+  type ExportTarget,
+  type ExportContext,
+  type ExportNode,
+  type OpExporter,
+  type ContextOverrides,
+} from './export/index.js';
+export { parseExpression, checkExpression, expressionBuilders, exprMethods, reduceHint, DslError, type Builder, type ParseOptions, type ExpressionToken } from './parse.js';

@@ -8,4 +8,6 @@
 export * from './standard/index.js';
 export * from './papers/index.js';
 export { catalog } from './catalog.js';
+// Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
+export { lossesExporters, fGanPythonForms } from './export.js';
 export * from './standard/optaxLosses.js';

@@ -33,3 +33,5 @@ export { metrix, type MetrixOptions } from './metrix.js';
 export { isogclr, isogclrState, ISOGCLR_INPUTS, type IsogclrOptions, type IsogclrState, type IsogclrStep } from './isogclr.js';
 export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, type Rows, type RetrievalOptions } from './metrics.js';
 export { catalog } from './catalog.js';
+// Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
+export { metricLearningExporters } from './export.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, type TensorLike, formatShape, params, toTensor } from '@losskit/core';
+import { LosskitError, type TensorLike, formatShape, params, toTensor, oneHotRows } from '@losskit/core';
 import { checkedTensor } from './distances.js';
 import { optionsOf, tidy } from './internal.js';
 
@@ -95,7 +95,7 @@ function pickPerRow(score: Tensor, mask: Tensor): Tensor {
   const filled = tf.where(tf.notEqual(mask, 0), score, tf.fill(score.shape, -Infinity));
   const idx = tf.argMax(filled, -1);
   const has = tf.cast(tf.greater(tf.sum(mask, -1, true), 0), 'float32');
-  return tf.mul(tf.cast(tf.oneHot(idx, score.shape[1]!), 'float32'), has);
+  return tf.mul(oneHotRows(idx, score.shape[1]!), has);
 }
 
 /** @internal Mined pairs without checks (ops inside `compile` call this). */
@@ -110,7 +110,7 @@ export function minePairsTensor(miner: Miner | undefined, mat: Tensor, labels: T
     const k = Math.min(miner.k, b);
     const filled = tf.where(tf.notEqual(all.neg, 0), closeness, tf.fill(closeness.shape, -Infinity));
     const { indices } = tf.topk(filled, k);
-    const sel = tf.sum(tf.cast(tf.oneHot(indices, b), 'float32'), 1);
+    const sel = tf.sum(oneHotRows(indices, b), 1);
     return { pos: all.pos, neg: tf.mul(tf.minimum(sel, 1), all.neg) };
   }
   // multi-similarity, in "closeness" units (similarity, or negated distance)

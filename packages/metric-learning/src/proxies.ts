@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type EvalContext, type Expr, LosskitError, defineOp, embeddings, input, node, params } from '@losskit/core';
+import { type EvalContext, type Expr, LosskitError, defineOp, embeddings, input, node, params, oneHotRows } from '@losskit/core';
 import { normalizeRows } from './distances.js';
 import { labelsOf, log1pSumExp, optionsOf } from './internal.js';
 
@@ -24,7 +24,7 @@ export function classMatrix(ctx: EvalContext, w: Tensor, name: string, what: str
   if (lo < 0 || hi >= c) {
     throw new LosskitError('LABEL_OUT_OF_RANGE', `${what}: label out of range`, { argument: 'yTrue', expected: `integers in [0, ${c})`, received: `${lo < 0 ? lo : hi}` });
   }
-  return { w, onehot: tf.cast(tf.oneHot(y, c), 'float32') };
+  return { w, onehot: oneHotRows(y, c) };
 }
 
 /** Cosine matrix `[B, C]` between the embeddings and the rows of `w`. */

@@ -96,12 +96,12 @@ function reduceTensor(losses: Tensor, mask: Tensor, r: Reducer): Tensor {
     case 'mean':
       return tf.div(tf.sum(masked), tf.maximum(countOf(on), 1));
     case 'meanNonZero': {
-      // sign(relu(l)) is the indicator l > 0 with a (zero) gradient, unlike a comparison op
-      const ind = tf.mul(tf.cast(on, 'float32'), tf.sign(tf.relu(losses)));
+      // The indicator l > 0 (comparisons have a registered zero gradient; tf.sign on WASM is 0 for |x| < 1e-7).
+      const ind = tf.mul(tf.cast(on, 'float32'), tf.cast(tf.greater(losses, 0), 'float32'));
       return tf.div(tf.sum(tf.mul(masked, ind)), tf.maximum(tf.sum(ind), 1));
     }
     case 'threshold': {
-      const ind = tf.mul(tf.cast(on, 'float32'), tf.mul(tf.sign(tf.relu(tf.sub(losses, r.low))), tf.sign(tf.relu(tf.sub(r.high, losses)))));
+      const ind = tf.mul(tf.cast(on, 'float32'), tf.cast(tf.logicalAnd(tf.greater(losses, r.low), tf.less(losses, r.high)), 'float32'));
       return tf.div(tf.sum(tf.mul(masked, ind)), tf.maximum(tf.sum(ind), 1));
     }
     case 'perAnchor': {

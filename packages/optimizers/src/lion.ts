@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { params as p } from '@losskit/core';
+import { params as p, signOf } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
@@ -39,7 +39,7 @@ export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransform
         const updates = mapParams(g, (gk, k) => {
           const m = state.mu[k]!;
           mu[k] = tf.add(tf.mul(m, b2), tf.mul(gk, 1 - b2));
-          return tf.sign(tf.add(tf.mul(m, b1), tf.mul(gk, 1 - b1)));
+          return signOf(tf.add(tf.mul(m, b1), tf.mul(gk, 1 - b1)));
         });
         return { updates, state: { mu } };
       });

@@ -20,7 +20,10 @@ function stepOf(step: number): number {
  */
 export function constant(value: number): Schedule {
   p.nonNegative('value', value);
-  return () => value;
+  return (step: number) => {
+    stepOf(step); // the same step check as every other schedule (a NaN step is an error, not ignored)
+    return value;
+  };
 }
 
 /** Options of {@link polynomial}. */

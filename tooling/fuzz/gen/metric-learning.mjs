@@ -359,10 +359,14 @@ function metricsCase(r, lib) {
   const ranked = B > 0 ? rankedLabels(emb, labels, metric) : [];
   let want;
   let valid = B >= 2;
-  if (fn === 'recallAtK' || fn === 'precisionAt1') {
-    const kk = fn === 'precisionAt1' ? 1 : k;
-    valid &&= kk >= 1;
-    want = ranked.filter((row, i) => row.slice(0, kk).includes(labels[i])).length / B;
+  if (fn === 'recallAtK') {
+    valid &&= k >= 1;
+    want = ranked.filter((row, i) => row.slice(0, k).includes(labels[i])).length / B;
+  } else if (fn === 'precisionAt1') {
+    // As pytorch-metric-learning's AccuracyCalculator: queries whose label has no other reference are left out
+    // (0 when every query is left out).
+    const counted = ranked.map((row, i) => (row.includes(labels[i]) ? (row[0] === labels[i] ? 1 : 0) : -1)).filter((v) => v >= 0);
+    want = counted.length === 0 ? 0 : counted.reduce((a, b) => a + b, 0) / counted.length;
   } else if (fn === 'mapAtR') {
     let total = 0;
     let n = 0;

@@ -171,7 +171,7 @@ function runDsl(dsl: string, out: HTMLElement): void {
     out.textContent = (err as Error).message;
     out.className = 'error';
     // The error's LosskitError code, or 'untyped' for anything else (a bug: the e2e fails on it).
-    out.dataset.code = (err as { name?: string; code?: string }).name === 'LosskitError' ? ((err as { code?: string }).code ?? 'untyped') : 'untyped';
+    out.dataset.code = (err as { code?: string }).code ?? 'untyped'; // DslError keeps a wrapped LosskitError's code
   }
 }
 
