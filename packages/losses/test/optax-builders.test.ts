@@ -308,6 +308,19 @@ describe('fenchelYoung: the max function decides the loss', () => {
       tf.dispose([x, y]);
     }
   });
+  it('±1e4 scores and ties: logsumexp gives log 2 at a tie of 1e4 scores, max gives 0, gradients finite', () => {
+    const z = [[1e4, 1e4, -1e4], [-1e4, 3, 3]];
+    const a = compile(L.fenchelYoung(), { reduction: 'sum' });
+    const v = a.perSample([0, 1], z);
+    Array.from(v.dataSync()).forEach((x) => expect(x).toBeCloseTo(Math.LN2, 5));
+    v.dispose();
+    const { value, grad } = a.valueAndGrad([0, 1], z);
+    expect(Array.from(grad.dataSync())).toEqual([-0.5, 0.5, 0, 0, -0.5, 0.5]);
+    tf.dispose([value, grad]);
+    const m = compile(L.fenchelYoung((s) => s.max())).perSample([0, 1], z);
+    expect(Array.from(m.dataSync())).toEqual([0, 0]);
+    m.dispose();
+  });
   it('rejects a max function that is not a function or does not reduce the classes', () => {
     expectCleanThrow(() => L.fenchelYoung(3 as never), 'INVALID_ARGUMENT');
     expectCleanThrow(() => L.fenchelYoung((s) => s.exp() as never), 'LEVEL_MISMATCH');

@@ -730,6 +730,11 @@ describe('optax segmentation losses (optax/losses/_segmentation_test.py DiceLoss
       const v = flat(read(O.diceLoss(randImg(2, 8, 4, seed, 2), oneHotImg(2, 8, 4, seed + 10))));
       expect(v.every((x) => x >= 0 && x <= 1)).toBe(true);
     }
+    // ±1e4 logits: the softmax saturates exactly (perfect prediction: Dice 0 at any smooth; all wrong: I = 0, P = T = 1, 1 − s/(1 + s)).
+    const t2 = [[[1, 0], [0, 1]]];
+    close(read(O.diceLoss([[[1e4, -1e4], [-1e4, 1e4]]], t2)), [0], 1e-6);
+    close(read(O.diceLoss([[[-1e4, 1e4], [1e4, -1e4]]], t2)), [0.5], 1e-6);
+    close(read(O.multiclassGeneralizedDiceLoss([[[1e4, -1e4], [-1e4, 1e4]]], t2)), 0, 1e-6);
     const ones = [[[1], [1], [1], [1]]];
     for (const zz of [[[[100], [100], [100], [100]]], [[[-100], [-100], [-100], [-100]]]]) expect(flat(read(O.diceLoss(zz, ones))).every(Number.isFinite)).toBe(true);
     expect(flat(read(O.diceLoss([[[0.3], [-1], [2], [0]]], [[[0], [0], [0], [0]]]))).every(Number.isFinite)).toBe(true);
