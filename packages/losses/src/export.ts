@@ -518,6 +518,91 @@ const weak: Record<string, OpExporter<any>> = {
   }),
 };
 
+// ── standard/rankingSoftmax.ts, standard/generalizedDice.ts (optax losses) ───────
+const optax: Record<string, OpExporter<any>> = {
+  'std.maskedSoftmaxCe': both<{ maskNormalizer: boolean; maskTargets: boolean; poly: number }>((n) => {
+    const { ctx } = n;
+    const h = helper(
+      ctx,
+      '_masked_softmax_ce',
+      `def _masked_softmax_ce(z, t, mask, mask_targets, poly):
+    # -sum_T t log softmax_N(z) as (m - z) + l: N = mask & (z > -inf) (the normaliser), T = mask (or every entry) (the
+    # target sum); a 0 target on a -inf logit adds 0, a row with an empty mask gives 0; + poly sum_T t (1 - p).
+    t = torch.broadcast_to(t, z.shape)
+    keep = torch.ones_like(z, dtype=torch.bool) if mask is None else torch.broadcast_to(mask != 0, z.shape)
+    in_n = keep & (z > float('-inf'))
+    live = in_n.any(-1, keepdim=True)
+    zn = torch.where(in_n & live, z, torch.where(live, torch.full_like(z, float('-inf')), torch.zeros_like(z)))
+    m = zn.amax(-1, keepdim=True).detach()
+    l = torch.log(torch.exp(zn - m).sum(-1, keepdim=True))
+    in_t = keep if mask_targets else torch.ones_like(keep)
+    sel = in_t & (t != 0)
+    t_sel = torch.where(sel, t, torch.zeros_like(t))
+    z_t = torch.where(sel, z, m.expand_as(z))
+    mass = torch.where(in_t, t, torch.zeros_like(t)).sum(-1, keepdim=True)
+    value = (t_sel * (m - z_t)).sum(-1, keepdim=True) + l * mass
+    if poly != 0.0:
+        value = value + (t_sel * (1.0 - torch.exp(zn - m - l))).sum(-1, keepdim=True) * poly
+    value = value.reshape(-1)
+    return value if mask is None else torch.where(keep.any(-1), value, torch.zeros_like(value))`,
+      `def _masked_softmax_ce(z, t, mask, mask_targets, poly):
+    t = np.broadcast_to(t, z.shape)
+    keep = np.ones(z.shape, dtype=bool) if mask is None else np.broadcast_to(mask != 0, z.shape)
+    in_n = keep & (z > -np.inf)
+    live = in_n.any(-1, keepdims=True)
+    zn = np.where(in_n & live, z, np.where(live, -np.inf, 0.0)).astype(z.dtype)
+    m = zn.max(-1, keepdims=True)
+    l = np.log(np.exp(zn - m).sum(-1, keepdims=True))
+    in_t = keep if mask_targets else np.ones_like(keep)
+    sel = in_t & (t != 0)
+    t_sel = np.where(sel, t, 0.0).astype(z.dtype)
+    z_t = np.where(sel, z, np.broadcast_to(m, z.shape))
+    mass = np.where(in_t, t, 0.0).sum(-1, keepdims=True)
+    value = (t_sel * (m - z_t)).sum(-1, keepdims=True) + l * mass
+    if poly != 0.0:
+        value = value + (t_sel * (1.0 - np.exp(zn - m - l))).sum(-1, keepdims=True) * poly
+    value = value.reshape(-1).astype(z.dtype)
+    return value if mask is None else np.where(keep.any(-1), value, 0.0).astype(z.dtype)`,
+    );
+    const mask = n.args[2] !== undefined && n.params.maskNormalizer ? n.args[2] : 'None';
+    return `${h}(${n.args[0]}, ${n.args[1]}, ${mask}, ${n.params.maskTargets ? 'True' : 'False'}, ${num(n, n.params.poly)})`;
+  }),
+  'std.generalizedDice': both<{ smooth: number; ignoreBackground: boolean }>((n) => {
+    const { ctx } = n;
+    const h = helper(
+      ctx,
+      '_generalized_dice',
+      `def _generalized_dice(p, t, smooth, ignore_background):
+    # optax multiclass_generalized_dice_loss of the batch as one image: per class 1 - (I + s) / (I + (P - I)/2 + (T - I)/2 + s),
+    # weighted by w = 1 / (T^2 + 1e-7) normalised to sum to C, class 0 dropped on request, mean over classes.
+    inter = (p * t).sum(0)
+    ps = p.sum(0)
+    ts = t.sum(0)
+    d = 1.0 - (inter + smooth) / (inter + (ps - inter) * 0.5 + (ts - inter) * 0.5 + smooth)
+    w = 1.0 / (torch.square(ts) + 1e-7)
+    d = d * (w / w.sum() * t.shape[-1])
+    if ignore_background and t.shape[-1] > 1:
+        d = d[1:]
+    return d.mean()`,
+      `def _generalized_dice(p, t, smooth, ignore_background):
+    inter = (p * t).sum(0)
+    ps = p.sum(0)
+    ts = t.sum(0)
+    d = 1.0 - (inter + smooth) / (inter + (ps - inter) * 0.5 + (ts - inter) * 0.5 + smooth)
+    w = 1.0 / (np.square(ts) + 1e-7)
+    d = d * (w / w.sum() * t.shape[-1])
+    if ignore_background and t.shape[-1] > 1:
+        d = d[1:]
+    return np.asarray(d.mean(), dtype=p.dtype)`,
+    );
+    let probs: string;
+    if (ctx.from !== 'logits') probs = ctx.yPred;
+    else if (ctx.target === 'pytorch') probs = `(torch.sigmoid(${ctx.yPred}) if ${ctx.numClasses} == 1 else torch.softmax(${ctx.yPred}, -1))`;
+    else probs = `(${py.helper(ctx, '_sigmoid')}(${ctx.yPred}) if ${ctx.numClasses} == 1 else np.exp(${py.helper(ctx, '_log_softmax')}(${ctx.yPred})))`;
+    return `${h}(${probs}, ${ctx.yTrue()}, ${num(n, n.params.smooth)}, ${n.params.ignoreBackground ? 'True' : 'False'})`;
+  }),
+};
+
 /** Every printer of this package, by op kind. */
 export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object.freeze({
   ...standard,
@@ -528,6 +613,7 @@ export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object
   ...divergence,
   ...regression,
   ...weak,
+  ...optax,
 });
 
 for (const [kind, e] of Object.entries(lossesExporters)) registerExporter(kind, e);

@@ -1,7 +1,7 @@
 // The documented example batch of every catalog entry, by id: the builder call its `dsl` must equal, the
 // labels or targets, the predictions, any required `inputs` and compile options. Shared by the dsl test and
 // the export test.
-import { type Compilable, type CompileOptions, ce, entropy } from '@losskit/core';
+import { type Compilable, type CompileOptions, ce, entropy, input } from '@losskit/core';
 import * as L from '../src/index.js';
 
 export type Rows = number[] | number[][];
@@ -124,6 +124,19 @@ export const table: Readonly<Record<string, Case>> = {
   'weighted-cross-entropy': { ref: () => L.weightedCrossEntropy({ weight: [1, 2, 0.5], labelSmoothing: 0.1 }), ...cls },
   'explicit-triplet-margin': { ref: () => L.explicitTripletMargin(), y: reg.y, z: reg.z, inputs: { negative: reg.y.map((r) => r.map((v) => v + 0.5)) } },
   'explicit-triplet-margin-with-distance': { ref: () => L.explicitTripletMarginWithDistance(), y: reg.y, z: reg.z, inputs: { negative: reg.y.map((r) => r.map((v) => v + 0.5)) } },
+
+  // optax losses (src/standard/optaxLosses.ts)
+  // No tie in max_j(s_j + 1 − y_j) (cls's first row ties): core's exporter gives tied maxima the full gradient, compile() shares it.
+  'multiclass-hinge': { ref: () => L.multiclassHinge(), y: [0, 2], z: [[2, 0.5, 0], [0, 1, 3]] },
+  perceptron: { ref: () => L.perceptron(), y: [[1, -1, 1], [-1, 1, -1]], z: binary.z },
+  'multiclass-perceptron': { ref: () => L.multiclassPerceptron(), ...cls },
+  'binary-sparsemax': { ref: () => L.binarySparsemax(), ...binary },
+  'generalized-kl': { ref: () => L.generalizedKl(), y: [[0.2, 0.5, 0], [1.5, 0, 0.3]], z: [[-1.2, -0.9, 0.1], [0.3, -2, -1]] },
+  'ranking-softmax': { ref: () => L.rankingSoftmax({ where: input('where', 'class') }), y: [[1, 0, 0], [0, 0, 1]], z: [[2, 1, 0], [1, 0.5, 1.5]], inputs: { where: [[1, 1, 0], [1, 1, 1]] } },
+  'fenchel-young': { ref: () => L.fenchelYoung((s) => s.logSumExp()), ...cls },
+  'l2-loss': { ref: () => L.l2Loss(), ...reg },
+  'cosine-distance': { ref: () => L.cosineDistance(), ...reg },
+  'generalized-dice': { ref: () => L.generalizedDice(), y: [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], z: [[2, 0, -1], [1, 0.5, 0], [0, 1.5, 0], [-1, 0, 2]] },
 };
 
 

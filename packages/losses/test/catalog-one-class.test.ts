@@ -4,7 +4,7 @@
 // which core's compile() takes over (tfjs' oneHot rejects depth 1); this package's own ops build one-hot rows
 // without tf.oneHot (`oneHotRows`). With one class p = softmax(z) = 1 and log p = 0 for any logit.
 import * as tf from '@tensorflow/tfjs-core';
-import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, ready } from '@losskit/core';
+import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, input, ready } from '@losskit/core';
 import { softplus } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/index.js';
@@ -146,6 +146,22 @@ const table: Readonly<Record<string, Case>> = {
   'weighted-cross-entropy': { expr: () => L.weightedCrossEntropy({ weight: [2], labelSmoothing: 0.1 }), y: one, z, ref: zero },
   'explicit-triplet-margin': { expr: () => L.explicitTripletMargin(), y: yr, z, inputs: { negative: [[0.1], [0.2]] }, ref: (y, x, i) => Math.max(0, Math.abs(x - y + 1e-6) - Math.abs(x - [0.1, 0.2][i]! + 1e-6) + 1) },
   'explicit-triplet-margin-with-distance': { expr: () => L.explicitTripletMarginWithDistance(), y: yr, z, inputs: { negative: [[0.1], [0.2]] }, ref: (y, x, i) => Math.max(0, Math.abs(x - y + 1e-6) - Math.abs(x - [0.1, 0.2][i]! + 1e-6) + 1) },
+
+  // optax losses: with one class the target scores highest, so the multiclass margins are 0.
+  'multiclass-hinge': { expr: () => L.multiclassHinge(), y: one, z, ref: zero },
+  perceptron: { expr: () => L.perceptron(), y: [[1], [-1]], z, ref: (y, x) => Math.max(0, -x * y) },
+  'multiclass-perceptron': { expr: () => L.multiclassPerceptron(), y: one, z, ref: zero },
+  'binary-sparsemax': { expr: () => L.binarySparsemax(), y: yb, z, ref: (y, x) => { const u = y === 1 ? -x : x; return u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4; } },
+  'generalized-kl': { expr: () => L.generalizedKl(), y: yr, z, ref: (y, x) => y * Math.log(y) - y * x + Math.exp(x) - y },
+  // One item per list: its softmax is 1, so −y log 1 = 0.
+  'ranking-softmax': { expr: () => L.rankingSoftmax({ where: input('where', 'class') }), y: yr, z, inputs: { where: [[1], [1]] }, ref: zero },
+  // logsumexp of one score is the score: Ω*(s) − y·s = 0 for the one-hot target.
+  'fenchel-young': { expr: () => L.fenchelYoung((s) => s.logSumExp()), y: one, z, ref: zero },
+  'l2-loss': { expr: () => L.l2Loss(), y: yr, z, ref: (y, x) => 0.5 * (x - y) ** 2 },
+  // One component: cos = sign(ŷ y).
+  'cosine-distance': { expr: () => L.cosineDistance(), y: yr, z, ref: (y, x) => 1 - Math.sign(x * y) },
+  // One class: the sigmoid, and a batch-level scalar.
+  'generalized-dice': { expr: () => L.generalizedDice(), y: yb, z },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

@@ -39,6 +39,7 @@ export async function loadAll() {
     keras: await loadPackage('@losskit/losses', './keras'),
     tfjs: await loadPackage('@losskit/losses', './tfjs'),
     torch: await loadPackage('@losskit/losses', './torch'),
+    optax: await loadPackage('@losskit/losses', './optax'),
     optimizers: await loadPackage('@losskit/optimizers'),
     calibration: await loadPackage('@losskit/calibration'),
     metricLearning: await loadPackage('@losskit/metric-learning'),

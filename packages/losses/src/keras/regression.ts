@@ -65,7 +65,10 @@ export interface HuberOptions extends KerasLossOptions {
  * @example huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]) // 0.155
  */
 export function huber(yTrue: TensorLike, yPred: TensorLike, options: HuberOptions = {}): Tensor {
-  return elementwise(huberExpr({ delta: options.delta ?? 1 }), yTrue, yPred, options);
+  // `delta` is huber's own option; the shared check sees only the common ones (and a non-object as it is).
+  if (options === null || typeof options !== 'object') return elementwise(huberExpr(), yTrue, yPred, options);
+  const { delta, ...common } = options;
+  return elementwise(huberExpr({ delta: delta ?? 1 }), yTrue, yPred, common);
 }
 
 /**
