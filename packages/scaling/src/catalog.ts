@@ -24,6 +24,8 @@ export interface ScalingCatalogEntry {
   readonly paper?: { readonly title: string; readonly authors?: string; readonly year?: number; readonly url?: string };
   readonly example: string;
   readonly dsl?: string;
+  /** How the docs site runs the entry (same shape as core's `TryIt`; scaling depends on no tensor code). */
+  readonly tryIt?: { readonly call?: string; readonly code?: string; readonly unavailable?: string };
 }
 
 const PKG = '@losskit/scaling';
