@@ -282,8 +282,8 @@ try {
     const before = await page.getAttribute('[data-testid=curve]', 'data-drawn');
     const samples = [];
     for (const v of ['1', '1.5', '3', '0.5']) {
-      await page.evaluate((val) => { const s = document.querySelector('[data-testid=slider-0]'); s.value = val; s.dispatchEvent(new Event('input', { bubbles: true })); }, v);
-      await page.waitForFunction((val) => document.querySelector('[data-testid=play-status]')?.getAttribute('data-mode') === 'slider' && document.querySelector('.cm-content')?.textContent.includes(`gamma: ${val}`), v);
+      const set = await page.evaluate((val) => { const s = document.querySelector('[data-testid=slider-0]'); s.value = val; s.dispatchEvent(new Event('input', { bubbles: true })); return String(Number(Number(s.value).toPrecision(4))); }, v);
+      await page.waitForFunction((val) => document.querySelector('[data-testid=play-status]')?.getAttribute('data-mode') === 'slider' && document.querySelector('.cm-content')?.textContent.includes(`gamma: ${val},`), set);
       await page.waitForFunction(() => document.querySelector('[data-testid=play-status]')?.textContent === 'ok');
       samples.push(Number(await page.getAttribute('[data-testid=play-status]', 'data-ms')));
     }
@@ -301,7 +301,7 @@ try {
     if ((await page.locator('[data-testid=overlay-1]').count()) === 0) await page.click('[data-testid=add-overlay]');
     await page.click('[data-testid=add-overlay]');
     await page.fill('[data-testid=overlay-2]', 'ce({ labelSmoothing: 0.2 })');
-    await page.waitForFunction(() => document.querySelectorAll('figure.plot:has([data-testid=curve]) .legend li').length === 3);
+    await page.waitForFunction(() => [...document.querySelectorAll('figure.plot:has([data-testid=curve]) .legend li')].map((l) => l.textContent).includes('ce({ labelSmoothing: 0.2 })'));
     const legend = await page.locator('figure.plot:has([data-testid=curve]) .legend li').allTextContents();
     const gradLegend = await page.locator('figure.plot:has([data-testid=grad]) .legend li').count();
     assert(legend.includes('focal({ gamma: 2 })') && legend.includes('ce()'), `legend ${legend}`);
@@ -496,7 +496,7 @@ try {
     await page.waitForSelector('[data-testid=perf-chart]');
     const charts = await page.locator('[data-testid=perf-chart]').count();
     const open = await page.$$eval('[data-testid=performance] details', (ds) => ds.filter((d) => d.open).length);
-    const visibleRows = await page.$$eval('[data-testid=performance] tbody tr', (rs) => rs.filter((r) => r.offsetParent !== null).length);
+    const visibleRows = await page.$$eval('[data-testid=performance] tbody tr', (rs) => rs.filter((r) => r.closest('details')?.open !== false).length);
     const legend = await page.locator('[data-testid=performance] .legend li').allTextContents();
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     assert(charts >= 3, `${charts} charts`);
@@ -568,6 +568,7 @@ try {
     const bad = [];
     const kinds = {};
     for (const [k, href] of entryLinks.entries()) {
+      const t0 = Date.now();
       await page.evaluate((hh) => { location.hash = hh; }, href);
       await page.waitForFunction((hh) => location.hash === hh && document.querySelector('[data-testid=entry-page]'), href);
       const ok = await page.evaluate(() => {
@@ -581,8 +582,9 @@ try {
       if (state === 'ok') { counts.tryRan++; kinds[kind] = (kinds[kind] ?? 0) + 1; }
       else if (state === 'unavailable') counts.tryUnavailable++;
       else bad.push(`${href}: ${text?.slice(0, 160)}`);
-      const open = await page.getAttribute('[data-testid=entry-open]', 'href').catch(() => null);
+      const open = (await page.locator('[data-testid=entry-open]').count()) ? await page.getAttribute('[data-testid=entry-open]', 'href') : null;
       if (open) openLinks.push(open);
+      if (Date.now() - t0 > 5000) console.log(`  (slow entry page: ${href} ${Date.now() - t0} ms)`);
       if (k < 2) await shot(`11-entry-${k + 1}`);
     }
     await page.evaluate(() => { location.hash = '#/entry/losses/ldam'; });

@@ -1,6 +1,7 @@
 // The API reference: generated at build time by tooling/docs/api.mjs (TypeDoc over every package's public entry
 // points) and loaded on demand (`virtual:losskit-api`, its own chunk). Pages per module and per export with
 // signatures, TSDoc, parameters, examples and links to the source (served by the site itself, #/source/...).
+import { allEntries } from './catalogs.ts';
 import { h } from './dom.ts';
 
 export interface ApiSignature {
@@ -125,13 +126,16 @@ const loadingNote = () => h('p', { class: 'meta', testid: 'api-loading' }, 'Load
 
 /** `#/api` and `#/api/<module>`: the modules and their exports. */
 export function apiIndexView(slug?: string): HTMLElement {
-  const root = h('section', { testid: 'api-index' }, h('h1', {}, 'API reference'), loadingNote());
+  // The heading stays the same element while the content loads (it has the focus after navigation).
+  const title = h('h1', {}, slug ? `@losskit/${slug.replace('.', '/')}` : 'API reference');
+  const crumbs = h('p', { class: 'crumbs' });
+  const body = h('div', {}, loadingNote());
+  const root = h('section', { testid: 'api-index' }, crumbs, title, body);
   void loadApi().then((api) => {
     const mods = slug ? api.modules.filter((m) => moduleSlug(m.module) === slug) : api.modules;
     const count = api.modules.reduce((n, m) => n + m.exports.length, 0);
-    root.replaceChildren(
-      h('p', { class: 'crumbs' }, h('a', { href: '#/api' }, 'API'), slug ? ` / ${mods[0]?.module ?? slug}` : ''),
-      h('h1', {}, slug ? (mods[0]?.module ?? slug) : 'API reference'),
+    crumbs.replaceChildren(h('a', { href: '#/api' }, 'API'), slug ? ` / ${mods[0]?.module ?? slug}` : '');
+    body.replaceChildren(
       h('p', { class: 'lead' }, `Every export of every package (${count} in ${api.modules.length} entry points), generated from the TSDoc by TypeDoc ${api.typedoc}. Each name links to its signature, documentation and source.`),
       ...mods.map((m) => {
         const groups = new Map<string, ApiMember[]>();
@@ -157,6 +161,13 @@ export function firstSentence(s: string): string {
   return (m ? m[1]! : t).slice(0, 200);
 }
 
+/** A type, linked to its API page when it is an export. */
+function typeLink(type: string, api: ApiData, module: string): Node {
+  const name = /^[A-Z]\w*/.exec(type)?.[0];
+  const target = name ? findExport(api, name, module) : undefined;
+  return target ? h('a', { href: apiHref(target.module.module, target.member.name) }, h('code', {}, type)) : h('code', {}, type);
+}
+
 function memberBlock(x: ApiMember, api: ApiData, module: string, level: 'h2' | 'h3' = 'h2'): HTMLElement {
   const parts: Array<Node | null> = [];
   const head = h(level, { id: `m-${x.name}` }, h('code', {}, `${x.static ? 'static ' : ''}${x.name}`), h('span', { class: 'kind' }, ` ${x.kind}`));
@@ -168,7 +179,7 @@ function memberBlock(x: ApiMember, api: ApiData, module: string, level: 'h2' | '
       if (s.summary) parts.push(markdown(s.summary, api, module));
       if (s.params?.length) {
         parts.push(h('table', { class: 'params' }, h('thead', {}, h('tr', {}, h('th', {}, 'parameter'), h('th', {}, 'type'), h('th', {}, 'description'))),
-          h('tbody', {}, ...s.params.map((p) => h('tr', {}, h('td', {}, h('code', {}, p.name)), h('td', {}, h('code', {}, p.type)), h('td', {}, p.doc ? markdown(p.doc, api, module) : p.default ? `default ${p.default}` : ''))))));
+          h('tbody', {}, ...s.params.map((p) => h('tr', {}, h('td', {}, h('code', {}, p.name)), h('td', {}, typeLink(p.type, api, module)), h('td', {}, p.doc ? markdown(p.doc, api, module) : p.default ? `default ${p.default}` : ''))))));
       }
       if (s.returns) parts.push(h('p', {}, h('strong', {}, 'Returns: '), ...inline(s.returns, api, module)));
       for (const e of s.examples ?? []) parts.push(h('pre', { class: 'code' }, e.replace(/^`|`$/g, '')));
@@ -189,17 +200,21 @@ function memberBlock(x: ApiMember, api: ApiData, module: string, level: 'h2' | '
 
 /** `#/api/<module>/<name>`: one export. */
 export function apiPageView(slug: string, name: string): HTMLElement {
-  const root = h('section', { testid: 'api-page' }, h('h1', {}, name), loadingNote());
+  const crumbs = h('p', { class: 'crumbs' });
+  const body = h('div', {}, loadingNote());
+  const root = h('section', { testid: 'api-page' }, crumbs, h('h1', {}, name), body);
   void loadApi().then((api) => {
     const m = api.modules.find((x) => moduleSlug(x.module) === slug);
     const x = m?.exports.find((e) => e.name === name);
     if (!m || !x) {
-      root.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, `No export "${name}" in ${slug}.`));
+      body.replaceChildren(h('p', { class: 'note' }, `No export "${name}" in ${slug}.`));
       return;
     }
-    root.replaceChildren(
-      h('p', { class: 'crumbs' }, h('a', { href: '#/api' }, 'API'), ' / ', h('a', { href: apiHref(m.module) }, m.module), ' / ', name),
-      h('p', { class: 'meta' }, h('code', {}, `import { ${name} } from '${m.module}'`)),
+    crumbs.replaceChildren(h('a', { href: '#/api' }, 'API'), ' / ', h('a', { href: apiHref(m.module) }, m.module), ' / ', name);
+    const entries = allEntries().filter((e) => e.entry.export === name && e.entry.package === m.module.replace(/^(@losskit\/[\w-]+).*$/, '$1'));
+    body.replaceChildren(
+      h('p', { class: 'meta' }, h('code', {}, `import { ${name} } from '${m.module}'`),
+        ...entries.map((e) => h('span', {}, ' · catalog: ', h('a', { href: `#/entry/${e.pkg.slug}/${encodeURIComponent(e.entry.id)}`, testid: 'api-entry' }, e.entry.name)))),
       memberBlock(x, api, m.module),
     );
     root.setAttribute('data-loaded', 'true');
@@ -220,12 +235,13 @@ export function sourceView(path: string, line: number): HTMLElement {
     root.append(h('p', { class: 'note' }, `No source file ${path} in this build.`));
     return root;
   }
-  root.append(h('p', { class: 'meta' }, 'Loading…'));
+  const body = h('div', {}, h('p', { class: 'meta' }, 'Loading…'));
+  root.append(body);
   void load().then((text) => {
     const lines = text.split('\n');
     const pre = h('pre', { class: 'source', testid: 'source-code' });
     lines.forEach((l, i) => pre.append(h('span', { class: `line${i + 1 === line ? ' hl' : ''}`, id: `L${i + 1}`, 'data-n': String(i + 1) }, l), '\n'));
-    root.replaceChildren(h('p', { class: 'crumbs' }, h('a', { href: '#/api' }, 'API'), ' / source'), h('h1', { class: 'path' }, path), pre);
+    body.replaceChildren(pre);
     requestAnimationFrame(() => pre.querySelector('.hl')?.scrollIntoView({ block: 'center' }));
   });
   return root;

@@ -54,7 +54,7 @@ export function liveExample(text: string, o: LiveOptions = {}): HTMLElement {
       }
       extra.textContent = lines.join(' · ');
       fig.draw(
-        { type: 'line', series: [{ x: c.xs, y: c.ys, label: 'loss ℓ' }, { x: c.xs, y: c.grads, label: setup.gradLabel, dash: [5, 3], color: 1 }], x: { label: setup.label }, y: { label: 'value' } },
+        { type: 'line', series: [{ x: c.xs, y: c.ys, label: 'loss ℓ' }, { x: c.xs, y: c.grads, label: setup.gradLabel, dash: [5, 3], color: 1 }], x: { label: setup.label, domain: setup.range }, y: { label: 'value' } },
         `Loss of ${src} and its gradient as the ${setup.label} moves from ${setup.range[0]} to ${setup.range[1]}.`,
       );
     } catch (e) {

@@ -601,7 +601,8 @@ const REGION = [[37, 99, 235], [220, 38, 38], [22, 163, 74], [147, 51, 234], [23
 
 function drawRegion(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec: RegionSpec, th: Theme, items: Array<{ label: string; color: string; kind: string }>): void {
   const size = Math.min(w - 40, hgt - 30);
-  const f: Frame = { l: 34, r: 34 + size, t: 6, b: 6 + size };
+  const left = Math.max(34, Math.round((w - size) / 2));
+  const f: Frame = { l: left, r: left + size, t: 6, b: 6 + size };
   const bg = th.dark ? [17, 24, 39] : [255, 255, 255];
   const img = raster(spec.n, spec.n, (k) => {
     const c = REGION[spec.cls[k]! % REGION.length]!;
@@ -613,6 +614,10 @@ function drawRegion(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec:
   const xs = scale({ domain: [-spec.r, spec.r] }, [], f.l, f.r, 4);
   const ys = scale({ domain: [-spec.r, spec.r] }, [], f.b, f.t, 4);
   axes(ctx, f, xs, ys, undefined, undefined, { ...th, grid: th.dark ? 'rgba(255,255,255,0.08)' : 'rgba(0,0,0,0.06)' }, w, hgt);
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(f.l, f.t, f.r - f.l, f.b - f.t);
+  ctx.clip();
   for (let i = 0; i < spec.points.labels.length; i++) {
     const c = REGION[spec.points.labels[i]! % REGION.length]!;
     ctx.fillStyle = `rgb(${c[0]},${c[1]},${c[2]})`;
@@ -623,6 +628,7 @@ function drawRegion(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec:
     ctx.fill();
     ctx.stroke();
   }
+  ctx.restore();
   for (let k = 0; k < spec.classes; k++) {
     const c = REGION[k % REGION.length]!;
     items.push({ label: `class ${k}`, color: `rgb(${c[0]},${c[1]},${c[2]})`, kind: 'points' });

@@ -104,7 +104,7 @@ export function calibrationView(): HTMLElement {
   const pick = h('select', { testid: 'calibrator', 'aria-label': 'calibrator' }, ...list.map(([k]) => h('option', { value: k, selected: k === settings.calibrator }, k)));
   const bins = h('input', { type: 'number', min: 2, max: 50, step: 1, value: String(settings.bins), testid: 'bins', 'aria-label': 'bins' });
   const sharp = h('input', { type: 'range', min: 0.2, max: 6, step: 0.1, value: String(settings.sharpness), testid: 'sharpness', 'aria-label': 'over-confidence' });
-  const useModel = h('input', { type: 'checkbox', checked: !!lastRun, disabled: !lastRun, testid: 'use-model' });
+  const useModel = h('input', { type: 'checkbox', disabled: !lastRun, testid: 'use-model' });
   const run = async () => {
     const b = Number(bins.value);
     if (!Number.isInteger(b) || b < 2 || b > 50) { detail.textContent = 'bins must be an integer in [2, 50]'; bins.setAttribute('aria-invalid', 'true'); return; }

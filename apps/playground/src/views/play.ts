@@ -61,7 +61,10 @@ function sliderRange(p: NumericParam): { min: number; max: number; step: number 
   if (r?.minExclusive) min = min + (max - min) / 200;
   if (v < min) min = v;
   if (v > max) max = v;
-  const step = Number.isInteger(v) && (p.name === 'k' || p.name === 'n' || p.name === 'bins' || p.name === 'samples') ? 1 : Number(((max - min) / 200).toPrecision(2));
+  // Integer counts step by 1; anything else by a round step (1, 2 or 5 × 10^k), so typed values such as 1 or 0.25 stay reachable.
+  const raw = (max - min) / 200;
+  const nice = 10 ** Math.floor(Math.log10(raw));
+  const step = Number.isInteger(v) && (p.name === 'k' || p.name === 'n' || p.name === 'bins' || p.name === 'samples') ? 1 : raw / nice >= 5 ? 5 * nice : raw / nice >= 2 ? 2 * nice : nice;
   return { min, max, step };
 }
 
@@ -100,7 +103,7 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       ...overlays.map((t, i) => h('div', { class: 'overlay-row' },
         h('span', { class: `swatch line`, style: `--c:var(--c${i + 1})` }),
         h('input', { class: 'expr', value: t, testid: `overlay-${i + 1}`, 'aria-label': `comparison loss ${i + 1}`, spellcheck: 'false',
-          oninput: (e: Event) => { overlays[i] = (e.target as HTMLInputElement).value; schedule(editor.value()); } }),
+          oninput: (e: Event) => { overlays[i] = (e.target as HTMLInputElement).value; settings.overlays = [...overlays]; schedule(editor.value()); } }),
         h('button', { class: 'secondary small', 'aria-label': `remove comparison ${i + 1}`, onclick: () => { overlays.splice(i, 1); renderOverlays(); void update(editor.value(), 'full'); } }, '×'))),
       overlays.length < MAX_OVERLAYS ? addBtn : '',
     );
@@ -178,6 +181,7 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       errorBox.hidden = true;
       fixBtn.hidden = true;
       editor.markError(null);
+      curveFig.root.classList.remove('stale');
       if (bad.length) { errorBox.hidden = false; errorBox.textContent = `comparison skipped — ${bad.join('; ')}`; }
       renderMath(formula, parsed.expr.toLatex(), false);
       text.textContent = parsed.expr.toString();
@@ -185,9 +189,9 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       value.textContent = fmtValue(r.value);
       value.setAttribute('data-value', String(r.value));
       batchNote.textContent = `on ${note}: yTrue = ${JSON.stringify(batch.yTrue)}, yPred = ${JSON.stringify(batch.yPred, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(3)) : v))}${Object.keys(batch.inputs).length ? `, inputs: ${Object.keys(batch.inputs).join(', ')}` : ''}; compile(expr, { from: '${from}' }), mean reduction.${r.perSample ? ` Per example: [${r.perSample.map((v) => Number(v.toPrecision(4))).join(', ')}].` : ''}`;
-      curveFig.draw({ type: 'line', series: series.map((s, i) => ({ x: s.curve.xs, y: s.curve.ys, label: s.text, color: i })), x: { label: setup.label }, y: { label: parsed.expr.level === 'sample' ? 'per-example loss ℓ' : 'batch loss L' } },
+      curveFig.draw({ type: 'line', series: series.map((s, i) => ({ x: s.curve.xs, y: s.curve.ys, label: s.text, color: i })), x: { label: setup.label, domain: setup.range }, y: { label: parsed.expr.level === 'sample' ? 'per-example loss ℓ' : 'batch loss L' } },
         `Loss of ${series.map((s) => s.text).join(', ')} as the ${setup.label} moves from ${setup.range[0]} to ${setup.range[1]}; at the start ${fmtValue(curve.ys[0]!)}, at the end ${fmtValue(curve.ys[curve.ys.length - 1]!)}.`);
-      gradFig.draw({ type: 'line', series: series.map((s, i) => ({ x: s.curve.xs, y: s.curve.grads, label: s.text, color: i })), x: { label: setup.label }, y: { label: setup.gradLabel }, hlines: [{ at: 0 }] },
+      gradFig.draw({ type: 'line', series: series.map((s, i) => ({ x: s.curve.xs, y: s.curve.grads, label: s.text, color: i })), x: { label: setup.label, domain: setup.range }, y: { label: setup.gradLabel }, hlines: [{ at: 0 }] },
         `Gradient ${setup.gradLabel} of the same losses along the ${setup.label}.`);
       if (mode === 'full') {
         const s = from === 'logits' ? await ev.surface(batch, setup.column) : undefined;

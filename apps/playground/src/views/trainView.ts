@@ -45,7 +45,7 @@ const LIMITS: Record<NumKey, { min: number; max: number; step: string; integer?:
 export function trainView(): HTMLElement & { dispose?: () => void } {
   const status = h('span', { testid: 'train-status', class: 'meta', role: 'status' }, 'idle');
   const errors = h('p', { class: 'error', hidden: true, role: 'alert', testid: 'train-error' });
-  const invalid = new Set<string>();
+  const invalid = new Map<string, string>();
   const num = (key: NumKey) => {
     const l = LIMITS[key];
     const input = h('input', { type: 'number', step: l.step, min: l.min, max: l.max, value: String(settings[key]), testid: key === 'imbalance' ? 'imbalance' : key, 'aria-describedby': 'train-error' });
@@ -55,14 +55,14 @@ export function trainView(): HTMLElement & { dispose?: () => void } {
       input.classList.toggle('invalid', !ok);
       input.setAttribute('aria-invalid', String(!ok));
       if (ok) { invalid.delete(key); (settings as unknown as Record<string, number>)[key] = v; syncUrl('/train'); reset(); }
-      else invalid.add(`${l.label} must be ${l.integer ? 'an integer ' : ''}in [${l.min}, ${l.max}]`.replace(`${key}`, key));
+      else invalid.set(key, `${l.label} must be ${l.integer ? 'an integer ' : 'a number '}in [${l.min}, ${l.max}], not "${input.value}"`);
       showInvalid();
     });
     return h('label', {}, l.label, ' ', input);
   };
   const showInvalid = () => {
     errors.hidden = invalid.size === 0;
-    errors.textContent = [...invalid].join('; ');
+    errors.textContent = [...invalid.values()].join('; ');
     playBtn.disabled = stepBtn.disabled = invalid.size > 0;
   };
   const select = <T extends string>(key: 'dataset' | 'optimizer', values: readonly T[], testid: string) =>
