@@ -4,7 +4,8 @@
 import { autocompletion, type Completion, type CompletionContext, closeBrackets } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { javascript } from '@codemirror/lang-javascript';
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { HighlightStyle, bracketMatching, syntaxHighlighting } from '@codemirror/language';
+import { tags as t } from '@lezer/highlight';
 import { Annotation, EditorState, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, type DecorationSet, EditorView, keymap } from '@codemirror/view';
 import { type ApiData, type ApiMember, firstSentence, loadApi } from './api.ts';
@@ -14,6 +15,16 @@ import { builders, exprMethods } from './dsl.ts';
 const setError = StateEffect.define<{ from: number; to: number } | null>();
 const errorMark = Decoration.mark({ class: 'cm-dsl-error' });
 const silentChange = Annotation.define<boolean>();
+
+/** Token colours from CSS variables (style.css), so the editor follows the light and dark themes. */
+const highlight = HighlightStyle.define([
+  { tag: [t.function(t.variableName), t.variableName], color: 'var(--tok-name)' },
+  { tag: t.propertyName, color: 'var(--tok-prop)' },
+  { tag: [t.number, t.bool, t.null], color: 'var(--tok-number)' },
+  { tag: t.string, color: 'var(--tok-string)' },
+  { tag: [t.keyword, t.operator], color: 'var(--tok-keyword)' },
+  { tag: [t.punctuation, t.paren, t.brace, t.squareBracket], color: 'var(--tok-punct)' },
+]);
 
 const errorField = StateField.define<DecorationSet>({
   create: () => Decoration.none,
@@ -100,7 +111,7 @@ export function createEditor(parent: HTMLElement, initial: string, onChange: (te
         closeBrackets(),
         bracketMatching(),
         javascript(),
-        syntaxHighlighting(defaultHighlightStyle),
+        syntaxHighlighting(highlight),
         autocompletion({ override: [completionSource], icons: false }),
         keymap.of([...defaultKeymap, ...historyKeymap]),
         errorField,

@@ -101,8 +101,9 @@ export function readSettings(params: URLSearchParams): void {
   settings.steps = Math.round(num(keys.steps, 1, 5000) ?? settings.steps);
   settings.lr = num(keys.lr, 1e-5, 10) ?? settings.lr;
   settings.hidden = Math.round(num(keys.hidden, 2, 128) ?? settings.hidden);
+  // What yPred holds is part of the playground's URL: absent means logits (an old value must not leak into a new link).
   const f = params.get(keys.from);
-  if (f === 'logits' || f === 'probs' || f === 'embeddings') settings.from = f;
+  settings.from = f === 'logits' || f === 'probs' || f === 'embeddings' ? f : defaults.from;
   const vs = params.get(keys.overlays);
   if (vs !== null) settings.overlays = vs === '' ? [] : vs.split('|').slice(0, 2);
   const en = params.get(keys.entry);

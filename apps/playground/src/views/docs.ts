@@ -7,6 +7,7 @@ import { fmtValue, h, renderMath } from '../dom.ts';
 import { parseExpression } from '../dsl.ts';
 import { liveExample } from '../live.ts';
 import { Figure } from '../plot.ts';
+import { Evaluator, curveSetup } from '../curves.ts';
 import { type Outcome, tryEntry } from '../tryit.ts';
 
 /** `#/` — what losskit is, a live example, and every package. */
@@ -119,7 +120,7 @@ export function entryView(slug: string, id: string): HTMLElement {
   });
   const out = h('div', { class: 'tryit-out', testid: 'entry-value', 'aria-live': 'polite' }, 'running…');
   const run = h('button', { testid: 'entry-run', onclick: () => void runTry(e, p, out) }, 'Run again');
-  const live = h('section', { class: 'tryit', 'aria-label': 'Try it' }, h('h2', {}, 'Try it'), h('p', { class: 'meta' }, e.tryIt?.code ? 'Runs this code in your browser:' : 'Runs the example below in your browser' + (e.example.includes('compile(') ? ', on the site’s example batch:' : ':')), e.tryIt?.code ? h('pre', { class: 'code' }, e.tryIt.code) : '', out, h('p', {}, run));
+  const live = h('section', { class: 'tryit', 'aria-label': 'Try it' }, h('h2', {}, 'Try it'), h('p', { class: 'meta' }, e.tryIt?.code ? 'Runs this code in your browser:' : 'Runs the example above in your browser' + (e.example.includes('compile(') ? ', on the site’s example batch:' : ':')), e.tryIt?.code ? h('pre', { class: 'code' }, e.tryIt.code) : '', out, h('p', {}, run));
   queueMicrotask(() => void runTry(e, p, out));
   const dsl = e.dsl ? [h('h2', {}, 'As a DSL expression'), h('pre', { class: 'code', testid: 'entry-dsl' }, e.dsl)] : [];
   return h(
@@ -188,6 +189,15 @@ function showOutcome(o: Outcome, e: CatalogEntry, p: PackageInfo, out: HTMLEleme
         h('pre', { class: 'code wrap' }, `yTrue = ${fmtArr(setup.batch.yTrue)}\nyPred = ${fmtArr(setup.batch.yPred)}${Object.entries(setup.batch.inputs).map(([k, v]) => `\ninputs.${k} = ${fmtArr(v)}`).join('')}`)),
       openHref ? h('p', {}, h('a', { class: 'button', href: openHref, testid: 'entry-open' }, 'Open in the playground')) : h('p', { class: 'meta' }, 'This expression needs values the playground editor cannot write; run it from code.'),
     );
+    // The loss and its gradient as example 0's target coordinate moves (the playground shows more).
+    const fig = new Figure({ alt: `loss of ${setup.call ?? e.export}`, aspect: 0.36, minHeight: 170, maxHeight: 260, testid: 'entry-plot' });
+    out.append(fig.root);
+    const f = (from === 'embeddings' || from === 'probs' ? from : 'logits') as 'logits' | 'probs' | 'embeddings';
+    const cs = curveSetup(setup.batch, f);
+    void new Evaluator(setup.expr, setup.options).curve(setup.batch, cs, f, 61).then((c) => {
+      fig.draw({ type: 'line', series: [{ x: c.xs, y: c.ys, label: 'loss' }, { x: c.xs, y: c.grads, label: cs.gradLabel, dash: [5, 3], color: 1 }], x: { label: cs.label, domain: cs.range }, y: { label: 'value' } },
+        `Loss of ${setup.call ?? e.export} and its gradient as the ${cs.label} moves from ${cs.range[0]} to ${cs.range[1]}.`);
+    }).catch(() => fig.root.remove());
     return;
   }
   if (o.kind === 'optimizer') {

@@ -113,6 +113,9 @@ export function playView(): HTMLElement & { dispose?: () => void } {
 
   let generation = 0;
   let lastTree: ReturnType<typeof parseWithTree> | undefined;
+  // Comparison curves depend only on their text, `from` and the batch: kept while a slider moves the main expression.
+  const overlayCache = new Map<string, Awaited<ReturnType<Evaluator['curve']>>>();
+  let profileCache: { key: string; batch: Batch; note: string } | undefined;
   let sliderKey = '';
   const timing = { keyToPlot: 0, sliderToPlot: 0 };
 
@@ -161,7 +164,10 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       if (want && want !== from) {
         hint.append(h('strong', { class: 'warn', testid: 'from-warning' }, `${(wantsEmb ?? wantsProbs)!.entry.export} reads ${want === 'probs' ? 'probabilities' : 'embeddings'}: `), h('button', { class: 'small', testid: 'switch-from', onclick: () => { from = want; settings.from = want; (fromSwitch.querySelector(`[value=${want}]`) as HTMLInputElement).checked = true; void update(editor.value(), 'full'); } }, `switch to ${want === 'probs' ? 'probabilities' : want}`));
       } else if (!hints.length) hint.textContent = from === 'logits' ? 'yPred holds logits: prob() is their softmax, logProb() the log-softmax.' : from === 'probs' ? 'yPred holds probabilities (rows sum to 1): prob() reads them, logProb() is the log of the clipped value; logit() is not available.' : 'yPred holds embeddings [B, D] for pair-level terms.';
-      const { batch, note } = await profileBatch(parsed.expr, names);
+      const profileKey = `${from}|${settings.entry}|${[...new Set(names)].sort().join(',')}`;
+      if (profileCache?.key !== profileKey) profileCache = { key: profileKey, ...(await profileBatch(parsed.expr, names)) };
+      const { batch, note } = profileCache;
+      // While a slider moves, compile without kernel generation (the values agree to float32 rounding).
       const ev = new Evaluator(parsed.expr, { from });
       const r = await ev.value(batch);
       const setup = curveSetup(batch, from);
@@ -169,10 +175,16 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       const series = [{ text: src, curve }];
       const bad: string[] = [];
       for (const o of overlays) {
+        const key = `${o}|${profileKey}|${setup.column}|${setup.range.join(',')}`;
         try {
-          const p = parseWithTree(o);
-          checkCompilable(p.expr, o);
-          series.push({ text: o, curve: await new Evaluator(p.expr, { from }).curve(batch, setup, from) });
+          let c = overlayCache.get(key);
+          if (!c) {
+            const p = parseWithTree(o);
+            checkCompilable(p.expr, o);
+            c = await new Evaluator(p.expr, { from }).curve(batch, setup, from);
+            overlayCache.set(key, c);
+          }
+          series.push({ text: o, curve: c });
         } catch (e) {
           bad.push(`${o}: ${(e as Error).message}`);
         }
@@ -183,7 +195,11 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       editor.markError(null);
       curveFig.root.classList.remove('stale');
       if (bad.length) { errorBox.hidden = false; errorBox.textContent = `comparison skipped — ${bad.join('; ')}`; }
-      renderMath(formula, parsed.expr.toLatex(), false);
+      // The formula (KaTeX) is typeset after the plots, so a slider's redraw never waits for it.
+      const latex = parsed.expr.toLatex();
+      const typeset = () => { if (gen === generation && formula.getAttribute('data-latex') !== latex) renderMath(formula, latex, false); };
+      if (mode === 'slider') requestAnimationFrame(typeset);
+      else typeset();
       text.textContent = parsed.expr.toString();
       info.textContent = `${parsed.expr.level}-level · ${parsed.expr.needs === 'logits' ? 'needs logits' : 'logits or probabilities'} · from: '${from}' · backend ${currentBackend() ?? '?'}`;
       value.textContent = fmtValue(r.value);
