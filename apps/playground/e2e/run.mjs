@@ -612,6 +612,10 @@ try {
     }
     await page.evaluate(() => { location.hash = '#/play?e=kd()&entry=losses/hinton-kd'; });
     await waitStatus('ok', 'kd()');
+    // A catalog parameter left at its default is one click away from a slider.
+    await page.click('[data-testid=add-param-temperature]');
+    await waitStatus('ok', 'kd({ temperature: 4 })');
+    assert((await page.locator('[data-testid=slider-0]').count()) === 1, 'no temperature slider');
     await shot('03-play-kd');
     assert(bad.length === 0, `${bad.length} failed: ${bad.join(' || ')}`);
     return `${counts.openRan} of ${counts.openTotal} loss entries run in the playground`;

@@ -478,6 +478,40 @@ export function numericParams(tree: Node): NumericParam[] {
   return out;
 }
 
+/** A catalog parameter a builder call does not set yet, and the edit that adds it with its default. */
+export interface MissingParam {
+  readonly owner: string;
+  readonly name: string;
+  readonly value: number;
+  /** Insert `text` at `at` to set it. */
+  readonly at: number;
+  readonly text: string;
+}
+
+/** Numeric options of builder calls (from `defaults(name)`) that the expression leaves at their default. */
+export function missingParams(tree: Node, defaults: (builder: string) => ReadonlyArray<{ name: string; value: number }>): MissingParam[] {
+  const out: MissingParam[] = [];
+  const walk = (n: Node): void => {
+    if (n.kind === 'call') {
+      const obj = n.args.find((a): a is Extract<Node, { kind: 'object' }> => a.kind === 'object');
+      const set = new Set(obj?.props.map((p) => p.key) ?? []);
+      for (const d of defaults(n.name)) {
+        if (set.has(d.name)) continue;
+        const last = obj?.props.at(-1);
+        if (obj) out.push({ owner: n.name, name: d.name, value: d.value, at: last ? last.value.to : obj.from + 1, text: last ? `, ${d.name}: ${d.value}` : ` ${d.name}: ${d.value} ` });
+        else if (n.args.length === 0) out.push({ owner: n.name, name: d.name, value: d.value, at: n.to - 1, text: `{ ${d.name}: ${d.value} }` });
+      }
+      n.args.forEach(walk);
+    } else if (n.kind === 'method') { walk(n.target); n.args.forEach(walk); }
+    else if (n.kind === 'array') n.items.forEach(walk);
+    else if (n.kind === 'object') n.props.forEach((p) => walk(p.value));
+    else if (n.kind === 'unary') walk(n.arg);
+    else if (n.kind === 'binary') { walk(n.left); walk(n.right); }
+  };
+  walk(tree);
+  return out;
+}
+
 /** Builder names used in an expression text (for input profiles and hints). */
 export function buildersIn(tree: Node): string[] {
   const out: string[] = [];

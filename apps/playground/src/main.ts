@@ -27,7 +27,7 @@ const backendSelect = h(
 );
 
 // Search box with a result list (entries, API, pages); Enter opens the full results.
-const searchInput = h('input', { type: 'search', placeholder: 'Search entries and API', 'aria-label': 'Search entries and API', testid: 'search', autocomplete: 'off', role: 'combobox', 'aria-expanded': 'false', 'aria-controls': 'search-list' });
+const searchInput = h('input', { type: 'search', placeholder: 'Search…', 'aria-label': 'Search entries and API', testid: 'search', autocomplete: 'off', role: 'combobox', 'aria-expanded': 'false', 'aria-controls': 'search-list' });
 const searchList = h('ul', { id: 'search-list', class: 'search-list', role: 'listbox', hidden: true, testid: 'search-list' });
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 function showSearch(): void {

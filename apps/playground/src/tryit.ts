@@ -324,7 +324,7 @@ export function compileArgument(code: string): string | undefined {
   const i = code.indexOf('compile(');
   if (i < 0) return undefined;
   let depth = 0;
-  let start = i + 'compile('.length;
+  const start = i + 'compile('.length;
   for (let k = start; k < code.length; k++) {
     const ch = code[k]!;
     if (ch === "'" || ch === '"') { const end = code.indexOf(ch, k + 1); if (end < 0) return undefined; k = end; continue; }

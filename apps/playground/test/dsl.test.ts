@@ -50,3 +50,17 @@ describe('parseExpression', () => {
     expect(parse('[1, 2]').kind).toBe('array');
   });
 });
+
+describe('missingParams', () => {
+  it('offers the catalog options a call leaves at their default, as an edit that writes them', async () => {
+    const { missingParams } = await import('../src/dsl.ts');
+    const defaults = (b: string) => (b === 'kd' ? [{ name: 'temperature', value: 4 }] : b === 'focal' ? [{ name: 'gamma', value: 2 }, { name: 'alpha', value: 0.25 }] : []);
+    const apply = (src: string) => {
+      const [m] = missingParams(parseWithTree(src).tree, defaults);
+      return m ? src.slice(0, m.at) + m.text + src.slice(m.at) : src;
+    };
+    expect(apply('kd()')).toBe('kd({ temperature: 4 })');
+    expect(apply('focal({ gamma: 3 })')).toBe('focal({ gamma: 3, alpha: 0.25 })');
+    expect(parseExpression(apply('ce().plus(kd())')).toString()).toContain('teacher');
+  });
+});

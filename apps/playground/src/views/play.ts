@@ -8,7 +8,7 @@ import { currentBackend } from '../backend.ts';
 import { entryByExport, entryFrom, packageBySlug } from '../catalogs.ts';
 import { type From, Evaluator, batchFor, curveSetup, siteBatch } from '../curves.ts';
 import { fmtValue, h, renderMath } from '../dom.ts';
-import { DslError, type NumericParam, buildersIn, checkCompilable, numericParams, parseWithTree } from '../dsl.ts';
+import { DslError, type NumericParam, buildersIn, checkCompilable, missingParams, numericParams, parseWithTree } from '../dsl.ts';
 import { createEditor } from '../editor.ts';
 import { Figure } from '../plot.ts';
 import { settings, syncUrl } from '../state.ts';
@@ -253,7 +253,7 @@ export function playView(): HTMLElement & { dispose?: () => void } {
 
   function buildSliders(src: string, tree: ReturnType<typeof parseWithTree>['tree']): void {
     const params = numericParams(tree);
-    const key = params.map((p) => `${p.owner}.${p.name}@${p.from}`).join('|');
+    const key = `${params.map((p) => `${p.owner}.${p.name}@${p.from}`).join('|')}#${buildersIn(tree).join(',')}`;
     if (key === sliderKey && sliders.childElementCount > 0) return;
     sliderKey = key;
     sliders.replaceChildren(...params.map((p, i) => {
@@ -273,7 +273,13 @@ export function playView(): HTMLElement & { dispose?: () => void } {
       input.addEventListener('change', () => void update(editor.value(), 'full'));
       return h('label', { class: 'slider' }, h('span', {}, h('code', {}, p.name), p.owner && !p.owner.startsWith('.') ? ` (${p.owner})` : ''), input, out);
     }));
-    if (!params.length) sliders.append(h('span', { class: 'meta' }, 'No numeric parameters: write one, e.g. focal({ gamma: 2 }) or .scale(0.5), and a slider appears.'));
+    // Catalog parameters left at their default: one click writes them into the expression (and a slider appears).
+    const missing = missingParams(tree, (b) => (entryByExport(b)?.entry.params ?? []).filter((q) => typeof q.default === 'number').map((q) => ({ name: q.name, value: q.default as number })));
+    if (missing.length) {
+      sliders.append(h('div', { class: 'add-params' }, h('span', { class: 'meta' }, 'At their defaults: '),
+        ...missing.map((m) => h('button', { class: 'secondary small', testid: `add-param-${m.name}`, onclick: () => editor.replace(m.at, m.at, m.text) }, `+ ${m.name} = ${m.value} (${m.owner})`))));
+    }
+    if (!params.length && !missing.length) sliders.append(h('span', { class: 'meta' }, 'No numeric parameters: write one, e.g. focal({ gamma: 2 }) or .scale(0.5), and a slider appears.'));
     void src;
   }
 
