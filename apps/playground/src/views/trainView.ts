@@ -182,9 +182,10 @@ export function trainView(): HTMLElement & { dispose?: () => void } {
     for (const r of runs) {
       const u = ui[r.id];
       u.step.textContent = String(steps);
-      u.first.textContent = fmtValue(r.train[0] ?? NaN);
+      const show = (v: number | undefined) => (v === undefined ? '—' : fmtValue(v));
+      u.first.textContent = show(r.train[0]);
       u.first.setAttribute('data-value', String(r.train[0]));
-      u.last.textContent = fmtValue(r.train.at(-1) ?? NaN);
+      u.last.textContent = show(r.train.at(-1));
       u.last.setAttribute('data-value', String(r.train.at(-1)));
       const acc = r.accTrain.at(-1);
       u.acc.textContent = acc === undefined ? '—' : `${(100 * acc).toFixed(1)}%`;
