@@ -632,6 +632,8 @@ try {
     await np.goto(`${base}#/`);
     await np.waitForSelector('body[data-ready]');
     const over = [];
+    const badPlots = [];
+    let plotCount = 0;
     for (const [name, hash] of views) {
       counts.narrowTotal++;
       await np.evaluate((hh) => { location.hash = hh; }, hash);
@@ -640,6 +642,14 @@ try {
       const [sw, vw] = await np.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       if (sw <= vw + 1) counts.narrowOk++;
       else over.push(`${name} ${sw}px`);
+      // Plots: alt text on every canvas, and a backing store at devicePixelRatio 2 (crisp), sized to the container.
+      const plots = await np.$$eval('canvas[data-drawn]', (cs) => cs.map((c) => ({ alt: c.getAttribute('aria-label') ?? '', role: c.getAttribute('role'), w: c.width, cw: c.getBoundingClientRect().width, pw: c.parentElement.getBoundingClientRect().width })));
+      for (const p of plots) {
+        if (p.role !== 'img' || p.alt.length < 15) badPlots.push(`${name}: canvas without alt text`);
+        if (Math.abs(p.w - 2 * Math.round(p.cw)) > 2) badPlots.push(`${name}: backing store ${p.w} px for ${p.cw} css px at dpr 2`);
+        if (p.cw > p.pw + 1) badPlots.push(`${name}: canvas ${p.cw} px wider than its container ${p.pw} px`);
+      }
+      plotCount += plots.length;
       await np.evaluate(() => window.scrollTo(0, 0));
       await np.screenshot({ path: join(shots, `390-${name}.png`), fullPage: true });
       // The same view at 1280 px.
@@ -653,10 +663,14 @@ try {
     await dp.goto(`${base}#/play?e=focal({ gamma: 2 })`);
     await dp.waitForFunction(() => document.querySelector('[data-testid=play-status]')?.textContent === 'ok');
     await dp.screenshot({ path: join(shots, 'dark-play.png'), fullPage: true });
+    // Dark mode reaches the plots: the curve's background is the dark surface, not white.
+    const px = await dp.evaluate(() => Array.from(document.querySelector('[data-testid=curve]').getContext('2d').getImageData(3, 3, 1, 1).data));
+    if (px[0] > 80 || px[1] > 80 || px[2] > 80) badPlots.push(`dark mode: plot background rgb(${px.slice(0, 3)})`);
     await dark.close();
     await narrow.close();
     assert(over.length === 0, `horizontal overflow at 390 px: ${over.join(', ')}`);
-    return `${counts.narrowOk} of ${counts.narrowTotal} views have no horizontal overflow at 390 px`;
+    assert(badPlots.length === 0, badPlots.slice(0, 5).join(' | '));
+    return `${counts.narrowOk} of ${counts.narrowTotal} views have no horizontal overflow at 390 px; ${plotCount} plots with alt text, crisp at devicePixelRatio 2 and inside their containers; dark mode reaches the plots`;
   });
 
   // Fused kernels in the browser (fusion.html drives src/fusion-lab.ts): each expression compiled fused is
