@@ -78,6 +78,7 @@ export const correctnessAwareLossEntry = defineEntry({
   formula: String.raw`L_{CA} = \frac{\sum_i w_i (c_i - \kappa_i)^2}{\sum_i w_i},\ w_i = \begin{cases}1-\mathrm{acc} & \kappa_i = 1\\ \mathrm{acc} & \kappa_i = 0\end{cases}`,
   inputs: 'logits tensor [N, C], labels [N], temperatures tensor [N]', params: [], paper: liu,
   example: 'const loss = correctnessAwareLoss(logits, labels, tf.fill([n], 2));',
+  tryIt: { code: 'correctnessAwareLoss(tf.tensor2d(logits), labels, tf.fill([labels.length], 2));' },
 });
 
 const norm = { name: 'norm', default: 'l1', range: "'l1' | 'l2' | 'max'", description: 'L1 = ECE, L2 = RMSCE, max = MCE.' } as const;
@@ -171,6 +172,7 @@ export const coverageEntry = defineEntry({
   id: 'coverage', name: 'Empirical coverage / mean set size', package: pkg, export: 'coverage', category: 'conformal',
   summary: 'Fraction of prediction sets containing the label, and their mean size (meanSetSize).',
   formula: String.raw`\tfrac1M\sum_i 1[y_i \in C_i],\quad \tfrac1M\sum_i |C_i|`, inputs: 'label sets, labels [M]', params: [], example: 'coverage(sets, labels); meanSetSize(sets);',
+  tryIt: { code: "const sets = SplitConformal.fit(valLogits, valLabels, { alpha: 0.1 }).predict(testLogits);\n({ coverage: coverage(sets, testLabels), meanSetSize: meanSetSize(sets) });" },
 });
 
 export const reliabilityEntry = defineEntry({

@@ -52,7 +52,7 @@ export { ce, crossEntropy, smoothTargets, type CeOptions } from './terms/ce.js';
 export { bce, binaryCrossEntropy, type BceOptions } from './terms/bce.js';
 export { square, abs } from './terms/regression.js';
 export { entropy, kl, xlogx } from './terms/information.js';
-export { defineEntry, type CatalogEntry, type ParamSpec, type PaperRef } from './catalog.js';
+export { defineEntry, type CatalogEntry, type ParamSpec, type PaperRef, type TryIt } from './catalog.js';
 export { embeddings, positiveMask, negativeMask, sameLabelMask, identityMask, overRow, positives, negatives, hardest, alongRows, alongCols, transpose, maskedRowReduce, type RowReduce } from './pair.js';
 export { classConstant } from './primitives/classConstant.js';
 export { sparsemax, sparsemaxTensor } from './primitives/sparsemax.js';
@@ -77,4 +77,5 @@ export {
   type OpExporter,
   type ContextOverrides,
 } from './export/index.js';
-export { parseExpression, checkExpression, expressionBuilders, exprMethods, reduceHint, DslError, type Builder, type ParseOptions, type ExpressionToken } from './parse.js';
+export { parseExpression, parseWithTree, parseTree, expressionBuilders, exprMethods, reduceHint, DslError, type Builder, type ParseOptions, type DslFix, type Node as ExpressionNode, type Parsed } from './parse.js';
+export { catalog } from './dsl-catalog.js';

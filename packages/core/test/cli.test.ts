@@ -75,7 +75,7 @@ describe('losskit export', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toBe(
-      `losskit export: error: unknown term "focla": not an export of @losskit/core or of the modules given (did you mean 'focal'?)\n  focla({ gamma: 2 })\n  ^^^^^\n`,
+      `losskit export: error: unknown term "focla": did you mean focal()?\n  focla({ gamma: 2 })\n  ^^^^^\n`,
     );
     const bad = await cli(['export', 'ce({ labelSmoothing: 2 })']);
     expect(bad.code).toBe(1);

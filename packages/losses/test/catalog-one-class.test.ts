@@ -120,7 +120,7 @@ const table: Readonly<Record<string, Case>> = {
   'f-divergence-variational': { expr: () => L.fDivergenceVariational({ divergence: 'kl' }), y: yb, z },
   'cs-divergence': { expr: () => L.csDivergence(), y: [[0.1], [0.5]], z: [[0.2], [0.4]], options: probs },
   'aggregate-response': {
-    expr: () => L.aggregateResponseLoss(), y: one, z: [[0.5], [1.2]], inputs: { bag: [0, 0] }, options: probs,
+    expr: () => L.aggregateResponseLoss(), y: one, z: [[0.5], [1.2]], inputs: { bag: [0, 0] },
     ref: (y, x) => { const f = 0.85; return (y - f) ** 2 + 0.5 * (x - f) ** 2; },
   },
   'easy-llp': { expr: () => L.easyLlp({ prior: 0.5, bagSize: 4 }), y: [[0.75], [0.25]], z, ref: (a, x) => softplus(x) - (4 * (a - 0.5) + 0.5) * x },

@@ -11,7 +11,7 @@ import type { Reduction } from '../compile.js';
 import type { PredictionKind } from '../context.js';
 import { LosskitError } from '../errors.js';
 import type { Expr } from '../expr.js';
-import { DslError, expressionBuilders, parseExpression } from '../parse.js';
+import { DslError, parseExpression } from '../parse.js';
 import { toNumPy } from './numpy.js';
 import { toPyTorch } from './pytorch.js';
 import { LOSSKIT_VERSION } from './version.js';
@@ -251,9 +251,8 @@ async function runExport(argv: readonly string[], io: CliIO): Promise<number> {
     expr = parseExpression(source, { modules });
   } catch (e) {
     if (e instanceof DslError) {
-      const unknown = /^unknown term "(\w+)"/.exec(e.message)?.[1];
-      const hint = unknown ? suggest(unknown, [...expressionBuilders(modules).keys()]) : undefined;
-      io.stderr(`losskit export: error: ${e.message}${hint ? ` (did you mean '${hint}'?)` : ''}\n${pointAt(source, e.from, e.to)}`);
+      // The parser's message carries its own suggestion ("did you mean focal()?").
+      io.stderr(`losskit export: error: ${e.message}\n${pointAt(source, e.from, e.to)}`);
       return 1;
     }
     throw e;
