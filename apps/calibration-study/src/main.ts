@@ -10,7 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { type Compilable, ce, compile, ready } from '@losskit/core';
 import { focal, labelSmoothing, logitAdjusted, squentropy } from '@losskit/losses';
 import { TemperatureScaling, accuracy, ace, ece, nll, reliabilityDiagram, renderReliabilitySvg } from '@losskit/calibration';
-import { loadDigits, splitDigits } from './digits.js';
+import { loadDigits, splitDigits } from '@losskit/datasets';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SEEDS = [0, 1, 2, 3, 4];
@@ -140,7 +140,7 @@ Do not edit by hand: run the command again.
 
 **Data.** UCI *Optical Recognition of Handwritten Digits*, the 1,797-image test set as scikit-learn ships it (8×8 images,
 pixel counts 0..16 scaled to [0, 1]; CC BY 4.0; Alpaydin & Kaynak 1998, https://doi.org/10.24432/C50P49), shipped in
-\`apps/calibration-study/data/\` with its licence and citation and read by \`loadDigits()\`. One fixed split (permutation seed
+\`tooling/datasets/data/\` with its licence and citation and read by \`loadDigits()\`. One fixed split (permutation seed
 2026): 1,000 train, 300 validation (temperature fitting), 497 test (every number below).
 
 **Model and training.** MLP 64 → 128 (ReLU) → 10 logits, Glorot-uniform weights seeded per run, Adam (lr 1e-3), batch 64,

@@ -15,7 +15,7 @@ export interface Digits {
   readonly classes: 10;
 }
 
-/** Default location of the CSV: `apps/calibration-study/data/digits.csv` (next to `src/` and `dist/`). */
+/** Default location of the CSV: `tooling/datasets/data/digits.csv` (next to `src/` and `dist/`). */
 export const DIGITS_CSV = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'digits.csv');
 
 /**
