@@ -161,7 +161,7 @@ function catalogCase(r, lib, force = {}) {
   };
   let yTrue = gen(yTrue0, 'yTrue');
   // multiSample: yPred holds M heads side by side, so labels index the C/M classes of one head.
-  if (entry.id === 'multi-sample' && Array.isArray(yTrue) && !Array.isArray(yTrue[0]) && r.bool(0.8)) {
+  if (entry.id === 'multi-sample' && Array.isArray(yTrue) && !Array.isArray(yTrue[0])) {
     const m = newOpts.samples ?? 8;
     yTrue = yTrue.map((y) => y % Math.max(1, Math.floor(C / m)));
   }
