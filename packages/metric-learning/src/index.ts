@@ -11,8 +11,12 @@
  * @packageDocumentation
  */
 export { cosine, dotProduct, euclidean, lp, poincare, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
-export { mean, meanNonZero, threshold, perAnchor, applyReducer, type Reducer, type LevelOf } from './reducers.js';
-export { batchAll, batchHard, semiHard, multiSimilarityMiner, hardNegativeTopK, minePairs, mineTriplets, type Miner, type MinedPairs, type MinedTriplets } from './miners.js';
+export { mean, meanNonZero, threshold, perAnchor, sum, divisor, classWeighted, multipleReducers, applyReducer, type Reducer, type LevelOf } from './reducers.js';
+export {
+  batchAll, batchHard, semiHard, tripletMarginMiner, multiSimilarityMiner, hardNegativeTopK, batchEasyHardMiner, pairMarginMiner, hdcMiner,
+  uniformHistogramMiner, angularMiner, distanceWeightedMiner, packagedTriplets, tuples, minePairs, mineTriplets, mine, tupleInputs,
+  type Miner, type MinedPairs, type MinedTriplets, type MiningStrategy, type TripletType, type BatchEasyHardOptions, type MineOptions, type IndexTuple,
+} from './miners.js';
 export { tripletMargin, type TripletMarginOptions } from './tripletMargin.js';
 export { contrastive, type ContrastiveOptions } from './contrastive.js';
 export { multiSimilarity, type MultiSimilarityOptions } from './multiSimilarity.js';

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, defineOp, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
+import { type SubLoss, elementLoss, identityColumns } from './host/kernel.js';
+import { type Mined, type PairData, asPairs } from './host/pairs.js';
 import { labelsOf, maskedLseBinary, rowDot, optionsOf } from './internal.js';
-import { type Miner, checkMiner, minePairsTensor } from './miners.js';
+import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
+import { pairEngine, runPairLoss } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link supCon}. */
@@ -16,17 +19,75 @@ export interface SupConOptions<R extends Reducer> {
   readonly reducer?: R;
 }
 
-const op = defineOp<{ temperature: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
+type Params = { temperature: number; distance: Distance; miner: Miner | undefined; reducer: Reducer };
+
+/**
+ * Host form (PML's mat-based SupCon): per anchor `L_a = log Σ_{k∈P∪N} e^{s_ak}`, `l_a = (1/|P_a|) Σ_p (L_a − s_ap)`;
+ * `∂l_a/∂s_ak = softmax_k − 1[k ∈ P_a]/|P_a|`. Zero when the batch has no positive or no negative pair (PML).
+ */
+function hostSupCon(d: PairData, mined: Mined, p: Params): SubLoss[] {
+  const sel = asPairs(d, mined);
+  const { b, r, m } = d;
+  const k0 = (d.inverted ? 1 : -1) / p.temperature;
+  const values = new Float64Array(b);
+  const soft = new Float32Array(b * r);
+  const nPos = new Float64Array(b);
+  const anyPos = sel.pos.some((c) => c > 0);
+  const anyNeg = sel.neg.some((c) => c > 0);
+  if (anyPos && anyNeg) {
+    for (let a = 0; a < b; a++) {
+      let mx = -Infinity;
+      let np = 0;
+      let sp = 0;
+      for (let j = 0; j < r; j++) {
+        const k = a * r + j;
+        if (sel.pos[k]! > 0) {
+          np++;
+          sp += k0 * m[k]!;
+        }
+        if (sel.pos[k]! > 0 || sel.neg[k]! > 0) mx = Math.max(mx, k0 * m[k]!);
+      }
+      if (np === 0) continue;
+      let s = 0;
+      for (let j = 0; j < r; j++) {
+        const k = a * r + j;
+        if (sel.pos[k]! > 0 || sel.neg[k]! > 0) {
+          const e = Math.exp(k0 * m[k]! - mx);
+          soft[k] = e;
+          s += e;
+        }
+      }
+      for (let j = 0; j < r; j++) soft[a * r + j] = soft[a * r + j]! / s;
+      nPos[a] = np;
+      values[a] = mx + Math.log(s) - sp / np;
+    }
+  }
+  return [
+    elementLoss('loss', { type: 'element', values, anchors: identityColumns(b) }, (w, g) => {
+      for (let a = 0; a < b; a++) {
+        if (w[a] === 0 || nPos[a] === 0) continue;
+        const t = w[a]! * k0;
+        for (let j = 0; j < r; j++) {
+          const k = a * r + j;
+          g[k]! += t * (soft[k]! - (sel.pos[k]! > 0 ? 1 / nPos[a]! : 0));
+        }
+      }
+    }),
+  ];
+}
+
+const op = defineOp<Params>({
   kind: 'ml.supCon',
   evaluate: (ctx, a, p) => {
     const mat = a[0]!;
+    if (pairEngine(p) === 'host') return runPairLoss(ctx, mat, p, 'supCon', (d, mined) => hostSupCon(d, mined, p));
     const inv = p.distance.isInverted;
-    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'supCon'), inv);
+    const { pos, neg } = labelMasks(labelsOf(ctx, 'supCon'));
     const s = tf.div(inv ? mat : tf.neg(mat), p.temperature);
     const denom = maskedLseBinary(s, tf.add(pos, neg)).value;
     const nPos = tf.sum(pos, -1);
-    // -(1/|P_a|) Σ_p (s_ap - log Σ_{k≠a} e^{s_ak}); 0 for anchors without positives
-    const l = tf.div(tf.sub(tf.mul(denom, nPos), rowDot(s, pos)), tf.maximum(nPos, 1));
+    // -(1/|P_a|) Σ_p (s_ap - log Σ_{k≠a} e^{s_ak}); 0 for anchors without positives, and when the batch has no negative
+    const l = tf.mul(tf.div(tf.sub(tf.mul(denom, nPos), rowDot(s, pos)), tf.maximum(nPos, 1)), tf.cast(tf.greater(tf.max(neg), 0), 'float32'));
     return applyReducer(l, tf.ones(l.shape), p.reducer);
   },
   print: (_a, p, m) =>
@@ -49,5 +110,5 @@ export function supCon<R extends Reducer = ReturnType<typeof meanNonZero>>(optio
   const distance = checkDistance(options.distance ?? cosine());
   const miner = checkMiner(options.miner);
   const reducer = checkReducer(options.reducer ?? meanNonZero());
-  return node(op, reducer.level, [distanceMatrix(distance)], { temperature, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
+  return node(op, reducer.level, [distanceMatrix(distance), ...minerInputs(miner)], { temperature, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
 }

@@ -359,10 +359,13 @@ function metricsCase(r, lib) {
   const ranked = B > 0 ? rankedLabels(emb, labels, metric) : [];
   let want;
   let valid = B >= 2;
-  if (fn === 'recallAtK' || fn === 'precisionAt1') {
-    const kk = fn === 'precisionAt1' ? 1 : k;
-    valid &&= kk >= 1;
-    want = ranked.filter((row, i) => row.slice(0, kk).includes(labels[i])).length / B;
+  if (fn === 'recallAtK') {
+    valid &&= k >= 1;
+    want = ranked.filter((row, i) => row.slice(0, k).includes(labels[i])).length / B;
+  } else if (fn === 'precisionAt1') {
+    // PML's AccuracyCalculator: queries without any same-label reference ("lone") are left out; 0 when all are lone
+    const counted = ranked.filter((row, i) => row.includes(labels[i]));
+    want = counted.length === 0 ? 0 : ranked.filter((row, i) => row.includes(labels[i]) && row[0] === labels[i]).length / counted.length;
   } else if (fn === 'mapAtR') {
     let total = 0;
     let n = 0;
