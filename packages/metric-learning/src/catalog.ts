@@ -1,5 +1,7 @@
 import { type CatalogEntry, type ParamSpec, type PaperRef, defineEntry } from '@losskit/core';
 
+import { pmlPairEntries } from './catalogPml.js';
+
 const PKG = '@losskit/metric-learning';
 const EMB = 'embeddings [B, D], integer labels [B]';
 const p = (name: string, def: ParamSpec['default'], description: string, range?: ParamSpec['range']): ParamSpec =>
@@ -117,4 +119,5 @@ export const catalog: readonly CatalogEntry[] = Object.freeze([
   tripletMarginEntry, contrastiveEntry, multiSimilarityEntry, circleEntry, ntXentEntry, nPairsEntry, supConEntry, liftedStructureEntry,
   clipEntry, siglipEntry, seclaEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
   decoupledSoftmaxEntry, protoTripletEntry, icnnEntry, metrixEntry, isogclrEntry, adaFaceRunningEntry,
+  ...pmlPairEntries,
 ]);

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node, params, stopGradient } from '@losskit/core';
+import { type Expr, node, params, stopGradient } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
 import { sigmoid, softplus } from '@losskit/core/math';
 import { type SubLoss, elementLoss, identityColumns } from './host/kernel.js';
 import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
 import { labelsOf, maskedLse, optionsOf } from './internal.js';
 import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
-import { pairEngine, runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link circle}. */
@@ -80,11 +80,10 @@ function hostCircle(d: PairData, mined: Mined, p: Params): SubLoss[] {
   ];
 }
 
-const op = defineOp<Params>({
+const op = pairLossOp<Params>({
   kind: 'ml.circle',
-  evaluate: (ctx, a, p) => {
-    const s = a[0]!;
-    if (pairEngine(p) === 'host') return runPairLoss(ctx, s, p, 'circle', (d, mined) => hostCircle(d, mined, p));
+  info: { what: 'circle', rectangular: true, host: (p) => (d, mined) => hostCircle(d, mined, p) },
+  tfjs: (ctx, s, p) => {
     const { pos, neg } = labelMasks(labelsOf(ctx, 'circle'));
     const sg = stopGradient(s);
     const alphaP = tf.relu(tf.sub(1 + p.m, sg));

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, checkParam, defineOp, node } from '@losskit/core';
+import { type Expr, checkParam, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, distanceName, euclidean } from './distances.js';
 import { type SubLoss, elementLoss } from './host/kernel.js';
 import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
 import { pairList } from './host/reduce.js';
 import { labelsOf, optionsOf } from './internal.js';
 import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
-import { pairEngine, runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link contrastive}. */
@@ -43,11 +43,10 @@ function hostContrastive(d: PairData, mined: Mined, p: Params): SubLoss[] {
   return [part('pos_loss', s.pos), part('neg_loss', s.neg)];
 }
 
-const op = defineOp<Params>({
+const op = pairLossOp<Params>({
   kind: 'ml.contrastive',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
-    if (pairEngine(p) === 'host') return runPairLoss(ctx, mat, p, 'contrastive', (d, mined) => hostContrastive(d, mined, p));
+  info: { what: 'contrastive', rectangular: true, host: (p) => (d, mined) => hostContrastive(d, mined, p) },
+  tfjs: (ctx, mat, p) => {
     const inv = p.distance.isInverted;
     const { pos, neg } = labelMasks(labelsOf(ctx, 'contrastive'));
     const lp = tf.relu(inv ? tf.sub(p.posMargin, mat) : tf.sub(mat, p.posMargin));

@@ -13,7 +13,8 @@ export type Distance =
   | { readonly kind: 'cosine'; readonly isInverted: true }
   | { readonly kind: 'dotProduct'; readonly isInverted: true }
   | { readonly kind: 'lp'; readonly isInverted: false; readonly p: number; readonly squared: boolean; readonly normalize: boolean }
-  | { readonly kind: 'poincare'; readonly isInverted: false; readonly c: number };
+  | { readonly kind: 'poincare'; readonly isInverted: false; readonly c: number }
+  | { readonly kind: 'snr'; readonly isInverted: false };
 
 /** Floor under squared norms and squared distances before a square root: gradients stay finite at 0. */
 export const DISTANCE_EPS = 1e-12;
@@ -82,6 +83,16 @@ export function poincare(options: { readonly c?: number } = {}): Distance {
   options = optionsOf(options);
   const c = params.positive('c', options.c ?? 1);
   return Object.freeze({ kind: 'poincare', isInverted: false, c });
+}
+
+/**
+ * Signal-to-noise-ratio distance (Yuan, Xu, Chen, Wang 2019, "Signal-To-Noise Ratio: A Robust Distance Metric for
+ * Deep Metric Learning"; PML `SNRDistance`): `d_ij = var(e_i − e_j) / var(e_i)`, the variances over the D features
+ * (the 1/(D − 1) factors cancel), computed as `‖u_i − u_j‖² / max(‖u_i‖², 1e-12)` on row-centred `u`. Not inverted,
+ * and not symmetric (`d_ij ≠ d_ji`).
+ */
+export function snr(): Distance {
+  return Object.freeze({ kind: 'snr', isInverted: false });
 }
 
 /** @internal `x / sqrt(max(‖x‖², 1e-12))` along the last axis, without checks (ops inside `compile` call this). */
@@ -193,6 +204,11 @@ export function pairwiseTensor(distance: Distance, x: Tensor, y: Tensor): Tensor
       const floored = tf.maximum(powSum, DISTANCE_EPS);
       return p === 2 ? tf.sqrt(floored) : tf.pow(floored, 1 / p);
     }
+    case 'snr': {
+      const u = tf.sub(x, tf.mean(x, -1, true));
+      const v = x === y ? u : tf.sub(y, tf.mean(y, -1, true));
+      return tf.div(sqEuclidean(u, v), tf.maximum(tf.sum(tf.square(u), -1, true), DISTANCE_EPS));
+    }
     case 'poincare': {
       const c = distance.c;
       const a = ballProjection(x, c);
@@ -254,6 +270,8 @@ export function distanceName(d: Distance, mode: 'text' | 'latex'): string {
       return mode === 'latex' ? `d_{${d.p}}${d.squared ? '^{2}' : ''}` : `d${d.p}${d.squared ? '²' : ''}`;
     case 'poincare':
       return mode === 'latex' ? 'd_{\\mathbb{D}}' : 'dPoincare';
+    case 'snr':
+      return mode === 'latex' ? 'd_{\\mathrm{SNR}}' : 'dSNR';
   }
 }
 
@@ -274,6 +292,9 @@ export function distanceMatrix(distance: Distance, e: Expr<'class', 'any'> = emb
   return node(matrixOp, 'pair', [e], { distance });
 }
 
+/** Whether `dist(x, y) = dist(y, x)` (every distance here but the SNR ratio). */
+export const isSymmetric = (d: Distance): boolean => d.kind !== 'snr';
+
 /** Whether two distances compute the same matrix (same kind and fields). */
 export function sameDistance(a: Distance, b: Distance): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -281,7 +302,7 @@ export function sameDistance(a: Distance, b: Distance): boolean {
 
 /** Throws unless `d` is a distance made by one of this module's builders (kind and fields checked). */
 export function checkDistance(d: unknown, allowed?: readonly Distance['kind'][]): Distance {
-  const kinds = allowed ?? ['cosine', 'dotProduct', 'lp', 'poincare'];
+  const kinds = allowed ?? ['cosine', 'dotProduct', 'lp', 'poincare', 'snr'];
   const x = d as Partial<Record<string, unknown>> | null;
   const fieldsOk =
     !!x &&
@@ -292,7 +313,9 @@ export function checkDistance(d: unknown, allowed?: readonly Distance['kind'][])
         ? x.isInverted === false && typeof x.p === 'number' && x.p >= 1 && x.p <= 1e6 && typeof x.squared === 'boolean' && typeof x.normalize === 'boolean'
         : x.kind === 'poincare'
           ? x.isInverted === false && typeof x.c === 'number' && Number.isFinite(x.c) && x.c > 0
-          : false);
+          : x.kind === 'snr'
+            ? x.isInverted === false
+            : false);
   if (!fieldsOk || !kinds.includes(x!.kind as Distance['kind'])) {
     throw new LosskitError('INVALID_ARGUMENT', 'unsupported distance', {
       argument: 'distance',

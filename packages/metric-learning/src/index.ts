@@ -10,7 +10,7 @@
  * const value = loss(labels, embeddings);
  * @packageDocumentation
  */
-export { cosine, dotProduct, euclidean, lp, poincare, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
+export { cosine, dotProduct, euclidean, lp, poincare, snr, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
 export { mean, meanNonZero, threshold, perAnchor, sum, divisor, classWeighted, multipleReducers, applyReducer, type Reducer, type LevelOf } from './reducers.js';
 export {
   batchAll, batchHard, semiHard, tripletMarginMiner, multiSimilarityMiner, hardNegativeTopK, batchEasyHardMiner, pairMarginMiner, hdcMiner,
@@ -36,4 +36,18 @@ export { icnn } from './icnn.js';
 export { metrix, type MetrixOptions } from './metrix.js';
 export { isogclr, isogclrState, ISOGCLR_INPUTS, type IsogclrOptions, type IsogclrState, type IsogclrStep } from './isogclr.js';
 export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, type Rows, type RetrievalOptions } from './metrics.js';
+export { angular, type AngularOptions } from './angular.js';
+export { generalizedLiftedStructure, type GeneralizedLiftedStructureOptions } from './generalizedLiftedStructure.js';
+export { histogram, type HistogramOptions } from './histogram.js';
+export { instance, type InstanceOptions } from './instance.js';
+export { intraPairVariance, type IntraPairVarianceOptions } from './intraPairVariance.js';
+export { nca, type NcaOptions } from './nca.js';
+export { pnp, type PnpOptions, type PnpVariant } from './pnp.js';
+export { rankedList, type RankedListOptions } from './rankedList.js';
+export { snrContrastive } from './snrContrastive.js';
+export { thresholdConsistentMargin, type ThresholdConsistentMarginOptions } from './thresholdConsistentMargin.js';
+export { tupletMargin, type TupletMarginOptions } from './tupletMargin.js';
+export { margin, type MarginOptions } from './margin.js';
+export { dynamicSoftMargin, dynamicSoftMarginState, DSM_INPUT, type DynamicSoftMarginOptions, type DynamicSoftMarginState } from './dynamicSoftMargin.js';
+export { fastAP, type FastApOptions } from './fastAP.js';
 export { catalog } from './catalog.js';

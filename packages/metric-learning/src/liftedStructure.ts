@@ -1,12 +1,12 @@
 import { sigmoid } from '@losskit/core/math';
-import { type Expr, defineOp, node } from '@losskit/core';
+import { type Expr, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, euclidean } from './distances.js';
 import { type SubLoss, elementLoss } from './host/kernel.js';
 import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
 import { pairList } from './host/reduce.js';
 import { nonNegativeMargin, optionsOf } from './internal.js';
 import { type Miner, checkMiner, minerInputs } from './miners.js';
-import { runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link liftedStructure}. */
@@ -85,9 +85,10 @@ function lseWeighted(x: (k: number) => number, sel: Counts, a: number, r: number
   return mx + Math.log(s);
 }
 
-const op = defineOp<Params>({
+const op = pairLossOp<Params>({
   kind: 'ml.liftedStructure',
-  evaluate: (ctx, a, p) => runPairLoss(ctx, a[0]!, p, 'liftedStructure', (d, mined) => hostLifted(d, mined, p)),
+  // reads the negatives of the positive's own row: needs the square batch
+  info: { what: 'liftedStructure', rectangular: false, host: (p) => (d, mined) => hostLifted(d, mined, p) },
   print: (_a, p, m) =>
     m === 'latex'
       ? `\\frac{1}{2}\\left[\\log\\left(\\sum_{k\\in N_i} e^{${p.margin} - D_{ik}} + \\sum_{l\\in N_j} e^{${p.margin} - D_{jl}}\\right) + D_{ij}\\right]_+^2`

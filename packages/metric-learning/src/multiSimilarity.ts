@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node, params } from '@losskit/core';
+import { type Expr, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
 import { type SubLoss, elementLoss, identityColumns } from './host/kernel.js';
 import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
 import { labelsOf, log1pSumExp, optionsOf } from './internal.js';
 import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
-import { pairEngine, runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link multiSimilarity}. */
@@ -76,11 +76,10 @@ function hostMultiSimilarity(d: PairData, mined: Mined, p: Params): SubLoss[] {
   ];
 }
 
-const op = defineOp<Params>({
+const op = pairLossOp<Params>({
   kind: 'ml.multiSimilarity',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
-    if (pairEngine(p) === 'host') return runPairLoss(ctx, mat, p, 'multiSimilarity', (d, mined) => hostMultiSimilarity(d, mined, p));
+  info: { what: 'multiSimilarity', rectangular: true, host: (p) => (d, mined) => hostMultiSimilarity(d, mined, p) },
+  tfjs: (ctx, mat, p) => {
     const inv = p.distance.isInverted;
     const { pos, neg } = labelMasks(labelsOf(ctx, 'multiSimilarity'));
     const posExp = inv ? tf.sub(p.base, mat) : tf.sub(mat, p.base);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node, params } from '@losskit/core';
+import { type Expr, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix, dotProduct } from './distances.js';
 import { sigmoid, softplus } from '@losskit/core/math';
 import { type SubLoss, elementLoss } from './host/kernel.js';
@@ -7,7 +7,7 @@ import { type Mined, type PairData, asPairs } from './host/pairs.js';
 import { pairList } from './host/reduce.js';
 import { labelsOf, maskedLseBinary, optionsOf } from './internal.js';
 import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
-import { pairEngine, runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link ntXent}. */
@@ -80,11 +80,10 @@ function hostNtXent(d: PairData, mined: Mined, p: Params): SubLoss[] {
   ];
 }
 
-const op = defineOp<Params>({
+const op = pairLossOp<Params>({
   kind: 'ml.ntXent',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
-    if (pairEngine(p) === 'host') return runPairLoss(ctx, mat, p, 'ntXent', (d, mined) => hostNtXent(d, mined, p));
+  info: { what: 'ntXent', rectangular: true, host: (p) => (d, mined) => hostNtXent(d, mined, p) },
+  tfjs: (ctx, mat, p) => {
     const inv = p.distance.isInverted;
     const { pos, neg } = labelMasks(labelsOf(ctx, 'ntXent'));
     const s = tf.div(inv ? mat : tf.neg(mat), p.temperature);

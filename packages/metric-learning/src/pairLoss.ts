@@ -1,17 +1,18 @@
 /**
  * The shared evaluation of the pair and triplet losses: labels and mining on the host, the loss and its closed-form
- * gradient through {@link hostPairLoss}, and the choice between the host kernel and plain tfjs ops.
+ * gradient through {@link hostPairLoss}, the choice between the host kernel and plain tfjs ops, and the op factory
+ * the wrappers (`selfSupervised`, `crossBatchMemory`) use to re-run a loss against another reference set.
  * @internal
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import type { EvalContext } from '@losskit/core';
-import { type Distance, pairwiseTensor, sameDistance } from './distances.js';
+import { type EvalContext, type Expr, type OpSpec, type Printed, defineOp, node } from '@losskit/core';
+import { type Distance, distanceMatrix, isSymmetric, pairwiseTensor, sameDistance } from './distances.js';
 import { type HostCall, type SubLoss, hostLabels, hostPairLoss, identityColumns } from './host/kernel.js';
 import { type MiningInput, mineHost } from './host/mining.js';
 import type { Mined, PairData } from './host/pairs.js';
 import { labelsOf } from './internal.js';
-import { type Miner, readTuples } from './miners.js';
+import { type Miner, minerInputs, readTuples } from './miners.js';
 import type { Reducer } from './reducers.js';
 
 /** The options every pair loss carries. */
@@ -52,37 +53,126 @@ export function withPairEngine<T>(engine: 'host' | 'tfjs', fn: () => T): T {
 const detached = (x: Tensor): Tensor => tf.tensor(x.dataSync(), x.shape, 'float32');
 
 /**
- * Evaluates a host pair loss on the matrix `mat` `[B, B]` of `p.distance` over the batch: labels from the call,
- * mining with `p.miner` (own distance, given tuples), then `build(d, mined)`'s sub-losses reduced by `p.reducer`.
+ * The columns of a call: the batch itself (default), or another reference set (PML's `ref_emb`, `ref_labels`) with
+ * the column holding each row itself, if any.
+ */
+export interface Reference {
+  readonly embeddings: Tensor;
+  readonly labels: Int32Array;
+  readonly selfCol: Int32Array;
+  /** The query rows, for miners of another distance (the rows of `mat`). */
+  readonly queries: Tensor;
+  /** Labels of the rows when they are not the call's labels (self-supervised views). */
+  readonly rowLabels?: Int32Array;
+}
+
+/** Extra differentiable inputs of a loss (margin's β) and their host values. */
+export interface Extras {
+  readonly tensors: readonly Tensor[];
+}
+
+/** A host loss builder: the sub-losses of one call from the matrix, the mined selection and the extras' values. */
+export type HostBuild = (d: PairData, mined: Mined, extra: readonly Float32Array[]) => readonly SubLoss[];
+
+/**
+ * Evaluates a host pair loss on the matrix `mat` `[B, R]` of `p.distance`: labels from the call (or `ref`), mining with
+ * `p.miner` (own distance, given tuples), then `build`'s sub-losses reduced by `p.reducer`.
  * Returns a scalar, or `[B]` when the reducer is per-anchor.
  */
-export function runPairLoss(ctx: EvalContext, mat: Tensor, p: PairLossParams, what: string, build: (d: PairData, mined: Mined) => readonly SubLoss[]): Tensor {
-  const labels = hostLabels(labelsOf(ctx, what));
+export function runPairLoss(ctx: EvalContext, mat: Tensor, p: PairLossParams, what: string, build: HostBuild, ref?: Reference, extras: readonly Tensor[] = []): Tensor {
+  const labels = ref?.rowLabels ?? hostLabels(labelsOf(ctx, what));
   const b = labels.length;
-  const call: HostCall = { level: p.reducer.level, reducer: p.reducer, inverted: p.distance.isInverted, rowLabels: labels, colLabels: labels, selfCol: identityColumns(b), symmetric: true };
+  const colLabels = ref ? ref.labels : labels;
+  const r = colLabels.length;
+  const call: HostCall = {
+    level: p.reducer.level,
+    reducer: p.reducer,
+    inverted: p.distance.isInverted,
+    rowLabels: labels,
+    colLabels,
+    selfCol: ref ? ref.selfCol : identityColumns(b),
+    symmetric: !ref && isSymmetric(p.distance),
+  };
   const miner = p.miner;
   // Given tuples are read (and checked) before the forward pass, so a bad index is a clean error.
-  const given = miner?.kind === 'tuples' ? miner.names.map((n) => readTuples(ctx.input(n), n, miner.output === 'triplets' ? 3 : 2, b, b)) : undefined;
-  return hostPairLoss(mat, call, (d) => {
-    const extra = new Map<string, PairData>();
-    const input: MiningInput = {
-      d,
-      dim: ctx.yPred.shape[1]!,
-      dataFor: (dist) => {
-        if (dist === undefined || sameDistance(dist, p.distance)) return d;
-        const key = JSON.stringify(dist);
-        if (!extra.has(key)) {
+  const given = miner?.kind === 'tuples' ? miner.names.map((n) => readTuples(ctx.input(n), n, miner.output === 'triplets' ? 3 : 2, b, r)) : undefined;
+  return hostPairLoss(
+    mat,
+    call,
+    (d, extra) => {
+      const cache = new Map<string, PairData>();
+      const matrixOf = (dist: Distance, square: boolean): PairData => {
+        const key = `${square}:${JSON.stringify(dist)}`;
+        if (!cache.has(key)) {
           const m = tf.tidy(() => {
-            const e = detached(ctx.yPred);
-            return pairwiseTensor(dist, e, e).dataSync() as Float32Array;
+            const q = detached(ref ? ref.queries : ctx.yPred);
+            const c = ref ? detached(ref.embeddings) : q;
+            return (square ? pairwiseTensor(dist, c, c) : pairwiseTensor(dist, q, c)).dataSync() as Float32Array;
           });
-          extra.set(key, { ...d, m, inverted: dist.isInverted });
+          cache.set(key, square ? { m, b: r, r, inverted: dist.isInverted, rowLabels: colLabels, colLabels, selfCol: identityColumns(r) } : { ...d, m, inverted: dist.isInverted });
         }
-        return extra.get(key)!;
-      },
-      refData: (dist) => input.dataFor(dist),
-      ...(given ? { tuples: () => (miner!.output === 'triplets' ? { triplets: given[0]! } : { pos: given[0]!, neg: given[1]! }) } : {}),
-    };
-    return build(d, mineHost(miner, input));
+        return cache.get(key)!;
+      };
+      const input: MiningInput = {
+        d,
+        dim: ctx.yPred.shape[1]!,
+        dataFor: (dist) => (dist === undefined || sameDistance(dist, p.distance) ? d : matrixOf(dist, false)),
+        refData: (dist) => (!ref && sameDistance(dist, p.distance) ? d : matrixOf(dist, true)),
+        ...(given ? { tuples: () => (miner!.output === 'triplets' ? { triplets: given[0]! } : { pos: given[0]!, neg: given[1]! }) } : {}),
+      };
+      return build(d, mineHost(miner, input), extra);
+    },
+    extras,
+  );
+}
+
+/** What a pair loss op knows beyond evaluation: its host builder, for the wrappers. */
+export interface PairOpInfo<P extends PairLossParams> {
+  /** The host sub-losses of one call. */
+  readonly host: (p: P) => HostBuild;
+  /** Error-message name of the loss. */
+  readonly what: string;
+  /**
+   * Whether the loss reads only row-to-column entries (`m[a, j]`), so it runs against another reference set (a
+   * memory queue, another view). Losses that also read column-to-column entries need the square batch.
+   */
+  readonly rectangular: boolean;
+  /** Extra differentiable inputs read from the call (margin's β). */
+  readonly extras?: (ctx: EvalContext, p: P) => Tensor[];
+}
+
+/** A pair loss op: an `OpSpec` carrying its {@link PairOpInfo}. */
+export type PairOp<P extends PairLossParams> = OpSpec<P> & { readonly pair: PairOpInfo<P> };
+
+/**
+ * Defines a pair loss op whose argument 0 is the `[B, B]` matrix of `p.distance` over the batch. `tfjs` is the
+ * optional plain-op form for GPU backends (see {@link pairEngine}).
+ */
+export function pairLossOp<P extends PairLossParams>(spec: {
+  readonly kind: string;
+  readonly info: PairOpInfo<P>;
+  readonly tfjs?: (ctx: EvalContext, mat: Tensor, p: P) => Tensor;
+  readonly print: (args: readonly Printed[], params: P, mode: 'text' | 'latex') => string;
+}): PairOp<P> {
+  const { info } = spec;
+  const op = defineOp<P>({
+    kind: spec.kind,
+    evaluate: (ctx, a, p) => {
+      const mat = a[0]!;
+      if (spec.tfjs && pairEngine(p) === 'tfjs') return spec.tfjs(ctx, mat, p);
+      return runPairLoss(ctx, mat, p, info.what, info.host(p), undefined, info.extras?.(ctx, p) ?? []);
+    },
+    print: spec.print,
   });
+  return Object.freeze({ ...op, pair: info });
+}
+
+/** Whether `op` is a pair loss op (for the wrappers). */
+export function isPairOp(op: OpSpec<never>): op is PairOp<PairLossParams> {
+  return typeof (op as { pair?: unknown }).pair === 'object';
+}
+
+/** The expression node of a pair loss: the matrix of `p.distance` (and the inputs of given tuples) as arguments. */
+export function pairNode<P extends PairLossParams, L extends 'batch' | 'sample'>(op: PairOp<P>, level: L, p: P, extra: readonly Expr[] = []): Expr<L, 'any'> {
+  return node(op, level, [distanceMatrix(p.distance), ...minerInputs(p.miner), ...extra], p as unknown as Record<string, unknown>) as Expr<L, 'any'>;
 }

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node, params } from '@losskit/core';
+import { type Expr, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
 import { type SubLoss, elementLoss, identityColumns } from './host/kernel.js';
 import { type Mined, type PairData, asPairs } from './host/pairs.js';
 import { labelsOf, maskedLseBinary, rowDot, optionsOf } from './internal.js';
 import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
-import { pairEngine, runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link supCon}. */
@@ -76,11 +76,10 @@ function hostSupCon(d: PairData, mined: Mined, p: Params): SubLoss[] {
   ];
 }
 
-const op = defineOp<Params>({
+const op = pairLossOp<Params>({
   kind: 'ml.supCon',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
-    if (pairEngine(p) === 'host') return runPairLoss(ctx, mat, p, 'supCon', (d, mined) => hostSupCon(d, mined, p));
+  info: { what: 'supCon', rectangular: true, host: (p) => (d, mined) => hostSupCon(d, mined, p) },
+  tfjs: (ctx, mat, p) => {
     const inv = p.distance.isInverted;
     const { pos, neg } = labelMasks(labelsOf(ctx, 'supCon'));
     const s = tf.div(inv ? mat : tf.neg(mat), p.temperature);

@@ -1,10 +1,10 @@
-import { type Expr, defineOp, node } from '@losskit/core';
+import { type Expr, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, distanceName, euclidean } from './distances.js';
 import { asTriplets } from './host/pairs.js';
 import { hingeTriplets } from './host/triplets.js';
 import { nonNegativeMargin, optionsOf } from './internal.js';
 import { type Miner, checkMiner, minerInputs } from './miners.js';
-import { runPairLoss } from './pairLoss.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link tripletMargin}. */
@@ -19,10 +19,9 @@ export interface TripletMarginOptions<R extends Reducer> {
   readonly reducer?: R;
 }
 
-const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
+const op = pairLossOp<{ margin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
   kind: 'ml.tripletMargin',
-  evaluate: (ctx, a, p) =>
-    runPairLoss(ctx, a[0]!, p, 'tripletMargin', (d, mined) => [hingeTriplets('loss', d, asTriplets(mined), p.margin)]),
+  info: { what: 'tripletMargin', rectangular: true, host: (p) => (d, mined) => [hingeTriplets('loss', d, asTriplets(mined), p.margin)] },
   print: (_a, p, m) => {
     const d = distanceName(p.distance, m);
     const [x, y] = p.distance.isInverted ? ['an', 'ap'] : ['ap', 'an'];

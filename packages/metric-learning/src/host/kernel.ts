@@ -12,11 +12,14 @@ import type { Reducer } from '../reducers.js';
 import type { PairData } from './pairs.js';
 import { type Elements, type ReduceContext, reduceElements } from './reduce.js';
 
-/** One reduced sub-loss and the way back: `backward(scale, G)` adds `Σ_e scale(anchor_e) · ∂out/∂m` into `G`. */
+/**
+ * One reduced sub-loss and the way back: `backward(scale, G, E)` adds `Σ_e scale(anchor_e) · ∂out/∂m` into `G` and
+ * the gradients of the extra differentiable inputs (e.g. margin's β) into `E`.
+ */
 export interface ReducedSub {
   readonly value: number;
   readonly perAnchor: Float64Array | undefined;
-  backward(scale: (anchor: number) => number, g: Float32Array): void;
+  backward(scale: (anchor: number) => number, g: Float32Array, extra: readonly Float64Array[]): void;
 }
 
 /** A sub-loss of one call (PML's loss-dict entry): reduced with the reducer its name selects. */
@@ -28,10 +31,10 @@ export interface SubLoss {
 }
 
 /**
- * A sub-loss given by its elements and `backward(w, G)`, which adds `Σ_k w_k ∂l_k/∂m` into `G`.
- * `divisor` is what PML's `DivisorReducer` divides by.
+ * A sub-loss given by its elements and `backward(w, G, E)`, which adds `Σ_k w_k ∂l_k/∂m` into `G` (and into `E` for
+ * extra inputs). `divisor` is what PML's `DivisorReducer` divides by.
  */
-export function elementLoss(name: string, el: Elements, backward: (w: Float64Array, g: Float32Array) => void, divisor?: number): SubLoss {
+export function elementLoss(name: string, el: Elements, backward: (w: Float64Array, g: Float32Array, extra: readonly Float64Array[]) => void, divisor?: number): SubLoss {
   return {
     name,
     elements: el,
@@ -40,13 +43,24 @@ export function elementLoss(name: string, el: Elements, backward: (w: Float64Arr
       return {
         value: red.value,
         perAnchor: red.perAnchor,
-        backward(scale, g) {
+        backward(scale, g, extra) {
           const w = new Float64Array(red.weights.length);
           for (let k = 0; k < w.length; k++) if (red.weights[k] !== 0) w[k] = red.weights[k]! * scale(el.anchors[k]!);
-          backward(w, g);
+          backward(w, g, extra);
         },
       };
     },
+  };
+}
+
+/**
+ * A sub-loss already reduced by the loss itself (PML's `already_reduced`: the reducer does not apply). `backward(t,
+ * G, E)` adds `t · ∂value/∂m` into `G`.
+ */
+export function reducedLoss(name: string, value: number, backward: (t: number, g: Float32Array, extra: readonly Float64Array[]) => void): SubLoss {
+  return {
+    name,
+    reduce: () => ({ value, perAnchor: undefined, backward: (scale, g, extra) => backward(scale(0), g, extra) }),
   };
 }
 
@@ -74,12 +88,14 @@ export const identityColumns = (n: number): Int32Array => Int32Array.from({ leng
  * Evaluates `build`'s sub-losses on the matrix `mat` `[B, R]` and returns the reduced loss (scalar for `batch`,
  * `[B]` for `sample`), differentiable with respect to `mat` through a custom gradient.
  */
-export function hostPairLoss(mat: Tensor, call: HostCall, build: (d: PairData) => readonly SubLoss[]): Tensor {
+export function hostPairLoss(mat: Tensor, call: HostCall, build: (d: PairData, extra: readonly Float32Array[]) => readonly SubLoss[], extras: readonly Tensor[] = []): Tensor {
   const [b, r] = mat.shape as [number, number];
-  const f = tf.customGrad(((m: Tensor) => {
+  const f = tf.customGrad(((...args: Tensor[]) => {
+    const m = args[0]!;
+    const xs = args.slice(1, 1 + extras.length);
     const d: PairData = { m: m.dataSync() as Float32Array, b, r, inverted: call.inverted, rowLabels: call.rowLabels, colLabels: call.colLabels, selfCol: call.selfCol };
     const ctx: ReduceContext = { b, rowLabels: call.rowLabels };
-    const reduced = build(d).map((s) => s.reduce(call.reducer, ctx));
+    const reduced = build(d, xs.map((x) => x.dataSync() as Float32Array)).map((s) => s.reduce(call.reducer, ctx));
     let value: Tensor;
     if (call.level === 'sample') {
       const per = new Float64Array(b);
@@ -96,10 +112,12 @@ export function hostPairLoss(mat: Tensor, call: HostCall, build: (d: PairData) =
       gradFunc: (dy: Tensor) => {
         const dv = dy.dataSync();
         const g = new Float32Array(b * r);
+        const eg = xs.map((x) => new Float64Array(x.size));
         for (const s of reduced) {
-          if (call.level === 'sample') s.backward(s.perAnchor ? (a) => dv[a]! : () => sumOf(dv) / b, g);
-          else s.backward(() => dv[0]!, g);
+          if (call.level === 'sample') s.backward(s.perAnchor ? (a) => dv[a]! : () => sumOf(dv) / b, g, eg);
+          else s.backward(() => dv[0]!, g, eg);
         }
+        const rest = xs.map((x, i) => tf.tensor(Float32Array.from(eg[i]!), x.shape));
         if (call.symmetric && b === r) {
           for (let i = 0; i < b; i++) {
             for (let j = i + 1; j < b; j++) {
@@ -108,13 +126,13 @@ export function hostPairLoss(mat: Tensor, call: HostCall, build: (d: PairData) =
               g[j * b + i] = v;
             }
           }
-          return markSymmetric(tf.tensor2d(g, [b, r]));
+          return [markSymmetric(tf.tensor2d(g, [b, r])), ...rest];
         }
-        return tf.tensor2d(g, [b, r]);
+        return [tf.tensor2d(g, [b, r]), ...rest];
       },
     };
-  }) as never) as (m: Tensor) => Tensor;
-  return f(mat);
+  }) as never) as (...t: Tensor[]) => Tensor;
+  return f(mat, ...extras);
 }
 
 const sumOf = (x: ArrayLike<number>): number => {
