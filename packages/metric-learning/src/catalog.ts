@@ -99,7 +99,7 @@ export const isogclrEntry = entry('isogclr', 'iSogCLR', 'isogclr', 'self-supervi
   'isogclr()', 'both views stacked [2B, D], labels and inputs { isogclrTau, isogclrS } [2B] from isogclrState(N).update(ids, z)');
 export const adaFaceRunningEntry = entry('adaface-running', 'AdaFace (running norm statistics)', 'adaFace', 'margin-softmax', 'AdaFace with EMA feature-norm statistics (t_alpha = 0.01) kept by adaFaceNormStats().',
   '\\hat z = \\mathrm{clip}\\left(h\\frac{\\|z\\| - \\mu}{\\sigma + \\epsilon}, -1, 1\\right),\\ \\mu \\leftarrow t_\\alpha\\,\\mathrm{mean}_B\\|z\\| + (1 - t_\\alpha)\\mu,\\ \\sigma \\leftarrow t_\\alpha\\,\\mathrm{std}_B\\|z\\| + (1 - t_\\alpha)\\sigma',
-  [p('m', 0.4, 'margin'), p('h', 0.333, 'concentration'), p('s', 64, 'scale'), p('tAlpha', 0.01, 'EMA weight of the batch (adaFaceNormStats)', { min: 0, minExclusive: true, max: 1 })],
+  [p('m', 0.4, 'margin'), p('h', 0.333, 'concentration'), p('s', 64, 'scale'), p('tAlpha', 0.01, 'EMA weight of the batch (an option of adaFaceNormStats(), not of the loss)', '(0, 1]')],
   { title: 'AdaFace: Quality Adaptive Margin for Face Recognition', authors: 'Kim, Jain, Liu', year: 2022, url: 'arXiv:2204.00964' }, "adaFace({ normStats: 'running' })",
   'embeddings [B, D], labels [B] in [0, C), inputs.weights [C, D], inputs { adaFaceNormMean, adaFaceNormStd } from adaFaceNormStats().update(z)');
 

@@ -68,16 +68,51 @@ export const marginEntry = entry('margin', 'Margin loss (learnable β)', 'margin
   { title: 'Sampling Matters in Deep Embedding Learning', authors: 'Wu, Manmatha, Smola, Krähenbühl', year: 2017, url: 'arXiv:1706.07567' }, 'margin({ margin: 0.2, beta: 1.2 })');
 export const dynamicSoftMarginEntry = entry('dynamic-soft-margin', 'Dynamic soft margin loss', 'dynamicSoftMargin', 'pair', 'Triplet gaps weighted by their running empirical CDF (caller-held histogram).',
   '\\operatorname{mean}_{(a,p,n)} F(x)\\,x,\\ x = d_{ap} - d_{an}',
-  [p('minVal', -2, 'histogram lower end', { max: -2 }), p('numBins', 10, 'bins (at most 1e5)', { min: 1 }), p('momentum', 0.01, 'EMA weight of a batch (dynamicSoftMarginState)', { min: 0, max: 1 }), miner],
+  [p('minVal', -2, 'histogram lower end', { max: -2 }), p('numBins', 10, 'bins (at most 1e5)', { min: 1 }), miner],
   { title: 'Learning Local Descriptors With a CDF-Based Dynamic Soft Margin', authors: 'Zhang, Rusinkiewicz', year: 2019 }, 'dynamicSoftMargin()',
-  `${EMB}, inputs.dsmHistogram [numBins] from dynamicSoftMarginState().update(embeddings, labels)`,
+  `${EMB}, inputs.dsmHistogram [numBins] from dynamicSoftMarginState({ momentum: 0.01 }).update(embeddings, labels)`,
   "import { compile } from '@losskit/core';\nimport { dynamicSoftMargin, dynamicSoftMarginState } from '@losskit/metric-learning';\nconst dsm = dynamicSoftMarginState();\nconst loss = compile(dynamicSoftMargin(), { from: 'embeddings' });\nconst { inputs } = dsm.update(embeddings, labels);\nloss(labels, embeddings, { inputs });");
 export const fastAPEntry = entry('fast-ap', 'FastAP', 'fastAP', 'ranking', 'Histogram approximation of average precision over squared distances of normalized embeddings.',
   '1 - \\frac{1}{N^+}\\sum_b \\frac{h^+_b H^+_b}{H_b}', [p('numBins', 10, 'histogram bins (at most 1e5)', { min: 1 }), reducer('mean()')],
   { title: 'Deep Metric Learning to Rank', authors: 'Cakir, He, Xia, Kulis, Sclaroff', year: 2019 }, 'fastAP({ numBins: 10 })');
 
+const CLASS_IN = 'embeddings [B, D], labels [B] in [0, C), inputs.weights [C, D]';
+const CENTER_IN = 'embeddings [B, D], labels [B] in [0, C), inputs.weights [C·K, D] (row c·K + k)';
+export const largeMarginSoftmaxEntry = entry('large-margin-softmax', 'Large-margin softmax (L-Softmax)', 'largeMarginSoftmax', 'margin-softmax', 'Multiplicative angular margin ψ(θ) = (−1)^k cos(mθ) − 2k on the target logit.',
+  '\\operatorname{CE}\\left(s\\|W_j\\|\\|x\\|\\,[\\psi(\\theta_y); \\cos\\theta_{j \\neq y}]\\right),\\ \\psi(\\theta) = (-1)^k\\cos(m\\theta) - 2k',
+  [p('margin', 4, 'integer m (at most 64)', { min: 1 }), p('scale', 1, 's', POS)],
+  { title: 'Large-Margin Softmax Loss for Convolutional Neural Networks', authors: 'Liu, Wen, Yu, Yang', year: 2016, url: 'arXiv:1612.02295' }, 'largeMarginSoftmax({ margin: 4 })', CLASS_IN);
+export const sphereFaceEntry = entry('sphereface', 'SphereFace (A-Softmax)', 'sphereFace', 'margin-softmax', 'L-Softmax with normalized class weights: logits scaled by ‖x‖ only.',
+  '\\operatorname{CE}\\left(s\\|x\\|\\,[\\psi(\\theta_y); \\cos\\theta_{j \\neq y}]\\right)', [p('margin', 4, 'integer m (at most 64)', { min: 1 }), p('scale', 1, 's', POS)],
+  { title: 'SphereFace: Deep Hypersphere Embedding for Face Recognition', authors: 'Liu, Wen, Yu, Li, Raj, Song', year: 2017, url: 'arXiv:1704.08063' }, 'sphereFace()', CLASS_IN);
+export const normalizedSoftmaxEntry = entry('normalized-softmax', 'Normalized softmax', 'normalizedSoftmax', 'proxy', 'Softmax cross-entropy over temperature-scaled cosines to the class weights.',
+  '\\operatorname{CE}\\left(\\cos(x, W_j)/\\tau\\right)', [p('temperature', 0.05, 'τ', POS)],
+  { title: 'Classification is a Strong Baseline for Deep Metric Learning', authors: 'Zhai, Wu', year: 2019, url: 'arXiv:1811.12649' }, 'normalizedSoftmax({ temperature: 0.05 })', CLASS_IN);
+export const p2sGradEntry = entry('p2sgrad', 'P2SGrad', 'p2sGrad', 'proxy', 'Mean squared error between the cosines to the class weights and the one-hot target.',
+  '\\frac{1}{C}\\sum_j (\\cos\\theta_j - \\mathbb{1}[j = y])^2', [],
+  { title: 'P2SGrad: Refined Gradients for Optimizing Deep Face Models', authors: 'Zhang, Zhao, Ma, Kang, Wang, Li', year: 2019, url: 'arXiv:1905.02479' }, 'p2sGrad()', CLASS_IN);
+export const softTripleEntry = entry('soft-triple', 'SoftTriple loss', 'softTriple', 'proxy', 'Softmax over classes each represented by K centers, softly assigned.',
+  '\\operatorname{CE}\\left(\\lambda(S_c - \\delta\\,\\mathbb{1}[c = y])\\right),\\ S_c = \\sum_k \\operatorname{softmax}_k(s_{ck}/\\gamma)\\,s_{ck}',
+  [p('centersPerClass', 10, 'K', { min: 1 }), p('la', 20, 'λ', POS), p('gamma', 0.1, 'γ', POS), p('margin', 0.01, 'δ')],
+  { title: 'SoftTriple Loss: Deep Metric Learning Without Triplet Sampling', authors: 'Qian, Shang, Sun, Hu, Li, Jin', year: 2019, url: 'arXiv:1909.05235' }, 'softTriple({ centersPerClass: 10 })', CENTER_IN);
+export const subCenterArcFaceEntry = entry('subcenter-arcface', 'Sub-center ArcFace', 'subCenterArcFace', 'margin-softmax', 'ArcFace over the closest of K sub-centers per class (robust to label noise).',
+  '\\operatorname{CE}\\left(s[\\cos(\\theta_y + m); \\cos\\theta_{j \\neq y}]\\right),\\ \\cos\\theta_j = \\max_k \\cos(x, W_{jk})',
+  [p('subCenters', 3, 'K', { min: 1 }), p('margin', 28.6, 'm in degrees', { min: 0, max: 180, maxExclusive: true }), p('scale', 64, 's', POS)],
+  { title: 'Sub-center ArcFace: Boosting Face Recognition by Large-scale Noisy Web Faces', authors: 'Deng, Guo, Liu, Zafeiriou', year: 2020 }, 'subCenterArcFace({ subCenters: 3 })', CENTER_IN);
+export const vicregEntry = entry('vicreg', 'VICReg', 'vicreg', 'self-supervised', 'Invariance between two views plus variance and covariance regularization of each.',
+  '\\lambda\\,s(Z, Z^{\\prime}) + \\mu\\,[v(Z) + v(Z^{\\prime})] + \\nu\\,[c(Z) + c(Z^{\\prime})]',
+  [p('invarianceLambda', 25, 'λ', { min: 0 }), p('varianceMu', 25, 'μ', { min: 0 }), p('covarianceV', 1, 'ν', { min: 0 }), p('eps', 1e-4, 'ε', POS)],
+  { title: 'VICReg: Variance-Invariance-Covariance Regularization for Self-Supervised Learning', authors: 'Bardes, Ponce, LeCun', year: 2022, url: 'arXiv:2105.04906' }, 'vicreg()',
+  'view 1 [B, D] (yPred), inputs.reference view 2 [B, D], labels [B] (not read), B >= 2');
+export const manifoldEntry = entry('manifold', 'Manifold loss', 'manifold', 'proxy', 'Hinge on random-walk manifold similarities between samples and their meta-class proxies.',
+  'L_{int} + \\lambda_C L_{ctx},\\ F = (1 - \\alpha)(I - \\alpha \\bar S)^{-1}',
+  [p('lambdaC', 1, 'λ_C (Infinity: context loss only)', '[0, ∞], Infinity included'), p('alpha', 0.8, 'α', { min: 0, max: 1, minExclusive: true, maxExclusive: true }), p('margin', 5e-4, 'δ')],
+  { title: 'Ensemble Deep Manifold Similarity Learning using Hard Proxies', authors: 'Aziere, Todorovic', year: 2019 }, 'manifold()',
+  'embeddings [B, D], meta-class labels [B] in [0, K), inputs.proxies [K, D]');
+
 /** The entries of this file, in catalog order. */
 export const pmlPairEntries: readonly CatalogEntry[] = [
   angularEntry, generalizedLiftedStructureEntry, histogramEntry, instanceEntry, intraPairVarianceEntry, ncaEntry, pnpEntry, rankedListEntry,
   snrContrastiveEntry, thresholdConsistentMarginEntry, tupletMarginEntry, marginEntry, dynamicSoftMarginEntry, fastAPEntry,
+  largeMarginSoftmaxEntry, sphereFaceEntry, normalizedSoftmaxEntry, p2sGradEntry, softTripleEntry, subCenterArcFaceEntry, vicregEntry, manifoldEntry,
 ];

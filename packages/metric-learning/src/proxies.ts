@@ -32,11 +32,13 @@ export function classMatrix(ctx: EvalContext, name: string, what: string): { w: 
 /** Cosine matrix `[B, C]` between the embeddings and the rows of `w`. */
 const cosines = (x: Tensor, w: Tensor): Tensor => tf.matMul(normalizeRows(x), normalizeRows(w), false, true);
 
-const nameOf = (name: string | undefined, def: string): string => {
+/** The input name of a class matrix (default `def`), validated as an identifier. */
+export function classMatrixName(name: string | undefined, def: string): string {
   const n = name ?? def;
   input(n, 'pair');
   return n;
-};
+}
+const nameOf = classMatrixName;
 
 const proxyNcaOp = defineOp<{ scale: number; proxies: string }>({
   kind: 'ml.proxyNca',

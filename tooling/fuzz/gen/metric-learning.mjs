@@ -222,7 +222,18 @@ const NEEDS = {
   arcFace: 'weights',
   cosFace: 'weights',
   adaFace: 'weights',
+  largeMarginSoftmax: 'weights',
+  sphereFace: 'weights',
+  normalizedSoftmax: 'weights',
+  p2sGrad: 'weights',
+  softTriple: 'centers',
+  subCenterArcFace: 'centers',
+  manifold: 'proxies',
+  vicreg: 'reference',
+  dynamicSoftMargin: 'histogram',
 };
+/** Centers per class of the losses whose weights hold K rows per class. */
+const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: (o) => o.subCenters ?? 3 };
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
@@ -251,8 +262,15 @@ function catalogCase(r, lib) {
   if (entry.id === 'adaface-running') opts.normStats = 'running';
   const inputs = {};
   const need = NEEDS[name];
-  if (need === 'text' || need === 'target') inputs[need] = embeddingsOf(r, B, D).e;
+  if (need === 'text' || need === 'target' || need === 'reference') inputs[need] = embeddingsOf(r, B, D).e;
   if (need === 'proxies' || need === 'weights') inputs[need] = embeddingsOf(r, C, D).e;
+  if (need === 'centers') {
+    // an out-of-range K (the invalid-hyperparameter draws) still gets a small, well-formed matrix: the builder rejects K
+    const K = CENTERS[name](opts);
+    inputs.weights = embeddingsOf(r, C * (Number.isInteger(K) && K >= 1 && K <= 16 ? K : 2), D).e;
+  }
+  // a histogram of d_ap − d_an from dynamicSoftMarginState (any non-negative counts)
+  if (need === 'histogram') inputs.dsmHistogram = Array.from({ length: Number.isInteger(opts.numBins) && opts.numBins > 0 && opts.numBins <= 1e5 ? opts.numBins : 10 }, () => r.float(0, 1));
   let isogclrIds;
   if (name === 'isogclr') {
     const half = B / 2;
