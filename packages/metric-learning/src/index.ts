@@ -56,4 +56,5 @@ export { softTriple, type SoftTripleOptions } from './softTriple.js';
 export { subCenterArcFace, subCenterOutliers, type SubCenterArcFaceOptions } from './subCenterArcFace.js';
 export { vicreg, type VicregOptions } from './vicreg.js';
 export { manifold, type ManifoldOptions } from './manifold.js';
+export { selfSupervised, crossBatchMemory, crossBatchMemoryState, CBM_INPUTS, type CrossBatchMemoryState } from './wrappers.js';
 export { catalog } from './catalog.js';

@@ -64,6 +64,8 @@ export interface Reference {
   readonly queries: Tensor;
   /** Labels of the rows when they are not the call's labels (self-supervised views). */
   readonly rowLabels?: Int32Array;
+  /** The columns are the rows themselves (a square batch built by the caller): the gradient may be symmetrized. */
+  readonly square?: boolean;
 }
 
 /** Extra differentiable inputs of a loss (margin's β) and their host values. */
@@ -91,7 +93,7 @@ export function runPairLoss(ctx: EvalContext, mat: Tensor, p: PairLossParams, wh
     rowLabels: labels,
     colLabels,
     selfCol: ref ? ref.selfCol : identityColumns(b),
-    symmetric: !ref && isSymmetric(p.distance),
+    symmetric: (!ref || ref.square === true) && isSymmetric(p.distance),
   };
   const miner = p.miner;
   // Given tuples are read (and checked) before the forward pass, so a bad index is a clean error.
@@ -117,7 +119,7 @@ export function runPairLoss(ctx: EvalContext, mat: Tensor, p: PairLossParams, wh
         d,
         dim: ctx.yPred.shape[1]!,
         dataFor: (dist) => (dist === undefined || sameDistance(dist, p.distance) ? d : matrixOf(dist, false)),
-        refData: (dist) => (!ref && sameDistance(dist, p.distance) ? d : matrixOf(dist, true)),
+        refData: (dist) => ((!ref || ref.square === true) && sameDistance(dist, p.distance) ? d : matrixOf(dist, true)),
         ...(given ? { tuples: () => (miner!.output === 'triplets' ? { triplets: given[0]! } : { pos: given[0]!, neg: given[1]! }) } : {}),
       };
       return build(d, mineHost(miner, input), extra);
@@ -164,8 +166,16 @@ export function pairLossOp<P extends PairLossParams>(spec: {
     },
     print: spec.print,
   });
-  return Object.freeze({ ...op, pair: info });
+  const out = Object.freeze({ ...op, pair: info });
+  PAIR_OPS.set(spec.kind, out as unknown as PairOp<PairLossParams>);
+  return out;
 }
+
+/** Every pair loss op by kind (the wrappers re-run a wrapped loss from its kind and params, which are plain data). */
+const PAIR_OPS = new Map<string, PairOp<PairLossParams>>();
+
+/** The pair loss op of `kind`, if any. */
+export const pairOpOf = (kind: string): PairOp<PairLossParams> | undefined => PAIR_OPS.get(kind);
 
 /** Whether `op` is a pair loss op (for the wrappers). */
 export function isPairOp(op: OpSpec<never>): op is PairOp<PairLossParams> {
