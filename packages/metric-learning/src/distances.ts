@@ -325,3 +325,33 @@ export function checkDistance(d: unknown, allowed?: readonly Distance['kind'][])
   }
   return d as Distance;
 }
+
+/**
+ * PML `BatchedDistance`: computes the matrix of `distance` between `query` `[N, D]` and `reference` `[M, D]` (default
+ * the queries) `batchSize` query rows at a time and hands each `[rows, M]` block to `iterFn(block, start, end)`, so an
+ * `[N, M]` matrix never exists. The block is freed when `iterFn` returns (copy what you keep: `block.dataSync()` or
+ * `tf.keep(block.clone())`). Returns nothing; errors as {@link pairwise}.
+ * @example
+ * const nearest = new Int32Array(n);
+ * batchedDistance(euclidean(), (m, s) => m.argMin(-1).dataSync().forEach((j, i) => (nearest[s + i] = j)), { batchSize: 256 })(queries, gallery);
+ */
+export function batchedDistance(
+  distance: Distance,
+  iterFn: (block: Tensor, start: number, end: number) => void,
+  options: { readonly batchSize?: number } = {},
+): (query: TensorLike, reference?: TensorLike) => void {
+  const d = checkDistance(distance);
+  if (typeof iterFn !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'iterFn must be a function', { argument: 'iterFn', expected: '(block, start, end) => void', received: typeof iterFn });
+  const bs = params.positiveInteger('batchSize', optionsOf(options).batchSize ?? 32);
+  return (query, reference) =>
+    tf.tidy(() => {
+      const q = checkedTensor(query, 'query', 2, 'the queries');
+      const r = reference === undefined ? q : checkedTensor(reference, 'reference', 2, 'the references');
+      if (r.shape[1] !== q.shape[1]) throw new LosskitError('SHAPE_MISMATCH', 'query and reference need the same width', { argument: 'reference', expected: `shape [M, ${q.shape[1]}]`, received: formatShape(r.shape) });
+      const n = q.shape[0]!;
+      for (let s = 0; s < n; s += bs) {
+        const e = Math.min(n, s + bs);
+        tf.tidy(() => iterFn(pairwiseTensor(d, tf.slice(q, [s, 0], [e - s, -1]), r), s, e));
+      }
+    });
+}

@@ -10,7 +10,7 @@
  * const value = loss(labels, embeddings);
  * @packageDocumentation
  */
-export { cosine, dotProduct, euclidean, lp, poincare, snr, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
+export { cosine, dotProduct, euclidean, lp, poincare, snr, batchedDistance, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
 export { mean, meanNonZero, threshold, perAnchor, sum, divisor, classWeighted, multipleReducers, applyReducer, type Reducer, type LevelOf } from './reducers.js';
 export {
   batchAll, batchHard, semiHard, tripletMarginMiner, multiSimilarityMiner, hardNegativeTopK, batchEasyHardMiner, pairMarginMiner, hdcMiner,
@@ -35,7 +35,7 @@ export { protoTriplet } from './protoTriplet.js';
 export { icnn } from './icnn.js';
 export { metrix, type MetrixOptions } from './metrix.js';
 export { isogclr, isogclrState, ISOGCLR_INPUTS, type IsogclrOptions, type IsogclrState, type IsogclrStep } from './isogclr.js';
-export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, type Rows, type RetrievalOptions } from './metrics.js';
+export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, knn, precisionAtK, meanAveragePrecision, meanReciprocalRank, rPrecision, ami, amiOfKMeans, accuracy, type Accuracy, type Rows, type RetrievalOptions } from './metrics.js';
 export { angular, type AngularOptions } from './angular.js';
 export { generalizedLiftedStructure, type GeneralizedLiftedStructureOptions } from './generalizedLiftedStructure.js';
 export { histogram, type HistogramOptions } from './histogram.js';
@@ -57,4 +57,6 @@ export { subCenterArcFace, subCenterOutliers, type SubCenterArcFaceOptions } fro
 export { vicreg, type VicregOptions } from './vicreg.js';
 export { manifold, type ManifoldOptions } from './manifold.js';
 export { selfSupervised, crossBatchMemory, crossBatchMemoryState, CBM_INPUTS, type CrossBatchMemoryState } from './wrappers.js';
+export { lpRegularizer, zeroMeanRegularizer, centerInvariantRegularizer, regularFaceRegularizer, sparseCentersRegularizer, type RegularizerTarget } from './regularizers.js';
+export { mPerClassSampler, hierarchicalSampler, tuplesToWeightsSampler, fixedSetOfTriplets, tupleWeights, type Sampler, type MPerClassOptions, type HierarchicalOptions } from './samplers.js';
 export { catalog } from './catalog.js';
