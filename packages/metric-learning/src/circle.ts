@@ -48,32 +48,65 @@ export function lseRow(x: (k: number) => number, sel: Counts, a: number, r: numb
  */
 function hostCircle(d: PairData, mined: Mined, p: Params): SubLoss[] {
   const sel = asPairs(d, mined);
+  const pos = sel.pos;
+  const neg = sel.neg;
   const { b, r, m: s } = d;
   const { m, gamma } = p;
-  const ap = (k: number) => Math.max(0, 1 + m - s[k]!);
-  const an = (k: number) => Math.max(0, s[k]! + m);
-  const lp = (k: number) => -gamma * ap(k) * (s[k]! - (1 - m));
-  const ln = (k: number) => gamma * an(k) * (s[k]! - m);
-  const softP = new Float32Array(b * r);
-  const softN = new Float32Array(b * r);
+  // logits: −γ[1 + m − s]_+(s − 1 + m) on positives, γ[s + m]_+(s − m) on negatives; weights held constant
+  const e = new Float32Array(b * r);
+  const invP = new Float64Array(b);
+  const invN = new Float64Array(b);
   const z = new Float64Array(b).fill(-Infinity);
   const values = new Float64Array(b);
+  const logit = (k: number, isPos: boolean) => {
+    const v = s[k]!;
+    return isPos ? -gamma * Math.max(0, 1 + m - v) * (v - (1 - m)) : gamma * Math.max(0, v + m) * (v - m);
+  };
   for (let a = 0; a < b; a++) {
-    const zp = lseRow(lp, sel.pos, a, r, softP);
-    const zn = lseRow(ln, sel.neg, a, r, softN);
-    if (zp === -Infinity || zn === -Infinity) continue;
-    z[a] = zp + zn;
+    const o = a * r;
+    let mp = -Infinity;
+    let mn = -Infinity;
+    for (let j = 0; j < r; j++) {
+      if (pos[o + j] !== 0) {
+        const t = logit(o + j, true);
+        if (t > mp) mp = t;
+      } else if (neg[o + j] !== 0) {
+        const t = logit(o + j, false);
+        if (t > mn) mn = t;
+      }
+    }
+    if (mp === -Infinity || mn === -Infinity) continue;
+    let sp = 0;
+    let sn = 0;
+    for (let j = 0; j < r; j++) {
+      if (pos[o + j] !== 0) {
+        const t = Math.exp(logit(o + j, true) - mp);
+        e[o + j] = t;
+        sp += t;
+      } else if (neg[o + j] !== 0) {
+        const t = Math.exp(logit(o + j, false) - mn);
+        e[o + j] = t;
+        sn += t;
+      }
+    }
+    invP[a] = 1 / sp;
+    invN[a] = 1 / sn;
+    z[a] = mp + Math.log(sp) + mn + Math.log(sn);
     values[a] = softplus(z[a]!);
   }
   return [
     elementLoss('loss', { type: 'element', values, anchors: identityColumns(b) }, (w, g) => {
       for (let a = 0; a < b; a++) {
         if (w[a] === 0 || z[a] === -Infinity) continue;
+        const o = a * r;
         const t = w[a]! * sigmoid(z[a]!);
+        const tp = -t * invP[a]! * gamma;
+        const tn = t * invN[a]! * gamma;
         for (let j = 0; j < r; j++) {
-          const k = a * r + j;
-          if (softP[k] !== 0) g[k]! -= t * softP[k]! * gamma * ap(k);
-          if (softN[k] !== 0) g[k]! += t * softN[k]! * gamma * an(k);
+          const v = e[o + j]!;
+          if (v === 0) continue;
+          const x = s[o + j]!;
+          g[o + j]! += pos[o + j] !== 0 ? tp * v * Math.max(0, 1 + m - x) : tn * v * Math.max(0, x + m);
         }
       }
     }),

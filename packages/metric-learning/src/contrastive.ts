@@ -3,7 +3,6 @@ import { type Expr, checkParam, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, distanceName, euclidean } from './distances.js';
 import { type SubLoss, elementLoss } from './host/kernel.js';
 import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
-import { pairList } from './host/reduce.js';
 import { labelsOf, optionsOf } from './internal.js';
 import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
 import { pairLossOp } from './pairLoss.js';
@@ -24,20 +23,19 @@ export interface ContrastiveOptions<R extends Reducer> {
 
 type Params = { posMargin: number; negMargin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer };
 
-/** Host form: one element per mined pair, `pos_loss` and `neg_loss` reduced separately (PML). */
+/** Host form: one element per mined pair (on the `[B, R]` grid), `pos_loss` and `neg_loss` reduced separately (PML). */
 function hostContrastive(d: PairData, mined: Mined, p: Params): SubLoss[] {
   const s = asPairs(d, mined);
   const { r, m, inverted: inv } = d;
   const part = (name: 'pos_loss' | 'neg_loss', sel: Counts): SubLoss => {
-    const L = pairList(sel, r);
     const isPos = name === 'pos_loss';
     const margin = isPos ? p.posMargin : p.negMargin;
     // PML: [distance.margin(d, m⁺)]_+ and [distance.margin(m⁻, d)]_+
     const sg = (isPos ? 1 : -1) * (inv ? -1 : 1); // ∂(pre-hinge value)/∂m
-    const values = new Float64Array(L.index.length);
-    for (let t = 0; t < values.length; t++) values[t] = Math.max(0, sg * (m[L.index[t]!]! - margin));
-    return elementLoss(name, { type: isPos ? 'pos_pair' : 'neg_pair', values, anchors: L.rows, mult: L.mult, others: [L.cols] }, (w, g) => {
-      for (let t = 0; t < w.length; t++) if (w[t] !== 0 && values[t]! > 0) g[L.index[t]!]! += sg * w[t]!;
+    const values = new Float64Array(m.length);
+    for (let k = 0; k < m.length; k++) if (sel[k] !== 0) values[k] = Math.max(0, sg * (m[k]! - margin));
+    return elementLoss(name, { type: isPos ? 'pos_pair' : 'neg_pair', values, mult: sel, stride: r }, (w, g) => {
+      for (let k = 0; k < w.length; k++) if (w[k] !== 0 && values[k]! > 0) g[k]! += sg * w[k]!;
     });
   };
   return [part('pos_loss', s.pos), part('neg_loss', s.neg)];

@@ -55,21 +55,60 @@ export function softplusLseRow(x: (k: number) => number, sel: Counts, a: number,
  */
 function hostMultiSimilarity(d: PairData, mined: Mined, p: Params): SubLoss[] {
   const sel = asPairs(d, mined);
+  const pos = sel.pos;
+  const neg = sel.neg;
   const { b, r, m, inverted: inv } = d;
-  const xp = (k: number) => (inv ? p.base - m[k]! : m[k]! - p.base);
-  const yn = (k: number) => (inv ? m[k]! - p.base : p.base - m[k]!);
-  const sp = new Float32Array(b * r);
-  const sn = new Float32Array(b * r);
+  // x = ±(λ − m) scaled by α on positives, y = ±(m − λ) scaled by β on negatives; c = ∂x/∂m / α
+  const c = inv ? -1 : 1;
+  const e = new Float32Array(b * r); // e^{αx − max} or e^{βy − max}
+  const invP = new Float64Array(b); // 1/(1 + Σ) in the shifted units, per side
+  const invN = new Float64Array(b);
   const values = new Float64Array(b);
-  for (let a = 0; a < b; a++) values[a] = softplusLseRow(xp, sel.pos, a, r, p.alpha, sp) + softplusLseRow(yn, sel.neg, a, r, p.beta, sn);
+  for (let a = 0; a < b; a++) {
+    const o = a * r;
+    let mp = 0; // the "1" of log(1 + Σ) is e^0
+    let mn = 0;
+    let hasP = false;
+    let hasN = false;
+    for (let j = 0; j < r; j++) {
+      const v = c * (m[o + j]! - p.base);
+      if (pos[o + j] !== 0) {
+        hasP = true;
+        if (p.alpha * v > mp) mp = p.alpha * v;
+      } else if (neg[o + j] !== 0) {
+        hasN = true;
+        if (-p.beta * v > mn) mn = -p.beta * v;
+      }
+    }
+    let sp = Math.exp(-mp);
+    let sn = Math.exp(-mn);
+    for (let j = 0; j < r; j++) {
+      const v = c * (m[o + j]! - p.base);
+      if (pos[o + j] !== 0) {
+        const t = Math.exp(p.alpha * v - mp);
+        e[o + j] = t;
+        sp += t;
+      } else if (neg[o + j] !== 0) {
+        const t = Math.exp(-p.beta * v - mn);
+        e[o + j] = t;
+        sn += t;
+      }
+    }
+    invP[a] = 1 / sp;
+    invN[a] = 1 / sn;
+    values[a] = (hasP ? (mp + Math.log(sp)) / p.alpha : 0) + (hasN ? (mn + Math.log(sn)) / p.beta : 0);
+  }
   return [
     elementLoss('loss', { type: 'element', values, anchors: identityColumns(b) }, (w, g) => {
-      const dx = inv ? -1 : 1; // ∂x/∂m
       for (let a = 0; a < b; a++) {
         if (w[a] === 0) continue;
+        const o = a * r;
+        const tp = w[a]! * c * invP[a]!;
+        const tn = -w[a]! * c * invN[a]!;
         for (let j = 0; j < r; j++) {
-          const k = a * r + j;
-          g[k]! += w[a]! * (dx * sp[k]! - dx * sn[k]!);
+          const v = e[o + j]!;
+          if (v === 0) continue;
+          g[o + j]! += (pos[o + j] !== 0 ? tp : tn) * v;
         }
       }
     }),

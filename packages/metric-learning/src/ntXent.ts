@@ -33,7 +33,8 @@ function hostNtXent(d: PairData, mined: Mined, p: Params): SubLoss[] {
   const { b, r, m } = d;
   const k0 = (d.inverted ? 1 : -1) / p.temperature; // s = k0 · m
   const lse = new Float64Array(b).fill(-Infinity);
-  const soft = new Float32Array(b * r); // c_an e^{s_an − L_a}
+  const soft = new Float32Array(b * r); // c_an e^{s_an − max_a}; times invS[a] it is c_an e^{s_an − L_a}
+  const invS = new Float64Array(b);
   const neg = sel.neg;
   for (let a = 0; a < b; a++) {
     const o = a * r;
@@ -50,8 +51,7 @@ function hostNtXent(d: PairData, mined: Mined, p: Params): SubLoss[] {
       }
     }
     lse[a] = mx + Math.log(s);
-    const inv = 1 / s;
-    for (let j = 0; j < r; j++) if (neg[o + j] !== 0) soft[o + j] = soft[o + j]! * inv;
+    invS[a] = 1 / s;
   }
   const P = pairList(sel.pos, r);
   const values = new Float64Array(P.index.length);
@@ -73,8 +73,8 @@ function hostNtXent(d: PairData, mined: Mined, p: Params): SubLoss[] {
       for (let a = 0; a < b; a++) {
         if (q[a] === 0) continue;
         const o = a * r;
-        const c = q[a]! * k0;
-        for (let j = 0; j < r; j++) if (soft[o + j] !== 0) g[o + j]! += c * soft[o + j]!;
+        const c = q[a]! * k0 * invS[a]!;
+        for (let j = 0; j < r; j++) g[o + j]! += c * soft[o + j]!;
       }
     }),
   ];

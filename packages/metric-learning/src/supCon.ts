@@ -27,49 +27,62 @@ type Params = { temperature: number; distance: Distance; miner: Miner | undefine
  */
 function hostSupCon(d: PairData, mined: Mined, p: Params): SubLoss[] {
   const sel = asPairs(d, mined);
+  const pos = sel.pos;
+  const neg = sel.neg;
   const { b, r, m } = d;
   const k0 = (d.inverted ? 1 : -1) / p.temperature;
   const values = new Float64Array(b);
-  const soft = new Float32Array(b * r);
-  const nPos = new Float64Array(b);
-  const anyPos = sel.pos.some((c) => c > 0);
-  const anyNeg = sel.neg.some((c) => c > 0);
+  const e = new Float32Array(b * r); // e^{s_ak − max_a} on P ∪ N, normalized by invS[a]
+  const invS = new Float64Array(b);
+  const invP = new Float64Array(b); // 1/|P_a|, 0 without positives
+  let anyPos = false;
+  let anyNeg = false;
+  for (let k = 0; k < pos.length; k++) {
+    if (pos[k] !== 0) anyPos = true;
+    if (neg[k] !== 0) anyNeg = true;
+    if (anyPos && anyNeg) break;
+  }
   if (anyPos && anyNeg) {
     for (let a = 0; a < b; a++) {
+      const o = a * r;
       let mx = -Infinity;
       let np = 0;
       let sp = 0;
       for (let j = 0; j < r; j++) {
-        const k = a * r + j;
-        if (sel.pos[k]! > 0) {
+        const isPos = pos[o + j] !== 0;
+        if (!isPos && neg[o + j] === 0) continue;
+        const z = k0 * m[o + j]!;
+        if (z > mx) mx = z;
+        if (isPos) {
           np++;
-          sp += k0 * m[k]!;
+          sp += z;
         }
-        if (sel.pos[k]! > 0 || sel.neg[k]! > 0) mx = Math.max(mx, k0 * m[k]!);
       }
       if (np === 0) continue;
-      let s = 0;
+      let sum = 0;
       for (let j = 0; j < r; j++) {
-        const k = a * r + j;
-        if (sel.pos[k]! > 0 || sel.neg[k]! > 0) {
-          const e = Math.exp(k0 * m[k]! - mx);
-          soft[k] = e;
-          s += e;
-        }
+        if (pos[o + j] === 0 && neg[o + j] === 0) continue;
+        const v = Math.exp(k0 * m[o + j]! - mx);
+        e[o + j] = v;
+        sum += v;
       }
-      for (let j = 0; j < r; j++) soft[a * r + j] = soft[a * r + j]! / s;
-      nPos[a] = np;
-      values[a] = mx + Math.log(s) - sp / np;
+      invS[a] = 1 / sum;
+      invP[a] = 1 / np;
+      values[a] = mx + Math.log(sum) - sp / np;
     }
   }
   return [
     elementLoss('loss', { type: 'element', values, anchors: identityColumns(b) }, (w, g) => {
       for (let a = 0; a < b; a++) {
-        if (w[a] === 0 || nPos[a] === 0) continue;
+        if (w[a] === 0 || invP[a] === 0) continue;
+        const o = a * r;
         const t = w[a]! * k0;
+        const ts = t * invS[a]!;
+        const tp = t * invP[a]!;
         for (let j = 0; j < r; j++) {
-          const k = a * r + j;
-          g[k]! += t * (soft[k]! - (sel.pos[k]! > 0 ? 1 / nPos[a]! : 0));
+          const v = e[o + j]!;
+          if (v !== 0) g[o + j]! += ts * v;
+          if (pos[o + j] !== 0) g[o + j]! -= tp;
         }
       }
     }),

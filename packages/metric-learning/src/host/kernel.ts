@@ -44,8 +44,23 @@ export function elementLoss(name: string, el: Elements, backward: (w: Float64Arr
         value: red.value,
         perAnchor: red.perAnchor,
         backward(scale, g, extra) {
-          const w = new Float64Array(red.weights.length);
-          for (let k = 0; k < w.length; k++) if (red.weights[k] !== 0) w[k] = red.weights[k]! * scale(el.anchors[k]!);
+          const rw = red.weights;
+          if (red.perAnchor === undefined && scale(0) === 1) {
+            // a batch-level value differentiated with dy = 1 (the usual case): the weights as they are
+            backward(rw, g, extra);
+            return;
+          }
+          const w = new Float64Array(rw.length);
+          if (el.anchors) {
+            for (let k = 0; k < w.length; k++) if (rw[k] !== 0) w[k] = rw[k]! * scale(el.anchors[k]!);
+          } else {
+            // grid elements: one scale per row
+            const s = el.stride!;
+            for (let a = 0, k = 0; k < w.length; a++) {
+              const c = scale(a);
+              for (let j = 0; j < s; j++, k++) if (rw[k] !== 0) w[k] = rw[k]! * c;
+            }
+          }
           backward(w, g, extra);
         },
       };
@@ -119,11 +134,19 @@ export function hostPairLoss(mat: Tensor, call: HostCall, build: (d: PairData, e
         }
         const rest = xs.map((x, i) => tf.tensor(Float32Array.from(eg[i]!), x.shape));
         if (call.symmetric && b === r) {
-          for (let i = 0; i < b; i++) {
-            for (let j = i + 1; j < b; j++) {
-              const v = 0.5 * (g[i * b + j]! + g[j * b + i]!);
-              g[i * b + j] = v;
-              g[j * b + i] = v;
+          // (G + Gᵀ)/2 in 64 × 64 tiles (the transposed reads stay in cache)
+          const T = 64;
+          for (let bi = 0; bi < b; bi += T) {
+            for (let bj = bi; bj < b; bj += T) {
+              const ie = Math.min(b, bi + T);
+              const je = Math.min(b, bj + T);
+              for (let i = bi; i < ie; i++) {
+                for (let j = bi === bj ? i + 1 : bj; j < je; j++) {
+                  const v = 0.5 * (g[i * b + j]! + g[j * b + i]!);
+                  g[i * b + j] = v;
+                  g[j * b + i] = v;
+                }
+              }
             }
           }
           return [markSymmetric(tf.tensor2d(g, [b, r])), ...rest];

@@ -19,8 +19,10 @@ export interface Elements {
   readonly type: ReductionType;
   /** Loss per element. */
   readonly values: Float64Array;
-  /** The anchor (row) of each element. */
-  readonly anchors: Int32Array;
+  /** The anchor (row) of each element; omitted for grid elements, whose anchor is `⌊k / stride⌋`. */
+  readonly anchors?: Int32Array;
+  /** Row length of grid elements (values over the whole `[B, R]` grid, `mult` 0 off the selection). */
+  readonly stride?: number;
   /** Multiplicity per element (PML lists may repeat a pair); default 1 each. */
   readonly mult?: ArrayLike<number>;
   /** The other indices of each element (pairs: the column; triplets: positive and negative), for `lossElements()`. */
@@ -114,17 +116,42 @@ export interface Reduced {
   readonly weights: Float64Array;
 }
 
+/** The anchor of element `k` (listed, or on the grid). */
+export function anchorsOf(el: Elements): (k: number) => number {
+  if (el.anchors) {
+    const a = el.anchors;
+    return (k) => a[k]!;
+  }
+  const s = el.stride!;
+  return (k) => (k / s) | 0;
+}
+
 /** Reduces listed elements with reducer `r` (PML semantics: mean over the passing elements, with multiplicity). */
 export function reduceElements(r: Reducer, name: string, el: Elements, ctx: ReduceContext): Reduced {
   const red = reducerFor(r, name);
   const f = filterOf(red);
   const all = f.lo === -Infinity && f.hi === Infinity;
-  const { values, anchors, mult } = el;
+  const { lo, hi, loOpen, hiOpen } = f;
+  const { values, mult, anchors, stride } = el;
   const n = values.length;
+  // hot loops: the filter and the anchor are inlined (a closure per element costs more than the loss itself)
+  const passes = (v: number) => all || ((loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi));
   const count = new Float64Array(ctx.b);
-  for (let k = 0; k < n; k++) {
-    const m = mult ? mult[k]! : 1;
-    if (m > 0 && (all || contains(f, values[k]!))) count[anchors[k]!]! += m;
+  if (anchors) {
+    for (let k = 0; k < n; k++) {
+      const m = mult ? mult[k]! : 1;
+      if (m > 0 && passes(values[k]!)) count[anchors[k]!]! += m;
+    }
+  } else {
+    const s = stride!;
+    for (let a = 0, k = 0; a < ctx.b; a++) {
+      let c = 0;
+      for (let j = 0; j < s; j++, k++) {
+        const m = mult ? mult[k]! : 1;
+        if (m > 0 && passes(values[k]!)) c += m;
+      }
+      count[a] = c;
+    }
   }
   const { coef, sample } = coefficients(red, count, ctx);
   const weights = new Float64Array(n);
@@ -132,8 +159,8 @@ export function reduceElements(r: Reducer, name: string, el: Elements, ctx: Redu
   let value = 0;
   for (let k = 0; k < n; k++) {
     const m = mult ? mult[k]! : 1;
-    if (m === 0 || !(all || contains(f, values[k]!))) continue;
-    const a = anchors[k]!;
+    if (m === 0 || !passes(values[k]!)) continue;
+    const a = anchors ? anchors[k]! : (k / stride!) | 0;
     const w = coef[a]! * m;
     weights[k] = w;
     const v = w * values[k]!;
