@@ -59,4 +59,5 @@ export { manifold, type ManifoldOptions } from './manifold.js';
 export { selfSupervised, crossBatchMemory, crossBatchMemoryState, CBM_INPUTS, type CrossBatchMemoryState } from './wrappers.js';
 export { lpRegularizer, zeroMeanRegularizer, centerInvariantRegularizer, regularFaceRegularizer, sparseCentersRegularizer, type RegularizerTarget } from './regularizers.js';
 export { mPerClassSampler, hierarchicalSampler, tuplesToWeightsSampler, fixedSetOfTriplets, tupleWeights, type Sampler, type MPerClassOptions, type HierarchicalOptions } from './samplers.js';
+export { lossElements, type LossElements } from './lossElements.js';
 export { catalog } from './catalog.js';

@@ -157,7 +157,7 @@ function hostMargin(d: PairData, mined: Mined, p: Params, extra: readonly Float3
   const el = { type: 'triplet' as const, values, anchors: list.a, others: [list.p, list.n] };
   const marginLoss: SubLoss = {
     name: 'margin_loss',
-    elements: el,
+    elements: () => el,
     reduce: (rr, ctx: ReduceContext) => {
       const red2 = reduceElements(rr, 'margin_loss', el, { ...ctx, divisor: div });
       return {

@@ -82,6 +82,15 @@ export type HostBuild = (d: PairData, mined: Mined, extra: readonly Float32Array
  * Returns a scalar, or `[B]` when the reducer is per-anchor.
  */
 export function runPairLoss(ctx: EvalContext, mat: Tensor, p: PairLossParams, what: string, build: HostBuild, ref?: Reference, extras: readonly Tensor[] = []): Tensor {
+  const { call, inputOf } = pairCall(ctx, p, what, ref);
+  return hostPairLoss(mat, call, (d, extra) => build(d, mineHost(p.miner, inputOf(d)), extra), extras);
+}
+
+/**
+ * The host view of one call (labels, columns, self columns) and the mining input of a matrix `d` of it: other
+ * distances' matrices on request, given tuples read (and checked) up front so a bad index is a clean error.
+ */
+export function pairCall(ctx: EvalContext, p: PairLossParams, what: string, ref?: Reference): { call: HostCall; inputOf: (d: PairData) => MiningInput } {
   const labels = ref?.rowLabels ?? hostLabels(labelsOf(ctx, what));
   const b = labels.length;
   const colLabels = ref ? ref.labels : labels;
@@ -96,36 +105,30 @@ export function runPairLoss(ctx: EvalContext, mat: Tensor, p: PairLossParams, wh
     symmetric: (!ref || ref.square === true) && isSymmetric(p.distance),
   };
   const miner = p.miner;
-  // Given tuples are read (and checked) before the forward pass, so a bad index is a clean error.
   const given = miner?.kind === 'tuples' ? miner.names.map((n) => readTuples(ctx.input(n), n, miner.output === 'triplets' ? 3 : 2, b, r)) : undefined;
-  return hostPairLoss(
-    mat,
-    call,
-    (d, extra) => {
-      const cache = new Map<string, PairData>();
-      const matrixOf = (dist: Distance, square: boolean): PairData => {
-        const key = `${square}:${JSON.stringify(dist)}`;
-        if (!cache.has(key)) {
-          const m = tf.tidy(() => {
-            const q = detached(ref ? ref.queries : ctx.yPred);
-            const c = ref ? detached(ref.embeddings) : q;
-            return (square ? pairwiseTensor(dist, c, c) : pairwiseTensor(dist, q, c)).dataSync() as Float32Array;
-          });
-          cache.set(key, square ? { m, b: r, r, inverted: dist.isInverted, rowLabels: colLabels, colLabels, selfCol: identityColumns(r) } : { ...d, m, inverted: dist.isInverted });
-        }
-        return cache.get(key)!;
-      };
-      const input: MiningInput = {
-        d,
-        dim: ctx.yPred.shape[1]!,
-        dataFor: (dist) => (dist === undefined || sameDistance(dist, p.distance) ? d : matrixOf(dist, false)),
-        refData: (dist) => ((!ref || ref.square === true) && sameDistance(dist, p.distance) ? d : matrixOf(dist, true)),
-        ...(given ? { tuples: () => (miner!.output === 'triplets' ? { triplets: given[0]! } : { pos: given[0]!, neg: given[1]! }) } : {}),
-      };
-      return build(d, mineHost(miner, input), extra);
-    },
-    extras,
-  );
+  const inputOf = (d: PairData): MiningInput => {
+    const cache = new Map<string, PairData>();
+    const matrixOf = (dist: Distance, square: boolean): PairData => {
+      const key = `${square}:${JSON.stringify(dist)}`;
+      if (!cache.has(key)) {
+        const m = tf.tidy(() => {
+          const q = detached(ref ? ref.queries : ctx.yPred);
+          const c = ref ? detached(ref.embeddings) : q;
+          return (square ? pairwiseTensor(dist, c, c) : pairwiseTensor(dist, q, c)).dataSync() as Float32Array;
+        });
+        cache.set(key, square ? { m, b: r, r, inverted: dist.isInverted, rowLabels: colLabels, colLabels, selfCol: identityColumns(r) } : { ...d, m, inverted: dist.isInverted });
+      }
+      return cache.get(key)!;
+    };
+    return {
+      d,
+      dim: ctx.yPred.shape[1]!,
+      dataFor: (dist) => (dist === undefined || sameDistance(dist, p.distance) ? d : matrixOf(dist, false)),
+      refData: (dist) => ((!ref || ref.square === true) && sameDistance(dist, p.distance) ? d : matrixOf(dist, true)),
+      ...(given ? { tuples: () => (miner!.output === 'triplets' ? { triplets: given[0]! } : { pos: given[0]!, neg: given[1]! }) } : {}),
+    };
+  };
+  return { call, inputOf };
 }
 
 /** What a pair loss op knows beyond evaluation: its host builder, for the wrappers. */

@@ -5,7 +5,7 @@ import { compile, ready } from '@losskit/core';
 import { expectCleanThrow, expectNoLeaks, f32, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type IndexTuple, type MiningStrategy, angularMiner, applyReducer, batchEasyHardMiner, batchHard, classWeighted, contrastive, cosine,
+  type IndexTuple, type MiningStrategy, angularMiner, applyReducer, arcFace, lossElements, batchEasyHardMiner, batchHard, classWeighted, contrastive, cosine,
   distanceWeightedMiner, divisor, euclidean, hdcMiner, meanNonZero, mine, minePairs, mineTriplets, multipleReducers, multiSimilarityMiner,
   packagedTriplets, pairMarginMiner, semiHard, sum, tripletMargin, tripletMarginMiner, tupleInputs, tuples, uniformHistogramMiner,
 } from '../src/index.js';
@@ -254,5 +254,29 @@ describe('reducers added for issue #20', () => {
     expectCleanThrow(() => classWeighted([1, Number.NaN]), 'INVALID_PARAMETER');
     expectCleanThrow(() => applyReducer([1, 2], [1, 1], classWeighted([1])), 'MISSING_INPUT');
     expectCleanThrow(() => compile(contrastive({ reducer: classWeighted([1, 1]) }), { from: 'embeddings' })(y, E), 'LABEL_OUT_OF_RANGE');
+  });
+});
+
+describe('lossElements (PML DoNothingReducer)', () => {
+  it('contrastive: every pair with its hinge, per sub-loss, listed like PML (a1, p) / (a2, n)', () => {
+    const out = expectNoLeaks(() => lossElements(contrastive({ posMargin: 0.3, negMargin: 1.2 }), y, E));
+    const all = R.allPairs(y);
+    const pos = all.pos.flatMap((row, a) => row.flatMap((v, j) => (v ? [[a, j, Math.max(0, mat[a]![j]! - 0.3)]] : [])));
+    expect(out.pos_loss!.reductionType).toBe('pos_pair');
+    expect(Array.from(out.pos_loss!.indices[0]!)).toEqual(pos.map((t) => t[0]));
+    expect(Array.from(out.pos_loss!.indices[1]!)).toEqual(pos.map((t) => t[1]));
+    Array.from(out.pos_loss!.losses).forEach((v, i) => expect(Math.abs(v - pos[i]![2]!)).toBeLessThan(1e-5));
+    expect(out.neg_loss!.losses.length).toBe(all.neg.flat().filter(Boolean).length);
+  });
+  it('triplets a loss never lists (semi-hard windows) are listed with their hinge', () => {
+    const out = lossElements(tripletMargin({ margin: 0.3, miner: semiHard({ margin: 0.5 }) }), y, E).loss!;
+    const want = R.mineTripletsRef({ kind: 'semiHard', margin: 0.5 }, mat, R.EUC, y);
+    expect(out.reductionType).toBe('triplet');
+    expect(out.losses.length).toBe(want.length);
+    const got = Array.from(out.losses, (l, k) => `${out.indices[0]![k]},${out.indices[1]![k]},${out.indices[2]![k]}:${l.toFixed(4)}`).sort();
+    expect(got).toEqual(want.map(([a, p, n]) => `${a},${p},${n}:${Math.max(0, mat[a]![p]! - mat[a]![n]! + 0.3).toFixed(4)}`).sort());
+  });
+  it('errors: not a pair loss', () => {
+    expectCleanThrow(() => lossElements(arcFace() as never, y, E), 'INVALID_ARGUMENT');
   });
 });

@@ -26,8 +26,8 @@ export interface ReducedSub {
 export interface SubLoss {
   readonly name: string;
   reduce(r: Reducer, ctx: ReduceContext): ReducedSub;
-  /** The unreduced elements (for `lossElements()`), when the loss lists them. */
-  readonly elements?: Elements;
+  /** The unreduced elements (for `lossElements()`): listed on demand, undefined for an already-reduced sub-loss. */
+  readonly elements?: () => Elements;
 }
 
 /**
@@ -37,7 +37,7 @@ export interface SubLoss {
 export function elementLoss(name: string, el: Elements, backward: (w: Float64Array, g: Float32Array, extra: readonly Float64Array[]) => void, divisor?: number): SubLoss {
   return {
     name,
-    elements: el,
+    elements: () => el,
     reduce(r, ctx) {
       const red = reduceElements(r, name, el, divisor === undefined ? ctx : { ...ctx, divisor });
       return {

@@ -7,7 +7,7 @@
  */
 import { LosskitError } from '@losskit/core';
 import { type Reducer, reducerFor } from '../reducers.js';
-import { type Counts, EVERYTHING, type Interval, contains } from './pairs.js';
+import { type Counts, EVERYTHING, type Interval } from './pairs.js';
 
 type Single = Exclude<Reducer, { kind: 'multiple' }>;
 

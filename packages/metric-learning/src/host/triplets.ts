@@ -6,7 +6,7 @@
  */
 import { reducerFor } from '../reducers.js';
 import { type SubLoss, elementLoss } from './kernel.js';
-import { type Interval, type PairData, type SortedRow, type TripletSel, closeness, intersect, isEmpty, negativesInGap, positivesInGap, sortedRow } from './pairs.js';
+import { type Interval, type PairData, type SortedRow, type TripletSel, closeness, intersect, isEmpty, listTriplets, negativesInGap, positivesInGap, sortedRow } from './pairs.js';
 import { coefficients, filterOf } from './reduce.js';
 
 /** The gaps whose loss `[m − g]_+` passes a reducer filter on losses `f`. */
@@ -25,6 +25,8 @@ export function hingeTriplets(name: string, d: PairData, t: TripletSel, margin: 
   if (t.kind === 'list') return listedHinge(name, d, t, margin);
   return {
     name,
+    // listing the triplets is O(T): only lossElements() asks for it
+    elements: () => listedHinge(name, d, listTriplets(d, t), margin).elements!(),
     reduce(r, ctx) {
       const red = reducerFor(r, name);
       const { b, r: cols } = d;
