@@ -15,7 +15,8 @@ export interface RetrievalOptions {
   readonly reference?: { readonly embeddings: Rows | TensorLike; readonly labels: readonly number[] | TensorLike };
   /**
    * Queries per device chunk when the problem is large (more than 2²⁰ query × reference pairs): each chunk is one
-   * `[batchSize, M]` product and a top-k, so memory stays O(batchSize · M) (no `[N, M]` matrix). Default 1024.
+   * `[batchSize, M]` product and a top-k, so memory stays O(batchSize · M) (no `[N, M]` matrix). Default: up to 1024
+   * queries, at most 2²⁴ products per chunk.
    */
   readonly batchSize?: number;
   /** Average per class first, then over classes (PML `avg_of_avgs`). Default false. */
@@ -182,6 +183,9 @@ function nearest(p: Problem, k: number, batchSize: number): { idx: Int32Array; d
   return { idx, dist, k: kk };
 }
 
+/** The chunk size: as given, else up to 1024 queries with at most 2²⁴ products (64 MB of float32) per chunk. */
+const batchOf = (given: number | undefined, p: Problem): number => given ?? Math.max(16, Math.min(1024, Math.floor(2 ** 24 / p.r.n)));
+
 /** Label bookkeeping of a problem: per query the number R of same-label references (self excluded). */
 function relevantCounts(p: Problem): Int32Array {
   const counts = new Map<number, number>();
@@ -198,7 +202,7 @@ function ranking(embeddings: Rows | TensorLike, labels: readonly number[] | Tens
   const R = relevantCounts(p);
   let maxR = 0;
   for (const v of R) maxR = Math.max(maxR, v);
-  const nn = nearest(p, k ?? Math.max(1, maxR), options?.batchSize ?? 1024);
+  const nn = nearest(p, k ?? Math.max(1, maxR), batchOf(options?.batchSize, p));
   const ranked = Array.from({ length: p.q.n }, (_, i) => Array.from(nn.idx.subarray(i * nn.k, (i + 1) * nn.k), (j) => p.ry[j]!));
   return { ranked, queryLabels: p.y, relevant: R };
 }
@@ -217,7 +221,7 @@ export function knn(embeddings: Rows | TensorLike, k: number, options: Omit<Retr
   const n = readRows(embeddings, 'embeddings').n;
   const ref = reference === undefined ? undefined : { embeddings: optionsOf(reference, 'reference').embeddings, labels: new Array<number>(readRows(reference.embeddings, 'reference.embeddings').n).fill(0) };
   const p = problemOf(embeddings, new Array<number>(n).fill(0), ref ? { ...o, reference: ref } : o);
-  const nn = nearest(p, k, o.batchSize ?? 1024);
+  const nn = nearest(p, k, batchOf(o.batchSize, p));
   return { indices: nn.idx, distances: nn.dist, k: nn.k };
 }
 
@@ -547,7 +551,7 @@ export function accuracy(embeddings: Rows | TensorLike, labels: readonly number[
   let maxR = 1;
   for (const v of R) maxR = Math.max(maxR, v);
   const k = options.k === undefined ? maxR : params.positiveInteger('k', options.k);
-  const nn = nearest(p, Math.max(k, maxR), options.batchSize ?? 1024);
+  const nn = nearest(p, Math.max(k, maxR), batchOf(options.batchSize, p));
   const rows = Array.from({ length: p.q.n }, (_, i) => Array.from(nn.idx.subarray(i * nn.k, (i + 1) * nn.k), (j) => p.ry[j]!));
   const y = p.y;
   const over = (f: (row: number[], q: number, r: number) => number) => averageOver(rows.map((row, q) => (R[q]! > 0 ? f(row, q, R[q]!) : undefined)), y, options.avgOfAvgs);

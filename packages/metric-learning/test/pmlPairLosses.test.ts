@@ -4,7 +4,7 @@
 // published test values where its tests publish them.
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, compile, ready } from '@losskit/core';
-import { checkGradient, f32, randomMatrix } from '@losskit/core/testing';
+import { checkGradient, expectCleanThrow, expectNoLeaks, f32, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   angular, contrastive, cosine, dynamicSoftMargin, dynamicSoftMarginState, fastAP, generalizedLiftedStructure, histogram,
@@ -364,5 +364,51 @@ describe('large similarity scales stay finite and exact', () => {
   it('instance with γ = 1e4 and tupletMargin with s = 1e4 match float64', () => {
     close(run(instance({ gamma: 1e4 })), instanceRef(E, y, 1e4), 1e-4);
     close(run(tupletMargin({ scale: 1e4 })), tupletRef(E, 5.73, 1e4), 1e-4);
+  });
+});
+
+describe('bad input and tensor hygiene for every new pair loss', () => {
+  const builders: [string, () => unknown][] = [
+    ['angular({ alpha: 90 })', () => angular({ alpha: 90 })],
+    ['generalizedLiftedStructure({ negMargin: NaN })', () => generalizedLiftedStructure({ negMargin: Number.NaN })],
+    ['histogram({ numBins: 1 })', () => histogram({ numBins: 1 })],
+    ['instance({ gamma: 0 })', () => instance({ gamma: 0 })],
+    ['intraPairVariance({ posEps: Infinity })', () => intraPairVariance({ posEps: Number.POSITIVE_INFINITY })],
+    ['nca({ softmaxScale: -1 })', () => nca({ softmaxScale: -1 })],
+    ['pnp({ anneal: 0 })', () => pnp({ anneal: 0 })],
+    ['rankedList({ Tn: 100 })', () => rankedList({ Tn: 100 })],
+    ['rankedList({ imbalance: 2 })', () => rankedList({ imbalance: 2 })],
+    ['thresholdConsistentMargin({ marginPlus: 2 })', () => thresholdConsistentMargin({ marginPlus: 2 })],
+    ['tupletMargin({ margin: 180 })', () => tupletMargin({ margin: 180 })],
+    ['margin({ margin: -1 })', () => margin({ margin: -1 })],
+    ['dynamicSoftMargin({ minVal: -1 })', () => dynamicSoftMargin({ minVal: -1 })],
+    ['fastAP({ numBins: 0.5 })', () => fastAP({ numBins: 0.5 })],
+  ];
+  for (const [name, f] of builders) it(`${name} is INVALID_PARAMETER`, () => expectCleanThrow(f, 'INVALID_PARAMETER'));
+  it('pnp with an unknown variant and margin with a non-name beta are typed', () => {
+    expectCleanThrow(() => pnp({ variant: 'X' as never }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => margin({ beta: 'b' as never }), 'INVALID_ARGUMENT');
+  });
+
+  const losses: [string, Expr<'sample' | 'batch', 'any'>][] = cases.map(([n, e]) => [n, e]);
+  it('NaN embeddings are NON_FINITE_INPUT, cleanly, for every loss', () => {
+    const bad = E.map((r, i) => (i === 2 ? [Number.NaN, ...r.slice(1)] : r));
+    for (const [, expr] of losses) expectCleanThrow(() => compile(expr, { from: 'embeddings' }).valueAndGrad(y, bad), 'NON_FINITE_INPUT');
+  });
+  it('repeated value-and-gradient calls leave no tensors', () => {
+    for (const [, expr] of losses) {
+      const loss = compile(expr, { from: 'embeddings' });
+      expectNoLeaks(() => {
+        for (let i = 0; i < 3; i++) {
+          const { value, grad } = loss.valueAndGrad(y, E);
+          tf.dispose([value, grad]);
+        }
+      });
+    }
+  });
+  it('dynamicSoftMargin without its histogram, or with the wrong number of bins, is typed', () => {
+    expectCleanThrow(() => compile(dynamicSoftMargin(), { from: 'embeddings' })(y, E), 'MISSING_INPUT');
+    expectCleanThrow(() => compile(dynamicSoftMargin(), { from: 'embeddings' })(y, E, { inputs: { dsmHistogram: [1, 2] } }), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => compile(margin({ beta: { input: 'beta' } }), { from: 'embeddings' })(y, E, { inputs: { beta: [1, 1] } }), 'LABEL_OUT_OF_RANGE');
   });
 });
