@@ -7,11 +7,12 @@ const p = (name: string, def: ParamSpec['default'], description: string, range?:
   range === undefined ? { name, default: def, description } : { name, default: def, description, range };
 const entry = (
   id: string, name: string, exp: string, category: string, summary: string, formula: string, params: ParamSpec[],
-  paper: PaperRef, dsl: string, inputs = EMB, example?: string,
+  paper: PaperRef, dsl: string, inputs = EMB, example?: string, tryIt?: string,
 ): CatalogEntry =>
   defineEntry({
     id, name, package: PKG, export: exp, category, summary, formula, inputs, params, paper, dsl,
-    example: example ?? `import { compile } from '@losskit/core';\nimport { ${exp} } from '${PKG}';\nconst loss = compile(${dsl}, { from: 'embeddings' });\nloss(labels, embeddings);`,
+    ...(tryIt === undefined ? {} : { tryIt: { code: tryIt } }),
+    example: example ?? `import { compile } from '@losskit/core';\nimport { ${exp} } from '${PKG}';\nconst loss = compile(${dsl}, { from: 'embeddings' });`,
   });
 const miner = p('miner', null, 'pair or triplet miner (or tuples() for given index tuples)');
 const reducer = (def: string) => p('reducer', def, 'element reducer');
@@ -71,7 +72,8 @@ export const dynamicSoftMarginEntry = entry('dynamic-soft-margin', 'Dynamic soft
   [p('minVal', -2, 'histogram lower end', { max: -2 }), p('numBins', 10, 'bins (at most 1e5)', { min: 1 }), miner],
   { title: 'Learning Local Descriptors With a CDF-Based Dynamic Soft Margin', authors: 'Zhang, Rusinkiewicz', year: 2019 }, 'dynamicSoftMargin()',
   `${EMB}, inputs.dsmHistogram [numBins] from dynamicSoftMarginState({ momentum: 0.01 }).update(embeddings, labels)`,
-  "import { compile } from '@losskit/core';\nimport { dynamicSoftMargin, dynamicSoftMarginState } from '@losskit/metric-learning';\nconst dsm = dynamicSoftMarginState();\nconst loss = compile(dynamicSoftMargin(), { from: 'embeddings' });\nconst { inputs } = dsm.update(embeddings, labels);\nloss(labels, embeddings, { inputs });");
+  "import { compile } from '@losskit/core';\nimport { dynamicSoftMargin, dynamicSoftMarginState } from '@losskit/metric-learning';\nconst dsm = dynamicSoftMarginState();\nconst loss = compile(dynamicSoftMargin(), { from: 'embeddings' });\nconst { inputs } = dsm.update(embeddings, labels);\nloss(labels, embeddings, { inputs });",
+  "const dsm = dynamicSoftMarginState();\nconst { inputs } = dsm.update(exampleEmbeddings, embeddingLabels);\ncompile(dynamicSoftMargin(), { from: 'embeddings' })(embeddingLabels, exampleEmbeddings, { inputs });");
 export const fastAPEntry = entry('fast-ap', 'FastAP', 'fastAP', 'ranking', 'Histogram approximation of average precision over squared distances of normalized embeddings.',
   '1 - \\frac{1}{N^+}\\sum_b \\frac{h^+_b H^+_b}{H_b}', [p('numBins', 10, 'histogram bins (at most 1e5)', { min: 1 }), reducer('mean()')],
   { title: 'Deep Metric Learning to Rank', authors: 'Cakir, He, Xia, Kulis, Sclaroff', year: 2019 }, 'fastAP({ numBins: 10 })');
@@ -94,11 +96,13 @@ export const p2sGradEntry = entry('p2sgrad', 'P2SGrad', 'p2sGrad', 'proxy', 'Mea
 export const softTripleEntry = entry('soft-triple', 'SoftTriple loss', 'softTriple', 'proxy', 'Softmax over classes each represented by K centers, softly assigned.',
   '\\operatorname{CE}\\left(\\lambda(S_c - \\delta\\,\\mathbb{1}[c = y])\\right),\\ S_c = \\sum_k \\operatorname{softmax}_k(s_{ck}/\\gamma)\\,s_{ck}',
   [p('centersPerClass', 10, 'K', { min: 1 }), p('la', 20, 'λ', POS), p('gamma', 0.1, 'γ', POS), p('margin', 0.01, 'δ')],
-  { title: 'SoftTriple Loss: Deep Metric Learning Without Triplet Sampling', authors: 'Qian, Shang, Sun, Hu, Li, Jin', year: 2019, url: 'arXiv:1909.05235' }, 'softTriple({ centersPerClass: 10 })', CENTER_IN);
+  { title: 'SoftTriple Loss: Deep Metric Learning Without Triplet Sampling', authors: 'Qian, Shang, Sun, Hu, Li, Jin', year: 2019, url: 'arXiv:1909.05235' }, 'softTriple({ centersPerClass: 10 })', CENTER_IN, undefined,
+  "const C = Math.max(...embeddingLabels) + 1;\nconst weights = Array.from({ length: C * 10 }, (_, r) => exampleEmbeddings[0].map((_, j) => Math.cos(1.3 * r + j)));\ncompile(softTriple({ centersPerClass: 10 }), { from: 'embeddings' })(embeddingLabels, exampleEmbeddings, { inputs: { weights } });");
 export const subCenterArcFaceEntry = entry('subcenter-arcface', 'Sub-center ArcFace', 'subCenterArcFace', 'margin-softmax', 'ArcFace over the closest of K sub-centers per class (robust to label noise).',
   '\\operatorname{CE}\\left(s[\\cos(\\theta_y + m); \\cos\\theta_{j \\neq y}]\\right),\\ \\cos\\theta_j = \\max_k \\cos(x, W_{jk})',
   [p('subCenters', 3, 'K', { min: 1 }), p('margin', 28.6, 'm in degrees', { min: 0, max: 180, maxExclusive: true }), p('scale', 64, 's', POS)],
-  { title: 'Sub-center ArcFace: Boosting Face Recognition by Large-scale Noisy Web Faces', authors: 'Deng, Guo, Liu, Zafeiriou', year: 2020 }, 'subCenterArcFace({ subCenters: 3 })', CENTER_IN);
+  { title: 'Sub-center ArcFace: Boosting Face Recognition by Large-scale Noisy Web Faces', authors: 'Deng, Guo, Liu, Zafeiriou', year: 2020 }, 'subCenterArcFace({ subCenters: 3 })', CENTER_IN, undefined,
+  "const C = Math.max(...embeddingLabels) + 1;\nconst weights = Array.from({ length: C * 3 }, (_, r) => exampleEmbeddings[0].map((_, j) => Math.cos(1.3 * r + j)));\ncompile(subCenterArcFace({ subCenters: 3 }), { from: 'embeddings' })(embeddingLabels, exampleEmbeddings, { inputs: { weights } });");
 export const vicregEntry = entry('vicreg', 'VICReg', 'vicreg', 'self-supervised', 'Invariance between two views plus variance and covariance regularization of each.',
   '\\lambda\\,s(Z, Z^{\\prime}) + \\mu\\,[v(Z) + v(Z^{\\prime})] + \\nu\\,[c(Z) + c(Z^{\\prime})]',
   [p('invarianceLambda', 25, 'λ', { min: 0 }), p('varianceMu', 25, 'μ', { min: 0 }), p('covarianceV', 1, 'ν', { min: 0 }), p('eps', 1e-4, 'ε', POS)],
