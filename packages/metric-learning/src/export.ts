@@ -16,7 +16,7 @@ import type { Reducer } from './reducers.js';
 type Node<P = Record<string, unknown>> = ExportNode<P>;
 
 /** A JavaScript value (numbers, strings, booleans, plain objects and arrays) as a Python literal. */
-function pyLiteral(v: unknown): string {
+export function pyLiteral(v: unknown): string {
   if (v === undefined || v === null) return 'None';
   if (typeof v === 'number') return pyNum(v);
   if (typeof v === 'string') return pyStr(v);
@@ -25,7 +25,7 @@ function pyLiteral(v: unknown): string {
   return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyStr(k)}: ${pyLiteral(x)}`).join(', ')}}`;
 }
 
-interface Dialect {
+export interface Dialect {
   /** `torch` or `np`. */
   readonly L: string;
   /** The keyword that keeps a reduced axis. */
@@ -537,10 +537,10 @@ const OPS = ({ L, K }: Dialect) => ({
 
 type OpHelper = keyof ReturnType<typeof OPS>;
 
-const dialect = (ctx: ExportContext): Dialect => (ctx.target === 'pytorch' ? { L: 'torch', K: 'keepdim' } : { L: 'np', K: 'keepdims' });
+export const dialect = (ctx: ExportContext): Dialect => (ctx.target === 'pytorch' ? { L: 'torch', K: 'keepdim' } : { L: 'np', K: 'keepdims' });
 
 /** Includes the dialect shims and the shared helpers (with the core helpers they call). */
-function useCommon(ctx: ExportContext): void {
+export function useCommon(ctx: ExportContext): void {
   if (ctx.target === 'pytorch') {
     for (const h of ['_abs', '_max_rows', '_min_rows']) py.helper(ctx, h);
   }

@@ -35,13 +35,6 @@ const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   'margin': NO_PRINTER,
   'dynamic-soft-margin': NO_PRINTER,
   'fast-ap': NO_PRINTER,
-  'large-margin-softmax': NO_PRINTER,
-  'sphereface': NO_PRINTER,
-  'normalized-softmax': NO_PRINTER,
-  'p2sgrad': NO_PRINTER,
-  'soft-triple': NO_PRINTER,
-  'subcenter-arcface': NO_PRINTER,
-  'vicreg': NO_PRINTER,
   'manifold': NO_PRINTER,
 };
 
@@ -51,6 +44,8 @@ const y = [0, 0, 1, 1, 2, 2];
 const text = [[0.2, -1.0, 0.9, 0.3], [0.6, -0.7, 1.0, 0.0], [-0.8, 0.5, 0.1, 1.1], [-0.6, 0.9, 0.0, 1.0], [1.0, 0.7, -0.5, -0.2], [0.9, 1.2, -0.1, -0.7]];
 const classes = [[0.4, -1.0, 1.0, 0.0], [-0.9, 0.5, 0.0, 1.1], [1.0, 1.1, -0.5, -0.6]];
 const emb: Example = { y, z, options: { from: 'embeddings' } };
+/** `rows` class centers of width 4 (SoftTriple's C·10, sub-center ArcFace's C·3), spread on the sphere. */
+const centers = (rows: number) => Array.from({ length: rows }, (_, r) => [0, 1, 2, 3].map((j) => +Math.cos(1.3 * r + 0.7 * j).toFixed(3)));
 const examples: Readonly<Record<string, Example>> = {
   clip: { ...emb, inputs: { text } },
   siglip: { ...emb, inputs: { text } },
@@ -61,6 +56,13 @@ const examples: Readonly<Record<string, Example>> = {
   adaface: { ...emb, inputs: { weights: classes } },
   'adaface-running': { ...emb, inputs: { weights: classes, adaFaceNormMean: 1.4, adaFaceNormStd: 0.3 } },
   byol: { ...emb, inputs: { target: text } },
+  'large-margin-softmax': { ...emb, inputs: { weights: classes } },
+  sphereface: { ...emb, inputs: { weights: classes } },
+  'normalized-softmax': { ...emb, inputs: { weights: classes } },
+  p2sgrad: { ...emb, inputs: { weights: classes } },
+  'soft-triple': { ...emb, inputs: { weights: centers(30) } },
+  'subcenter-arcface': { ...emb, inputs: { weights: centers(9) } },
+  vicreg: { ...emb, inputs: { reference: text } },
   isogclr: { y: [0, 1, 2, 0, 1, 2], z, options: { from: 'embeddings' }, inputs: { isogclrTau: [0.1, 0.2, 0.15, 0.1, 0.2, 0.15], isogclrS: [0.5, 0.8, 1.2, 0.5, 0.8, 1.2] } },
 };
 
