@@ -327,6 +327,8 @@ def _ml_reduce(losses, mask, r):
         ls = _ml_sg(losses)
         ind = _ml_cast(on, losses) * (${L}.sign(_ml_relu(ls - r['low'])) * ${L}.sign(_ml_relu(r['high'] - ls)))
         return (masked * ind).sum() / _ml_cmax(ind.sum(), 1.0)
+    if kind == 'sum':
+        return masked.sum()
     b = losses.shape[0]
     return masked.reshape(b, -1).sum(-1) / _ml_cmax(_ml_cast(on, losses).reshape(b, -1).sum(-1), 1.0)
 

@@ -78,6 +78,58 @@ const OPS = ({ L, K }: Dialect) => ({
     target = ${L}.where(theta <= math.pi - margin, ${L}.cos(theta + margin), cos - margin * math.sin(margin))
     logits = cos + onehot * (target - cos)
     return _ml_ce(logits * scale, onehot)`,
+  _ml_tuplet_margin2: `def _ml_tuplet_margin2(s, labels, margin, scale, r):
+    # l_ap = softplus(L_a - scale cos(theta_ap - margin)), L_a = log sum_n exp(scale s_an) over the anchor's negatives.
+    pos, neg = _ml_label_masks(labels, s)
+    lv, lh = _ml_masked_lse(s * scale, neg)
+    c = ${L}.cos(_ml_acos(_ml_clip(s, -1 + 1e-7, 1 - 1e-7)) - margin)
+    l = ${L}.where(lh.reshape(-1, 1), _ml_softplus(lv.reshape(-1, 1) - c * scale), ${L}.zeros_like(s))
+    return _ml_reduce(l, pos, r)`,
+  _ml_angular: `def _ml_angular(s, labels, alpha, r):
+    # l_ap = log(1 + sum_n exp(4 tan^2(a) (s_an + s_pn) - 2 (1 + tan^2(a)) s_ap)) over every negative n of the anchor.
+    pos, neg = _ml_label_masks(labels, s)
+    b = s.shape[0]
+    t2 = math.tan(alpha) ** 2
+    f = (s[:, None, :] + s[None, :, :]) * (4 * t2) - s[:, :, None] * (2 * (1 + t2))
+    l = _ml_log1p_sum_exp(f.reshape(b * b, b), ${L}.broadcast_to(neg[:, None, :], (b, b, b)).reshape(b * b, b)).reshape(b, b)
+    return _ml_reduce(l, pos, r)`,
+  _ml_generalized_lifted: `def _ml_generalized_lifted(mat, labels, neg_margin, pos_margin, inv, r):
+    pos, neg = _ml_label_masks(labels, mat)
+    x = pos_margin - mat if inv else mat - pos_margin
+    y = mat - neg_margin if inv else neg_margin - mat
+    lp, _ = _ml_masked_lse(x, pos)
+    ln, _ = _ml_masked_lse(y, neg)
+    l = _ml_relu(lp + ln)
+    return _ml_reduce(l, ${L}.ones_like(l), r)`,
+  _ml_instance: `def _ml_instance(s, labels, gamma, r):
+    # Target column t_i = rank of y_i among the sorted distinct labels (PML: torch.unique(return_inverse=True)).
+    t = ${L}.unique(labels, return_inverse=True)[1]
+    l = _ml_ce(s * gamma, _ml_one_hot(t, s.shape[1], s))
+    return _ml_reduce(l, ${L}.ones_like(l), r)`,
+  _ml_nca: `def _ml_nca(mat, labels, scale, inv, r):
+    # l_i = LSE_{j != i} z_ij - LSE_{j != i, y_j = y_i} z_ij, z = +-scale * mat; rows without a same-label column are dropped.
+    pos, neg = _ml_label_masks(labels, mat)
+    z = mat * (scale if inv else -scale)
+    la, _ = _ml_masked_lse(z, pos + neg)
+    ls, hs = _ml_masked_lse(z, pos)
+    return _ml_reduce(la - ls, _ml_cast(hs, mat), r)`,
+  _ml_intra_pair_variance: `def _ml_intra_pair_variance(mat, labels, pos_eps, neg_eps, inv, r):
+    pos, neg = _ml_label_masks(labels, mat)
+
+    def side(sel, eps, up):
+        mu = (mat * sel).sum() / _ml_cmax(sel.sum(), 1.0)
+        u = mu * (1 - eps) - mat if up else mat - mu * (1 + eps)
+        return _ml_reduce(${L}.square(_ml_relu(u)), sel, r)
+
+    return side(pos, pos_eps, inv) + side(neg, neg_eps, not inv)`,
+  _ml_threshold_consistent: `def _ml_threshold_consistent(s, labels, lp, lm, mp, mm):
+    pos, neg = _ml_label_masks(labels, s)
+    on_p = pos * _ml_cast(_ml_sg(s) <= mp, s)
+    on_n = neg * _ml_cast(_ml_sg(s) >= mm, s)
+    np_, nn_ = on_p.sum(), on_n.sum()
+    tp = ((mp - s) * on_p).sum() / _ml_cmax(np_, 1.0) * lp
+    tn = ((s - mm) * on_n).sum() / _ml_cmax(nn_, 1.0) * lm
+    return tp + tn`,
   _ml_vicreg: `def _ml_vicreg(e, r, lam, mu, nu, eps):
     b, d = e.shape[0], e.shape[1]
     if b < 2:
@@ -106,6 +158,39 @@ function use(ctx: ExportContext, name: OpHelper, ...deps: OpHelper[]): string {
   return ctx.helper(name, all[name]);
 }
 
+/** The reducers the printed `_ml_reduce` implements (the others have no printed form yet). */
+const PRINTED_REDUCERS: readonly string[] = ['mean', 'meanNonZero', 'threshold', 'perAnchor', 'sum'];
+
+interface PairParams {
+  readonly distance: Distance;
+  readonly miner: Miner | undefined;
+  readonly reducer: Reducer;
+}
+
+/**
+ * The matrix and labels of a host pair loss, after checking that its miner and reducer have a printed form: a
+ * miner (selection on the host kernel) or another reducer raises a typed error at export time.
+ */
+function pairArgs(n: Node<PairParams>, what: string): string {
+  const p = n.params;
+  if (p.miner !== undefined) {
+    throw new LosskitError('INVALID_ARGUMENT', `${what}: a loss with a miner has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+      argument: 'expr',
+      expected: `${what}() without a miner`,
+      received: `miner ${p.miner.kind}`,
+    });
+  }
+  if (!PRINTED_REDUCERS.includes(p.reducer.kind)) {
+    throw new LosskitError('INVALID_ARGUMENT', `${what}: the ${p.reducer.kind}() reducer has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+      argument: 'expr',
+      expected: `a reducer among ${PRINTED_REDUCERS.map((r) => `${r}()`).join(', ')}`,
+      received: `${p.reducer.kind}()`,
+    });
+  }
+  return `${a(n, 0)}, ${labels(n, what)}`;
+}
+const inv = (p: { distance: Distance }) => (p.distance.isInverted ? 'True' : 'False');
+
 const a = (n: Node<any>, i: number) => n.args[i]!;
 const labels = (n: Node<any>, what: string) => n.ctx.labels(what);
 const num = (v: number) => pyNum(v);
@@ -129,6 +214,23 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
   'ml.subCenterArcFace': both<{ k: number; margin: number; scale: number; weights: string }>((n) => {
     const p = n.params;
     return `${use(n.ctx, '_ml_subcenter_arcface', '_ml_ce', '_ml_center_matrix')}(${a(n, 0)}, ${a(n, 1)}, ${labels(n, 'subCenterArcFace')}, ${p.k}, ${num(p.margin)}, ${num(p.scale)}, ${pyStr(p.weights)})`;
+  }),
+  'ml.tupletMargin': both<PairParams & { margin: number; scale: number }>(
+    (n) => `${use(n.ctx, '_ml_tuplet_margin2')}(${pairArgs(n, 'tupletMargin')}, ${num(n.params.margin)}, ${num(n.params.scale)}, ${pyLiteral(n.params.reducer)})`,
+  ),
+  'ml.angular': both<PairParams & { alpha: number }>((n) => `${use(n.ctx, '_ml_angular')}(${pairArgs(n, 'angular')}, ${num(n.params.alpha)}, ${pyLiteral(n.params.reducer)})`),
+  'ml.generalizedLiftedStructure': both<PairParams & { negMargin: number; posMargin: number }>(
+    (n) =>
+      `${use(n.ctx, '_ml_generalized_lifted')}(${pairArgs(n, 'generalizedLiftedStructure')}, ${num(n.params.negMargin)}, ${num(n.params.posMargin)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`,
+  ),
+  'ml.instance': both<PairParams & { gamma: number }>((n) => `${use(n.ctx, '_ml_instance', '_ml_ce')}(${pairArgs(n, 'instance')}, ${num(n.params.gamma)}, ${pyLiteral(n.params.reducer)})`),
+  'ml.nca': both<PairParams & { softmaxScale: number }>((n) => `${use(n.ctx, '_ml_nca')}(${pairArgs(n, 'nca')}, ${num(n.params.softmaxScale)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`),
+  'ml.intraPairVariance': both<PairParams & { posEps: number; negEps: number }>(
+    (n) => `${use(n.ctx, '_ml_intra_pair_variance')}(${pairArgs(n, 'intraPairVariance')}, ${num(n.params.posEps)}, ${num(n.params.negEps)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`,
+  ),
+  'ml.thresholdConsistentMargin': both<PairParams & { lambdaPlus: number; lambdaMinus: number; marginPlus: number; marginMinus: number }>((n) => {
+    const p = n.params;
+    return `${use(n.ctx, '_ml_threshold_consistent')}(${pairArgs(n, 'thresholdConsistentMargin')}, ${num(p.lambdaPlus)}, ${num(p.lambdaMinus)}, ${num(p.marginPlus)}, ${num(p.marginMinus)})`;
   }),
   'ml.vicreg': both<{ lambda: number; mu: number; nu: number; eps: number }>((n) => {
     const p = n.params;
