@@ -130,6 +130,150 @@ const OPS = ({ L, K }: Dialect) => ({
     tp = ((mp - s) * on_p).sum() / _ml_cmax(np_, 1.0) * lp
     tn = ((s - mm) * on_n).sum() / _ml_cmax(nn_, 1.0) * lm
     return tp + tn`,
+  _ml_int: `def _ml_int(x):
+    return ${L === 'torch' ? 'x.long()' : 'x.astype(np.int64)'}`,
+  _ml_histogram: `def _ml_histogram(s, labels, R):
+    # Densities of the distinct (i < j) positive and negative similarities over the R + 1 nodes -1 + r*delta
+    # (linear interpolation), L = sum_r p-_r cumsum(p+)_r; 0 without positive or negative pairs.
+    pos, neg = _ml_label_masks(labels, s)
+    upper = _ml_triu_ones(s.shape[0], s) - _ml_eye(s.shape[0], s)
+    pu, nu = pos * upper, neg * upper
+    if _ml_item(pu.sum()) == 0 or _ml_item(nu.sum()) == 0:
+        return s.sum() * 0.0
+    delta = 2.0 / R
+    r = _ml_clip(${L}.floor((_ml_sg(s) + 1) / delta), 0, R - 1)
+    hi = _ml_one_hot(_ml_int(r) + 1, R + 1, s)
+    lo = _ml_one_hot(_ml_int(r), R + 1, s)
+    w_hi = (s + 1 - r * delta) / delta
+    w_lo = ((r + 1) * delta - 1 - s) / delta
+
+    def density(sel):
+        h = hi * (w_hi * sel)[:, :, None] + lo * (w_lo * sel)[:, :, None]
+        return h.reshape(-1, R + 1).sum(0) / sel.sum()
+
+    return (density(nu) * ${L}.cumsum(density(pu), 0)).sum()`,
+  _ml_fast_ap: `def _ml_fast_ap(mat, labels, K, r):
+    # Triangular pulses at t_b = b*delta (delta = 4/K) over squared normalized distances; l_a = 1 - FastAP_a.
+    pos, neg = _ml_label_masks(labels, mat)
+    delta = 4.0 / K
+    t = ${L}.arange(K + 1${L === 'torch' ? ', dtype=mat.dtype, device=mat.device' : ', dtype=mat.dtype'}) * delta
+    pulse = _ml_relu(1 - _ml_abs(mat[:, :, None] - t) / delta)
+    hp = (pulse * pos[:, :, None]).sum(1)
+    hn = (pulse * neg[:, :, None]).sum(1)
+    Hp = ${L}.cumsum(hp, -1)
+    H = ${L}.cumsum(hp + hn, -1)
+    safe = (_ml_sg(hp * Hp) > 0) & (_ml_sg(H) > 0)
+    F = ${L}.where(safe, hp * Hp / ${L}.where(safe, H, ${L}.ones_like(H)), ${L}.zeros_like(H)).sum(-1)
+    n_pos = pos.sum(-1)
+    l = 1 - F / _ml_cmax(n_pos, 1.0)
+    return _ml_reduce(l, _ml_cast(n_pos > 0, mat), r)`,
+  _ml_pnp: `def _ml_pnp(s, labels, variant, b, alpha, anneal):
+    # R_qi = sum_{n: y_n != y_q} sigmoid((s_qn - s_qi)/anneal) (exponent clipped to +-50) for each same-label i (q included).
+    same = _ml_cast(labels[:, None] == labels[None, :], s)
+    neg = 1 - same
+    x = s[:, None, :] - s[:, :, None]
+    sig = 1 / (1 + ${L}.exp(_ml_clip(-x / anneal, -50.0, 50.0)))
+    R = (sig * neg[:, None, :]).sum(-1)
+    if variant == 'Ds':
+        f = ${L}.log1p(R)
+    elif variant == 'Dq':
+        f = (1 + R) ** -alpha
+    elif variant == 'Iu':
+        f = (1 + R) * ${L}.log1p(R)
+    elif variant == 'Ib':
+        f = (b * R - ${L}.log1p(b * R)) / (b * b)
+    else:
+        f = R
+    total = ((f * same).sum(-1) / same.sum(-1)).sum() / s.shape[0]
+    return 1 - total if variant == 'Dq' else total`,
+  _ml_ranked_list: `def _ml_ranked_list(mat, labels, margin, Tn, Tp, lam, alpha, r):
+    # P* = positives with d > alpha - margin, N* = negatives with d < alpha (entries > 0 only); weights keep their gradient.
+    pos, neg = _ml_label_masks(labels, mat)
+    cp = alpha - margin
+    mg = _ml_sg(mat)
+    kp = (pos * _ml_cast((mg > 0) & (mg > cp), mat)) != 0
+    kn = (neg * _ml_cast((mg > 0) & (mg < alpha), mat)) != 0
+    zero = ${L}.zeros_like(mat)
+    xp = ${L}.where(kp, mat - cp, zero)
+    xn = ${L}.where(kn, alpha - mat, zero)
+    wp = ${L}.where(kp, ${L}.exp(xp * Tp), zero)
+    wn = ${L}.where(kn, ${L}.exp(xn * Tn), zero)
+    eps = mat.shape[1] * 1e-5
+    l = (wp * xp).sum(-1) / (wp.sum(-1) + eps) * (1 - lam) + (wn * xn).sum(-1) / (wn.sum(-1) + eps) * lam
+    return _ml_reduce(l, ${L}.ones_like(l), r)`,
+  _ml_margin: `def _ml_margin(mat, labels, margin, beta, nu, learn, inv, kind):
+    # All triplets (a, p, n), counted per pair: (a, p) meets the anchor's negatives, (a, n) its positives.
+    pos, neg = _ml_label_masks(labels, mat)
+    n_pos, n_neg = pos.sum(-1, ${K}=True), neg.sum(-1, ${K}=True)
+    both = _ml_cast((n_pos > 0) & (n_neg > 0), mat)
+    cp, cn = pos * n_neg * both, neg * n_pos * both
+    per_class = beta.reshape(-1).shape[0] > 1
+    if per_class:
+        c = beta.reshape(-1).shape[0]
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi >= c:
+            raise LosskitError('LABEL_OUT_OF_RANGE', f'yTrue: margin(): a label has no beta: expected integers in [0, {c}) (one beta per class), received {lo if lo < 0 else hi}')
+        ba = beta.reshape(-1)[labels].reshape(-1, 1)
+    else:
+        ba = beta.reshape(())
+    x = (ba - mat if inv else mat - ba) + margin
+    y = (mat - ba if inv else ba - mat) + margin
+    S = (cp * _ml_relu(x) + cn * _ml_relu(y)).sum()
+    div = _ml_item((cp * _ml_cast(_ml_sg(x) > 0, mat) + cn * _ml_cast(_ml_sg(y) > 0, mat)).sum())
+    T = _ml_item(cp.sum())
+    kap = 1.0 if kind == 'sum' else ((1.0 / T if T > 0 else 0.0) if kind == 'mean' else (1.0 / div if div > 0 else 0.0))
+    out = S * kap
+    if learn and nu != 0:
+        if per_class:
+            out = out + (ba.reshape(-1) * cp.sum(-1)).sum() * (nu * kap)
+        else:
+            out = out + ba * nu
+    return out`,
+  _ml_dsm: `def _ml_dsm(mat, labels, hist, min_val, k, inv):
+    # L = mean over triplets of CDF[bin(x)] * x, x = d_ap - d_an; the CDF of the given histogram is a constant.
+    if hist.reshape(-1).shape[0] != k:
+        raise LosskitError('SHAPE_MISMATCH', f'inputs.dsmHistogram: the histogram has the wrong number of bins: expected [{k}] (from dynamicSoftMarginState({{ numBins: {k} }})), received {_fmt(hist.shape)}')
+    h = hist.reshape(-1)
+    hs = _ml_item(h.sum())
+    cdf = ${L}.cumsum(h, 0) / hs if hs > 0 else h * 0.0
+    pos, neg = _ml_label_masks(labels, mat)
+    t = pos[:, :, None] * neg[:, None, :]
+    c = mat if inv else -mat
+    x = c[:, None, :] - c[:, :, None]
+    width = 2 * abs(min_val) / k
+    b = _ml_int(_ml_clip(${L}.floor((_ml_sg(x) - min_val) / width), 0, k - 1))
+    total = _ml_item(t.sum())
+    return (t * _ml_sg(cdf)[b] * x).sum() / total if total > 0 else mat.sum() * 0.0`,
+  _ml_manifold: `def _ml_manifold(e, prox, labels, lambda_c, alpha, margin, name):
+    n, d = e.shape[0], e.shape[1]
+    if prox.ndim != 2 or prox.shape[1] != d or prox.shape[0] == 0:
+        raise LosskitError('SHAPE_MISMATCH', f'inputs.{name}: manifold(): the proxies have the wrong shape: expected [K, {d}], received {_fmt(prox.shape)}')
+    k = prox.shape[0]
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0 or hi >= k:
+        raise LosskitError('LABEL_OUT_OF_RANGE', f'yTrue: manifold(): a meta-class label has no proxy: expected integers in [0, {k}), received {lo if lo < 0 else hi}')
+    x = _ml_l2n(${L === 'torch' ? 'torch.cat' : 'np.concatenate'}([e, prox], 0))
+    m = n + k
+    s = ${L}.exp(_ml_relu(${L}.matmul(x, x.T)) / 0.5) * (1 - _ml_eye(m, x))
+    d_inv = 1 / ${L}.sqrt(s.sum(-1))
+    s_bar = s * d_inv.reshape(-1, 1) * d_inv.reshape(1, -1)
+    a = _ml_eye(m, x) - s_bar * alpha
+    try:
+        F = ${L}.linalg.inv(a) * (1 - alpha)
+    except Exception:
+        raise LosskitError('NON_FINITE_OUTPUT', 'yPred: manifold(): the random-walk system I - alpha S is singular: expected embeddings and proxies whose similarity graph gives an invertible I - alpha S, received a singular matrix')
+    target = _ml_one_hot(labels, k, x)
+
+    def hinge(f):
+        z = f - (f * target).sum(-1, ${K}=True) + margin
+        keep = (_ml_sg(z) >= 0) & (target == 0)
+        ez = ${L}.where(keep, ${L}.exp(${L}.where(keep, z, ${L}.zeros_like(z))), ${L}.zeros_like(z))
+        return ${L}.log1p(ez.sum(-1)).mean()
+
+    loss_ctx = hinge(${L}.matmul(_ml_l2n(F[:n]), _ml_l2n(F[n:]).T))
+    if lambda_c == math.inf:
+        return loss_ctx
+    return hinge(F[:n, n:]) + loss_ctx * lambda_c`,
   _ml_vicreg: `def _ml_vicreg(e, r, lam, mu, nu, eps):
     b, d = e.shape[0], e.shape[1]
     if b < 2:
@@ -231,6 +375,38 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
   'ml.thresholdConsistentMargin': both<PairParams & { lambdaPlus: number; lambdaMinus: number; marginPlus: number; marginMinus: number }>((n) => {
     const p = n.params;
     return `${use(n.ctx, '_ml_threshold_consistent')}(${pairArgs(n, 'thresholdConsistentMargin')}, ${num(p.lambdaPlus)}, ${num(p.lambdaMinus)}, ${num(p.marginPlus)}, ${num(p.marginMinus)})`;
+  }),
+  'ml.histogram': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_histogram', '_ml_int')}(${pairArgs(n, 'histogram')}, ${n.params.numBins})`),
+  'ml.fastAP': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_fast_ap')}(${pairArgs(n, 'fastAP')}, ${n.params.numBins}, ${pyLiteral(n.params.reducer)})`),
+  'ml.pnp': both<PairParams & { variant: string; b: number; alpha: number; anneal: number }>((n) => {
+    const p = n.params;
+    return `${use(n.ctx, '_ml_pnp')}(${pairArgs(n, 'pnp')}, ${pyStr(p.variant)}, ${num(p.b)}, ${num(p.alpha)}, ${num(p.anneal)})`;
+  }),
+  'ml.rankedList': both<PairParams & { margin: number; Tn: number; Tp: number; imbalance: number; alpha: number }>((n) => {
+    const p = n.params;
+    return `${use(n.ctx, '_ml_ranked_list')}(${pairArgs(n, 'rankedList')}, ${num(p.margin)}, ${num(p.Tn)}, ${num(p.Tp)}, ${num(p.imbalance)}, ${num(p.alpha)}, ${pyLiteral(p.reducer)})`;
+  }),
+  'ml.margin': both<PairParams & { margin: number; beta: number | string; nu: number }>((n) => {
+    const p = n.params;
+    if (!['divisor', 'sum', 'mean'].includes(p.reducer.kind)) {
+      throw new LosskitError('INVALID_ARGUMENT', `margin: the ${p.reducer.kind}() reducer has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+        argument: 'expr',
+        expected: 'a divisor(), sum() or mean() reducer',
+        received: `${p.reducer.kind}()`,
+      });
+    }
+    const learn = typeof p.beta === 'string';
+    const beta = learn ? n.ctx.input(p.beta as string) : n.ctx.tensor(num(p.beta as number));
+    return `${use(n.ctx, '_ml_margin', '_ml_int')}(${pairArgs({ ...n, params: { ...p, reducer: { kind: 'sum', level: 'batch' } } }, 'margin')}, ${num(p.margin)}, ${beta}, ${num(p.nu)}, ${learn ? 'True' : 'False'}, ${inv(p)}, ${pyStr(p.reducer.kind)})`;
+  }),
+  'ml.dynamicSoftMargin': both<PairParams & { minVal: number; numBins: number }>((n) => {
+    const p = n.params;
+    return `${use(n.ctx, '_ml_dsm', '_ml_int')}(${pairArgs(n, 'dynamicSoftMargin')}, ${n.ctx.input('dsmHistogram')}, ${num(p.minVal)}, ${p.numBins}, ${inv(p)})`;
+  }),
+  'ml.manifold': both<{ lambdaC: number; alpha: number; margin: number; proxies: string }>((n) => {
+    const p = n.params;
+    const lc = p.lambdaC === Infinity ? 'math.inf' : num(p.lambdaC);
+    return `${use(n.ctx, '_ml_manifold')}(${a(n, 0)}, ${a(n, 1)}, ${labels(n, 'manifold')}, ${lc}, ${num(p.alpha)}, ${num(p.margin)}, ${pyStr(p.proxies)})`;
   }),
   'ml.vicreg': both<{ lambda: number; mu: number; nu: number; eps: number }>((n) => {
     const p = n.params;

@@ -22,13 +22,6 @@ const NO_PRINTER = 'no PyTorch/NumPy printer registered yet for its op (the expo
 const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   metrix: 'its λ is drawn per call from a generator whose state lives in the expression node, and the node does not record whether λ was fixed',
   secla: 'a tensor function on padded sets, not a DSL expression (no `dsl` field)',
-  'histogram': NO_PRINTER,
-  'pnp': NO_PRINTER,
-  'ranked-list': NO_PRINTER,
-  'margin': NO_PRINTER,
-  'dynamic-soft-margin': NO_PRINTER,
-  'fast-ap': NO_PRINTER,
-  'manifold': NO_PRINTER,
 };
 
 // Documented examples: 6 embeddings of width 4 in 3 classes (2 per class), class matrices of 3 rows.
@@ -56,6 +49,8 @@ const examples: Readonly<Record<string, Example>> = {
   'soft-triple': { ...emb, inputs: { weights: centers(30) } },
   'subcenter-arcface': { ...emb, inputs: { weights: centers(9) } },
   vicreg: { ...emb, inputs: { reference: text } },
+  'dynamic-soft-margin': { ...emb, inputs: { dsmHistogram: [0, 1, 3, 7, 12, 15, 9, 4, 2, 1] } },
+  manifold: { ...emb, inputs: { proxies: classes } },
   isogclr: { y: [0, 1, 2, 0, 1, 2], z, options: { from: 'embeddings' }, inputs: { isogclrTau: [0.1, 0.2, 0.15, 0.1, 0.2, 0.15], isogclrS: [0.5, 0.8, 1.2, 0.5, 0.8, 1.2] } },
 };
 
