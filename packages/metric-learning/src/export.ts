@@ -8,8 +8,8 @@
  * Not exported: `metrix` (its λ is drawn per call from a generator whose state lives in the expression node,
  * and the node does not record whether λ was fixed); `seclaLoss` is a tensor function, not an expression.
  */
-import { type ExportContext, type ExportNode, type OpExporter, pyNum, pyStr, pythonForms as py, registerExporter } from '@losskit/core';
-import type { Distance } from './distances.js';
+import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pyNum, pyStr, pythonForms as py, registerExporter } from '@losskit/core';
+import { type Distance, sameDistance } from './distances.js';
 import type { Miner } from './miners.js';
 import type { Reducer } from './reducers.js';
 
@@ -299,9 +299,19 @@ def _ml_mine_triplets(miner, mat, labels, inverted):
         both = _ml_cast((pos.sum(-1, ${K}=True) > 0) & (neg.sum(-1, ${K}=True) > 0), mat)
         return ('perAnchor', _ml_pick_per_row(-close, pos) * both, _ml_pick_per_row(close, neg) * both)
     t = pos[:, :, None] * neg[:, None, :]
-    if miner is not None and miner['kind'] == 'semiHard':
+    if miner is not None and miner['kind'] == 'tripletMargin':
+        # PML TripletMarginMiner: the gap g = d_an - d_ap (s_ap - s_an) in the window of its type.
         gap = close[:, :, None] - close[:, None, :]
-        t = t * _ml_cast((gap > 0) & (gap <= miner['margin']), mat)
+        mg, ty = miner['margin'], miner['type']
+        if ty == 'all':
+            keep = gap <= mg
+        elif ty == 'hard':
+            keep = gap <= min(mg, 0.0)
+        elif ty == 'semihard':
+            keep = (gap > 0) & (gap <= mg)
+        else:
+            keep = gap > mg
+        t = t * _ml_cast(keep, mat)
     return ('dense', t)
 
 
@@ -565,7 +575,40 @@ interface Mined {
   readonly reducer: Reducer;
 }
 const inv = (p: { distance: Distance }) => (p.distance.isInverted ? 'True' : 'False');
-const mr = (p: Mined) => `${pyLiteral(p.miner ?? null)}, ${pyLiteral(p.reducer)}`;
+/** The reducers the printed `_ml_reduce` implements (divisor, classWeighted and multiple have no printed form yet). */
+const PRINTED_REDUCERS: readonly string[] = ['mean', 'meanNonZero', 'threshold', 'perAnchor', 'sum'];
+
+/** `reducer` as a Python literal for `_ml_reduce`; a reducer without a printed form throws a typed error at export time. */
+export function printedReducer(n: Node<any>, what: string, reducer: Reducer): string {
+  if (!PRINTED_REDUCERS.includes(reducer.kind)) {
+    throw new LosskitError('INVALID_ARGUMENT', `${what}: the ${reducer.kind}() reducer has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+      argument: 'expr',
+      expected: `a reducer among ${PRINTED_REDUCERS.map((r) => `${r}()`).join(', ')}`,
+      received: `${reducer.kind}()`,
+    });
+  }
+  return pyLiteral(reducer);
+}
+/** The miners the printed `_ml_mine_pairs` / `_ml_mine_triplets` implement, on the loss's own matrix. */
+const PRINTED_MINERS: readonly string[] = ['batchAll', 'batchHard', 'tripletMargin', 'multiSimilarity', 'hardNegativeTopK'];
+
+/** `miner` as a Python literal; a miner without a printed form (or with a distance of its own) throws a typed error at export time. */
+function printedMiner(n: Node<any>, what: string, miner: Miner | undefined, distance: Distance): string {
+  if (miner === undefined) return 'None';
+  const own = 'distance' in miner && miner.distance !== undefined && !sameDistance(miner.distance, distance);
+  if (!PRINTED_MINERS.includes(miner.kind) || own) {
+    throw new LosskitError('INVALID_ARGUMENT', `${what}: the ${miner.kind} miner${own ? ' with a distance of its own' : ''} has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+      argument: 'expr',
+      expected: `no miner, or one of ${PRINTED_MINERS.join(', ')} on the loss's distance`,
+      received: `${miner.kind}${own ? ' with its own distance' : ''}`,
+    });
+  }
+  return pyLiteral(miner);
+}
+const mr = (n: Node<Mined>) => {
+  const what = n.expr.op.kind.replace(/^ml\./, '');
+  return `${printedMiner(n, what, n.params.miner, n.params.distance)}, ${printedReducer(n, what, n.params.reducer)}`;
+};
 const both = <P,>(f: (n: Node<P>) => string): OpExporter<P> => ({ pytorch: f, numpy: f });
 const num = (v: number) => pyNum(v);
 
@@ -582,17 +625,17 @@ export const metricLearningExporters: Readonly<Record<string, OpExporter<any>>> 
     useCommon(n.ctx);
     return `_ml_pairwise(${pyLiteral(n.params.distance)}, ${a(n, 0)}, ${a(n, 0)})`;
   }),
-  'ml.tripletMargin': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_triplet_margin')}(${a(n, 0)}, ${labels(n, 'tripletMargin')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n.params)})`),
+  'ml.tripletMargin': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_triplet_margin')}(${a(n, 0)}, ${labels(n, 'tripletMargin')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n)})`),
   'ml.contrastive': both<Mined & { posMargin: number; negMargin: number }>(
-    (n) => `${use(n.ctx, '_ml_contrastive')}(${a(n, 0)}, ${labels(n, 'contrastive')}, ${num(n.params.posMargin)}, ${num(n.params.negMargin)}, ${inv(n.params)}, ${mr(n.params)})`,
+    (n) => `${use(n.ctx, '_ml_contrastive')}(${a(n, 0)}, ${labels(n, 'contrastive')}, ${num(n.params.posMargin)}, ${num(n.params.negMargin)}, ${inv(n.params)}, ${mr(n)})`,
   ),
   'ml.multiSimilarity': both<Mined & { alpha: number; beta: number; base: number }>(
-    (n) => `${use(n.ctx, '_ml_multi_similarity')}(${a(n, 0)}, ${labels(n, 'multiSimilarity')}, ${num(n.params.alpha)}, ${num(n.params.beta)}, ${num(n.params.base)}, ${inv(n.params)}, ${mr(n.params)})`,
+    (n) => `${use(n.ctx, '_ml_multi_similarity')}(${a(n, 0)}, ${labels(n, 'multiSimilarity')}, ${num(n.params.alpha)}, ${num(n.params.beta)}, ${num(n.params.base)}, ${inv(n.params)}, ${mr(n)})`,
   ),
-  'ml.circle': both<Mined & { m: number; gamma: number }>((n) => `${use(n.ctx, '_ml_circle')}(${a(n, 0)}, ${labels(n, 'circle')}, ${num(n.params.m)}, ${num(n.params.gamma)}, ${mr(n.params)})`),
-  'ml.ntXent': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_nt_xent')}(${a(n, 0)}, ${labels(n, 'ntXent')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n.params)})`),
-  'ml.supCon': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_sup_con')}(${a(n, 0)}, ${labels(n, 'supCon')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n.params)})`),
-  'ml.liftedStructure': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_lifted_structure')}(${a(n, 0)}, ${labels(n, 'liftedStructure')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n.params)})`),
+  'ml.circle': both<Mined & { m: number; gamma: number }>((n) => `${use(n.ctx, '_ml_circle')}(${a(n, 0)}, ${labels(n, 'circle')}, ${num(n.params.m)}, ${num(n.params.gamma)}, ${mr(n)})`),
+  'ml.ntXent': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_nt_xent')}(${a(n, 0)}, ${labels(n, 'ntXent')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n)})`),
+  'ml.supCon': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_sup_con')}(${a(n, 0)}, ${labels(n, 'supCon')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n)})`),
+  'ml.liftedStructure': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_lifted_structure')}(${a(n, 0)}, ${labels(n, 'liftedStructure')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n)})`),
   'ml.clip': both<{ logScale: number | { input: string } }>((n) => `${use(n.ctx, '_ml_clip_loss')}(${a(n, 0)}, ${a(n, 1)}, ${learnable(n, n.params.logScale, { i: 2 }, true)})`),
   'ml.siglip': both<{ logTemperature: number | { input: string }; bias: number | { input: string } }>((n) => {
     const next = { i: 2 };
@@ -621,7 +664,7 @@ export const metricLearningExporters: Readonly<Record<string, OpExporter<any>>> 
     return `${use(n.ctx, '_ml_icon')}(${a(n, 0)}, ${y}, ${sup}, ${num(p.temperature)}, ${num(p.debias)}, ${inv(p)})`;
   }),
   'ml.decoupledSoftmax': both<{ temperature: number; reducer: Reducer }>(
-    (n) => `${use(n.ctx, '_ml_decoupled_softmax')}(${a(n, 0)}, ${labels(n, 'decoupledSoftmax')}, ${num(n.params.temperature)}, ${pyLiteral(n.params.reducer)})`,
+    (n) => `${use(n.ctx, '_ml_decoupled_softmax')}(${a(n, 0)}, ${labels(n, 'decoupledSoftmax')}, ${num(n.params.temperature)}, ${printedReducer(n, 'decoupledSoftmax', n.params.reducer)})`,
   ),
   'ml.protoTriplet': both<{ margin: number }>((n) => `${use(n.ctx, '_ml_proto_triplet')}(${a(n, 0)}, ${labels(n, 'protoTriplet')}, ${num(n.params.margin)})`),
   'ml.icnn': both<{ k: number; ipc: number }>((n) => `${use(n.ctx, '_ml_icnn')}(${a(n, 0)}, ${labels(n, 'icnn')}, ${n.params.k}, ${n.params.ipc})`),

@@ -9,7 +9,7 @@
  * miners have no printed form yet) and reducers other than mean / meanNonZero / threshold / perAnchor / sum.
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pyNum, pyStr, registerExporter } from '@losskit/core';
-import { type Dialect, dialect, pyLiteral, useCommon } from './export.js';
+import { type Dialect, dialect, printedReducer, pyLiteral, useCommon } from './export.js';
 import type { Distance } from './distances.js';
 import type { Miner } from './miners.js';
 import type { Reducer } from './reducers.js';
@@ -302,9 +302,6 @@ function use(ctx: ExportContext, name: OpHelper, ...deps: OpHelper[]): string {
   return ctx.helper(name, all[name]);
 }
 
-/** The reducers the printed `_ml_reduce` implements (the others have no printed form yet). */
-const PRINTED_REDUCERS: readonly string[] = ['mean', 'meanNonZero', 'threshold', 'perAnchor', 'sum'];
-
 interface PairParams {
   readonly distance: Distance;
   readonly miner: Miner | undefined;
@@ -324,13 +321,7 @@ function pairArgs(n: Node<PairParams>, what: string): string {
       received: `miner ${p.miner.kind}`,
     });
   }
-  if (!PRINTED_REDUCERS.includes(p.reducer.kind)) {
-    throw new LosskitError('INVALID_ARGUMENT', `${what}: the ${p.reducer.kind}() reducer has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
-      argument: 'expr',
-      expected: `a reducer among ${PRINTED_REDUCERS.map((r) => `${r}()`).join(', ')}`,
-      received: `${p.reducer.kind}()`,
-    });
-  }
+  printedReducer(n, what, p.reducer);
   return `${a(n, 0)}, ${labels(n, what)}`;
 }
 const inv = (p: { distance: Distance }) => (p.distance.isInverted ? 'True' : 'False');

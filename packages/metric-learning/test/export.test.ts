@@ -9,14 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Example, catalogCases } from '../../core/test/export/catalog.js';
 import { Dice } from '../../core/test/export/grammar.js';
 import { type ExportCase, checkCases, summarize } from '../../core/test/export/harness.js';
+import { pmlPairEntries } from '../src/catalogPml.js';
 import * as ml from '../src/index.js';
 
 beforeAll(async () => {
   await ready();
 });
-
-/** The PML additions run on the host pair kernel and have no PyTorch/NumPy printer yet. */
-const NO_PRINTER = 'no PyTorch/NumPy printer registered yet for its op (the export throws a typed LosskitError)';
 
 /** Entries that cannot be exported, and why (the export must throw or the entry has no expression). */
 const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
@@ -75,15 +73,6 @@ describe('every @losskit/metric-learning catalog entry exports to PyTorch and Nu
     expect(ml.catalog.find((e) => e.id === 'secla')!.dsl).toBeUndefined();
   });
 
-  it('each entry without a printer throws a typed LosskitError naming its op, for PyTorch and NumPy', () => {
-    for (const [id, why] of Object.entries(NOT_EXPORTABLE)) {
-      if (why !== NO_PRINTER) continue;
-      const entry = ml.catalog.find((e) => e.id === id)!;
-      expect(() => toPyTorch(run(entry.dsl!) as never, { from: 'embeddings' })).toThrow(/has no PyTorch exporter/);
-      expect(() => toNumPy(run(entry.dsl!) as never, { from: 'embeddings' })).toThrow(/has no NumPy exporter/);
-    }
-  });
-
   it("value, per-sample values, gradient and parts agree with compile() on each entry's example and random batches", () => {
     const reports = checkCases(cases);
     const byEntry = new Map<string, boolean>();
@@ -94,5 +83,84 @@ describe('every @losskit/metric-learning catalog entry exports to PyTorch and Nu
     const passing = [...byEntry.values()].filter(Boolean).length;
     console.log(`metric-learning catalog: ${passing}/${ml.catalog.length} entries export and pass (cannot export: ${Object.keys(NOT_EXPORTABLE).join(', ')}); cases: ${summarize(reports)}`);
     expect(reports.filter((r) => !r.ok).map((r) => `${r.id}\n  ${r.problems.join('\n  ')}`)).toEqual([]);
+    // The harness's "float64 reference" is the NumPy module itself here: a PML entry decided there must still be within
+    // 10× the float32-aware bound of compile() (a wrong value is orders of magnitude off).
+    const pml = new Set(pmlPairEntries.map((e) => e.id));
+    expect(reports.filter((r, i) => pml.has(exported.find((e) => cases[i]!.id.startsWith(`${e} (`))!) && r.mode === 'float64' && !(r.ratio <= 10)).map((r) => `${r.id}: ${r.ratio}`)).toEqual([]);
+  });
+});
+
+// The PML additions with non-default options (reducers, distances, variants, learned β, K centers), on the documented
+// example and two random batches each, and the bad inputs whose LosskitError code the module must raise as compile() does.
+describe('the PML additions export with non-default options and raise the same errors as compile()', () => {
+  const d = new Dice(47);
+  const e = (id: string, expr: Expr, ex: Example = emb, count = 2): ExportCase[] => catalogCases(d, id, expr, ex, count);
+  const w = { ...emb, inputs: { weights: classes } };
+  const cases: ExportCase[] = [
+    ...e('angular perAnchor', ml.angular({ alpha: 30, reducer: ml.perAnchor() })),
+    ...e('tupletMargin meanNonZero', ml.tupletMargin({ margin: 10, scale: 16, reducer: ml.meanNonZero() })),
+    ...e('generalizedLiftedStructure cosine sum', ml.generalizedLiftedStructure({ distance: ml.cosine(), negMargin: 0.3, posMargin: 0.8, reducer: ml.sum() })),
+    ...e('instance perAnchor', ml.instance({ gamma: 8, reducer: ml.perAnchor() })),
+    ...e('nca cosine threshold', ml.nca({ softmaxScale: 4, distance: ml.cosine(), reducer: ml.threshold({ low: 0.1, high: 5 }) })),
+    ...e('intraPairVariance euclidean perAnchor', ml.intraPairVariance({ distance: ml.euclidean(), posEps: 0.05, negEps: 0.1, reducer: ml.perAnchor() })),
+    ...e('thresholdConsistentMargin margins', ml.thresholdConsistentMargin({ lambdaPlus: 0.5, lambdaMinus: 2, marginPlus: 0.6, marginMinus: 0.2 })),
+    ...e('histogram 7 bins', ml.histogram({ numBins: 7 })),
+    ...e('fastAP 4 bins perAnchor', ml.fastAP({ numBins: 4, reducer: ml.perAnchor() })),
+    ...(['Ds', 'Dq', 'Iu', 'Ib'] as const).flatMap((v) => e(`pnp ${v}`, ml.pnp({ variant: v, anneal: 0.1, alpha: 2, b: 3 }))),
+    ...e('rankedList Tp perAnchor', ml.rankedList({ margin: 0.3, Tn: 5, Tp: 2, imbalance: 0.3, reducer: ml.perAnchor() })),
+    ...e('margin learned per-class β', ml.margin({ beta: { input: 'beta' }, nu: 0.1 }), { ...emb, inputs: { beta: [1.1, 0.9, 1.3] } }),
+    ...e('margin learned scalar β mean', ml.margin({ beta: { input: 'beta' }, nu: 0.05, reducer: ml.mean() }), { ...emb, inputs: { beta: 1.1 } }),
+    ...e('margin cosine sum', ml.margin({ distance: ml.cosine(), beta: 0.5, reducer: ml.sum() })),
+    ...e('dynamicSoftMargin 5 bins', ml.dynamicSoftMargin({ numBins: 5, minVal: -3 }), { ...emb, inputs: { dsmHistogram: [1, 4, 9, 3, 0] } }),
+    ...e('largeMarginSoftmax m = 3', ml.largeMarginSoftmax({ margin: 3, scale: 2 }), w),
+    ...e('sphereFace m = 1', ml.sphereFace({ margin: 1, scale: 3 }), w),
+    ...e('normalizedSoftmax τ = 0.5', ml.normalizedSoftmax({ temperature: 0.5 }), w),
+    ...e('softTriple K = 2', ml.softTriple({ centersPerClass: 2, la: 5, gamma: 0.5, margin: 0.1 }), { ...emb, inputs: { weights: centers(8) } }),
+    ...e('subCenterArcFace K = 2', ml.subCenterArcFace({ subCenters: 2, margin: 40, scale: 8 }), { ...emb, inputs: { weights: centers(8) } }),
+    ...e('manifold context only', ml.manifold({ lambdaC: Infinity }), { ...emb, inputs: { proxies: classes } }),
+    ...e('manifold λ_C = 0.5, α = 0.5', ml.manifold({ lambdaC: 0.5, alpha: 0.5 }), { ...emb, inputs: { proxies: classes } }),
+    ...e('vicreg weights', ml.vicreg({ invarianceLambda: 1, varianceMu: 2, covarianceV: 3, eps: 0.01 }), { ...emb, inputs: { reference: text } }),
+    ...e('contrastive sum (older printer)', ml.contrastive({ reducer: ml.sum() })),
+    ...e('tripletMargin semiHard miner (older printer)', ml.tripletMargin({ margin: 0.5, miner: ml.semiHard({ margin: 0.5 }) })),
+    ...e('tripletMargin hard triplet-margin miner (older printer)', ml.tripletMargin({ miner: ml.tripletMarginMiner({ type: 'hard', margin: 0.3 }) })),
+    ...e('tripletMargin easy triplet-margin miner (older printer)', ml.tripletMargin({ miner: ml.tripletMarginMiner({ type: 'easy', margin: 0.1 }) })),
+    ...e('contrastive multi-similarity miner (older printer)', ml.contrastive({ miner: ml.multiSimilarityMiner() })),
+    // bad inputs: the documented example only
+    ...e('margin β for 2 classes, label 2', ml.margin({ beta: { input: 'beta' } }), { ...emb, inputs: { beta: [1.1, 0.9] } }, 0),
+    ...e('dynamicSoftMargin 4-bin histogram for 10 bins', ml.dynamicSoftMargin(), { ...emb, inputs: { dsmHistogram: [1, 2, 3, 4] } }, 0),
+    ...e('softTriple 7 centers for K = 2', ml.softTriple({ centersPerClass: 2 }), { ...emb, inputs: { weights: centers(7) } }, 0),
+    ...e('p2sGrad label 3 with 3 classes', ml.p2sGrad(), { ...w, y: [0, 0, 1, 1, 2, 3] }, 0),
+    ...e('manifold label 3 with 3 proxies', ml.manifold(), { ...emb, y: [0, 0, 1, 1, 2, 3], inputs: { proxies: classes } }, 0),
+    ...e('vicreg one sample', ml.vicreg(), { y: [0], z: [z[0]!], options: { from: 'embeddings' }, inputs: { reference: [text[0]!] } }, 0),
+  ];
+
+  it('value, per-sample values, gradient and parts agree with compile(); bad inputs raise the same LosskitError code', () => {
+    const reports = checkCases(cases);
+    console.log(`metric-learning PML options: ${summarize(reports)}`);
+    // only the six bad-input cases raise (the random batches of valid configurations compare values)
+    expect(reports.filter((r) => r.mode === 'error').length).toBe(6);
+    // Without a reference64, the harness's "float64 reference" is the NumPy module itself: a case decided there must
+    // still be within 10× the float32-aware bound of compile() (a wrong value is orders of magnitude off).
+    expect(reports.filter((r) => r.mode === 'float64' && !(r.ratio <= 10)).map((r) => `${r.id}: ${r.ratio}`)).toEqual([]);
+    expect(reports.filter((r) => !r.ok).map((r) => `${r.id}\n  ${r.problems.join('\n  ')}`)).toEqual([]);
+  });
+
+  it('a host pair loss with a miner, or a pair loss with a reducer the printed form lacks, throws a typed LosskitError at export', () => {
+    const unprintable = [
+      ml.angular({ miner: ml.batchHard() }),
+      ml.nca({ reducer: ml.divisor() }),
+      ml.margin({ reducer: ml.perAnchor() }),
+      ml.contrastive({ reducer: ml.divisor() }),
+      ml.tripletMargin({ reducer: ml.classWeighted([1, 2, 3]) }),
+      ml.decoupledSoftmax({ reducer: ml.multipleReducers({ loss: ml.sum() }) }),
+      ml.contrastive({ miner: ml.pairMarginMiner() }),
+      ml.tripletMargin({ miner: ml.batchHard({ distance: ml.cosine() }) }),
+    ];
+    for (const expr of unprintable) {
+      for (const f of [toPyTorch, toNumPy]) {
+        expect(() => f(expr as never, { from: 'embeddings' })).toThrow(LosskitError);
+        expect(() => f(expr as never, { from: 'embeddings' })).toThrow(/miner|reducer/);
+      }
+    }
   });
 });
