@@ -275,7 +275,7 @@ def _ml_mine_pairs(miner, mat, labels, inverted):
     if miner['kind'] == 'hardNegativeTopK':
         b = labels.shape[0]
         filled = ${L}.where(neg != 0, close, ${L}.full_like(close, -math.inf))
-        sel = _ml_one_hot(_ml_topk_idx(filled, min(miner['k'], b)), b, mat).sum(1)
+        sel = _ml_one_hot(_ml_topk_idx(filled, min(int(miner['k']), b)), b, mat).sum(1)
         return pos, _ml_cmin(sel, 1.0) * neg
     eps = miner['epsilon']
     has_pos = pos.sum(-1, ${K}=True) > 0
@@ -593,7 +593,7 @@ export function printedReducer(n: Node<any>, what: string, reducer: Reducer): st
 const PRINTED_MINERS: readonly string[] = ['batchAll', 'batchHard', 'tripletMargin', 'multiSimilarity', 'hardNegativeTopK'];
 
 /** `miner` as a Python literal; a miner without a printed form (or with a distance of its own) throws a typed error at export time. */
-function printedMiner(n: Node<any>, what: string, miner: Miner | undefined, distance: Distance): string {
+export function printedMiner(n: Node<any>, what: string, miner: Miner | undefined, distance: Distance): string {
   if (miner === undefined) return 'None';
   const own = 'distance' in miner && miner.distance !== undefined && !sameDistance(miner.distance, distance);
   if (!PRINTED_MINERS.includes(miner.kind) || own) {

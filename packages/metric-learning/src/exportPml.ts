@@ -5,11 +5,13 @@
  * masks, the class-matrix check) and follow each op's `evaluate` (or its host kernel) step by step: the same
  * clips, stop-gradients, element selections and reducers, so values and PyTorch gradients match compile().
  *
- * Not exported (the printer throws a typed LosskitError at export time): pair losses with a miner (the host
- * miners have no printed form yet) and reducers other than mean / meanNonZero / threshold / perAnchor / sum.
+ * Not exported (the printer throws a typed LosskitError at export time): reducers other than mean / meanNonZero /
+ * threshold / perAnchor / sum (margin: divisor / sum / mean); miners other than the printed ones of ./export.ts on the
+ * five losses that read mined pairs (tuplet margin, angular, generalized lifted structure, intra-pair variance,
+ * threshold-consistent margin); any miner on the others (histogram, margin and DSM mine triplets on the host).
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pyNum, pyStr, registerExporter } from '@losskit/core';
-import { type Dialect, dialect, printedReducer, pyLiteral, useCommon } from './export.js';
+import { type Dialect, dialect, printedMiner, printedReducer, pyLiteral, useCommon } from './export.js';
 import type { Distance } from './distances.js';
 import type { Miner } from './miners.js';
 import type { Reducer } from './reducers.js';
@@ -78,23 +80,25 @@ const OPS = ({ L, K }: Dialect) => ({
     target = ${L}.where(theta <= math.pi - margin, ${L}.cos(theta + margin), cos - margin * math.sin(margin))
     logits = cos + onehot * (target - cos)
     return _ml_ce(logits * scale, onehot)`,
-  _ml_tuplet_margin2: `def _ml_tuplet_margin2(s, labels, margin, scale, r):
-    # l_ap = softplus(L_a - scale cos(theta_ap - margin)), L_a = log sum_n exp(scale s_an) over the anchor's negatives.
-    pos, neg = _ml_label_masks(labels, s)
+  _ml_tuplet_margin2: `def _ml_tuplet_margin2(s, labels, miner, margin, scale, r):
+    # l_ap = softplus(L_a - scale cos(theta_ap - margin)), L_a = log sum_n exp(scale s_an) over the anchor's (mined) negatives.
+    pos, neg = _ml_mine_pairs(miner, s, labels, True)
     lv, lh = _ml_masked_lse(s * scale, neg)
     c = ${L}.cos(_ml_acos(_ml_clip(s, -1 + 1e-7, 1 - 1e-7)) - margin)
     l = ${L}.where(lh.reshape(-1, 1), _ml_softplus(lv.reshape(-1, 1) - c * scale), ${L}.zeros_like(s))
     return _ml_reduce(l, pos, r)`,
-  _ml_angular: `def _ml_angular(s, labels, alpha, r):
-    # l_ap = log(1 + sum_n exp(4 tan^2(a) (s_an + s_pn) - 2 (1 + tan^2(a)) s_ap)) over every negative n of the anchor.
-    pos, neg = _ml_label_masks(labels, s)
+  _ml_angular: `def _ml_angular(s, labels, miner, alpha, r):
+    # l_ap = log(1 + sum_n exp(4 tan^2(a) (s_an + s_pn) - 2 (1 + tan^2(a)) s_ap)) over every negative n of the anchor's
+    # label (a miner selects the positive pairs; 0 when it keeps no negative pair, as PML).
+    pos, mined_neg = _ml_mine_pairs(miner, s, labels, True)
+    _, neg = _ml_label_masks(labels, s)
     b = s.shape[0]
     t2 = math.tan(alpha) ** 2
     f = (s[:, None, :] + s[None, :, :]) * (4 * t2) - s[:, :, None] * (2 * (1 + t2))
     l = _ml_log1p_sum_exp(f.reshape(b * b, b), ${L}.broadcast_to(neg[:, None, :], (b, b, b)).reshape(b * b, b)).reshape(b, b)
-    return _ml_reduce(l, pos, r)`,
-  _ml_generalized_lifted: `def _ml_generalized_lifted(mat, labels, neg_margin, pos_margin, inv, r):
-    pos, neg = _ml_label_masks(labels, mat)
+    return _ml_reduce(l * _ml_cast(mined_neg.sum() > 0, s), pos, r)`,
+  _ml_generalized_lifted: `def _ml_generalized_lifted(mat, labels, miner, neg_margin, pos_margin, inv, r):
+    pos, neg = _ml_mine_pairs(miner, mat, labels, inv)
     x = pos_margin - mat if inv else mat - pos_margin
     y = mat - neg_margin if inv else neg_margin - mat
     lp, _ = _ml_masked_lse(x, pos)
@@ -113,8 +117,8 @@ const OPS = ({ L, K }: Dialect) => ({
     la, _ = _ml_masked_lse(z, pos + neg)
     ls, hs = _ml_masked_lse(z, pos)
     return _ml_reduce(la - ls, _ml_cast(hs, mat), r)`,
-  _ml_intra_pair_variance: `def _ml_intra_pair_variance(mat, labels, pos_eps, neg_eps, inv, r):
-    pos, neg = _ml_label_masks(labels, mat)
+  _ml_intra_pair_variance: `def _ml_intra_pair_variance(mat, labels, miner, pos_eps, neg_eps, inv, r):
+    pos, neg = _ml_mine_pairs(miner, mat, labels, inv)
 
     def side(sel, eps, up):
         mu = (mat * sel).sum() / _ml_cmax(sel.sum(), 1.0)
@@ -122,8 +126,8 @@ const OPS = ({ L, K }: Dialect) => ({
         return _ml_reduce(${L}.square(_ml_relu(u)), sel, r)
 
     return side(pos, pos_eps, inv) + side(neg, neg_eps, not inv)`,
-  _ml_threshold_consistent: `def _ml_threshold_consistent(s, labels, lp, lm, mp, mm):
-    pos, neg = _ml_label_masks(labels, s)
+  _ml_threshold_consistent: `def _ml_threshold_consistent(s, labels, miner, lp, lm, mp, mm):
+    pos, neg = _ml_mine_pairs(miner, s, labels, True)
     on_p = pos * _ml_cast(_ml_sg(s) <= mp, s)
     on_n = neg * _ml_cast(_ml_sg(s) >= mm, s)
     np_, nn_ = on_p.sum(), on_n.sum()
@@ -309,11 +313,16 @@ interface PairParams {
 }
 
 /**
- * The matrix and labels of a host pair loss, after checking that its miner and reducer have a printed form: a
- * miner (selection on the host kernel) or another reducer raises a typed error at export time.
+ * The matrix and labels of a host pair loss, after checking that its reducer has a printed form. `mined`: the loss
+ * reads mined pairs, and its miner (a printed one, on the loss's distance) follows as a third argument; otherwise any
+ * miner raises a typed error at export time, as does a reducer without a printed form.
  */
-function pairArgs(n: Node<PairParams>, what: string): string {
+function pairArgs(n: Node<PairParams>, what: string, mined = false): string {
   const p = n.params;
+  if (mined) {
+    printedReducer(n, what, p.reducer);
+    return `${a(n, 0)}, ${labels(n, what)}, ${printedMiner(n, what, p.miner, p.distance)}`;
+  }
   if (p.miner !== undefined) {
     throw new LosskitError('INVALID_ARGUMENT', `${what}: a loss with a miner has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
       argument: 'expr',
@@ -351,21 +360,21 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
     return `${use(n.ctx, '_ml_subcenter_arcface', '_ml_ce', '_ml_center_matrix')}(${a(n, 0)}, ${a(n, 1)}, ${labels(n, 'subCenterArcFace')}, ${p.k}, ${num(p.margin)}, ${num(p.scale)}, ${pyStr(p.weights)})`;
   }),
   'ml.tupletMargin': both<PairParams & { margin: number; scale: number }>(
-    (n) => `${use(n.ctx, '_ml_tuplet_margin2')}(${pairArgs(n, 'tupletMargin')}, ${num(n.params.margin)}, ${num(n.params.scale)}, ${pyLiteral(n.params.reducer)})`,
+    (n) => `${use(n.ctx, '_ml_tuplet_margin2')}(${pairArgs(n, 'tupletMargin', true)}, ${num(n.params.margin)}, ${num(n.params.scale)}, ${pyLiteral(n.params.reducer)})`,
   ),
-  'ml.angular': both<PairParams & { alpha: number }>((n) => `${use(n.ctx, '_ml_angular')}(${pairArgs(n, 'angular')}, ${num(n.params.alpha)}, ${pyLiteral(n.params.reducer)})`),
+  'ml.angular': both<PairParams & { alpha: number }>((n) => `${use(n.ctx, '_ml_angular')}(${pairArgs(n, 'angular', true)}, ${num(n.params.alpha)}, ${pyLiteral(n.params.reducer)})`),
   'ml.generalizedLiftedStructure': both<PairParams & { negMargin: number; posMargin: number }>(
     (n) =>
-      `${use(n.ctx, '_ml_generalized_lifted')}(${pairArgs(n, 'generalizedLiftedStructure')}, ${num(n.params.negMargin)}, ${num(n.params.posMargin)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`,
+      `${use(n.ctx, '_ml_generalized_lifted')}(${pairArgs(n, 'generalizedLiftedStructure', true)}, ${num(n.params.negMargin)}, ${num(n.params.posMargin)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`,
   ),
   'ml.instance': both<PairParams & { gamma: number }>((n) => `${use(n.ctx, '_ml_instance', '_ml_ce')}(${pairArgs(n, 'instance')}, ${num(n.params.gamma)}, ${pyLiteral(n.params.reducer)})`),
   'ml.nca': both<PairParams & { softmaxScale: number }>((n) => `${use(n.ctx, '_ml_nca')}(${pairArgs(n, 'nca')}, ${num(n.params.softmaxScale)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`),
   'ml.intraPairVariance': both<PairParams & { posEps: number; negEps: number }>(
-    (n) => `${use(n.ctx, '_ml_intra_pair_variance')}(${pairArgs(n, 'intraPairVariance')}, ${num(n.params.posEps)}, ${num(n.params.negEps)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`,
+    (n) => `${use(n.ctx, '_ml_intra_pair_variance')}(${pairArgs(n, 'intraPairVariance', true)}, ${num(n.params.posEps)}, ${num(n.params.negEps)}, ${inv(n.params)}, ${pyLiteral(n.params.reducer)})`,
   ),
   'ml.thresholdConsistentMargin': both<PairParams & { lambdaPlus: number; lambdaMinus: number; marginPlus: number; marginMinus: number }>((n) => {
     const p = n.params;
-    return `${use(n.ctx, '_ml_threshold_consistent')}(${pairArgs(n, 'thresholdConsistentMargin')}, ${num(p.lambdaPlus)}, ${num(p.lambdaMinus)}, ${num(p.marginPlus)}, ${num(p.marginMinus)})`;
+    return `${use(n.ctx, '_ml_threshold_consistent')}(${pairArgs(n, 'thresholdConsistentMargin', true)}, ${num(p.lambdaPlus)}, ${num(p.lambdaMinus)}, ${num(p.marginPlus)}, ${num(p.marginMinus)})`;
   }),
   'ml.histogram': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_histogram', '_ml_int')}(${pairArgs(n, 'histogram')}, ${n.params.numBins})`),
   'ml.fastAP': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_fast_ap')}(${pairArgs(n, 'fastAP')}, ${n.params.numBins}, ${pyLiteral(n.params.reducer)})`),

@@ -125,6 +125,11 @@ describe('the PML additions export with non-default options and raise the same e
     ...e('tripletMargin hard triplet-margin miner (older printer)', ml.tripletMargin({ miner: ml.tripletMarginMiner({ type: 'hard', margin: 0.3 }) })),
     ...e('tripletMargin easy triplet-margin miner (older printer)', ml.tripletMargin({ miner: ml.tripletMarginMiner({ type: 'easy', margin: 0.1 }) })),
     ...e('contrastive multi-similarity miner (older printer)', ml.contrastive({ miner: ml.multiSimilarityMiner() })),
+    ...e('tupletMargin multi-similarity miner', ml.tupletMargin({ miner: ml.multiSimilarityMiner({ epsilon: 0.2 }) })),
+    ...e('angular batchHard miner', ml.angular({ miner: ml.batchHard() })),
+    ...e('generalizedLiftedStructure semiHard miner', ml.generalizedLiftedStructure({ miner: ml.semiHard({ margin: 0.4 }) })),
+    ...e('intraPairVariance hardNegativeTopK miner', ml.intraPairVariance({ miner: ml.hardNegativeTopK({ k: 2 }) })),
+    ...e('thresholdConsistentMargin batchAll miner', ml.thresholdConsistentMargin({ miner: ml.tripletMarginMiner({ type: 'all', margin: 0.3 }) })),
     // bad inputs: the documented example only
     ...e('margin β for 2 classes, label 2', ml.margin({ beta: { input: 'beta' } }), { ...emb, inputs: { beta: [1.1, 0.9] } }, 0),
     ...e('dynamicSoftMargin 4-bin histogram for 10 bins', ml.dynamicSoftMargin(), { ...emb, inputs: { dsmHistogram: [1, 2, 3, 4] } }, 0),
@@ -147,7 +152,8 @@ describe('the PML additions export with non-default options and raise the same e
 
   it('a host pair loss with a miner, or a pair loss with a reducer the printed form lacks, throws a typed LosskitError at export', () => {
     const unprintable = [
-      ml.angular({ miner: ml.batchHard() }),
+      ml.histogram({ miner: ml.batchHard() }),
+      ml.tupletMargin({ miner: ml.hdcMiner() }),
       ml.nca({ reducer: ml.divisor() }),
       ml.margin({ reducer: ml.perAnchor() }),
       ml.contrastive({ reducer: ml.divisor() }),
