@@ -7,8 +7,8 @@
  *
  * Not exported (the printer throws a typed LosskitError at export time): reducers other than mean / meanNonZero /
  * threshold / perAnchor / sum (margin: divisor / sum / mean); miners other than the printed ones of ./export.ts on the
- * five losses that read mined pairs (tuplet margin, angular, generalized lifted structure, intra-pair variance,
- * threshold-consistent margin); any miner on the others (histogram, margin and DSM mine triplets on the host).
+ * six losses that read mined pairs (tuplet margin, angular, generalized lifted structure, intra-pair variance,
+ * threshold-consistent margin, histogram); any miner on margin and DSM (their triplets are counted per pair on the host).
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pyNum, pyStr, registerExporter } from '@losskit/core';
 import { type Dialect, dialect, printedMiner, printedReducer, pyLiteral, useCommon } from './export.js';
@@ -136,12 +136,13 @@ const OPS = ({ L, K }: Dialect) => ({
     return tp + tn`,
   _ml_int: `def _ml_int(x):
     return ${L === 'torch' ? 'x.long()' : 'x.astype(np.int64)'}`,
-  _ml_histogram: `def _ml_histogram(s, labels, R):
-    # Densities of the distinct (i < j) positive and negative similarities over the R + 1 nodes -1 + r*delta
-    # (linear interpolation), L = sum_r p-_r cumsum(p+)_r; 0 without positive or negative pairs.
-    pos, neg = _ml_label_masks(labels, s)
+  _ml_histogram: `def _ml_histogram(s, labels, miner, R):
+    # The distinct (i < j) pairs of the (mined) triplets, as PML's filter_pairs; their similarities spread over the
+    # R + 1 nodes -1 + r*delta (linear interpolation); L = sum_r p-_r cumsum(p+)_r; 0 without positive or negative pairs.
+    pos, neg = _ml_triplets_to_pairs(_ml_mine_triplets(miner, s, labels, True))
     upper = _ml_triu_ones(s.shape[0], s) - _ml_eye(s.shape[0], s)
-    pu, nu = pos * upper, neg * upper
+    pu = _ml_cast((pos + pos.T) > 0, s) * upper
+    nu = _ml_cast((neg + neg.T) > 0, s) * upper
     if _ml_item(pu.sum()) == 0 or _ml_item(nu.sum()) == 0:
         return s.sum() * 0.0
     delta = 2.0 / R
@@ -376,7 +377,7 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
     const p = n.params;
     return `${use(n.ctx, '_ml_threshold_consistent')}(${pairArgs(n, 'thresholdConsistentMargin', true)}, ${num(p.lambdaPlus)}, ${num(p.lambdaMinus)}, ${num(p.marginPlus)}, ${num(p.marginMinus)})`;
   }),
-  'ml.histogram': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_histogram', '_ml_int')}(${pairArgs(n, 'histogram')}, ${n.params.numBins})`),
+  'ml.histogram': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_histogram', '_ml_int')}(${pairArgs(n, 'histogram', true)}, ${n.params.numBins})`),
   'ml.fastAP': both<PairParams & { numBins: number }>((n) => `${use(n.ctx, '_ml_fast_ap')}(${pairArgs(n, 'fastAP')}, ${n.params.numBins}, ${pyLiteral(n.params.reducer)})`),
   'ml.pnp': both<PairParams & { variant: string; b: number; alpha: number; anneal: number }>((n) => {
     const p = n.params;

@@ -105,6 +105,9 @@ describe('the PML additions export with non-default options and raise the same e
     ...e('intraPairVariance euclidean perAnchor', ml.intraPairVariance({ distance: ml.euclidean(), posEps: 0.05, negEps: 0.1, reducer: ml.perAnchor() })),
     ...e('thresholdConsistentMargin margins', ml.thresholdConsistentMargin({ lambdaPlus: 0.5, lambdaMinus: 2, marginPlus: 0.6, marginMinus: 0.2 })),
     ...e('histogram 7 bins', ml.histogram({ numBins: 7 })),
+    // labels 2 and 3 are singletons: their negative pair is in no triplet, so PML's filter_pairs drops it
+    ...e('histogram with singleton labels', ml.histogram({ numBins: 9 }), { ...emb, y: [0, 0, 1, 2, 3, 3] }, 0),
+    ...e('histogram batchHard miner', ml.histogram({ numBins: 9, miner: ml.batchHard() })),
     ...e('fastAP 4 bins perAnchor', ml.fastAP({ numBins: 4, reducer: ml.perAnchor() })),
     ...(['Ds', 'Dq', 'Iu', 'Ib'] as const).flatMap((v) => e(`pnp ${v}`, ml.pnp({ variant: v, anneal: 0.1, alpha: 2, b: 3 }))),
     ...e('rankedList Tp perAnchor', ml.rankedList({ margin: 0.3, Tn: 5, Tp: 2, imbalance: 0.3, reducer: ml.perAnchor() })),
@@ -152,7 +155,8 @@ describe('the PML additions export with non-default options and raise the same e
 
   it('a host pair loss with a miner, or a pair loss with a reducer the printed form lacks, throws a typed LosskitError at export', () => {
     const unprintable = [
-      ml.histogram({ miner: ml.batchHard() }),
+      ml.dynamicSoftMargin({ miner: ml.batchHard() }),
+      ml.margin({ miner: ml.semiHard() }),
       ml.tupletMargin({ miner: ml.hdcMiner() }),
       ml.nca({ reducer: ml.divisor() }),
       ml.margin({ reducer: ml.perAnchor() }),
