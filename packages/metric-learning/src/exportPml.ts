@@ -7,8 +7,8 @@
  *
  * Not exported (the printer throws a typed LosskitError at export time): reducers other than mean / meanNonZero /
  * threshold / perAnchor / sum (margin: divisor / sum / mean); miners other than the printed ones of ./export.ts on the
- * six losses that read mined pairs (tuplet margin, angular, generalized lifted structure, intra-pair variance,
- * threshold-consistent margin, histogram); any miner on margin and DSM (their triplets are counted per pair on the host).
+ * pair losses that mine (tuplet margin, angular, generalized lifted structure, intra-pair variance, threshold-consistent
+ * margin, histogram, margin, dynamic soft margin); the other PML additions take no miner.
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pyNum, pyStr, registerExporter } from '@losskit/core';
 import { type Dialect, dialect, printedMiner, printedReducer, pyLiteral, useCommon } from './export.js';
@@ -206,12 +206,14 @@ const OPS = ({ L, K }: Dialect) => ({
     eps = mat.shape[1] * 1e-5
     l = (wp * xp).sum(-1) / (wp.sum(-1) + eps) * (1 - lam) + (wn * xn).sum(-1) / (wn.sum(-1) + eps) * lam
     return _ml_reduce(l, ${L}.ones_like(l), r)`,
-  _ml_margin: `def _ml_margin(mat, labels, margin, beta, nu, learn, inv, kind):
-    # All triplets (a, p, n), counted per pair: (a, p) meets the anchor's negatives, (a, n) its positives.
-    pos, neg = _ml_label_masks(labels, mat)
-    n_pos, n_neg = pos.sum(-1, ${K}=True), neg.sum(-1, ${K}=True)
-    both = _ml_cast((n_pos > 0) & (n_neg > 0), mat)
-    cp, cn = pos * n_neg * both, neg * n_pos * both
+  _ml_dense_triplets: `def _ml_dense_triplets(miner, mat, labels, inv):
+    # The (mined) triplets as a 0/1 tensor t[a, p, n] (no gradient); every valid triplet without a miner.
+    tr = _ml_mine_triplets(miner, mat, labels, inv)
+    return tr[1][:, :, None] * tr[2][:, None, :] if tr[0] == 'perAnchor' else tr[1]`,
+  _ml_margin: `def _ml_margin(mat, labels, miner, margin, beta, nu, learn, inv, kind):
+    # The (mined) triplets counted per pair: (a, p) meets its triplets' negatives, (a, n) their positives.
+    t = _ml_dense_triplets(miner, mat, labels, inv)
+    cp, cn = t.sum(2), t.sum(1)
     per_class = beta.reshape(-1).shape[0] > 1
     if per_class:
         c = beta.reshape(-1).shape[0]
@@ -234,15 +236,14 @@ const OPS = ({ L, K }: Dialect) => ({
         else:
             out = out + ba * nu
     return out`,
-  _ml_dsm: `def _ml_dsm(mat, labels, hist, min_val, k, inv):
+  _ml_dsm: `def _ml_dsm(mat, labels, miner, hist, min_val, k, inv):
     # L = mean over triplets of CDF[bin(x)] * x, x = d_ap - d_an; the CDF of the given histogram is a constant.
     if hist.reshape(-1).shape[0] != k:
         raise LosskitError('SHAPE_MISMATCH', f'inputs.dsmHistogram: the histogram has the wrong number of bins: expected [{k}] (from dynamicSoftMarginState({{ numBins: {k} }})), received {_fmt(hist.shape)}')
     h = hist.reshape(-1)
     hs = _ml_item(h.sum())
     cdf = ${L}.cumsum(h, 0) / hs if hs > 0 else h * 0.0
-    pos, neg = _ml_label_masks(labels, mat)
-    t = pos[:, :, None] * neg[:, None, :]
+    t = _ml_dense_triplets(miner, mat, labels, inv)
     c = mat if inv else -mat
     x = c[:, None, :] - c[:, :, None]
     width = 2 * abs(min_val) / k
@@ -398,11 +399,11 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
     }
     const learn = typeof p.beta === 'string';
     const beta = learn ? n.ctx.input(p.beta as string) : n.ctx.tensor(num(p.beta as number));
-    return `${use(n.ctx, '_ml_margin', '_ml_int')}(${pairArgs({ ...n, params: { ...p, reducer: { kind: 'sum', level: 'batch' } } }, 'margin')}, ${num(p.margin)}, ${beta}, ${num(p.nu)}, ${learn ? 'True' : 'False'}, ${inv(p)}, ${pyStr(p.reducer.kind)})`;
+    return `${use(n.ctx, '_ml_margin', '_ml_dense_triplets')}(${pairArgs({ ...n, params: { ...p, reducer: { kind: 'sum', level: 'batch' } } }, 'margin', true)}, ${num(p.margin)}, ${beta}, ${num(p.nu)}, ${learn ? 'True' : 'False'}, ${inv(p)}, ${pyStr(p.reducer.kind)})`;
   }),
   'ml.dynamicSoftMargin': both<PairParams & { minVal: number; numBins: number }>((n) => {
     const p = n.params;
-    return `${use(n.ctx, '_ml_dsm', '_ml_int')}(${pairArgs(n, 'dynamicSoftMargin')}, ${n.ctx.input('dsmHistogram')}, ${num(p.minVal)}, ${p.numBins}, ${inv(p)})`;
+    return `${use(n.ctx, '_ml_dsm', '_ml_int', '_ml_dense_triplets')}(${pairArgs(n, 'dynamicSoftMargin', true)}, ${n.ctx.input('dsmHistogram')}, ${num(p.minVal)}, ${p.numBins}, ${inv(p)})`;
   }),
   'ml.manifold': both<{ lambdaC: number; alpha: number; margin: number; proxies: string }>((n) => {
     const p = n.params;

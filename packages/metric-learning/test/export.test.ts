@@ -108,6 +108,11 @@ describe('the PML additions export with non-default options and raise the same e
     // labels 2 and 3 are singletons: their negative pair is in no triplet, so PML's filter_pairs drops it
     ...e('histogram with singleton labels', ml.histogram({ numBins: 9 }), { ...emb, y: [0, 0, 1, 2, 3, 3] }, 0),
     ...e('histogram batchHard miner', ml.histogram({ numBins: 9, miner: ml.batchHard() })),
+    ...e('margin semiHard miner', ml.margin({ miner: ml.semiHard({ margin: 0.3 }) })),
+    ...e('margin batchHard miner, learned per-class β, mean', ml.margin({ miner: ml.batchHard(), beta: { input: 'beta' }, nu: 0.1, reducer: ml.mean() }), { ...emb, inputs: { beta: [1.1, 0.9, 1.3] } }),
+    ...e('margin multi-similarity miner', ml.margin({ miner: ml.multiSimilarityMiner() })),
+    ...e('dynamicSoftMargin batchHard miner', ml.dynamicSoftMargin({ miner: ml.batchHard() }), { ...emb, inputs: { dsmHistogram: [0, 1, 3, 7, 12, 15, 9, 4, 2, 1] } }),
+    ...e('dynamicSoftMargin tripletMargin miner', ml.dynamicSoftMargin({ miner: ml.tripletMarginMiner({ type: 'semihard', margin: 0.5 }) }), { ...emb, inputs: { dsmHistogram: [0, 1, 3, 7, 12, 15, 9, 4, 2, 1] } }),
     ...e('fastAP 4 bins perAnchor', ml.fastAP({ numBins: 4, reducer: ml.perAnchor() })),
     ...(['Ds', 'Dq', 'Iu', 'Ib'] as const).flatMap((v) => e(`pnp ${v}`, ml.pnp({ variant: v, anneal: 0.1, alpha: 2, b: 3 }))),
     ...e('rankedList Tp perAnchor', ml.rankedList({ margin: 0.3, Tn: 5, Tp: 2, imbalance: 0.3, reducer: ml.perAnchor() })),
@@ -155,8 +160,8 @@ describe('the PML additions export with non-default options and raise the same e
 
   it('a host pair loss with a miner, or a pair loss with a reducer the printed form lacks, throws a typed LosskitError at export', () => {
     const unprintable = [
-      ml.dynamicSoftMargin({ miner: ml.batchHard() }),
-      ml.margin({ miner: ml.semiHard() }),
+      ml.dynamicSoftMargin({ miner: ml.pairMarginMiner() }),
+      ml.margin({ miner: ml.semiHard({ distance: ml.cosine() }) }),
       ml.tupletMargin({ miner: ml.hdcMiner() }),
       ml.nca({ reducer: ml.divisor() }),
       ml.margin({ reducer: ml.perAnchor() }),
