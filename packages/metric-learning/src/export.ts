@@ -277,6 +277,16 @@ def _ml_mine_pairs(miner, mat, labels, inverted):
         filled = ${L}.where(neg != 0, close, ${L}.full_like(close, -math.inf))
         sel = _ml_one_hot(_ml_topk_idx(filled, min(int(miner['k']), b)), b, mat).sum(1)
         return pos, _ml_cmin(sel, 1.0) * neg
+    if miner['kind'] == 'pairMargin':
+        # PML PairMarginMiner: positives beyond posMargin, negatives within negMargin (of the loss's values).
+        pk = (m < miner['posMargin']) if inverted else (m > miner['posMargin'])
+        nk = (m > miner['negMargin']) if inverted else (m < miner['negMargin'])
+        return pos * _ml_cast(pk, mat), neg * _ml_cast(nk, mat)
+    if miner['kind'] == 'hdc':
+        # PML HDCMiner: the ceil(f |P|) farthest positive and ceil(f |N|) closest negative pairs of the batch, ties to
+        # the lowest flat index.
+        f = miner['filterPercentage']
+        return _ml_hardest(close, pos, f), _ml_hardest(-close, neg, f)
     eps = miner['epsilon']
     has_pos = pos.sum(-1, ${K}=True) > 0
     has_neg = neg.sum(-1, ${K}=True) > 0
@@ -285,6 +295,16 @@ def _ml_mine_pairs(miner, mat, labels, inverted):
     neg_keep = has_pos & (close > min_pos - eps)
     pos_keep = has_neg & (close < max_neg + eps)
     return pos * _ml_cast(pos_keep, mat), neg * _ml_cast(neg_keep, mat)
+
+
+def _ml_hardest(key, sel, f):
+    # The ceil(f * |sel|) selected entries of smallest key (stable: ties to the lowest flat index), as a 0/1 mask.
+    k = math.ceil(f * int(_ml_item(sel.sum())))
+    flat = key.reshape(-1)
+    flat = ${L}.where(sel.reshape(-1) != 0, flat, ${L}.full_like(flat, math.inf))
+    out = ${L}.zeros_like(flat)
+    out[_ml_argsort(flat)[:k]] = 1
+    return out.reshape(sel.shape)
 
 
 def _ml_mine_triplets(miner, mat, labels, inverted):
@@ -590,7 +610,7 @@ export function printedReducer(n: Node<any>, what: string, reducer: Reducer): st
   return pyLiteral(reducer);
 }
 /** The miners the printed `_ml_mine_pairs` / `_ml_mine_triplets` implement, on the loss's own matrix. */
-const PRINTED_MINERS: readonly string[] = ['batchAll', 'batchHard', 'tripletMargin', 'multiSimilarity', 'hardNegativeTopK'];
+const PRINTED_MINERS: readonly string[] = ['batchAll', 'batchHard', 'tripletMargin', 'multiSimilarity', 'hardNegativeTopK', 'pairMargin', 'hdc'];
 
 /** `miner` as a Python literal; a miner without a printed form (or with a distance of its own) throws a typed error at export time. */
 export function printedMiner(n: Node<any>, what: string, miner: Miner | undefined, distance: Distance): string {

@@ -111,6 +111,10 @@ describe('the PML additions export with non-default options and raise the same e
     ...e('margin semiHard miner', ml.margin({ miner: ml.semiHard({ margin: 0.3 }) })),
     ...e('margin batchHard miner, learned per-class β, mean', ml.margin({ miner: ml.batchHard(), beta: { input: 'beta' }, nu: 0.1, reducer: ml.mean() }), { ...emb, inputs: { beta: [1.1, 0.9, 1.3] } }),
     ...e('margin multi-similarity miner', ml.margin({ miner: ml.multiSimilarityMiner() })),
+    ...e('margin pair-margin miner', ml.margin({ miner: ml.pairMarginMiner({ posMargin: 0.5, negMargin: 1.1 }) })),
+    ...e('contrastive pair-margin miner (older printer)', ml.contrastive({ miner: ml.pairMarginMiner({ posMargin: 0.3, negMargin: 1.2 }) })),
+    ...e('tupletMargin HDC miner', ml.tupletMargin({ miner: ml.hdcMiner({ filterPercentage: 0.4 }) })),
+    ...e('multiSimilarity HDC miner (older printer)', ml.multiSimilarity({ miner: ml.hdcMiner({ filterPercentage: 0.6 }) })),
     ...e('dynamicSoftMargin batchHard miner', ml.dynamicSoftMargin({ miner: ml.batchHard() }), { ...emb, inputs: { dsmHistogram: [0, 1, 3, 7, 12, 15, 9, 4, 2, 1] } }),
     ...e('dynamicSoftMargin tripletMargin miner', ml.dynamicSoftMargin({ miner: ml.tripletMarginMiner({ type: 'semihard', margin: 0.5 }) }), { ...emb, inputs: { dsmHistogram: [0, 1, 3, 7, 12, 15, 9, 4, 2, 1] } }),
     ...e('fastAP 4 bins perAnchor', ml.fastAP({ numBins: 4, reducer: ml.perAnchor() })),
@@ -160,15 +164,15 @@ describe('the PML additions export with non-default options and raise the same e
 
   it('a host pair loss with a miner, or a pair loss with a reducer the printed form lacks, throws a typed LosskitError at export', () => {
     const unprintable = [
-      ml.dynamicSoftMargin({ miner: ml.pairMarginMiner() }),
+      ml.dynamicSoftMargin({ miner: ml.distanceWeightedMiner() }),
       ml.margin({ miner: ml.semiHard({ distance: ml.cosine() }) }),
-      ml.tupletMargin({ miner: ml.hdcMiner() }),
+      ml.tupletMargin({ miner: ml.uniformHistogramMiner() }),
       ml.nca({ reducer: ml.divisor() }),
       ml.margin({ reducer: ml.perAnchor() }),
       ml.contrastive({ reducer: ml.divisor() }),
       ml.tripletMargin({ reducer: ml.classWeighted([1, 2, 3]) }),
       ml.decoupledSoftmax({ reducer: ml.multipleReducers({ loss: ml.sum() }) }),
-      ml.contrastive({ miner: ml.pairMarginMiner() }),
+      ml.contrastive({ miner: ml.batchEasyHardMiner() }),
       ml.tripletMargin({ miner: ml.batchHard({ distance: ml.cosine() }) }),
     ];
     for (const expr of unprintable) {
