@@ -60,7 +60,7 @@ export function scalarRandomDropout(n: number, epoch: number, options: { readonl
   const gamma = params.openUnitInterval('gamma', o.gamma);
   const all = Array.from({ length: n }, (_, i) => i);
   if (o.revisionEpoch !== undefined && epoch >= params.positiveInteger('revisionEpoch', o.revisionEpoch)) return all;
-  const count = Math.max(1, Math.ceil(gamma ** (epoch - 1) * n));
+  const count = Math.max(1, Math.ceil(gamma ** (epoch - 1) * n - 1e-9)); // 1e-9: 0.8² · 100 is 64.00000000000001 in float64
   return shuffled(all, seeded((o.seed ?? 0) * 1000003 + epoch)).slice(0, count).sort((a, b) => a - b);
 }
 

@@ -19,7 +19,7 @@ export function readOptions<T extends object>(options: T | undefined, name = 'op
 export function hostOf(x: TensorLike, name: string): { data: Float64Array; shape: number[] } {
   const c = toTensor(x, name);
   try {
-    return { data: Float64Array.from(c.tensor.dataSync() as ArrayLike<number>), shape: c.tensor.shape.slice() };
+    return { data: c.host ?? Float64Array.from(c.tensor.dataSync() as ArrayLike<number>), shape: c.tensor.shape.slice() };
   } finally {
     if (c.owned) c.tensor.dispose();
   }
