@@ -163,7 +163,10 @@ export interface TwoPhaseOptions {
   readonly sampler?: 'ros' | 'rus';
   readonly phase1Epochs: number;
   readonly phase2Epochs: number;
-  /** Optimizer of phase 2 (default: `optimizer`). */
+  /**
+   * Optimizer of phase 2. tfjs optimizers keep their moments by the position of each variable in the list, so phase 2
+   * (fewer variables) needs its own: default a new `tf.train.adam(1e-3)`, disposed at the end.
+   */
   readonly phase2Optimizer?: tf.Optimizer;
   readonly batchSize?: number;
   readonly seed?: number;
@@ -191,8 +194,13 @@ export function twoPhaseTrain(options: TwoPhaseOptions): { phase1: number[]; pha
     const common = { batchSize: o.batchSize ?? 32, seed: o.seed ?? 0, ...(o.loss ? { loss: o.loss } : {}) };
     const phase1 = fitModel(o.model, o.optimizer, xb, yb, { ...common, epochs: params.positiveInteger('phase1Epochs', o.phase1Epochs) });
     const last = vars.length >= 2 && vars.at(-1)!.rank === 1 ? vars.slice(-2) : vars.slice(-1);
-    const phase2 = fitModel(o.model, o.phase2Optimizer ?? o.optimizer, o.x, o.y, { ...common, epochs: params.positiveInteger('phase2Epochs', o.phase2Epochs), variables: last });
-    return { phase1, phase2 };
+    const opt2 = o.phase2Optimizer ?? tf.train.adam(1e-3);
+    try {
+      const phase2 = fitModel(o.model, opt2, o.x, o.y, { ...common, epochs: params.positiveInteger('phase2Epochs', o.phase2Epochs), variables: last });
+      return { phase1, phase2 };
+    } finally {
+      if (opt2 !== o.phase2Optimizer) opt2.dispose();
+    }
   } finally {
     xb.dispose();
     yb.dispose();

@@ -79,7 +79,8 @@ describe('twoPhaseTrain', () => {
     const labels = Array.from({ length: 30 }, (_, i) => (i < 5 ? 1 : 0));
     const yy = tf.tensor1d(labels, 'int32');
     const opt = tf.train.sgd(0.05);
-    const r = expectNoLeaks(() => twoPhaseTrain({ model: a, optimizer: opt, x, y: yy, phase1Epochs: 2, phase2Epochs: 3, batchSize: 8, seed: 0 }));
+    const opt2 = tf.train.sgd(0.05);
+    const r = expectNoLeaks(() => twoPhaseTrain({ model: a, optimizer: opt, phase2Optimizer: opt2, x, y: yy, phase1Epochs: 2, phase2Epochs: 3, batchSize: 8, seed: 0 }));
     expect(r.phase1).toHaveLength(2);
     expect(r.phase2).toHaveLength(3);
     const ix = tf.tensor1d(randomOversample(labels, { seed: 0 }), 'int32');
