@@ -29,6 +29,11 @@ function phi(m: tf.Tensor, loss: MarginLoss): tf.Tensor {
   }
 }
 
+/** `v` where the 0/1 `mask` is 1, else 0 — not `v·mask`, which is NaN where an excluded `v` overflowed to ∞. */
+function masked(v: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+  return tf.where(tf.greater(mask, 0), v, tf.zerosLike(v));
+}
+
 interface Prepared {
   scores: tf.Tensor2D;
   owned: boolean;
@@ -80,12 +85,18 @@ function prepare(scores: TensorLike, labels: TensorLike, options: SurrogateOptio
 
 function run(p: Prepared, body: (s: tf.Tensor2D, pos: tf.Tensor2D, neg: tf.Tensor2D, colMask: tf.Tensor1D) => tf.Scalar): tf.Scalar {
   try {
-    return tf.tidy(() => {
+    const out = tf.tidy(() => {
       const pos = tf.tensor2d(p.pos.flat(), [p.n, p.k]);
       const neg = tf.sub(1, pos) as tf.Tensor2D;
       const colMask = tf.tensor1d(Array.from({ length: p.k }, (_, j) => (p.valid.includes(j) ? 1 : 0)));
       return body(p.scores, pos, neg, colMask);
     });
+    const v = out.dataSync()[0]!;
+    if (!Number.isFinite(v)) {
+      out.dispose();
+      throw new LosskitError('NON_FINITE_OUTPUT', 'the surrogate overflows float32', { argument: 'scores', expected: `margins the '${p.loss}' loss keeps finite (the exponential loss overflows below a margin of about −88; use 'logistic')`, received: String(v) });
+    }
+    return out;
   } finally {
     if (p.owned) p.scores.dispose();
   }
@@ -117,8 +128,8 @@ export function macroAucReweightedLoss(scores: TensorLike, labels: TensorLike, o
   return run(p, (s, pos, neg, col) => {
     const np = tf.maximum(tf.sum(pos, 0), 1);
     const nn = tf.maximum(tf.sum(neg, 0), 1);
-    const lp = tf.div(tf.sum(tf.mul(phi(s, p.loss), pos), 0), tf.mul(np, 2));
-    const ln = tf.div(tf.sum(tf.mul(phi(tf.neg(s), p.loss), neg), 0), tf.mul(nn, 2));
+    const lp = tf.div(tf.sum(masked(phi(s, p.loss), pos), 0), tf.mul(np, 2));
+    const ln = tf.div(tf.sum(masked(phi(tf.neg(s), p.loss), neg), 0), tf.mul(nn, 2));
     return tf.div(tf.sum(tf.mul(tf.add(lp, ln), col)), p.valid.length) as tf.Scalar;
   });
 }
@@ -136,7 +147,7 @@ export function macroAucPairwiseLoss(scores: TensorLike, labels: TensorLike, opt
     const diff = tf.sub(tf.expandDims(sT, 2), tf.expandDims(sT, 1)); // [K, N(i), N(j)] = f_ik − f_jk
     const w = tf.mul(tf.expandDims(tf.transpose(pos), 2), tf.expandDims(tf.transpose(neg), 1));
     const pairs = tf.maximum(tf.sum(w, [1, 2]), 1);
-    const perCol = tf.div(tf.sum(tf.mul(phi(diff, p.loss), w), [1, 2]), pairs);
+    const perCol = tf.div(tf.sum(masked(phi(diff, p.loss), w), [1, 2]), pairs);
     return tf.div(tf.sum(tf.mul(perCol, col)), p.valid.length) as tf.Scalar;
   });
 }

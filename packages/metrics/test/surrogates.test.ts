@@ -84,6 +84,17 @@ describe('macro-AUC surrogates', () => {
       t.dispose();
     }
   });
+  it('exponential loss: an overflowing excluded pair does not turn the value into NaN; an overflowing included one is NON_FINITE_OUTPUT', () => {
+    // Column 0: positive row 0 (score 1), negatives rows 1–3; included margins 1, 101, −49 stay finite under e^{−m},
+    // but the excluded pair (row 2, row 1) has margin −100 and e^{100} overflows float32 (masking by 0·∞ would give NaN).
+    const s = [[1, 0], [0, 0], [-100, 0], [50, 1]];
+    const y = [[1, 0], [0, 1], [0, 0], [0, 0]];
+    const t = macroAucPairwiseLoss(s, y, { loss: 'exponential' });
+    const v = t.dataSync()[0]!;
+    t.dispose();
+    expect(Math.abs(v / refs(s, y, 'exponential').pair - 1)).toBeLessThan(1e-5);
+    expectCleanThrow(() => macroAucPairwiseLoss([[-100, 0], [100, 0]], [[1, 0], [0, 1]], { loss: 'exponential' }), 'NON_FINITE_OUTPUT');
+  });
   it('throws typed errors without leaking for bad labels, shapes, NaN scores and unknown losses', () => {
     expectCleanThrow(() => macroAucPairwiseLoss(scores, labels.map((r) => r.map((v) => v * 2))), 'LABEL_OUT_OF_RANGE');
     const st = tf.tensor2d(scores);
