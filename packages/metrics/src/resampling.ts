@@ -309,10 +309,10 @@ export function multiBootstrap(
   };
   const b = readRuns(base, 'base');
   const e = o.intervention !== undefined ? readRuns(o.intervention, 'intervention') : undefined;
-  const paired = o.pairedSeeds ?? false;
+  const paired = params.boolean('pairedSeeds', o.pairedSeeds ?? false);
   if (paired && e && e.length !== b.length) throw new LosskitError('SHAPE_MISMATCH', 'paired seeds need as many intervention runs as base runs', { argument: 'intervention', expected: `${b.length} runs`, received: `${e.length}` });
-  const sampleSeeds = o.sampleSeeds ?? true;
-  const sampleExamples = o.sampleExamples ?? true;
+  const sampleSeeds = params.boolean('sampleSeeds', o.sampleSeeds ?? true);
+  const sampleExamples = params.boolean('sampleExamples', o.sampleExamples ?? true);
   const u = rng(params.finite('seed', o.seed ?? 0));
   const draw = (k: number) => Array.from({ length: k }, () => Math.floor(u() * k));
   const ident = (k: number) => Array.from({ length: k }, (_, i) => i);
