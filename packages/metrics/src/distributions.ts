@@ -51,10 +51,19 @@ function betaContinuedFraction(a: number, b: number, x: number): number {
 }
 
 /**
- * Regularized incomplete beta `I_x(a, b) = B(x; a, b) / B(a, b)` for `a, b > 0`, `x ∈ [0, 1]`; the continued fraction
+ * Regularized incomplete beta `I_x(a, b) = B(x; a, b) / B(a, b)` for `a, b > 0` (finite), `x` clamped to `[0, 1]`
+ * (`x ≤ 0` → 0, `x ≥ 1` → 1); the continued fraction
  * is evaluated on the side where it converges fast (`x < (a + 1)/(a + b + 2)`), the other side by symmetry.
  */
 export function incompleteBeta(x: number, a: number, b: number): number {
+  params.positive('a', a);
+  params.positive('b', b);
+  if (typeof x !== 'number' || Number.isNaN(x)) throw new LosskitError('NON_FINITE_INPUT', 'x is not a number', { argument: 'x', expected: 'a number (clamped to [0, 1])', received: String(x) });
+  return regIncBeta(x, a, b);
+}
+
+/** {@link incompleteBeta} without argument checks, for callers whose shapes are already valid. */
+function regIncBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
@@ -108,7 +117,7 @@ export function studentTCdf(t: number, df: number): number {
   if (Number.isNaN(t)) throw new LosskitError('NON_FINITE_INPUT', 't is NaN', { argument: 't', expected: 'a number', received: 'NaN' });
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const tail = 0.5 * regIncBeta(df / (df + t * t), df / 2, 0.5);
   return t > 0 ? 1 - tail : tail;
 }
 
@@ -119,7 +128,7 @@ export function studentTTwoSided(t: number, df: number): number {
     if (Number.isNaN(t)) throw new LosskitError('NON_FINITE_INPUT', 't is NaN', { argument: 't', expected: 'a number', received: 'NaN' });
     return 0;
   }
-  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return regIncBeta(df / (df + t * t), df / 2, 0.5);
 }
 
 /**
@@ -152,7 +161,7 @@ export function fSurvival(f: number, d1: number, d2: number): number {
   if (Number.isNaN(f)) throw new LosskitError('NON_FINITE_INPUT', 'f is NaN', { argument: 'f', expected: 'a number', received: 'NaN' });
   if (f <= 0) return 1;
   if (f === Infinity) return 0;
-  return incompleteBeta(d2 / (d2 + d1 * f), d2 / 2, d1 / 2);
+  return regIncBeta(d2 / (d2 + d1 * f), d2 / 2, d1 / 2);
 }
 
 /** Survival function of χ²(k): `P(X ≥ x) = Q(k/2, x/2)`. */
@@ -172,5 +181,5 @@ export function binomialCdf(k: number, n: number, p: number): number {
   const kk = Math.floor(k);
   if (kk < 0) return 0;
   if (kk >= n) return 1;
-  return incompleteBeta(1 - p, n - kk, kk + 1);
+  return regIncBeta(1 - p, n - kk, kk + 1);
 }

@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { binomialCdf, chiSquareSurvival, fSurvival, studentTCdf, studentTQuantile, studentTTwoSided } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ready } from '@losskit/core';
+import { expectCleanThrow } from '@losskit/core/testing';
+import { binomialCdf, chiSquareSurvival, fSurvival, incompleteBeta, studentTCdf, studentTQuantile, studentTTwoSided } from '../src/index.js';
 
 // Reference values printed by SciPy 1.17.1 (scipy.stats.t.ppf / t.cdf / f.sf / chi2.sf / binom.cdf) on this machine.
+beforeAll(async () => {
+  await ready({ backend: 'cpu' });
+});
+
 describe('distribution functions', () => {
   it.each([
     [0.975, 5, 2.5705818356363146],
@@ -51,5 +57,18 @@ describe('distribution functions', () => {
     expect(p).toBeGreaterThan(0);
     expect(p).toBeLessThan(1e-4);
     expect(studentTCdf(-40, 3)).toBeCloseTo(p / 2, 18);
+  });
+  it('incompleteBeta matches the closed forms I_x(a, 1) = x^a, I_x(1, b) = 1 − (1 − x)^b and I_x(2, 2) = 3x² − 2x³', () => {
+    for (const x of [1e-6, 0.1, 0.37, 0.5, 0.9, 0.999]) {
+      for (const a of [0.5, 1, 3, 7.5]) expect(Math.abs(incompleteBeta(x, a, 1) - x ** a)).toBeLessThan(1e-12 * Math.max(1e-300, x ** a) + 1e-15);
+      for (const b of [0.5, 2, 6]) expect(Math.abs(incompleteBeta(x, 1, b) - (1 - (1 - x) ** b))).toBeLessThan(1e-13);
+      expect(Math.abs(incompleteBeta(x, 2, 2) - (3 * x * x - 2 * x ** 3))).toBeLessThan(1e-13);
+    }
+  });
+  it('incompleteBeta rejects non-positive or non-finite shapes and a NaN x with typed errors', () => {
+    expect(expectCleanThrow(() => incompleteBeta(0.5, -1, 2), 'INVALID_PARAMETER').argument).toBe('a');
+    expect(expectCleanThrow(() => incompleteBeta(0.5, 1, 0), 'INVALID_PARAMETER').argument).toBe('b');
+    expect(expectCleanThrow(() => incompleteBeta(0.5, Number.NaN, 1), 'INVALID_PARAMETER').argument).toBe('a');
+    expect(expectCleanThrow(() => incompleteBeta(Number.NaN, 1, 1), 'NON_FINITE_INPUT').argument).toBe('x');
   });
 });
