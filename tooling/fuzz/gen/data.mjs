@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 export function generate(r, lib) {
-  const kind = r.weighted({ el2n: 10, prune: 8, mem: 6, kmeans: 6, pdd: 8, noisy: 10, imbalance: 10, model: 12, invalid: 16 });
-  return { el2n, prune, mem, kmeans, pdd, noisy, imbalance, model, invalid }[kind](r, lib.data, lib);
+  const kind = r.weighted({ el2n: 10, el2nDsl: 6, prune: 8, mem: 6, kmeans: 6, pdd: 8, noisy: 10, imbalance: 10, model: 12, invalid: 16 });
+  return { el2n, el2nDsl, prune, mem, kmeans, pdd, noisy, imbalance, model, invalid }[kind](r, lib.data, lib);
 }
 
 const wrong = (kind, message) => ({ category: 'wrong value', kind, message });
@@ -24,6 +24,40 @@ function el2n(r, D) {
   const y = r.labels(n, C);
   const want = z.map((row, i) => Math.sqrt(softmax(row.map(Math.fround)).reduce((s, p, j) => s + (p - (j === y[i] ? 1 : 0)) ** 2, 0)));
   return { fn: 'el2nScores', expect: 'valid', repro: { z, y }, run: () => D.el2nScores(z, y), check: (o) => (o.every((v, i) => Math.abs(v - want[i]) < 1e-5) ? undefined : wrong('EL2N vs float64', `${o} vs ${want}`)) };
+}
+
+// The EL2N² DSL builder under compile(): per-sample values and the logits gradient of their mean against float64
+// (d/dz_k Σ_j (p_j − y_j)² = 2 p_k [(p_k − y_k) − Σ_j (p_j − y_j) p_j]).
+function el2nDsl(r, D, lib) {
+  const n = r.int(1, 6);
+  const C = r.int(2, 5);
+  const z = r.matrix(n, C, 'normal', r.pick([1, 4]));
+  const y = r.labels(n, C);
+  const P = z.map((row) => softmax(row.map(Math.fround)));
+  const wantV = P.map((p, i) => p.reduce((s, v, j) => s + (v - (j === y[i] ? 1 : 0)) ** 2, 0));
+  const wantG = P.map((p, i) => {
+    const d = p.map((v, j) => v - (j === y[i] ? 1 : 0));
+    const dot = d.reduce((s, v, j) => s + v * p[j], 0);
+    return p.map((pk, k) => (2 * pk * (d[k] - dot)) / n);
+  }).flat();
+  return {
+    fn: 'el2nSquared', expect: 'valid', finite: true, repro: { call: 'compile(el2nSquared()).perSample / valueAndGrad', z, y },
+    prepare: () => ({ x: tf.tensor2d(z) }),
+    run: ({ x }) => {
+      const f = lib.core.compile(D.el2nSquared());
+      const ps = f.perSample(y, x);
+      const { value, grad } = f.valueAndGrad(y, x);
+      const out = [Array.from(ps.dataSync()), value.dataSync()[0], Array.from(grad.dataSync())];
+      tf.dispose([ps, value, grad]);
+      return out;
+    },
+    check: ([ps, v, g]) => {
+      const mean = wantV.reduce((a, b) => a + b, 0) / n;
+      if (!ps.every((u, i) => Math.abs(u - wantV[i]) < 1e-5)) return wrong('el2nSquared perSample vs float64', `${ps} vs ${wantV}`);
+      if (Math.abs(v - mean) > 1e-5) return wrong('el2nSquared mean vs float64', `${v} vs ${mean}`);
+      return g.every((u, i) => Math.abs(u - wantG[i]) < 1e-5) ? undefined : wrong('el2nSquared gradient vs float64', `${g} vs ${wantG}`);
+    },
+  };
 }
 
 function prune(r, D) {

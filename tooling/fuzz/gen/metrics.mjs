@@ -134,11 +134,20 @@ function surrogate(r, M) {
 }
 
 function dist(r, M) {
-  const which = r.pick(['tq', 'chi2', 'binom', 'f']);
+  const which = r.pick(['tq', 'chi2', 'binom', 'f', 'beta']);
   if (which === 'tq') {
     const p = r.float(0.001, 0.999);
     const df = r.pick([1, 2, 3, 5, 10, 30, 0.5]);
     return { fn: 'studentTQuantile', expect: 'valid', repro: { p, df }, run: () => M.studentTQuantile(p, df), check: (t) => (Math.abs(M.studentTCdf(t, df) - p) < 1e-10 ? undefined : wrong('t quantile inverts the CDF', `cdf(${t}) = ${M.studentTCdf(t, df)} vs ${p}`)) };
+  }
+  if (which === 'beta') {
+    // Closed forms: I_x(a, 1) = x^a and I_x(1, b) = 1 − (1 − x)^b.
+    const x = r.pick([r.float(0, 1), 0, 1, -0.5, 1.5]);
+    const a = r.pick([0.5, 1, 2.5, 9, 40]);
+    const ref = (u) => (u <= 0 ? 0 : u >= 1 ? 1 : u);
+    const xa = ref(x) ** a;
+    const xb = 1 - (1 - ref(x)) ** a;
+    return { fn: 'incompleteBeta', expect: 'valid', repro: { x, a }, run: () => [M.incompleteBeta(x, a, 1), M.incompleteBeta(x, 1, a)], check: ([u, v]) => (Math.abs(u - xa) < 1e-12 && Math.abs(v - xb) < 1e-12 ? undefined : wrong('incomplete beta closed forms', `${u} vs ${xa}, ${v} vs ${xb}`)) };
   }
   if (which === 'chi2') {
     const x = r.float(0, 40);
@@ -173,6 +182,10 @@ function emax(r, M) {
     for (let i = start; i < B; i++) rec(i + 1, [...chosen, i]);
   };
   rec(0, []);
+  if (r.bool(0.3)) {
+    const want = Array.from({ length: B }, (_, i) => M.expectedMaxScore(v, i + 1));
+    return { fn: 'expectedMaxCurve', expect: 'valid', repro: { v }, run: () => M.expectedMaxCurve(v), check: (out) => (out.length === B && out.every((u, i) => u === want[i]) && out.every((u, i) => i === 0 || u >= out[i - 1] - 1e-12) && close(out[B - 1], Math.max(...v), 1e-10) ? undefined : wrong('expected-max curve: one value per n, non-decreasing, ends at the max', `${out}`)) };
+  }
   return { fn: 'expectedMaxScore', expect: 'valid', repro: { v, n }, run: () => M.expectedMaxScore(v, n), check: (out) => (close(out, total / count, 1e-10) ? undefined : wrong('unbiased expected max vs subsets', `${out} vs ${total / count}`)) };
 }
 
@@ -191,7 +204,7 @@ function tests(r, M) {
 }
 
 function boot(r, M) {
-  const which = r.pick(['cheap', 'weights', 'mean', 'freeLunch', 'multi', '632']);
+  const which = r.pick(['cheap', 'interval', 'weights', 'mean', 'freeLunch', 'multi', '632']);
   const x = Array.from({ length: r.int(2, 12) }, () => r.float(-2, 2));
   const mean = (idx) => idx.reduce((s, i) => s + x[i], 0) / idx.length;
   if (which === 'cheap') {
@@ -200,6 +213,16 @@ function boot(r, M) {
       const S = Math.sqrt(o.replicates.reduce((s, v) => s + (v - o.estimate) ** 2, 0) / B);
       const t = M.studentTQuantile(0.975, B);
       return close(o.upper, o.estimate + t * S, 1e-10) && close(o.lower, o.estimate - t * S, 1e-10) ? undefined : wrong('cheap bootstrap interval', JSON.stringify(o));
+    } };
+  }
+  if (which === 'interval') {
+    const reps = Array.from({ length: r.int(1, 6) }, () => r.float(-2, 2));
+    const est = r.float(-2, 2);
+    const level = r.pick([0.9, 0.95, 0.99]);
+    const S = Math.sqrt(reps.reduce((s, v) => s + (v - est) ** 2, 0) / reps.length);
+    return { fn: 'cheapBootstrapInterval', expect: 'valid', repro: { est, reps, level }, run: () => M.cheapBootstrapInterval(est, reps, { level }), check: (o) => {
+      const t = M.studentTQuantile(1 - (1 - level) / 2, reps.length);
+      return close(o.lower, est - t * S, 1e-10) && close(o.upper, est + t * S, 1e-10) ? undefined : wrong('cheap bootstrap t-interval', JSON.stringify(o));
     } };
   }
   if (which === 'weights') {
@@ -236,6 +259,11 @@ function invalid(r, M) {
     ['multiBootstrap', () => M.multiBootstrap([], [0], () => 1), ['EMPTY_BATCH']],
     ['bootstrap632', () => M.bootstrap632([0, 1], () => [0, 1], { method: 'x' }), ['INVALID_ARGUMENT']],
     ['studentTQuantile', () => M.studentTQuantile(r.pick([0, 1, NaN]), 3), ['INVALID_PARAMETER']],
+    ['incompleteBeta', () => M.incompleteBeta(0.5, r.pick([0, -1, NaN, Infinity]), 2), ['INVALID_PARAMETER']],
+    ['incompleteBeta', () => M.incompleteBeta(NaN, 1, 2), ['NON_FINITE_INPUT']],
+    ['cheapBootstrapInterval', () => M.cheapBootstrapInterval(r.pick([0, NaN]), r.pick([[], [NaN]])), ['EMPTY_BATCH', 'NON_FINITE_INPUT', 'INVALID_PARAMETER']],
+    ['expectedMaxCurve', () => M.expectedMaxCurve([0.1, 0.2], { maxN: r.pick([0, 1.5, -1]) }), ['INVALID_PARAMETER']],
+    ['multiBootstrap', () => M.multiBootstrap([[0, 1]], [0, 1], () => 1, { pairedSeeds: 'yes' }), ['INVALID_PARAMETER']],
     ['rankByF1ThenGMean', () => M.rankByF1ThenGMean([{ name: 'a', f1: 2, gMean: 0 }]), ['INVALID_ARGUMENT']],
     ['fiveByTwoFolds', () => M.fiveByTwoFolds(1), ['INVALID_PARAMETER']],
     ['mcnemarTable', () => M.mcnemarTable([0, 1], [0], [1, 1]), ['SHAPE_MISMATCH']],
