@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, cleanTapeOnError, compile, ce, params, type CompiledLoss } from '@losskit/core';
-import { readOptions, seeded, shuffled } from './input.js';
+import { readLabels, readOptions, seeded, shuffled } from './input.js';
 
 /** A model: trainable weights whose `read()` is a `tf.Variable`, and `apply(x)` returning logits `[N, C]`. */
 export interface ModelLike {
@@ -37,12 +37,25 @@ export function forward(model: ModelLike, x: Tensor, training = false): Tensor {
   return out;
 }
 
-/** Logits of `model` on `x` in batches (caller disposes). */
+/** Checks that `x` is a live tensor with at least one row and returns its row count. */
+export function liveRows(x: unknown, argument = 'x'): number {
+  if (!(x instanceof tf.Tensor) || x.isDisposed) throw new LosskitError('INVALID_ARGUMENT', `${argument} must be a live tensor`, { argument, expected: 'a tf.Tensor [N, ...]', received: x instanceof tf.Tensor ? 'a disposed tensor' : Array.isArray(x) ? 'an array' : typeof x });
+  const n = x.shape[0] ?? 0;
+  if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no examples', { argument, expected: 'at least one row', received: `[${x.shape.join(', ')}]` });
+  return n;
+}
+
+/**
+ * Logits `[N, C]` of `model` on `x` `[N, ...]`, computed `batchSize` rows at a time (default 512; caller disposes).
+ * @example predictLogits(model, x, 256)
+ */
 export function predictLogits(model: ModelLike, x: Tensor, batchSize = 512): Tensor {
+  variablesOf(model);
+  const bs = params.positiveInteger('batchSize', batchSize);
+  const n = liveRows(x);
   return tf.tidy(() => {
-    const n = x.shape[0]!;
     const parts: Tensor[] = [];
-    for (let i = 0; i < n; i += batchSize) parts.push(forward(model, tf.slice(x, i, Math.min(batchSize, n - i))));
+    for (let i = 0; i < n; i += bs) parts.push(forward(model, tf.slice(x, i, Math.min(bs, n - i))));
     return parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
   });
 }
@@ -70,8 +83,11 @@ export function fitModel(model: ModelLike, optimizer: tf.Optimizer, x: Tensor, y
   if (!optimizer || typeof (optimizer as { minimize?: unknown }).minimize !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'not an optimizer', { argument: 'optimizer', expected: 'a tfjs-core optimizer such as tf.train.adam(1e-3)', received: typeof optimizer });
   const vars = o.variables ? [...o.variables] : variablesOf(model);
   const loss = o.loss ?? compile(ce(), { validate: false });
+  const n = liveRows(x);
+  if (liveRows(y, 'y') !== n) throw new LosskitError('SHAPE_MISMATCH', 'one label per example', { argument: 'y', expected: `${n} rows (as x)`, received: `[${y.shape.join(', ')}]` });
+  // The default loss runs unvalidated inside the steps, so its integer labels are checked once here, before any update.
+  if (!o.loss) readLabels(y, 'y', n, tf.tidy(() => forward(model, tf.slice(x, 0, 1)).shape[1]));
   const u = seeded(o.seed ?? 0);
-  const n = x.shape[0]!;
   const history: number[] = [];
   for (let e = 0; e < epochs; e++) {
     const order = shuffled(Array.from({ length: n }, (_, i) => i), u);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, ce, cleanTapeOnError, compile, params, type CompiledLoss, type TensorLike } from '@losskit/core';
 import { readLabels, readOptions, readValues, seeded } from './input.js';
-import { forward, variablesOf, type ModelLike } from './model.js';
+import { forward, liveRows, variablesOf, type ModelLike } from './model.js';
 
 /**
  * Indices of the `⌊(1 − forgetRate)·B⌋` smallest per-sample losses (ties by index), ascending by loss — Co-teaching's
@@ -73,6 +73,7 @@ export function coTeachingStep(options: CoTeachingStepOptions): { lossA: number;
   const o = readOptions(options);
   const varsA = variablesOf(o.modelA, 'modelA');
   const varsB = variablesOf(o.modelB, 'modelB');
+  liveRows(o.x);
   const loss = o.loss ?? compile(ce());
   for (const [name, opt] of [['optimizerA', o.optimizerA], ['optimizerB', o.optimizerB]] as const) {
     if (!opt || typeof (opt as { minimize?: unknown }).minimize !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'not an optimizer', { argument: name, expected: 'a tfjs-core optimizer', received: typeof opt });

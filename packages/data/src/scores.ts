@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, ce, cleanTapeOnError, compile, params, prob, yTrue, type CompiledLoss, type TensorLike } from '@losskit/core';
 import { fraction, readOptions, readValues, seeded, shuffled } from './input.js';
-import { forward, variablesOf, type ModelLike } from './model.js';
+import { forward, liveRows, predictLogits, variablesOf, type ModelLike } from './model.js';
 
 /** `Σ_j (p_j − y_j)²` per sample, a DSL expression: EL2N² (its square root is EL2N). */
 export const el2nSquared = () => prob().minus(yTrue()).pow(2).sum();
@@ -37,14 +37,7 @@ export function el2nScores(predictions: TensorLike, labels: TensorLike, options?
 
 /** EL2N of a model's predictions on `x` (batched forward pass, logits). */
 export function el2nScoresOf(model: ModelLike, x: Tensor, labels: TensorLike, options?: { readonly batchSize?: number }): number[] {
-  variablesOf(model);
-  const bs = params.positiveInteger('batchSize', readOptions(options).batchSize ?? 512);
-  const z = tf.tidy(() => {
-    const n = x.shape[0]!;
-    const parts: Tensor[] = [];
-    for (let i = 0; i < n; i += bs) parts.push(forward(model, tf.slice(x, i, Math.min(bs, n - i))));
-    return tf.concat(parts, 0);
-  });
+  const z = predictLogits(model, x, readOptions(options).batchSize ?? 512);
   try {
     return el2nScores(z, labels);
   } finally {
@@ -108,9 +101,7 @@ export function grandScores(model: ModelLike, x: Tensor, labels: TensorLike, opt
   const bs = params.positiveInteger('batchSize', o.batchSize ?? 128);
   const method = o.method ?? 'auto';
   if (!['auto', 'dense', 'loop'].includes(method)) throw new LosskitError('INVALID_ARGUMENT', 'unknown method', { argument: 'method', expected: "'auto' | 'dense' | 'loop'", received: String(method) });
-  if (!(x instanceof tf.Tensor) || x.isDisposed) throw new LosskitError('INVALID_ARGUMENT', 'x must be a live tensor', { argument: 'x', expected: 'a tf.Tensor [N, ...]', received: x instanceof tf.Tensor ? 'a disposed tensor' : typeof x });
-  const n = x.shape[0]!;
-  if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no examples', { argument: 'x', expected: 'at least one row', received: `[${x.shape.join(', ')}]` });
+  const n = liveRows(x);
   const y = labels instanceof tf.Tensor ? labels : tf.tensor(labels as never);
   try {
     if (y.shape[0] !== n) throw new LosskitError('SHAPE_MISMATCH', 'one label per example', { argument: 'labels', expected: `${n} rows`, received: `[${y.shape.join(', ')}]` });

@@ -114,3 +114,22 @@ it('bad input is a typed error without leaks', () => {
   expectCleanThrow(() => api.grandScores({} as never, x, [0]), 'INVALID_ARGUMENT');
   x.dispose();
 });
+
+it('fitModel rejects labels out of range, non-integer labels, mismatched rows and disposed inputs before any step', () => {
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 3 })] });
+  const before = m.getWeights().map((w) => w.arraySync());
+  const x = tf.tensor2d([[1, 2], [3, 4]]);
+  const opt = tf.train.sgd(0.1);
+  const fit = (y: tf.Tensor, xx: tf.Tensor = x) => () => fitModel(m, opt, xx, y, { epochs: 1, batchSize: 1 });
+  const bad = [tf.tensor1d([0, 3], 'int32'), tf.tensor1d([0, -1], 'int32'), tf.tensor1d([0, 0.5]), tf.tensor1d([0, 1, 2], 'int32')];
+  expect(expectCleanThrow(fit(bad[0]!), 'LABEL_OUT_OF_RANGE').argument).toBe('y');
+  expect(expectCleanThrow(fit(bad[1]!), 'LABEL_OUT_OF_RANGE').argument).toBe('y');
+  expect(expectCleanThrow(fit(bad[2]!), 'NON_INTEGER_LABEL').argument).toBe('y');
+  expect(expectCleanThrow(fit(bad[3]!), 'SHAPE_MISMATCH').argument).toBe('y');
+  const gone = tf.tensor2d([[1, 2], [3, 4]]);
+  gone.dispose();
+  const y = tf.tensor1d([0, 1], 'int32');
+  expect(expectCleanThrow(fit(y, gone), 'INVALID_ARGUMENT').argument).toBe('x');
+  expect(m.getWeights().map((w) => w.arraySync())).toEqual(before);
+  tf.dispose([x, y, ...bad]);
+});

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
-import { checkGradient, expectNoLeaks, randomLabels, randomMatrix, softmax } from '@losskit/core/testing';
+import { checkGradient, expectCleanThrow, expectNoLeaks, randomLabels, randomMatrix, softmax } from '@losskit/core/testing';
 import { coTeachingSelect, coTeachingStep, fklEpochs, forgetRateSchedule, lateStoppingKeep, lateStoppingSelect, linearExpertTrajectory, nestedDropoutMask, smallLossSelection, trajectoryMatchingLoss } from '../src/index.js';
 
 await ready({ backend: 'cpu' });
@@ -42,6 +42,23 @@ describe('Co-teaching', () => {
     wB1.forEach((row, d) => row.forEach((v, c) => expect(v).toBeCloseTo(wB0[d]![c]! - 0.1 * g[d]![c]!, 5)));
     x.dispose();
     y.dispose();
+  });
+  it('coTeachingStep rejects an array or disposed x and labels out of range with typed errors, changing no weight', () => {
+    const make = (s: number) => tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2, kernelInitializer: tfl.initializers.glorotNormal({ seed: s }) })] });
+    const a = make(1);
+    const b = make(2);
+    const w0 = [...a.getWeights(), ...b.getWeights()].map((w) => w.arraySync());
+    const xs = randomMatrix(4, 3, 3);
+    const [optA, optB] = [tf.train.sgd(0.1), tf.train.sgd(0.1)];
+    const step = (x: unknown, y: unknown) => () => coTeachingStep({ modelA: a, modelB: b, optimizerA: optA, optimizerB: optB, x: x as tf.Tensor, y: y as tf.Tensor, forgetRate: 0.25 });
+    expect(expectCleanThrow(step(xs, [0, 1, 0, 1]), 'INVALID_ARGUMENT').argument).toBe('x');
+    const gone = tf.tensor2d(xs);
+    gone.dispose();
+    expect(expectCleanThrow(step(gone, [0, 1, 0, 1]), 'INVALID_ARGUMENT').argument).toBe('x');
+    const x = tf.tensor2d(xs);
+    expectCleanThrow(step(x, [0, 1, 5, 1]), 'LABEL_OUT_OF_RANGE');
+    x.dispose();
+    expect([...a.getWeights(), ...b.getWeights()].map((w) => w.arraySync())).toEqual(w0);
   });
 });
 

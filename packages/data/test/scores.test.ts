@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { ce, compile, ready, square } from '@losskit/core';
-import { expectNoLeaks, randomLabels, randomMatrix, softmax } from '@losskit/core/testing';
-import { averageScores, el2nScores, el2nScoresOf, grandScores, pruneByScore, randomPrune } from '../src/index.js';
+import { checkGradient, expectCleanThrow, expectNoLeaks, randomLabels, randomMatrix, softmax } from '@losskit/core/testing';
+import { averageScores, el2nScores, el2nScoresOf, el2nSquared, grandScores, predictLogits, pruneByScore, randomPrune } from '../src/index.js';
 
 await ready({ backend: 'cpu' });
 
@@ -20,6 +20,20 @@ describe('el2nScores', () => {
   });
   it('is exact at tied huge logits: [1e30, 1e30, 0] with label 0 gives √(0.25 + 0.25)', () => {
     expect(el2nScores([[1e30, 1e30, 0]], [0])[0]).toBeCloseTo(Math.sqrt(0.5), 6);
+  });
+  it('el2nSquared under compile() has the finite-difference gradient of its float64 mean', () => {
+    const z = randomMatrix(5, 4, 11, 2);
+    const y = randomLabels(5, 4, 12);
+    const ref = (v: Float64Array) => {
+      let s = 0;
+      for (let i = 0; i < 5; i++) softmax(Array.from(v.slice(i * 4, i * 4 + 4))).forEach((p, j) => (s += (p - (j === y[i] ? 1 : 0)) ** 2));
+      return s / 5;
+    };
+    const f = compile(el2nSquared());
+    const x = tf.tensor2d(z);
+    const res = checkGradient((t) => f(y, t), x, { reference: ref });
+    x.dispose();
+    expect(res.ok).toBe(true);
   });
 });
 
@@ -58,6 +72,26 @@ describe('grandScores', () => {
     const b = expectNoLeaks(() => grandScores(model, x, ys, { loss, method: 'loop' }));
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 4));
     x.dispose();
+  });
+  it('predictLogits equals model.predict when the rows span several batches', () => {
+    const x = tf.tensor2d(xs);
+    const want = (model.predict(x) as tf.Tensor).arraySync() as number[][];
+    const before = tf.memory().numTensors;
+    const got = predictLogits(model, x, 6);
+    expect(got.shape).toEqual([20, 4]);
+    (got.arraySync() as number[][]).forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(want[i]![j]!, 5)));
+    got.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+  it('predictLogits and el2nScoresOf reject a batch size < 1, a disposed x and a non-tensor x with typed errors', () => {
+    const x = tf.tensor2d(xs);
+    expect(expectCleanThrow(() => predictLogits(model, x, 0), 'INVALID_PARAMETER').argument).toBe('batchSize');
+    expect(expectCleanThrow(() => predictLogits(model, x, -2), 'INVALID_PARAMETER').argument).toBe('batchSize');
+    expect(expectCleanThrow(() => predictLogits(model, xs as never), 'INVALID_ARGUMENT').argument).toBe('x');
+    x.dispose();
+    expect(expectCleanThrow(() => predictLogits(model, x), 'INVALID_ARGUMENT').argument).toBe('x');
+    expect(expectCleanThrow(() => el2nScoresOf(model, x, ys), 'INVALID_ARGUMENT').argument).toBe('x');
   });
   it('el2nScoresOf reads the model outputs', () => {
     const x = tf.tensor2d(xs);

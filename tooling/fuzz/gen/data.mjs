@@ -193,7 +193,18 @@ function model(r, D) {
   const C = r.int(2, 4);
   const xs = r.matrix(n, d, 'normal', 1);
   const y = r.labels(n, C);
-  const which = r.pick(['grand', 'el2nOf', 'coteach', 'twoPhase', 'trajectory', 'memo']);
+  const which = r.pick(['grand', 'el2nOf', 'coteach', 'twoPhase', 'trajectory', 'memo', 'fitBad', 'predictBad']);
+  if (which === 'fitBad' || which === 'predictBad') {
+    // fitModel's default loss runs unvalidated inside the steps: its labels are checked once, before any update;
+    // predictLogits checks its batch size (0 used to loop forever).
+    const bad = r.pick([C, C + 3, -1, 0.5]);
+    const bs = r.pick([0, -1, 1.5]);
+    return {
+      fn: which === 'fitBad' ? 'fitModel' : 'predictLogits', expect: 'invalid', codes: ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'INVALID_PARAMETER'], repro: { xs, y, bad, bs },
+      prepare: () => ({ x: tf.tensor2d(xs), ybad: tf.tensor1d(y.map((v, i) => (i === n - 1 ? bad : v))), va: linearVars(d, C, 1), opt: { o1: tf.train.sgd(0.1) } }),
+      run: (t) => (which === 'fitBad' ? D.fitModel(asModel(t.va), t.opt.o1, t.x, t.ybad, { epochs: 1, batchSize: 2 }) : D.predictLogits(asModel(t.va), t.x, bs)),
+    };
+  }
   if (which === 'memo') {
     return { fn: 'estimateMemorization', expect: 'valid', repro: { n }, run: () => D.estimateMemorization(n, (idx) => Array.from({ length: n }, (_, i) => idx.includes(i)), { trials: 6, seed: 1 }), check: (o) => (o.scores.every((v, i) => v === 1 || o.undetermined.includes(i)) ? undefined : wrong('memorised-only correctness gives 1', JSON.stringify(o))) };
   }
