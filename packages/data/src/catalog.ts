@@ -30,7 +30,8 @@ export const grandEntry = defineEntry({
   params: [{ name: 'method', default: 'auto', range: "'auto' | 'dense' | 'loop'", description: 'Closed form for Dense stacks or one backward pass per example.' }, { name: 'batchSize', default: 128, description: 'Examples per backward pass.' }],
   paper: diet,
   example: "import * as tfl from '@tensorflow/tfjs-layers';\nconst model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 8, activation: 'relu' }), tfl.layers.dense({ units: 3 })] });\ngrandScores(model, tf.randomNormal([6, 4]), [0, 1, 2, 0, 1, 2]);",
-  tryIt: { unavailable: 'needs a tfjs-layers model, which the docs sandbox does not load; see the README and the pruning study' },
+  // The sandbox has no tfjs-layers: a two-layer ReLU net as a plain ModelLike (GraNd then takes its per-example loop).
+  tryIt: { code: "const W1 = tf.variable(tf.randomNormal([4, 8], 0, 0.5, 'float32', 1));\nconst W2 = tf.variable(tf.randomNormal([8, 3], 0, 0.5, 'float32', 2));\nconst model = { trainableWeights: [W1, W2].map((v) => ({ read: () => v })), apply: (x) => tf.matMul(tf.relu(tf.matMul(x, W1)), W2) };\nconst x = tf.randomNormal([6, 4], 0, 1, 'float32', 3);\nconst scores = grandScores(model, x, [0, 1, 2, 0, 1, 2]);\ntf.dispose([W1, W2, x]);\nscores;" },
 });
 export const pruneEntry = defineEntry({
   id: 'prune-by-score', name: 'Score-based pruning', package: pkg, export: 'pruneByScore', category: 'data pruning',
@@ -121,7 +122,8 @@ export const twoPhaseEntry = defineEntry({
   params: [{ name: 'sampler', default: 'ros', range: "'ros' | 'rus'", description: 'Balanced first phase.' }, { name: 'phase1Epochs', default: null, description: 'Epochs.' }, { name: 'phase2Epochs', default: null, description: 'Epochs.' }],
   paper: buda,
   example: "import * as tfl from '@tensorflow/tfjs-layers';\nconst model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 8, activation: 'relu' }), tfl.layers.dense({ units: 2 })] });\ntwoPhaseTrain({ model, optimizer: tf.train.adam(0.01), x: tf.randomNormal([40, 2]), y: tf.tensor1d(Array.from({ length: 40 }, (_, i) => (i < 4 ? 1 : 0)), 'int32'), phase1Epochs: 3, phase2Epochs: 2 });",
-  tryIt: { unavailable: 'needs a tfjs-layers model, which the docs sandbox does not load; the imbalance study runs it on real data' },
+  // The sandbox has no tfjs-layers: a linear softmax classifier as a plain ModelLike (phase 2 refits its kernel and bias).
+  tryIt: { code: "const W = tf.variable(tf.zeros([2, 2]));\nconst b = tf.variable(tf.zeros([2]));\nconst model = { trainableWeights: [W, b].map((v) => ({ read: () => v })), apply: (x) => tf.add(tf.matMul(x, W), b) };\nconst x = tf.randomNormal([40, 2], 0, 1, 'float32', 1);\nconst y = tf.tensor1d(Array.from({ length: 40 }, (_, i) => (i < 4 ? 1 : 0)), 'int32');\nconst history = twoPhaseTrain({ model, optimizer: tf.train.adam(0.05), phase2Optimizer: tf.train.adam(0.05), x, y, phase1Epochs: 3, phase2Epochs: 2 });\ntf.dispose([W, b, x, y]);\nhistory;" },
 });
 export const priorCorrectionEntry = defineEntry({
   id: 'prior-correction', name: 'Prior-correction thresholding', package: pkg, export: 'priorCorrection', category: 'class imbalance',
