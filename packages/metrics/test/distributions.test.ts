@@ -65,6 +65,16 @@ describe('distribution functions', () => {
       expect(Math.abs(incompleteBeta(x, 2, 2) - (3 * x * x - 2 * x ** 3))).toBeLessThan(1e-13);
     }
   });
+  it.each([
+    [0.3, 0.5, 0.5, 0.36901011956554536],
+    [0.999, 200, 3, 0.9988334368468834],
+    [0.0001, 0.1, 50, 0.6179753654761372],
+    [0.5, 1000, 1000, 0.4999999999999992],
+    [0.48, 1000, 1000, 0.03677948327863959],
+    [0.9, 2.5, 0.7, 0.6239321729007935],
+  ])('incompleteBeta(%f, %f, %f) matches scipy.special.betainc (SciPy 1.17.1): %f', (x, a, b, want) => {
+    expect(Math.abs(incompleteBeta(x, a, b) - want)).toBeLessThan(1e-11);
+  });
   it('incompleteBeta rejects non-positive or non-finite shapes and a NaN x with typed errors', () => {
     expect(expectCleanThrow(() => incompleteBeta(0.5, -1, 2), 'INVALID_PARAMETER').argument).toBe('a');
     expect(expectCleanThrow(() => incompleteBeta(0.5, 1, 0), 'INVALID_PARAMETER').argument).toBe('b');
