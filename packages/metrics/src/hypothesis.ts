@@ -75,13 +75,14 @@ const variances = (d: number[][]) => d.map(([a, b]) => {
 /**
  * Dietterich's 5×2cv paired t-test: `t = p_1^(1) / √((1/5) Σ_i s_i²)` with 5 degrees of freedom, two-sided p-value.
  * `differences[i][j]` is the score difference (model 1 − model 2) on fold j of repetition i. When every s_i² is 0,
- * t is 0 (no evidence), not NaN.
+ * t is its limit ±∞ with p = 0 (as the combined F test), or 0 with p = 1 when `p_1^(1) = 0`, never NaN.
  * @example pairedTTest5x2cv(diffs) // { t, pValue }
  */
 export function pairedTTest5x2cv(differences: readonly (readonly number[])[]): { t: number; pValue: number } {
   const d = readDiffs(differences);
   const s2 = variances(d).reduce((a, b) => a + b, 0);
-  if (s2 === 0) return { t: 0, pValue: 1 };
+  // Zero variance: t's limit as the spread → 0 (±∞, p = 0, as the F test), or 0/0 read as no evidence when p_1^(1) = 0.
+  if (s2 === 0) return d[0]![0]! === 0 ? { t: 0, pValue: 1 } : { t: Math.sign(d[0]![0]!) * Infinity, pValue: 0 };
   const t = d[0]![0]! / Math.sqrt(s2 / 5);
   return { t, pValue: studentTTwoSided(t, 5) };
 }

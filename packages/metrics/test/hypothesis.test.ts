@@ -58,8 +58,15 @@ describe('5×2cv tests', () => {
     expect(r.f).toBeCloseTo(ref(d).f, 13);
     expect(r.pValue).toBeCloseTo(fSurvival(ref(d).f, 10, 5), 15);
   });
-  it('identical folds (zero variance) give t = 0 and p = 1 instead of NaN', () => {
-    expect(pairedTTest5x2cv(Array.from({ length: 5 }, () => [0.1, 0.1]))).toEqual({ t: 0, pValue: 1 });
+  it('zero variance: a constant non-zero difference is the t → ±∞ limit (p = 0, as the F test says), all-zero differences are t = 0, p = 1', () => {
+    const same = Array.from({ length: 5 }, () => [0.1, 0.1]);
+    expect(pairedTTest5x2cv(same)).toEqual({ t: Infinity, pValue: 0 });
+    expect(combinedFTest5x2cv(same).pValue).toBe(0);
+    expect(pairedTTest5x2cv(same.map(([a, b]) => [-a!, -b!]))).toEqual({ t: -Infinity, pValue: 0 });
+    expect(pairedTTest5x2cv(Array.from({ length: 5 }, () => [0, 0]))).toEqual({ t: 0, pValue: 1 });
+    // The limit is approached continuously: a tiny spread already gives a tiny p-value.
+    const near = same.map(([a, b], i) => (i === 4 ? [a!, b! + 1e-9] : [a!, b!]));
+    expect(pairedTTest5x2cv(near).pValue).toBeLessThan(1e-6);
   });
   it('fiveByTwoFolds gives five stratified halvings that partition 0..n−1', () => {
     const y = randomLabels(31, 3, 2);
