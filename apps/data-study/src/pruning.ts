@@ -109,5 +109,5 @@ direction only.
 `;
 writeFileSync(join(here, 'pruning.md'), page);
 writeFileSync(join(here, 'pruning.json'), `${JSON.stringify({ epochs: EPOCHS, scoreEpochs: SCORE_EPOCHS, seeds: SEEDS, fractions: FRACTIONS, results, denseMs: denseMs / SCORE_RUNS, loopMs, seconds, backend }, null, 1)}\n`);
-writeBlock(join(root, 'packages', 'data', 'README.md'), 'pruning-study', `${table}\n\n${notes} Plot and details: [apps/data-study/pruning.md](../../apps/data-study/pruning.md); regenerate with \`pnpm study:pruning\`.\n\n![Pruning curve](../../apps/data-study/figures/pruning.svg)`);
+writeBlock(join(root, 'packages', 'data', 'README.md'), 'pruning-study', `${table}\n\n${notes} Plot and details: [apps/data-study/pruning.md](../../apps/data-study/pruning.md) and the docs site's \`#/pruning\` page; regenerate with \`pnpm study:pruning\`.\n\n![Pruning curve](../../apps/data-study/figures/pruning.svg)`);
 console.log(`\n${table}\n\ndone in ${seconds.toFixed(0)} s`);
