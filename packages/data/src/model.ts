@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, cleanTapeOnError, compile, ce, params, type CompiledLoss } from '@losskit/core';
+import { LosskitError, assertFinite, cleanTapeOnError, compile, ce, params, type CompiledLoss } from '@losskit/core';
 import { readLabels, readOptions, seeded, shuffled } from './input.js';
 
 /** A model: trainable weights whose `read()` is a `tf.Variable`, and `apply(x)` returning logits `[N, C]`. */
@@ -74,7 +74,8 @@ export interface FitOptions {
 /**
  * Seeded mini-batch training of `model` on `x [N, ...]`, integer labels `y [N]` with a tfjs-core optimizer
  * (`tf.train.adam(1e-3)` etc.). Each step is `optimizer.minimize(mean loss)` wrapped in `cleanTapeOnError`.
- * Returns the mean loss of every epoch.
+ * Before the first step it checks that `x` is a live, finite tensor, that `y` has one row per example and, with the
+ * default loss, that `y` holds integer labels below the model's output width. Returns the mean loss of every epoch.
  */
 export function fitModel(model: ModelLike, optimizer: tf.Optimizer, x: Tensor, y: Tensor, options?: FitOptions): number[] {
   const o = readOptions(options);
@@ -84,6 +85,8 @@ export function fitModel(model: ModelLike, optimizer: tf.Optimizer, x: Tensor, y
   const vars = o.variables ? [...o.variables] : variablesOf(model);
   const loss = o.loss ?? compile(ce(), { validate: false });
   const n = liveRows(x);
+  // One on-device check (a scalar read back): a NaN or ∞ feature would otherwise train silently into NaN weights.
+  if (!tf.tidy(() => tf.all(tf.isFinite(x)).dataSync()[0])) assertFinite(x.dataSync(), 'x', x.shape);
   if (liveRows(y, 'y') !== n) throw new LosskitError('SHAPE_MISMATCH', 'one label per example', { argument: 'y', expected: `${n} rows (as x)`, received: `[${y.shape.join(', ')}]` });
   // The default loss runs unvalidated inside the steps, so its integer labels are checked once here, before any update.
   if (!o.loss) readLabels(y, 'y', n, tf.tidy(() => forward(model, tf.slice(x, 0, 1)).shape[1]));

@@ -115,7 +115,7 @@ it('bad input is a typed error without leaks', () => {
   x.dispose();
 });
 
-it('fitModel rejects labels out of range, non-integer labels, mismatched rows and disposed inputs before any step', () => {
+it('fitModel rejects labels out of range, non-integer labels, mismatched rows, disposed inputs and non-finite features before any step', () => {
   const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 3 })] });
   const before = m.getWeights().map((w) => w.arraySync());
   const x = tf.tensor2d([[1, 2], [3, 4]]);
@@ -130,6 +130,9 @@ it('fitModel rejects labels out of range, non-integer labels, mismatched rows an
   gone.dispose();
   const y = tf.tensor1d([0, 1], 'int32');
   expect(expectCleanThrow(fit(y, gone), 'INVALID_ARGUMENT').argument).toBe('x');
+  // A NaN feature used to train silently: NaN loss history and NaN weights.
+  const xNaN = tf.tensor2d([[1, 2], [Number.NaN, 4]]);
+  expect(expectCleanThrow(fit(y, xNaN), 'NON_FINITE_INPUT').argument).toBe('x');
   expect(m.getWeights().map((w) => w.arraySync())).toEqual(before);
-  tf.dispose([x, y, ...bad]);
+  tf.dispose([x, y, xNaN, ...bad]);
 });
