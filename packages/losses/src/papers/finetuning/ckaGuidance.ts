@@ -11,9 +11,10 @@ function centredScaled(x: Tensor): Tensor {
 
 const ckaOp = defineOp<{ guide: string }>({
   kind: 'ckaGuidance',
-  evaluate: (c, a, p) => {
+  evaluate: (c, _a, p) => {
     const x = c.yPred; // [B, D1]
-    const g = a[0]!;
+    // The input as given (the evaluated argument is broadcast to [B, B] when its shape allows it).
+    const g = c.input(p.guide);
     if (g.rank !== 2 || g.shape[0] !== x.shape[0]) {
       throw new LosskitError('SHAPE_MISMATCH', 'the guide activations need one row per sample', {
         argument: `inputs.${p.guide}`,

@@ -23,7 +23,7 @@ const numpyCka = `def _cka_guidance(x, g):
 
 function cka(n: ExportNode<{ guide: string }>, source: string): string {
   const { ctx } = n;
-  const g = n.args[0]!;
+  const g = ctx.input(n.params.guide);
   ctx.check(
     `${g}.ndim != 2 or ${g}.shape[0] != ${ctx.yPred}.shape[0]`,
     'SHAPE_MISMATCH',

@@ -40,7 +40,7 @@ export const generativeExporters: Readonly<Record<string, OpExporter<any>>> = {
 
 function entropy(n: ExportNode<{ lambda: number; buffer: string }>, source: string): string {
   const { ctx } = n;
-  const buf = n.args[0]!;
+  const buf = ctx.input(n.params.buffer);
   ctx.check(
     `${buf}.ndim != 2 or ${buf}.shape[1] != ${ctx.yPred}.shape[1] or ${buf}.shape[0] == 0`,
     'SHAPE_MISMATCH',

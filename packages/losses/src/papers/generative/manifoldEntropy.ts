@@ -8,9 +8,10 @@ const TINY = 1e-30;
 
 const manifoldEntropyOp = defineOp<{ lambda: number; buffer: string }>({
   kind: 'manifoldEntropy',
-  evaluate: (c, a, p) => {
+  evaluate: (c, _a, p) => {
     const z = c.yPred; // [B, D]
-    const buf = a[0]!;
+    // The input as given (the evaluated argument is broadcast to [B, B] when its shape allows it).
+    const buf = c.input(p.buffer);
     if (buf.rank !== 2 || buf.shape[1] !== z.shape[1] || buf.shape[0] === 0) {
       throw new LosskitError('SHAPE_MISMATCH', 'the replay buffer must hold embeddings of the prediction’s width', {
         argument: `inputs.${p.buffer}`,
