@@ -82,6 +82,19 @@ describe('mixup', () => {
     tf.dispose([imgs, a.x, a.y, b.x, b.y]);
   });
 
+  it('is differentiable with respect to x (mixing hidden states): d/dx_k = λ_k e_k + Σ_{i: π(i)=k} (1 − λ_i) e_i', () => {
+    const xt = tf.tensor2d(x);
+    const g = tf.grad((t: tf.Tensor) => {
+      const b = mixup(t, labels, { numClasses: C, lambda: 'sample', seed: 5 });
+      return tf.sum(tf.mul(b.x, tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]))) as tf.Scalar;
+    })(xt);
+    const out = mixup(x, labels, { numClasses: C, lambda: 'sample', seed: 5 });
+    const W = [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]];
+    const want = x.map((r, k) => r.map((_, d) => out.lambda[k]! * W[k]![d]! + out.lambda.reduce((a, l, i) => a + (out.permutation[i] === k ? (1 - l) * W[i]![d]! : 0), 0)));
+    (g.arraySync() as number[][]).forEach((r, k) => r.forEach((v, d) => expect(v).toBeCloseTo(want[k]![d]!, 4)));
+    tf.dispose([xt, g, out.x, out.y]);
+  });
+
   it('rejects bad options, labels and shapes with typed errors, cleanly', () => {
     expectCleanThrow(() => mixup(x, labels, { alpha: -1, numClasses: C }), 'INVALID_PARAMETER');
     expectCleanThrow(() => mixup(x, labels), 'INVALID_PARAMETER');

@@ -99,11 +99,14 @@ export function mixup(x: TensorLike, y: TensorLike, options: MixupOptions = {}):
       const j = Math.floor(draw() * (i + 1));
       [perm[i], perm[j]] = [perm[j]!, perm[i]!];
     }
-    const idx = tf.tensor1d(perm, 'int32');
+    // The partners by a permutation matrix (differentiable on every backend; tfjs's Gather gradient needs
+    // UnsortedSegmentSum, which the WASM backend does not register).
+    const P = oneHotRows(tf.tensor1d(perm, 'int32'), B);
     const l = tf.tensor1d(lam);
     const mix = (t: Tensor): Tensor => {
       const w = tf.reshape(l, [B, ...new Array(t.rank - 1).fill(1)]);
-      return tf.add(tf.mul(t, w), tf.mul(tf.gather(t, idx), tf.sub(1, w)));
+      const partner = tf.reshape(tf.matMul(P, tf.reshape(t, [B, -1])), t.shape);
+      return tf.add(tf.mul(t, w), tf.mul(partner, tf.sub(1, w)));
     };
     return { x: mix(xs), y: mix(targets) as Tensor2D, lambda: lam, permutation: perm };
   });
