@@ -12,6 +12,7 @@ import * as calibration from './calibration.mjs';
 import * as metricLearning from './metric-learning.mjs';
 import * as unlearning from './unlearning.mjs';
 import * as scaling from './scaling.mjs';
+import * as lossesPapersB from './losses-papers-b.mjs';
 
 /** Generator modules by package name, with their share of the calls. */
 export const GENERATORS = {
@@ -28,6 +29,8 @@ export const GENERATORS = {
   '@losskit/losses/torch': { weight: 6, mod: torch },
   // CTC in its three forms (catalog `ctc`, /keras `ctc`, /torch `ctcLoss`); each case names its own package.
   '@losskit/losses ctc': { weight: 3, mod: ctc },
+  // The part-B seed tensor functions, procedures and helpers of @losskit/losses (issue #25).
+  '@losskit/losses papers-b': { weight: 3, mod: lossesPapersB },
 };
 
 /**
