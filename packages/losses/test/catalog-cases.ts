@@ -156,4 +156,4 @@ export const table: Readonly<Record<string, Case>> = {
  * CTC's `[B, T, C]` frames with label sequences): no `dsl`; their example, run as written (imports dropped),
  * defines a finite `loss`.
  */
-export const tensorEntries: ReadonlySet<string> = new Set(['ctc', 'eisl', 's3ft-target', 'mixup']);
+export const tensorEntries: ReadonlySet<string> = new Set(['ctc', 'eisl', 's3ft-target', 'mixup', 'dr-tune']);

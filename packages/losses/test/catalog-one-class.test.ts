@@ -194,6 +194,19 @@ const table: Readonly<Record<string, Case>> = {
     z,
     ref: zero,
   },
+  'dr-tune': {
+    fn: (x) =>
+      tf.tidy(() => {
+        const q = L.drTuneQueue({ size: 2, dim: 1 });
+        q.push([[0.5], [1]], [0, 0], [[1], [2]]);
+        const f = tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, 1]), [-1, 1]);
+        const cal = L.drTuneCalibrate(q, f, [[1]]);
+        return compile(ce(), { reduction: 'none' })(tf.concat([tf.zeros([2], 'int32'), cal.labels]), tf.concat([f, cal.features]));
+      }),
+    y: one,
+    z,
+    ref: zero,
+  },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

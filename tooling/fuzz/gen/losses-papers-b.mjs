@@ -1,6 +1,6 @@
 // The part-B seed exports of @losskit/losses that are not DSL catalog entries (issue #25): the tensor functions and
 // procedures `eisl`, `mixup`, `s3ftTarget` / `s3ftTargets`, and the helpers `fDistillWeights`, `manifoldEntropyBuffer`,
-// `compositionalNllState`, `ckaLayerMapping`, `positiveRankingPenalty`; each against a float64 reference written here
+// `compositionalNllState`, `ckaLayerMapping`, `positiveRankingPenalty`, `drTuneCalibrate` / `drTuneQueue`; each against a float64 reference written here
 // from the papers' code, with random and bad input. (The DSL entries are fuzzed from their catalog examples.)
 import { poke, randomIndex, shapeOf } from '../lib/rand.mjs';
 import * as ref from '../lib/ref.mjs';
@@ -307,8 +307,84 @@ function helperCase(r, lib) {
   };
 }
 
+/** DR-Tune's calibration without rotation, float64 (weeknan/DR-Tune model.py semantic_calibration). */
+function drTuneRef(pre, down, labels, W, z) {
+  const unit = (r) => {
+    const n = Math.max(Math.hypot(...r), 1e-12);
+    return r.map((x) => x / n);
+  };
+  const l2 = z.reduce((a, r) => a + Math.hypot(...r), 0) / z.length;
+  const P = pre.map(unit);
+  const Z = down.map(unit);
+  W.forEach((w, c) => {
+    const idx = labels.flatMap((l, k) => (l === c ? [k] : []));
+    if (idx.length === 0) return;
+    const proto = unit(w);
+    const sc = idx.map((k) => Z[k].reduce((a, x, j) => a + x * proto[j], 0));
+    const m = Math.max(...sc);
+    const e = sc.map((x) => Math.exp(x - m));
+    const tot = e.reduce((a, b) => a + b, 0);
+    const dc = proto.map((_, j) => idx.reduce((a, k, i) => a + (e[i] / tot) * Z[k][j], 0));
+    const pc = proto.map((_, j) => idx.reduce((a, k) => a + P[k][j], 0) / idx.length);
+    for (const k of idx) P[k] = P[k].map((x, j) => x + dc[j] - pc[j]);
+  });
+  return P.map((r) => unit(r).map((x) => x * l2));
+}
+
+function drTuneCase(r, lib) {
+  const K = r.int(1, 6);
+  const D = r.int(1, 4);
+  const C = r.int(1, 3);
+  const scale = r.pick([1, 1e-3, 1e4]);
+  const mat = (n, d) => Array.from({ length: n }, () => Array.from({ length: d }, () => f32(r.normal() * scale)));
+  const pre = mat(K, D);
+  const down = mat(K, D);
+  const labels = Array.from({ length: K }, () => r.int(0, C - 1));
+  const W = mat(C, D);
+  const z = mat(r.int(1, 3), D);
+  const rotate = r.bool(0.5);
+  const bad = r.bool(0.15) ? r.pick(['label', 'width', 'nan', 'rotate']) : undefined;
+  let zz = z;
+  let WW = W;
+  let rot = rotate;
+  let lab = labels;
+  if (bad === 'label') lab = labels.map((l, k) => (k === 0 ? C : l));
+  if (bad === 'width') WW = W.map((row) => [...row, 1]);
+  if (bad === 'nan') zz = z.map((row, i) => row.map((x, j) => (i === 0 && j === 0 ? Number.NaN : x)));
+  if (bad === 'rotate') rot = 'yes';
+  return {
+    fn: 'drTuneCalibrate',
+    expect: bad ? 'invalid' : 'valid',
+    why: bad,
+    codes: TYPED,
+    repro: { call: 'drTuneCalibrate(queue(pre, down, labels), z, W, { rotate })', pre, down, labels: lab, W: WW, z: zz, rotate: rot },
+    run: () => {
+      const q = lib.losses.drTuneQueue({ size: K, dim: D });
+      q.push(down, lab, pre);
+      return lib.losses.drTuneCalibrate(q, zz, WW, { rotate: rot });
+    },
+    check: (out) => {
+      const got = out.features.arraySync();
+      const l2 = z.reduce((a, row) => a + Math.hypot(...row.map(f32)), 0) / z.length;
+      // Every row has the batch's mean norm (or is 0: a row the translation cancels, F.normalize keeps 0); without
+      // rotation the values match the reference.
+      const norms = got.map((row) => Math.hypot(...row));
+      // A row the translation (nearly) cancels is cancellation noise scaled by 1/max(‖·‖, 1e-12), in the authors' code
+      // too: such rows (norm below 1e-3·l2 here) are left out of both checks.
+      const live = norms.map((n) => n > 1e-3 * l2);
+      let msg = norms.some((n, k) => live[k] && Math.abs(n - l2) > 1e-4 * Math.max(1, l2)) ? `row norms ${norms} vs ${l2}` : undefined;
+      if (!msg && !rotate) {
+        const want = drTuneRef(pre.map((row) => row.map(f32)), down.map((row) => row.map(f32)), labels, W, z.map((row) => row.map(f32)));
+        msg = ref.allClose(got.filter((_, k) => live[k]).flat(), want.filter((_, k) => live[k]).flat(), { rtol: 1e-4, atol: 1e-5 * Math.max(1, l2) });
+      }
+      return msg ? { category: 'wrong value', kind: 'drTuneCalibrate vs float64 semantic calibration', message: msg } : undefined;
+    },
+    finite: (out) => out.features.dataSync(),
+  };
+}
+
 export function generate(r, lib) {
-  const kind = r.weighted({ eisl: 3, mixup: 3, s3ft: 2, helper: 4 });
-  const c = kind === 'eisl' ? eislCase(r, lib) : kind === 'mixup' ? mixupCase(r, lib) : kind === 's3ft' ? s3ftCase(r, lib) : helperCase(r, lib);
+  const kind = r.weighted({ eisl: 3, mixup: 3, s3ft: 2, helper: 4, drTune: 2 });
+  const c = kind === 'drTune' ? drTuneCase(r, lib) : kind === 'eisl' ? eislCase(r, lib) : kind === 'mixup' ? mixupCase(r, lib) : kind === 's3ft' ? s3ftCase(r, lib) : helperCase(r, lib);
   return { pkg: '@losskit/losses', ...c };
 }
