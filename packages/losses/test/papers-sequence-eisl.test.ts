@@ -56,7 +56,7 @@ function eislRef(x: T3, y: number[][], o: RefOptions = {}): number[] {
         const Z = e.reduce((a, v) => a + v, 0);
         total += m.reduce((a, r, i) => a + (e[i]! / Z) * r[j]!, 0);
       }
-      out[b] -= weights[k]! * (total / J);
+      out[b]! -= weights[k]! * (total / J);
       void I;
     });
   });
