@@ -53,7 +53,7 @@ function eislCase(r, lib) {
   const options = { ngrams, tau, selection, seed: r.int(0, 1000), ...(weights ? { weights } : {}), ...(reduction ? { reduction } : {}) };
   let args = [y, x];
   let why;
-  let codes = TYPED;
+  const codes = TYPED;
   const bad = r.bool(0.2) ? r.pick(['label', 'nan', 'ngram']) : undefined;
   if (bad === 'label') {
     args = [poke(y, [0, 0], r.pick([V, -1, 0.5])), x];
