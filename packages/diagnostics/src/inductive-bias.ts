@@ -86,15 +86,20 @@ function poissonTerms(lambda: number): { j: number; logW: number }[] {
 
 /** log density of the noncentral χ²(k, λ) at x > 0: log Σ_j Pois(j; λ/2) χ²_{k+2j}(x). */
 export function noncentralChiSquaredLogPdf(x: number, k: number, lambda: number): number {
-  return logPdfWithTerms(x, k, poissonTerms(lambda));
+  return pdfTerms(k, poissonTerms(lambda))(x);
 }
 
-function logPdfWithTerms(x: number, k: number, terms: { j: number; logW: number }[]): number {
-  if (!(x > 0)) return -Infinity;
-  return logSumExp(terms.map(({ j, logW }) => {
-    const a = k / 2 + j;
-    return logW + (a - 1) * Math.log(x) - x / 2 - a * Math.LN2 - logGamma(a);
-  }));
+/** x ↦ log pdf for fixed (k, λ): the per-term constants log w_j − a_j ln 2 − ln Γ(a_j), a_j = k/2 + j, computed once. */
+function pdfTerms(k: number, terms: { j: number; logW: number }[]): (x: number) => number {
+  const a = terms.map(({ j }) => k / 2 + j);
+  const c = terms.map(({ logW }, i) => logW - a[i]! * Math.LN2 - logGamma(a[i]!));
+  const parts = new Array<number>(terms.length);
+  return (x) => {
+    if (!(x > 0)) return -Infinity;
+    const lx = Math.log(x);
+    for (let i = 0; i < parts.length; i++) parts[i] = c[i]! + (a[i]! - 1) * lx;
+    return logSumExp(parts) - x / 2;
+  };
 }
 
 /** log CDF of the noncentral χ²(k, λ) at x: log Σ_j Pois(j; λ/2) P(k/2 + j, x/2). */
@@ -158,8 +163,8 @@ export function inductiveBias(errors: TensorLike, targetError: number, options?:
     const s = Math.exp(t[2]!);
     if (!(k > 0 && k < 1e7 && lam >= 0 && s > 0 && Number.isFinite(s))) return Number.NaN;
     let total = n * t[2]!;
-    const terms = poissonTerms(lam);
-    for (let i = 0; i < n; i++) total -= logPdfWithTerms(e[i]! / s, k, terms);
+    const logPdf = pdfTerms(k, poissonTerms(lam));
+    for (let i = 0; i < n; i++) total -= logPdf(e[i]! / s);
     return total;
   };
   const objective = (t: Float64Array, grad: Float64Array): number => {

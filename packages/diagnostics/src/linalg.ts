@@ -160,12 +160,12 @@ export interface SingularTriple {
 
 /**
  * Top singular triple of a row-major `[rows, cols]` matrix by power iteration on `WᵀW` from a deterministic start
- * (all ones plus a small ramp, so it is not orthogonal to the top vector for generic W), until the Rayleigh quotient
- * changes by less than `tol` relatively (default 1e-12) or `maxIterations` (default 1000). The sign is fixed so that
- * the largest-magnitude entry of `v` is positive. A zero matrix gives σ₁ = 0 and `v = e₁`.
+ * (all ones plus a small ramp, so it is not orthogonal to the top vector for generic W), until the right singular
+ * vector moves by less than `tol` in every coordinate (default 1e-13) or after `maxIterations` (default 1000). The sign
+ * is fixed so that the largest-magnitude entry of `v` is positive. A zero matrix gives σ₁ = 0 and `v = e₁`.
  */
 export function topSingularTriple(w: ArrayLike<number>, rows: number, cols: number, options: { tol?: number; maxIterations?: number } = {}): SingularTriple {
-  const tol = options.tol ?? 1e-12;
+  const tol = options.tol ?? 1e-13;
   const maxIterations = options.maxIterations ?? 1000;
   // Work on W / max|W| so that WᵀW cannot overflow for huge entries; σ₁ scales back.
   let scale = 0;
@@ -199,7 +199,9 @@ export function topSingularTriple(w: ArrayLike<number>, rows: number, cols: numb
       v[0] = 1;
       break;
     }
-    const done = Math.abs(s2 - sigma) <= tol * s2;
+    let change = 0;
+    for (let j = 0; j < cols; j++) change = Math.max(change, Math.abs(next[j]! - v[j]!));
+    const done = change <= tol;
     sigma = s2;
     v = next;
     if (done) break;

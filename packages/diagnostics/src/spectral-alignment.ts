@@ -9,9 +9,9 @@ export interface SpectralAlignment {
   readonly alignments: number[];
   /** The largest singular value σ₁ of the kernel. */
   readonly sigma: number;
-  /** Fraction of inputs with a_i > 0. */
+  /** Fraction of inputs with a_i > 1e-12 (|a_i| ≤ 1e-12 counts as orthogonal, neither sign). */
   readonly positiveFraction: number;
-  /** Fraction of inputs with a_i < 0. */
+  /** Fraction of inputs with a_i < −1e-12. */
   readonly negativeFraction: number;
   /** 1 − |p₊ − p₋|: 1 when the signs are balanced, 0 when every alignment has the same sign (the collapse warned of). */
   readonly signDiversity: number;
@@ -59,8 +59,9 @@ export function spectralAlignment(kernel: TensorLike, inputs: TensorLike): Spect
     }
     const a = Math.max(-1, Math.min(1, dot / Math.sqrt(nx)));
     alignments.push(a);
-    if (a > 0) pos++;
-    else if (a < 0) neg++;
+    // |a| ≤ 1e-12 is orthogonal up to the float64 accuracy of u₁: neither sign.
+    if (a > 1e-12) pos++;
+    else if (a < -1e-12) neg++;
     abs += Math.abs(a);
   }
   const p = pos / x.n;
