@@ -1,5 +1,5 @@
 import { LosskitError, type TensorLike } from '@losskit/core';
-import { checkInteger, classStatistics, readFeatures, readOptions, readVector } from '@losskit/diagnostics';
+import { checkInteger, classStatistics, readFeatures, readLabels, readOptions, readVector } from '@losskit/diagnostics';
 
 /** Options of {@link boundaryTiltingAngle}. */
 export interface BoundaryTiltingOptions {
@@ -47,7 +47,9 @@ export function boundaryTiltingAngle(weights: TensorLike, features: TensorLike, 
   } else {
     w = readVector(weights, 'weights', f.d);
   }
-  const s = classStatistics(features, labels, { classes: Math.max(a, b) + 1 });
+  // Samples of other classes are allowed (and ignored): C covers every label and both compared classes.
+  const maxLabel = readLabels(labels, f.n, 'labels').reduce((m, v) => Math.max(m, v), 0);
+  const s = classStatistics(features, labels, { classes: Math.max(a, b, maxLabel) + 1 });
   if (s.counts[a] === 0 || s.counts[b] === 0) throw new LosskitError('INVALID_ARGUMENT', 'both classes need samples', { argument: 'labels', expected: `samples of classes ${a} and ${b}`, received: `${s.counts[a]} and ${s.counts[b]}` });
   const d = f.d;
   const c = Float64Array.from({ length: d }, (_, j) => s.means[a * d + j]! - s.means[b * d + j]!);

@@ -283,6 +283,14 @@ describe('boundaryTiltingAngle', () => {
     expectCleanThrow(() => boundaryTiltingAngle(k, f, y, { classes: [0, 0] }), 'INVALID_PARAMETER');
     expectCleanThrow(() => boundaryTiltingAngle([0, 0], f, y), 'INVALID_ARGUMENT');
   });
+
+  it('ignores samples of classes other than the two compared (labels beyond max(a, b) are allowed)', () => {
+    const f3 = [...f, [50, 50], [60, -40]];
+    const y3 = [...y, 2, 3];
+    expect(boundaryTiltingAngle([2, 0], f3, y3).degrees).toBeCloseTo(0, 10);
+    expect(boundaryTiltingAngle([0, 1], f3, y3, { classes: [1, 0] }).degrees).toBeCloseTo(90, 10);
+    expectCleanThrow(() => boundaryTiltingAngle([1, 0], f, y, { classes: [4, 0] }), 'INVALID_ARGUMENT');
+  });
 });
 
 describe('the adversarial-error power law', () => {
