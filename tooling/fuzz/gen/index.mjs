@@ -12,6 +12,10 @@ import * as calibration from './calibration.mjs';
 import * as metricLearning from './metric-learning.mjs';
 import * as unlearning from './unlearning.mjs';
 import * as scaling from './scaling.mjs';
+import * as diagnostics from './diagnostics.mjs';
+import * as ood from './ood.mjs';
+import * as robustness from './robustness.mjs';
+import * as compression from './compression.mjs';
 
 /** Generator modules by package name, with their share of the calls. */
 export const GENERATORS = {
@@ -28,6 +32,10 @@ export const GENERATORS = {
   '@losskit/losses/torch': { weight: 6, mod: torch },
   // CTC in its three forms (catalog `ctc`, /keras `ctc`, /torch `ctcLoss`); each case names its own package.
   '@losskit/losses ctc': { weight: 3, mod: ctc },
+  '@losskit/diagnostics': { weight: 8, mod: diagnostics },
+  '@losskit/ood': { weight: 6, mod: ood },
+  '@losskit/robustness': { weight: 6, mod: robustness },
+  '@losskit/compression': { weight: 4, mod: compression },
 };
 
 /**

@@ -16,6 +16,10 @@ export const PACKAGE_DIRS = {
   '@losskit/metric-learning': 'metric-learning',
   '@losskit/unlearning': 'unlearning',
   '@losskit/scaling': 'scaling',
+  '@losskit/diagnostics': 'diagnostics',
+  '@losskit/ood': 'ood',
+  '@losskit/robustness': 'robustness',
+  '@losskit/compression': 'compression',
 };
 
 /** Imports `name` (optionally a subpath such as `./keras`) from its built `dist`, resolved by its exports map. */
@@ -45,6 +49,10 @@ export async function loadAll() {
     metricLearning: await loadPackage('@losskit/metric-learning'),
     unlearning: await loadPackage('@losskit/unlearning'),
     scaling: await loadPackage('@losskit/scaling'),
+    diagnostics: await loadPackage('@losskit/diagnostics'),
+    ood: await loadPackage('@losskit/ood'),
+    robustness: await loadPackage('@losskit/robustness'),
+    compression: await loadPackage('@losskit/compression'),
   };
   return lib;
 }
