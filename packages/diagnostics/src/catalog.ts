@@ -29,7 +29,7 @@ export const gaussianNaiveBayesEntry = defineEntry({
   inputs: 'features [N, D], labels [N]', params: [{ name: 'varianceEpsilon', default: 1e-9, range: { min: 0, minExclusive: true }, description: 'ε added to each per-class variance.' }],
   paper: { title: 'Revisiting Discriminative vs. Generative Classifiers: Theory and Implications', authors: 'Zheng, Wu, Bao, Cao, Li, Zhu', year: 2023, url: 'arXiv:2302.02334' },
   example: "import { GaussianNaiveBayes } from '@losskit/diagnostics';\nconst nb = GaussianNaiveBayes.fit(trainFeatures, trainLabels);\nnb.predict(testFeatures);",
-  tryIt: { code: "const nb = GaussianNaiveBayes.fit(embeddings, embeddingLabels);\n({ predictions: nb.predict(embeddings), labels: embeddingLabels });" },
+  tryIt: { code: "const nb = GaussianNaiveBayes.fit(exampleEmbeddings, embeddingLabels);\n({ predictions: nb.predict(exampleEmbeddings), labels: embeddingLabels });" },
 });
 
 export const perExampleGradientsEntry = defineEntry({
@@ -113,7 +113,7 @@ export const dseEntry = defineEntry({
   formula: String.raw`K = D^{-\frac12} G D^{-\frac12},\ G_{ab} = e^{-\lVert x_a - x_b\rVert^2/2\sigma^2},\ p_k = \frac{\lvert\lambda_k\rvert^t}{\sum_{k'}\lvert\lambda_{k'}\rvert^t},\ \mathrm{DSE} = -\sum_{k \ge 2} p_k \log_2 p_k`,
   inputs: 'features [N, D] (N ≤ 2000)', params: [{ name: 'sigma', default: 10, range: { min: 0, minExclusive: true }, description: 'Kernel bandwidth σ.' }, { name: 't', default: 1, range: { min: 1 }, description: 'Diffusion time.' }], paper: dse,
   example: "import { diffusionSpectralEntropy } from '@losskit/diagnostics';\ndiffusionSpectralEntropy(features, { sigma: 10, t: 1 });",
-  tryIt: { code: 'diffusionSpectralEntropy(embeddings, { sigma: 1 });' },
+  tryIt: { code: 'diffusionSpectralEntropy(exampleEmbeddings, { sigma: 1 });' },
 });
 
 export const dsmiEntry = defineEntry({
@@ -122,7 +122,7 @@ export const dsmiEntry = defineEntry({
   formula: String.raw`\mathrm{DSMI} = \sum_b p(b)\big(\mathrm{DSE}(A^\ast) - \mathrm{DSE}(A \mid B = b)\big),\ \lvert A^\ast\rvert = \lvert\{B = b\}\rvert`,
   inputs: 'features [N, D], labels [N]', params: [{ name: 'sigma', default: 10, description: 'Kernel bandwidth σ.' }, { name: 't', default: 1, description: 'Diffusion time.' }, { name: 'repetitions', default: 5, description: 'Random subsets per class.' }, { name: 'seed', default: 0, description: 'Subset seed.' }], paper: dse,
   example: "import { diffusionSpectralMutualInformation } from '@losskit/diagnostics';\ndiffusionSpectralMutualInformation(features, labels).dsmi;",
-  tryIt: { code: 'diffusionSpectralMutualInformation(embeddings, embeddingLabels, { sigma: 1 }).dsmi;' },
+  tryIt: { code: 'diffusionSpectralMutualInformation(exampleEmbeddings, embeddingLabels, { sigma: 1 }).dsmi;' },
 });
 
 export const pacBayesEntry = defineEntry({
@@ -152,7 +152,7 @@ export const classStatisticsEntry = defineEntry({
   inputs: 'features [N, D], labels [N]', params: [{ name: 'classes', default: 'max label + 1', description: 'Number of classes C.' }],
   paper: { title: 'Prevalence of neural collapse during the terminal phase of deep learning training', authors: 'Papyan, Han, Donoho', year: 2020, url: 'arXiv:2008.08186' },
   example: "import { classStatistics } from '@losskit/diagnostics';\nconst { means, withinCovariance } = classStatistics(features, labels);",
-  tryIt: { code: 'const s = classStatistics(embeddings, embeddingLabels);\n({ counts: s.counts, means: Array.from(s.means) });' },
+  tryIt: { code: 'const s = classStatistics(exampleEmbeddings, embeddingLabels);\n({ counts: s.counts, means: Array.from(s.means) });' },
 });
 
 /** Every entry of @losskit/diagnostics. */

@@ -6,7 +6,7 @@ import { type CatalogEntry, defineEntry } from '@losskit/core';
 const pkg = '@losskit/ood';
 const lee = { title: 'A Simple Unified Framework for Detecting Out-of-Distribution Samples and Adversarial Attacks', authors: 'Lee, Lee, Lee, Shin', year: 2018, url: 'arXiv:1807.03888' };
 // Three Gaussian clusters as ID features and a far cluster as OOD, built in the Try-it code.
-const blobs = "const idF = embeddings.map((r) => r.slice(0, 3));\nconst oodF = idF.map((r) => r.map((v) => v + 2.5));\n";
+const blobs = "const idF = exampleEmbeddings.map((r) => r.slice(0, 3));\nconst oodF = idF.map((r) => r.map((v) => v + 2.5));\n";
 
 export const mahalanobisEntry = defineEntry({
   id: 'mahalanobis', name: 'Mahalanobis detector', package: pkg, export: 'MahalanobisDetector', category: 'ood-score',

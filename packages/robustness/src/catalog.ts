@@ -87,7 +87,7 @@ export const tiltingEntry = defineEntry({
   inputs: 'weights w [D] or Dense kernel [D, C], features [N, D], labels [N]', params: [{ name: 'classes', default: [1, 0], description: 'The two classes (a, b).' }],
   paper: { title: 'A Boundary Tilting Persepective on the Phenomenon of Adversarial Examples', authors: 'Tanay, Griffin', year: 2016, url: 'arXiv:1608.07690' },
   example: "import { boundaryTiltingAngle } from '@losskit/robustness';\nboundaryTiltingAngle(kernel, features, labels, { classes: [3, 5] }).degrees;",
-  tryIt: { code: 'boundaryTiltingAngle([1, 0.5, 0, 0], embeddings, embeddingLabels).degrees;' },
+  tryIt: { code: 'boundaryTiltingAngle([1, 0.5, 0, 0], exampleEmbeddings, embeddingLabels).degrees;' },
 });
 
 export const powerLawEntry = defineEntry({
