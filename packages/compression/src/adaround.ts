@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, checkParam, cleanTapeOnError } from '@losskit/core';
+import { LosskitError, checkParam, cleanTapeOnError, params } from '@losskit/core';
 import { type DenseLike, type UniformGrid, checkBits, checkInputs, denseParts, quantizeNearest, uniformGrid } from './dense.js';
 
 /** ζ and γ of the rectified sigmoid (Nagel et al. 2020, §3.3; BRECQ's `AdaRoundQuantizer`). */
@@ -52,8 +52,9 @@ export function adaRoundInit(layer: DenseLike, options: { bits?: number } = {}):
  */
 export function adaRoundKernel(state: AdaRoundState, options: { hard?: boolean } = {}): Tensor {
   checkState(state);
+  const hard = params.boolean('hard', options?.hard ?? false);
   return tf.tidy(() => {
-    const h = options?.hard ? tf.cast(tf.greaterEqual(state.v, 0), 'float32') : rectifiedSigmoid(state.v);
+    const h = hard ? tf.cast(tf.greaterEqual(state.v, 0), 'float32') : rectifiedSigmoid(state.v);
     const z = tf.tensor1d(state.grid.zeroPoint);
     const q = tf.clipByValue(tf.add(tf.add(state.floor, h), z), 0, 2 ** state.grid.bits - 1);
     return tf.mul(tf.sub(q, z), tf.tensor1d(state.grid.scale));

@@ -39,6 +39,13 @@ function dense(inDim: number, out: number, seed: number, activation: 'linear' | 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 describe('AdaRound', () => {
+  it('rejects a non-boolean hard flag of adaRoundKernel', () => {
+    const st = adaRoundInit(dense(3, 2, 1).layers[0]!, { bits: 4 });
+    expectCleanThrow(() => adaRoundKernel(st, { hard: 'yes' as never }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => adaRoundKernel(st, { hard: 1 as never }), 'INVALID_PARAMETER');
+    st.dispose();
+  });
+
   it('the rectified sigmoid is clip(σ(v)(ζ − γ) + γ, 0, 1) with ζ = 1.1, γ = −0.1', () => {
     const v = [-10, -2, 0, 0.5, 3, 10];
     const got = Array.from(rectifiedSigmoid(tf.tensor1d(v)).dataSync());

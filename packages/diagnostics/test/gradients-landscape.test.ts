@@ -74,7 +74,7 @@ describe('perExampleGradients', () => {
     const loss = compile(square().mean(), { from: 'probs', validate: false });
     const g = perExampleGradients(model, x, targets, { loss });
     const { value, grads } = tf.variableGrads(() => loss(targets, model.apply(x) as tf.Tensor) as tf.Scalar, model.trainableWeights.map((w) => w.read() as tf.Variable));
-    const batch = model.trainableWeights.flatMap((w) => Array.from(grads[w.read().name]!.dataSync()));
+    const batch = model.trainableWeights.flatMap((w) => Array.from(grads[(w.read() as tf.Variable).name]!.dataSync()));
     batch.forEach((v, k) => {
       let m = 0;
       for (let i = 0; i < 5; i++) m += g.gradients[i * g.size + k]! / 5;
@@ -133,7 +133,7 @@ describe('gradientCoherence, m3Gradient, winsorizedGradient', () => {
     const model = mlp(9);
     const flat = Array.from({ length: 44 }, (_, k) => k);
     const map = unflattenGradient(model, flat);
-    const back = model.trainableWeights.flatMap((w) => Array.from(map[w.read().name]!.dataSync()));
+    const back = model.trainableWeights.flatMap((w) => Array.from(map[(w.read() as tf.Variable).name]!.dataSync()));
     expect(back).toEqual(flat);
     tf.dispose(Object.values(map));
     model.dispose();

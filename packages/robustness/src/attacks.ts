@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, LosskitError, type TensorLike, ce, checkParam, cleanTapeOnError, compile, formatShape, signOf, toTensor } from '@losskit/core';
+import { type CompiledLoss, LosskitError, type TensorLike, ce, checkParam, cleanTapeOnError, compile, formatShape, params, signOf, toTensor } from '@losskit/core';
 import { type Forward, checkBatch, checkInteger, forwardOf, readOptions } from '@losskit/diagnostics';
 
 /** Options shared by the attacks. */
@@ -100,6 +100,7 @@ export function pgd(options: PgdOptions): Tensor {
   const steps = checkInteger('steps', o.steps ?? 10, 0, 10_000);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(seed)) throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'seed', expected: 'an integer', received: String(seed) });
+  const randomStart = params.boolean('randomStart', o.randomStart ?? true);
   const a = readAttack(o);
   try {
     const eta = checkParam('stepSize', o.stepSize ?? a.eps / 4, 'a number >= 0', (v) => v >= 0);
@@ -107,7 +108,7 @@ export function pgd(options: PgdOptions): Tensor {
       const lo = tf.sub(a.x, a.eps);
       const hi = tf.add(a.x, a.eps);
       const project = (t: Tensor) => clipTo(tf.minimum(tf.maximum(t, lo), hi), a.bounds);
-      let xa = o.randomStart === false ? a.x : project(tf.add(a.x, tf.randomUniform(a.x.shape, -a.eps, a.eps, 'float32', seed)));
+      let xa = !randomStart ? a.x : project(tf.add(a.x, tf.randomUniform(a.x.shape, -a.eps, a.eps, 'float32', seed)));
       for (let s = 0; s < steps; s++) {
         const next = tf.tidy(() => project(tf.add(xa, tf.mul(signOf(inputGradient(a, xa)), eta))));
         if (xa !== a.x) xa.dispose();

@@ -84,12 +84,8 @@ export function fitAdversarialPowerLaw(points: readonly AdversarialErrorPoint[],
     checkParam(`points[${i}].error`, p?.error, 'a number in (0, 1] (zero error has no logarithm: drop it)', (v) => v > 0 && v <= 1);
   });
   if (new Set(points.map((p) => p.epsilon)).size < 2) throw new LosskitError('INVALID_ARGUMENT', 'need two different ε', { argument: 'points', expected: 'at least two distinct epsilon values' });
-  try {
-    return fitLaw(adversarialPowerLawFamily, points.map((p) => ({ epsilon: p.epsilon, error: p.error })), { ...(readOptions(options) as FitOptions), target: 'error' });
-  } catch (e) {
-    if ((e as Error)?.name === 'ScalingError') throw new LosskitError((e as { code: string }).code === 'NOT_CONVERGED' ? 'NOT_CONVERGED' : 'INVALID_ARGUMENT', (e as Error).message, { argument: (e as { argument?: string }).argument ?? 'options' });
-    throw e;
-  }
+  // @losskit/scaling throws LosskitError itself (one class from @losskit/errors), so its failures pass through typed.
+  return fitLaw(adversarialPowerLawFamily, points.map((p) => ({ epsilon: p.epsilon, error: p.error })), { ...(readOptions(options) as FitOptions), target: 'error' });
 }
 
 /** Options of {@link adversarialErrorCurve}. */

@@ -86,6 +86,15 @@ describe('fgsm and pgd', () => {
     x.dispose();
     model.dispose();
   });
+
+  it('rejects a non-boolean randomStart (a truthy string must not switch the random start off or on)', () => {
+    const model = linearModel();
+    const x = tf.tensor2d(xs);
+    expectCleanThrow(() => pgd({ model, x, y: ys, epsilon: 0.1, randomStart: 'no' as never }), 'INVALID_PARAMETER');
+    expectCleanThrow(() => pgd({ model, x, y: ys, epsilon: 0.1, randomStart: 0 as never }), 'INVALID_PARAMETER');
+    x.dispose();
+    model.dispose();
+  });
 });
 
 describe('elleRegularizer and ELLE-A', () => {
@@ -152,7 +161,7 @@ describe('elleRegularizer and ELLE-A', () => {
 
 describe('aaerLoss', () => {
   /** The float64 AAER loss of train_aaer.py for the linear model, given the start x0 (weights as arguments). */
-  function referenceAaer(w: number[][], b: number[], x0: number[][], x1: number[][], frozen: { lBefore: number[]; zBefore: number[][]; vNormal?: number }) {
+  function referenceAaer(w: number[][], b: number[], x0: number[][], x1: number[][], frozen: { lBefore: number[]; zBefore: number[][]; vNormal?: number | undefined }) {
     const n = x0.length;
     const zA = x1.map((r) => logits64(r, w, b));
     const lA = zA.map((z, i) => ce64(z, ys[i]!));
