@@ -311,6 +311,15 @@ describe('the adversarial-error power law', () => {
     expect(adversarialPowerLaw({ A: 0.7, beta: 0.6 }).predict({ epsilon: 0.03 })).toBeCloseTo(0.7 * 0.03 ** 0.6, 14);
   });
 
+  it('recovers A and β from two noiseless points with a flat exponent (β = 0.115, far from the default starts)', () => {
+    // The two-point line through (ln ε, ln E) is exact; the Huber fit from the starts β ∈ {0.5, 1, 2} alone stopped at
+    // A = 3.37, β = 0.475 (fuzz finding), so the log-space least-squares solution is also a start.
+    const pts = [0.005, 0.01].map((epsilon) => ({ epsilon, error: 0.5 * epsilon ** 0.11475837230682373 }));
+    const fit = fitAdversarialPowerLaw(pts);
+    expect(fit.params.A).toBeCloseTo(0.5, 6);
+    expect(fit.params.beta).toBeCloseTo(0.11475837230682373, 6);
+  });
+
   it('the FGSM error curve of a linear model rises with ε and starts at the clean error', () => {
     const model = linearModel();
     const x = tf.tensor2d(randomMatrix(40, 4, 9));

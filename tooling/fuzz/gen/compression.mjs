@@ -132,13 +132,14 @@ function prepareLayer(s) {
 
 function adaRoundCase(r, lib) {
   const s = setup(r);
-  const hard = r.bool();
-  const lossToo = r.bool(0.6);
+  const hard = r.bool(0.06) ? r.pick(['yes', 1]) : r.bool();
+  const badHard = typeof hard !== 'boolean';
+  const lossToo = !badHard && r.bool(0.6);
   const beta = r.pick([undefined, 20, 2]);
   return {
     fn: lossToo ? 'adaRoundLoss' : 'adaRoundKernel',
     // The kernel does not read the inputs: only a bad layer or bit width makes adaRoundKernel's call invalid.
-    expect: s.bad && (lossToo || ['bits', 'layer'].includes(s.bad)) ? 'invalid' : 'valid',
+    expect: badHard || (s.bad && (lossToo || ['bits', 'layer'].includes(s.bad))) ? 'invalid' : 'valid',
     why: s.bad,
     repro: { call: `adaRoundInit(dense(kernel, bias), { bits }) then ${lossToo ? 'adaRoundLoss(state, x, { beta })' : `adaRoundKernel(state, { hard: ${hard} })`}`, ...s },
     prepare: () => prepareLayer(s),

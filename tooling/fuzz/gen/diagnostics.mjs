@@ -1,14 +1,18 @@
 // @losskit/diagnostics: class statistics against float64 sums, the Gaussian naive-Bayes probe's logits against
 // log π_k − ½ Σ_j (x_j − μ_kj)²/σ²_j with the pooled variance, symmetric eigenvalues against trace and Frobenius
 // norm (Σλ = tr A, Σλ² = ‖A‖²_F) and the 2 × 2 closed form, solveSpd against A x = b, binaryKl and the PAC-Bayes
-// bound against their closed forms (kl-inverse: kl(r̂‖B) = c at the returned bound), DSE/DSMI finiteness and range,
+// bound against their closed forms, M3 and winsorized means against float64 definitions, NC1 invariance to scaling
+// and translation of the features, spectral-alignment fractions and ranges, (kl-inverse: kl(r̂‖B) = c at the returned bound), DSE/DSMI finiteness and range,
 // with bad input (NaN, labels out of range, empty, non-square, δ outside (0, 1), both kl and logPrior).
 
 const f32 = Math.fround;
 const close = (a, b, tol) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 export function generate(r, lib) {
-  const kind = r.weighted({ stats: 16, nb: 16, eigen: 16, spd: 10, kl: 10, pac: 16, dse: 12 });
+  const kind = r.weighted({ stats: 16, nb: 16, eigen: 16, spd: 10, kl: 10, pac: 16, dse: 12, robustMean: 14, collapse: 12, alignment: 8 });
+  if (kind === 'robustMean') return robustMeanCase(r, lib);
+  if (kind === 'collapse') return collapseCase(r, lib);
+  if (kind === 'alignment') return alignmentCase(r, lib);
   if (kind === 'stats') return statsCase(r, lib);
   if (kind === 'nb') return nbCase(r, lib);
   if (kind === 'eigen') return eigenCase(r, lib);
@@ -236,6 +240,89 @@ function dseCase(r, lib) {
     check: (v) => {
       // DSE is the entropy (bits) of the N − 1 non-trivial normalized eigenvalues: in [0, log₂(N − 1)] up to round-off.
       if (!mi && !(v >= -1e-9 && v <= Math.log2(Math.max(1, s.N - 1)) + 1e-6)) return { category: 'wrong value', kind: 'DSE in [0, log₂(N − 1)]', message: `${v} with N = ${s.N}` };
+      return undefined;
+    },
+  };
+}
+
+function robustMeanCase(r, lib) {
+  const B = r.int(1, 9);
+  const P = r.int(1, 4);
+  const g = r.matrix(B, P, 'normal', r.pick([1, 1e-6, 1e6]));
+  const m3 = r.bool();
+  const c = r.pick([0, 1, 2, 3, -1, 1.5]);
+  const invalid = m3 ? B < 3 : !(Number.isInteger(c) && c >= 0 && 2 * c < B);
+  let want;
+  if (!invalid && m3) {
+    // Three contiguous groups of sizes ⌈B/3⌉, ⌈(B−1)/3⌉, ⌊B/3⌋; coordinate-wise median of their means.
+    const sizes = [Math.ceil(B / 3), Math.ceil((B - 1) / 3), Math.floor(B / 3)];
+    let i = 0;
+    const means = sizes.map((sz) => { const rows = g.slice(i, i + sz); i += sz; return Array.from({ length: P }, (_, j) => rows.reduce((a, row) => a + row[j], 0) / sz); });
+    want = Array.from({ length: P }, (_, j) => [means[0][j], means[1][j], means[2][j]].sort((a, b) => a - b)[1]);
+  } else if (!invalid) {
+    // Clip each coordinate to its c-th smallest and c-th largest value, then average.
+    want = Array.from({ length: P }, (_, j) => {
+      const col = g.map((row) => row[j]).sort((a, b) => a - b);
+      return col.reduce((a, v) => a + Math.min(Math.max(v, col[c]), col[B - 1 - c]), 0) / B;
+    });
+  }
+  return {
+    fn: m3 ? 'm3Gradient' : 'winsorizedGradient',
+    expect: invalid ? 'invalid' : 'valid',
+    why: m3 ? 'B < 3' : 'c outside [0, B/2)',
+    repro: { call: m3 ? 'm3Gradient(g)' : 'winsorizedGradient(g, c)', g, c },
+    run: () => Array.from(m3 ? lib.diagnostics.m3Gradient(g) : lib.diagnostics.winsorizedGradient(g, c)),
+    check: (v) => {
+      const j = want.findIndex((w, k) => !close(v[k], w, 1e-12));
+      return j < 0 ? undefined : { category: 'wrong value', kind: `${m3 ? 'M3' : 'winsorized mean'} vs float64 definition`, message: `coordinate ${j}: expected ${want[j]}, got ${v[j]}` };
+    },
+  };
+}
+
+function collapseCase(r, lib) {
+  const s = labelled(r);
+  const a = r.pick([2, 0.5, 1e3]);
+  const shift = Array.from({ length: s.D }, () => r.float(-5, 5));
+  return {
+    fn: 'neuralCollapse',
+    expect: s.bad ? 'invalid' : 'any',
+    why: s.bad,
+    finite: () => [],
+    repro: { call: 'neuralCollapse(x, y) vs neuralCollapse(a·x + shift, y)', x: s.xf, y: s.yf, a, shift },
+    run: () => {
+      const n = lib.diagnostics.neuralCollapse(s.xf, s.yf);
+      const m = lib.diagnostics.neuralCollapse(s.x.map((row) => row.map((v, j) => a * v + shift[j])), s.y);
+      return { n, m };
+    },
+    check: ({ n, m }) => {
+      // NC1 = tr(Σ_W Σ_B†)/C is invariant to scaling (Σ_W and Σ_B scale alike) and translation of the features.
+      if (!(n.nc1 >= -1e-9)) return { category: 'wrong value', kind: 'NC1 ≥ 0', message: `${n.nc1}` };
+      if (Number.isFinite(n.nc1) && Math.abs(n.nc1 - m.nc1) > 1e-5 * Math.max(1, Math.abs(n.nc1))) return { category: 'wrong value', kind: 'NC1 invariant to a·x + b', message: `${n.nc1} vs ${m.nc1}` };
+      return undefined;
+    },
+  };
+}
+
+function alignmentCase(r, lib) {
+  const I = r.int(1, 4);
+  const O = r.int(1, 3);
+  const N = r.int(1, 6);
+  const k = r.matrix(I, O, 'normal', 1);
+  const bad = r.bool(0.2) ? r.pick(['width', 'nan', 'zero']) : undefined;
+  let x = r.matrix(N, I, 'normal', 1);
+  if (bad === 'width') x = x.map((row) => [...row, 0]);
+  if (bad === 'nan') x = x.map((row, i) => (i === 0 ? row.map(() => NaN) : row));
+  const kk = bad === 'zero' ? k.map((row) => row.map(() => 0)) : k;
+  return {
+    fn: 'spectralAlignment',
+    expect: bad && bad !== 'zero' ? 'invalid' : bad === 'zero' ? 'any' : 'valid',
+    why: bad,
+    repro: { call: 'spectralAlignment(kernel, inputs)', kernel: kk, inputs: x },
+    run: () => lib.diagnostics.spectralAlignment(kk, x),
+    check: (o) => {
+      const bad1 = o.alignments.find((c) => !(Math.abs(c) <= 1 + 1e-9));
+      if (bad1 !== undefined) return { category: 'wrong value', kind: 'cosines in [−1, 1]', message: `${bad1}` };
+      if (Math.abs(o.signDiversity - (1 - Math.abs(o.positiveFraction - o.negativeFraction))) > 1e-12) return { category: 'wrong value', kind: 'sign diversity = 1 − |p₊ − p₋|', message: JSON.stringify(o) };
       return undefined;
     },
   };

@@ -9,7 +9,8 @@ const f32 = Math.fround;
 const close = (a, b, tol) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 export function generate(r, lib) {
-  const kind = r.weighted({ auroc: 14, fpr: 12, knn: 22, mahalanobis: 22, ensemble: 12, mixoe: 10 });
+  const kind = r.weighted({ auroc: 14, fpr: 12, knn: 22, mahalanobis: 22, ensemble: 12, mixoe: 10, preprocess: 10 });
+  if (kind === 'preprocess') return preprocessCase(r, lib);
   if (kind === 'auroc') return aurocCase(r, lib);
   if (kind === 'fpr') return fprCase(r, lib);
   if (kind === 'knn') return knnCase(r, lib);
@@ -215,6 +216,41 @@ function mixoeCase(r, lib) {
         if (wx.some((v, j) => Math.abs(v - xin[N + i][j]) > 1e-5 * Math.max(1, Math.abs(v)))) return { category: 'wrong value', kind: 'MixOE input vs λx + (1 − λ)x_out', message: `row ${i}` };
       }
       return undefined;
+    },
+  };
+}
+
+function preprocessCase(r, lib) {
+  const D = r.int(1, 3);
+  const C = 2;
+  const N = r.int(3, 6);
+  const W = r.matrix(D, D, 'normal', 1);
+  const x = r.matrix(2 * N, D, 'normal', 1).map((row, i) => row.map((v) => v + (i % C) * 2));
+  const y = x.map((_, i) => i % C);
+  const test = r.matrix(r.int(1, 3), D, 'normal', 1);
+  const eps = r.pick([0, 0, 0.01, -0.1, NaN]);
+  const invalid = !(eps >= 0);
+  return {
+    fn: 'mahalanobisScoreWithPreprocessing',
+    expect: invalid ? 'invalid' : 'valid',
+    why: 'epsilon < 0 or NaN',
+    repro: { call: 'mahalanobisScoreWithPreprocessing({ detector: fit(tanh(xW)), features: tanh(·W), x: test, epsilon })', W, x, y, test, eps },
+    prepare: () => ({ Wt: tf.tensor2d(W), xt: tf.tensor2d(x), tt: tf.tensor2d(test) }),
+    run: ({ Wt, xt, tt }) => {
+      const features = (v) => tf.tidy(() => tf.tanh(tf.matMul(v, Wt)));
+      const fx = features(xt);
+      const det = lib.ood.MahalanobisDetector.fit(fx, y);
+      fx.dispose();
+      const ft = features(tt);
+      const plain = det.score(ft);
+      ft.dispose();
+      return { pre: lib.ood.mahalanobisScoreWithPreprocessing({ detector: det, features, x: tt, epsilon: eps }), plain };
+    },
+    check: ({ pre, plain }) => {
+      // ε = 0 leaves the input unchanged; ε > 0 steps against the closest class's distance, so the score cannot drop
+      // to first order (a small step: allow float32 noise).
+      const i = pre.findIndex((v, k) => (eps === 0 ? Math.abs(v - plain[k]) > 1e-5 * Math.max(1, Math.abs(plain[k])) : v < plain[k] - 1e-3 * Math.max(1, Math.abs(plain[k]))));
+      return i < 0 ? undefined : { category: 'wrong value', kind: eps === 0 ? 'preprocessing with ε = 0 vs the plain score' : 'preprocessing does not lower the score', message: `row ${i}: ${pre[i]} vs ${plain[i]}` };
     },
   };
 }

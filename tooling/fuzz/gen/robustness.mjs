@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 const f32 = Math.fround;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ fgsm: 20, pgd: 12, interpolate: 14, smoothing: 22, tilting: 18 });
+  const kind = r.weighted({ fgsm: 20, pgd: 12, interpolate: 14, smoothing: 22, tilting: 18, powerLaw: 10 });
+  if (kind === 'powerLaw') return powerLawCase(r, lib);
   if (kind === 'fgsm') return fgsmCase(r, lib);
   if (kind === 'pgd') return pgdCase(r, lib);
   if (kind === 'interpolate') return interpolateCase(r, lib);
@@ -78,9 +79,11 @@ function pgdCase(r, lib) {
   if (bad === 'steps') opts.steps = r.pick([-1, 1.5]);
   if (bad === 'stepSize') opts.stepSize = -0.1;
   if (bad === 'seed') opts.seed = 0.5;
+  if (r.bool(0.1)) opts.randomStart = r.pick(['no', 0, 1]);
+  const badBool = typeof opts.randomStart !== 'boolean';
   return {
     fn: 'pgd',
-    expect: bad ? 'invalid' : 'valid',
+    expect: bad || badBool ? 'invalid' : 'valid',
     why: bad,
     repro: { call: 'pgd({ model: (x) => x·W, x, y, ...opts }) vs fgsm', W: s.W, x: s.x, y: s.y, opts },
     prepare: () => ({ W: tf.tensor2d(s.W), x: tf.tensor2d(s.x) }),
@@ -212,6 +215,30 @@ function tiltingCase(r, lib) {
     check: (out) => {
       const deg = (Math.acos(Math.max(-1, Math.min(1, cos))) * 180) / Math.PI;
       if (Math.abs(out.cosine - cos) > 1e-9 || Math.abs(out.degrees - deg) > 1e-6 * Math.max(1, Math.abs(deg)) + (1 - Math.abs(cos) < 1e-12 ? 1e-3 : 0)) return { category: 'wrong value', kind: 'tilting angle vs class-mean direction', message: `expected cos ${cos} (${deg}°), got ${out.cosine} (${out.degrees}°)` };
+      return undefined;
+    },
+  };
+}
+
+function powerLawCase(r, lib) {
+  const A = r.pick([0.5, 0.9, f32(r.float(0.1, 1))]);
+  const beta = r.pick([0.3, 0.6, 1, f32(r.float(0.1, 1.5))]);
+  const eps = [0.005, 0.01, 0.02, 0.04, 0.08].slice(0, r.int(2, 5));
+  let pts = eps.map((e) => ({ epsilon: e, error: Math.min(1, A * e ** beta) }));
+  const bad = r.bool(0.2) ? r.pick(['one', 'zero', 'same', 'neg']) : undefined;
+  if (bad === 'one') pts = pts.slice(0, 1);
+  if (bad === 'zero') pts = pts.map((p, i) => (i === 0 ? { ...p, error: 0 } : p));
+  if (bad === 'same') pts = pts.map((p) => ({ ...p, epsilon: 0.01 }));
+  if (bad === 'neg') pts = pts.map((p, i) => (i === 0 ? { ...p, epsilon: -0.01 } : p));
+  return {
+    fn: 'fitAdversarialPowerLaw',
+    expect: bad ? 'invalid' : 'valid',
+    why: bad,
+    repro: { call: 'fitAdversarialPowerLaw(points)', points: pts },
+    run: () => lib.robustness.fitAdversarialPowerLaw(pts).params,
+    check: (p) => {
+      // Noiseless points E = A ε^β (all below 1): the fit recovers A and β.
+      if (Math.abs(p.A - A) > 1e-3 * A || Math.abs(p.beta - beta) > 1e-3) return { category: 'wrong value', kind: 'power-law fit recovers A, β from exact points', message: `expected A ${A}, β ${beta}; got ${JSON.stringify(p)}` };
       return undefined;
     },
   };
