@@ -10,7 +10,8 @@ const close = (a, b, tol) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 export function generate(r, lib) {
   const kind = r.weighted({ stats: 16, nb: 16, eigen: 16, spd: 10, kl: 10, pac: 16, dse: 12, robustMean: 14, collapse: 12, alignment: 8 });
-  if (kind === 'robustMean') return robustMeanCase(r, lib);
+  if (kind === 'robustMean') return r.bool(0.5) ? robustMeanCase(r, lib) : coherenceCase(r, lib);
+  if (kind === 'dse' && r.bool(0.35)) return inductiveBiasCase(r, lib);
   if (kind === 'collapse') return collapseCase(r, lib);
   if (kind === 'alignment') return alignmentCase(r, lib);
   if (kind === 'stats') return statsCase(r, lib);
@@ -323,6 +324,52 @@ function alignmentCase(r, lib) {
       const bad1 = o.alignments.find((c) => !(Math.abs(c) <= 1 + 1e-9));
       if (bad1 !== undefined) return { category: 'wrong value', kind: 'cosines in [−1, 1]', message: `${bad1}` };
       if (Math.abs(o.signDiversity - (1 - Math.abs(o.positiveFraction - o.negativeFraction))) > 1e-12) return { category: 'wrong value', kind: 'sign diversity = 1 − |p₊ − p₋|', message: JSON.stringify(o) };
+      return undefined;
+    },
+  };
+}
+
+function coherenceCase(r, lib) {
+  const B = r.int(0, 7);
+  const P = r.int(1, 4);
+  const g = r.matrix(B, P, 'normal', r.pick([1, 1e-8, 1e8]));
+  if (B > 0 && r.bool(0.1)) g[0][0] = r.nonFinite();
+  const valid = B > 0 && g.flat().every(Number.isFinite);
+  // m-coherence = ‖Σ_i g_i‖² / Σ_i ‖g_i‖² (Chatterjee & Zielinski 2022), α = m-coherence / m.
+  const sum = Array.from({ length: P }, (_, j) => g.reduce((a, row) => a + row[j], 0));
+  const sq = g.flat().reduce((a, v) => a + v * v, 0);
+  const m = sq > 0 ? sum.reduce((a, v) => a + v * v, 0) / sq : 0;
+  return {
+    fn: 'gradientCoherence',
+    expect: valid ? 'valid' : 'invalid',
+    why: 'empty or non-finite gradients',
+    repro: { call: 'gradientCoherence(g)', g },
+    run: () => lib.diagnostics.gradientCoherence(g),
+    check: (o) => (close(o.mCoherence, m, 1e-10) && close(o.alpha, m / B, 1e-10) && o.mCoherence <= B * (1 + 1e-12) ? undefined : { category: 'wrong value', kind: 'gradient coherence vs ‖Σg‖²/Σ‖g‖²', message: `expected ${m} (α ${m / B}), got ${JSON.stringify(o)}` }),
+  };
+}
+
+function inductiveBiasCase(r, lib) {
+  const n = r.int(0, 12);
+  const errors = Array.from({ length: n }, () => f32(r.float(0.05, 0.6)));
+  const bad = r.bool(0.25) ? r.pick(['zero', 'equal', 'target', 'nan']) : undefined;
+  let e = errors;
+  let target = r.pick([0.01, 0.05, 0.2]);
+  if (bad === 'zero' && n) e = errors.map((v, i) => (i === 0 ? 0 : v));
+  if (bad === 'equal') e = errors.map(() => 0.3);
+  if (bad === 'target') target = r.pick([0, -0.1, NaN]);
+  if (bad === 'nan' && n) e = errors.map((v, i) => (i === 0 ? NaN : v));
+  const invalid = n < 3 || (bad && !(bad !== 'target' && n === 0));
+  return {
+    fn: 'inductiveBias',
+    expect: invalid ? 'invalid' : 'valid',
+    why: bad ?? 'fewer than 3 errors',
+    timeoutMs: 20000,
+    repro: { call: 'inductiveBias(errors, targetError)', errors: e, target },
+    run: () => lib.diagnostics.inductiveBias(e, target),
+    check: (o) => {
+      // −ln P(err ≤ ε) ≥ 0, in bits = nats / ln 2; smaller targets need at least as much information.
+      if (!(o.nats >= -1e-9) || Math.abs(o.bits - o.nats / Math.LN2) > 1e-9 * Math.max(1, o.nats)) return { category: 'wrong value', kind: 'inductive bias: nats ≥ 0, bits = nats/ln 2', message: JSON.stringify({ nats: o.nats, bits: o.bits }) };
       return undefined;
     },
   };
