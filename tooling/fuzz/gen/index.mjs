@@ -16,6 +16,10 @@ import * as data from './data.mjs';
 import * as metrics from './metrics.mjs';
 import * as lossesPapersB from './losses-papers-b.mjs';
 import * as coreSeedsB from './core-seeds-b.mjs';
+import * as diagnostics from './diagnostics.mjs';
+import * as ood from './ood.mjs';
+import * as robustness from './robustness.mjs';
+import * as compression from './compression.mjs';
 
 /** Generator modules by package name, with their share of the calls. */
 export const GENERATORS = {
@@ -38,6 +42,10 @@ export const GENERATORS = {
   '@losskit/losses papers-b': { weight: 3, mod: lossesPapersB },
   // σReparam, the attention-entropy monitor and ProbConserv's update of @losskit/core (issue #25 part B).
   '@losskit/core seeds-b': { weight: 2, mod: coreSeedsB },
+  '@losskit/diagnostics': { weight: 8, mod: diagnostics },
+  '@losskit/ood': { weight: 6, mod: ood },
+  '@losskit/robustness': { weight: 6, mod: robustness },
+  '@losskit/compression': { weight: 4, mod: compression },
 };
 
 /**
