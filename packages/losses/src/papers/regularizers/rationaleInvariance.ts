@@ -72,16 +72,17 @@ export function rationaleBankUpdate(state: RationaleBank, features: TensorLike, 
 
 const ridgOp = defineOp<{ features: string; weight: string; bank: string }>({
   kind: 'rationaleInvariance',
-  evaluate: (c, a, p) => {
+  evaluate: (c, _a, p) => {
     if (!c.labels) {
       throw new LosskitError('INVALID_ARGUMENT', 'rationale invariance needs integer class labels', { argument: 'yTrue', expected: `labels [${c.batchSize}]`, received: 'dense targets' });
     }
     const C = c.numClasses;
-    const h = rowsOf(a[0]!, `inputs.${p.features}`, c.batchSize, 'features [B, D]');
+    // The raw inputs: the evaluated arguments of pair-level inputs are broadcast to [B, B] when their shapes allow it.
+    const [hRaw, wRaw, bank] = [c.input(p.features), c.input(p.weight), c.input(p.bank)];
+    const h = rowsOf(hRaw, `inputs.${p.features}`, c.batchSize, 'features [B, D]');
     const D = h.shape[1]!;
-    const W = rowsOf(a[1]!, `inputs.${p.weight}`, C, `classifier weight [${C}, ${D}]`);
-    if (W.shape[1] !== D) throw new LosskitError('SHAPE_MISMATCH', 'features and classifier widths differ', { argument: `inputs.${p.weight}`, expected: `[${C}, ${D}]`, received: `[${a[1]!.shape.join(', ')}]` });
-    const bank = a[2]!;
+    const W = rowsOf(wRaw, `inputs.${p.weight}`, C, `classifier weight [${C}, ${D}]`);
+    if (W.shape[1] !== D) throw new LosskitError('SHAPE_MISMATCH', 'features and classifier widths differ', { argument: `inputs.${p.weight}`, expected: `[${C}, ${D}]`, received: `[${wRaw.shape.join(', ')}]` });
     if (bank.rank !== 3 || bank.shape[0] !== C || bank.shape[1] !== C || bank.shape[2] !== D) {
       throw new LosskitError('SHAPE_MISMATCH', 'the rationale bank is [C, C, D]', { argument: `inputs.${p.bank}`, expected: `[${C}, ${C}, ${D}]`, received: `[${bank.shape.join(', ')}]` });
     }

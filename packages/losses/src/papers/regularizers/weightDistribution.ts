@@ -26,11 +26,12 @@ function standardizedMoments(w: Tensor, name: string): { skew: Tensor; kurt: Ten
 
 const wdrOp = defineOp<{ names: readonly string[]; kurtosisTarget: number; kurtosisWeight: number; skewnessWeight: number }>({
   kind: 'weightDistributionRegularization',
-  evaluate: (_c, a, p) => {
+  evaluate: (c, _a, p) => {
     const kurt: Tensor[] = [];
     const skew: Tensor[] = [];
-    a.forEach((w, l) => {
-      const m = standardizedMoments(w, p.names[l]!);
+    // The raw inputs: the evaluated arguments of a pair-level input are broadcast to [B, B] when their shape allows it.
+    p.names.forEach((name) => {
+      const m = standardizedMoments(c.input(name), name);
       kurt.push(tf.square(tf.sub(m.kurt, p.kurtosisTarget)));
       skew.push(tf.square(m.skew));
     });

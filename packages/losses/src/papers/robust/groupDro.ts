@@ -21,7 +21,9 @@ function checkGroups(g: unknown): number {
 const groupDroOp = defineOp<{ groups: number; group: string; weights: string }>({
   kind: 'groupDro',
   evaluate: (c, a, p) => {
-    const [loss, ids, q] = a as [Tensor, Tensor, Tensor];
+    const [loss, ids] = a as [Tensor, Tensor];
+    // The raw input: the evaluated argument of a pair-level input is broadcast to [B, B] when its shape allows it.
+    const q = c.input(p.weights);
     assertValuesIn(ids, `inputs.${p.group}`, 0, p.groups - 1, true);
     if (q.size !== p.groups) {
       throw new LosskitError('SHAPE_MISMATCH', 'one weight per group', { argument: `inputs.${p.weights}`, expected: `[${p.groups}]`, received: `[${q.shape.join(', ')}]` });
