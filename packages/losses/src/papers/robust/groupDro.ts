@@ -123,18 +123,26 @@ export function groupDroUpdate(weights: ArrayLike<number>, perSample: TensorLike
     sizes.forEach((n, g) => params.positive(`groupCounts[${g}]`, n));
   }
   const { losses, counts } = tf.tidy(() => {
-    const l = toTensor(perSample, 'perSample').tensor;
+    const lc = toTensor(perSample, 'perSample');
+    const l = lc.tensor;
     const ids = toTensor(group, 'group').tensor;
     if (l.size !== ids.size || l.size === 0) {
       throw new LosskitError('SHAPE_MISMATCH', 'one group id per sample', { argument: 'group', expected: `${l.size} ids (one per per-sample loss)`, received: `${ids.size} ids` });
     }
-    const lv = l.dataSync();
+    const lv = lc.host ?? l.dataSync(); // plain arrays keep their float64 values
     for (let i = 0; i < lv.length; i++) if (!Number.isFinite(lv[i]!)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: 'perSample', expected: 'finite losses', received: `${lv[i]} at index ${i}` });
     assertValuesIn(ids, 'group', 0, G - 1, true);
-    const m = groupMeans(l, ids, G);
-    return { losses: Array.from(m.means.dataSync(), Number), counts: Array.from(m.counts.dataSync(), Number) };
+    // Group means in float64 on the host (the authors' compute_group_avg: 0 for an absent group).
+    const iv = ids.dataSync();
+    const sums = new Array<number>(G).fill(0);
+    const n = new Array<number>(G).fill(0);
+    for (let i = 0; i < lv.length; i++) {
+      const g = iv[i]!;
+      sums[g] = sums[g]! + lv[i]!;
+      n[g] = n[g]! + 1;
+    }
+    return { losses: sums.map((s, g) => (n[g]! > 0 ? s / n[g]! : 0)), counts: n };
   });
-  // Group means in float64 (the device's float32 mean is within rounding of it).
   const logits = q.map((v, g) => (v > 0 ? Math.log(v) + eta * (losses[g]! + (sizes ? adjustments[g]! / Math.sqrt(sizes[g]!) : 0)) : -Infinity));
   const m = Math.max(...logits);
   if (m === -Infinity) throw new LosskitError('INVALID_ARGUMENT', 'group weights are all 0', { argument: 'weights', expected: 'a distribution over the groups', received: JSON.stringify(q) });
