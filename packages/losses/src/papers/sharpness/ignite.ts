@@ -67,7 +67,9 @@ function gradsOf(f: (p: IgniteParams) => Tensor, names: readonly string[], at: I
       // G(θ) = Σ predictions / N (the authors' `reduce_sum(prediction) / len_x_data`): the mean over the batch's rows.
       const s = what === 'prediction' ? tf.div(tf.sum(v), Math.max(v.shape[0] ?? 1, 1)) : v;
       if (s.rank !== 0) throw new LosskitError('INVALID_ARGUMENT', `${what} must return a scalar`, { argument: what, expected: 'a tf.Scalar', received: `a tensor of shape [${v.shape.join(', ')}]` });
-      return s as Scalar;
+      // + 0·Σ x: a parameter the function does not use gets a zero gradient (the authors skip its `None` gradient)
+      // instead of tfjs's "Cannot compute gradient".
+      return tf.add(s, tf.mul(tf.addN(xs.map((t) => tf.sum(t))), 0)) as Scalar;
     })(names.map((k) => at[k]!)),
   ) as { value: Scalar; grads: Tensor[] };
 }
