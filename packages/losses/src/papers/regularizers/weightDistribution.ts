@@ -94,7 +94,7 @@ export const wdrEntry = defineEntry({
   category: 'regularization',
   summary: 'Pushes each layer’s weight kurtosis to 1.8 (uniform) and skewness to 0, so one set of weights quantizes well at many bit widths.',
   formula: '\\kappa\\,\\tfrac1L\\sum_l (\\mathrm{Kurt}\\,W_l - 1.8)^2 + s\\,\\tfrac1L\\sum_l (\\mathrm{Skew}\\,W_l)^2,\\ \\mathrm{Kurt}\\,W = \\overline{z^4},\\ \\mathrm{Skew}\\,W = \\overline{z^3},\\ z = \\tfrac{W - \\bar W}{\\mathrm{std}\\,W}',
-  inputs: 'inputs[name] for each of weights (weight tensors, any shape); yTrue/yPred unused (add to a task loss)',
+  inputs: 'inputs.w1, inputs.w2, … one per name in weights (weight tensors, any shape); yTrue/yPred unused (add to a task loss)',
   params: [
     { name: 'weights', default: null, range: 'non-empty list of input names', description: 'inputs holding the regularized weight tensors' },
     { name: 'kurtosisTarget', default: 1.8, description: 'target kurtosis (uniform = 1.8)' },
