@@ -97,6 +97,16 @@ describe('groupDroUpdate', () => {
   });
 });
 
+describe('groupDro with one group', () => {
+  it('is the batch mean loss (weight 1), and its update keeps q = [1]', () => {
+    const v = compile(groupDro(ce(), { groups: 1 }))(labels, x, { inputs: { group: new Array(B).fill(0), groupWeights: [1] } });
+    const want = x.reduce((a, r, i) => a + ceRef(r, labels[i]!), 0) / B;
+    expect(Math.abs(v.dataSync()[0]! - want) / want).toBeLessThan(1e-5);
+    v.dispose();
+    expect(groupDroUpdate([1], [0.3, 2], [0, 0]).weights).toEqual([1]);
+  });
+});
+
 describe('groupDro errors and leaks', () => {
   const loss = compile(groupDro(ce(), { groups: G }));
   it('raises typed errors without leaking', () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, LosskitError, type TensorLike, defineEntry, defineOp, input, node, params, stopGradient, toTensor } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, defineEntry, defineOp, input, node, oneHotRows, params, stopGradient, toTensor } from '@losskit/core';
 import { assertValuesIn, inputName, rowsOf } from '../checkedInputs.js';
 
 /** Caller-held state of the rationale-invariance regularizer: the momentum class means of the rationales. */
@@ -58,7 +58,7 @@ export function rationaleBankUpdate(state: RationaleBank, features: TensorLike, 
       if (bad >= 0) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${v[bad]} at flat index ${bad}` });
     }
     assertValuesIn(y, 'labels', 0, C - 1, true);
-    const onehot = tf.oneHot(tf.cast(tf.reshape(y, [-1]), 'int32'), C); // [B, C]
+    const onehot = oneHotRows(tf.reshape(y, [-1]), C); // [B, C] (C = 1 too)
     const counts = tf.sum(onehot, 0); // [C]
     const meanH = tf.div(tf.matMul(onehot, h, true, false), tf.reshape(tf.maximum(counts, 1), [C, 1])); // [C, D]
     const rBar = tf.mul(tf.expandDims(meanH, 1), tf.expandDims(W, 0)); // [C, C, D]: class c, row j
@@ -89,7 +89,7 @@ const ridgOp = defineOp<{ features: string; weight: string; bank: string }>({
     const R = tf.mul(tf.expandDims(h, 1), tf.expandDims(W, 0)); // [B, C, D]: R_i = W ⊙ h_i
     const target = stopGradient(tf.gather(bank, c.labels)); // bank of each sample's class
     const perSample = tf.mean(tf.sum(tf.square(tf.sub(R, target)), 2), 1); // mean_j Σ_d
-    const counts = tf.sum(tf.oneHot(c.labels, C), 0);
+    const counts = tf.sum(oneHotRows(c.labels, C), 0);
     return tf.sum(tf.div(perSample, tf.gather(counts, c.labels)));
   },
   print: (_a, _p, m) =>

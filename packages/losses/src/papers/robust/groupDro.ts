@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, LosskitError, type TensorLike, defineEntry, defineOp, input, node, params, stopGradient, toTensor } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, defineEntry, defineOp, input, node, oneHotRows, params, stopGradient, toTensor } from '@losskit/core';
 import { sampleLoss } from '../../validate.js';
 import { assertValuesIn, inputName } from '../checkedInputs.js';
 
 /** Per-group mean of per-sample values `[B]` for ids in `[0, G)`, `[G]` (0 for a group absent from the batch), and the counts. */
 function groupMeans(values: Tensor, ids: Tensor, groups: number): { means: Tensor; counts: Tensor } {
-  const onehot = tf.oneHot(tf.cast(tf.reshape(ids, [-1]), 'int32'), groups); // [B, G]
+  const onehot = oneHotRows(tf.reshape(ids, [-1]), groups); // [B, G] (G = 1 too)
   const counts = tf.sum(onehot, 0);
   const sums = tf.sum(tf.mul(onehot, tf.reshape(values, [-1, 1])), 0);
   // The authors' `compute_group_avg`: divide by the count, or by 1 where it is 0 (the sum is then 0 too).
