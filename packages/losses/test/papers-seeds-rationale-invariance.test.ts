@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ce, compile, ready } from '@losskit/core';
 import { checkGradient, expectCleanThrow, expectNoLeaks, f32, randomMatrix } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rationaleBankInit, rationaleBankUpdate, rationaleInvariance } from '../src/index.js';
+import { catalog, rationaleBankInit, rationaleBankUpdate, rationaleInvariance } from '../src/index.js';
+
+const entry = catalog.find((e) => e.id === 'rationale-invariance')!;
 
 beforeAll(async () => {
   await ready();
@@ -173,5 +175,13 @@ describe('rationaleInvariance', () => {
       s.bank.dispose();
     });
     ht.dispose();
+  });
+
+  it('the catalog example leaves no tensor behind (it disposes the empty bank it replaces)', () => {
+    const code = entry.example!.split('\n').filter((l) => !l.startsWith('import ')).join('\n').replace('.print();', '.dispose();');
+    const run = new Function('compile', 'ce', 'rationaleBankInit', 'rationaleBankUpdate', 'rationaleInvariance', code) as (...a: unknown[]) => void;
+    const before = tf.memory().numTensors;
+    run(compile, ce, rationaleBankInit, rationaleBankUpdate, rationaleInvariance);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
