@@ -165,6 +165,11 @@ export const table: Readonly<Record<string, Case>> = {
       rationaleBank: [[[0.4, 0.36, -0.01], [-0.24, 0.81, -0.01]], [[1.2, -0.14, 0.16], [-0.72, -0.31, 0.24]]] as never,
     },
   },
+  'multi-focal-modifier': {
+    ref: () => L.multiFocalModifier({ classCounts: [900, 90, 10], cooccurrence: [[900, 40, 5], [40, 90, 3], [5, 3, 10]] }),
+    y: [[1, 0, 0], [1, 1, 0], [0, 0, 1]],
+    z: [[2, -1, -3], [0.5, 1, -2], [-1, -2, 0.3]],
+  },
 };
 
 

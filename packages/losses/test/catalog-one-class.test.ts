@@ -182,6 +182,8 @@ const table: Readonly<Record<string, Case>> = {
     expr: () => L.rationaleInvariance(), y: [0, 0] as never, z,
     inputs: { features: [[0.5, 1], [1.5, -0.2]], classifierWeight: [[1, 0.4]], rationaleBank: [[[0.3, 0.1]]] as never },
   },
+  // One class: the attention is a = 1, so p⁺ = σ·(1 − 1) = 0, clamped at 1e-8 (the authors' clamp): −log 1e-8, w = 1, γ₊ = 0.
+  'multi-focal-modifier': { expr: () => L.multiFocalModifier({ classCounts: [5], cooccurrence: [[5]] }), y: one, z, ref: () => -Math.log(1e-8) },
   // A procedure over a surrogate with one output (predictions [N, 1]): finite gradient and state, nothing leaked.
   ignite: {
     y: one, z,

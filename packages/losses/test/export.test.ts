@@ -26,6 +26,7 @@ const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   'bures-wasserstein': 'no PyTorch/NumPy printer written yet for the Bures-Wasserstein op (host float64 eigen-decomposition)',
   'group-dro': 'no PyTorch/NumPy printer written yet for the groupDro op',
   'mixbag-ci-loss': 'no PyTorch/NumPy printer written yet for the confidenceIntervalLoss op',
+  'multi-focal-modifier': 'no PyTorch/NumPy printer written yet for the multiFocalModifier op',
 };
 
 /** Label ranges narrower than the classes: multiSample's labels index one head of C/M classes. */

@@ -12,6 +12,7 @@ export * from './robust/index.js';
 export * from './geometry/index.js';
 export * from './proportions/index.js';
 export * from './sharpness/index.js';
+export * from './multilabel/index.js';
 import { catalog as classification } from './classification/index.js';
 import { catalog as regression } from './regression/index.js';
 import { catalog as confidence } from './confidence/index.js';
@@ -25,8 +26,9 @@ import { catalog as robust } from './robust/index.js';
 import { catalog as geometry } from './geometry/index.js';
 import { catalog as proportions } from './proportions/index.js';
 import { catalog as sharpness } from './sharpness/index.js';
+import { catalog as multilabel } from './multilabel/index.js';
 
 /** Catalog entries of the losses from papers. */
-export const papersCatalog: readonly CatalogEntry[] = [...classification, ...regression, ...confidence, ...distillation, ...divergence, ...weak, ...combinators, ...regularizers, ...alignment, ...robust, ...geometry, ...proportions, ...sharpness];
+export const papersCatalog: readonly CatalogEntry[] = [...classification, ...regression, ...confidence, ...distillation, ...divergence, ...weak, ...combinators, ...regularizers, ...alignment, ...robust, ...geometry, ...proportions, ...sharpness, ...multilabel];
 // Every group index (classification, regression, ...) exports `catalog`; naming it here keeps `export *` unambiguous.
 export { papersCatalog as catalog };
