@@ -161,7 +161,10 @@ function referenceCase(r, lib) {
   const values = rows.map((x) => x.value);
   const fits = values.every((v) => Number.isFinite(v) && Math.abs(v) < 1e37) && rows.every((x) => !x.grad || x.grad.every((g) => Math.abs(g) < 1e37));
   const sumFits = Math.abs(values.reduce((a, v) => a + Math.abs(v), 0)) * 4 < ref.F32_MAX;
-  const expect = fits && sumFits && C >= 2 ? 'valid' : 'any';
+  // The SIMD sweeps (C ≥ 32) work in float32: a square of |z| ≥ 1.8e19 overflows there even when the masked-out
+  // target makes the true value small, and the kernel then refuses with NON_FINITE_OUTPUT.
+  const squareOverflows = name === 'squentropy' && C >= 32 && b.z.some((row) => row.some((v) => Math.abs(v) >= 1.8e19));
+  const expect = fits && sumFits && C >= 2 && !squareOverflows ? 'valid' : 'any';
   return compiledCase(lib, {
     fn: `compile(${name})`,
     code: recipe.code,
