@@ -13,6 +13,13 @@ export * from './generative/index.js';
 export * from './compression/index.js';
 export * from './finetuning/index.js';
 export * from './augmentation/index.js';
+export * from './regularizers/index.js';
+export * from './alignment/index.js';
+export * from './robust/index.js';
+export * from './geometry/index.js';
+export * from './proportions/index.js';
+export * from './sharpness/index.js';
+export * from './multilabel/index.js';
 import { catalog as classification } from './classification/index.js';
 import { catalog as regression } from './regression/index.js';
 import { catalog as confidence } from './confidence/index.js';
@@ -27,8 +34,15 @@ import { catalog as generative } from './generative/index.js';
 import { catalog as compression } from './compression/index.js';
 import { catalog as finetuning } from './finetuning/index.js';
 import { catalog as augmentation } from './augmentation/index.js';
+import { catalog as regularizers } from './regularizers/index.js';
+import { catalog as alignment } from './alignment/index.js';
+import { catalog as robust } from './robust/index.js';
+import { catalog as geometry } from './geometry/index.js';
+import { catalog as proportions } from './proportions/index.js';
+import { catalog as sharpness } from './sharpness/index.js';
+import { catalog as multilabel } from './multilabel/index.js';
 
 /** Catalog entries of the losses from papers. */
-export const papersCatalog: readonly CatalogEntry[] = [...classification, ...regression, ...confidence, ...distillation, ...divergence, ...weak, ...combinators, ...pretraining, ...sequence, ...testTime, ...generative, ...compression, ...finetuning, ...augmentation];
+export const papersCatalog: readonly CatalogEntry[] = [...classification, ...regression, ...confidence, ...distillation, ...divergence, ...weak, ...combinators, ...pretraining, ...sequence, ...testTime, ...generative, ...compression, ...finetuning, ...augmentation, ...regularizers, ...alignment, ...robust, ...geometry, ...proportions, ...sharpness, ...multilabel];
 // Every group index (classification, regression, ...) exports `catalog`; naming it here keeps `export *` unambiguous.
 export { papersCatalog as catalog };
