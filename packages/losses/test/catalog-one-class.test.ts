@@ -208,6 +208,7 @@ const table: Readonly<Record<string, Case>> = {
     y: one,
     z,
     ref: zero,
+  },
   // seed papers, part A (issue #25)
   wdr: { expr: () => L.wdr({ weights: ['w'] }), y: one, z, inputs: { w: [[0.3, -0.2], [0.5, 0.1]] } },
   // One class: CE = 0 and p = 1, so the batch value is λ log(1 + B).
