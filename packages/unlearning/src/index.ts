@@ -23,3 +23,6 @@ export { ksTest, forgetQuality, modelUtility, miaAuc, minKScore, minKPlusPlusSco
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { unlearningExporters } from './export.js';
+export { objectiveTerm, type ObjectiveTerm, type TermBatch, type TermSetup } from './objective.js';
+export { IGNORE_INDEX, npoSequence, simNpoSequence, dpoSequence, type NpoSequenceOptions, type SimNpoSequenceOptions, type DpoSequenceOptions } from './sequence.js';
+export { tokenLogProbs, meanTokenNll, sequenceProbability, exactMemorization, extractionStrength, truthRatio, probabilityWithOptions, privLeak, zlibSize, miaScores, mia, type TokenMetricOptions, type TruthRatioAggregator, type TruthRatioResult, type MiaAttack, type MiaScoreOptions, type MiaAttackResult } from './lm-metrics.js';
