@@ -26,3 +26,4 @@ export { unlearningExporters } from './export.js';
 export { objectiveTerm, type ObjectiveTerm, type TermBatch, type TermSetup } from './objective.js';
 export { IGNORE_INDEX, npoSequence, simNpoSequence, dpoSequence, type NpoSequenceOptions, type SimNpoSequenceOptions, type DpoSequenceOptions } from './sequence.js';
 export { tokenLogProbs, meanTokenNll, sequenceProbability, exactMemorization, extractionStrength, truthRatio, probabilityWithOptions, privLeak, zlibSize, miaScores, mia, type TokenMetricOptions, type TruthRatioAggregator, type TruthRatioResult, type MiaAttack, type MiaScoreOptions, type MiaAttackResult } from './lm-metrics.js';
+export { rmu, rmuForgetTerm, rmuRetainTerm, rmuControlVector, layerActivations, type RmuOptions } from './rmu.js';

@@ -162,7 +162,7 @@ describe('sequence-level objectives (summed NLL per sequence, compute_batch_nll)
         const b: TermBatch = { model: { trainableWeights: [], apply: () => z }, forward: (x) => (x.rank === 2 && x === inputs.alternateX ? altLogits : z), x: tf.zeros([3, T]), y: labels, mask, inputs };
         return term.value(b);
       }, logits);
-      expect(check.ok, `${term.name}: ${check.message}`).toBe(true);
+      expect(check.ok, `${term.name}: worst ${check.worst} at ${check.worstIndex}`).toBe(true);
     }
     tf.dispose([logits, altLogits, labels, mask, ...Object.values(inputs)]);
   });
