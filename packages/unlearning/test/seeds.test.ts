@@ -136,16 +136,16 @@ describe('worst-case forget sets — Challenging Forgets: Unveiling the Worst-Ca
     expectCleanThrow(() => projectCappedSimplex(a, 8), 'INVALID_PARAMETER');
     expectCleanThrow(() => projectCappedSimplex([NaN], 0), 'NON_FINITE_INPUT');
   });
-  it('the selected forget set is harder to unlearn than a random one: after fine-tuning on the rest, its accuracy stays higher', async () => {
+  it('the selected forget set is harder to unlearn than a random one: after fine-tuning on the rest, its loss stays lower and its accuracy at least as high', async () => {
     const model = mlp();
-    const data = blobs(240, 7, [0, 1, 2, 3], 1.1);
+    // Overlapping classes (spread 2): accuracy is not saturated, so some samples are harder to keep than others.
+    const data = blobs(240, 7, [0, 1, 2, 3], 2);
     await train({ model, loss: compile(ce()), optimizer: adam({ learningRate: 2e-2 }), data, steps: 200, batchSize: 64 });
     const weights = model.getWeights().map((w) => w.clone());
     const k = 40;
     const { indices, losses } = await worstCaseForgetSet({ model, data, size: k, selectEpochs: 4, unlearnSteps: 2, thetaLr: 2e-3, batchSize: 64, seed: 1 });
     expect(indices).toHaveLength(k);
-    const random = Array.from({ length: 240 }, (_, i) => i).filter((i) => i % 6 === 0).slice(0, k);
-    const forgetAccAfterFt = async (idx: number[]) => {
+    const afterFt = async (idx: number[]) => {
       model.setWeights(weights);
       const inSet = new Set(idx);
       const rest = Array.from({ length: 240 }, (_, i) => i).filter((i) => !inSet.has(i));
@@ -154,15 +154,20 @@ describe('worst-case forget sets — Challenging Forgets: Unveiling the Worst-Ca
       const r = pick(rest);
       // FT unlearning (fine-tune on the remaining data only), the lower level the set was selected against.
       await unlearn({ model, forget: f, retain: r, objective: objective({ retain: ce() }), optimizer: sgd({ learningRate: 0.05 }), steps: 150, retainBatchSize: 64 });
-      const acc = evaluateSet(model, f).accuracy;
+      const e = evaluateSet(model, f);
       tf.dispose([f.x, f.y, r.x, r.y]);
-      return acc;
+      return e;
     };
-    const worst = await forgetAccAfterFt(indices);
-    const rand = await forgetAccAfterFt(random);
+    const worst = await afterFt(indices);
+    // Three random forget sets of the same size (disjoint strides), averaged.
+    const randoms = [];
+    for (const off of [0, 2, 4]) randoms.push(await afterFt(Array.from({ length: 240 }, (_, i) => i).filter((i) => i % 6 === off).slice(0, k)));
+    const randLoss = randoms.reduce((s, e) => s + e.loss, 0) / randoms.length;
+    const randAcc = randoms.reduce((s, e) => s + e.accuracy, 0) / randoms.length;
     // eslint-disable-next-line no-console
-    console.log(`worst-case set: forget accuracy after FT ${worst.toFixed(3)} vs random set ${rand.toFixed(3)}; upper-level objective ${losses.map((v) => v.toFixed(2)).join(' → ')}`);
-    expect(worst).toBeGreaterThan(rand);
+    console.log(`worst-case set after FT: loss ${worst.loss.toFixed(3)}, accuracy ${worst.accuracy.toFixed(3)}; random sets: loss ${randLoss.toFixed(3)}, accuracy ${randAcc.toFixed(3)}; upper-level objective ${losses.map((v) => v.toFixed(2)).join(' → ')}`);
+    expect(worst.loss).toBeLessThan(randLoss);
+    expect(worst.accuracy).toBeGreaterThanOrEqual(randAcc);
     tf.dispose([...weights, data.x, data.y]);
     model.dispose();
   });
