@@ -161,8 +161,9 @@ export function exactMemorization(model: ModelLike, data: LabeledData, options: 
 
 /**
  * Extraction strength per sample: `1 − k/L`, k the smallest position from which every arg-max prediction up to the
- * end equals the label (L labelled positions; 0 when only the empty suffix matches; open-unlearning
- * `extraction_strength`, which returns 0 for a sequence without labelled positions).
+ * end equals the label (L labelled positions). As open-unlearning's `extraction_strength` (its loop over
+ * `range(L)` ends at k = L − 1): when no suffix matches, k = L − 1, so the score is `1/L` (1 for a one-token answer
+ * predicted wrong); a sequence without labelled positions scores 0.
  * @see Carlini et al., "Extracting Training Data from Large Language Models" (2021); open-unlearning `extraction_strength`.
  */
 export function extractionStrength(model: ModelLike, data: LabeledData, options: TokenMetricOptions = {}): number[] {
@@ -183,19 +184,23 @@ export function extractionStrength(model: ModelLike, data: LabeledData, options:
   }
 }
 
-function numbers(v: unknown, argument: string): number[] {
+/** Finite numbers; `min: 'nonNegative'` for mean NLLs (a probability ≤ 1), `'positive'` for divisors (zlib sizes). */
+function numbers(v: unknown, argument: string, min?: 'nonNegative' | 'positive'): number[] {
   if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new LosskitError('INVALID_ARGUMENT', 'expected an array of numbers', { argument, expected: 'finite numbers', received: v === null ? 'null' : typeof v });
   const a = Array.from(v as ArrayLike<unknown>);
   if (a.length === 0) throw new LosskitError('EMPTY_BATCH', 'no values', { argument, expected: 'at least one value', received: '0' });
   a.forEach((x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) throw new LosskitError('NON_FINITE_INPUT', 'values must be finite numbers', { argument, expected: 'finite numbers', received: `${String(x)} at index ${i}` });
+    if ((min === 'nonNegative' && x < 0) || (min === 'positive' && x <= 0)) {
+      throw new LosskitError('INVALID_ARGUMENT', min === 'nonNegative' ? 'a mean token NLL cannot be negative' : 'values must be positive', { argument, expected: min === 'nonNegative' ? 'mean NLLs ≥ 0' : 'numbers > 0', received: `${x} at index ${i}` });
+    }
   });
   return a as number[];
 }
 
 function perturbations(wrong: unknown, n: number): number[][] {
   if (!Array.isArray(wrong) || wrong.length !== n) throw new LosskitError('SHAPE_MISMATCH', 'one entry of wrong answers per sample', { argument: 'wrongNll', expected: `${n} entries (a number or an array of numbers each)`, received: Array.isArray(wrong) ? `${wrong.length} entries` : typeof wrong });
-  return wrong.map((w, i) => numbers(typeof w === 'number' ? [w] : w, `wrongNll[${i}]`));
+  return wrong.map((w, i) => numbers(typeof w === 'number' ? [w] : w, `wrongNll[${i}]`, 'nonNegative'));
 }
 
 /** Truth-ratio aggregators of open-unlearning (`truth_ratio`'s `aggregator`). */
@@ -223,7 +228,7 @@ export interface TruthRatioResult {
 export function truthRatio(correctNll: ArrayLike<number>, wrongNll: ArrayLike<number> | readonly ArrayLike<number>[], options: { readonly aggregator?: TruthRatioAggregator } = {}): TruthRatioResult {
   const agg = optionsOf(options).aggregator ?? 'closerTo1Better';
   if (!['closerTo1Better', 'trueBetter', 'probMean'].includes(agg)) throw new LosskitError('INVALID_PARAMETER', 'unknown aggregator', { argument: 'aggregator', expected: "'closerTo1Better', 'trueBetter' or 'probMean'", received: String(agg) });
-  const c = numbers(correctNll, 'correctNll');
+  const c = numbers(correctNll, 'correctNll', 'nonNegative');
   const w = perturbations(Array.from(wrongNll as ArrayLike<unknown>), c.length).map((row) => row.reduce((a, v) => a + v, 0) / row.length);
   const values = c.map((lc, i) => {
     const pc = Math.exp(-lc);
@@ -239,7 +244,7 @@ export function truthRatio(correctNll: ArrayLike<number>, wrongNll: ArrayLike<nu
  * and world-facts "Prob."): `P_c / (P_c + Σ_k P_w,k + 1e-10)` with `P = e^{−meanTokenNll}`. Shapes as {@link truthRatio}.
  */
 export function probabilityWithOptions(correctNll: ArrayLike<number>, wrongNll: ArrayLike<number> | readonly ArrayLike<number>[]): TruthRatioResult {
-  const c = numbers(correctNll, 'correctNll');
+  const c = numbers(correctNll, 'correctNll', 'nonNegative');
   const w = perturbations(Array.from(wrongNll as ArrayLike<unknown>), c.length);
   const values = c.map((lc, i) => {
     const pc = Math.exp(-lc);
@@ -353,7 +358,7 @@ export function miaScores(model: ModelLike, data: LabeledData, options: MiaScore
     if (o.attack === 'zlib') {
       const z = o.zlibSizes;
       if (z === undefined) throw new LosskitError('MISSING_INPUT', 'the zlib attack needs the compressed size of every text', { argument: 'zlibSizes', expected: `${e.d.n} sizes (await zlibSize(texts))` });
-      const sizes = numbers(z, 'zlibSizes');
+      const sizes = numbers(z, 'zlibSizes', 'positive');
       if (sizes.length !== e.d.n || sizes.some((v) => !(v > 0))) throw new LosskitError('SHAPE_MISMATCH', 'one positive size per sample', { argument: 'zlibSizes', expected: `${e.d.n} positive numbers`, received: `${sizes.length} values` });
       const r = tokenRows(model, e, b, false);
       return r.logProbs.map((lp, i) => (lp.length === 0 ? NaN : -lp.reduce((a, v) => a + v, 0) / lp.length / sizes[i]!));

@@ -312,6 +312,10 @@ describe('sequence metrics against float64 references', () => {
       expectCleanThrow(() => truthRatio([1], [[NaN]]), 'NON_FINITE_INPUT');
       expectCleanThrow(() => truthRatio([1, 2], [1]), 'SHAPE_MISMATCH');
       expectCleanThrow(() => truthRatio([1], [1], { aggregator: 'x' as never }), 'INVALID_PARAMETER');
+      // A mean token NLL is ≥ 0 (a probability ≤ 1): a negative one is a caller's mistake, not a truth ratio.
+      expectCleanThrow(() => truthRatio([1, 0.5], [[0.2, 0.4], [-1, 0.3]]), 'INVALID_ARGUMENT');
+      expectCleanThrow(() => truthRatio([-0.5], [1], { aggregator: 'probMean' }), 'INVALID_ARGUMENT');
+      expectCleanThrow(() => probabilityWithOptions([1], [[0.5, -2]]), 'INVALID_ARGUMENT');
       expectCleanThrow(() => privLeak(1.5), 'INVALID_ARGUMENT');
     } finally {
       m.E.dispose();
