@@ -10,6 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ModelLike,
   type TermBatch,
+  ceuTerm,
+  satImpTerm,
+  undialTerm,
   dpoSequence,
   exactMemorization,
   extractionStrength,
@@ -113,6 +116,42 @@ describe('per-token objectives on a sequence model (masked mean over the valid t
   it('WGA per token: −mean over valid tokens of e^{−βℓ}·ℓ (compute_wga_loss)', async () => {
     const v = await firstValues(objective({ forget: wgaTerm({ beta: 0.7 }) }));
     expect(v.forget).toBeCloseTo(tokenMean(E0, xs, ys, (l) => -Math.exp(-0.7 * l) * l), 5);
+  });
+  it('SatImp per token: −mean over valid tokens of p^β1 (1 − p)^β2 · ℓ, p = e^{−ℓ}', async () => {
+    const v = await firstValues(objective({ forget: satImpTerm({ beta1: 2, beta2: 1.5 }) }));
+    expect(v.forget).toBeCloseTo(tokenMean(E0, xs, ys, (l) => -(Math.exp(-l) ** 2) * (1 - Math.exp(-l)) ** 1.5 * l), 5);
+  });
+  it('UNDIAL per token: mean over valid tokens of CE against softmax(z_ref − β e_y) of the reference model at that token', async () => {
+    const v = await firstValues(objective({ forget: undialTerm({ beta: 3 }) }), {});
+    let s = 0;
+    let n = 0;
+    xs.forEach((row, i) => row.forEach((xt, t) => {
+      const y = ys[i]![t]!;
+      if (y < 0) return;
+      const zt = Eref[xt]!.map((z, j) => (j === y ? z - 3 : z));
+      const q = logSoftmax(zt).map(Math.exp);
+      const lp = logSoftmax(E0[xt]!);
+      s += -q.reduce((a, qj, j) => a + qj * lp[j]!, 0);
+      n++;
+    }));
+    expect(v.forget).toBeCloseTo(s / n, 5);
+  });
+  it('CE-U per token: mean over valid tokens of CE against the softmax of the other tokens (every answer token; open-unlearning skips the first)', async () => {
+    const v = await firstValues(objective({ forget: ceuTerm() }));
+    let s = 0;
+    let n = 0;
+    xs.forEach((row, i) => row.forEach((xt, t) => {
+      const y = ys[i]![t]!;
+      if (y < 0) return;
+      const z = E0[xt]!;
+      const others = z.map((zj, j) => (j === y ? -Infinity : zj));
+      const m = Math.max(...others);
+      const den = others.reduce((a, zj) => a + (zj === -Infinity ? 0 : Math.exp(zj - m)), 0);
+      const lp = logSoftmax(z);
+      s += -others.reduce((a, zj, j) => a + (zj === -Infinity ? 0 : (Math.exp(zj - m) / den) * lp[j]!), 0);
+      n++;
+    }));
+    expect(v.forget).toBeCloseTo(s / n, 5);
   });
   it('an inputs.mask of 0 removes tokens from the mean as a −100 label does', async () => {
     const mask = ys.map((row) => row.map((_, t) => (t === 1 ? 0 : 1)));
