@@ -180,9 +180,10 @@ export function rece(options: ReceOptions): ReceResult {
   const epochs = o.epochs ?? 3;
   if (!Number.isInteger(epochs) || epochs < 0) throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'epochs', expected: 'an integer >= 0', received: String(epochs) });
   const r = params.nonNegative('regularScale', o.regularScale ?? 0.1);
+  const uceFirst = params.boolean('uceFirst', o.uceFirst ?? true);
   const original = o.matrices.map((W, l) => readMatrix(W, `matrices[${l}]`));
   const edit = { ...(o.lambda !== undefined ? { lambda: o.lambda } : {}), ...(o.eraseScale !== undefined ? { eraseScale: o.eraseScale } : {}), ...(o.preserve !== undefined ? { preserve: o.preserve } : {}), ...(o.preserveScale !== undefined ? { preserveScale: o.preserveScale } : {}) };
-  let W = o.uceFirst === false ? original : uceEdit(original, o.concepts, o.targets, edit);
+  let W = !uceFirst ? original : uceEdit(original, o.concepts, o.targets, edit);
   const d = original[0]![0]!.length;
   const concepts = o.concepts.map((c, i) => readEmbedding(c, `concepts[${i}]`, d));
   const score = (adv: Matrix[]): number =>

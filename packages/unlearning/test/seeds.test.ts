@@ -122,6 +122,8 @@ describe('RECE — Reliable and Efficient Concept Erasure of Text-to-Image Diffu
     expectCleanThrow(() => uceEdit([Wk], [concept], [target], { lambda: -1 }), 'INVALID_PARAMETER');
     expectCleanThrow(() => rece({ matrices: [Wk], concepts: [concept], targets: [target], epochs: -1 }), 'INVALID_PARAMETER');
     expectCleanThrow(() => adversarialEmbedding([Wk], [Wv], concept), 'SHAPE_MISMATCH');
+    // A non-boolean flag is a bad hyperparameter, as every boolean option of losskit.
+    expectCleanThrow(() => rece({ matrices: [Wk], concepts: [concept], targets: [target], uceFirst: 'no' as never }), 'INVALID_PARAMETER');
   });
 });
 

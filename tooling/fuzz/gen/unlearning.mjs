@@ -659,19 +659,20 @@ function receCase(r, lib) {
   const bad = r.bool(0.15) ? r.pick(['width', 'nan', 'count']) : undefined;
   const c2 = bad === 'width' ? concept.map((row) => [...row, 1]) : bad === 'nan' ? concept.map((row, i) => (i === 0 ? [NaN, ...row.slice(1)] : row)) : concept;
   const targets = bad === 'count' ? [target, target] : [target];
+  const uceFirst = r.pick([true, false, undefined, 'no']);
   // λ = 0 with fewer embeddings than d leaves the system singular (a typed error or a pseudo-solution both fit).
-  const invalid = bad || lambda < 0;
+  const invalid = bad || lambda < 0 || (fn === 'rece' && uceFirst === 'no');
   const mv = (W, x) => W.map((row) => row.reduce((s, v, j) => s + v * x[j], 0));
   return {
     fn,
     expect: invalid ? 'invalid' : lambda === 0 ? 'any' : 'valid',
-    why: bad ?? `lambda ${lambda}`,
+    why: bad ?? `lambda ${lambda}, uceFirst ${uceFirst}`,
     codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT', 'INVALID_VALUE'],
     repro: { call: `${fn}(...)`, mats, concept: c2, target, keep, lambda },
     run: () => {
       if (fn === 'uceEdit') return U.uceEdit(mats, [c2], targets, { lambda, preserve: [keep], preserveScale: 0.5 });
       if (fn === 'adversarialEmbedding') return U.adversarialEmbedding(U.uceEdit(mats, [c2], targets, { lambda }), mats, c2, 0.1);
-      const res = U.rece({ matrices: mats, concepts: [c2], targets, preserve: [keep], lambda, epochs: 2 });
+      const res = U.rece({ matrices: mats, concepts: [c2], targets, preserve: [keep], lambda, epochs: 2, ...(uceFirst !== undefined ? { uceFirst } : {}) });
       return { matrices: res.matrices, regeneration: res.regeneration };
     },
     check: (out) => {
