@@ -25,7 +25,7 @@ export { catalog } from './catalog.js';
 export { unlearningExporters } from './export.js';
 export { objectiveTerm, type ObjectiveTerm, type TermBatch, type TermSetup } from './objective.js';
 export { IGNORE_INDEX, npoSequence, simNpoSequence, dpoSequence, type NpoSequenceOptions, type SimNpoSequenceOptions, type DpoSequenceOptions } from './sequence.js';
-export { tokenLogProbs, meanTokenNll, sequenceProbability, exactMemorization, extractionStrength, truthRatio, probabilityWithOptions, privLeak, zlibSize, miaScores, mia, type TokenMetricOptions, type TruthRatioAggregator, type TruthRatioResult, type MiaAttack, type MiaScoreOptions, type MiaAttackResult } from './lm-metrics.js';
+export { tokenLogProbs, meanTokenNll, sequenceProbability, exactMemorization, extractionStrength, truthRatio, probabilityWithOptions, privLeak, relDiff, zlibSize, miaScores, mia, type TokenMetricOptions, type TruthRatioAggregator, type TruthRatioResult, type MiaAttack, type MiaScoreOptions, type MiaAttackResult } from './lm-metrics.js';
 export { rmu, rmuForgetTerm, rmuRetainTerm, rmuControlVector, layerActivations, type RmuOptions } from './rmu.js';
 export { relabelForget, relabelUnlearning, type RelabelOptions } from './relabel.js';
 export { uceEdit, adversarialEmbedding, rece, type UceEditOptions, type ReceOptions, type ReceResult } from './rece.js';

@@ -267,6 +267,21 @@ export function privLeak(auc: number, retrainedAuc = 0.5): number {
 }
 
 /**
+ * open-unlearning's `rel_diff` (privacy.py): the relative difference of a statistic of the unlearned model to the same
+ * statistic of the retrained model, in percent, `(score − reference) / (reference + 1e-10) · 100` (PrivLeak without
+ * MUSE's `1 − AUC` flip). `score` finite, `reference` finite and ≥ 0 (a rate, an AUC, a mean loss).
+ * @example relDiff(0.8, 0.5) // 60
+ */
+export function relDiff(score: number, reference: number): number {
+  for (const [name, v] of [['score', score], ['reference', reference]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || (name === 'reference' && v < 0)) {
+      throw new LosskitError('INVALID_ARGUMENT', name === 'score' ? 'a finite number' : 'a finite number ≥ 0', { argument: name, expected: name === 'score' ? 'a finite number' : 'a finite number >= 0', received: String(v) });
+    }
+  }
+  return ((score - reference) / (reference + 1e-10)) * 100;
+}
+
+/**
  * Byte length of each text compressed with zlib at its default level (the "zlib entropy" of Carlini et al. 2021 that
  * open-unlearning's `ZLIBAttack` divides by: `len(zlib.compress(text.encode('utf-8')))`), through the standard
  * `CompressionStream('deflate')` (zlib format, level 6), which gives the same lengths as Python's `zlib.compress`.

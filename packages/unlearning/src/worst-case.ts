@@ -75,7 +75,7 @@ export interface WorstCaseResult {
  * is left with its weights as they were at the call.
  *
  * @example const { indices } = await worstCaseForgetSet({ model, data: train, size: 100, selectEpochs: 5 });
- * @see Fan, Liu, Zhang, et al., "Challenging Forgets: Unveiling the Worst-Case Forget Sets in Machine Unlearning" (ECCV 2024).
+ * @see Fan, Liu, Hero, Liu, "Challenging Forgets: Unveiling the Worst-Case Forget Sets in Machine Unlearning" (ECCV 2024).
  */
 export async function worstCaseForgetSet(options: WorstCaseOptions): Promise<WorstCaseResult> {
   const o = optionsOf(options) as WorstCaseOptions | undefined;

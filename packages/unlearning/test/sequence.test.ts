@@ -27,6 +27,7 @@ import {
   npoSequence,
   objective,
   privLeak,
+  relDiff,
   probabilityWithOptions,
   sequenceProbability,
   simNpoSequence,
@@ -336,6 +337,9 @@ describe('sequence metrics against float64 references', () => {
     expect(probabilityWithOptions(c, w).values[1]).toBeCloseTo(pc[1]! / (pc[1]! + Math.exp(-0.3) + Math.exp(-0.9) + 1e-10), 12);
     expect(privLeak(0.8, 0.5)).toBeCloseTo(((0.2 - 0.5) / 0.5) * 100, 6);
     expect(privLeak(0.5)).toBeCloseTo(0, 6);
+    // rel_diff (privacy.py): (score − ref)/(ref + 1e-10)·100, no 1 − x flip.
+    expect(relDiff(0.8, 0.5)).toBeCloseTo(((0.8 - 0.5) / (0.5 + 1e-10)) * 100, 9);
+    expect(relDiff(0.25, 0.5)).toBeCloseTo(-50, 6);
   });
   it('bad input to the metrics raises typed errors and leaks nothing', () => {
     const m = model();
@@ -356,6 +360,8 @@ describe('sequence metrics against float64 references', () => {
       expectCleanThrow(() => truthRatio([-0.5], [1], { aggregator: 'probMean' }), 'INVALID_ARGUMENT');
       expectCleanThrow(() => probabilityWithOptions([1], [[0.5, -2]]), 'INVALID_ARGUMENT');
       expectCleanThrow(() => privLeak(1.5), 'INVALID_ARGUMENT');
+      expectCleanThrow(() => relDiff(NaN, 0.5), 'INVALID_ARGUMENT');
+      expectCleanThrow(() => relDiff(0.5, -0.1), 'INVALID_ARGUMENT');
     } finally {
       m.E.dispose();
     }

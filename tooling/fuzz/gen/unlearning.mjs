@@ -522,7 +522,7 @@ function seqUnlearnCase(r, lib) {
 
 function numbersCase(r, lib) {
   const U = lib.unlearning;
-  const fn = r.pick(['truthRatio', 'probabilityWithOptions', 'privLeak', 'projectCappedSimplex', 'rmuControlVector', 'relabelForget']);
+  const fn = r.pick(['truthRatio', 'probabilityWithOptions', 'privLeak', 'relDiff', 'projectCappedSimplex', 'rmuControlVector', 'relabelForget']);
   const N = r.int(0, 5);
   const K = r.int(1, 3);
   const nll = () => f32(r.bool(0.1) ? r.pick([0, 30, NaN, -1]) : r.float(0, 5));
@@ -570,6 +570,22 @@ function numbersCase(r, lib) {
       repro: { call: `privLeak(${auc}, ${ret})` },
       run: () => U.privLeak(auc, ret),
       check: (out) => (!ref.closeTo(out, (((1 - auc) - (1 - ret)) / ((1 - ret) + 1e-10)) * 100, { rtol: 1e-9, atol: 1e-9 }) ? undefined : { category: 'wrong value', kind: 'privLeak vs MUSE formula', message: String(out) }),
+    };
+  }
+  if (fn === 'relDiff') {
+    const score = r.pick([0.8, 0, -3, 1e30, NaN, Infinity]);
+    const refV = r.pick([0.5, 0, 2, -0.1, NaN]);
+    const invalid = !Number.isFinite(score) || !(Number.isFinite(refV) && refV >= 0);
+    // reference 0 divides by 1e-10: huge but finite unless the score is huge too (then ±Inf is the formula's value).
+    const want = ((score - refV) / (refV + 1e-10)) * 100;
+    return {
+      fn,
+      expect: invalid ? 'invalid' : Number.isFinite(want) ? 'valid' : 'any',
+      why: `score ${score}, reference ${refV}`,
+      codes: ['INVALID_ARGUMENT'],
+      repro: { call: `relDiff(${score}, ${refV})` },
+      run: () => U.relDiff(score, refV),
+      check: (out) => (!ref.closeTo(out, want, { rtol: 1e-12, atol: 0 }) ? undefined : { category: 'wrong value', kind: 'relDiff vs open-unlearning rel_diff', message: `expected ${want}, got ${out}` }),
     };
   }
   if (fn === 'projectCappedSimplex') {
