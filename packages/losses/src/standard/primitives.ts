@@ -85,6 +85,19 @@ export function binaryProb(): Expr<'class', 'any'> {
   return node(binaryProbOp, 'class');
 }
 
+const binaryProbComplementOp = defineOp({
+  kind: 'std.binaryProbComplement',
+  // σ(−z) rather than 1 − σ(z): equal in exact arithmetic, but in float32 1 − σ(14) keeps one digit.
+  evaluate: (c) => (c.from === 'logits' ? tf.sigmoid(tf.neg(c.yPred)) : tf.sub(1, c.yPred)),
+  print: (_a, _p, m) => (m === 'latex' ? '\sigma(-z_j)' : 'σ(-z)'),
+  prec: PREC.atom,
+});
+
+/** Per-class complement `1 − p`, `[B, C]`: `σ(−z)` from logits (no cancellation), or `1 − p` from probabilities. */
+export function binaryProbComplement(): Expr<'class', 'any'> {
+  return node(binaryProbComplementOp, 'class');
+}
+
 const signedTargetsOp = defineOp({
   kind: 'std.signedTargets',
   evaluate: (c) => {
