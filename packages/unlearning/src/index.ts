@@ -30,3 +30,4 @@ export { rmu, rmuForgetTerm, rmuRetainTerm, rmuControlVector, layerActivations, 
 export { relabelForget, relabelUnlearning, type RelabelOptions } from './relabel.js';
 export { uceEdit, adversarialEmbedding, rece, type UceEditOptions, type ReceOptions, type ReceResult } from './rece.js';
 export { worstCaseForgetSet, projectCappedSimplex, type WorstCaseOptions, type WorstCaseResult } from './worst-case.js';
+export { pdu, pduForgetTerm, type PduOptions, type PduObjective } from './pdu.js';

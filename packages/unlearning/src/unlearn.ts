@@ -382,6 +382,8 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
       done = s + 1;
       losses.push(total);
       const info: UnlearnStepInfo = { step: done, totalSteps: steps, loss: total, forgetLoss, retainLoss, elapsedMs: performance.now() - start, skipped };
+      // Objectives with state between steps (PDU's dual variable) update it from the step's values.
+      (obj as { afterStep?: (i: UnlearnStepInfo) => void }).afterStep?.(info);
       if (o.onStep && o.onStep(info) === false) {
         stopReason = 'callback';
         break;

@@ -10,7 +10,8 @@ import * as ref from '../lib/ref.mjs';
 const f32 = Math.fround;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ terms: 30, objective: 12, surgery: 12, auc: 10, unlearn: 18, metrics: 10, ssd: 8, seqMetrics: 14, seqUnlearn: 10, numbers: 12, rece: 6, rmu: 8, worstCase: 4 });
+  const kind = r.weighted({ terms: 30, objective: 12, surgery: 12, auc: 10, unlearn: 18, metrics: 10, ssd: 8, pdu: 6, seqMetrics: 14, seqUnlearn: 10, numbers: 12, rece: 6, rmu: 8, worstCase: 4 });
+  if (kind === 'pdu') return pduCase(r, lib);
   if (kind === 'seqMetrics') return seqMetricsCase(r, lib);
   if (kind === 'seqUnlearn') return seqUnlearnCase(r, lib);
   if (kind === 'numbers') return numbersCase(r, lib);
@@ -817,6 +818,49 @@ function worstCaseCase(r, lib) {
       if (Math.abs(sum - size) > 1e-6 * size) return { category: 'wrong value', kind: 'selection weights sum to k', message: `${sum}` };
       const moved = ref.allClose(out.after, W.flat(), { rtol: 1e-6, atol: 1e-6 });
       return moved ? { category: 'wrong value', kind: 'model weights restored', message: moved } : undefined;
+    },
+  };
+}
+
+// ── PDU: first-step values against float64, dual ascent on λ_r ───────────────
+
+function pduCase(r, lib) {
+  const U = lib.unlearning;
+  const O = lib.optimizers;
+  const D = r.int(1, 3);
+  const C = r.int(2, 4);
+  const forget = dataset(r, r.int(1, 5), D, C);
+  const retain = dataset(r, r.int(1, 5), D, C);
+  const W = r.matrix(D, C, 'normal', 1);
+  const eps = r.pick([0, 0.5, NaN]);
+  const eta = r.pick([1, 0.1, -1]);
+  const alpha = r.pick([1, 0, 2]);
+  const primalDual = r.pick([true, false, 1]);
+  const steps = r.int(1, 3);
+  const invalid = !Number.isFinite(eps) || eta < 0 || typeof primalDual !== 'boolean';
+  const z = (x) => x.map((row) => Array.from({ length: C }, (_, c) => row.reduce((s, v, k) => s + v * W[k][c], 0)));
+  const gap = meanOf(z(forget.x).map((row) => (Math.max(...row) - meanOf(row)) ** 2));
+  const nllR = meanOf(z(retain.x).map((row, i) => -ref.logSoftmax(row)[retain.y[i]]));
+  return {
+    fn: 'unlearn(pdu)',
+    expect: invalid ? 'invalid' : 'valid',
+    why: `eps ${eps}, dualStepSize ${eta}, primalDual ${primalDual}`,
+    codes: ['INVALID_PARAMETER'],
+    timeoutMs: 8000,
+    repro: { call: `await unlearn({ model: linear(W), forget, retain, objective: pdu({ retainLossEps: ${eps}, dualStepSize: ${eta}, alpha: ${alpha}, primalDual: ${primalDual} }), optimizer: sgd({ learningRate: 0 }), steps: ${steps} })`, W, forget, retain },
+    prepare: () => ({ Wv: tf.variable(tf.tensor2d(W, [D, C])) }),
+    run: async ({ Wv }) => {
+      const obj = U.pdu({ retainLossEps: eps, dualStepSize: eta, alpha, primalDual });
+      let first;
+      await U.unlearn({ model: linearModel(Wv), forget, retain, objective: obj, optimizer: O.sgd({ learningRate: 0 }), steps, batchSize: 8, retainBatchSize: 8, onStep: (i) => void (first ??= i) });
+      return { forgetLoss: first.forgetLoss, retainLoss: first.retainLoss, lambda: obj.retainWeight };
+    },
+    check: (out) => {
+      // Learning rate 0: every step sees the same losses, so λ_r = max(0, α + steps·η(L_retain − ε)) step by step.
+      let lam = alpha;
+      if (primalDual) for (let s = 0; s < steps; s++) lam = Math.max(0, lam + eta * (nllR - eps));
+      const msg = ref.allClose([out.forgetLoss, out.retainLoss, out.lambda], [gap, nllR - eps, lam], { rtol: 1e-4, atol: 1e-5 });
+      return msg ? { category: 'wrong value', kind: 'pdu vs float64 (forget gap, retain − ε, dual ascent)', message: msg } : undefined;
     },
   };
 }
