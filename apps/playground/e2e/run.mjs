@@ -203,7 +203,7 @@ try {
 
   await check('every route has its own page title, focus moves to the page heading, and the change is announced', async () => {
     const titles = new Set();
-    for (const hash of ['#/', '#/guide', '#/api', '#/play', '#/train', '#/calibration', '#/scaling', '#/performance', '#/pkg/losses', '#/entry/losses/focal']) {
+    for (const hash of ['#/', '#/guide', '#/api', '#/play', '#/train', '#/calibration', '#/scaling', '#/performance', '#/pkg/losses', '#/entry/losses/focal', '#/pruning']) {
       await page.evaluate((hh) => { location.hash = hh; }, hash);
       await page.waitForFunction((hh) => location.hash.split('?')[0] === hh.split('?')[0] && document.querySelector('main h1'), hash);
       await page.waitForTimeout(300);
@@ -212,7 +212,7 @@ try {
       assert(announced === title, `announcer says ${announced}`);
       titles.add(title);
     }
-    assert(titles.size === 10, `${titles.size} distinct titles`);
+    assert(titles.size === 11, `${titles.size} distinct titles`);
     return [...titles].slice(0, 4).join(' | ');
   });
 
@@ -653,7 +653,7 @@ try {
 
   await check('every view is usable at 390 px: no horizontal overflow (screenshots at 390 and 1280)', async () => {
     const views = [['home', '#/'], ['guide', '#/guide'], ['api', '#/api/core'], ['api-page', '#/api/core/compile'], ['package', '#/pkg/losses'], ['entry', '#/entry/losses/focal'], ['entry-optimizer', '#/entry/optimizers/adam'], ['search', '#/search?q=entropy'],
-      ['play', '#/play?e=focal({ gamma: 2 }).plus(square().incorrect().scale(0.5))'], ['train', '#/train?steps=30'], ['calibration', '#/calibration'], ['scaling', '#/scaling'], ['performance', '#/performance'], ['source', '#/source/packages/core/src/compile.ts?L=131']];
+      ['play', '#/play?e=focal({ gamma: 2 }).plus(square().incorrect().scale(0.5))'], ['train', '#/train?steps=30'], ['calibration', '#/calibration'], ['scaling', '#/scaling'], ['performance', '#/performance'], ['source', '#/source/packages/core/src/compile.ts?L=131'], ['pruning', '#/pruning']];
     const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     await narrow.route('**/*', (route) => (route.request().url().startsWith(base) || /^(data|blob):/.test(route.request().url()) ? route.continue() : route.abort()));
     const np = await narrow.newPage();

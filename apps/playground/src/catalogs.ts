@@ -9,6 +9,8 @@ import * as calibration from '@losskit/calibration';
 import * as metricLearning from '@losskit/metric-learning';
 import * as unlearning from '@losskit/unlearning';
 import * as scaling from '@losskit/scaling';
+import * as data from '@losskit/data';
+import * as metrics from '@losskit/metrics';
 
 /** One documented package: its name, its module namespace and the entries of its catalog. */
 export interface PackageInfo {
@@ -52,6 +54,8 @@ const sources: ReadonlyArray<[string, string, Readonly<Record<string, unknown>>]
   ['@losskit/metric-learning', 'Distances, pair / triplet / proxy / contrastive losses, miners and reducers.', metricLearning],
   ['@losskit/unlearning', 'Forgetting objectives, importance estimates and unlearning metrics.', unlearning],
   ['@losskit/scaling', 'Scaling-law forms, robust fitting, compute-optimal allocation and extrapolation.', scaling],
+  ['@losskit/data', 'Data selection and noisy labels: EL2N / GraNd / memorization scores and pruning, sampling, Co-teaching, Late Stopping, SMOTE and resampling.', data],
+  ['@losskit/metrics', 'Imbalanced-classification metrics (F1, G-mean, AUCs and surrogates) and evaluation statistics (bootstraps, McNemar, 5×2cv).', metrics],
 ];
 
 /** Every package with its catalog (possibly empty), in a fixed order. */

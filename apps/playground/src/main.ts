@@ -10,6 +10,7 @@ import { parseHash, readSettings, settings, syncUrl } from './state.ts';
 import './style.css';
 import { entryView, homeView, notFound, packageView, search, searchView } from './views/docs.ts';
 import { calibrationView, scalingView } from './views/extras.ts';
+import { pruningView } from './views/pruning.ts';
 import { guideView } from './views/guide.ts';
 import { clusterGuideView } from './views/clusterGuide.ts';
 import { exportView } from './views/exportView.ts';
@@ -68,7 +69,8 @@ const nav = h(
     h('a', { href: '#/calibration', 'data-route': 'calibration' }, 'Calibration'),
     h('a', { href: '#/scaling', 'data-route': 'scaling' }, 'Scaling'),
     h('a', { href: '#/performance', 'data-route': 'performance' }, 'Performance'),
-    h('a', { href: '#/export', 'data-route': 'export' }, 'Export')),
+    h('a', { href: '#/export', 'data-route': 'export' }, 'Export'),
+    h('a', { href: '#/pruning', 'data-route': 'pruning' }, 'Pruning')),
   h('div', { class: 'search-box' }, searchInput, searchList),
   h('label', { class: 'backend-pick' }, 'backend ', backendSelect, ' ', backendShown),
 );
@@ -109,6 +111,7 @@ function route(path: string[], params: URLSearchParams): { view: HTMLElement; se
   if (head === 'calibration') return { view: calibrationView(), section: 'calibration', title: 'Calibration · losskit' };
   if (head === 'scaling') return { view: scalingView(), section: 'scaling', title: 'Scaling laws · losskit' };
   if (head === 'performance') return { view: performanceView(), section: 'performance', title: 'Performance · losskit' };
+  if (head === 'pruning') return { view: pruningView(), section: 'pruning', title: 'Data pruning · losskit' };
   return { view: notFound(`no page "${path.join('/')}"`), section: '', title: 'Not found · losskit' };
 }
 

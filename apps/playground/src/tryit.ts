@@ -19,6 +19,8 @@ import * as calibration from '@losskit/calibration';
 import * as metricLearning from '@losskit/metric-learning';
 import * as unlearning from '@losskit/unlearning';
 import * as scaling from '@losskit/scaling';
+import * as data from '@losskit/data';
+import * as metrics from '@losskit/metrics';
 import { makeDataset, mulberry32 } from './data.ts';
 import { exampleLabels, exampleLogits } from './example.ts';
 
@@ -28,6 +30,7 @@ type Data = number[] | Rows;
 const MODULES: Record<string, Readonly<Record<string, unknown>>> = {
   '@losskit/core': core, '@losskit/losses': losses, '@losskit/optimizers': optimizers, '@losskit/calibration': calibration,
   '@losskit/metric-learning': metricLearning, '@losskit/unlearning': unlearning, '@losskit/scaling': scaling,
+  '@losskit/data': data, '@losskit/metrics': metrics,
 };
 
 /** The example batch of an entry: targets, predictions and extra inputs, as plain arrays. */

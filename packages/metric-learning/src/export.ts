@@ -8,15 +8,15 @@
  * Not exported: `metrix` (its λ is drawn per call from a generator whose state lives in the expression node,
  * and the node does not record whether λ was fixed); `seclaLoss` is a tensor function, not an expression.
  */
-import { type ExportContext, type ExportNode, type OpExporter, pyNum, pyStr, pythonForms as py, registerExporter } from '@losskit/core';
-import type { Distance } from './distances.js';
+import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pyNum, pyStr, pythonForms as py, registerExporter } from '@losskit/core';
+import { type Distance, sameDistance } from './distances.js';
 import type { Miner } from './miners.js';
 import type { Reducer } from './reducers.js';
 
 type Node<P = Record<string, unknown>> = ExportNode<P>;
 
 /** A JavaScript value (numbers, strings, booleans, plain objects and arrays) as a Python literal. */
-function pyLiteral(v: unknown): string {
+export function pyLiteral(v: unknown): string {
   if (v === undefined || v === null) return 'None';
   if (typeof v === 'number') return pyNum(v);
   if (typeof v === 'string') return pyStr(v);
@@ -25,7 +25,7 @@ function pyLiteral(v: unknown): string {
   return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyStr(k)}: ${pyLiteral(x)}`).join(', ')}}`;
 }
 
-interface Dialect {
+export interface Dialect {
   /** `torch` or `np`. */
   readonly L: string;
   /** The keyword that keeps a reduced axis. */
@@ -275,8 +275,18 @@ def _ml_mine_pairs(miner, mat, labels, inverted):
     if miner['kind'] == 'hardNegativeTopK':
         b = labels.shape[0]
         filled = ${L}.where(neg != 0, close, ${L}.full_like(close, -math.inf))
-        sel = _ml_one_hot(_ml_topk_idx(filled, min(miner['k'], b)), b, mat).sum(1)
+        sel = _ml_one_hot(_ml_topk_idx(filled, min(int(miner['k']), b)), b, mat).sum(1)
         return pos, _ml_cmin(sel, 1.0) * neg
+    if miner['kind'] == 'pairMargin':
+        # PML PairMarginMiner: positives beyond posMargin, negatives within negMargin (of the loss's values).
+        pk = (m < miner['posMargin']) if inverted else (m > miner['posMargin'])
+        nk = (m > miner['negMargin']) if inverted else (m < miner['negMargin'])
+        return pos * _ml_cast(pk, mat), neg * _ml_cast(nk, mat)
+    if miner['kind'] == 'hdc':
+        # PML HDCMiner: the ceil(f |P|) farthest positive and ceil(f |N|) closest negative pairs of the batch, ties to
+        # the lowest flat index.
+        f = miner['filterPercentage']
+        return _ml_hardest(close, pos, f), _ml_hardest(-close, neg, f)
     eps = miner['epsilon']
     has_pos = pos.sum(-1, ${K}=True) > 0
     has_neg = neg.sum(-1, ${K}=True) > 0
@@ -285,6 +295,16 @@ def _ml_mine_pairs(miner, mat, labels, inverted):
     neg_keep = has_pos & (close > min_pos - eps)
     pos_keep = has_neg & (close < max_neg + eps)
     return pos * _ml_cast(pos_keep, mat), neg * _ml_cast(neg_keep, mat)
+
+
+def _ml_hardest(key, sel, f):
+    # The ceil(f * |sel|) selected entries of smallest key (stable: ties to the lowest flat index), as a 0/1 mask.
+    k = math.ceil(f * int(_ml_item(sel.sum())))
+    flat = key.reshape(-1)
+    flat = ${L}.where(sel.reshape(-1) != 0, flat, ${L}.full_like(flat, math.inf))
+    out = ${L}.zeros_like(flat)
+    out[_ml_argsort(flat)[:k]] = 1
+    return out.reshape(sel.shape)
 
 
 def _ml_mine_triplets(miner, mat, labels, inverted):
@@ -299,9 +319,19 @@ def _ml_mine_triplets(miner, mat, labels, inverted):
         both = _ml_cast((pos.sum(-1, ${K}=True) > 0) & (neg.sum(-1, ${K}=True) > 0), mat)
         return ('perAnchor', _ml_pick_per_row(-close, pos) * both, _ml_pick_per_row(close, neg) * both)
     t = pos[:, :, None] * neg[:, None, :]
-    if miner is not None and miner['kind'] == 'semiHard':
+    if miner is not None and miner['kind'] == 'tripletMargin':
+        # PML TripletMarginMiner: the gap g = d_an - d_ap (s_ap - s_an) in the window of its type.
         gap = close[:, :, None] - close[:, None, :]
-        t = t * _ml_cast((gap > 0) & (gap <= miner['margin']), mat)
+        mg, ty = miner['margin'], miner['type']
+        if ty == 'all':
+            keep = gap <= mg
+        elif ty == 'hard':
+            keep = gap <= min(mg, 0.0)
+        elif ty == 'semihard':
+            keep = (gap > 0) & (gap <= mg)
+        else:
+            keep = gap > mg
+        t = t * _ml_cast(keep, mat)
     return ('dense', t)
 
 
@@ -327,6 +357,8 @@ def _ml_reduce(losses, mask, r):
         ls = _ml_sg(losses)
         ind = _ml_cast(on, losses) * (${L}.sign(_ml_relu(ls - r['low'])) * ${L}.sign(_ml_relu(r['high'] - ls)))
         return (masked * ind).sum() / _ml_cmax(ind.sum(), 1.0)
+    if kind == 'sum':
+        return masked.sum()
     b = losses.shape[0]
     return masked.reshape(b, -1).sum(-1) / _ml_cmax(_ml_cast(on, losses).reshape(b, -1).sum(-1), 1.0)
 
@@ -537,10 +569,10 @@ const OPS = ({ L, K }: Dialect) => ({
 
 type OpHelper = keyof ReturnType<typeof OPS>;
 
-const dialect = (ctx: ExportContext): Dialect => (ctx.target === 'pytorch' ? { L: 'torch', K: 'keepdim' } : { L: 'np', K: 'keepdims' });
+export const dialect = (ctx: ExportContext): Dialect => (ctx.target === 'pytorch' ? { L: 'torch', K: 'keepdim' } : { L: 'np', K: 'keepdims' });
 
 /** Includes the dialect shims and the shared helpers (with the core helpers they call). */
-function useCommon(ctx: ExportContext): void {
+export function useCommon(ctx: ExportContext): void {
   if (ctx.target === 'pytorch') {
     for (const h of ['_abs', '_max_rows', '_min_rows']) py.helper(ctx, h);
   }
@@ -563,7 +595,40 @@ interface Mined {
   readonly reducer: Reducer;
 }
 const inv = (p: { distance: Distance }) => (p.distance.isInverted ? 'True' : 'False');
-const mr = (p: Mined) => `${pyLiteral(p.miner ?? null)}, ${pyLiteral(p.reducer)}`;
+/** The reducers the printed `_ml_reduce` implements (divisor, classWeighted and multiple have no printed form yet). */
+const PRINTED_REDUCERS: readonly string[] = ['mean', 'meanNonZero', 'threshold', 'perAnchor', 'sum'];
+
+/** `reducer` as a Python literal for `_ml_reduce`; a reducer without a printed form throws a typed error at export time. */
+export function printedReducer(n: Node<any>, what: string, reducer: Reducer): string {
+  if (!PRINTED_REDUCERS.includes(reducer.kind)) {
+    throw new LosskitError('INVALID_ARGUMENT', `${what}: the ${reducer.kind}() reducer has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+      argument: 'expr',
+      expected: `a reducer among ${PRINTED_REDUCERS.map((r) => `${r}()`).join(', ')}`,
+      received: `${reducer.kind}()`,
+    });
+  }
+  return pyLiteral(reducer);
+}
+/** The miners the printed `_ml_mine_pairs` / `_ml_mine_triplets` implement, on the loss's own matrix. */
+const PRINTED_MINERS: readonly string[] = ['batchAll', 'batchHard', 'tripletMargin', 'multiSimilarity', 'hardNegativeTopK', 'pairMargin', 'hdc'];
+
+/** `miner` as a Python literal; a miner without a printed form (or with a distance of its own) throws a typed error at export time. */
+export function printedMiner(n: Node<any>, what: string, miner: Miner | undefined, distance: Distance): string {
+  if (miner === undefined) return 'None';
+  const own = 'distance' in miner && miner.distance !== undefined && !sameDistance(miner.distance, distance);
+  if (!PRINTED_MINERS.includes(miner.kind) || own) {
+    throw new LosskitError('INVALID_ARGUMENT', `${what}: the ${miner.kind} miner${own ? ' with a distance of its own' : ''} has no ${n.ctx.target === 'pytorch' ? 'PyTorch' : 'NumPy'} exporter yet`, {
+      argument: 'expr',
+      expected: `no miner, or one of ${PRINTED_MINERS.join(', ')} on the loss's distance`,
+      received: `${miner.kind}${own ? ' with its own distance' : ''}`,
+    });
+  }
+  return pyLiteral(miner);
+}
+const mr = (n: Node<Mined>) => {
+  const what = n.expr.op.kind.replace(/^ml\./, '');
+  return `${printedMiner(n, what, n.params.miner, n.params.distance)}, ${printedReducer(n, what, n.params.reducer)}`;
+};
 const both = <P,>(f: (n: Node<P>) => string): OpExporter<P> => ({ pytorch: f, numpy: f });
 const num = (v: number) => pyNum(v);
 
@@ -580,17 +645,17 @@ export const metricLearningExporters: Readonly<Record<string, OpExporter<any>>> 
     useCommon(n.ctx);
     return `_ml_pairwise(${pyLiteral(n.params.distance)}, ${a(n, 0)}, ${a(n, 0)})`;
   }),
-  'ml.tripletMargin': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_triplet_margin')}(${a(n, 0)}, ${labels(n, 'tripletMargin')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n.params)})`),
+  'ml.tripletMargin': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_triplet_margin')}(${a(n, 0)}, ${labels(n, 'tripletMargin')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n)})`),
   'ml.contrastive': both<Mined & { posMargin: number; negMargin: number }>(
-    (n) => `${use(n.ctx, '_ml_contrastive')}(${a(n, 0)}, ${labels(n, 'contrastive')}, ${num(n.params.posMargin)}, ${num(n.params.negMargin)}, ${inv(n.params)}, ${mr(n.params)})`,
+    (n) => `${use(n.ctx, '_ml_contrastive')}(${a(n, 0)}, ${labels(n, 'contrastive')}, ${num(n.params.posMargin)}, ${num(n.params.negMargin)}, ${inv(n.params)}, ${mr(n)})`,
   ),
   'ml.multiSimilarity': both<Mined & { alpha: number; beta: number; base: number }>(
-    (n) => `${use(n.ctx, '_ml_multi_similarity')}(${a(n, 0)}, ${labels(n, 'multiSimilarity')}, ${num(n.params.alpha)}, ${num(n.params.beta)}, ${num(n.params.base)}, ${inv(n.params)}, ${mr(n.params)})`,
+    (n) => `${use(n.ctx, '_ml_multi_similarity')}(${a(n, 0)}, ${labels(n, 'multiSimilarity')}, ${num(n.params.alpha)}, ${num(n.params.beta)}, ${num(n.params.base)}, ${inv(n.params)}, ${mr(n)})`,
   ),
-  'ml.circle': both<Mined & { m: number; gamma: number }>((n) => `${use(n.ctx, '_ml_circle')}(${a(n, 0)}, ${labels(n, 'circle')}, ${num(n.params.m)}, ${num(n.params.gamma)}, ${mr(n.params)})`),
-  'ml.ntXent': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_nt_xent')}(${a(n, 0)}, ${labels(n, 'ntXent')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n.params)})`),
-  'ml.supCon': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_sup_con')}(${a(n, 0)}, ${labels(n, 'supCon')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n.params)})`),
-  'ml.liftedStructure': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_lifted_structure')}(${a(n, 0)}, ${labels(n, 'liftedStructure')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n.params)})`),
+  'ml.circle': both<Mined & { m: number; gamma: number }>((n) => `${use(n.ctx, '_ml_circle')}(${a(n, 0)}, ${labels(n, 'circle')}, ${num(n.params.m)}, ${num(n.params.gamma)}, ${mr(n)})`),
+  'ml.ntXent': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_nt_xent')}(${a(n, 0)}, ${labels(n, 'ntXent')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n)})`),
+  'ml.supCon': both<Mined & { temperature: number }>((n) => `${use(n.ctx, '_ml_sup_con')}(${a(n, 0)}, ${labels(n, 'supCon')}, ${num(n.params.temperature)}, ${inv(n.params)}, ${mr(n)})`),
+  'ml.liftedStructure': both<Mined & { margin: number }>((n) => `${use(n.ctx, '_ml_lifted_structure')}(${a(n, 0)}, ${labels(n, 'liftedStructure')}, ${num(n.params.margin)}, ${inv(n.params)}, ${mr(n)})`),
   'ml.clip': both<{ logScale: number | { input: string } }>((n) => `${use(n.ctx, '_ml_clip_loss')}(${a(n, 0)}, ${a(n, 1)}, ${learnable(n, n.params.logScale, { i: 2 }, true)})`),
   'ml.siglip': both<{ logTemperature: number | { input: string }; bias: number | { input: string } }>((n) => {
     const next = { i: 2 };
@@ -619,7 +684,7 @@ export const metricLearningExporters: Readonly<Record<string, OpExporter<any>>> 
     return `${use(n.ctx, '_ml_icon')}(${a(n, 0)}, ${y}, ${sup}, ${num(p.temperature)}, ${num(p.debias)}, ${inv(p)})`;
   }),
   'ml.decoupledSoftmax': both<{ temperature: number; reducer: Reducer }>(
-    (n) => `${use(n.ctx, '_ml_decoupled_softmax')}(${a(n, 0)}, ${labels(n, 'decoupledSoftmax')}, ${num(n.params.temperature)}, ${pyLiteral(n.params.reducer)})`,
+    (n) => `${use(n.ctx, '_ml_decoupled_softmax')}(${a(n, 0)}, ${labels(n, 'decoupledSoftmax')}, ${num(n.params.temperature)}, ${printedReducer(n, 'decoupledSoftmax', n.params.reducer)})`,
   ),
   'ml.protoTriplet': both<{ margin: number }>((n) => `${use(n.ctx, '_ml_proto_triplet')}(${a(n, 0)}, ${labels(n, 'protoTriplet')}, ${num(n.params.margin)})`),
   'ml.icnn': both<{ k: number; ipc: number }>((n) => `${use(n.ctx, '_ml_icnn')}(${a(n, 0)}, ${labels(n, 'icnn')}, ${n.params.k}, ${n.params.ipc})`),

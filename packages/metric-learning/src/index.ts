@@ -63,3 +63,4 @@ export { lossElements, type LossElements } from './lossElements.js';
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { metricLearningExporters } from './export.js';
+import './exportPml.js';

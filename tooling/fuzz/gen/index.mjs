@@ -12,6 +12,8 @@ import * as calibration from './calibration.mjs';
 import * as metricLearning from './metric-learning.mjs';
 import * as unlearning from './unlearning.mjs';
 import * as scaling from './scaling.mjs';
+import * as data from './data.mjs';
+import * as metrics from './metrics.mjs';
 
 /** Generator modules by package name, with their share of the calls. */
 export const GENERATORS = {
@@ -28,6 +30,8 @@ export const GENERATORS = {
   '@losskit/losses/torch': { weight: 6, mod: torch },
   // CTC in its three forms (catalog `ctc`, /keras `ctc`, /torch `ctcLoss`); each case names its own package.
   '@losskit/losses ctc': { weight: 3, mod: ctc },
+  '@losskit/data': { weight: 8, mod: data },
+  '@losskit/metrics': { weight: 8, mod: metrics },
 };
 
 /**

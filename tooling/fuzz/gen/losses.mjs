@@ -31,9 +31,12 @@ const INTEGER_PARAMS = new Set(['samples', 'bins', 'classes', 'contextSize', 'k'
 const RANDOM_BY_DESIGN = new Set(['ens-loss']);
 
 /** A random value for a catalog parameter: in range (valid) or out of range (invalid). */
-function paramValue(r, spec, valid) {
+/** Parameters named like an integer one that are real numbers in their entry (harmonic loss: n is a real exponent). */
+const REAL_PARAMS = new Set(['harmonic:n']);
+
+function paramValue(r, spec, valid, entryId = '') {
   if (SHAPE_PARAMS.has(spec.name)) return undefined;
-  if (INTEGER_PARAMS.has(spec.name) && spec.range && typeof spec.range === 'object') {
+  if (INTEGER_PARAMS.has(spec.name) && !REAL_PARAMS.has(`${entryId}:${spec.name}`) && spec.range && typeof spec.range === 'object') {
     const lo = Math.ceil((spec.range.min ?? 0) + (spec.range.minExclusive ? 1e-9 : 0));
     return valid ? lo + r.pick([0, 0, 1, 2, 5]) : r.pick([lo - 1, lo + 0.5, NaN, Infinity]);
   }
@@ -115,11 +118,11 @@ function catalogCase(r, lib, force = {}) {
   const newOpts = { ...opts0 };
   const invalidParam = !force.large && r.bool(0.15);
   let badName;
-  const tunable = entry.params.filter((p) => paramValue(r, p, true) !== undefined);
-  for (const p of tunable) if (r.bool(0.35)) newOpts[p.name] = paramValue(r, p, true);
+  const tunable = entry.params.filter((p) => paramValue(r, p, true, entry.id) !== undefined);
+  for (const p of tunable) if (r.bool(0.35)) newOpts[p.name] = paramValue(r, p, true, entry.id);
   if (invalidParam && tunable.length > 0) {
     const p = r.pick(tunable);
-    const v = paramValue(r, p, false);
+    const v = paramValue(r, p, false, entry.id);
     if (v !== undefined) {
       newOpts[p.name] = v;
       badName = `${p.name} = ${String(v)} (range ${JSON.stringify(p.range ?? p.default)})`;

@@ -356,6 +356,19 @@ function rankedLabels(emb, labels, metric) {
   });
 }
 
+/** Whether some query has two neighbours of different labels at the same distance (to float32 precision): the order is then a tie-break. */
+function rankTies(emb, labels, metric) {
+  const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+  return emb.some((q, i) => {
+    const d = [];
+    emb.forEach((x, j) => {
+      if (j === i) return;
+      d.push([metric === 'cosine' ? -q.reduce((s, a, k) => s + a * x[k], 0) / (norm(q) * norm(x)) : q.reduce((s, a, k) => s + (a - x[k]) ** 2, 0), labels[j]]);
+    });
+    return d.some(([a, la], u) => d.some(([b, lb], v) => v > u && la !== lb && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b))));
+  });
+}
+
 function metricsCase(r, lib) {
   const M = lib.metricLearning;
   const fn = r.pick(['recallAtK', 'precisionAt1', 'mapAtR', 'nmi', 'kMeans', 'nmiOfKMeans']);
@@ -888,7 +901,7 @@ function pmlCase(r, lib) {
     const metric = r.pick(['cosine', 'euclidean']);
     const ranked = rankedLabels(emb, labels, metric);
     const R = labels.map((l, i) => labels.filter((x, j) => j !== i && x === l).length);
-    const tied = emb.some((a, i) => emb.some((b, j) => i !== j && a.every((v, t) => v === b[t])));
+    const tied = emb.some((a, i) => emb.some((b, j) => i !== j && a.every((v, t) => v === b[t]))) || rankTies(emb, labels, metric);
     const over = (f) => f64.mean(ranked.flatMap((row, q) => (R[q] > 0 ? [f(row, q, R[q])] : [])));
     const k = r.int(1, 4);
     const want = {

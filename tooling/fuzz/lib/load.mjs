@@ -16,6 +16,8 @@ export const PACKAGE_DIRS = {
   '@losskit/metric-learning': 'metric-learning',
   '@losskit/unlearning': 'unlearning',
   '@losskit/scaling': 'scaling',
+  '@losskit/data': 'data',
+  '@losskit/metrics': 'metrics',
 };
 
 /** Imports `name` (optionally a subpath such as `./keras`) from its built `dist`, resolved by its exports map. */
@@ -45,6 +47,8 @@ export async function loadAll() {
     metricLearning: await loadPackage('@losskit/metric-learning'),
     unlearning: await loadPackage('@losskit/unlearning'),
     scaling: await loadPackage('@losskit/scaling'),
+    data: await loadPackage('@losskit/data'),
+    metrics: await loadPackage('@losskit/metrics'),
   };
   return lib;
 }

@@ -1,6 +1,6 @@
 import { type Expr, params } from '@losskit/core';
 import { standardEntry } from './entry.js';
-import { KERAS_EPSILON, binaryProb, binaryProbComplement, smoothedTargets } from './primitives.js';
+import { KERAS_COMPLEMENT_FLOOR, KERAS_EPSILON, binaryProb, binaryProbComplement, smoothedTargets } from './primitives.js';
 
 /** Options of {@link binaryFocalCrossentropy}. */
 export interface BinaryFocalCrossentropyOptions {
@@ -34,7 +34,7 @@ export function binaryFocalCrossentropy(options: BinaryFocalCrossentropyOptions 
   // 1 − p_t = ỹ(1 − p) + (1 − ỹ)p; 1 − p is σ(−z) from logits (1 − σ(z) in float32 loses the digits at |z| > 9).
   const p = binaryProb();
   const notP = binaryProbComplement();
-  const bce = t.times(p.clip(KERAS_EPSILON, 1 - KERAS_EPSILON).log()).plus(notT.times(notP.clip(KERAS_EPSILON, 1 - KERAS_EPSILON).log())).neg();
+  const bce = t.times(p.clip(KERAS_EPSILON, 1 - KERAS_EPSILON).log()).plus(notT.times(notP.clip(KERAS_COMPLEMENT_FLOOR, 1 - KERAS_EPSILON).log())).neg();
   const oneMinusPt = t.times(notP).plus(notT.times(p));
   const focal = oneMinusPt.pow(gamma).times(bce);
   const weighted = params.boolean('applyClassBalancing', options.applyClassBalancing ?? false) ? t.scale(alpha).plus(notT.scale(1 - alpha)).times(focal) : focal;

@@ -10,6 +10,11 @@ import { type EvalContext, Expr, LosskitError, PREC, classConstant, defineOp, no
 
 /** Keras' probability clip `backend.epsilon()`. */
 export const KERAS_EPSILON = 1e-7;
+/**
+ * Keras' floor of `1 − p` when it clips `p` to `[ε, 1 − ε]` in float32: `1 − fround(1 − 1e-7)` ≈ 1.19e-7 (so
+ * `−log` of it is 15.942, the value Keras' published tests give at p = 1 for a 0 target).
+ */
+export const KERAS_COMPLEMENT_FLOOR = 1 - Math.fround(1 - KERAS_EPSILON);
 
 const smoothedTargetsOp = defineOp<{ labelSmoothing: number; mode: 'categorical' | 'binary' }>({
   kind: 'std.smoothedTargets',

@@ -1,0 +1,83 @@
+/**
+ * Validation at the boundary of @losskit/data: options, integer labels, host matrices and seeded randomness. Tensor
+ * inputs go through core's `toTensor`; everything throws {@link LosskitError}s naming the argument.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { LosskitError, assertFinite, isTensor, params, toTensor, type TensorLike } from '@losskit/core';
+import { rng } from '@losskit/core/math';
+
+/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT`. */
+export function readOptions<T extends object>(options: T | undefined, name = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object or undefined', received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options });
+  }
+  return options;
+}
+
+/** Reads any tensor-like to a host float64 copy with its shape (typed errors for ragged or non-numeric data). */
+export function hostOf(x: TensorLike, name: string): { data: Float64Array; shape: number[] } {
+  const c = toTensor(x, name);
+  try {
+    return { data: c.host ?? Float64Array.from(c.tensor.dataSync() as ArrayLike<number>), shape: c.tensor.shape.slice() };
+  } finally {
+    if (c.owned) c.tensor.dispose();
+  }
+}
+
+/** Finite host matrix `[N, D]` as rows. */
+export function readRows(x: TensorLike, name: string): number[][] {
+  const { data, shape } = hostOf(x, name);
+  if (shape.length !== 2) throw new LosskitError('RANK_MISMATCH', 'expected a matrix', { argument: name, expected: 'shape [N, D]', received: `[${shape.join(', ')}]` });
+  const [n, d] = shape as [number, number];
+  if (n === 0 || d === 0) throw new LosskitError('EMPTY_BATCH', 'no rows', { argument: name, expected: 'at least one row and one column', received: `[${n}, ${d}]` });
+  assertFinite(data, name, shape);
+  return Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * d, (i + 1) * d)));
+}
+
+/** Finite host vector `[N]` (a `[N, 1]` column is accepted). */
+export function readValues(x: TensorLike, name: string, n?: number): number[] {
+  const { data, shape } = hostOf(x, name);
+  if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) throw new LosskitError('RANK_MISMATCH', 'expected a vector', { argument: name, expected: 'shape [N]', received: `[${shape.join(', ')}]` });
+  if (data.length === 0) throw new LosskitError('EMPTY_BATCH', 'no values', { argument: name, expected: 'at least one value', received: 'an empty array' });
+  if (n !== undefined && data.length !== n) throw new LosskitError('SHAPE_MISMATCH', 'wrong length', { argument: name, expected: `${n} values`, received: `${data.length}` });
+  assertFinite(data, name, [data.length]);
+  return Array.from(data);
+}
+
+/** Integer labels `[N]` in `[0, classes)` (or `>= 0`). */
+export function readLabels(x: TensorLike, name: string, n?: number, classes?: number): number[] {
+  const y = readValues(x, name, n);
+  const bad = y.findIndex((v) => !Number.isInteger(v));
+  if (bad >= 0) throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: 'integer labels', received: `${y[bad]} at index ${bad}` });
+  const out = y.findIndex((v) => v < 0 || (classes !== undefined && v >= classes));
+  if (out >= 0) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range', { argument: name, expected: classes !== undefined ? `integers in [0, ${classes})` : 'integers >= 0', received: `${y[out]} at index ${out}` });
+  return y;
+}
+
+/** A fraction in [0, 1]. */
+export const fraction = (name: string, v: unknown) => params.closedUnitInterval(name, v);
+
+/** A seeded uniform stream; `seed` must be finite. */
+export function seeded(seed: unknown): () => number {
+  return rng(params.finite('seed', seed ?? 0));
+}
+
+/** Fisher–Yates shuffle of a copy, from a uniform stream. */
+export function shuffled<T>(v: readonly T[], u: () => number): T[] {
+  const a = [...v];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Per-class index lists of integer labels. */
+export function byClass(y: readonly number[], classes = Math.max(...y) + 1): number[][] {
+  const out = Array.from({ length: classes }, () => [] as number[]);
+  y.forEach((c, i) => out[c]!.push(i));
+  return out;
+}
+
+export { isTensor, tf };
