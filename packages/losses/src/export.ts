@@ -9,6 +9,11 @@
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pythonForms as py, registerExporter } from '@losskit/core';
 import type { FDivergenceName } from './papers/divergence/fDivergence.js';
+import { compressionExporters } from './papers/compression/export.js';
+import { finetuningExporters } from './papers/finetuning/export.js';
+import { generativeExporters } from './papers/generative/export.js';
+import { pretrainingExporters } from './papers/pretraining/export.js';
+import { testTimeExporters } from './papers/testTime/export.js';
 import { pairwiseDistance2 } from './standard/explicitTripletMargin.js';
 
 type Node<P = Record<string, unknown>> = ExportNode<P>;
@@ -650,6 +655,11 @@ export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object
   ...regression,
   ...weak,
   ...optax,
+  ...pretrainingExporters,
+  ...testTimeExporters,
+  ...generativeExporters,
+  ...compressionExporters,
+  ...finetuningExporters,
 });
 
 for (const [kind, e] of Object.entries(lossesExporters)) registerExporter(kind, e);

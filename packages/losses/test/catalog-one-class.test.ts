@@ -20,7 +20,7 @@ interface Case {
   readonly fn?: (x: tf.Tensor) => tf.Tensor;
   readonly y: Rows;
   readonly z: Rows;
-  readonly inputs?: Readonly<Record<string, number[] | Rows>>;
+  readonly inputs?: Readonly<Record<string, number[] | Rows | number>>;
   readonly options?: CompileOptions;
   /** Per-sample closed form at C = 1 (row i), or 'typed' when one class is not allowed. Omitted: finite only. */
   readonly ref?: ((y: number, z: number, i: number) => number) | 'typed';
@@ -162,6 +162,51 @@ const table: Readonly<Record<string, Case>> = {
   'cosine-distance': { expr: () => L.cosineDistance(), y: yr, z, ref: (y, x) => 1 - Math.sign(x * y) },
   // One class: the sigmoid, and a batch-level scalar.
   'generalized-dice': { expr: () => L.generalizedDice(), y: yb, z },
+
+  // seed losses, part B (issue #25)
+  // One patch per image: no pair of patches, so no term.
+  'hpm-loss-prediction': { expr: () => L.hpmLossPrediction(), y: yr, z, ref: zero },
+  // One pixel per patch: the normalized target is 0, the loss the mean squared prediction over masked patches.
+  'mae-reconstruction': { expr: () => L.maeReconstruction(), y: yr, z, inputs: { mask: [1, 1] }, ref: () => (0.7 ** 2 + 1.3 ** 2) / 2 },
+  'representation-self-distillation': { expr: () => L.representationSelfDistillation(), y: one, z, inputs: { teacher: [[0.2], [0.1]] }, ref: (_y, x, i) => (x - [0.2, 0.1][i]!) ** 2 },
+  eisl: { fn: (x) => L.eisl([[0, 0, 0], [0, 0, 0]], x, { selection: 'softmax', reduction: 'none' }), y: one, z, ref: zero },
+  // log C = 0: no sample passes the entropy filter Ent < 0.5 log C.
+  deyo: { expr: () => L.deyo(), y: one, z, inputs: { destroyed: [[0], [0]] }, ref: zero },
+  'manifold-entropy': { expr: () => L.manifoldEntropy({ lambda: 1 }), y: [0, 0] as unknown as Rows, z, inputs: { buffer: [[0], [1]] }, options: { from: 'embeddings' } },
+  'f-distill': { expr: () => L.fDistill(), y: one, z, inputs: { teacher: [[0.1], [0.2]], fakeScore: [[0.3], [0]], weights: [1, 1] } },
+  'compositional-nll': { expr: () => L.compositionalNll(), y: one, z, inputs: { noise: [0, 1], noiseLogDensity: [0, -1], logU: 0.2 }, ref: () => -0.7 + 0.2 },
+  'bce-ranking': { expr: () => L.bceRankingLoss(), y: yb, z },
+  'cka-guidance': { expr: () => L.ckaGuidance(), y: one, z, inputs: { guide: [[1, 0], [0, 1]] } },
+  // Procedures: their targets train with cross-entropy, which is 0 with one class.
+  's3ft-target': {
+    fn: (x) => tf.tidy(() => compile(ce(), { reduction: 'none' })(L.s3ftTarget({ gold: [0, 0], prediction: [0, 0], predictionCorrect: true }).target, tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [-1, 1]))),
+    y: one,
+    z,
+    ref: zero,
+  },
+  mixup: {
+    fn: (x) =>
+      tf.tidy(() => {
+        const b = L.mixup(tf.reshape(x, [2, 3]), [0, 0], { numClasses: 1, seed: 1 });
+        return compile(ce(), { reduction: 'none' })(b.y, tf.slice(b.x, [0, 0], [-1, 1]));
+      }),
+    y: one,
+    z,
+    ref: zero,
+  },
+  'dr-tune': {
+    fn: (x) =>
+      tf.tidy(() => {
+        const q = L.drTuneQueue({ size: 2, dim: 1 });
+        q.push([[0.5], [1]], [0, 0], [[1], [2]]);
+        const f = tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, 1]), [-1, 1]);
+        const cal = L.drTuneCalibrate(q, f, [[1]]);
+        return compile(ce(), { reduction: 'none' })(tf.concat([tf.zeros([2], 'int32'), cal.labels]), tf.concat([f, cal.features]));
+      }),
+    y: one,
+    z,
+    ref: zero,
+  },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {

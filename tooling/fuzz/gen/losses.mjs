@@ -12,6 +12,8 @@ function recipes(lib) {
   if (cache) return cache;
   cache = [];
   for (const entry of lib.losses.catalog) {
+    // Tensor functions and procedures (no dsl: ctc, eisl, mixup, s3ftTarget) have their own generators.
+    if (entry.dsl === undefined) continue;
     try {
       const recipe = exampleRecipe(entry, { core: lib.core, pkg: lib.losses, tf: lib.tf });
       const base = recipe.run();
@@ -118,8 +120,15 @@ function catalogCase(r, lib, force = {}) {
   const newOpts = { ...opts0 };
   const invalidParam = !force.large && r.bool(0.15);
   let badName;
+  let edge = false;
   const tunable = entry.params.filter((p) => paramValue(r, p, true, entry.id) !== undefined);
-  for (const p of tunable) if (r.bool(0.35)) newOpts[p.name] = paramValue(r, p, true, entry.id);
+  for (const p of tunable) {
+    if (!r.bool(0.35)) continue;
+    newOpts[p.name] = paramValue(r, p, true, entry.id);
+    // Within 1e-3 of an open end of its range (e.g. a p-norm with p = 0.001): the true value may overflow float32.
+    const rg = p.range;
+    if (rg && typeof rg === 'object' && typeof newOpts[p.name] === 'number' && ((rg.minExclusive && Math.abs(newOpts[p.name] - rg.min) <= 1e-3) || (rg.maxExclusive && Math.abs(newOpts[p.name] - rg.max) <= 1e-3))) edge = true;
+  }
   if (invalidParam && tunable.length > 0) {
     const p = r.pick(tunable);
     const v = paramValue(r, p, false, entry.id);
@@ -164,9 +173,13 @@ function catalogCase(r, lib, force = {}) {
   };
   let yTrue = gen(yTrue0, 'yTrue');
   // multiSample: yPred holds M heads side by side, so labels index the C/M classes of one head.
+  let headLabels;
   if (entry.id === 'multi-sample' && Array.isArray(yTrue) && !Array.isArray(yTrue[0])) {
     const m = newOpts.samples ?? 8;
-    yTrue = yTrue.map((y) => y % Math.max(1, Math.floor(C / m)));
+    const perHead = Math.max(1, Math.floor(C / m));
+    // Mostly labels of one head; otherwise labels up to C, which are out of range when they pass one head's classes.
+    if (r.bool(0.8)) yTrue = yTrue.map((y) => y % perHead);
+    else if (yTrue.some((y) => y >= perHead)) headLabels = `a label beyond one head's ${perHead} classes`;
   }
   let yPred = gen(yPred0, 'yPred');
   let inputs = call0?.inputs ? Object.fromEntries(Object.entries(call0.inputs).map(([k, v]) => [k, gen(v, 'input')])) : undefined;
@@ -211,7 +224,12 @@ function catalogCase(r, lib, force = {}) {
   } else if (badData) {
     expect = validateOff ? 'any' : 'invalid';
     why = badData;
+  } else if (headLabels) {
+    expect = 'invalid';
+    why = headLabels;
   } else if (!moderate || (C === 1 && !fixed) || B < 1) expect = 'any';
+  // Without validation a value that overflows at the edge of a hyperparameter's range comes back non-finite, by design.
+  else if (edge && validateOff) expect = 'any';
   // Probabilities exactly 0 or 1: many losses are not differentiable there (infinite derivative of p^q, log p), and
   // the consistency oracle takes the gradient too.
   else if (from === 'probs' && [yPred].flat(3).some((v) => v === 0 || v === 1)) expect = 'any';
@@ -237,7 +255,7 @@ function catalogCase(r, lib, force = {}) {
     tensors: r.bool(0.4) ? { yPred: 'float32', yTrue: 'float32', sampleWeight: 'float32', inputs: 'float32' } : {},
     expect,
     why,
-    codes: badName ? ['INVALID_PARAMETER', 'INVALID_ARGUMENT'] : badData === 'bad label' ? ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT'] : ['NON_FINITE_INPUT'],
+    codes: badName ? ['INVALID_PARAMETER', 'INVALID_ARGUMENT'] : badData === 'bad label' || headLabels ? ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT'] : ['NON_FINITE_INPUT'],
     level,
     ...(force.large && SLOW_AT_SIZE[entry.id] ? { timeoutMs: SLOW_AT_SIZE[entry.id] } : {}),
     oracles: expect === 'invalid' || RANDOM_BY_DESIGN.has(entry.id) ? [] : [...new Set(['fusion', ...pickOracles(r)])],
@@ -259,8 +277,9 @@ function helperCase(r, lib) {
       const max = min + r.pick([4, 0, -1, 1e-30]);
       const bins = r.pick([4, 2, 1, 0, 2.5]);
       const values = Array.from({ length: r.int(0, 3) }, () => r.pick([min, max, (min + max) / 2, min - 1, max + 10, NaN]));
-      const valid = max > min && Number.isInteger(bins) && bins >= 2 && values.every((v) => Number.isFinite(v));
       const which = r.pick(['hlGaussTargets', 'twoHotTargets', 'binCenters']);
+      // binCenters takes no values: only the range and the bin count decide.
+      const valid = max > min && Number.isInteger(bins) && bins >= 2 && (which === 'binCenters' || values.every((v) => Number.isFinite(v)));
       return {
         fn: which,
         valid,
