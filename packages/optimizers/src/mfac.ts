@@ -37,7 +37,8 @@ export interface MfacOptions {
  * M-FAC (dynamic algorithm): preconditioned SGD with the inverse of a dampened empirical Fisher over a sliding window of
  * the last m gradients, `F̂ = λI + (1/m)·Σ_{i∈window} gᵢgᵢᵀ`. Each step the new (flattened, weight-decayed) gradient g
  * replaces the oldest row of the window G `[m, d]`, and the update is `θ ← θ − η·v`, `v ← μv + (1 − μ)·F̂⁻¹g`, with the
- * inverse-Hessian-vector product by Woodbury: `F̂⁻¹g = (g − Gᵀ(mλI + GGᵀ)⁻¹Gg)/λ`. G stays on the device; the m×m Gram
+ * inverse-Hessian-vector product by Woodbury: `F̂⁻¹g = (g − Gᵀ(mλI + GGᵀ)⁻¹Gg)/λ`, evaluated in the
+ * cancellation-free form `m·Gᵀ(mλI + GGᵀ)⁻¹e_slot` (g is row `slot` of G). G stays on the device; the m×m Gram
  * matrix GGᵀ is kept in float64 on the host and updated by one row/column per step (an `[m, d]·[d]` product), and the
  * m×m system is solved by Cholesky: O(dm + m³) per step, memory m·d + m² + d, all in the caller-held state (no
  * O(d²) matrix). Equal to the reference's `HInvFastUpMulti.update_mul` (whose own correctness test compares against
@@ -94,11 +95,15 @@ export function mfac(options: MfacOptions = {}): GradientTransformation<MfacStat
           gram[slot * m + i] = ggv[i]!;
           gram[i * m + slot] = ggv[i]!;
         }
-        // c = (mλI + GGᵀ)⁻¹ G g by Cholesky (SPD: mλ > 0 on the diagonal).
-        const c = choleskySolve(gram, m, m * damp, ggv);
+        // Woodbury gives F̂⁻¹g = (g − Gᵀc)/λ with c = (mλI + GGᵀ)⁻¹Gg, which cancels catastrophically in float32 when
+        // ‖g‖² ≫ mλ (c_slot → 1). As g is row `slot` of G, Gg is column `slot` of GGᵀ, so e_slot − c = mλ·(mλI + GGᵀ)⁻¹e_slot
+        // and F̂⁻¹g = m·Gᵀ(mλI + GGᵀ)⁻¹e_slot: no subtraction, solved by Cholesky in float64 (SPD: mλ > 0 on the diagonal).
+        const e = new Float64Array(m);
+        e[slot] = 1;
+        const c = choleskySolve(gram, m, m * damp, e);
         return tidy(() => {
-          const ct = tf.tensor2d(Array.from(c), [1, m]);
-          const ihvp = tf.div(tf.sub(flat, tf.reshape(tf.matMul(ct, window), [-1])), damp);
+          const ct = tf.tensor2d(Array.from(c, (v) => v * m), [1, m]);
+          const ihvp = tf.reshape(tf.matMul(ct, window), [-1]);
           const velocity = mu > 0 ? tf.add(tf.mul(state.velocity, mu), tf.mul(ihvp, 1 - mu)) : tf.clone(ihvp);
           const updates: Record<string, Tensor> = {};
           let off = 0;

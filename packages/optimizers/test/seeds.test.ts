@@ -330,6 +330,20 @@ describe('mfac (M-FAC sliding-window inverse Fisher)', () => {
     expectMatch(ours(mfac({ learningRate: lr, windowSize: m, damp, momentum: mu })), want, 1e-4);
   });
 
+  it('with gradients of size 1e3 and the default λ = 1e-5 the first step equals the Sherman–Morrison −η·m·g/(mλ + ‖g‖²) to 1e-4 (no cancellation in g − Gᵀc)', () => {
+    const gv = [1200, -800, 450];
+    const [lr, m, damp] = [1e-3, 4, 1e-5];
+    const want = gv.map((g) => (-lr * m * g) / (m * damp + sq(gv)));
+    const opt = mfac({ learningRate: lr, windowSize: m, damp });
+    const params = { w: tf.tensor1d([0, 0, 0]) };
+    const s = opt.init(params);
+    const g = { w: tf.tensor1d(gv) };
+    const r = opt.update(g, s, params);
+    expectMatch([Array.from(r.updates.w!.dataSync())], [want], 1e-4);
+    [params, g, r.updates].forEach(disposeParams);
+    [s, r.state].forEach(disposeState);
+  });
+
   it('a NaN gradient is NON_FINITE_INPUT, a foreign state INVALID_ARGUMENT, with no leak', () => {
     const opt = mfac({ windowSize: 2 });
     const params = { w: tf.tensor1d([1, 2]) };
