@@ -58,7 +58,8 @@ export function dot(options: DotOptions = {}): GradientTransformation<DotState> 
       const w = wd > 0 ? checkMatching(needParams(params, 'dot with weightDecay'), g, 'params', 'grads') : undefined;
       const kd = extra?.distill;
       if (kd === undefined) throw new LosskitError('MISSING_INPUT', 'dot needs the distillation gradient', { argument: 'extra.distill', expected: 'update(taskGrads, state, params, { distill: kdGrads })' });
-      const kdp = checkParams(kd, 'extra.distill');
+      // {} is a step without distillation gradients (every parameter takes the base momentum).
+      const kdp = kd !== null && typeof kd === 'object' && !(kd instanceof tf.Tensor) && Object.keys(kd).length === 0 ? {} : checkParams(kd, 'extra.distill');
       for (const [k, t] of Object.entries(kdp)) {
         if (!(k in g)) throw new LosskitError('INVALID_ARGUMENT', `unexpected entry "${k}"`, { argument: 'extra.distill', expected: `a subset of the names of grads: ${Object.keys(g).join(', ')}`, received: Object.keys(kdp).join(', ') });
         const a = t.shape;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, params as p } from '@losskit/core';
+import { LosskitError, params as p, signOf } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, checkState, mulberry32, needParams, optionsOf, tidy, valueAt } from './types.js';
 
@@ -217,7 +217,7 @@ export function frugal(options: FrugalOptions = {}): GradientTransformation<Frug
             const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - b2 ** s)), eps);
             return tf.mul(tf.div(m, denom), -eta / (1 - b1 ** s));
           };
-          const free = (r: Tensor): Tensor => (rule === 'signSgd' ? tf.mul(tf.sign(r), -eta * freeScale) : rule === 'sgd' ? tf.mul(r, -eta * freeScale) : tf.zerosLike(r));
+          const free = (r: Tensor): Tensor => (rule === 'signSgd' ? tf.mul(signOf(r), -eta * freeScale) : rule === 'sgd' ? tf.mul(r, -eta * freeScale) : tf.zerosLike(r));
           const updates: Record<string, Tensor> = {};
           for (const [name, gk] of Object.entries(g)) {
             let u: Tensor;

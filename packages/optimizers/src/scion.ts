@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, params as p } from '@losskit/core';
+import { LosskitError, params as p, signOf } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, checkState, mapParams, needParams, optionsOf, tidy, valueAt, zerosLikeParams } from './types.js';
 import { newtonSchulz, type NsCoeffs } from './muon.js';
@@ -52,7 +52,7 @@ function lmo(g: Tensor, layer: ScionLayer, coeffs: NsCoeffs, steps: number): Ten
   if (g.rank !== 2) throw new LosskitError('INVALID_ARGUMENT', `the ${norm} LMO needs a matrix`, { argument: 'layers', expected: "'biasRms' or 'auto' for tensors that are not rank 2", received: `rank ${g.rank}` });
   const [fin, fout] = [g.shape[0]!, g.shape[1]!];
   if (norm === 'spectral') return tf.mul(newtonSchulz(g, coeffs, steps), Math.sqrt(fout / fin));
-  if (norm === 'sign') return tf.mul(tf.sign(g), (layer.normalized ?? true) ? 1 / fin : 1);
+  if (norm === 'sign') return tf.mul(signOf(g), (layer.normalized ?? true) ? 1 / fin : 1);
   if (norm === 'colNorm') {
     // Reference column j (an input) ↔ our row j: RMS over the outputs.
     const rms = tf.div(tf.sqrt(tf.sum(tf.square(g), 1, true)), Math.sqrt(fout));

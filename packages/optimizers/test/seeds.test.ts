@@ -268,6 +268,17 @@ describe('dot (Distillation-Oriented Trainer)', () => {
     [X, yTask, yT].forEach((t) => t.dispose());
   });
 
+  it('an empty distillation map {} is a step without distillation: u = −η·g with the base momentum', () => {
+    const opt = dot({ learningRate: 0.5 });
+    const params = { w: tf.tensor1d([1, 2]) };
+    const s = opt.init(params);
+    const g = { w: tf.tensor1d([1, -2]) };
+    const r = opt.update(g, s, params, { distill: {} });
+    expect(Array.from(r.updates.w!.dataSync())).toEqual([-0.5, 1]);
+    [params, g, r.updates].forEach(disposeParams);
+    [s, r.state].forEach(disposeState);
+  });
+
   it('a missing distillation gradient, an unknown entry and momentum + Δ ≥ 1 are typed errors with no leak', () => {
     expectCleanThrow(() => dot({ momentum: 0.95, delta: 0.075 }), 'INVALID_PARAMETER');
     const opt = dot();
@@ -427,6 +438,17 @@ describe('scion (norm-constrained LMOs) and operatorNorm', () => {
     expectMatch(ours(scion({ learningRate: lr, alpha, weightDecay: wd })), want, 1e-4);
   });
 
+  it('sign LMO of gradients of size 1e-7 and 1e-8 is ±1/fan_in, not 0 (tfjs-wasm Sign flushes below 1.2e-7)', () => {
+    const opt = scion({ learningRate: 1, alpha: 1, layers: () => ({ norm: 'sign', normalized: false }) });
+    const params = { W: tf.zeros([1, 3]) };
+    const s = opt.init(params);
+    const g = { W: tf.tensor2d([[1e-7, -1e-8, 0]]) };
+    const r = opt.update(g, s, params);
+    expect(Array.from(r.updates.W!.dataSync()).map((v) => v + 0)).toEqual([-1, 1, 0]);
+    [params, g, r.updates].forEach(disposeParams);
+    [s, r.state].forEach(disposeState);
+  });
+
   it('operatorNorm of diag(3, 1) padded to [3, 2]: spectral 3, rms->rms 3·√(3/2), rms->inf 3·√3', () => {
     const w = tf.tensor2d([[3, 0], [0, 1], [0, 0]]);
     expect(operatorNorm(w, 'spectral')).toBeCloseTo(3, 9);
@@ -547,6 +569,17 @@ describe('frugal (state-full subspace + state-free signSGD)', () => {
     const [lr, wd] = [0.05, 0.01];
     const want = reference((t) => grad64(t).map((g, i) => -lr * Math.sign(g) - lr * wd * t[i]!));
     expectMatch(ours(frugal({ learningRate: lr, density: 0, project: () => true })), want, 1e-5);
+  });
+
+  it('the state-free signSGD step of a 1e-8 gradient is −η·sign(g), not 0', () => {
+    const opt = frugal({ learningRate: 0.5, density: 0, weightDecay: 0, project: () => true });
+    const params = { w: tf.zeros([2]) };
+    const s = opt.init(params);
+    const g = { w: tf.tensor1d([1e-8, -5e-8]) };
+    const r = opt.update(g, s, params);
+    expect(Array.from(r.updates.w!.dataSync())).toEqual([-0.5, 0.5]);
+    [params, g, r.updates].forEach(disposeParams);
+    [s, r.state].forEach(disposeState);
   });
 
   it('columns projection: the selected columns get Adam (first step −η·g/(|g| + ε̂)) and the others −η·sign(g), re-selected after updateGap with fresh moments', () => {
