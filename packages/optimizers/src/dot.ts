@@ -33,7 +33,7 @@ export interface DotOptions {
  * missing from `extra.distill` (no distillation gradient this step) uses the base momentum μ for its task buffer and
  * its distillation buffer is left as it was. Buffers start at 0, which equals the reference's first-step copy
  * (dampening 0). Defaults η 0.05, μ 0.9, Δ 0.075, λ 0 (mdistiller `SOLVER.DOT.DELTA = 0.075`).
- * Paper: "DOT: A Distillation-Oriented Trainer", Zhao, Song & Qiu, ICCV 2023; update read from
+ * Paper: "DOT: A Distillation-Oriented Trainer", Zhao, Cui, Song & Liang, ICCV 2023 (arXiv 2307.08436); update read from
  * megvii-research/mdistiller `mdistiller/engine/dot.py`.
  * @example const opt = dot({ learningRate: 0.05 }); opt.update(taskGrads, state, params, { distill: kdGrads })
  */

@@ -835,7 +835,7 @@ function seedsCase(r, lib) {
     const value = r.pick([1, 0.25, 3e-5, 0, -1, NaN]);
     const ok = value >= 0;
     const want = mapG((v) => (value > 0 ? (-lr * v) / value : 0));
-    return { ...base, expect: ok ? 'valid' : 'invalid', why: `loss value ${value}`, codes: ['INVALID_ARGUMENT'], repro: { ...base.repro, value },
+    return { ...base, expect: ok ? 'valid' : 'invalid', why: `loss value ${value}`, codes: ['INVALID_ARGUMENT', 'NON_FINITE_INPUT'], repro: { ...base.repro, value },
       prepare: prep(), run: oneStep(() => O.normalizedGd({ learningRate: lr }), () => ({ value })), check: closeMaps(want) };
   }
   if (kind === 'dynamicLossScaling') {
