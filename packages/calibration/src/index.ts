@@ -75,4 +75,5 @@ export {
   type BatchMetric,
   type StreamingRegressionMetric,
 } from './streaming.js';
+export { LSBoost, multicalibrationError, type LSBoostOptions, type MulticalibrationErrorOptions } from './lsboost.js';
 export * from './catalog.js';
