@@ -76,4 +76,5 @@ export {
   type StreamingRegressionMetric,
 } from './streaming.js';
 export { LSBoost, multicalibrationError, type LSBoostOptions, type MulticalibrationErrorOptions } from './lsboost.js';
+export { BootstrapPredictionIntervals, type BootstrapPredictionOptions, type PredictionIntervals, type Regressor, type FitRegressor } from './prediction-intervals.js';
 export * from './catalog.js';
