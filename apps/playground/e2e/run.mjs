@@ -578,6 +578,7 @@ try {
     assert(title === 'From the browser to a cluster', `guide title ${title}`);
     assert(consoleErrors.length === before, consoleErrors.slice(before).join(' | '));
     return 'PyTorch and NumPy modules, LEVEL_MISMATCH inline, guide renders';
+  });
 
   // Walk the catalogs through the site: every package page, then every entry page it links (hash navigation, no reload).
   const entryLinks = [];

@@ -135,7 +135,7 @@ export class BBQ extends Calibrator {
       const lse = logSumExp(raw.map((r) => r.logScore));
       all.push(raw.map((r) => ({ edges: r.edges, values: r.values, weight: Math.exp(r.logScore - lse) })).filter((q) => q.weight > 0));
     }
-    return new BBQ(from, m.c, all, options.normalize ?? true);
+    return new BBQ(from, m.c, all, params.boolean('normalize', options.normalize ?? true));
   }
 
   static load(json: string | CalibratorJson): BBQ {
@@ -357,7 +357,7 @@ export class NearIsotonicRegression extends Calibrator {
       }
       maps.push({ x: d.x, y: Array.from(values, clip01) });
     }
-    return new NearIsotonicRegression(from, m.c, maps, options.normalize ?? true);
+    return new NearIsotonicRegression(from, m.c, maps, params.boolean('normalize', options.normalize ?? true));
   }
 
   static load(json: string | CalibratorJson): NearIsotonicRegression {
@@ -421,7 +421,7 @@ export class ENIR extends Calibrator {
       });
       maps.push({ x: d.x, y: Array.from(avg, clip01) });
     }
-    return new ENIR(from, m.c, maps, options.normalize ?? true);
+    return new ENIR(from, m.c, maps, params.boolean('normalize', options.normalize ?? true));
   }
 
   static load(json: string | CalibratorJson): ENIR {

@@ -23,7 +23,7 @@ export interface MmceOptions {
 function mmceOptions(options: MmceOptions | undefined, weightedDefault: boolean) {
   options = readOptions(options);
   const width = params.positive('width', options.width ?? 0.4);
-  const weighted = options.weighted ?? weightedDefault;
+  const weighted = params.boolean('weighted', options.weighted ?? weightedDefault);
   if (typeof weighted !== 'boolean') throw new LosskitError('INVALID_ARGUMENT', 'weighted must be a boolean', { argument: 'weighted', received: typeof weighted });
   return { width, weighted };
 }

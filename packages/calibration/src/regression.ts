@@ -249,7 +249,7 @@ const DEFAULT_LEVELS = Array.from({ length: 19 }, (_, k) => Math.round((k + 1) *
 export function qce(predictions: GaussianPredictions, targets: Targets, options: QceOptions = {}): number {
   options = readOptions(options);
   const levels = readLevels(options.q ?? DEFAULT_LEVELS, 'q');
-  const marginal = options.marginal ?? true;
+  const marginal = params.boolean('marginal', options.marginal ?? true);
   if (typeof marginal !== 'boolean') throw new LosskitError('INVALID_ARGUMENT', 'marginal must be a boolean', { argument: 'marginal', received: typeof marginal });
   const requested = regressionBins(options.bins); // validated even when unused (marginal)
   const bins = marginal ? 1 : requested;

@@ -13,7 +13,7 @@
 // augmentations with @losskit/core (no JavaScript is emitted for it).
 export type * from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 export { ready, setBackend, activeBackend, wasmSimd, type BackendName, type ReadyOptions } from './backend.js';
-export { LosskitError, params, checkParam, formatShape, type LosskitErrorCode, type LosskitErrorDetails } from './errors.js';
+export { LosskitError, isLosskitError, params, checkParam, formatShape, type LosskitErrorCode, type LosskitErrorDetails } from './errors.js';
 export {
   Expr,
   node,

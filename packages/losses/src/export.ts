@@ -7,8 +7,9 @@
  * Not exported: `ensLoss` (each call draws fresh normals from a generator whose state lives in the
  * expression node, shared by every compiled copy; no module can reproduce compile()'s draws).
  */
-import { type ExportContext, type ExportNode, type OpExporter, pythonForms as py, registerExporter } from '@losskit/core';
+import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pythonForms as py, registerExporter } from '@losskit/core';
 import type { FDivergenceName } from './papers/divergence/fDivergence.js';
+import { pairwiseDistance2 } from './standard/explicitTripletMargin.js';
 
 type Node<P = Record<string, unknown>> = ExportNode<P>;
 
@@ -603,9 +604,40 @@ const optax: Record<string, OpExporter<any>> = {
   }),
 };
 
+// ── torch.nn losses (standard/) ───────────────────────────────────────────────
+const torchNn: Record<string, OpExporter<any>> = {
+  // (1/C) Σ_j Σ_i t_j [i not a target] max(0, 1 − (x_j − x_i)); t the dense target counts.
+  'std.multiLabelMargin': both((n) => {
+    const { ctx } = n;
+    const t = ctx.yTrue();
+    const x = ctx.yPred;
+    const notTarget = ctx.let(`1.0 - ${asFloat(ctx, `${t} > 0`)}`, 'not_target');
+    const h = py.relu(ctx, `1.0 - ${x}[:, :, None] + ${x}[:, None, :]`);
+    return `(${h} * (${t}[:, :, None] * ${notTarget}[:, None, :])).sum((1, 2)) / ${ctx.numClasses}`;
+  }),
+  // max(0, d(a, p) − d(a, n) + margin) with torch's pairwise_distance ‖x1 − x2 + 1e-6‖₂; a JavaScript distance
+  // function has no Python form.
+  'std.tripletMarginWithDistance': both<{ distance: unknown; margin: number; swap: boolean }>((n) => {
+    const { ctx } = n;
+    if (n.params.distance !== pairwiseDistance2) {
+      throw new LosskitError('INVALID_ARGUMENT', 'a JavaScript distance function cannot be exported', {
+        argument: 'expr',
+        expected: 'explicitTripletMarginWithDistance with its default distance (pairwise L2, eps 1e-6)',
+        received: 'a custom distance function',
+      });
+    }
+    const [a, pos, neg] = n.args as [string, string, string];
+    const L = lib(ctx);
+    const d = (x1: string, x2: string) => `${L}.sqrt(((${x1} - ${x2} + 1e-06) ** 2).sum(-1))`;
+    const dNeg = n.params.swap ? `${L}.minimum(${d(a, neg)}, ${d(pos, neg)})` : d(a, neg);
+    return py.relu(ctx, `${d(a, pos)} - ${dNeg} + ${num(n, n.params.margin)}`);
+  }),
+};
+
 /** Every printer of this package, by op kind. */
 export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object.freeze({
   ...standard,
+  ...torchNn,
   ...classification,
   ...combinators,
   ...confidence,

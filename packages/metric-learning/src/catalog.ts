@@ -1,5 +1,7 @@
 import { type CatalogEntry, type ParamSpec, type PaperRef, defineEntry } from '@losskit/core';
 
+import { pmlPairEntries } from './catalogPml.js';
+
 const PKG = '@losskit/metric-learning';
 const EMB = 'embeddings [B, D], integer labels [B]';
 const p = (name: string, def: ParamSpec['default'], description: string, range?: ParamSpec['range']): ParamSpec =>
@@ -98,7 +100,7 @@ export const isogclrEntry = defineEntry({ ...entry('isogclr', 'iSogCLR', 'isogcl
   tryIt: { code: "const state = isogclrState(8);\nconst z = [...exampleEmbeddings, ...exampleEmbeddings.map((r) => r.map((v) => v + 0.1))];\nconst { labels, inputs } = state.update([0, 1, 2, 3, 4, 5, 6, 7], z);\ncompile(isogclr(), { from: 'embeddings' })(labels, z, { inputs });" } });
 export const adaFaceRunningEntry = entry('adaface-running', 'AdaFace (running norm statistics)', 'adaFace', 'margin-softmax', 'AdaFace with EMA feature-norm statistics (t_alpha = 0.01) kept by adaFaceNormStats().',
   '\\hat z = \\mathrm{clip}\\left(h\\frac{\\|z\\| - \\mu}{\\sigma + \\epsilon}, -1, 1\\right),\\ \\mu \\leftarrow t_\\alpha\\,\\mathrm{mean}_B\\|z\\| + (1 - t_\\alpha)\\mu,\\ \\sigma \\leftarrow t_\\alpha\\,\\mathrm{std}_B\\|z\\| + (1 - t_\\alpha)\\sigma',
-  [p('m', 0.4, 'margin'), p('h', 0.333, 'concentration'), p('s', 64, 'scale'), p('tAlpha', 0.01, 'EMA weight of the batch (adaFaceNormStats)', { min: 0, minExclusive: true, max: 1 })],
+  [p('m', 0.4, 'margin'), p('h', 0.333, 'concentration'), p('s', 64, 'scale'), p('tAlpha', 0.01, 'EMA weight of the batch (an option of adaFaceNormStats(), not of the loss)', '(0, 1]')],
   { title: 'AdaFace: Quality Adaptive Margin for Face Recognition', authors: 'Kim, Jain, Liu', year: 2022, url: 'arXiv:2204.00964' }, "adaFace({ normStats: 'running' })",
   'embeddings [B, D], labels [B] in [0, C), inputs.weights [C, D], inputs { adaFaceNormMean, adaFaceNormStd } from adaFaceNormStats().update(z)');
 
@@ -118,4 +120,5 @@ export const catalog: readonly CatalogEntry[] = Object.freeze([
   tripletMarginEntry, contrastiveEntry, multiSimilarityEntry, circleEntry, ntXentEntry, nPairsEntry, supConEntry, liftedStructureEntry,
   clipEntry, siglipEntry, seclaEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
   decoupledSoftmaxEntry, protoTripletEntry, icnnEntry, metrixEntry, isogclrEntry, adaFaceRunningEntry,
+  ...pmlPairEntries,
 ]);

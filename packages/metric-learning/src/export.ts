@@ -238,6 +238,11 @@ def _ml_pairwise(d, x, y):
             return s
         f = _ml_cmax(s, 1e-12)
         return ${L}.sqrt(f) if p == 2 else f ** (1.0 / p)
+    if kind == 'snr':
+        # Signal-to-noise ratio distance (Yuan et al. 2019): Var(y_j - x_i) / Var(x_i) over centred rows.
+        u = x - x.mean(-1, ${K}=True)
+        v = y - y.mean(-1, ${K}=True)
+        return ${L}.square(u[:, None, :] - v[None, :, :]).sum(-1) / _ml_cmax((u * u).sum(-1, ${K}=True), 1e-12)
     c = d['c']
     a, b = _ml_ball(x, c), _ml_ball(y, c)
     num = ${L}.square(a[:, None, :] - b[None, :, :]).sum(-1) * (2 * c)

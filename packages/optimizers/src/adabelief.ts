@@ -31,7 +31,7 @@ export function scaleByBelief(options: ScaleByBeliefOptions = {}): GradientTrans
   const b2 = p.unitInterval('b2', options.b2 ?? 0.999);
   const eps = p.nonNegative('eps', options.eps ?? 1e-16);
   const epsRoot = p.nonNegative('epsRoot', options.epsRoot ?? 1e-16);
-  const nesterov = options.nesterov ?? false;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
   return {
     init: (params) => tidy(() => {
       const ps = checkParams(params, 'params');

@@ -53,7 +53,7 @@ function factoredDims(shape: readonly number[], factored: boolean, minDim: numbe
  * @example chain(scaleByFactoredRms(), clipByBlockRms(1), scaleByParamBlockRms(), scale(-1e-2))
  */
 export function scaleByFactoredRms(options: FactoredRmsOptions = {}): GradientTransformation<FactoredState> {
-  const factored = options.factored ?? true;
+  const factored = p.boolean('factored', options.factored ?? true);
   const c = p.nonNegative('decayRate', options.decayRate ?? 0.8);
   const offset = p.finite('decayOffset', options.decayOffset ?? 0);
   const minDim = p.positiveInteger('minDimSizeToFactor', options.minDimSizeToFactor ?? 128);
@@ -162,9 +162,9 @@ export function adafactor(options: AdafactorOptions = {}): GradientTransformatio
   const parts: GradientTransformation<any>[] = [scaleByFactoredRms(options)];
   const d = options.clippingThreshold === undefined ? 1 : options.clippingThreshold;
   if (d !== null) parts.push(clipByBlockRms(d));
-  const lr: ScalarOrSchedule | undefined = options.learningRate ?? (options.relativeStep ? (t: number) => Math.min(1e-2, 1 / Math.sqrt(t + 1)) : undefined);
+  const lr: ScalarOrSchedule | undefined = options.learningRate ?? (p.boolean('relativeStep', options.relativeStep ?? false) ? (t: number) => Math.min(1e-2, 1 / Math.sqrt(t + 1)) : undefined);
   if (lr !== undefined) parts.push(scaleByLearningRate(lr), scale(-1)); // optax's scale_by_learning_rate(lr, flip_sign=False)
-  if (options.multiplyByParameterScale ?? true) parts.push(scaleByParamBlockRms());
+  if (p.boolean('multiplyByParameterScale', options.multiplyByParameterScale ?? true)) parts.push(scaleByParamBlockRms());
   if (options.momentum !== undefined) parts.push(ema(options.momentum, { debias: false }));
   if (options.weightDecayRate !== undefined) parts.push(decayedWeights(options.weightDecayRate, options.weightDecayMask));
   parts.push(scale(-1));

@@ -35,7 +35,7 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
   const b2 = p.unitInterval('b2', options.b2 ?? 0.999);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const epsRoot = p.nonNegative('epsRoot', options.epsRoot ?? 0);
-  const nesterov = options.nesterov ?? false;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
   const rate = lr === undefined ? undefined : checkScalarOrSchedule(lr, 'learningRate');
   const schedule: Schedule | undefined = rate === undefined ? undefined : typeof rate === 'function' ? rate : () => rate;
   const sOf = (count: number) => (rate === undefined ? 1 : -valueAt(rate, count, 'learningRate'));

@@ -32,8 +32,8 @@ export function scaleByAdopt(options: ScaleByAdoptOptions = {}): GradientTransfo
   const b1 = p.unitInterval('b1', options.b1 ?? 0.9);
   const b2 = p.unitInterval('b2', options.b2 ?? 0.9999);
   const eps = p.positive('eps', options.eps ?? 1e-6);
-  const nesterov = options.nesterov ?? false;
-  const clipping = options.useClipping ?? true;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
+  const clipping = p.boolean('useClipping', options.useClipping ?? true);
   const clipValue = options.clipValue ?? ((t: number) => t ** 0.25);
   return {
     init: (params) => tidy(() => {

@@ -56,5 +56,5 @@ export function differentiallyPrivateAggregate(options: DpAggregateOptions): Gra
  * @example dpsgd({ learningRate: 0.1, l2NormClip: 1, noiseMultiplier: 1.1, seed: 1 })
  */
 export function dpsgd(options: DpAggregateOptions & { readonly learningRate?: ScalarOrSchedule; readonly momentum?: number; readonly nesterov?: boolean }): GradientTransformation<unknown[]> {
-  return chain(differentiallyPrivateAggregate(options), sgd({ learningRate: options.learningRate ?? 1e-2, momentum: options.momentum ?? 0, nesterov: options.nesterov ?? false }));
+  return chain(differentiallyPrivateAggregate(options), sgd({ learningRate: options.learningRate ?? 1e-2, momentum: options.momentum ?? 0, nesterov: p.boolean('nesterov', options.nesterov ?? false) }));
 }

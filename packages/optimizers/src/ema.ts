@@ -18,7 +18,7 @@ export interface EmaState {
  */
 export function ema(decay: number, options: { readonly debias?: boolean } = {}): GradientTransformation<EmaState> {
   const d = p.closedUnitInterval('decay', decay);
-  const debias = options.debias ?? true;
+  const debias = p.boolean('debias', options.debias ?? true);
   return {
     init: (params) => ({ count: 0, ema: tidy(() => zerosLikeParams(checkParams(params, 'params'))) }),
     update(grads, state): UpdateResult<EmaState> {

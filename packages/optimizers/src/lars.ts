@@ -1,3 +1,4 @@
+import { params } from '@losskit/core';
 import type { GradientTransformation, ScalarOrSchedule } from './types.js';
 import { chain } from './chain.js';
 import { decayedWeights } from './decay.js';
@@ -36,6 +37,6 @@ export function lars(options: LarsOptions = {}): GradientTransformation<unknown[
     decayedWeights(options.weightDecay ?? 0, options.weightDecayMask),
     options.trustRatioMask === undefined ? trust : masked(trust, options.trustRatioMask),
     scaleByLearningRate(options.learningRate ?? 1),
-    traceMomentum({ decay: options.momentum ?? 0.9, nesterov: options.nesterov ?? false }),
+    traceMomentum({ decay: options.momentum ?? 0.9, nesterov: params.boolean('nesterov', options.nesterov ?? false) }),
   );
 }

@@ -37,7 +37,7 @@ export interface ScaleByLbfgsOptions {
  */
 export function scaleByLbfgs(options: ScaleByLbfgsOptions = {}): GradientTransformation<LbfgsState> {
   const m = p.positiveInteger('memorySize', options.memorySize ?? 10);
-  const scaled = options.scaleInitPrecond ?? true;
+  const scaled = p.boolean('scaleInitPrecond', options.scaleInitPrecond ?? true);
   return {
     init: (params) => tidy(() => {
       const ps = checkParams(params, 'params');

@@ -33,7 +33,7 @@ export function lookahead<S>(fast: GradientTransformation<S>, options: Lookahead
   checkTransform(fast, 'fast');
   const k = p.positiveInteger('syncPeriod', options.syncPeriod ?? 5);
   const alpha = p.closedUnitInterval('slowStepSize', options.slowStepSize ?? 0.5);
-  const reset = options.resetState ?? false;
+  const reset = p.boolean('resetState', options.resetState ?? false);
   return {
     ...(fast.learningRate ? { learningRate: fast.learningRate } : {}),
     init(params) {

@@ -27,7 +27,7 @@ export interface TraceOptions {
 export function traceMomentum(options: TraceOptions = {}): GradientTransformation<TraceState> {
   options = optionsOf(options);
   const mu = p.unitInterval('decay', options.decay ?? 0.9);
-  const nesterov = options.nesterov ?? false;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
   return elementwise({
     init: (params) => ({ trace: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.zerosLike(t))) }),
     update(grads, state) {

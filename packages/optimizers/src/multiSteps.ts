@@ -65,7 +65,7 @@ export function multiSteps<S>(inner: GradientTransformation<S>, options: MultiSt
   checkTransform(inner, 'inner');
   const every = options?.everyK;
   if (typeof every !== 'function') p.positiveInteger('everyK', every);
-  const mean = options.useGradMean ?? true;
+  const mean = p.boolean('useGradMean', options.useGradMean ?? true);
   const kAt = (step: number): number => {
     if (typeof every !== 'function') return every;
     const k = every(step);

@@ -85,7 +85,7 @@ export function scaleByMuon(options: ScaleByMuonOptions = {}): GradientTransform
   const coeffs = options.nsCoeffs ?? 'standard';
   coeffList(coeffs, steps);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
-  const nesterov = options.nesterov ?? true;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? true);
   return {
     init(params) {
       const ps = checkParams(params, 'params');
@@ -163,7 +163,7 @@ export function muon(options: MuonOptions = {}): GradientTransformation<unknown>
   return multiTransform(
     {
       muon: chain(scaleByMuon(options), scaleByShape(options.consistentRms), decayedWeights(options.weightDecay ?? 0, options.weightDecayMask), scaleByLearningRate(lr)),
-      adam: adamw({ learningRate: options.adamLearningRate ?? lr, b1: options.adamB1 ?? 0.9, b2: options.adamB2 ?? 0.999, eps: options.eps ?? 1e-8, epsRoot: options.adamEpsRoot ?? 0, weightDecay: options.adamWeightDecay ?? 0, nesterov: options.nesterov ?? true }),
+      adam: adamw({ learningRate: options.adamLearningRate ?? lr, b1: options.adamB1 ?? 0.9, b2: options.adamB2 ?? 0.999, eps: options.eps ?? 1e-8, epsRoot: options.adamEpsRoot ?? 0, weightDecay: options.adamWeightDecay ?? 0, nesterov: p.boolean('nesterov', options.nesterov ?? true) }),
     },
     (name, t) => (isMatrix(name, t) ? 'muon' : 'adam'),
   );

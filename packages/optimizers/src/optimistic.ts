@@ -49,7 +49,7 @@ export function optimisticGradientDescent(options: { readonly learningRate?: Sca
  */
 export function optimisticAdam(options: { readonly learningRate?: ScalarOrSchedule; readonly alpha?: number; readonly beta?: number; readonly b1?: number; readonly b2?: number; readonly eps?: number; readonly nesterov?: boolean } = {}): GradientTransformation<unknown[]> {
   return chain(
-    scaleByAdam({ b1: options.b1 ?? 0.9, b2: options.b2 ?? 0.999, eps: options.eps ?? 1e-8, nesterov: options.nesterov ?? true }),
+    scaleByAdam({ b1: options.b1 ?? 0.9, b2: options.b2 ?? 0.999, eps: options.eps ?? 1e-8, nesterov: p.boolean('nesterov', options.nesterov ?? true) }),
     scaleByOptimisticGradient(options),
     scaleByLearningRate(options.learningRate ?? 1e-3),
   );

@@ -51,7 +51,7 @@ export function prodigy(options: ProdigyOptions = {}): GradientTransformation<Pr
   const d0 = p.positive('estimLr0', options.estimLr0 ?? 1e-6);
   const coef = p.positive('estimLrCoef', options.estimLrCoef ?? 1);
   const wd = p.nonNegative('weightDecay', options.weightDecay ?? 0);
-  const safeguard = options.safeguardWarmup ?? false;
+  const safeguard = p.boolean('safeguardWarmup', options.safeguardWarmup ?? false);
   const mask = options.weightDecayMask === undefined ? undefined : maskPredicate(options.weightDecayMask, 'weightDecayMask');
   return {
     learningRate: typeof lr === 'function' ? lr : () => lr,

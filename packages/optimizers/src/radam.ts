@@ -31,7 +31,7 @@ export function scaleByRadam(options: ScaleByRadamOptions = {}): GradientTransfo
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const epsRoot = p.nonNegative('epsRoot', options.epsRoot ?? 0);
   const threshold = p.finite('threshold', options.threshold ?? 5);
-  const nesterov = options.nesterov ?? false;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
   const roInf = 2 / (1 - b2) - 1;
   return {
     init: (params) => tidy(() => {

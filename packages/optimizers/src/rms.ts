@@ -44,8 +44,8 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
   const rho = p.unitInterval('decay', options.decay ?? 0.9);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const init = p.nonNegative('initialScale', options.initialScale ?? 0);
-  const inSqrt = options.epsInSqrt ?? true;
-  const debias = options.biasCorrection ?? false;
+  const inSqrt = p.boolean('epsInSqrt', options.epsInSqrt ?? true);
+  const debias = p.boolean('biasCorrection', options.biasCorrection ?? false);
   return {
     init: (params) => ({ nu: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.fill(t.shape, init))), count: 0 }),
     update(grads, state) {
@@ -121,7 +121,7 @@ export interface RmspropOptions extends ScaleByRmsOptions {
 export function rmsprop(options: RmspropOptions = {}): GradientTransformation<unknown[]> {
   options = optionsOf(options);
   const m = p.unitInterval('momentum', options.momentum ?? 0);
-  const scaling = options.centered ? scaleByStddev(options) : scaleByRms(options);
+  const scaling = p.boolean('centered', options.centered ?? false) ? scaleByStddev(options) : scaleByRms(options);
   const lr = scaleByLearningRate(options.learningRate ?? 1e-3);
-  return m > 0 ? chain(scaling, lr, traceMomentum({ decay: m, nesterov: options.nesterov ?? false })) : chain(scaling, lr);
+  return m > 0 ? chain(scaling, lr, traceMomentum({ decay: m, nesterov: p.boolean('nesterov', options.nesterov ?? false) })) : chain(scaling, lr);
 }

@@ -90,11 +90,12 @@ export function exponential(o: ExponentialOptions): Schedule {
   p.positive('decayRate', o.decayRate);
   const begin = p.nonNegative('transitionBegin', o.transitionBegin ?? 0);
   if (o.end !== undefined) p.nonNegative('end', o.end);
+  const staircase = p.boolean('staircase', o.staircase ?? false);
   return (step) => {
     const c = stepOf(step) - begin;
     if (c <= 0) return o.init;
     const e = c / o.transitionSteps;
-    let v = o.init * o.decayRate ** (o.staircase ? Math.floor(e) : e);
+    let v = o.init * o.decayRate ** (staircase ? Math.floor(e) : e);
     if (o.end !== undefined) v = o.decayRate < 1 ? Math.max(v, o.end) : Math.min(v, o.end);
     return v;
   };

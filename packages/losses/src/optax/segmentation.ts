@@ -133,7 +133,7 @@ export function binaryDiceLoss(predictions: TensorLike, targets: TensorLike, opt
       p = tf.expandDims(p, -1);
       t = tf.expandDims(t, -1);
     }
-    return diceLoss(p, t, { smooth: options.smooth ?? 1, applySoftmax: options.applySigmoid ?? true, reduction: 'mean', validate });
+    return diceLoss(p, t, { smooth: options.smooth ?? 1, applySoftmax: params.boolean('applySigmoid', options.applySigmoid ?? true), reduction: 'mean', validate });
   });
 }
 

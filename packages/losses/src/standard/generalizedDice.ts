@@ -92,7 +92,7 @@ export interface GeneralizedDiceOptions {
  */
 export function generalizedDice(options: GeneralizedDiceOptions = {}): Expr<'batch', 'any'> {
   const smooth = params.nonNegative('smooth', options.smooth ?? 1);
-  const ignoreBackground = options.ignoreBackground ?? false;
+  const ignoreBackground = params.boolean('ignoreBackground', options.ignoreBackground ?? false);
   if (typeof ignoreBackground !== 'boolean') {
     throw new LosskitError('INVALID_PARAMETER', 'must be a boolean', { argument: 'ignoreBackground', expected: 'true or false', received: String(ignoreBackground) });
   }

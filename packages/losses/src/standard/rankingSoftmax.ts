@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type Expr, PREC, defineOp, logSumExpParts, logit, node, yTrue } from '@losskit/core';
+import { type Expr, PREC, defineOp, logSumExpParts, logit, node, yTrue, params as kparams } from '@losskit/core';
 import { OPTAX, standardEntry } from './entry.js';
 import { withoutGradient } from './primitives.js';
 
@@ -83,7 +83,7 @@ const maskedCeOp = defineOp<{ maskNormalizer: boolean; maskTargets: boolean; pol
  */
 export function maskedSoftmaxCe(options: { readonly targets?: Expr<'class', 'any'>; readonly where?: Expr<'class', 'any'>; readonly maskTargets?: boolean; readonly poly?: number } = {}): Expr<'sample', 'logits'> {
   const args = [logit(), options.targets ?? yTrue(), ...(options.where ? [options.where] : [])];
-  return node(maskedCeOp, 'sample', args, { maskNormalizer: true, maskTargets: options.maskTargets ?? true, poly: options.poly ?? 0 }, 'logits');
+  return node(maskedCeOp, 'sample', args, { maskNormalizer: true, maskTargets: kparams.boolean('maskTargets', options.maskTargets ?? true), poly: options.poly ?? 0 }, 'logits');
 }
 
 /** Options of {@link rankingSoftmax}. */

@@ -271,7 +271,7 @@ export interface PoissonNllLossOptions extends TorchOptions {
  */
 export function poissonNllLoss(input: TensorLike, target: TensorLike, options: PoissonNllLossOptions = {}): Tensor {
   const { validate, reduction } = torchOptions(options);
-  const expr = poissonNLL({ logInput: options.logInput ?? true, full: options.full ?? false, eps: options.eps ?? 1e-8 });
+  const expr = poissonNLL({ logInput: params.boolean('logInput', options.logInput ?? true), full: options.full ?? false, eps: options.eps ?? 1e-8 });
   return run('poissonNllLoss', expr, input, target, validate, reduction);
 }
 
