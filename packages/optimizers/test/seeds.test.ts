@@ -138,7 +138,7 @@ describe('dynamicLossScaling and roundToFloat16 (Mixed Precision Training)', () 
     expectCleanThrow(() => dynamicLossScaling(sgd(), { initialScale: 2, minScale: 4 }), 'INVALID_PARAMETER');
     const v = tf.tensor1d([1, 2]);
     const s = dynamicLossScaling(sgd()).init({ v });
-    expectCleanThrow(() => scaleLoss(v as tf.Scalar, s), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => scaleLoss(v as unknown as tf.Scalar, s), 'INVALID_ARGUMENT');
     expectCleanThrow(() => roundToFloat16(3 as never), 'INVALID_ARGUMENT');
     v.dispose();
   });
