@@ -359,11 +359,21 @@ export const bootstrapPredictionIntervalsEntry = defineEntry({
   tryIt: { code: "// Least squares on one feature as the model to wrap.\nconst ols = (xs, ys) => { const n = ys.length, mx = xs.reduce((s, r) => s + r[0], 0) / n, my = ys.reduce((s, v) => s + v, 0) / n; let sxy = 0, sxx = 0; xs.forEach((r, i) => { sxy += (r[0] - mx) * (ys[i] - my); sxx += (r[0] - mx) ** 2; }); const b = sxy / sxx; return (q) => q.map((r) => my + b * (r[0] - mx)); };\nconst x = Array.from({ length: 100 }, (_, i) => [i / 50 - 1]);\nconst y = x.map(([v], i) => 2 * v + 1 + 0.3 * Math.sin(i * 12.9898));\nBootstrapPredictionIntervals.fit(x, y, ols, { seed: 1 }).predict([[0], [0.5]], 0.9);" },
 });
 
+export const blackBoxBrierEntry = defineEntry({
+  id: 'black-box-brier-loss', name: 'Black-box proper ℓ2 loss (generative models)', package: pkg, export: 'blackBoxBrierLoss', category: 'metric',
+  summary: 'Unbiased, sample-only estimate of ‖p‖² − 2⟨p, q⟩ for a discrete generative model p and target q; its expectation is minimised at p = q.',
+  formula: String.raw`L = \tfrac{1}{n(n-1)}\sum_{i\ne j} 1[X_i = X_j] - \tfrac{2}{nm}\sum_{i,k} 1[X_i = Y_k],\ \mathbb E L = \lVert p\rVert^2 - 2\langle p, q\rangle`,
+  inputs: 'model samples [n ≥ 2], target samples [m ≥ 1] (numbers or strings)', params: [],
+  paper: { title: 'Proper losses for discrete generative models', authors: 'Kimpara, Frongillo, Waggoner', year: 2023, url: 'arXiv:2211.03761' },
+  example: 'blackBoxBrierLoss(modelSamples, targetSamples);',
+  tryIt: { code: "blackBoxBrierLoss(['a', 'b', 'a', 'c'], ['a', 'a', 'b']);" },
+});
+
 export const catalog: readonly CatalogEntry[] = Object.freeze([
   temperatureScalingEntry, vectorScalingEntry, matrixScalingEntry, plattScalingEntry, histogramBinningEntry, isotonicRegressionEntry,
   correctnessAwareEntry, correctnessAwareLossEntry, eceEntry, mceEntry, classwiseEceEntry, topLabelEceEntry, ksEntry, brierEntry, nllEntry,
   accuracyEntry, bootstrapEntry, splitConformalEntry, bayesianConformalEntry, coverageEntry, reliabilityEntry,
   aceEntry, mmceEntry, mmcePenaltyEntry, dcaEntry, dcaPenaltyEntry, uceEntry, enceEntry, picpEntry, qceEntry, gaussianNllEntry,
   varianceScalingEntry, isotonicQuantileEntry, regressionReliabilityEntry, streamingEntry, betaEntry, bbqEntry, nearIsotonicEntry, enirEntry, dirichletEntry,
-  lsboostEntry, multicalibrationErrorEntry, bootstrapPredictionIntervalsEntry,
+  lsboostEntry, multicalibrationErrorEntry, bootstrapPredictionIntervalsEntry, blackBoxBrierEntry,
 ]);

@@ -694,6 +694,7 @@ function lsboostCase(r, lib) {
   const yArg = bad === 'nan' ? y.map((v, i) => (i === 0 ? NaN : v)) : bad === 'length' ? [...y, 0.5] : y;
   const o = { bins: bad === 'bins' ? r.pick([0, 1.5]) : bins, ...(bad === 'range' ? { range: [1, 0] } : {}) };
   if (r.bool(0.3)) return predictionIntervalsCase(r, lib, x, y, bad);
+  if (r.bool(0.25)) return blackBoxBrierCase(r, lib);
   const metric = r.bool(0.4);
   if (metric) {
     // float64 reference: for D = 1 the supremum over unit w = (cos a, sin a), by a dense angle search (a lower bound).
@@ -779,5 +780,29 @@ function predictionIntervalsCase(r, lib, x, y, bad) {
       for (let i = 0; i < n; i++) if (out.lower[i] < mean + 2 * lo - 1e-9 || out.upper[i] > mean + 2 * hi + 1e-9) return { category: 'wrong value', kind: 'interval outside the data range', message: `[${out.lower[i]}, ${out.upper[i]}]` };
       return undefined;
     },
+  };
+}
+
+/** blackBoxBrierLoss against a direct O(n²) float64 double sum. */
+function blackBoxBrierCase(r, lib) {
+  const K = lib.calibration;
+  const k = r.int(1, 4);
+  const outcome = () => (r.bool(0.3) ? `t${r.int(0, k)}` : r.int(0, k));
+  const n = r.int(0, 12);
+  const m = r.int(0, 6);
+  const xs = Array.from({ length: n }, outcome);
+  const ys = Array.from({ length: m }, outcome);
+  if (r.bool(0.1) && n > 0) xs[0] = r.pick([NaN, Infinity, null]);
+  const invalid = n < 2 || m < 1 || xs.some((v) => v === null || (typeof v === 'number' && !Number.isFinite(v)));
+  let pairs = 0;
+  let cross = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && xs[i] === xs[j]) pairs++;
+  for (let i = 0; i < n; i++) for (let t = 0; t < m; t++) if (xs[i] === ys[t]) cross++;
+  const want = pairs / (n * (n - 1)) - (2 * cross) / (n * m);
+  return {
+    fn: 'blackBoxBrierLoss', expect: invalid ? 'invalid' : 'valid', why: 'too few samples or a non-finite outcome', codes: ['EMPTY_BATCH', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT'],
+    repro: { call: 'blackBoxBrierLoss(modelSamples, targetSamples)', modelSamples: xs, targetSamples: ys },
+    run: () => K.blackBoxBrierLoss(xs, ys),
+    check: (v) => (Math.abs(v - want) <= 1e-12 ? undefined : { category: 'wrong value', kind: 'blackBoxBrierLoss vs double sum', message: `${v} vs ${want}` }),
   };
 }
