@@ -6,7 +6,7 @@ import { LosskitError, formatShape } from './errors.js';
 import type { Expr, Level, Needs } from './expr.js';
 import { logSumExpParts, oneHotRows } from './ops.js';
 import { valueAndGradOf } from './tape.js';
-import { type FusedLoss, fuse } from './fusion/kernel.js';
+import { type FusedLoss, fuse } from './fusion/index.js';
 import { type Converted, type TensorLike, assertFinite, formatIndex, hostValues, isTensor, scoped, toTensor } from './tensors.js';
 
 /**
@@ -111,7 +111,7 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
 }
 
 /** The kernels a compiled loss can run; see {@link CompiledLoss.engine}. */
-export type KernelEngine = 'wasm-simd' | 'js' | 'webgl' | 'tfjs';
+export type KernelEngine = 'wasm-simd' | 'js' | 'webgl' | 'webgpu' | 'tfjs';
 
 /** Expressions `compile` accepts: sample level (reduced by `reduction`) or already batch level. */
 export type Compilable<K extends Needs = Needs> = Expr<'sample' | 'batch', K>;
