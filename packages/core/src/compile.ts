@@ -36,6 +36,9 @@ export interface CompileOptions {
    * `false`: no finiteness or probability checks and no read-back of results. Shapes and integer labels are
    * still checked on every call (labels in `[0, C)`; for `from: 'embeddings'` only their shape): a label out
    * of range would otherwise make a kernel read another row's logits.
+   * On the WebGPU backend results are not read back (tfjs-backend-webgpu has no dependable synchronous read:
+   * it goes through a canvas, slow in browsers and returning zeros in headless SwiftShader); inputs given as
+   * host arrays are still checked.
    */
   readonly validate?: boolean;
   /**
@@ -49,8 +52,8 @@ export interface CompileOptions {
    * forward and one backward sweep) instead of one tfjs op per node. Values agree with the unfused path
    * to float32 rounding. Anything else (inputs, pair terms, `topk`, `where`, custom ops, `from: 'probs'`)
    * keeps the unfused path; {@link CompiledLoss.fused} tells which one a loss uses.
-   * On the WASM backend the class sweeps run as generated WebAssembly SIMD code, on WebGL as generated
-   * shaders, elsewhere as generated JavaScript ({@link CompiledLoss.engine} tells which ran).
+   * On the WASM backend the class sweeps run as generated WebAssembly SIMD code, on WebGL and WebGPU as
+   * generated shaders, elsewhere as generated JavaScript ({@link CompiledLoss.engine} tells which ran).
    * `'js'`: fused, but always the generated JavaScript kernel (for comparison and debugging).
    * `false`: always the unfused tfjs path (the reference).
    */
@@ -102,7 +105,8 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
    * C = 32 classes), `'js'` (fused; the generated JavaScript row kernel: on the WASM backend for rows of
    * fewer than 32 classes, where it measured faster than calling into WebAssembly per row, or for a vector
    * node without a SIMD form such as `log`, `softplus` or a non-integer `pow`; on the CPU backend always),
-   * `'webgl'` (fused; one generated shader per stage on the WebGL backend) or `'tfjs'` (one tfjs op per
+   * `'webgl'` (fused; one generated shader per stage on the WebGL backend), `'webgpu'` (fused; one generated
+   * WGSL compute pass per stage on the WebGPU backend) or `'tfjs'` (one tfjs op per
    * expression node: `fuse: false`, or an expression the fusion pass does not cover).
    */
   readonly engine: KernelEngine | undefined;
@@ -159,7 +163,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       return f;
     }
     // Unfused: tensors given as inputs were not seen on the host; one reduction each checks they are finite.
-    if (opts.validate) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
+    if (opts.validate && readsBack()) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
     return evaluate(expr, makeContext(prep, prep.pred, opts));
   };
 
@@ -170,7 +174,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       const raw = rawOf(prep);
       return mode === 'perSample' ? perSampleOf(raw, prep, expr.level) : reduceLoss(raw, prep, expr.level, opts.reduction);
     });
-    if (opts.validate) checkFinite(out, () => diagnose(yTrue, yPred, call, opts, plan, expr));
+    if (opts.validate && readsBack()) checkFinite(out, () => diagnose(yTrue, yPred, call, opts, plan, expr));
     return out;
   };
 
@@ -201,7 +205,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       };
       return valueAndGradOf(f, predIn);
     });
-    if (opts.validate) {
+    if (opts.validate && readsBack()) {
       const explain = () => diagnose(yTrue, yPred, call, opts, plan, expr);
       // Validation for free: the fused JS and SIMD kernels checked every logit, per-sample value and gradient
       // entry inside their own sweeps, so only the (scalar) reduced value is read back here; the gradient is
@@ -252,6 +256,11 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     toString: () => expr.toString(),
     toLatex: () => expr.toLatex(),
   });
+}
+
+/** Whether results may be read back synchronously to validate them (not on WebGPU; see `CompileOptions.validate`). */
+function readsBack(): boolean {
+  return tf.getBackend() !== 'webgpu';
 }
 
 function reductionForParts(r: Reduction): Reduction {

@@ -9,7 +9,8 @@
  * 3. One emitter per target behind the small {@link Emitter} interface (`emitter.ts`):
  *    - `js.ts`: generated JavaScript row kernels (any backend),
  *    - `wasm.ts` (+ `wasm-module.ts`, its byte encoder): the same host kernels with WebAssembly SIMD sweeps,
- *    - `glsl.ts`: GLSL passes for the WebGL backend.
+ *    - `glsl.ts`: GLSL passes for the WebGL backend,
+ *    - `wgsl.ts`: WGSL passes for the WebGPU backend (added as this one file plus its line in `kernel.ts`).
  *    The two CPU targets share the row driver in `host.ts`; the two GPU targets the pass plan in `gpu.ts`,
  *    each supplying only its language ({@link Dialect}) and how its backend runs a pass.
  * 4. `kernel.ts`: registration: the fused loss as one tfjs op (`tf.customGrad`), choosing the target by the

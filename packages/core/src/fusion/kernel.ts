@@ -19,11 +19,12 @@ import { jsEmitter } from './js.js';
 import { type RowProgram, buildRowProgram } from './program.js';
 import { simdEmitter } from './wasm.js';
 import { simdAvailable } from './wasm-module.js';
+import { wgslEmitter } from './wgsl.js';
 
 export type { FusedEngine } from './emitter.js';
 
 /** GPU targets, in order: the first whose backend is active runs the loss. Adding one is one line here. */
-const GPU_TARGETS = [glslEmitter] as const;
+const GPU_TARGETS = [glslEmitter, wgslEmitter] as const;
 
 interface WasmLike {
   readonly wasm: {
