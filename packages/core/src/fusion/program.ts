@@ -115,9 +115,34 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
     const { m, l } = lseParts(x);
     return sbin('plus', m, l);
   };
+  /** Vector nodes that are finite and ≤ 0 whenever the logits are finite (log-softmax rows). */
+  const nonPositive = new Set<number>();
+  /** Scalars that are finite whenever the logits are (row maxima, relative log-sum-exps). */
+  const finiteS = new Set<number>();
   const logSoftmaxOf = (x: number) => {
     const { m, l } = lseParts(x);
-    return vbin('minus', vbin('minus', x, V({ t: 'expand', s: m })), V({ t: 'expand', s: l }));
+    finiteS.add(m).add(l);
+    const out = vbin('minus', vbin('minus', x, V({ t: 'expand', s: m })), V({ t: 'expand', s: l }));
+    if (finiteVec(x)) nonPositive.add(out);
+    return out;
+  };
+  /**
+   * Whether vector node `id` is finite (in float64) whenever the logits are: built from logits, targets,
+   * constants, bounded broadcasts and operations that cannot reach ±∞ or NaN from finite arguments of the
+   * sizes float32 logits have (no log, div, sqrt, non-integer or negative powers, or exp of anything but a
+   * log-probability). Conservative: `false` means unknown.
+   */
+  const finiteVec = (id: number): boolean => {
+    const n = vec[id]!;
+    switch (n.t) {
+      case 'z': case 'y': case 'num': case 'cc': return true;
+      case 'expand': return finiteS.has(n.s);
+      case 'un':
+        if (n.f === 'exp') return nonPositive.has(n.a);
+        if (n.f === 'pow') return Number.isInteger(n.p.p) && n.p.p! >= 0 && n.p.p! <= 4 && finiteVec(n.a);
+        return ['neg', 'scale', 'abs', 'relu', 'clip', 'detach', 'sigmoid', 'logSigmoid', 'softplus'].includes(n.f) && finiteVec(n.a);
+      case 'bin': return n.f !== 'div' && finiteVec(n.a) && finiteVec(n.b);
+    }
   };
   const logp = () => logSoftmaxOf(z());
   const p = () => V({ t: 'un', f: 'exp', a: logp(), p: {} });
@@ -208,8 +233,18 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         const x = vecOf(a[0]!);
         return sbin('div', sbin('minus', sumOf(x), dotY(x)), sbin('minus', S({ t: 'C' }), snum(1)));
       }
-      case 'sum':
-        return sumOf(vecOf(a[0]!));
+      case 'sum': {
+        // Σ_j x_j·y_j is the target read Σ y_j x_j (for integer labels one element, x_y, instead of a sweep),
+        // exactly, when every x_j is finite: the terms y_j = 0 then add 0 (with a non-finite x_j they add NaN).
+        const x = vecOf(a[0]!);
+        const n = vec[x]!;
+        const yId = vec.findIndex((v) => v.t === 'y');
+        if (n.t === 'bin' && n.f === 'times' && yId >= 0 && (n.a === yId || n.b === yId)) {
+          const other = n.a === yId ? n.b : n.a;
+          if (finiteVec(other)) return dotY(other);
+        }
+        return sumOf(x);
+      }
       case 'mean':
         return sbin('div', sumOf(vecOf(a[0]!)), S({ t: 'C' }));
       case 'max':
