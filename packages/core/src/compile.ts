@@ -226,6 +226,8 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     assertBackend();
     const values = tf.tidy(() => {
       const prep = prepare(yTrue, yPred, call, opts, plan);
+      // Tensors given as inputs were not seen on the host (as in the unfused path of a call).
+      if (opts.validate && readsBack()) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
       const ctx = makeContext(prep, prep.pred, opts);
       const total = reduceLoss(evaluate(expr, ctx), prep, expr.level, reductionForParts(opts.reduction));
       const named: Tensor[] = plan.named.map((n) =>

@@ -59,3 +59,4 @@ export { sparsemax, sparsemaxTensor } from './primitives/sparsemax.js';
 export { log1mexp, log1mexpTensor, log1pAccurate } from './primitives/log1mexp.js';
 export { neuralSortTensor, sinkhornTensor, softSort } from './primitives/neuralSort.js';
 export { sparsemaxThreshold } from './primitives/sparsemax.js';
+export { linearCrossEntropy, linearCrossEntropyLoss, type LinearCrossEntropyOptions } from './fusion/linear.js';

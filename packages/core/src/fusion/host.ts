@@ -146,7 +146,14 @@ export class HostCode {
   /** Stages whose backward pass sweeps the row / reads a point. */
   readonly loopStages: number[];
   readonly pointStages: number[];
-  constructor(readonly an: Analysis, public stride: number) {
+  /** The row length's name in generated code (`Ct` in chunked kernels, where `C` is the chunk's width). */
+  readonly cName: string;
+  /**
+   * `chunk`: the kernels see the classes `j0 … j0 + C − 1` of rows of `Ct` classes (loop sweeps index the
+   * chunk, `lab` stays the global label); point reads take the logit at the label from `zl[i]`.
+   */
+  constructor(readonly an: Analysis, public stride: number, readonly chunk = false) {
+    this.cName = chunk ? 'Ct' : 'C';
     this.prog = an.prog;
     this.K = an.prog.sca.length;
     const zId = this.prog.vec.findIndex((n) => n.t === 'z');
@@ -154,22 +161,23 @@ export class HostCode {
     this.loopStages = an.stages.filter((st) => an.seeds(st).length > 0);
     this.pointStages = an.stages.filter((st) => an.reds(st).some(([n, i]) => an.dzS[i] && an.isPoint(n)));
   }
-  /** Node `id`'s value at class `j` of the current row. */
-  vValue(id: number): string {
+  /** Node `id`'s value at class `j` of the current row (`point`: in a point read, where `j` is the label). */
+  vValue(id: number, point = false): string {
     const n = this.prog.vec[id]!;
+    const j = this.chunk && !point ? 'j0 + j' : 'j';
     switch (n.t) {
-      case 'z': return `z[o + j]`;
-      case 'y': return this.prog.sparse ? `(j === lab ? 1 : 0)` : `yd[yo + j]`;
+      case 'z': return this.chunk && point ? 'zl[i]' : `z[o + j]`;
+      case 'y': return this.prog.sparse ? `(${j} === lab ? 1 : 0)` : `yd[yo + j]`;
       case 'num': return js.lit(n.v);
-      case 'cc': return `cc${n.k}[j]`;
+      case 'cc': return `cc${n.k}[${j}]`;
       case 'expand': return `s${n.s}`;
       case 'un': return js.unary(n.f, `v${n.a}`, n.p);
       case 'bin': return js.binary(n.f, `v${n.a}`, `v${n.b}`);
     }
   }
   /** `const v… = …;` for a closure. */
-  values(clos: readonly number[]): string[] {
-    return clos.map((v) => `const v${v} = ${this.vValue(v)};`);
+  values(clos: readonly number[], point = false): string[] {
+    return clos.map((v) => `const v${v} = ${this.vValue(v, point)};`);
   }
   /** The adjoint seed a reduction sends into its argument at class `j`. */
   seed(n: Red, i: number): [number, string] {
@@ -187,14 +195,14 @@ export class HostCode {
    * Reverse mode at class `j` from the given reductions: values, adjoints, then `onZ(b)` with the logit's
    * adjoint (called with `'0'` when no path reaches the logit); broadcast adjoints go to `a{s}` unless `noExpand`.
    */
-  vectorBackward(reds: readonly (readonly [Red, number])[], onZ: (b: string) => string, noExpand = false): string[] {
+  vectorBackward(reds: readonly (readonly [Red, number])[], onZ: (b: string) => string, noExpand = false, point = false): string[] {
     const clos = this.an.vClosure(reds.map(([n]) => n.x));
     let wrote = false;
     const body = reverseVector(js, this.an, clos, reds.map(([n, i]) => this.seed(n, i)), (b) => {
       wrote = true;
       return onZ(b);
     }, (s, b) => (noExpand ? undefined : `a${s} += ${b};`));
-    const out = [...this.values(clos), ...body];
+    const out = [...this.values(clos, point), ...body];
     if (!wrote) {
       const s = onZ('0');
       if (s) out.push(s);
@@ -227,11 +235,11 @@ export function hostKernels(an: Analysis, sweeps: HostSweeps): HostKernels {
  * The forward kernel: per row, each stage's sweep (the target's), point reads (`x_y` for integer labels),
  * then the stage's scalars; the per-sample value and every scalar are stored.
  */
-function forwardSource(h: HostCode, sweeps: HostSweeps): string {
+export function forwardSource(h: HostCode, sweeps: HostSweeps): string {
   const { an, prog, K } = h;
   const f: string[] = [...h.header, 'let bad = 0, pr = 0;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader];
-  if (h.probeStage === undefined) f.push('for (let j = 0; j < C; j++) pr += z[o + j] * 0;');
-  for (const [, i] of an.scalarsAt(0)) f.push(`const s${i} = ${scalarValue(js, prog, i, 'C')};`);
+  if (h.probeStage === undefined && !h.chunk) f.push('for (let j = 0; j < C; j++) pr += z[o + j] * 0;');
+  for (const [, i] of an.scalarsAt(0)) f.push(`const s${i} = ${scalarValue(js, prog, i, h.cName)};`);
   for (const st of an.stages) {
     const loop = an.loopReds(st);
     // A log-sum-exp sweep finds its row maximum itself: the companion `max` node (`m`) reads it from there.
@@ -240,9 +248,9 @@ function forwardSource(h: HostCode, sweeps: HostSweeps): string {
     const own = loop.filter(([, i]) => !companion.has(i));
     if (loop.length > 0) f.push(...sweeps.forward(h, st, own, companion, st === h.probeStage));
     for (const [n, i] of an.reds(st).filter(([m]) => an.isPoint(m))) {
-      f.push(`let s${i};`, '{', 'const j = lab;', ...h.values(an.vClosure([n.x])), `s${i} = v${n.x};`, '}');
+      f.push(`let s${i};`, '{', 'const j = lab;', ...h.values(an.vClosure([n.x]), true), `s${i} = v${n.x};`, '}');
     }
-    for (const [, i] of an.scalarsAt(st)) f.push(`const s${i} = ${scalarValue(js, prog, i, 'C')};`);
+    for (const [, i] of an.scalarsAt(st)) f.push(`const s${i} = ${scalarValue(js, prog, i, h.cName)};`);
   }
   f.push(`out[i] = s${prog.root};`, 'if (out[i] - out[i] !== 0) bad = 1;', `const sk = i * ${h.stride};`);
   for (let k = 0; k < K; k++) f.push(`S[sk + ${k}] = s${k};`);
@@ -254,7 +262,7 @@ function forwardSource(h: HostCode, sweeps: HostSweeps): string {
  * The backward kernel: per row, the scalars from `S`, then from the last stage down: reverse mode through
  * the stage's scalars, its point reads (their adjoint lands at class `lab`), and its sweep (the target's).
  */
-function backwardSource(h: HostCode, sweeps: HostSweeps): string {
+export function backwardSource(h: HostCode, sweeps: HostSweeps): string {
   const { an, prog, K } = h;
   const b: string[] = [...h.header, ...sweeps.backwardSetup(h), 'let bad = 0;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader];
   b.push('const gr = go + i * C;', `const sk = i * ${h.stride};`);
@@ -265,7 +273,7 @@ function backwardSource(h: HostCode, sweeps: HostSweeps): string {
     b.push(...reverseScalars(js, an, st));
     // Point reads (x_y for integer labels) first: they never feed the same stage's sweep.
     for (const [n, i] of an.reds(st).filter(([m, k]) => an.dzS[k] && an.isPoint(m))) {
-      b.push('{', 'const j = lab;', ...h.vectorBackward([[n, i]], (g) => (g === '0' ? '' : sweeps.pointWrite(g))), '}');
+      b.push('{', 'const j = lab;', ...h.vectorBackward([[n, i]], (g) => (g === '0' ? '' : sweeps.pointWrite(g)), false, true), '}');
     }
     const seeds = an.seeds(st);
     if (seeds.length > 0) b.push(...sweeps.backward(h, st, seeds));
