@@ -1,7 +1,7 @@
 // Fused vs unfused compile (and tf.losses) on the WebGL and WebGPU backends in headless Chromium (SwiftShader,
 // no GPU), forward and forward+backward, driven through the playground's fusion page (fusion.html →
 // src/fusion-lab.ts). Builds the playground when dist/fusion.html is missing. Records a "skipped" row when
-// Chromium is not installed. LOSSKIT_GPU_BACKENDS=webgpu (or webgl) runs one backend only.
+// Chromium is not installed. LOSSKIT_GPU_BACKENDS=webgpu (or webgl) runs one backend only; LOSSKIT_GPU_SIZES='[[B, C, runs]]' picks sizes.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 const app = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(app, 'dist');
 /** [B, C, timed runs]: SwiftShader runs shaders on the CPU, so the big sizes get few runs. */
-const SIZES = [
-  [256, 10, 25],
-  [4096, 1000, 5],
-  [512, 32000, 3],
-];
+const SIZES = process.env.LOSSKIT_GPU_SIZES
+  ? JSON.parse(process.env.LOSSKIT_GPU_SIZES)
+  : [
+      [256, 10, 25],
+      [4096, 1000, 5],
+      [512, 32000, 3],
+    ];
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
 export default async function (h) {

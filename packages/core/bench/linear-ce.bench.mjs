@@ -60,7 +60,7 @@ export default async function (h) {
       const out = g([hidden, weight]);
       tf.dispose(out);
     };
-    const ms = await h.timeInterleaved(Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, step(g)])), { warmup: 1, minRuns: 5, minMs: 0 });
+    const ms = await h.timeInterleaved(Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, step(g)])), { warmup: 1, minRuns: 3, minMs: 0 });
     const suite = `linear + CE: B=${B} D=${D} V=${V}`;
     const base = 'dense: tf.matMul + compile(ce()) (fused CE)';
     for (const [name, t] of Object.entries(ms)) {

@@ -60,3 +60,4 @@ export { log1mexp, log1mexpTensor, log1pAccurate } from './primitives/log1mexp.j
 export { neuralSortTensor, sinkhornTensor, softSort } from './primitives/neuralSort.js';
 export { sparsemaxThreshold } from './primitives/sparsemax.js';
 export { linearCrossEntropy, linearCrossEntropyLoss, type LinearCrossEntropyOptions } from './fusion/linear.js';
+export { defineFusedForm, type FusedForm } from './fusion/index.js';

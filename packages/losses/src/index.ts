@@ -7,3 +7,4 @@
 export * from './standard/index.js';
 export * from './papers/index.js';
 export { catalog } from './catalog.js';
+import './fusedForms.js';

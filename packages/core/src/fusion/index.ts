@@ -18,5 +18,6 @@
  * @internal
  */
 export type { Dialect, Emitter, FusedEngine } from './emitter.js';
-export type { RowProgram } from './program.js';
+export { type FusedForm, type RowProgram, defineFusedForm } from './program.js';
+import './forms.js';
 export { type FusedLoss, type KernelValidation, MIN_SIMD_CLASSES, fuse } from './kernel.js';

@@ -26,7 +26,7 @@ export type { FusedEngine } from './emitter.js';
 /** GPU targets, in order: the first whose backend is active runs the loss. Adding one is one line here. */
 const GPU_TARGETS = [glslEmitter, wgslEmitter] as const;
 
-interface WasmLike {
+export interface WasmLike {
   readonly wasm: {
     readonly HEAPF32: Float32Array;
     readonly HEAP32: Int32Array;
@@ -37,14 +37,14 @@ interface WasmLike {
   makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
 }
 
-function wasmBackend(): WasmLike | undefined {
+export function wasmBackend(): WasmLike | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const b = tf.backend() as unknown as Partial<WasmLike>;
   return b.wasm?.HEAPF32 && b.dataIdMap && typeof b.makeOutput === 'function' ? (b as WasmLike) : undefined;
 }
 
 /** A view of a tensor's values: `{ a, off }` with element `k` at `a[off + k]`. Zero-copy on WASM. */
-function view(t: Tensor, w: WasmLike | undefined): { a: ArrayLike<number>; off: number } {
+export function view(t: Tensor, w: WasmLike | undefined): { a: ArrayLike<number>; off: number } {
   if (w && (t.dtype === 'float32' || t.dtype === 'int32')) {
     const info = w.dataIdMap.get(t.dataId);
     if (info && typeof info.memoryOffset === 'number') {

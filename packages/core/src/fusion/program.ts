@@ -68,6 +68,27 @@ const BINARY: ReadonlySet<string> = new Set(['plus', 'minus', 'times', 'div', 'm
 
 class Unfusable extends Error {}
 
+/** A core-term form of an op, for the fusion pass: the same values as the op's `evaluate` from logits. */
+export type FusedForm = (args: readonly Expr[], params: Readonly<Record<string, unknown>>) => Expr | undefined;
+const fusedForms = new Map<string, FusedForm>();
+
+/**
+ * Registers the fusion pass's form of the op `kind` (an op defined outside core, or a core op the row program has
+ * no node for): an expression of core terms with the same values and gradients as the op's `evaluate` when
+ * `compile()` reads logits (`from: 'logits'`; other prediction kinds never fuse), at the op's level. The fusion
+ * pass then compiles that expression in its place; `undefined` keeps the unfused path (e.g. for parameters the
+ * form does not cover). Printing, `parts()` and the unfused path still use the op itself.
+ */
+export function defineFusedForm(kind: string, form: FusedForm): void {
+  fusedForms.set(kind, form);
+}
+
+/** The registered fused form of `e`, if any (and if it keeps `e`'s level). */
+function formOf(e: Expr): Expr | undefined {
+  const f = fusedForms.get(e.op.kind)?.(e.args, e.params);
+  return f && f.level === e.level ? f : undefined;
+}
+
 /**
  * Translates a sample-level expression over one row of logits into a {@link RowProgram}, or returns
  * `undefined` when some node is not supported (inputs, pair terms, top-k, sparsemax, batch-level terms, ...).
@@ -183,10 +204,13 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         return logSoftmaxOf(vecOf(a[0]!));
       case 'expand':
         return V({ t: 'expand', s: scaOf(a[0]!) });
-      default:
+      default: {
         if (UNARY.has(k)) return V({ t: 'un', f: k as UnaryFn, a: vecOf(a[0]!), p: numericParams(e) });
         if (BINARY.has(k)) return vbin(k as BinaryFn, vecOf(a[0]!), vecOf(a[1]!));
+        const form = formOf(e);
+        if (form) return vecOf(form);
         throw new Unfusable();
+      }
     }
   };
 
@@ -256,10 +280,13 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
       }
       case 'logSumExp':
         return lse(vecOf(a[0]!));
-      default:
+      default: {
         if (UNARY.has(k)) return S({ t: 'un', f: k as UnaryFn, a: scaOf(a[0]!), p: numericParams(e) });
         if (BINARY.has(k)) return sbin(k as BinaryFn, scaOf(a[0]!), scaOf(a[1]!));
+        const form = formOf(e);
+        if (form) return scaOf(form);
         throw new Unfusable();
+      }
     }
   };
 
