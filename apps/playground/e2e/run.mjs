@@ -421,9 +421,9 @@ try {
       await fusionPage.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
       const r = await fusionPage.evaluate((b) => window.losskitFusion.check(b), backend);
       assert(r.backend === backend, `backend ${r.backend}`);
-      // WASM: SIMD sweeps from C = 32 on (the JS kernel below) and for expressions whose vector nodes all
-      // have a SIMD form (StableMax's log has none).
-      const expected = (row) => (backend !== 'wasm' ? backend : row.C >= 32 && row.name !== 'StableMax CE' ? 'wasm-simd' : 'js');
+      // WASM: SIMD sweeps from C = 32 on (the JS kernel below); every vector node of these expressions has a
+      // SIMD form (StableMax's log included).
+      const expected = (row) => (backend !== 'wasm' ? backend : row.C >= 32 ? 'wasm-simd' : 'js');
       const wrongEngine = r.rows.filter((row) => row.engine !== expected(row));
       // f64: closeness to the float64 reference at float32 tolerance (1e-5 relative + 1e-5 of the largest entry).
       const bad = r.rows.filter((row) => !(row.perSample < 1 && row.grad < 1 && row.f64 < 1 && row.finite));

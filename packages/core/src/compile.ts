@@ -104,7 +104,7 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
    * generated WebAssembly SIMD sweeps over the tfjs WASM heap, the default on the WASM backend from
    * C = 32 classes), `'js'` (fused; the generated JavaScript row kernel: on the WASM backend for rows of
    * fewer than 32 classes, where it measured faster than calling into WebAssembly per row, or for a vector
-   * node without a SIMD form such as `log`, `softplus` or a non-integer `pow`; on the CPU backend always),
+   * node without a SIMD form (`log1mexp`, `pow` with a non-integer or large exponent); on the CPU backend always),
    * `'webgl'` (fused; one generated shader per stage on the WebGL backend), `'webgpu'` (fused; one generated
    * WGSL compute pass per stage on the WebGPU backend) or `'tfjs'` (one tfjs op per
    * expression node: `fuse: false`, or an expression the fusion pass does not cover).

@@ -51,9 +51,9 @@ const vec = (bytes: number[], out: number[]) => {
 /** SIMD opcodes (after the 0xfd prefix). */
 const S = {
   load: 0x00, const: 0x0c, shuffle: 0x0d, i32splat: 0x11, f32splat: 0x13, f32extract: 0x1f, f64extract: 0x21,
-  i32eq: 0x37, f32eq: 0x41, f32lt: 0x43, f32gt: 0x44, f32le: 0x45, f32ge: 0x46,
+  i32eq: 0x37, f32eq: 0x41, f32ne: 0x42, f32lt: 0x43, f32gt: 0x44, f32le: 0x45, f32ge: 0x46,
   and: 0x4e, bitselect: 0x52, store: 0x0b, load32zero: 0x5c, store32lane: 0x5a, f64promoteLow: 0x5f, f32nearest: 0x6a,
-  i32shl: 0xab, i32add: 0xae, f32abs: 0xe0, f32neg: 0xe1, f32sqrt: 0xe3, f32add: 0xe4, f32sub: 0xe5, f32mul: 0xe6,
+  or: 0x50, i32shl: 0xab, i32shrU: 0xad, i32add: 0xae, i32sub: 0xb1, f32convertI32: 0xfa, f32abs: 0xe0, f32neg: 0xe1, f32sqrt: 0xe3, f32add: 0xe4, f32sub: 0xe5, f32mul: 0xe6,
   f32div: 0xe7, f32min: 0xe8, f32max: 0xe9, f32pmin: 0xea, f32pmax: 0xeb, f64add: 0xf0,
 } as const;
 
@@ -566,6 +566,8 @@ class Ctx {
   private readonly e1: number;
   private readonly e2: number;
   private readonly e3: number;
+  /** Scratch locals of `log` and `log1p`. */
+  private readonly g: readonly number[];
   private yl = -1;
   private tailMode = false;
   constructor(
@@ -578,6 +580,7 @@ class Ctx {
     this.e1 = fn.local(V128);
     this.e2 = fn.local(V128);
     this.e3 = fn.local(V128);
+    this.g = Array.from({ length: 6 }, () => fn.local(V128));
     const f32 = fn.local(F32);
     params.forEach((s, k) => {
       const hi = fn.local(V128);
@@ -713,6 +716,24 @@ class Ctx {
         f.simd(S.f32add).simd(S.f32div);
         return;
       case 'clip': f.get(x).splat4(p.lo!).simd(S.f32max).splat4(p.hi!).simd(S.f32min); return;
+      case 'log': f.get(x); this.log(); return;
+      case 'log1p': f.get(x); this.log1p(); return;
+      // max(x, 0) ± log1p(exp(−|x|)): the JS kernel's two branches in one (exact identities).
+      case 'softplus':
+      case 'logSigmoid': {
+        f.get(x).splat4(0).simd(fnName === 'softplus' ? S.f32max : S.f32min);
+        f.get(x).simd(S.f32abs).simd(S.f32neg);
+        this.exp();
+        this.log1p();
+        f.simd(fnName === 'softplus' ? S.f32add : S.f32sub);
+        return;
+      }
+      // x·log x for x > 0, else 0 (also for NaN, as the JS kernel's `x > 0 ? … : 0`).
+      case 'xlogx':
+        f.get(x).get(x);
+        this.log();
+        f.simd(S.f32mul).v128(ZERO).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect);
+        return;
       case 'detach': f.get(x); return;
       default: throw new Error(`no SIMD ${fnName}`);
     }
@@ -749,6 +770,21 @@ class Ctx {
       case 'abs': f.get(g).get(g).simd(S.f32neg).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect); return;
       case 'relu': f.get(g).v128(ZERO).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect); return;
       case 'sigmoid': f.get(g).get(out).simd(S.f32mul).splat4(1).get(out).simd(S.f32sub).simd(S.f32mul); return;
+      case 'log': f.get(g).get(x).simd(S.f32div); return;
+      case 'log1p': f.get(g).splat4(1).get(x).simd(S.f32add).simd(S.f32div); return;
+      // softplus' = 1/(1 + e^−x), logSigmoid' = 1/(1 + e^x).
+      case 'softplus':
+      case 'logSigmoid':
+        f.get(g).splat4(1).get(x);
+        if (fnName === 'softplus') f.simd(S.f32neg);
+        this.exp();
+        f.simd(S.f32add).simd(S.f32div);
+        return;
+      case 'xlogx':
+        f.get(x);
+        this.log();
+        f.splat4(1).simd(S.f32add).get(g).simd(S.f32mul).v128(ZERO).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect);
+        return;
       case 'clip':
         f.get(g).v128(ZERO).get(x).splat4(p.lo!).simd(S.f32ge).get(x).splat4(p.hi!).simd(S.f32le).simd(S.and).simd(S.bitselect);
         return;
@@ -760,6 +796,48 @@ class Ctx {
    * r = x - n·ln2 (two-part ln2), e^r by the Cephes polynomial, times 2·2^(n-1) (so n = 128 overflows
    * to +∞ and n = -126 flushes to 0, as float32 exp does).
    */
+  /**
+   * `log` of the f32x4 on the stack (Cephes `logf`: x = m·2^e with m ∈ [√½, √2), log(1 + (m − 1)) by a degree-8
+   * polynomial, ≈1 ulp); log 0 = −∞, log ∞ = ∞, NaN for x < 0 or NaN. Subnormal x is not normalised (its
+   * result is off by up to the subnormal's missing exponent range; float32 logits and probabilities that
+   * reach a log are normal here).
+   */
+  log(): void {
+    const f = this.fn;
+    const [x, m, e, t] = this.g as [number, number, number, number];
+    f.set(x);
+    // e = float((bits >>> 23) − 126), m = mantissa with exponent of 0.5: x = m·2^e, m ∈ [0.5, 1).
+    f.get(x).i32(23).simd(S.i32shrU).v128(i32x4(126)).simd(S.i32sub).simd(S.f32convertI32).set(e);
+    f.get(x).v128(i32x4(0x007fffff)).simd(S.and).v128(i32x4(0x3f000000)).simd(S.or).set(m);
+    // m < √½: e −= 1, m = 2m − 1; else m = m − 1.
+    f.get(m).splat4(0.707106781186547524).simd(S.f32lt).set(t);
+    f.get(e).get(t).splat4(1).simd(S.and).simd(S.f32sub).set(e);
+    f.get(m).splat4(1).simd(S.f32sub).get(m).get(t).simd(S.and).simd(S.f32add).set(m);
+    f.get(m).get(m).simd(S.f32mul).set(t); // z = m²
+    f.splat4(7.0376836292e-2);
+    for (const c of [-1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1]) {
+      f.get(m).simd(S.f32mul).splat4(c).simd(S.f32add);
+    }
+    f.get(m).simd(S.f32mul).get(t).simd(S.f32mul); // y = P(m)·m·z
+    f.get(e).splat4(-2.12194440e-4).simd(S.f32mul).simd(S.f32add);
+    f.get(t).splat4(-0.5).simd(S.f32mul).simd(S.f32add);
+    f.get(m).simd(S.f32add).get(e).splat4(0.693359375).simd(S.f32mul).simd(S.f32add).set(t);
+    // Special values.
+    f.splat4(-Infinity).get(t).get(x).splat4(0).simd(S.f32eq).simd(S.bitselect).set(t);
+    f.splat4(Infinity).get(t).get(x).splat4(Infinity).simd(S.f32eq).simd(S.bitselect).set(t);
+    f.splat4(Number.NaN).get(t).get(x).splat4(0).simd(S.f32lt).get(x).get(x).simd(S.f32ne).simd(S.or).simd(S.bitselect);
+  }
+  /** `log1p` of the f32x4 on the stack: log(w)·u/(w − 1) with w = 1 + u (exact to a few ulps), u where w = 1. */
+  log1p(): void {
+    const f = this.fn;
+    const [u, w, r] = [this.g[4]!, this.g[5]!, this.g[3]!];
+    f.tee(u).splat4(1).simd(S.f32add).tee(w);
+    this.log();
+    f.get(u).simd(S.f32mul).get(w).splat4(1).simd(S.f32sub).simd(S.f32div).set(r);
+    // w = 1 (|u| below half an ulp of 1): log1p(u) = u to float32 precision; u = ∞: ∞ (log(∞)·∞/∞ is NaN).
+    f.get(u).get(r).get(w).splat4(1).simd(S.f32eq).simd(S.bitselect).set(r);
+    f.get(u).get(r).get(u).splat4(Infinity).simd(S.f32eq).simd(S.bitselect);
+  }
   exp(): void {
     const f = this.fn;
     const x = this.e1;

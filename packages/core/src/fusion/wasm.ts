@@ -14,7 +14,7 @@ import type { RowProgram, UnaryFn } from './program.js';
 import { SweepModule, type SweepReduction } from './wasm-module.js';
 
 /** Vector unary functions the SIMD code generator implements. */
-const SIMD_UNARY: ReadonlySet<UnaryFn> = new Set(['neg', 'scale', 'pow', 'exp', 'sqrt', 'abs', 'relu', 'sigmoid', 'clip', 'detach']);
+const SIMD_UNARY: ReadonlySet<UnaryFn> = new Set(['neg', 'scale', 'pow', 'exp', 'sqrt', 'abs', 'relu', 'sigmoid', 'clip', 'detach', 'log', 'log1p', 'softplus', 'logSigmoid', 'xlogx']);
 
 /** Whether every vector node of `prog` has a SIMD implementation (else the JS kernel is used). */
 export function wasmSupports(prog: RowProgram): boolean {
