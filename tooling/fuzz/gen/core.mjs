@@ -488,7 +488,7 @@ function sequenceCase(r, lib) {
 
 function miscCase(r, lib) {
   const { core, coreMath: m } = lib;
-  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2 });
+  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1 });
   switch (k) {
     case 'math': {
       const n = r.int(0, 6);
@@ -600,6 +600,30 @@ function miscCase(r, lib) {
           const got = out.dataSync()[0];
           const msg = ref.allClose([got], [want], { rtol: 1e-4, atol: 1e-5 * Math.max(1, Math.abs(want)) });
           return msg ? { category: 'wrong value', kind: 'linearCrossEntropy vs float64 CE of h·W', message: msg } : undefined;
+        },
+      };
+    }
+    case 'fusedForm': {
+      // defineFusedForm: an op outside core with a core-term form fuses and equals its unfused evaluate.
+      const C = r.classes({ min: 1, max: 40 });
+      const b = makeBatch(r, { C, from: 'logits', targets: 'sparse', moderate: true, rank: 2 });
+      const w = r.pick([0.5, 2, -3]);
+      const op = core.defineOp({ kind: `fuzz.scaled${w}`, evaluate: (c) => tf.mul(c.yPred, w), print: () => `${w}·z` });
+      core.defineFusedForm(`fuzz.scaled${w}`, () => core.logit().scale(w));
+      const build = () => core.node(op, 'class').logSumExp();
+      return {
+        fn: 'defineFusedForm',
+        expect: 'valid',
+        repro: { call: `defineFusedForm('fuzz.scaled${w}', () => logit().scale(${w})); compile(node(op, 'class').logSumExp())(yTrue, yPred)`, yTrue: b.labels, yPred: b.yPred },
+        run: () => {
+          const fused = core.compile(build());
+          const plain = core.compile(build(), { fuse: false });
+          return [fused(b.labels, b.yPred), plain(b.labels, b.yPred), tf.scalar(fused.fused ? 1 : 0)];
+        },
+        check: ([a, p, f]) => {
+          if (f.dataSync()[0] !== 1) return { category: 'wrong value', kind: 'defineFusedForm: the op did not fuse', message: `kind fuzz.scaled${w}` };
+          const msg = ref.allClose([a.dataSync()[0]], [p.dataSync()[0]], { rtol: 1e-5, atol: 1e-6 });
+          return msg ? { category: 'wrong value', kind: 'defineFusedForm: fused form differs from the op', message: msg } : undefined;
         },
       };
     }
