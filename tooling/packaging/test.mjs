@@ -80,7 +80,7 @@ for (const p of packages) {
     walk(pj.imports);
     const missing = targets.filter((t) => t && !t.includes('*') && !files.includes(`package/${t.replace(/^\.\//, '')}`));
     assert(missing.length === 0, `manifest points at files not in the tarball: ${missing.join(', ')}`);
-    if (p !== 'scaling') {
+    if (p !== 'scaling' && p !== 'errors') {
       assert(pj.peerDependencies?.['@tensorflow/tfjs-core'], 'peerDependency @tensorflow/tfjs-core missing');
       if (p !== 'core') assert(pj.peerDependencies?.['@losskit/core'], 'peerDependency @losskit/core missing');
     }
@@ -172,6 +172,18 @@ console.log(JSON.stringify({ backend, value: value.dataSync()[0], grad: Array.fr
   assert(r.grad.length === 6, 'gradient length');
   r.grad.forEach((g, k) => assert(Math.abs(g - squentropyGrad[k]) < 1e-6, `gradient ${k}: ${g} vs ${squentropyGrad[k]}`));
   return `value ${r.value.toFixed(6)} on ${r.backend}`;
+});
+
+await check('the losskit CLI (bin of @losskit/core) runs in the fresh project and finds @losskit/losses there', () => {
+  const bin = join(app, 'node_modules', '.bin', 'losskit');
+  const version = sh(bin, ['--version'], app).trim();
+  const pj = JSON.parse(readFileSync(join(app, 'node_modules', '@losskit', 'core', 'package.json'), 'utf8'));
+  assert(version === pj.version, `--version printed ${version}, package.json says ${pj.version}`);
+  const py = sh(bin, ['export', 'focal({ gamma: 2 }).plus(squentropy())'], app);
+  assert(py.includes('class LosskitLoss(nn.Module):') && py.includes('#   focal({ gamma: 2 }).plus(squentropy())'), 'no PyTorch module for a @losskit/losses expression');
+  const bad = spawnSync(bin, ['export', '--redution', 'sum', 'ce()'], { cwd: app, encoding: 'utf8' });
+  assert(bad.status === 2 && bad.stderr.includes("did you mean '--reduction'?"), `unknown option: status ${bad.status}, ${bad.stderr}`);
+  return `losskit ${version}: export of a losses expression, usage error exits 2`;
 });
 
 // 5. CommonJS: we ship ESM only. Node 20.19+ (the engines range of CI) require()s it through require(esm) and
@@ -326,7 +338,8 @@ await check('tree-shaken bundle of `squentropy` alone: size and no unused losses
   }
   const fromLosses = only.inputs.filter((f) => f.includes('@losskit/losses/'));
   assert(fromLosses.length === 1 && fromLosses[0].endsWith('/squentropy.js'), `modules of @losskit/losses in the bundle: ${fromLosses.join(', ')}`);
-  const others = only.inputs.filter((f) => /@losskit\/(?!core\/|losses\/)/.test(f));
+  // @losskit/errors is core's one dependency (the error class, a few hundred bytes).
+  const others = only.inputs.filter((f) => /@losskit\/(?!core\/|losses\/|errors\/)/.test(f));
   assert(others.length === 0, `other packages in the bundle: ${others.join(', ')}`);
   const appBundle = await bundle('app-squentropy.mjs', `import { squentropy } from '@losskit/losses';\nimport { ready, compile } from '@losskit/core';\nawait ready();\nexport const loss = compile(squentropy());\n`, []);
   sizes.squentropyBundle = { minBytes: only.code.length, gzipBytes: only.gz, allLossesMinBytes: all.code.length, allLossesGzipBytes: all.gz };

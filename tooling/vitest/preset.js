@@ -1,22 +1,42 @@
 // Shared Vitest preset: every package's vitest.config.ts is `export default losskitPreset(import.meta.url)`.
 // Workspace packages resolve to their TypeScript sources, so tests never wait for (or race with) a build.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const src = (pkg, file = 'index.ts') => join(root, 'packages', pkg, 'src', file);
+const src = (dir, file = 'index.ts') => join(dir, 'src', file);
 
-/** Aliases from package specifiers to sources (most specific first). */
-export const workspaceAliases = [
-  { find: /^@losskit\/core\/testing$/, replacement: src('core', 'testing/index.ts') },
-  { find: /^@losskit\/core\/math$/, replacement: src('core', 'math/index.ts') },
-  { find: /^@losskit\/losses\/keras$/, replacement: src('losses', 'keras/index.ts') },
-  { find: /^@losskit\/losses\/tfjs$/, replacement: src('losses', 'tfjs/index.ts') },
-  ...['core', 'losses', 'optimizers', 'calibration', 'metric-learning', 'unlearning', 'scaling'].map((p) => ({
-    find: new RegExp(`^@losskit/${p}$`),
-    replacement: src(p),
-  })),
-];
+/**
+ * Aliases from package specifiers to sources (most specific first), read from every workspace package under
+ * `packages/` and `tooling/` with a `src/index.ts`: `.` maps to `src/index.ts`, a subpath export `./x` to
+ * `src/x/index.ts` (or `src/x.ts`). A new package needs no entry here.
+ */
+export const workspaceAliases = (() => {
+  const subpaths = [];
+  const roots = [];
+  for (const base of ['packages', 'tooling']) {
+    const baseDir = join(root, base);
+    for (const name of readdirSync(baseDir)) {
+      const dir = join(baseDir, name);
+      const manifest = join(dir, 'package.json');
+      if (!existsSync(manifest) || !existsSync(src(dir))) continue;
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8'));
+      for (const key of Object.keys(pkg.exports ?? {})) {
+        if (key === '.' || key === './package.json') continue;
+        const sub = key.slice(2);
+        const file = [src(dir, `${sub}/index.ts`), src(dir, `${sub}.ts`)].find((f) => existsSync(f));
+        if (file) subpaths.push({ find: new RegExp(`^${escape(pkg.name)}/${escape(sub)}$`), replacement: file });
+      }
+      roots.push({ find: new RegExp(`^${escape(pkg.name)}$`), replacement: src(dir) });
+    }
+  }
+  return [...subpaths, ...roots];
+})();
+
+function escape(s) {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
 
 /** @param {string} configUrl the package config's import.meta.url */
 export function losskitPreset(configUrl) {

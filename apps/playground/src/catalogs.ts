@@ -72,3 +72,14 @@ export function packageBySlug(slug: string): PackageInfo | undefined {
 export function allEntries(): Array<{ pkg: PackageInfo; entry: CatalogEntry }> {
   return packages.flatMap((pkg) => pkg.entries.map((entry) => ({ pkg, entry })));
 }
+
+/** The first entry (any package) whose builder is `name`, for hints in the playground. */
+export function entryByExport(name: string): { pkg: PackageInfo; entry: CatalogEntry } | undefined {
+  return allEntries().find((x) => x.entry.export === name);
+}
+
+/** The `from` an entry's example compiles with (`logits` when it does not say). */
+export function entryFrom(entry: CatalogEntry): 'logits' | 'probs' | 'embeddings' {
+  const m = /from:\s*'(logits|probs|embeddings)'/.exec(entry.tryIt?.code ?? entry.example);
+  return (m?.[1] as 'logits' | 'probs' | 'embeddings' | undefined) ?? 'logits';
+}

@@ -2,13 +2,13 @@
 import katex from 'katex';
 import 'katex/dist/katex.min.css';
 
-type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
+type Attrs = Record<string, string | number | boolean | undefined | null | ((e: Event) => void)>;
 
 /** `h('div', { class: 'x', onclick: f }, child, 'text')`. */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Array<Node | string | null | undefined | false>): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
+    if (v === undefined || v === null || v === false) continue;
     if (typeof v === 'function') el.addEventListener(k.replace(/^on/, ''), v);
     else if (k === 'testid') el.setAttribute('data-testid', String(v));
     else if (v === true) el.setAttribute(k, '');
@@ -21,7 +21,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 /** Renders LaTeX into `el` (display mode); a LaTeX error shows as red text, never throws. */
 export function renderMath(el: HTMLElement, latex: string, display = true): void {
   el.setAttribute('data-latex', latex);
-  katex.render(latex, el, { displayMode: display, throwOnError: false, strict: 'ignore', output: 'htmlAndMathml' });
+  // Inline mode with \displaystyle lets KaTeX break long formulas after operators (display mode never wraps).
+  katex.render(display ? latex : `\\displaystyle ${latex}`, el, { displayMode: display, throwOnError: false, strict: 'ignore', output: 'htmlAndMathml' });
 }
 
 /** A `<canvas>` with a fixed backing size. */

@@ -1,141 +1,145 @@
-// Safe evaluation of DSL expressions typed by the user, e.g. `ce().plus(square().incorrect())`.
-//
-// Two layers keep arbitrary JavaScript out:
-// 1. A tokenizer admits only numbers, simple string literals, punctuation `( ) { } [ ] , . : + -`, and
-//    identifiers that are (a) builder names exported by @losskit/core and @losskit/losses, (b) method names
-//    of `Expr` right after a dot, or (c) object keys right before a colon. Anything else (`=`, `;`, `window`,
-//    `constructor`, template strings, ...) is rejected with its position.
-// 2. The accepted text is run by a `Function` whose only parameters are those builders, in strict mode.
+// DSL expressions typed by the user, e.g. `ce().plus(square().incorrect())`: core's parser (shared with the
+// `losskit export` CLI: a recursive-descent interpreter, no eval), with the builders of @losskit/losses,
+// @losskit/metric-learning and @losskit/unlearning in scope, plus what the site needs on top of it (the
+// compilability check with its fix, the numeric literals sliders move, the catalog parameters not yet set).
 import * as core from '@losskit/core';
-import { Expr, LosskitError } from '@losskit/core';
+import { DslError, type Expr, type ExpressionNode as Node, type Parsed, expressionBuilders, exprMethods, parseTree } from '@losskit/core';
 import * as losses from '@losskit/losses';
+import * as metricLearning from '@losskit/metric-learning';
+import * as unlearning from '@losskit/unlearning';
 
-/** Core exports that are not expression builders (they are not offered to the expression). */
-const NOT_BUILDERS = new Set([
-  'ready', 'setBackend', 'activeBackend', 'wasmSimd', 'compile', 'evaluate', 'defineOp', 'defineEntry', 'node',
-  'toTensor', 'isTensor', 'checkParam', 'formatShape', 'printExpr', 'paren', 'stopGradient', 'smoothTargets',
-  'xlogx', 'LosskitError', 'Expr', 'params', 'PREC', 'catalog',
-]);
+export { DslError, exprMethods, type Node, type Parsed };
 
-const FORBIDDEN = new Set(['constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+const modules = [losses, metricLearning, unlearning] as ReadonlyArray<Readonly<Record<string, unknown>>>;
+const named: ReadonlyArray<[string, Readonly<Record<string, unknown>>]> = [
+  ['@losskit/core', core], ['@losskit/losses', losses], ['@losskit/metric-learning', metricLearning], ['@losskit/unlearning', unlearning],
+];
 
-function isBuilderName(name: string, value: unknown): value is (...a: unknown[]) => unknown {
-  return typeof value === 'function' && /^[a-z]\w*$/.test(name) && !NOT_BUILDERS.has(name) && !FORBIDDEN.has(name);
+type Fn = (...a: unknown[]) => unknown;
+
+/** Functions callable in expressions, by name, with the package that exports them (core first). */
+export const builders: ReadonlyMap<string, { fn: Fn; module: string }> = new Map(
+  [...expressionBuilders(modules)].map(([name, fn]) => [name, { fn, module: named.find(([, m]) => m[name] === fn)?.[0] ?? '@losskit/core' }]),
+);
+
+/** Parses an expression text into a syntax tree, or throws a {@link DslError} at the first wrong token. */
+export const parse = (source: string): Node => parseTree(source, { modules });
+
+/** Evaluates an expression text to an `Expr` (any level), or throws a {@link DslError}. */
+export const parseExpression = (source: string): Expr => core.parseExpression(source, { modules });
+
+/** Like {@link parseExpression}, also returning the syntax tree (for sliders). */
+export const parseWithTree = (source: string): Parsed => core.parseWithTree(source, { modules });
+
+const REDUCE: Record<string, string> = {
+  class: '.target(), .incorrect(), .sum(), .mean() or .max()',
+  pair: '.positives(), .negatives(), .mean() or .max()',
+  sample: '.mean() or .sum()',
+};
+
+function levelWords(level: string): string {
+  return level === 'class' ? 'one value per class, [B, C]' : level === 'sample' ? 'one value per example, [B]' : level === 'pair' ? 'one value per pair of examples, [B, B]' : 'one value per batch';
 }
 
-function collectBuilders(): Map<string, (...a: unknown[]) => unknown> {
-  const out = new Map<string, (...a: unknown[]) => unknown>();
-  for (const mod of [core, losses] as Array<Readonly<Record<string, unknown>>>) {
-    for (const [name, value] of Object.entries(mod)) if (isBuilderName(name, value)) out.set(name, value);
-  }
+/** Checks that an expression can be compiled (sample or batch level), with the fix when it cannot. */
+export function checkCompilable(expr: Expr, source: string): void {
+  if (expr.level === 'sample' || expr.level === 'batch') return;
+  const s = source.trim();
+  const fix = `${s}${expr.level === 'class' ? '.mean()' : '.mean()'}`;
+  throw new DslError(
+    `LEVEL_MISMATCH: compile() needs one value per example (sample level) or per batch, but this expression is ${expr.level}-level (${levelWords(expr.level)}): reduce it with ${REDUCE[expr.level]}, e.g. ${fix}`,
+    0, source.length, 'LEVEL_MISMATCH', { label: fix, text: fix, from: 0, to: source.length },
+  );
+}
+
+/** A numeric literal of the expression that a slider can move: where it is and what it sets. */
+export interface NumericParam {
+  /** `gamma`, `labelSmoothing`, `scale`, `pow`, … */
+  readonly name: string;
+  /** The builder or method it belongs to (`focal`, `.scale`). */
+  readonly owner: string;
+  readonly value: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Every numeric literal that is a builder option, a builder argument or a method argument (not inside arrays). */
+export function numericParams(tree: Node): NumericParam[] {
+  const out: NumericParam[] = [];
+  const num = (v: Node): { value: number; from: number; to: number } | undefined => {
+    if (v.kind === 'num') return v;
+    if (v.kind === 'unary' && v.arg.kind === 'num') return { value: v.op === '-' ? -v.arg.value : v.arg.value, from: v.from, to: v.to };
+    return undefined;
+  };
+  const walk = (n: Node, owner: string): void => {
+    if (n.kind === 'call' || n.kind === 'method') {
+      const own = n.kind === 'call' ? n.name : `.${n.name}`;
+      if (n.kind === 'method') walk(n.target, owner);
+      n.args.forEach((a, i) => {
+        const v = num(a);
+        if (v) out.push({ name: n.kind === 'method' ? n.name : `${n.name} arg ${i + 1}`, owner: own, ...v });
+        else walk(a, own);
+      });
+    } else if (n.kind === 'object') {
+      for (const p of n.props) {
+        const v = num(p.value);
+        if (v) out.push({ name: p.key, owner, ...v });
+        else walk(p.value, owner);
+      }
+    } else if (n.kind === 'binary') {
+      walk(n.left, owner);
+      walk(n.right, owner);
+    } else if (n.kind === 'unary') walk(n.arg, owner);
+  };
+  walk(tree, '');
   return out;
 }
 
-/** Builders available in expressions, by name (core first, then losses; read once at start-up). */
-export const builders: ReadonlyMap<string, (...a: unknown[]) => unknown> = collectBuilders();
-
-/** Method names of `Expr` (including any added by packages to its prototype). */
-export function exprMethods(): string[] {
-  const names = new Set<string>();
-  for (let p: object | null = Expr.prototype; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const n of Object.getOwnPropertyNames(p)) {
-      if (!FORBIDDEN.has(n) && typeof (Expr.prototype as unknown as Record<string, unknown>)[n] === 'function') names.add(n);
-    }
-  }
-  return [...names].sort();
-}
-
-/** A rejected or failed expression: the message and, when known, the character range it points at. */
-export class DslError extends Error {
-  override readonly name = 'DslError';
-  readonly from: number;
-  readonly to: number;
-  /** The LosskitError code when the failure came from losskit itself. */
-  readonly code: string | undefined;
-  constructor(message: string, from = 0, to = 0, code?: string) {
-    super(message);
-    this.from = from;
-    this.to = to;
-    this.code = code;
-  }
-}
-
-interface Token {
-  readonly type: 'ident' | 'number' | 'string' | 'punct';
+/** A catalog parameter a builder call does not set yet, and the edit that adds it with its default. */
+export interface MissingParam {
+  readonly owner: string;
+  readonly name: string;
+  readonly value: number;
+  /** Insert `text` at `at` to set it. */
+  readonly at: number;
   readonly text: string;
-  readonly from: number;
 }
 
-const TOKEN = /\s+|(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|([A-Za-z_$][\w$]*)|('[^'\\\n]*'|"[^"\\\n]*")|([(){}[\],.:+-])/y;
-
-/** Splits and checks an expression; throws a {@link DslError} at the first token that is not allowed. */
-export function checkExpression(source: string): Token[] {
-  const tokens: Token[] = [];
-  TOKEN.lastIndex = 0;
-  let i = 0;
-  while (i < source.length) {
-    TOKEN.lastIndex = i;
-    const m = TOKEN.exec(source);
-    if (!m) throw new DslError(`unexpected character ${JSON.stringify(source[i])} at ${i + 1}`, i, i + 1);
-    if (m[1]) tokens.push({ type: 'number', text: m[1], from: i });
-    else if (m[2]) tokens.push({ type: 'ident', text: m[2], from: i });
-    else if (m[3]) tokens.push({ type: 'string', text: m[3], from: i });
-    else if (m[4]) tokens.push({ type: 'punct', text: m[4], from: i });
-    i = TOKEN.lastIndex;
-  }
-  const methods = new Set(exprMethods());
-  tokens.forEach((t, k) => {
-    if (t.type === 'punct' && t.text === '[') {
-      // Array literals only: `[` after a value would be a computed member access (`x['constructor']`).
-      const before = tokens[k - 1];
-      if (before && (before.type !== 'punct' || before.text === ')' || before.text === ']' || before.text === '}')) {
-        throw new DslError('computed member access x[...] is not allowed', t.from, t.from + 1);
+/** Numeric options of builder calls (from `defaults(name)`) that the expression leaves at their default. */
+export function missingParams(tree: Node, defaults: (builder: string) => ReadonlyArray<{ name: string; value: number }>): MissingParam[] {
+  const out: MissingParam[] = [];
+  const walk = (n: Node): void => {
+    if (n.kind === 'call') {
+      const obj = n.args.find((a): a is Extract<Node, { kind: 'object' }> => a.kind === 'object');
+      const set = new Set(obj?.props.map((p) => p.key) ?? []);
+      for (const d of defaults(n.name)) {
+        if (set.has(d.name)) continue;
+        const last = obj?.props.at(-1);
+        if (obj) out.push({ owner: n.name, name: d.name, value: d.value, at: last ? last.value.to : obj.from + 1, text: last ? `, ${d.name}: ${d.value}` : ` ${d.name}: ${d.value} ` });
+        else if (n.args.length === 0) out.push({ owner: n.name, name: d.name, value: d.value, at: n.to - 1, text: `{ ${d.name}: ${d.value} }` });
       }
-    }
-    if (t.type !== 'ident') return;
-    const prev = tokens[k - 1];
-    const next = tokens[k + 1];
-    const end = t.from + t.text.length;
-    if (FORBIDDEN.has(t.text)) throw new DslError(`"${t.text}" is not allowed`, t.from, end);
-    if (prev?.text === '.') {
-      if (!methods.has(t.text)) throw new DslError(`unknown method .${t.text}(): expressions have ${[...methods].slice(0, 12).join(', ')}, ...`, t.from, end);
-      return;
-    }
-    if (next?.text === ':' && (prev?.text === '{' || prev?.text === ',')) return; // object key
-    if (t.text === 'true' || t.text === 'false') return;
-    if (!builders.has(t.text)) throw new DslError(`unknown term "${t.text}": not an export of @losskit/core or @losskit/losses`, t.from, end);
-  });
-  if (tokens.length === 0) throw new DslError('empty expression: write a loss such as ce().plus(square().incorrect())');
-  return tokens;
+      n.args.forEach(walk);
+    } else if (n.kind === 'method') { walk(n.target); n.args.forEach(walk); }
+    else if (n.kind === 'array') n.items.forEach(walk);
+    else if (n.kind === 'object') n.props.forEach((p) => walk(p.value));
+    else if (n.kind === 'unary') walk(n.arg);
+    else if (n.kind === 'binary') { walk(n.left); walk(n.right); }
+  };
+  walk(tree);
+  return out;
 }
 
-/** Evaluates an expression text to an `Expr` (any level), or throws a {@link DslError}. */
-export function parseExpression(source: string): Expr {
-  checkExpression(source);
-  const names = [...builders.keys()];
-  let fn: (...a: unknown[]) => unknown;
-  try {
-    // eslint-disable-next-line no-new-func -- the text was checked token by token above
-    fn = new Function(...names, `"use strict"; return (\n${source}\n);`) as (...a: unknown[]) => unknown;
-  } catch (e) {
-    throw new DslError(`syntax error: ${(e as Error).message}`, 0, source.length);
-  }
-  let value: unknown;
-  try {
-    value = fn(...names.map((n) => builders.get(n)));
-  } catch (e) {
-    if (e instanceof LosskitError) throw new DslError(`${e.code}: ${e.message}`, 0, source.length, e.code);
-    throw new DslError((e as Error).message ?? String(e), 0, source.length);
-  }
-  if (!(value instanceof Expr)) {
-    throw new DslError('the expression must evaluate to a loss expression (an Expr), e.g. ce() or square().mean()', 0, source.length);
-  }
-  return value;
-}
-
-/** The reductions that take a level to a compilable one, for messages. */
-export function reduceHint(level: string): string {
-  if (level === 'class') return 'reduce it per sample first with .target(), .incorrect(), .sum(), .mean(), .max() or .logSumExp()';
-  if (level === 'pair') return 'reduce it per sample first with .sum(), .mean() or .max()';
-  return '';
+/** Builder names used in an expression text (for input profiles and hints). */
+export function buildersIn(tree: Node): string[] {
+  const out: string[] = [];
+  const walk = (n: Node): void => {
+    if (n.kind === 'call') { out.push(n.name); n.args.forEach(walk); }
+    else if (n.kind === 'method') { walk(n.target); n.args.forEach(walk); }
+    else if (n.kind === 'array') n.items.forEach(walk);
+    else if (n.kind === 'object') n.props.forEach((p) => walk(p.value));
+    else if (n.kind === 'unary') walk(n.arg);
+    else if (n.kind === 'binary') { walk(n.left); walk(n.right); }
+  };
+  walk(tree);
+  return out;
 }

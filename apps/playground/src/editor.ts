@@ -1,16 +1,30 @@
-// The CodeMirror 6 editor for DSL expressions: JavaScript highlighting, completions from the exported
-// builders (with their catalog summaries) and Expr methods, and an inline underline for errors.
+// The CodeMirror 6 editor for DSL expressions: JavaScript highlighting, completions of the real terms (exported
+// functions that return an expression) and of the `Expr` methods, each with its signature and one-line doc from the
+// API reference, and an inline underline for errors.
 import { autocompletion, type Completion, type CompletionContext, closeBrackets } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { javascript } from '@codemirror/lang-javascript';
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
-import { EditorState, StateEffect, StateField } from '@codemirror/state';
+import { HighlightStyle, bracketMatching, syntaxHighlighting } from '@codemirror/language';
+import { tags as t } from '@lezer/highlight';
+import { Annotation, EditorState, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, type DecorationSet, EditorView, keymap } from '@codemirror/view';
+import { type ApiData, type ApiMember, firstSentence, loadApi } from './api.ts';
 import { allEntries } from './catalogs.ts';
 import { builders, exprMethods } from './dsl.ts';
 
 const setError = StateEffect.define<{ from: number; to: number } | null>();
 const errorMark = Decoration.mark({ class: 'cm-dsl-error' });
+const silentChange = Annotation.define<boolean>();
+
+/** Token colours from CSS variables (style.css), so the editor follows the light and dark themes. */
+const highlight = HighlightStyle.define([
+  { tag: [t.function(t.variableName), t.variableName], color: 'var(--tok-name)' },
+  { tag: t.propertyName, color: 'var(--tok-prop)' },
+  { tag: [t.number, t.bool, t.null], color: 'var(--tok-number)' },
+  { tag: t.string, color: 'var(--tok-string)' },
+  { tag: [t.keyword, t.operator], color: 'var(--tok-keyword)' },
+  { tag: [t.punctuation, t.paren, t.brace, t.squareBracket], color: 'var(--tok-punct)' },
+]);
 
 const errorField = StateField.define<DecorationSet>({
   create: () => Decoration.none,
@@ -31,35 +45,63 @@ const errorField = StateField.define<DecorationSet>({
   provide: (f) => EditorView.decorations.from(f),
 });
 
-/** Completion options: builders (with catalog summaries when an entry's `export` matches) and methods. */
-function completionSource(): (ctx: CompletionContext) => { from: number; options: Completion[] } | null {
+/** Terms (functions returning an `Expr`) and `Expr` methods with signature and doc, from the API reference. */
+function completionsFrom(api: ApiData | undefined): { terms: Completion[]; methods: Completion[] } {
   const summaries = new Map<string, string>();
-  for (const { entry } of allEntries()) summaries.set(entry.export, `${entry.name}: ${entry.summary}`);
-  const terms: Completion[] = [...builders.keys()].sort().map((name) => ({
-    label: name,
-    type: 'function',
-    apply: `${name}()`,
-    detail: summaries.get(name) ?? 'term',
-  }));
-  const methods: Completion[] = exprMethods().map((name) => ({ label: name, type: 'method', apply: `${name}()`, detail: 'Expr method' }));
-  return (ctx) => {
-    const member = ctx.matchBefore(/\.\w*$/);
-    if (member) return { from: member.from + 1, options: methods };
-    const word = ctx.matchBefore(/\w+$/);
-    if (!word && !ctx.explicit) return null;
-    return { from: word ? word.from : ctx.pos, options: terms };
-  };
+  for (const { entry } of allEntries()) if (!summaries.has(entry.export)) summaries.set(entry.export, entry.summary);
+  const members = new Map<string, ApiMember>();
+  for (const m of api?.modules ?? []) for (const x of m.exports) if (!members.has(x.name)) members.set(x.name, x);
+  const terms: Completion[] = [];
+  for (const [name, { module }] of builders) {
+    const x = members.get(name);
+    const sig = x?.signatures?.[0];
+    // Only real terms: the API says the function returns an expression (Expr, Compilable).
+    if (api && !(sig?.returnType && /^(Expr|Compilable)\b/.test(sig.returnType))) continue;
+    const doc = x?.summary ?? sig?.summary ?? summaries.get(name);
+    terms.push({
+      label: name,
+      type: 'function',
+      apply: `${name}()`,
+      detail: sig ? sig.text.replace(/^[^(]*/, '').replace(/:\s*Expr<.*$/, '') : module,
+      info: `${sig?.text ?? name}\n${doc ? firstSentence(doc) : ''}\n${module}`,
+    });
+  }
+  const exprDoc = members.get('Expr');
+  const methods: Completion[] = exprMethods().map((name) => {
+    const m = exprDoc?.members?.find((x) => x.name === name);
+    const sig = m?.signatures?.[0];
+    return { label: name, type: 'method', apply: `${name}()`, detail: sig ? sig.text.replace(/^[^(]*/, '').replace(/:\s*Expr<.*$/, '') : 'Expr method', info: `${sig?.text ?? name}\n${sig?.summary ? firstSentence(sig.summary) : ''}` };
+  });
+  return { terms: terms.sort((a, b) => a.label.localeCompare(b.label)), methods };
+}
+
+let cache = completionsFrom(undefined);
+void loadApi().then((api) => { cache = completionsFrom(api); });
+
+/** The completion options the editor offers (for tests): terms and methods. */
+export function completionOptions(): { terms: Completion[]; methods: Completion[] } {
+  return cache;
+}
+
+function completionSource(ctx: CompletionContext): { from: number; options: Completion[] } | null {
+  const member = ctx.matchBefore(/\.\w*$/);
+  if (member) return { from: member.from + 1, options: cache.methods };
+  const word = ctx.matchBefore(/\w+$/);
+  if (!word && !ctx.explicit) return null;
+  return { from: word ? word.from : ctx.pos, options: cache.terms };
 }
 
 export interface DslEditor {
   readonly view: EditorView;
   value(): string;
   set(text: string): void;
+  /** Replaces [from, to); `silent` skips the change callback (sliders update the plots themselves). */
+  replace(from: number, to: number, text: string, silent?: boolean): void;
   markError(range: { from: number; to: number } | null): void;
 }
 
-/** Creates the editor in `parent`; `onChange` runs on every document change. */
-export function createEditor(parent: HTMLElement, initial: string, onChange: (text: string) => void): DslEditor {
+/** Creates the editor (append `view.dom` where it goes); `onChange` runs on every document change. */
+export function createEditor(parent: HTMLElement, initial: string, onChange: (text: string, silent: boolean) => void): DslEditor {
   const view = new EditorView({
     parent,
     state: EditorState.create({
@@ -69,13 +111,14 @@ export function createEditor(parent: HTMLElement, initial: string, onChange: (te
         closeBrackets(),
         bracketMatching(),
         javascript(),
-        syntaxHighlighting(defaultHighlightStyle),
-        autocompletion({ override: [completionSource()] }),
+        syntaxHighlighting(highlight),
+        autocompletion({ override: [completionSource], icons: false }),
         keymap.of([...defaultKeymap, ...historyKeymap]),
         errorField,
         EditorView.lineWrapping,
+        EditorView.contentAttributes.of({ 'aria-label': 'loss expression' }),
         EditorView.updateListener.of((u) => {
-          if (u.docChanged) onChange(u.state.doc.toString());
+          if (u.docChanged) onChange(u.state.doc.toString(), u.transactions.some((t) => t.annotation(silentChange)));
         }),
       ],
     }),
@@ -84,6 +127,7 @@ export function createEditor(parent: HTMLElement, initial: string, onChange: (te
     view,
     value: () => view.state.doc.toString(),
     set: (text) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } }),
+    replace: (from, to, text, silent = false) => view.dispatch({ changes: { from, to, insert: text }, annotations: silentChange.of(silent) }),
     markError: (range) => view.dispatch({ effects: setError.of(range) }),
   };
 }

@@ -15,6 +15,21 @@ export interface Settings {
   lr: number;
   optimizer: 'adam' | 'sgd';
   hidden: number;
+  /** What yPred holds in the playground. */
+  from: 'logits' | 'probs' | 'embeddings';
+  /** Up to two comparison losses on the playground's axes. */
+  overlays: string[];
+  /** The catalog entry (`losses/kd`) whose Try-it batch the playground uses. */
+  entry: string;
+  /** Train view: train/held-out split seed offset, batch of steps per frame. */
+  split: number;
+  /** Calibration view: calibrator, bins, overconfidence. */
+  calibrator: string;
+  bins: number;
+  sharpness: number;
+  /** Scaling view: law id and compute budget. */
+  law: string;
+  budget: number;
 }
 
 export const defaults: Readonly<Settings> = Object.freeze({
@@ -29,12 +44,30 @@ export const defaults: Readonly<Settings> = Object.freeze({
   lr: 0.05,
   optimizer: 'adam',
   hidden: 16,
+  from: 'logits',
+  overlays: ['ce()'],
+  entry: '',
+  split: 0.3,
+  calibrator: 'TemperatureScaling',
+  bins: 10,
+  sharpness: 2.5,
+  law: 'chinchilla',
+  budget: 1e21,
 });
 
-export const settings: Settings = { ...defaults };
+export const settings: Settings = { ...defaults, overlays: [...defaults.overlays] };
 
 const keys: Record<keyof Settings, string> = {
   expr: 'e', compare: 'cmp', backend: 'b', dataset: 'ds', noise: 'noise', imbalance: 'imb', seed: 'seed', steps: 'steps', lr: 'lr', optimizer: 'opt', hidden: 'h',
+  from: 'from', overlays: 'vs', entry: 'entry', split: 'split', calibrator: 'cal', bins: 'bins', sharpness: 'sharp', law: 'law', budget: 'C',
+};
+
+/** Which settings each page writes into its URL. */
+const PAGE_KEYS: Record<string, ReadonlyArray<keyof Settings>> = {
+  '/play': ['expr', 'from', 'overlays', 'entry', 'backend'],
+  '/train': ['expr', 'compare', 'dataset', 'noise', 'imbalance', 'seed', 'steps', 'lr', 'optimizer', 'hidden', 'split', 'backend'],
+  '/calibration': ['calibrator', 'bins', 'sharpness', 'seed', 'backend'],
+  '/scaling': ['law', 'budget', 'backend'],
 };
 
 /** Parses the route and settings from a location hash such as `#/play?e=ce()`. */
@@ -68,14 +101,37 @@ export function readSettings(params: URLSearchParams): void {
   settings.steps = Math.round(num(keys.steps, 1, 5000) ?? settings.steps);
   settings.lr = num(keys.lr, 1e-5, 10) ?? settings.lr;
   settings.hidden = Math.round(num(keys.hidden, 2, 128) ?? settings.hidden);
+  // What yPred holds is part of the playground's URL: absent means logits (an old value must not leak into a new link).
+  const f = params.get(keys.from);
+  settings.from = f === 'logits' || f === 'probs' || f === 'embeddings' ? f : defaults.from;
+  const vs = params.get(keys.overlays);
+  if (vs !== null) settings.overlays = vs === '' ? [] : vs.split('|').slice(0, 2);
+  const en = params.get(keys.entry);
+  settings.entry = en !== null && /^[\w-]+\/[\w.-]+$/.test(en) ? en : '';
+  settings.split = num(keys.split, 0.1, 0.9) ?? settings.split;
+  const cal = params.get(keys.calibrator);
+  if (cal !== null && /^\w+$/.test(cal)) settings.calibrator = cal;
+  settings.bins = Math.round(num(keys.bins, 2, 50) ?? settings.bins);
+  settings.sharpness = num(keys.sharpness, 0.2, 10) ?? settings.sharpness;
+  const law = params.get(keys.law);
+  if (law !== null && /^[\w-]+$/.test(law)) settings.law = law;
+  settings.budget = num(keys.budget, 1e10, 1e30) ?? settings.budget;
+}
+
+/** Resets the settings a page owns to their defaults (before reading a URL that may not mention them). */
+export function resetSettings(): void {
+  Object.assign(settings, { ...defaults, overlays: [...defaults.overlays], backend: settings.backend });
 }
 
 /** The hash for `path` with every setting that differs from its default. */
 export function hashFor(path: string): string {
   const q = new URLSearchParams();
-  for (const k of Object.keys(keys) as Array<keyof Settings>) {
+  const own = PAGE_KEYS[path] ?? ['backend'];
+  for (const k of own) {
+    const v = settings[k];
+    const same = Array.isArray(v) ? v.join('|') === (defaults[k] as string[]).join('|') : v === defaults[k];
     // The expression is always written on the playground, so a shared link survives a change of defaults.
-    if (settings[k] !== defaults[k] || (k === 'expr' && path === '/play')) q.set(keys[k], String(settings[k]));
+    if (!same || (k === 'expr' && path === '/play')) q.set(keys[k], Array.isArray(v) ? v.join('|') : String(v));
   }
   const s = q.toString();
   return `#${path}${s ? `?${s}` : ''}`;

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import * as optimizers from '@losskit/optimizers';
-import type { CompiledLoss } from '@losskit/core';
+import { type CompiledLoss, cleanTapeOnError } from '@losskit/core';
 import { exportOf } from './catalogs.ts';
 import { mulberry32 } from './data.ts';
 
@@ -43,10 +43,10 @@ export function makeMlp(hidden: number, numClasses: number, seed: number): Mlp {
   };
 }
 
-/** One optimizer step on the model; returns the loss before the step. */
+/** One optimizer step on the model; returns the loss before the step as a scalar tensor (read back in batches, not per step). */
 export interface Stepper {
   readonly label: string;
-  step(): number;
+  step(): tf.Scalar;
   dispose(): void;
 }
 
@@ -83,10 +83,8 @@ export function makeStepper(model: Mlp, loss: CompiledLoss, x: Tensor, labels: T
   if (t) {
     try {
       let state = t.init(model.vars);
-      const run = (): number => {
-        const { value, grads } = tf.variableGrads(objective, Object.values(model.vars));
-        const v = value.dataSync()[0]!;
-        value.dispose();
+      const run = (): tf.Scalar => {
+        const { value, grads } = cleanTapeOnError(() => tf.variableGrads(objective, Object.values(model.vars)));
         const named: Record<string, Tensor> = {};
         for (const [k, variable] of Object.entries(model.vars)) named[k] = grads[variable.name]!;
         const { updates, state: next } = t.update(named, state, model.vars);
@@ -99,7 +97,7 @@ export function makeStepper(model: Mlp, loss: CompiledLoss, x: Tensor, labels: T
         }
         disposeTree(updates);
         disposeTree(named);
-        return v;
+        return value;
       };
       return { label: `@losskit/optimizers ${name}`, step: run, dispose: () => disposeTree(state) };
     } catch (e) {
@@ -109,12 +107,7 @@ export function makeStepper(model: Mlp, loss: CompiledLoss, x: Tensor, labels: T
   const opt = name === 'adam' ? tf.train.adam(lr) : tf.train.sgd(lr);
   return {
     label: `tf.train.${name} (fallback: @losskit/optimizers has no usable ${name})`,
-    step: () => {
-      const cost = opt.minimize(objective, true, Object.values(model.vars));
-      const v = cost ? cost.dataSync()[0]! : Number.NaN;
-      cost?.dispose();
-      return v;
-    },
+    step: () => cleanTapeOnError(() => opt.minimize(objective, true, Object.values(model.vars)) ?? tf.scalar(Number.NaN)),
     dispose: () => opt.dispose(),
   };
 }

@@ -78,6 +78,7 @@ export const correctnessAwareLossEntry = defineEntry({
   formula: String.raw`L_{CA} = \frac{\sum_i w_i (c_i - \kappa_i)^2}{\sum_i w_i},\ w_i = \begin{cases}1-\mathrm{acc} & \kappa_i = 1\\ \mathrm{acc} & \kappa_i = 0\end{cases}`,
   inputs: 'logits tensor [N, C], labels [N], temperatures tensor [N]', params: [], paper: liu,
   example: 'const loss = correctnessAwareLoss(logits, labels, tf.fill([n], 2));',
+  tryIt: { code: 'correctnessAwareLoss(tf.tensor2d(logits), labels, tf.fill([labels.length], 2));' },
 });
 
 const norm = { name: 'norm', default: 'l1', range: "'l1' | 'l2' | 'max'", description: 'L1 = ECE, L2 = RMSCE, max = MCE.' } as const;
@@ -171,6 +172,7 @@ export const coverageEntry = defineEntry({
   id: 'coverage', name: 'Empirical coverage / mean set size', package: pkg, export: 'coverage', category: 'conformal',
   summary: 'Fraction of prediction sets containing the label, and their mean size (meanSetSize).',
   formula: String.raw`\tfrac1M\sum_i 1[y_i \in C_i],\quad \tfrac1M\sum_i |C_i|`, inputs: 'label sets, labels [M]', params: [], example: 'coverage(sets, labels); meanSetSize(sets);',
+  tryIt: { code: "const sets = SplitConformal.fit(valLogits, valLabels, { alpha: 0.1 }).predict(testLogits);\n({ coverage: coverage(sets, testLabels), meanSetSize: meanSetSize(sets) });" },
 });
 
 export const reliabilityEntry = defineEntry({
@@ -180,9 +182,157 @@ export const reliabilityEntry = defineEntry({
   example: 'const svg = renderReliabilitySvg(reliabilityDiagram(logits, labels));',
 });
 
+
+const regInputs = 'Gaussian predictions { mean [N], std [N] }, targets [N]';
+const regBins = { name: 'bins', default: 10, range: { min: 1 }, description: 'Equal-width bins over the predicted variance / std.' } as const;
+const netcalRegression = { title: 'Parametric and Multivariate Uncertainty Calibration for Regression and Object Detection', authors: 'Küppers, Schneider, Haselhoff', year: 2022, url: 'arXiv:2207.01242' };
+const kumar = { title: 'Trainable Calibration Measures For Neural Networks From Kernel Mean Embeddings', authors: 'Kumar, Sarawagi, Jain', year: 2018 };
+const liang = { title: 'Improved Trainable Calibration Method for Neural Networks on Medical Imaging Classification', authors: 'Liang, Zhang, Wang, Jacobs', year: 2020, url: 'arXiv:2009.04057' };
+const levi = { title: 'Evaluating and Calibrating Uncertainty Prediction in Regression Tasks', authors: 'Levi, Gispan, Giladi, Fetaya', year: 2019, url: 'arXiv:1905.11659' };
+const kuleshov = { title: 'Accurate Uncertainties for Deep Learning Using Calibrated Regression', authors: 'Kuleshov, Fenner, Ermon', year: 2018, url: 'arXiv:1807.00263' };
+const width = { name: 'width', default: 0.4, range: { min: 0, minExclusive: true }, description: 'Laplacian kernel width ω.' } as const;
+
+export const aceEntry = defineEntry({
+  id: 'ace', name: 'Adaptive calibration error', package: pkg, export: 'ace', category: 'metric',
+  summary: 'Class-wise (or top-label) calibration error over equal-mass ranges, every range weighted equally; optional threshold (TACE).',
+  formula: String.raw`\mathrm{ACE} = \frac{1}{KR}\sum_{k}\sum_{r} |\mathrm{acc}(r,k) - \mathrm{conf}(r,k)|`, inputs: metricInputs,
+  params: [from, bins, { name: 'scope', default: 'classwise', range: "'classwise' | 'top-label'", description: 'Which predictions are binned.' }, { name: 'threshold', default: 0, range: { min: 0, max: 1, maxExclusive: true }, description: 'TACE threshold ε.' }],
+  paper: { title: 'Measuring Calibration in Deep Learning', authors: 'Nixon, Dusenberry, Zhang, Jerfel, Tran', year: 2019, url: 'arXiv:1904.01685' },
+  example: 'ace(logits, labels, { bins: 15 });',
+});
+
+export const mmceEntry = defineEntry({
+  id: 'mmce', name: 'Maximum mean calibration error', package: pkg, export: 'mmce', category: 'metric',
+  summary: 'Kernel (RKHS) distance between confidence and correctness, bin-free; unweighted or weighted by correct/wrong counts.',
+  formula: String.raw`\mathrm{MMCE}^2 = \frac{1}{N^2}\sum_{i,j}(c_i - r_i)(c_j - r_j)\,e^{-|r_i - r_j|/\omega}`, inputs: metricInputs,
+  params: [from, width, { name: 'weighted', default: false, description: 'MMCE_w (the training form).' }], paper: kumar, example: 'mmce(logits, labels);',
+});
+
+export const mmcePenaltyEntry = defineEntry({
+  id: 'mmce-penalty', name: 'MMCE training penalty', package: pkg, export: 'mmcePenalty', category: 'calibration-loss',
+  summary: 'Batch-level differentiable MMCE (weighted by default) for compile(), e.g. ce().mean().plus(mmcePenalty().scale(2)).',
+  formula: String.raw`\sqrt{v^\top K v},\ v_i = \tfrac{c_i(1-r_i)}{n_c} - \tfrac{(1-c_i) r_i}{n_w},\ K_{ij} = e^{-|r_i - r_j|/\omega}`,
+  inputs: 'logits or probabilities [B, C], labels [B]', params: [width, { name: 'weighted', default: true, description: 'MMCE_w or MMCE_m.' }], paper: kumar,
+  example: 'const loss = compile(ce().mean().plus(mmcePenalty().scale(2)));', dsl: 'mmcePenalty({ width: 0.4 })',
+});
+
+export const dcaEntry = defineEntry({
+  id: 'dca', name: 'Difference between confidence and accuracy', package: pkg, export: 'dca', category: 'metric',
+  summary: 'Absolute gap between mean top-label confidence and accuracy (a lower bound on ECE).',
+  formula: String.raw`\mathrm{DCA} = \Big|\tfrac1N\sum_i c_i - \tfrac1N\sum_i r_i\Big|`, inputs: metricInputs, params: [from], paper: liang, example: 'dca(logits, labels);',
+});
+
+export const dcaPenaltyEntry = defineEntry({
+  id: 'dca-penalty', name: 'DCA training penalty', package: pkg, export: 'dcaPenalty', category: 'calibration-loss',
+  summary: 'Batch-level |mean confidence − accuracy| with the accuracy detached, as a DSL expression.',
+  formula: String.raw`\Big|\tfrac1B\sum_i \max_c p_{ic} - \tfrac1B\sum_i \mathbb{1}[\hat y_i = y_i]\Big|`, inputs: 'logits or probabilities [B, C], labels [B]', params: [], paper: liang,
+  example: 'const loss = compile(ce().mean().plus(dcaPenalty().scale(5)));', dsl: 'prob().max().minus(correctness()).mean().abs()',
+});
+
+export const uceEntry = defineEntry({
+  id: 'uce', name: 'Uncertainty calibration error (regression)', package: pkg, export: 'uce', category: 'metric',
+  summary: 'Count-weighted gap between MSE and mean predicted variance over variance bins (netcal UCE).',
+  formula: String.raw`\mathrm{UCE} = \sum_m \frac{|B_m|}{N}\,|\mathrm{MSE}(B_m) - \mathrm{MV}(B_m)|`, inputs: regInputs, params: [regBins],
+  paper: { title: 'Well-calibrated regression uncertainty in medical imaging with deep learning', authors: 'Laves, Ihler, Fast, Kahrs, Ortmaier', year: 2020 }, example: 'uce({ mean, std }, y);',
+});
+
+export const enceEntry = defineEntry({
+  id: 'ence', name: 'Expected normalized calibration error', package: pkg, export: 'ence', category: 'metric',
+  summary: 'Mean over σ-bins of |RMV − RMSE| / RMV (scale-free).', formula: String.raw`\mathrm{ENCE} = \frac1M\sum_m \frac{|\mathrm{RMV}(m) - \mathrm{RMSE}(m)|}{\mathrm{RMV}(m)}`,
+  inputs: regInputs, params: [regBins], paper: levi, example: 'ence({ mean, std }, y);',
+});
+
+export const picpEntry = defineEntry({
+  id: 'picp', name: 'PICP / MPIW', package: pkg, export: 'picp', category: 'metric',
+  summary: 'Coverage and mean width of the central Gaussian q-interval.', formula: String.raw`\mathrm{PICP} = \tfrac1N\sum_i \mathbb{1}[|y_i - \mu_i| \le \sigma_i \Phi^{-1}(\tfrac{1+q}{2})]`,
+  inputs: regInputs, params: [{ name: 'q', default: 0.95, range: { min: 0, max: 1, minExclusive: true, maxExclusive: true }, description: 'Interval level(s).' }], paper: netcalRegression, example: 'picp({ mean, std }, y, { q: 0.9 });',
+});
+
+export const qceEntry = defineEntry({
+  id: 'qce', name: 'Quantile calibration error', package: pkg, export: 'qce', category: 'metric',
+  summary: 'Mean over levels of |PICP(q) − q|, marginal or binned by σ.', formula: String.raw`\mathrm{QCE} = \frac1{|Q|}\sum_q |\mathrm{PICP}(q) - q|`,
+  inputs: regInputs, params: [{ name: 'q', default: '0.05…0.95', description: 'Levels.' }, { name: 'marginal', default: true, description: 'Marginal or σ-binned.' }, regBins], paper: netcalRegression,
+  example: 'qce({ mean, std }, y);',
+});
+
+export const gaussianNllEntry = defineEntry({
+  id: 'gaussian-nll', name: 'Gaussian NLL', package: pkg, export: 'gaussianNll', category: 'metric',
+  summary: 'Mean negative log-likelihood of the targets under N(μ, σ²).', formula: String.raw`\tfrac1N\sum_i \tfrac12\log(2\pi\sigma_i^2) + \tfrac{(y_i-\mu_i)^2}{2\sigma_i^2}`,
+  inputs: regInputs, params: [], example: 'gaussianNll({ mean, std }, y);',
+});
+
+export const varianceScalingEntry = defineEntry({
+  id: 'variance-scaling', name: 'Variance scaling', package: pkg, export: 'VarianceScaling', category: 'calibrator',
+  summary: 'One closed-form factor on every predicted σ (Gaussian MLE on held-out data).', formula: String.raw`s^2 = \tfrac1N\sum_i (y_i - \mu_i)^2/\sigma_i^2,\ \sigma' = s\sigma`,
+  inputs: regInputs, params: [], paper: levi, example: 'VarianceScaling.fit(valPred, valY).transform(testPred);',
+});
+
+export const isotonicQuantileEntry = defineEntry({
+  id: 'isotonic-quantile-recalibration', name: 'Isotonic recalibration of quantiles', package: pkg, export: 'IsotonicQuantileRecalibration', category: 'calibrator',
+  summary: 'Isotonic map of the predicted CDF values to their empirical frequencies; recalibrated CDF, quantiles and intervals.',
+  formula: String.raw`R = \arg\min_{R\uparrow}\sum_i (R(F_i(y_i)) - \hat P(F_i(y_i)))^2,\ q_\tau = F^{-1}(R^{-1}(\tau))`, inputs: regInputs, params: [], paper: kuleshov,
+  example: 'IsotonicQuantileRecalibration.fit(valPred, valY).quantiles(testPred, [0.05, 0.95]);',
+});
+
+export const regressionReliabilityEntry = defineEntry({
+  id: 'regression-reliability', name: 'Regression reliability diagram', package: pkg, export: 'regressionReliability', category: 'diagram',
+  summary: 'Observed frequency of y ≤ q_τ against τ from PIT values, with an SVG renderer (renderRegressionReliabilitySvg).',
+  formula: String.raw`\mathrm{obs}(\tau) = \tfrac1N\sum_i \mathbb{1}[u_i \le \tau]`, inputs: 'PIT values [N] in [0, 1]', params: [{ name: 'levels', default: '0.05…0.95', description: 'Levels τ.' }], paper: kuleshov,
+  example: 'renderRegressionReliabilitySvg(regressionReliability(gaussianPit({ mean, std }, y)));',
+});
+
+export const streamingEntry = defineEntry({
+  id: 'streaming-calibration-error', name: 'Streaming ECE / MCE', package: pkg, export: 'StreamingCalibrationError', category: 'metric',
+  summary: 'update / result / reset with O(C·M) state; equal to the batch ECE of the concatenated batches (streamingMetric for any other metric).',
+  formula: String.raw`\mathrm{ECE}\big(\textstyle\bigcup_t \mathcal B_t\big)`, inputs: metricInputs + ', one batch per update', params: [from, bins, norm],
+  example: 'const m = new StreamingCalibrationError();\nm.update(logits, labels);\nm.result();',
+});
+
+export const betaEntry = defineEntry({
+  id: 'beta-calibration', name: 'Beta calibration', package: pkg, export: 'BetaCalibration', category: 'calibrator',
+  summary: 'Logistic regression on (ln s, −ln(1−s)) with a, b ≥ 0 (abm family); one-vs-rest for multiclass.',
+  formula: String.raw`\mathrm{logit}\,p' = a\ln s - b\ln(1-s) + c,\ c = b\ln(1-m) - a\ln m`, inputs: metricInputs, params: [from],
+  paper: { title: 'Beta calibration: a well-founded and easily implemented improvement on logistic calibration for binary classifiers', authors: 'Kull, Silva Filho, Flach', year: 2017 },
+  example: "BetaCalibration.fit(valProbs, valLabels, { from: 'probs' }).transform(testProbs);",
+});
+
+export const bbqEntry = defineEntry({
+  id: 'bbq', name: 'Bayesian binning into quantiles', package: pkg, export: 'BBQ', category: 'calibrator',
+  summary: 'Average of equal-frequency histograms weighted by their Beta-Bernoulli marginal likelihood.',
+  formula: String.raw`P(z\mid s) = \sum_M \frac{P(D\mid M)}{\sum_{M'}P(D\mid M')}\,\frac{m_b + \alpha_b}{N_b + \alpha_b + \beta_b}`, inputs: metricInputs,
+  params: [from, { name: 'binRange', default: 10, description: 'C in [N^{1/3}/C, C N^{1/3}].' }, { name: 'priorStrength', default: 2, description: "N'." }],
+  paper: { title: 'Obtaining Well Calibrated Probabilities Using Bayesian Binning', authors: 'Naeini, Cooper, Hauskrecht', year: 2015 }, example: 'BBQ.fit(valLogits, valLabels).transform(testLogits);',
+});
+
+export const nearIsotonicEntry = defineEntry({
+  id: 'near-isotonic-regression', name: 'Near-isotonic regression', package: pkg, export: 'NearIsotonicRegression', category: 'calibrator',
+  summary: 'Least squares with a penalty λ on monotonicity violations, solved exactly along its path; λ by BIC by default.',
+  formula: String.raw`\min_\beta \tfrac12\sum_k w_k(\bar y_k - \beta_k)^2 + \lambda\sum_k (\beta_k - \beta_{k+1})_+`, inputs: metricInputs,
+  params: [from, { name: 'lambda', default: 'bic', description: 'Penalty λ ≥ 0, or the BIC-best path knot.' }],
+  paper: { title: 'Nearly-Isotonic Regression', authors: 'Tibshirani, Hoefling, Tibshirani', year: 2011 }, example: 'NearIsotonicRegression.fit(valLogits, valLabels).transform(testLogits);',
+});
+
+export const enirEntry = defineEntry({
+  id: 'enir', name: 'ENIR', package: pkg, export: 'ENIR', category: 'calibrator',
+  summary: 'BIC-weighted ensemble of the near-isotonic regressions along the whole λ path.',
+  formula: String.raw`P(z\mid s) = \sum_k \frac{e^{-\mathrm{BIC}_k/2}}{\sum_j e^{-\mathrm{BIC}_j/2}}\,\beta^{(k)}(s)`, inputs: metricInputs, params: [from],
+  paper: { title: 'Binary Classifier Calibration Using an Ensemble of Near Isotonic Regression Models', authors: 'Naeini, Cooper', year: 2016 }, example: 'ENIR.fit(valLogits, valLabels).transform(testLogits);',
+});
+
+export const dirichletEntry = defineEntry({
+  id: 'dirichlet-calibration', name: 'Dirichlet calibration (ODIR)', package: pkg, export: 'DirichletCalibration', category: 'calibrator',
+  summary: 'Matrix scaling of the log-probabilities (not the logits) with off-diagonal and intercept regularisation.',
+  formula: String.raw`p = \mathrm{softmax}(W\ln q + b)`, inputs: metricInputs,
+  params: [from, { name: 'offDiagonalPenalty', default: 0, range: { min: 0 }, description: 'λ.' }, { name: 'interceptPenalty', default: 0, range: { min: 0 }, description: 'μ.' }],
+  paper: { title: 'Beyond temperature scaling: Obtaining well-calibrated multiclass probabilities with Dirichlet calibration', authors: 'Kull, Perello-Nieto, Kängsepp, Silva Filho, Song, Flach', year: 2019, url: 'arXiv:1910.12656' },
+  example: 'DirichletCalibration.fit(valLogits, valLabels, { offDiagonalPenalty: 0.01 }).transform(testLogits);',
+});
+
 /** Every entry of @losskit/calibration. */
 export const catalog: readonly CatalogEntry[] = Object.freeze([
   temperatureScalingEntry, vectorScalingEntry, matrixScalingEntry, plattScalingEntry, histogramBinningEntry, isotonicRegressionEntry,
   correctnessAwareEntry, correctnessAwareLossEntry, eceEntry, mceEntry, classwiseEceEntry, topLabelEceEntry, ksEntry, brierEntry, nllEntry,
   accuracyEntry, bootstrapEntry, splitConformalEntry, bayesianConformalEntry, coverageEntry, reliabilityEntry,
+  aceEntry, mmceEntry, mmcePenaltyEntry, dcaEntry, dcaPenaltyEntry, uceEntry, enceEntry, picpEntry, qceEntry, gaussianNllEntry,
+  varianceScalingEntry, isotonicQuantileEntry, regressionReliabilityEntry, streamingEntry, betaEntry, bbqEntry, nearIsotonicEntry, enirEntry, dirichletEntry,
 ]);

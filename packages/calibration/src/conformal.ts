@@ -148,7 +148,7 @@ export class SplitConformal extends ConformalSets {
     const from = checkFrom(options.from ?? 'logits');
     const alpha = params.openUnitInterval('alpha', options.alpha ?? 0.1);
     const score = checkScore(options.score ?? 'lac');
-    const randomized = options.randomized ?? true;
+    const randomized = params.boolean('randomized', options.randomized ?? true);
     const { scores, classes } = calibrationScores(predictions, labels, from, score, randomized, params.finite('seed', options.seed ?? 0));
     return new SplitConformal(from, classes, alpha, score, randomized, conformalQuantile(scores, alpha));
   }
@@ -206,7 +206,7 @@ export class BayesianConformal extends ConformalSets {
     const from = checkFrom(options.from ?? 'logits');
     const alpha = params.openUnitInterval('alpha', options.alpha ?? 0.1);
     const score = checkScore(options.score ?? 'lac');
-    const randomized = options.randomized ?? true;
+    const randomized = params.boolean('randomized', options.randomized ?? true);
     const credibility = params.openUnitInterval('credibility', options.credibility ?? 0.5);
     const conc = params.positive('concentration', options.concentration ?? 1);
     const draws = params.positiveInteger('draws', options.draws ?? 2000);

@@ -1,7 +1,7 @@
 /**
  * Histogram binning (Zadrozny & Elkan 2001), one-vs-rest for multiclass, then renormalised.
  */
-import { LosskitError } from '@losskit/core';
+import { LosskitError, params } from '@losskit/core';
 import { widthBinIndex } from './binning.js';
 import { Calibrator, numbers, parseCalibrator, type CalibratorJson } from './calibrator.js';
 import { checkBins, checkFrom, probsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
@@ -70,7 +70,7 @@ export class HistogramBinning extends Calibrator {
       }
     }
     const values = Array.from(counts, (n, k) => (n > 0 ? hits[k]! / n : ((k % bins) + 0.5) / bins));
-    return new HistogramBinning(from, m.c, bins, values, options.normalize ?? true);
+    return new HistogramBinning(from, m.c, bins, values, params.boolean('normalize', options.normalize ?? true));
   }
 
   static load(json: string | CalibratorJson): HistogramBinning {

@@ -17,7 +17,19 @@ export { ksCalibrationError, brierScore, nll, negativeLogLikelihood, accuracy, t
 export { bootstrapCi, type BootstrapOptions, type Interval, type Metric } from './bootstrap.js';
 export { Calibrator, type CalibratorKind, type CalibratorJson, type TransformOptions } from './calibrator.js';
 export { TemperatureScaling, type TemperatureScalingOptions } from './temperature.js';
-export { VectorScaling, MatrixScaling, type AffineScalingOptions } from './matrix-scaling.js';
+export { VectorScaling, MatrixScaling, DirichletCalibration, type AffineScalingOptions } from './matrix-scaling.js';
+export { BetaCalibration, type BetaCalibrationOptions, type BetaMap } from './beta.js';
+export {
+  BBQ,
+  NearIsotonicRegression,
+  ENIR,
+  nearIsotonicPath,
+  type BbqModel,
+  type BbqOptions,
+  type NearIsotonicOptions,
+  type NearIsotonicKnot,
+  type EnirOptions,
+} from './bayesian-binning.js';
 export { PlattScaling, type PlattScalingOptions } from './platt.js';
 export { HistogramBinning, type HistogramBinningOptions } from './histogram-binning.js';
 export { IsotonicRegression, type IsotonicRegressionOptions, type IsotonicMap } from './isotonic.js';
@@ -34,4 +46,33 @@ export {
   type BayesianConformalOptions,
 } from './conformal.js';
 export { reliabilityDiagram, renderReliabilitySvg, type ReliabilityData, type ReliabilityOptions, type SvgOptions } from './reliability.js';
+export { ace, adaptiveCalibrationError, type AceOptions } from './ace.js';
+export { mmce, maximumMeanCalibrationError, mmcePenalty, dca, dcaPenalty, correctness, type MmceOptions, type DcaOptions } from './mmce.js';
+export {
+  uce,
+  ence,
+  picp,
+  qce,
+  gaussianNll,
+  gaussianPit,
+  regressionReliability,
+  renderRegressionReliabilitySvg,
+  VarianceScaling,
+  IsotonicQuantileRecalibration,
+  type GaussianPredictions,
+  type Targets,
+  type RegressionBinOptions,
+  type PicpOptions,
+  type QceOptions,
+  type RegressionReliabilityData,
+} from './regression.js';
+export {
+  StreamingCalibrationError,
+  streamingMetric,
+  streamingRegressionMetric,
+  type StreamingMetric,
+  type StreamingCalibrationErrorOptions,
+  type BatchMetric,
+  type StreamingRegressionMetric,
+} from './streaming.js';
 export * from './catalog.js';

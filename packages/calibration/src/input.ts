@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, formatShape, isTensor, type TensorLike } from '@losskit/core';
-import { logSumExp } from '@losskit/core/math';
+import { softmax } from '@losskit/core/math';
 
 /** What a prediction matrix holds: raw scores or class probabilities. */
 export type From = 'logits' | 'probs';
@@ -202,14 +202,10 @@ export function checkProbs(m: HostMatrix, name = 'predictions'): void {
   }
 }
 
-/** Row-wise softmax of a logit matrix (float64, max-shifted). */
+/** Row-wise softmax of a logit matrix (float64; core's exact form: ties of huge logits keep their shares). */
 export function softmaxRows(logits: Float64Array, n: number, c: number): Float64Array {
   const out = new Float64Array(n * c);
-  for (let i = 0; i < n; i++) {
-    const row = logits.subarray(i * c, (i + 1) * c);
-    const l = logSumExp(row);
-    for (let j = 0; j < c; j++) out[i * c + j] = Math.exp(row[j]! - l);
-  }
+  for (let i = 0; i < n; i++) out.set(softmax(logits.subarray(i * c, (i + 1) * c)), i * c);
   return out;
 }
 

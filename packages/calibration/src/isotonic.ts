@@ -2,7 +2,7 @@
  * Isotonic regression calibration (Zadrozny & Elkan 2002) by pool-adjacent-violators, one-vs-rest for
  * multiclass, then renormalised.
  */
-import { LosskitError } from '@losskit/core';
+import { LosskitError, params } from '@losskit/core';
 import { Calibrator, parseCalibrator, type CalibratorJson } from './calibrator.js';
 import { renormalize } from './histogram-binning.js';
 import { checkFrom, probsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
@@ -132,7 +132,7 @@ export class IsotonicRegression extends Calibrator {
       }
       maps.push(poolAdjacentViolators(xs, ys));
     }
-    return new IsotonicRegression(from, m.c, maps, options.normalize ?? true);
+    return new IsotonicRegression(from, m.c, maps, params.boolean('normalize', options.normalize ?? true));
   }
 
   static load(json: string | CalibratorJson): IsotonicRegression {

@@ -6,7 +6,9 @@ import { parseCalibrator, type Calibrator, type CalibratorJson } from './calibra
 import { CorrectnessAwareCalibrator } from './correctness-aware.js';
 import { HistogramBinning } from './histogram-binning.js';
 import { IsotonicRegression } from './isotonic.js';
-import { MatrixScaling, VectorScaling } from './matrix-scaling.js';
+import { DirichletCalibration, MatrixScaling, VectorScaling } from './matrix-scaling.js';
+import { BetaCalibration } from './beta.js';
+import { BBQ, ENIR, NearIsotonicRegression } from './bayesian-binning.js';
 import { PlattScaling } from './platt.js';
 import { TemperatureScaling } from './temperature.js';
 
@@ -33,6 +35,16 @@ export function loadCalibrator(json: string | CalibratorJson): Calibrator {
       return IsotonicRegression.load(o);
     case 'correctness-aware':
       return CorrectnessAwareCalibrator.load(o);
+    case 'beta':
+      return BetaCalibration.load(o);
+    case 'bbq':
+      return BBQ.load(o);
+    case 'near-isotonic':
+      return NearIsotonicRegression.load(o);
+    case 'enir':
+      return ENIR.load(o);
+    case 'dirichlet':
+      return DirichletCalibration.load(o);
     default:
       throw new LosskitError('INVALID_ARGUMENT', 'unknown calibrator kind', { argument: 'json', received: String((o as { kind: unknown }).kind) });
   }

@@ -5,6 +5,7 @@
 import { LosskitError, params } from '@losskit/core';
 import { Calibrator, numbers, parseCalibrator, scalar, type CalibratorJson } from './calibrator.js';
 import { checkFrom, logitsOf, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
+import { logSumExpParts } from '@losskit/core/math';
 import { lbfgs } from './lbfgs.js';
 
 /** Options of {@link VectorScaling.fit} and {@link MatrixScaling.fit}. */
@@ -72,7 +73,22 @@ function affineObjective(z: Float64Array, y: Int32Array, n: number, c: number, m
   };
 }
 
-function fitAffine(mode: Mode, predictions: Predictions, labels: Labels, options: AffineScalingOptions | undefined) {
+/** The model's input from validated predictions: logits (or log p), or, for Dirichlet calibration, log-probabilities. */
+type InputOf = (m: HostMatrix, from: From) => Float64Array;
+
+/** Log-probabilities `[n, c]`: log-softmax of logits (exact, max-shifted), or `log max(p, 1e-300)` of probabilities. */
+function logProbsOf(m: HostMatrix, from: From): Float64Array {
+  if (from === 'probs') return logitsOf(m, from);
+  const out = new Float64Array(m.n * m.c);
+  for (let i = 0; i < m.n; i++) {
+    const row = m.data.subarray(i * m.c, (i + 1) * m.c);
+    const { max: mx, rel } = logSumExpParts(row);
+    for (let j = 0; j < m.c; j++) out[i * m.c + j] = row[j]! - mx - rel;
+  }
+  return out;
+}
+
+function fitAffine(mode: Mode, predictions: Predictions, labels: Labels, options: AffineScalingOptions | undefined, inputOf: InputOf = logitsOf) {
   options = readOptions(options);
   const from = checkFrom(options.from ?? 'logits');
   const lambda = params.nonNegative('offDiagonalPenalty', options.offDiagonalPenalty ?? 0);
@@ -80,7 +96,7 @@ function fitAffine(mode: Mode, predictions: Predictions, labels: Labels, options
   const maxIterations = params.positiveInteger('maxIterations', options.maxIterations ?? 500);
   const m = readMatrix(predictions);
   const y = readLabels(labels, m.n, m.c);
-  const z = logitsOf(m, from);
+  const z = inputOf(m, from);
   const c = m.c;
   const nw = mode === 'matrix' ? c * c : c;
   const theta0 = new Float64Array(nw + c);
@@ -188,6 +204,63 @@ export class MatrixScaling extends Calibrator {
   }
   protected calibrate(m: HostMatrix) {
     return { data: applyAffine('matrix', logitsOf(m, this.from), m.n, m.c, this.weights, this.bias), c: m.c };
+  }
+  protected state() {
+    return { weights: [...this.weights], bias: [...this.bias], offDiagonalPenalty: this.offDiagonalPenalty, interceptPenalty: this.interceptPenalty };
+  }
+}
+
+/**
+ * Dirichlet calibration with ODIR (Kull et al. 2019): `p = softmax(W ln q + b)`, where `q` are the model's class
+ * probabilities (softmax of the logits, or the given probabilities), fitted like {@link MatrixScaling} on
+ * `(1/N) Σ_i −log p_{i,y_i} + λ/(C(C−1)) Σ_{k≠j} W_kj² + μ/C Σ_k b_k²` by float64 L-BFGS from W = I, b = 0.
+ *
+ * How it differs from matrix scaling: only in the input. Matrix scaling maps the logits z; Dirichlet calibration maps
+ * `ln q = z − logsumexp(z)·1`, so `W ln q = W z − logsumexp(z)·W1`, which equals `W z` plus a per-row constant (so the
+ * same softmax) only when every row of W has the same sum. With `from: 'probs'` the two are the same model
+ * (`MatrixScaling.fit(p, y, { from: 'probs' })` reads `ln p` too) and fit to the same parameters. This class fixes the
+ * Dirichlet input whatever `from` is, as the paper's `FullDirichletCalibrator` (which always takes probabilities).
+ * The data term is the mean log-loss (λ, μ then do not scale with N).
+ *
+ * Shapes: fit `[N, C]` + `[N]`; transform `[M, C]` → `[M, C]`. Defaults λ = μ = 0 (plain Dirichlet calibration).
+ *
+ * @example
+ * const dir = DirichletCalibration.fit(valLogits, valLabels, { offDiagonalPenalty: 1e-2, interceptPenalty: 1e-2 });
+ * dir.transform(testLogits);
+ *
+ * Paper: "Beyond temperature scaling: Obtaining well-calibrated multiclass probabilities with Dirichlet calibration",
+ * Kull, Perello-Nieto, Kängsepp, Silva Filho, Song, Flach, NeurIPS 2019.
+ */
+export class DirichletCalibration extends Calibrator {
+  readonly kind = 'dirichlet' as const;
+  private constructor(
+    from: From,
+    classes: number,
+    readonly weights: readonly number[],
+    readonly bias: readonly number[],
+    readonly offDiagonalPenalty: number,
+    readonly interceptPenalty: number,
+  ) {
+    super(from, classes);
+  }
+  static fit(predictions: Predictions, labels: Labels, options?: AffineScalingOptions): DirichletCalibration {
+    const r = fitAffine('matrix', predictions, labels, options, logProbsOf);
+    if (r.c < 2) throw new LosskitError('SHAPE_MISMATCH', 'Dirichlet calibration needs at least 2 classes', { argument: 'predictions', expected: 'C >= 2', received: String(r.c) });
+    return new DirichletCalibration(r.from, r.c, r.weights, r.bias, r.lambda, r.mu);
+  }
+  static load(json: string | CalibratorJson): DirichletCalibration {
+    const o = parseCalibrator(json, 'dirichlet');
+    return new DirichletCalibration(
+      o.from,
+      o.classes,
+      numbers(o.state, 'weights', o.classes * o.classes),
+      numbers(o.state, 'bias', o.classes),
+      scalar(o.state, 'offDiagonalPenalty'),
+      scalar(o.state, 'interceptPenalty'),
+    );
+  }
+  protected calibrate(m: HostMatrix) {
+    return { data: applyAffine('matrix', logProbsOf(m, this.from), m.n, m.c, this.weights, this.bias), c: m.c };
   }
   protected state() {
     return { weights: [...this.weights], bias: [...this.bias], offDiagonalPenalty: this.offDiagonalPenalty, interceptPenalty: this.interceptPenalty };

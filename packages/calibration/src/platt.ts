@@ -1,7 +1,7 @@
 /**
  * Platt scaling (Platt 1999) for binary classifiers, fitted in float64 on the host.
  */
-import { LosskitError } from '@losskit/core';
+import { LosskitError, params } from '@losskit/core';
 import { logSigmoid, sigmoid } from '@losskit/core/math';
 import { Calibrator, parseCalibrator, scalar, type CalibratorJson } from './calibrator.js';
 import { LOG_FLOOR, PROB_SUM_TOLERANCE, checkFrom, checkProbs, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
@@ -80,7 +80,7 @@ export class PlattScaling extends Calibrator {
     let pos = 0;
     for (let i = 0; i < m.n; i++) pos += y[i]!;
     const neg = m.n - pos;
-    const smooth = options.smoothTargets ?? true;
+    const smooth = params.boolean('smoothTargets', options.smoothTargets ?? true);
     const tPos = smooth ? (pos + 1) / (pos + 2) : 1;
     const tNeg = smooth ? 1 / (neg + 2) : 0;
     const res = lbfgs(

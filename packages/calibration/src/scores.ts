@@ -2,7 +2,7 @@
  * Non-binned scores: KS calibration error, Brier score, negative log-likelihood and accuracy (float64, host).
  */
 import { params } from '@losskit/core';
-import { logSumExp } from '@losskit/core/math';
+import { logSoftmax } from '@losskit/core/math';
 import { checkFrom, readLabels, readMatrix, readOptions, probsOf, topLabel, type From, type Labels, type Predictions } from './input.js';
 
 /** Options of the scores: what the predictions hold (default `'logits'`). */
@@ -94,7 +94,7 @@ export function nll(predictions: Predictions, labels: Labels, options: NllOption
   if (from === 'logits') {
     for (let i = 0; i < m.n; i++) {
       const row = m.data.subarray(i * m.c, (i + 1) * m.c);
-      s += logSumExp(row) - row[y[i]!]!;
+      s -= logSoftmax(row)[y[i]!]!; // (max − z_y) + log Σ exp(z − max): exact at ties of huge logits
     }
   } else {
     const p = probsOf(m, 'probs');

@@ -133,7 +133,8 @@ export class TemperatureScaling extends Calibrator {
       cur = next;
     }
     const nllBefore = temperatureObjective(z, y, m.n, m.c, 0).value;
-    return new TemperatureScaling(from, m.c, Math.exp(t), { nllBefore, nllAfter: cur.value, iterations: it, converged });
+    // exp(log T_MAX) can round just above T_MAX: clamp so the fitted temperature always loads back.
+    return new TemperatureScaling(from, m.c, Math.min(T_MAX, Math.max(T_MIN, Math.exp(t))), { nllBefore, nllAfter: cur.value, iterations: it, converged });
   }
 
   /** Restores a calibrator saved with `save()`. */

@@ -9,7 +9,7 @@ describe('catalog', () => {
       expect(e.package).toBe('@losskit/calibration');
       expect(api).toHaveProperty(e.export);
     }
-    for (const name of ['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'PlattScaling', 'HistogramBinning', 'IsotonicRegression', 'CorrectnessAwareCalibrator', 'ece', 'mce', 'classwiseEce', 'topLabelEce', 'ksCalibrationError', 'brierScore', 'nll', 'accuracy', 'SplitConformal', 'BayesianConformal', 'reliabilityDiagram']) {
+    for (const name of ['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'PlattScaling', 'HistogramBinning', 'IsotonicRegression', 'CorrectnessAwareCalibrator', 'ece', 'mce', 'classwiseEce', 'topLabelEce', 'ksCalibrationError', 'brierScore', 'nll', 'accuracy', 'SplitConformal', 'BayesianConformal', 'reliabilityDiagram', 'ace', 'mmce', 'mmcePenalty', 'dca', 'dcaPenalty', 'uce', 'ence', 'picp', 'qce', 'gaussianNll', 'VarianceScaling', 'IsotonicQuantileRecalibration', 'regressionReliability', 'StreamingCalibrationError', 'BetaCalibration', 'BBQ', 'NearIsotonicRegression', 'ENIR', 'DirichletCalibration']) {
       expect(api.catalog.some((e) => e.export === name)).toBe(true);
     }
   });

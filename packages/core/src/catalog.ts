@@ -46,6 +46,29 @@ export interface CatalogEntry {
   readonly example: string;
   /** For losses: the DSL expression text, e.g. `ce().plus(square().incorrect())`. */
   readonly dsl?: string;
+  /** How the docs site runs the entry's "Try it" when running {@link CatalogEntry.example} as it is does not work. */
+  readonly tryIt?: TryIt;
+}
+
+/**
+ * How the docs site runs a catalog entry in the browser. By default it runs the entry's `example` (imports
+ * removed) with every package's exports, `tf` and the site's example data in scope, and, for a loss, evaluates the
+ * compiled expression on the site's example batch with inputs of the kinds the example passes. Set a field only
+ * where that default does not work.
+ */
+export interface TryIt {
+  /**
+   * The DSL expression the playground opens with, when the argument of the example's `compile(...)` refers to local
+   * variables (e.g. `ldam({ classCounts: [500, 50, 5] })`).
+   */
+  readonly call?: string;
+  /**
+   * Self-contained JavaScript (no imports; every package's exports, `tf` and the site's example data in scope) run
+   * instead of `example`, when the example uses data it does not define. Its last expression is the result.
+   */
+  readonly code?: string;
+  /** Why the entry cannot run in a browser; the page shows this instead of a Try-it button. */
+  readonly unavailable?: string;
 }
 
 /** Declares a catalog entry (frozen, checked for required fields). */

@@ -21,7 +21,13 @@ export type Reduction = 'mean' | 'sum' | 'weightedMean' | 'sumByNonzeroWeights' 
 
 /** Options of {@link compile}. */
 export interface CompileOptions {
-  /** What `yPred` holds: `logits` (default), `probs`, or `embeddings` (pair-level losses; labels are any integers). */
+  /**
+   * What `yPred` holds: `logits` (default); `probs`, predictions that are not logits (class probabilities, or
+   * the raw outputs a regression or Keras-style loss reads through `yPred()`): terms that read them as
+   * probabilities check them when validating (`prob()`, `logProb()`, `ce()`, `entropy()`, `kl()`: entries in
+   * [0, 1] and rows summing to 1 within {@link PROB_SUM_TOLERANCE}; `bce()`: entries in [0, 1]); or
+   * `embeddings` (pair-level losses; labels are any integers).
+   */
   readonly from?: PredictionKind;
   /** Batch reduction; see {@link Reduction}. Default `mean`. */
   readonly reduction?: Reduction;
@@ -158,8 +164,10 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     const f = fused?.perSample(prep.pred, prep.labels, prep.dense);
     engine = f ? fused!.lastEngine : 'tfjs';
     if (f) {
-      // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD).
+      // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD); dense targets
+      // given as a tensor are checked here (a target of ±∞ can be clipped to a finite loss by the expression).
       if (opts.validate && fused!.validation.forward === false) throw diagnose(prep.call.yTrue, prep.call.yPred, prep.call.options, opts, plan, expr);
+      if (opts.validate && readsBack()) for (const [name, t] of prep.onDevice) if (name === 'yTrue') assertFiniteTensor(t, name);
       return f;
     }
     // Unfused: tensors given as inputs were not seen on the host; one reduction each checks they are finite.
@@ -400,7 +408,6 @@ function prepare(yTrue: TensorLike, yPred: TensorLike | Tensor, call: CallOption
   if (opts.validate) {
     if (pred.host) assertFinite(pred.host, 'yPred', shape);
     else onDevice.push(['yPred', pred.tensor]);
-    if (opts.from === 'probs') checkProbabilities(pred.host ?? pred.tensor.dataSync(), n, c, false);
   }
   // No reshape for [B, C]: under a gradient tape tfjs's Reshape saves (on WASM: copies) its input.
   const pred2 = (shape.length === 2 ? pred.tensor : tf.reshape(pred.tensor, [n, c])) as Tensor2D;

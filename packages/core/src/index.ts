@@ -13,7 +13,7 @@
 // augmentations with @losskit/core (no JavaScript is emitted for it).
 export type * from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 export { ready, setBackend, activeBackend, wasmSimd, type BackendName, type ReadyOptions } from './backend.js';
-export { LosskitError, params, checkParam, formatShape, type LosskitErrorCode, type LosskitErrorDetails } from './errors.js';
+export { LosskitError, isLosskitError, params, checkParam, formatShape, type LosskitErrorCode, type LosskitErrorDetails } from './errors.js';
 export {
   Expr,
   node,
@@ -31,7 +31,7 @@ export {
   type Printed,
 } from './expr.js';
 import './ops.js';
-export { stopGradient, logSumExpParts, oneHotRows, type LogSumExpParts } from './ops.js';
+export { stopGradient, logSumExpParts, oneHotRows, gatherRows, signOf, type LogSumExpParts } from './ops.js';
 export { PROB_SUM_TOLERANCE, type EvalContext, type PredictionKind } from './context.js';
 export {
   compile,
@@ -52,12 +52,32 @@ export { ce, crossEntropy, smoothTargets, type CeOptions } from './terms/ce.js';
 export { bce, binaryCrossEntropy, type BceOptions } from './terms/bce.js';
 export { square, abs } from './terms/regression.js';
 export { entropy, kl, xlogx } from './terms/information.js';
-export { defineEntry, type CatalogEntry, type ParamSpec, type PaperRef } from './catalog.js';
+export { defineEntry, type CatalogEntry, type ParamSpec, type PaperRef, type TryIt } from './catalog.js';
 export { embeddings, positiveMask, negativeMask, sameLabelMask, identityMask, overRow, positives, negatives, hardest, alongRows, alongCols, transpose, maskedRowReduce, type RowReduce } from './pair.js';
 export { classConstant } from './primitives/classConstant.js';
 export { sparsemax, sparsemaxTensor } from './primitives/sparsemax.js';
 export { log1mexp, log1mexpTensor, log1pAccurate } from './primitives/log1mexp.js';
 export { neuralSortTensor, sinkhornTensor, softSort } from './primitives/neuralSort.js';
 export { sparsemaxThreshold } from './primitives/sparsemax.js';
+export {
+  toPyTorch,
+  toNumPy,
+  registerExporter,
+  exporterFor,
+  exportableKinds,
+  pythonForms,
+  pyNum,
+  pyStr,
+  LOSSKIT_VERSION,
+  type PyTorchExportOptions,
+  type ExportOptions,
+  type ExportTarget,
+  type ExportContext,
+  type ExportNode,
+  type OpExporter,
+  type ContextOverrides,
+} from './export/index.js';
+export { parseExpression, parseWithTree, parseTree, expressionBuilders, exprMethods, reduceHint, DslError, type Builder, type ParseOptions, type DslFix, type Node as ExpressionNode, type Parsed } from './parse.js';
+export { catalog } from './dsl-catalog.js';
 export { linearCrossEntropy, linearCrossEntropyLoss, type LinearCrossEntropyOptions } from './fusion/linear.js';
 export { defineFusedForm, type FusedForm } from './fusion/index.js';

@@ -62,16 +62,29 @@ export const logSumExpRows = (x: Tensor): Tensor => {
 };
 
 /**
- * One-hot rows `[N, C]` (float32) of integer indices `[N]`; an index outside `[0, C)` gives a row of zeros.
- * Works at `C = 1`, where tf.oneHot rejects the depth ("depth must be >= 2"). Built with tfjs's OneHot kernel
- * (int32, then cast: tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype; WASM's ScatterNd is several
- * times slower).
+ * One-hot vectors (float32) of integer indices of any shape `[...S]`, shaped `[...S, C]` (`[N]` → `[N, C]`); an
+ * index outside `[0, C)` gives zeros. Works at `C = 1`, where tf.oneHot rejects the depth ("depth must be
+ * >= 2"). Built with tfjs's OneHot kernel (int32, then cast: tfjs-backend-wasm 4.22's OneHot ignores a float32
+ * dtype; WASM's ScatterNd is several times slower).
  */
 export function oneHotRows(indices: Tensor, numClasses: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const idx = (indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32')) as tf.Tensor1D;
-    const hot = numClasses === 1 ? tf.cast(tf.equal(idx, 0), 'int32') : tf.oneHot(idx, numClasses);
-    return tf.cast(tf.reshape(hot, [-1, numClasses]), 'float32') as tf.Tensor2D;
+    const idx = indices.dtype === 'int32' ? indices : tf.cast(indices, 'int32');
+    const flat = tf.reshape(idx, [-1]) as tf.Tensor1D;
+    const hot = numClasses === 1 ? tf.cast(tf.equal(flat, 0), 'int32') : tf.oneHot(flat, numClasses);
+    const reshape = tf.reshape as (x: Tensor, shape: number[]) => Tensor;
+    return tf.cast(reshape(hot, [...indices.shape, numClasses]), 'float32') as tf.Tensor2D;
+  });
+}
+
+/**
+ * `sign(x)` ∈ {−1, 0, 1} elementwise (NaN stays NaN), exact for tiny `|x|`: tfjs-backend-wasm's Sign returns 0
+ * for `|x| < ~1e-7`. Zero gradient.
+ */
+export function signOf(x: Tensor): Tensor {
+  return tf.tidy(() => {
+    const s = tf.sub(tf.cast(tf.greater(x, 0), 'float32'), tf.cast(tf.less(x, 0), 'float32'));
+    return tf.where(tf.isNaN(x), x, s);
   });
 }
 

@@ -177,8 +177,11 @@ describe('tensors given as inputs are checked like arrays (validate: true)', () 
     expect(expectCleanThrow(() => compile(ce(), { fuse: false })([0, 2], z, { sampleWeight: w }), 'NON_FINITE_INPUT').argument).toBe('sampleWeight');
     tf.dispose([w, dense]);
   });
-  it("from: 'probs' checks every entry is in [0, 1] whatever the expression reads (square().mean() with -0.2 is rejected)", () => {
-    expectCleanThrow(() => compile(square().mean(), { from: 'probs' })([0], [[-0.2, 0.6, 0.6]]), 'INVALID_ARGUMENT');
+  it("from: 'probs' checks probabilities only where the expression reads them as such: square() (raw yPred) accepts -0.2, prob() rejects it", () => {
+    const ok = compile(square().mean(), { from: 'probs' })([0], [[-0.2, 0.6, 0.6]]);
+    expect(ok.dataSync()[0]).toBeCloseTo(((-0.2 - 1) ** 2 + 0.36 + 0.36) / 3, 5);
+    ok.dispose();
+    expectCleanThrow(() => compile(prob().target(), { from: 'probs' })([0], [[-0.2, 0.6, 0.6]]), 'INVALID_ARGUMENT');
   });
   it('compile() rejects a non-boolean validate option with INVALID_ARGUMENT naming validate', () => {
     let err: (Error & { code?: string; argument?: string }) | undefined;

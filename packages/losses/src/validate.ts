@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, type TensorLike, formatIndex, toTensor } from '@losskit/core';
+import { Expr, LosskitError, type TensorLike, formatIndex, toTensor } from '@losskit/core';
 
 /** The opt-out every drop-in takes, as `compile({ validate })`. */
 export interface ValidateOption {
@@ -90,4 +90,32 @@ export function finiteOutput(out: Tensor, fn: string, argument: string, validate
     });
   }
   return out;
+}
+
+/**
+ * Rejects option keys a function does not take (a misspelt or foreign option would otherwise be ignored
+ * silently): `INVALID_ARGUMENT` naming `options.<key>` and listing the accepted ones.
+ */
+export function checkOptionKeys(options: object | undefined, accepted: readonly string[], fn: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw new LosskitError('INVALID_ARGUMENT', `${fn} options must be an object`, { argument: 'options', received: typeof options });
+  for (const k of Object.keys(options)) {
+    if (!accepted.includes(k)) {
+      throw new LosskitError('INVALID_ARGUMENT', `${fn} has no option "${k}"`, { argument: `options.${k}`, expected: `one of ${accepted.join(', ')}`, received: JSON.stringify((options as Record<string, unknown>)[k]) });
+    }
+  }
+}
+
+/**
+ * The loss a combinator wraps (`weighted(loss)`, `masked(loss)`, ...): a sample-level expression, else
+ * `INVALID_ARGUMENT` (not an expression) or `LEVEL_MISMATCH` (another level) naming `loss`.
+ */
+export function sampleLoss<T extends Expr>(loss: T, fn: string): T {
+  if (!(loss instanceof Expr)) {
+    throw new LosskitError('INVALID_ARGUMENT', `${fn}() wraps a loss expression`, { argument: 'loss', expected: 'a sample-level expression such as ce()', received: loss === null ? 'null' : typeof loss });
+  }
+  if (loss.level !== 'sample') {
+    throw new LosskitError('LEVEL_MISMATCH', `${fn}() wraps a sample-level loss`, { argument: 'loss', expected: 'a sample-level expression such as ce()', received: `${loss.level}-level ${loss.toString()}` });
+  }
+  return loss;
 }

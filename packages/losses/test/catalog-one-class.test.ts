@@ -4,7 +4,7 @@
 // which core's compile() takes over (tfjs' oneHot rejects depth 1); this package's own ops build one-hot rows
 // without tf.oneHot (`oneHotRows`). With one class p = softmax(z) = 1 and log p = 0 for any logit.
 import * as tf from '@tensorflow/tfjs-core';
-import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, ready } from '@losskit/core';
+import { type Compilable, type CompileOptions, LosskitError, type TensorLike, ce, compile, entropy, input, ready } from '@losskit/core';
 import { softplus } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as L from '../src/index.js';
@@ -15,7 +15,9 @@ beforeAll(async () => {
 
 type Rows = number[][];
 interface Case {
-  readonly expr: () => Compilable;
+  /** The builder (compiled here), or for a tensor-function entry `fn(x)` on frames `x` with one class. */
+  readonly expr?: () => Compilable;
+  readonly fn?: (x: tf.Tensor) => tf.Tensor;
   readonly y: Rows;
   readonly z: Rows;
   readonly inputs?: Readonly<Record<string, number[] | Rows>>;
@@ -118,7 +120,7 @@ const table: Readonly<Record<string, Case>> = {
   'f-divergence-variational': { expr: () => L.fDivergenceVariational({ divergence: 'kl' }), y: yb, z },
   'cs-divergence': { expr: () => L.csDivergence(), y: [[0.1], [0.5]], z: [[0.2], [0.4]], options: probs },
   'aggregate-response': {
-    expr: () => L.aggregateResponseLoss(), y: one, z: [[0.5], [1.2]], inputs: { bag: [0, 0] }, options: probs,
+    expr: () => L.aggregateResponseLoss(), y: one, z: [[0.5], [1.2]], inputs: { bag: [0, 0] },
     ref: (y, x) => { const f = 0.85; return (y - f) ** 2 + 0.5 * (x - f) ** 2; },
   },
   'easy-llp': { expr: () => L.easyLlp({ prior: 0.5, bagSize: 4 }), y: [[0.75], [0.25]], z, ref: (a, x) => softplus(x) - (4 * (a - 0.5) + 0.5) * x },
@@ -132,6 +134,34 @@ const table: Readonly<Record<string, Case>> = {
   masked: { expr: () => L.masked(entropy()), y: one, z, inputs: { mask: [1, 0] }, ref: zero },
   'ens-loss': { expr: () => L.ensLoss({ seed: 1 }), y: yb, z },
   'loss-reweighted': { expr: () => L.lossReweighted(ce()), y: one, z, ref: zero },
+  // CTC with one class: only the blank, so only empty label sequences; the one all-blank path has probability 1.
+  ctc: { fn: (x) => L.ctc([[-1], [-1]], x, { reduction: 'none' }), y: one, z, ref: zero },
+  'cosine-embedding': { expr: () => L.cosineEmbedding(), y: yr, z, inputs: { target: [1, -1] }, ref: zero }, // D = 1: cos = ±1
+  'hinge-embedding': { expr: () => L.hingeEmbedding(), y: [[1], [-1]], z, ref: (y, x) => (y === 1 ? x : Math.max(0, 1 - x)) },
+  'soft-margin': { expr: () => L.softMargin(), y: [[1], [-1]], z, ref: (y, x) => softplus(-y * x) },
+  'multi-label-margin': { expr: () => L.multiLabelMargin(), y: one, z, ref: zero }, // no non-target class
+  nll: { expr: () => L.nll(), y: one, z, ref: (_y, x) => -x },
+  'poisson-nll': { expr: () => L.poissonNLL(), y: yr, z, ref: (y, x) => Math.exp(x) - y * x },
+  'bce-with-logits': { expr: () => L.bceWithLogits({ posWeight: [3] }), y: yb, z, ref: (y, x) => 3 * y * softplus(-x) + (1 - y) * softplus(x) },
+  'weighted-cross-entropy': { expr: () => L.weightedCrossEntropy({ weight: [2], labelSmoothing: 0.1 }), y: one, z, ref: zero },
+  'explicit-triplet-margin': { expr: () => L.explicitTripletMargin(), y: yr, z, inputs: { negative: [[0.1], [0.2]] }, ref: (y, x, i) => Math.max(0, Math.abs(x - y + 1e-6) - Math.abs(x - [0.1, 0.2][i]! + 1e-6) + 1) },
+  'explicit-triplet-margin-with-distance': { expr: () => L.explicitTripletMarginWithDistance(), y: yr, z, inputs: { negative: [[0.1], [0.2]] }, ref: (y, x, i) => Math.max(0, Math.abs(x - y + 1e-6) - Math.abs(x - [0.1, 0.2][i]! + 1e-6) + 1) },
+
+  // optax losses: with one class the target scores highest, so the multiclass margins are 0.
+  'multiclass-hinge': { expr: () => L.multiclassHinge(), y: one, z, ref: zero },
+  perceptron: { expr: () => L.perceptron(), y: [[1], [-1]], z, ref: (y, x) => Math.max(0, -x * y) },
+  'multiclass-perceptron': { expr: () => L.multiclassPerceptron(), y: one, z, ref: zero },
+  'binary-sparsemax': { expr: () => L.binarySparsemax(), y: yb, z, ref: (y, x) => { const u = y === 1 ? -x : x; return u <= -1 ? 0 : u >= 1 ? u : (u + 1) ** 2 / 4; } },
+  'generalized-kl': { expr: () => L.generalizedKl(), y: yr, z, ref: (y, x) => y * Math.log(y) - y * x + Math.exp(x) - y },
+  // One item per list: its softmax is 1, so −y log 1 = 0.
+  'ranking-softmax': { expr: () => L.rankingSoftmax({ where: input('where', 'class') }), y: yr, z, inputs: { where: [[1], [1]] }, ref: zero },
+  // logsumexp of one score is the score: Ω*(s) − y·s = 0 for the one-hot target.
+  'fenchel-young': { expr: () => L.fenchelYoung((s) => s.logSumExp()), y: one, z, ref: zero },
+  'l2-loss': { expr: () => L.l2Loss(), y: yr, z, ref: (y, x) => 0.5 * (x - y) ** 2 },
+  // One component: cos = sign(ŷ y).
+  'cosine-distance': { expr: () => L.cosineDistance(), y: yr, z, ref: (y, x) => 1 - Math.sign(x * y) },
+  // One class: the sigmoid, and a batch-level scalar.
+  'generalized-dice': { expr: () => L.generalizedDice(), y: yb, z },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {
@@ -142,7 +172,22 @@ describe('every catalog entry at C = 1 (one class): a finite value (its closed f
   for (const entry of L.catalog) {
     const c = table[entry.id]!;
     it(`${entry.id}: ${c.ref === 'typed' ? 'raises a typed LosskitError' : c.ref ? 'equals its closed form at C = 1 (value finite, gradient finite)' : 'gives a finite value and gradient'}; leaks nothing`, () => {
-      const loss = compile(c.expr() as never, { ...(c.options ?? {}), reduction: 'none' } as never);
+      if (c.fn) {
+        const fn = c.fn;
+        const x = tf.tensor3d(c.z.map((r) => [r, r, r]));
+        const before = tf.memory().numTensors;
+        const out = fn(x);
+        const got = Array.from(out.dataSync());
+        out.dispose();
+        expect(got.every((v) => v === 0), `${entry.id}: ${got}`).toBe(true);
+        const g = tf.grad((t: tf.Tensor) => tf.sum(fn(t)) as tf.Scalar)(x);
+        expect(Array.from(g.dataSync()).every(Number.isFinite)).toBe(true);
+        g.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        x.dispose();
+        return;
+      }
+      const loss = compile(c.expr!() as never, { ...(c.options ?? {}), reduction: 'none' } as never);
       const call = c.inputs ? { inputs: c.inputs as Record<string, TensorLike> } : undefined;
       const before = tf.memory().numTensors;
       if (c.ref === 'typed') {
@@ -162,7 +207,7 @@ describe('every catalog entry at C = 1 (one class): a finite value (its closed f
       expect(got.every(Number.isFinite), `${entry.id}: ${got}`).toBe(true);
       const ref = c.ref;
       if (ref) got.forEach((g, i) => expect(Math.abs(g - ref(c.y[i]![0]!, c.z[i]![0]!, i)), `${entry.id} sample ${i}: ${g} vs ${ref(c.y[i]![0]!, c.z[i]![0]!, i)}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref(c.y[i]![0]!, c.z[i]![0]!, i)))));
-      const mean = compile(c.expr() as never, (c.options ?? {}) as never);
+      const mean = compile(c.expr!() as never, (c.options ?? {}) as never);
       const { value, grad } = mean.valueAndGrad(c.y, c.z, call);
       expect(Number.isFinite(value.dataSync()[0]!)).toBe(true);
       expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);

@@ -57,6 +57,8 @@ const kerasRows: Record<string, Row> = {
   dice: keras(K.dice, dense, { axis: -1 }),
   tversky: keras(K.tversky, dense, { axis: -1 }),
   circle: keras(K.circle, { yTrue: [0, 0, 1], yPred: EMB, sampleWeight: [1, 1, 2] }),
+  // Rank-3 logits: the NaN/±Inf check of yPred is asserted in ctc.test.ts (this table pokes rank ≤ 2 arrays).
+  ctc: { ...keras(K.ctc, { yTrue: [[1, 2, 1], [2, 1, 2]], yPred: [Z3.concat([Z3[0]!]), Z3.concat([Z3[1]!])], sampleWeight: W2 }), finite: ['yTrue', 'sampleWeight'] },
 };
 
 const tfjs = (names: readonly string[], f: (...a: never[]) => tf.Tensor, args: Args, tail: (a: Args) => unknown[]): Row => ({
@@ -81,7 +83,7 @@ const tfjsRows: Record<string, Row> = {
 };
 
 /** Drop-ins whose `yTrue` holds integer class labels. */
-const integerLabels = new Set(['sparseCategoricalCrossentropy', 'categoricalGeneralizedCrossEntropy']);
+const integerLabels = new Set(['sparseCategoricalCrossentropy', 'categoricalGeneralizedCrossEntropy', 'ctc']);
 
 /** `value` with entry `flat` (row-major) replaced by `bad`. */
 function poison(value: unknown, flat: number, bad: number): unknown {

@@ -172,6 +172,8 @@ describe('Keras cross-entropies (losses_test.py and docstrings)', () => {
 describe('Keras regression-style and divergence losses (losses_test.py and docstrings)', () => {
   it('Huber, LogCosh, Poisson, KLD, CosineSimilarity docstring values', () => {
     close(v(K.huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]])), 0.155, 3);
+    // Huber(delta=0.5): |e| = 0.6 gives 0.5·0.6 − 0.125 = 0.175, |e| = 0.4 gives 0.08; mean of [0.175, 0.1275].
+    close(v(K.huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], { delta: 0.5 })), 0.15125, 6);
     close(v(K.logCosh([[0, 1], [0, 0]], [[1, 1], [0, 0]])), 0.108, 3);
     close(v(K.cosineSimilarity([[0, 1], [1, 1], [1, 1]], [[1, 0], [1, 1], [-1, -1]], { reduction: 'none' })), [0, -0.99999994, 0.99999994], 6);
   });

@@ -14,7 +14,7 @@ const op = defineOp<{ m: number; h: number; s: number; weights: string; normStat
   kind: 'ml.adaFace',
   evaluate: (ctx, a, p) => {
     const e = a[0]!;
-    const { w, onehot } = classMatrix(ctx, a[1]!, p.weights, 'adaFace');
+    const { w, onehot } = classMatrix(ctx, p.weights, 'adaFace');
     const c = tf.clipByValue(tf.matMul(normalizeRows(e), normalizeRows(w), false, true), -1 + EPS, 1 - EPS);
     // floored before the sqrt: same value after the [0.001, 100] clip, and no 0·∞ = NaN in the
     // (zero) backward pass through the norm of a zero vector

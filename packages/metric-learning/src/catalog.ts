@@ -1,5 +1,7 @@
 import { type CatalogEntry, type ParamSpec, type PaperRef, defineEntry } from '@losskit/core';
 
+import { pmlPairEntries } from './catalogPml.js';
+
 const PKG = '@losskit/metric-learning';
 const EMB = 'embeddings [B, D], integer labels [B]';
 const p = (name: string, def: ParamSpec['default'], description: string, range?: ParamSpec['range']): ParamSpec =>
@@ -89,15 +91,16 @@ export const metrixEntry = entry('metrix', 'Metrix (mixup for metric learning)',
   { title: 'It Takes Two to Tango: Mixup for Deep Metric Learning', authors: 'Venkataramanan, Psomas, Kijak, Amsaleg, Karantzalos, Avrithis', year: 2022, url: 'arXiv:2106.04990' },
   'metrix({ lambda: 0.3 })');
 
-export const isogclrEntry = entry('isogclr', 'iSogCLR', 'isogclr', 'self-supervised', 'Robust (KL-DRO) contrastive loss with per-sample temperatures learned by their own gradient; state from isogclrState().',
+export const isogclrEntry = defineEntry({ ...entry('isogclr', 'iSogCLR', 'isogclr', 'self-supervised', 'Robust (KL-DRO) contrastive loss with per-sample temperatures learned by their own gradient; state from isogclrState().',
   '\\min_w \\sum_i \\min_{\\tau_i} \\tau_i \\log\\frac{1}{|N_i|}\\sum_{j\\in N_i} e^{(s_{ij} - s_{ip})/\\tau_i} + \\tau_i\\rho;\\ \\text{model surrogate } \\frac{1}{|N_i|}\\sum_{j\\in N_i}\\operatorname{sg}\\left(\\frac{e^{s_{ij}/\\tau_i}}{\\hat g_i}\\right)s_{ij} - s_{ip}',
   [p('rho', 6, 'DRO radius ρ (isogclrState)', { min: 0 }), p('gamma', 0.8, 'moving-average weight of ĝ_i', { min: 0, minExclusive: true, max: 1 }), p('betaU', 0.9, 'momentum of the τ-gradient', { min: 0, minExclusive: true, max: 1 }),
     p('eta', 0.001, 'τ step size', { min: 0, minExclusive: true }), p('tauInit', 0.1, 'initial τ_i'), p('tauMin', 0.05, 'lower clip of τ', { min: 0.02 }), p('tauMax', 1, 'upper clip of τ'), p('gradClip', 3, 'clip of ∂F/∂τ')],
   { title: 'Not All Semantics are Created Equal: Contrastive Self-supervised Learning with Automatic Temperature Individualization', authors: 'Qiu, Hu, Yuan, Zhou, Wang, Zhang, Yang', year: 2023, url: 'arXiv:2305.11965' },
-  'isogclr()', 'both views stacked [2B, D], labels and inputs { isogclrTau, isogclrS } [2B] from isogclrState(N).update(ids, z)');
+  'isogclr()', 'both views stacked [2B, D], labels and inputs { isogclrTau, isogclrS } [2B] from isogclrState(N).update(ids, z)'),
+  tryIt: { code: "const state = isogclrState(8);\nconst z = [...exampleEmbeddings, ...exampleEmbeddings.map((r) => r.map((v) => v + 0.1))];\nconst { labels, inputs } = state.update([0, 1, 2, 3, 4, 5, 6, 7], z);\ncompile(isogclr(), { from: 'embeddings' })(labels, z, { inputs });" } });
 export const adaFaceRunningEntry = entry('adaface-running', 'AdaFace (running norm statistics)', 'adaFace', 'margin-softmax', 'AdaFace with EMA feature-norm statistics (t_alpha = 0.01) kept by adaFaceNormStats().',
   '\\hat z = \\mathrm{clip}\\left(h\\frac{\\|z\\| - \\mu}{\\sigma + \\epsilon}, -1, 1\\right),\\ \\mu \\leftarrow t_\\alpha\\,\\mathrm{mean}_B\\|z\\| + (1 - t_\\alpha)\\mu,\\ \\sigma \\leftarrow t_\\alpha\\,\\mathrm{std}_B\\|z\\| + (1 - t_\\alpha)\\sigma',
-  [p('m', 0.4, 'margin'), p('h', 0.333, 'concentration'), p('s', 64, 'scale'), p('tAlpha', 0.01, 'EMA weight of the batch (adaFaceNormStats)', { min: 0, minExclusive: true, max: 1 })],
+  [p('m', 0.4, 'margin'), p('h', 0.333, 'concentration'), p('s', 64, 'scale'), p('tAlpha', 0.01, 'EMA weight of the batch (an option of adaFaceNormStats(), not of the loss)', '(0, 1]')],
   { title: 'AdaFace: Quality Adaptive Margin for Face Recognition', authors: 'Kim, Jain, Liu', year: 2022, url: 'arXiv:2204.00964' }, "adaFace({ normStats: 'running' })",
   'embeddings [B, D], labels [B] in [0, C), inputs.weights [C, D], inputs { adaFaceNormMean, adaFaceNormStd } from adaFaceNormStats().update(z)');
 
@@ -117,4 +120,5 @@ export const catalog: readonly CatalogEntry[] = Object.freeze([
   tripletMarginEntry, contrastiveEntry, multiSimilarityEntry, circleEntry, ntXentEntry, nPairsEntry, supConEntry, liftedStructureEntry,
   clipEntry, siglipEntry, seclaEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
   decoupledSoftmaxEntry, protoTripletEntry, icnnEntry, metrixEntry, isogclrEntry, adaFaceRunningEntry,
+  ...pmlPairEntries,
 ]);

@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node, params, stopGradient } from '@losskit/core';
+import { type Expr, node, params, stopGradient } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix } from './distances.js';
+import { sigmoid, softplus } from '@losskit/core/math';
+import { type SubLoss, elementLoss, identityColumns } from './host/kernel.js';
+import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
 import { labelsOf, maskedLse, optionsOf } from './internal.js';
-import { type Miner, checkMiner, minePairsTensor } from './miners.js';
+import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link circle}. */
@@ -18,11 +22,102 @@ export interface CircleOptions<R extends Reducer> {
   readonly reducer?: R;
 }
 
-const op = defineOp<{ m: number; gamma: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
+type Params = { m: number; gamma: number; distance: Distance; miner: Miner | undefined; reducer: Reducer };
+
+/** `log Σ_k e^{x_k}` over the selected entries of row `a` (−∞ when none), its softmax written into `soft`. */
+export function lseRow(x: (k: number) => number, sel: Counts, a: number, r: number, soft: Float32Array): number {
+  let mx = -Infinity;
+  for (let j = 0; j < r; j++) if (sel[a * r + j]! > 0) mx = Math.max(mx, x(a * r + j));
+  if (mx === -Infinity) return -Infinity;
+  let s = 0;
+  for (let j = 0; j < r; j++) {
+    const k = a * r + j;
+    if (sel[k]! > 0) {
+      const e = Math.exp(x(k) - mx);
+      soft[k] = e;
+      s += e;
+    }
+  }
+  for (let j = 0; j < r; j++) soft[a * r + j] = soft[a * r + j]! / s;
+  return mx + Math.log(s);
+}
+
+/**
+ * Host form (PML `CircleLoss`): `l_a = softplus(LSE_p(−γ α_p (s_p − 1 + m)) + LSE_n(γ α_n (s_n − m)))` with the
+ * weights `α_p = [1 + m − s_p]_+`, `α_n = [s_n + m]_+` held constant; 0 for anchors lacking either kind.
+ */
+function hostCircle(d: PairData, mined: Mined, p: Params): SubLoss[] {
+  const sel = asPairs(d, mined);
+  const pos = sel.pos;
+  const neg = sel.neg;
+  const { b, r, m: s } = d;
+  const { m, gamma } = p;
+  // logits: −γ[1 + m − s]_+(s − 1 + m) on positives, γ[s + m]_+(s − m) on negatives; weights held constant
+  const e = new Float32Array(b * r);
+  const invP = new Float64Array(b);
+  const invN = new Float64Array(b);
+  const z = new Float64Array(b).fill(-Infinity);
+  const values = new Float64Array(b);
+  const logit = (k: number, isPos: boolean) => {
+    const v = s[k]!;
+    return isPos ? -gamma * Math.max(0, 1 + m - v) * (v - (1 - m)) : gamma * Math.max(0, v + m) * (v - m);
+  };
+  for (let a = 0; a < b; a++) {
+    const o = a * r;
+    let mp = -Infinity;
+    let mn = -Infinity;
+    for (let j = 0; j < r; j++) {
+      if (pos[o + j] !== 0) {
+        const t = logit(o + j, true);
+        if (t > mp) mp = t;
+      } else if (neg[o + j] !== 0) {
+        const t = logit(o + j, false);
+        if (t > mn) mn = t;
+      }
+    }
+    if (mp === -Infinity || mn === -Infinity) continue;
+    let sp = 0;
+    let sn = 0;
+    for (let j = 0; j < r; j++) {
+      if (pos[o + j] !== 0) {
+        const t = Math.exp(logit(o + j, true) - mp);
+        e[o + j] = t;
+        sp += t;
+      } else if (neg[o + j] !== 0) {
+        const t = Math.exp(logit(o + j, false) - mn);
+        e[o + j] = t;
+        sn += t;
+      }
+    }
+    invP[a] = 1 / sp;
+    invN[a] = 1 / sn;
+    z[a] = mp + Math.log(sp) + mn + Math.log(sn);
+    values[a] = softplus(z[a]!);
+  }
+  return [
+    elementLoss('loss', { type: 'element', values, anchors: identityColumns(b) }, (w, g) => {
+      for (let a = 0; a < b; a++) {
+        if (w[a] === 0 || z[a] === -Infinity) continue;
+        const o = a * r;
+        const t = w[a]! * sigmoid(z[a]!);
+        const tp = -t * invP[a]! * gamma;
+        const tn = t * invN[a]! * gamma;
+        for (let j = 0; j < r; j++) {
+          const v = e[o + j]!;
+          if (v === 0) continue;
+          const x = s[o + j]!;
+          g[o + j]! += pos[o + j] !== 0 ? tp * v * Math.max(0, 1 + m - x) : tn * v * Math.max(0, x + m);
+        }
+      }
+    }),
+  ];
+}
+
+const op = pairLossOp<Params>({
   kind: 'ml.circle',
-  evaluate: (ctx, a, p) => {
-    const s = a[0]!;
-    const { pos, neg } = minePairsTensor(p.miner, s, labelsOf(ctx, 'circle'), true);
+  info: { what: 'circle', rectangular: true, host: (p) => (d, mined) => hostCircle(d, mined, p) },
+  tfjs: (ctx, s, p) => {
+    const { pos, neg } = labelMasks(labelsOf(ctx, 'circle'));
     const sg = stopGradient(s);
     const alphaP = tf.relu(tf.sub(1 + p.m, sg));
     const alphaN = tf.relu(tf.add(sg, p.m));
@@ -55,5 +150,5 @@ export function circle<R extends Reducer = ReturnType<typeof meanNonZero>>(optio
   const distance = checkDistance(options.distance ?? cosine(), ['cosine', 'dotProduct']);
   const miner = checkMiner(options.miner);
   const reducer = checkReducer(options.reducer ?? meanNonZero());
-  return node(op, reducer.level, [distanceMatrix(distance)], { m, gamma, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
+  return node(op, reducer.level, [distanceMatrix(distance), ...minerInputs(miner)], { m, gamma, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
 }

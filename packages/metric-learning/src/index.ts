@@ -10,9 +10,13 @@
  * const value = loss(labels, embeddings);
  * @packageDocumentation
  */
-export { cosine, dotProduct, euclidean, lp, poincare, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
-export { mean, meanNonZero, threshold, perAnchor, applyReducer, type Reducer, type LevelOf } from './reducers.js';
-export { batchAll, batchHard, semiHard, multiSimilarityMiner, hardNegativeTopK, minePairs, mineTriplets, type Miner, type MinedPairs, type MinedTriplets } from './miners.js';
+export { cosine, dotProduct, euclidean, lp, poincare, snr, batchedDistance, pairwise, distanceMatrix, l2Normalize, projectToBall, DISTANCE_EPS, type Distance, type LpOptions } from './distances.js';
+export { mean, meanNonZero, threshold, perAnchor, sum, divisor, classWeighted, multipleReducers, applyReducer, type Reducer, type LevelOf } from './reducers.js';
+export {
+  batchAll, batchHard, semiHard, tripletMarginMiner, multiSimilarityMiner, hardNegativeTopK, batchEasyHardMiner, pairMarginMiner, hdcMiner,
+  uniformHistogramMiner, angularMiner, distanceWeightedMiner, packagedTriplets, tuples, minePairs, mineTriplets, mine, tupleInputs,
+  type Miner, type MinedPairs, type MinedTriplets, type MiningStrategy, type TripletType, type BatchEasyHardOptions, type MineOptions, type IndexTuple,
+} from './miners.js';
 export { tripletMargin, type TripletMarginOptions } from './tripletMargin.js';
 export { contrastive, type ContrastiveOptions } from './contrastive.js';
 export { multiSimilarity, type MultiSimilarityOptions } from './multiSimilarity.js';
@@ -31,5 +35,31 @@ export { protoTriplet } from './protoTriplet.js';
 export { icnn } from './icnn.js';
 export { metrix, type MetrixOptions } from './metrix.js';
 export { isogclr, isogclrState, ISOGCLR_INPUTS, type IsogclrOptions, type IsogclrState, type IsogclrStep } from './isogclr.js';
-export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, type Rows, type RetrievalOptions } from './metrics.js';
+export { recallAtK, precisionAt1, mapAtR, kMeans, nmi, nmiOfKMeans, knn, precisionAtK, meanAveragePrecision, meanReciprocalRank, rPrecision, ami, amiOfKMeans, accuracy, type Accuracy, type Rows, type RetrievalOptions } from './metrics.js';
+export { angular, type AngularOptions } from './angular.js';
+export { generalizedLiftedStructure, type GeneralizedLiftedStructureOptions } from './generalizedLiftedStructure.js';
+export { histogram, type HistogramOptions } from './histogram.js';
+export { instance, type InstanceOptions } from './instance.js';
+export { intraPairVariance, type IntraPairVarianceOptions } from './intraPairVariance.js';
+export { nca, type NcaOptions } from './nca.js';
+export { pnp, type PnpOptions, type PnpVariant } from './pnp.js';
+export { rankedList, type RankedListOptions } from './rankedList.js';
+export { snrContrastive } from './snrContrastive.js';
+export { thresholdConsistentMargin, type ThresholdConsistentMarginOptions } from './thresholdConsistentMargin.js';
+export { tupletMargin, type TupletMarginOptions } from './tupletMargin.js';
+export { margin, type MarginOptions } from './margin.js';
+export { dynamicSoftMargin, dynamicSoftMarginState, DSM_INPUT, type DynamicSoftMarginOptions, type DynamicSoftMarginState } from './dynamicSoftMargin.js';
+export { fastAP, type FastApOptions } from './fastAP.js';
+export { largeMarginSoftmax, sphereFace, type LargeMarginSoftmaxOptions } from './largeMarginSoftmax.js';
+export { normalizedSoftmax, p2sGrad } from './normalizedSoftmax.js';
+export { softTriple, type SoftTripleOptions } from './softTriple.js';
+export { subCenterArcFace, subCenterOutliers, type SubCenterArcFaceOptions } from './subCenterArcFace.js';
+export { vicreg, type VicregOptions } from './vicreg.js';
+export { manifold, type ManifoldOptions } from './manifold.js';
+export { selfSupervised, crossBatchMemory, crossBatchMemoryState, CBM_INPUTS, type CrossBatchMemoryState } from './wrappers.js';
+export { lpRegularizer, zeroMeanRegularizer, centerInvariantRegularizer, regularFaceRegularizer, sparseCentersRegularizer, type RegularizerTarget } from './regularizers.js';
+export { mPerClassSampler, hierarchicalSampler, tuplesToWeightsSampler, fixedSetOfTriplets, tupleWeights, type Sampler, type MPerClassOptions, type HierarchicalOptions } from './samplers.js';
+export { lossElements, type LossElements } from './lossElements.js';
 export { catalog } from './catalog.js';
+// Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
+export { metricLearningExporters } from './export.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type EvalContext, LosskitError, maskedRowReduce, params, stopGradient } from '@losskit/core';
+import { type EvalContext, LosskitError, logSumExpParts, maskedRowReduce, params, stopGradient } from '@losskit/core';
 
 /** The int32 labels `[B]`, or a clear error when the loss was compiled without integer labels. */
 export function labelsOf(ctx: EvalContext, what: string): Tensor {
@@ -60,7 +60,33 @@ export function optionsOf<T>(options: T, name = 'options'): T {
   return options;
 }
 
-/** `tf.tidy` for structured results (objects holding tensors and plain data): keeps the returned tensors only. */
+/**
+ * `tf.tidy` for structured results (objects holding tensors and plain data, one level deep): keeps the returned
+ * tensors only (tracked by the caller's scope, as tf.tidy does). tf.tidy itself walks its result key by key, which
+ * for a large TypedArray costs a Set insertion per element; here only the tensors are handed to it.
+ */
 export function tidy<T>(fn: () => T): T {
-  return tf.tidy(fn as () => tf.TensorContainer) as T;
+  let out!: T;
+  tf.tidy(() => {
+    out = fn();
+    if (out instanceof tf.Tensor) return out;
+    const kept: Tensor[] = [];
+    if (out && typeof out === 'object' && !ArrayBuffer.isView(out)) {
+      for (const v of Object.values(out)) {
+        if (v instanceof tf.Tensor) kept.push(v);
+        else if (Array.isArray(v)) for (const x of v) if (x instanceof tf.Tensor) kept.push(x);
+      }
+    }
+    return kept;
+  });
+  return out;
+}
+
+/**
+ * Softmax cross-entropy per row from logits `[B, C]` and one-hot targets: `(m − z_y) + l` with core's exact
+ * log-sum-exp parts (never `lse − z_y`, which loses `l` against a huge row maximum).
+ */
+export function crossEntropyRows(logits: Tensor, onehot: Tensor): Tensor {
+  const { max, rel } = logSumExpParts(logits);
+  return tf.add(tf.sub(max, tf.sum(tf.mul(logits, onehot), -1)), rel);
 }

@@ -1,9 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node } from '@losskit/core';
+import { sigmoid } from '@losskit/core/math';
+import { type Expr, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, euclidean } from './distances.js';
-import { labelsOf, maskedLse, nonNegativeMargin, optionsOf } from './internal.js';
-import { type Miner, checkMiner, minePairsTensor } from './miners.js';
-import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
+import { type SubLoss, elementLoss } from './host/kernel.js';
+import { type Counts, type Mined, type PairData, asPairs } from './host/pairs.js';
+import { pairList } from './host/reduce.js';
+import { nonNegativeMargin, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minerInputs } from './miners.js';
+import { pairLossOp } from './pairLoss.js';
+import { type LevelOf, type Reducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link liftedStructure}. */
 export interface LiftedStructureOptions<R extends Reducer> {
@@ -16,21 +20,75 @@ export interface LiftedStructureOptions<R extends Reducer> {
   readonly reducer?: R;
 }
 
-const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
+type Params = { margin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer };
+
+/**
+ * Host form: per row `A_i = log Σ_n c_in e^{α − D_in}` over its negative pairs, per positive pair
+ * `J_ij = log(e^{A_i} + e^{A_j}) + D_ij`, `l_ij = ½[J_ij]_+²` (`D = −s` for similarities).
+ */
+function hostLifted(d: PairData, mined: Mined, p: Params): SubLoss[] {
+  const sel = asPairs(d, mined);
+  const { b, r, m, inverted: inv } = d;
+  const D = (k: number) => (inv ? -m[k]! : m[k]!);
+  const soft = new Float32Array(b * r);
+  const A = new Float64Array(b);
+  for (let i = 0; i < b; i++) A[i] = lseWeighted((k) => p.margin - D(k), sel.neg, i, r, soft);
+  const P = pairList(sel.pos, r);
+  const J = new Float64Array(P.index.length).fill(-Infinity);
+  const values = new Float64Array(P.index.length);
+  for (let t = 0; t < values.length; t++) {
+    const i = P.rows[t]!;
+    const j = P.cols[t]!;
+    const Aj = j < b ? A[j]! : -Infinity;
+    const hi = Math.max(A[i]!, Aj);
+    if (hi === -Infinity) continue;
+    J[t] = hi + Math.log(Math.exp(A[i]! - hi) + Math.exp(Aj - hi)) + D(P.index[t]!);
+    values[t] = 0.5 * Math.max(0, J[t]!) ** 2;
+  }
+  return [
+    elementLoss('loss', { type: 'pos_pair', values, anchors: P.rows, mult: P.mult, others: [P.cols] }, (w, g) => {
+      const dD = inv ? -1 : 1; // ∂D/∂m
+      const coefA = new Float64Array(b);
+      for (let t = 0; t < w.length; t++) {
+        if (w[t] === 0 || !(J[t]! > 0)) continue;
+        const i = P.rows[t]!;
+        const j = P.cols[t]!;
+        const u = w[t]! * J[t]!;
+        g[P.index[t]!]! += u * dD;
+        const Aj = j < b ? A[j]! : -Infinity;
+        coefA[i]! += u * sigmoid(A[i]! - Aj);
+        if (j < b) coefA[j]! += u * sigmoid(Aj - A[i]!);
+      }
+      for (let i = 0; i < b; i++) {
+        if (coefA[i] === 0) continue;
+        for (let n = 0; n < r; n++) if (soft[i * r + n] !== 0) g[i * r + n]! -= coefA[i]! * soft[i * r + n]! * dD;
+      }
+    }),
+  ];
+}
+
+/** `log Σ_k c_k e^{x_k}` over row `a` with multiplicities `c` (−∞ when empty); the weighted softmax into `soft`. */
+function lseWeighted(x: (k: number) => number, sel: Counts, a: number, r: number, soft: Float32Array): number {
+  let mx = -Infinity;
+  for (let j = 0; j < r; j++) if (sel[a * r + j]! > 0) mx = Math.max(mx, x(a * r + j));
+  if (mx === -Infinity) return -Infinity;
+  let s = 0;
+  for (let j = 0; j < r; j++) {
+    const k = a * r + j;
+    if (sel[k]! > 0) {
+      const e = sel[k]! * Math.exp(x(k) - mx);
+      soft[k] = e;
+      s += e;
+    }
+  }
+  for (let j = 0; j < r; j++) soft[a * r + j] = soft[a * r + j]! / s;
+  return mx + Math.log(s);
+}
+
+const op = pairLossOp<Params>({
   kind: 'ml.liftedStructure',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
-    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'liftedStructure'), p.distance.isInverted);
-    const d = p.distance.isInverted ? tf.neg(mat) : mat;
-    const lse = maskedLse(tf.sub(p.margin, d), neg); // log Σ_{k∈N(i)} e^{α - D_ik}
-    const big = tf.where(lse.has, lse.value, tf.fill(lse.value.shape, -1e30));
-    const b = ctx.batchSize;
-    const ai = tf.broadcastTo(tf.reshape(big, [-1, 1]), [b, b]);
-    const aj = tf.broadcastTo(tf.reshape(big, [1, -1]), [b, b]);
-    const j = tf.add(tf.logSumExp(tf.stack([ai, aj]), 0), d);
-    const l = tf.mul(tf.square(tf.relu(j)), 0.5);
-    return applyReducer(l, pos, p.reducer);
-  },
+  // reads the negatives of the positive's own row: needs the square batch
+  info: { what: 'liftedStructure', rectangular: false, host: (p) => (d, mined) => hostLifted(d, mined, p) },
   print: (_a, p, m) =>
     m === 'latex'
       ? `\\frac{1}{2}\\left[\\log\\left(\\sum_{k\\in N_i} e^{${p.margin} - D_{ik}} + \\sum_{l\\in N_j} e^{${p.margin} - D_{jl}}\\right) + D_{ij}\\right]_+^2`
@@ -51,5 +109,5 @@ export function liftedStructure<R extends Reducer = ReturnType<typeof mean>>(opt
   const distance = checkDistance(options.distance ?? euclidean());
   const miner = checkMiner(options.miner);
   const reducer = checkReducer(options.reducer ?? mean());
-  return node(op, reducer.level, [distanceMatrix(distance)], { margin, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
+  return node(op, reducer.level, [distanceMatrix(distance), ...minerInputs(miner)], { margin, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
 }

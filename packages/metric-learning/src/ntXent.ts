@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node, params } from '@losskit/core';
+import { type Expr, node, params } from '@losskit/core';
 import { type Distance, checkDistance, cosine, distanceMatrix, dotProduct } from './distances.js';
+import { sigmoid, softplus } from '@losskit/core/math';
+import { type SubLoss, elementLoss } from './host/kernel.js';
+import { type Mined, type PairData, asPairs } from './host/pairs.js';
+import { pairList } from './host/reduce.js';
 import { labelsOf, maskedLseBinary, optionsOf } from './internal.js';
-import { type Miner, checkMiner, minePairsTensor } from './miners.js';
+import { type Miner, checkMiner, labelMasks, minerInputs } from './miners.js';
+import { pairLossOp } from './pairLoss.js';
 import { type LevelOf, type Reducer, applyReducer, checkReducer, mean } from './reducers.js';
 
 /** Options of {@link ntXent}. */
@@ -16,12 +21,71 @@ export interface NtXentOptions<R extends Reducer> {
   readonly reducer?: R;
 }
 
-const op = defineOp<{ temperature: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
+type Params = { temperature: number; distance: Distance; miner: Miner | undefined; reducer: Reducer };
+
+/**
+ * Host form (PML's pair-based NT-Xent): per anchor `L_a = log Σ_n c_an e^{s_an}` over its negative pairs (with
+ * multiplicity), `l_ap = softplus(L_a − s_ap)` per positive pair, `s = ±m/τ`. Gradient: `∂l/∂s_ap = −σ(L_a − s_ap)`,
+ * `∂l/∂s_an = σ(L_a − s_ap) · c_an e^{s_an − L_a}`.
+ */
+function hostNtXent(d: PairData, mined: Mined, p: Params): SubLoss[] {
+  const sel = asPairs(d, mined);
+  const { b, r, m } = d;
+  const k0 = (d.inverted ? 1 : -1) / p.temperature; // s = k0 · m
+  const lse = new Float64Array(b).fill(-Infinity);
+  const soft = new Float32Array(b * r); // c_an e^{s_an − max_a}; times invS[a] it is c_an e^{s_an − L_a}
+  const invS = new Float64Array(b);
+  const neg = sel.neg;
+  for (let a = 0; a < b; a++) {
+    const o = a * r;
+    let mx = -Infinity;
+    for (let j = 0; j < r; j++) if (neg[o + j] !== 0 && k0 * m[o + j]! > mx) mx = k0 * m[o + j]!;
+    if (mx === -Infinity) continue;
+    let s = 0;
+    for (let j = 0; j < r; j++) {
+      const c = neg[o + j]!;
+      if (c !== 0) {
+        const e = c * Math.exp(k0 * m[o + j]! - mx);
+        soft[o + j] = e;
+        s += e;
+      }
+    }
+    lse[a] = mx + Math.log(s);
+    invS[a] = 1 / s;
+  }
+  const P = pairList(sel.pos, r);
+  const values = new Float64Array(P.index.length);
+  for (let t = 0; t < values.length; t++) {
+    const a = P.rows[t]!;
+    if (lse[a]! > -Infinity) values[t] = softplus(lse[a]! - k0 * m[P.index[t]!]!);
+  }
+  return [
+    elementLoss('loss', { type: 'pos_pair', values, anchors: P.rows, mult: P.mult, others: [P.cols] }, (w, g) => {
+      const q = new Float64Array(b);
+      for (let t = 0; t < w.length; t++) {
+        const a = P.rows[t]!;
+        if (w[t] === 0 || lse[a] === -Infinity) continue;
+        const k = P.index[t]!;
+        const u = w[t]! * sigmoid(lse[a]! - k0 * m[k]!);
+        g[k]! -= u * k0;
+        q[a]! += u;
+      }
+      for (let a = 0; a < b; a++) {
+        if (q[a] === 0) continue;
+        const o = a * r;
+        const c = q[a]! * k0 * invS[a]!;
+        for (let j = 0; j < r; j++) g[o + j]! += c * soft[o + j]!;
+      }
+    }),
+  ];
+}
+
+const op = pairLossOp<Params>({
   kind: 'ml.ntXent',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
+  info: { what: 'ntXent', rectangular: true, host: (p) => (d, mined) => hostNtXent(d, mined, p) },
+  tfjs: (ctx, mat, p) => {
     const inv = p.distance.isInverted;
-    const { pos, neg } = minePairsTensor(p.miner, mat, labelsOf(ctx, 'ntXent'), inv);
+    const { pos, neg } = labelMasks(labelsOf(ctx, 'ntXent'));
     const s = tf.div(inv ? mat : tf.neg(mat), p.temperature);
     const n = maskedLseBinary(s, neg);
     // -log(e^{s_ap} / (e^{s_ap} + Σ_n e^{s_an})) = softplus(lse_n - s_ap); 0 when the anchor has no negative.
@@ -48,7 +112,7 @@ export function ntXent<R extends Reducer = ReturnType<typeof mean>>(options: NtX
   const distance = checkDistance(options.distance ?? cosine());
   const miner = checkMiner(options.miner);
   const reducer = checkReducer(options.reducer ?? mean());
-  return node(op, reducer.level, [distanceMatrix(distance)], { temperature, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
+  return node(op, reducer.level, [distanceMatrix(distance), ...minerInputs(miner)], { temperature, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
 }
 
 /** Alias of {@link ntXent}. */

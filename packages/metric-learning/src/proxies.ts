@@ -1,15 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type EvalContext, type Expr, LosskitError, defineOp, embeddings, input, node, params } from '@losskit/core';
+import { type EvalContext, type Expr, LosskitError, defineOp, embeddings, input, node, oneHotRows, params } from '@losskit/core';
 import { normalizeRows } from './distances.js';
 import { labelsOf, log1pSumExp, optionsOf } from './internal.js';
 
 /**
- * Reads the class-weight / proxy matrix `[C, D]` passed as `inputs[name]` (a pair-level input, passed
- * through unchanged) and checks it against the embeddings and labels. The caller owns it (e.g. a
- * `tf.Variable` it trains with the network).
+ * Reads the class-weight / proxy matrix `[C, D]` passed as `inputs[name]` and checks it against the embeddings and
+ * labels. The caller owns it (e.g. a `tf.Variable` it trains with the network). Read from the context, not from the
+ * op's evaluated argument: compile broadcasts pair-level arguments to `[B, B]` when they fit (a `[C, 1]` matrix
+ * with C = B would be silently widened).
  */
-export function classMatrix(ctx: EvalContext, w: Tensor, name: string, what: string): { w: Tensor; onehot: Tensor } {
+export function classMatrix(ctx: EvalContext, name: string, what: string): { w: Tensor; onehot: Tensor } {
+  const w = ctx.input(name);
   const d = ctx.numClasses;
   if (w.rank !== 2 || w.shape[1] !== d) {
     throw new LosskitError('SHAPE_MISMATCH', `${what}: class matrix has the wrong shape`, {
@@ -24,22 +26,24 @@ export function classMatrix(ctx: EvalContext, w: Tensor, name: string, what: str
   if (lo < 0 || hi >= c) {
     throw new LosskitError('LABEL_OUT_OF_RANGE', `${what}: label out of range`, { argument: 'yTrue', expected: `integers in [0, ${c})`, received: `${lo < 0 ? lo : hi}` });
   }
-  return { w, onehot: tf.cast(tf.oneHot(y, c), 'float32') };
+  return { w, onehot: oneHotRows(y, c) };
 }
 
 /** Cosine matrix `[B, C]` between the embeddings and the rows of `w`. */
 const cosines = (x: Tensor, w: Tensor): Tensor => tf.matMul(normalizeRows(x), normalizeRows(w), false, true);
 
-const nameOf = (name: string | undefined, def: string): string => {
+/** The input name of a class matrix (default `def`), validated as an identifier. */
+export function classMatrixName(name: string | undefined, def: string): string {
   const n = name ?? def;
   input(n, 'pair');
   return n;
-};
+}
+const nameOf = classMatrixName;
 
 const proxyNcaOp = defineOp<{ scale: number; proxies: string }>({
   kind: 'ml.proxyNca',
   evaluate: (ctx, a, p) => {
-    const { w, onehot } = classMatrix(ctx, a[1]!, p.proxies, 'proxyNca');
+    const { w, onehot } = classMatrix(ctx, p.proxies, 'proxyNca');
     const x = normalizeRows(a[0]!);
     const pr = normalizeRows(w);
     const d2 = tf.sum(tf.square(tf.sub(tf.expandDims(x, 1), tf.expandDims(pr, 0))), -1);
@@ -66,7 +70,7 @@ export function proxyNca(options: { readonly softmaxScale?: number; readonly pro
 const proxyAnchorOp = defineOp<{ alpha: number; delta: number; proxies: string }>({
   kind: 'ml.proxyAnchor',
   evaluate: (ctx, a, p) => {
-    const { w, onehot } = classMatrix(ctx, a[1]!, p.proxies, 'proxyAnchor');
+    const { w, onehot } = classMatrix(ctx, p.proxies, 'proxyAnchor');
     const s = tf.transpose(cosines(a[0]!, w)); // [C, B]
     const pos = tf.transpose(onehot);
     const neg = tf.sub(1, pos);
@@ -101,7 +105,7 @@ export const angleOf = (c: Tensor): Tensor => tf.acos(tf.clipByValue(c, -1 + 1e-
 const marginOp = defineOp<{ type: 'arc' | 'cos'; scale: number; margin: number; weights: string }>({
   kind: 'ml.marginSoftmax',
   evaluate: (ctx, a, p) => {
-    const { w, onehot } = classMatrix(ctx, a[1]!, p.weights, p.type === 'arc' ? 'arcFace' : 'cosFace');
+    const { w, onehot } = classMatrix(ctx, p.weights, p.type === 'arc' ? 'arcFace' : 'cosFace');
     const c = cosines(a[0]!, w);
     const target = p.type === 'arc' ? tf.cos(tf.add(angleOf(c), p.margin)) : tf.sub(c, p.margin);
     const logits = tf.mul(tf.add(tf.mul(c, tf.sub(1, onehot)), tf.mul(target, onehot)), p.scale);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import { LosskitError, type TensorLike, formatShape, params, toTensor } from '@losskit/core';
+import { LosskitError, type TensorLike, formatShape, oneHotRows, params, toTensor } from '@losskit/core';
 import { optionsOf } from './internal.js';
 
 /** Which slots of a padded set are real: 0/1 (or boolean) values, 1 = real. */
@@ -157,8 +157,8 @@ const spread = (mask: Tensor, shape: number[]): Tensor => tf.greater(tf.add(tf.z
 function setScores(g: Tensor, xMask: Tensor, yMask: Tensor, xCount: Tensor): Tensor2D {
   const [B, I, , J] = g.shape as [number, number, number, number];
   const z = tf.where(spread(tf.reshape(yMask, [1, 1, B, J]), g.shape), g, tf.fill(g.shape, MASKED));
-  // int32 one-hot, then cast: tf.oneHot(..., 'float32') writes int bits on tfjs-wasm 4.22 (values 1.4e-45).
-  const pick = tf.cast(tf.oneHot(tf.argMax(z, -1), J), 'float32');
+  // core's one-hot rows (float32; tf.oneHot needs depth >= 2 and writes int bits as float32 on tfjs-wasm 4.22)
+  const pick = tf.reshape(oneHotRows(tf.reshape(tf.argMax(z, -1), [-1]), J), g.shape);
   const maxes = tf.sum(tf.mul(pick, z), -1); // [B, I, B]
   const kept = tf.where(spread(tf.reshape(xMask, [B, I, 1]), [B, I, B]), maxes, tf.zeros([B, I, B]));
   return tf.div(tf.sum(kept, 1), xCount) as Tensor2D;

@@ -1,9 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { type Expr, defineOp, node } from '@losskit/core';
+import { type Expr, node } from '@losskit/core';
 import { type Distance, checkDistance, distanceMatrix, distanceName, euclidean } from './distances.js';
-import { labelsOf, nonNegativeMargin, rowDot, optionsOf } from './internal.js';
-import { type Miner, checkMiner, mineTripletsTensor } from './miners.js';
-import { type LevelOf, type Reducer, applyReducer, checkReducer, meanNonZero } from './reducers.js';
+import { asTriplets } from './host/pairs.js';
+import { hingeTriplets } from './host/triplets.js';
+import { nonNegativeMargin, optionsOf } from './internal.js';
+import { type Miner, checkMiner, minerInputs } from './miners.js';
+import { pairLossOp } from './pairLoss.js';
+import { type LevelOf, type Reducer, checkReducer, meanNonZero } from './reducers.js';
 
 /** Options of {@link tripletMargin}. */
 export interface TripletMarginOptions<R extends Reducer> {
@@ -17,24 +19,9 @@ export interface TripletMarginOptions<R extends Reducer> {
   readonly reducer?: R;
 }
 
-const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
+const op = pairLossOp<{ margin: number; distance: Distance; miner: Miner | undefined; reducer: Reducer }>({
   kind: 'ml.tripletMargin',
-  evaluate: (ctx, a, p) => {
-    const mat = a[0]!;
-    const y = labelsOf(ctx, 'tripletMargin');
-    const inv = p.distance.isInverted;
-    const tr = mineTripletsTensor(p.miner, mat, y, inv);
-    if (tr.type === 'perAnchor') {
-      const ap = rowDot(mat, tr.p);
-      const an = rowDot(mat, tr.n);
-      const l = tf.relu(tf.add(inv ? tf.sub(an, ap) : tf.sub(ap, an), p.margin));
-      return applyReducer(l, tf.sum(tr.p, -1), p.reducer);
-    }
-    const ap = tf.expandDims(mat, 2);
-    const an = tf.expandDims(mat, 1);
-    const l = tf.relu(tf.add(inv ? tf.sub(an, ap) : tf.sub(ap, an), p.margin));
-    return applyReducer(l, tr.t, p.reducer);
-  },
+  info: { what: 'tripletMargin', rectangular: true, host: (p) => (d, mined) => [hingeTriplets('loss', d, asTriplets(mined), p.margin)] },
   print: (_a, p, m) => {
     const d = distanceName(p.distance, m);
     const [x, y] = p.distance.isInverted ? ['an', 'ap'] : ['ap', 'an'];
@@ -47,7 +34,9 @@ const op = defineOp<{ margin: number; distance: Distance; miner: Miner | undefin
  * per triplet `(a, p, n)`, `l = [d(a,p) - d(a,n) + m]_+` for a distance, `[s(a,n) - s(a,p) + m]_+` for a
  * similarity. Triplets: every valid one, or the miner's (`batchHard()` gives Hermans et al.'s batch-hard
  * loss). Reduced by `reducer` (default mean over the triplets with positive loss; 0 if none).
- * Embeddings `[B, D]`, labels `[B]` → scalar (or `[B]` with `perAnchor()`).
+ * Embeddings `[B, D]`, labels `[B]` → scalar (or `[B]` with `perAnchor()`). The triplets are never listed: per
+ * anchor the negatives are sorted once and each positive's triplets are counted and summed by binary search, so
+ * every miner costs O(B² log B) time and O(B²) memory (PML builds the O(B³) triplet list).
  * @example
  * const loss = compile(tripletMargin({ margin: 0.2, distance: cosine(), miner: batchHard() }), { from: 'embeddings' });
  * loss(labels, embeddings);
@@ -58,5 +47,5 @@ export function tripletMargin<R extends Reducer = ReturnType<typeof meanNonZero>
   const distance = checkDistance(options.distance ?? euclidean());
   const miner = checkMiner(options.miner);
   const reducer = checkReducer(options.reducer ?? meanNonZero());
-  return node(op, reducer.level, [distanceMatrix(distance)], { margin, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
+  return node(op, reducer.level, [distanceMatrix(distance), ...minerInputs(miner)], { margin, distance, miner, reducer }) as Expr<LevelOf<R>, 'any'>;
 }

@@ -219,3 +219,29 @@ describe('proxy, margin-softmax, image-text, self-supervised and paper losses vs
     close(run(protoTriplet({ margin: 0.1 }), E), proto(E, (a, b) => euc(a, b), 0.1));
   });
 });
+
+describe('a single class (C = 1 class-weight / proxy row)', () => {
+  const e1 = [[0.3, -1, 0.5], [1, 0.2, -0.4]];
+  const w1 = [[0.5, 0.5, -1]];
+  const y1 = [0, 0];
+  it('arcFace, cosFace and adaFace: softmax over one logit is 1, so the loss is 0; proxyNca likewise', () => {
+    for (const [expr, name] of [[arcFace(), 'weights'], [cosFace(), 'weights'], [adaFace(), 'weights'], [proxyNca(), 'proxies']] as const) {
+      const loss = compile(expr, { from: 'embeddings' });
+      const v = loss(y1, e1, { inputs: { [name]: w1 } });
+      expect(Math.abs(v.dataSync()[0]!)).toBeLessThanOrEqual(1e-6);
+      v.dispose();
+    }
+  });
+});
+
+describe('class matrices whose shape happens to broadcast to [B, B]', () => {
+  it('embedding width 1 with C = B classes: the [C, 1] weights are used as given (not widened to [B, B])', () => {
+    // cosines of 1-D vectors are ±1: e = [3], [-2]; w = [-3.4], [4.03] → cos = [[-1, 1], [1, -1]]
+    const loss = compile(cosFace({ scale: 2, margin: 0.1 }), { from: 'embeddings' });
+    const v = loss([0, 1], [[3], [-2]], { inputs: { weights: [[-3.4], [4.03]] } });
+    // row 0 (label 0): logits 2·[-1 - 0.1, 1]; row 1 (label 1): 2·[1, -1 - 0.1]
+    const ce = (z: number[], y: number) => lse(z) - z[y]!;
+    expectClose(v.dataSync()[0]!, (ce([-2.2, 2], 0) + ce([2, -2.2], 1)) / 2);
+    v.dispose();
+  });
+});

@@ -352,6 +352,12 @@ describe('edge cases', () => {
     expectClose(valueAndGrads(F, N, { agreement: 'full' }).v, ref.loss);
   });
 
+  it('one face and one name per image (P = Q = 1): matches the float64 reference', () => {
+    const F = randomSets(B, 1, D, 511);
+    const N = randomSets(B, 1, D, 512);
+    expectClose(valueAndGrads(F, N).v, seclaRef(F, N).loss);
+  });
+
   it('identical embeddings everywhere: every score equal, L = 2 log B, finite gradient', () => {
     const v = [0.3, -1, 2, 0.5, 0, 1];
     const F = Array.from({ length: B }, () => Array.from({ length: P }, () => [...v]));

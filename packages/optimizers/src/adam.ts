@@ -4,8 +4,10 @@ import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule, Schedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
-import { addDecayedWeights } from './decay.js';
+import { decayedWeights } from './decay.js';
+import type { MaskSpec } from './masked.js';
 import { scaleByLearningRate } from './scale.js';
+import { elementwise } from './fused/registry.js';
 
 /** State of {@link scaleByAdam}: update count and the first and second moments per parameter. */
 export interface AdamState {
@@ -24,6 +26,8 @@ export interface ScaleByAdamOptions {
   readonly eps?: number;
   /** ε added inside the square root. Default 0. */
   readonly epsRoot?: number;
+  /** Nesterov momentum (NAdam, Dozat 2016): `m̂ = β1·m/(1−β1^{t+1}) + (1−β1)·g/(1−β1^t)`. Default false. */
+  readonly nesterov?: boolean;
 }
 
 function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined): GradientTransformation<AdamState> {
@@ -31,9 +35,11 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
   const b2 = p.unitInterval('b2', options.b2 ?? 0.999);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const epsRoot = p.nonNegative('epsRoot', options.epsRoot ?? 0);
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
   const rate = lr === undefined ? undefined : checkScalarOrSchedule(lr, 'learningRate');
   const schedule: Schedule | undefined = rate === undefined ? undefined : typeof rate === 'function' ? rate : () => rate;
-  return {
+  const sOf = (count: number) => (rate === undefined ? 1 : -valueAt(rate, count, 'learningRate'));
+  return elementwise({
     ...(schedule ? { learningRate: schedule } : {}),
     init: (params) =>
       tidy(() => {
@@ -55,6 +61,10 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
           const v = tf.add(tf.mul(state.nu[name]!, b2), tf.mul(tf.square(gk), 1 - b2));
           mu[name] = m;
           nu[name] = v;
+          if (nesterov) {
+            const mh = tf.add(tf.mul(m, b1 / (1 - b1 ** (k + 1))), tf.mul(gk, (1 - b1) / bc1));
+            return tf.mul(tf.div(mh, tf.add(tf.sqrt(tf.add(tf.div(v, bc2), epsRoot)), eps)), s);
+          }
           if (epsRoot === 0) {
             // m̂/(√v̂ + ε) = m·(√bc2/bc1) / (√v + ε√bc2): one scalar multiply instead of two bias corrections.
             const r = Math.sqrt(bc2);
@@ -65,7 +75,27 @@ function adamCore(options: ScaleByAdamOptions, lr: ScalarOrSchedule | undefined)
         return { updates, state: { count: k, mu, nu } };
       });
     },
-  };
+  }, {
+    buffers: [0, 0],
+    emit({ b, u: g, buffer, scalar }) {
+      // Mirrors the tfjs ops above, op for op.
+      const [M, N] = [buffer(0), buffer(1)];
+      const m = b.bin('add', b.bin('mul', b.input(M), b.c(b1)), b.bin('mul', g, b.c(1 - b1)));
+      const v = b.bin('add', b.bin('mul', b.input(N), b.c(b2)), b.bin('mul', b.bin('mul', g, g), b.c(1 - b2)));
+      b.write(M, m);
+      b.write(N, v);
+      const bc1 = (c: number) => 1 - b1 ** (c + 1);
+      const bc2 = (c: number) => 1 - b2 ** (c + 1);
+      if (nesterov) {
+        const mh = b.bin('add', b.bin('mul', m, scalar((c) => b1 / (1 - b1 ** (c + 2)))), b.bin('mul', g, scalar((c) => (1 - b1) / bc1(c))));
+        return b.bin('mul', b.bin('div', mh, b.bin('add', b.un('sqrt', b.bin('add', b.bin('div', v, scalar(bc2)), b.c(epsRoot))), b.c(eps))), scalar(sOf));
+      }
+      if (epsRoot === 0) {
+        return b.bin('mul', b.bin('div', m, b.bin('add', b.un('sqrt', v), scalar((c) => eps * Math.sqrt(bc2(c))))), scalar((c) => (sOf(c) * Math.sqrt(bc2(c))) / bc1(c)));
+      }
+      return b.bin('mul', b.bin('div', m, b.bin('add', b.un('sqrt', b.bin('add', b.bin('div', v, scalar(bc2)), b.c(epsRoot))), b.c(eps))), scalar((c) => sOf(c) / bc1(c)));
+    },
+  });
 }
 
 /**
@@ -101,6 +131,8 @@ export function adam(options: AdamOptions = {}): GradientTransformation<AdamStat
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay λ (multiplied by the learning rate, as in optax and PyTorch). Default 1e-4. */
   readonly weightDecay?: ScalarOrSchedule;
+  /** Which parameters get the decay (a {@link MaskSpec}; default all). */
+  readonly mask?: MaskSpec;
 }
 
 /**
@@ -114,5 +146,5 @@ export interface AdamWOptions extends AdamOptions {
  */
 export function adamw(options: AdamWOptions = {}): GradientTransformation<unknown[]> {
   options = optionsOf(options);
-  return chain(scaleByAdam(options), addDecayedWeights(options.weightDecay ?? 1e-4), scaleByLearningRate(options.learningRate ?? 1e-3));
+  return chain(scaleByAdam(options), decayedWeights(options.weightDecay ?? 1e-4, options.mask), scaleByLearningRate(options.learningRate ?? 1e-3));
 }

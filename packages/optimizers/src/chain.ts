@@ -1,6 +1,7 @@
 import { LosskitError } from '@losskit/core';
 import type { GradientTransformation, Params, UpdateExtra, UpdateResult } from './types.js';
 import { disposeParams, disposeState } from './types.js';
+import { chained } from './fused/registry.js';
 
 /**
  * Composes transformations left to right: the updates of one are the gradients of the next (optax `chain`).
@@ -16,7 +17,7 @@ export function chain(...transforms: GradientTransformation<any>[]): GradientTra
     }
   });
   const lr = transforms.find((t) => t.learningRate)?.learningRate;
-  return {
+  return chained({
     ...(lr ? { learningRate: lr } : {}),
     init: (params) => transforms.map((t) => t.init(params)),
     update(grads: Params, state: unknown[], params?: Params, extra?: UpdateExtra): UpdateResult<unknown[]> {
@@ -39,6 +40,6 @@ export function chain(...transforms: GradientTransformation<any>[]): GradientTra
       }
       return { updates: current, state: next };
     },
-  };
+  }, transforms);
 }
 

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { params as p } from '@losskit/core';
+import { params as p, signOf } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
 import { chain } from './chain.js';
 import { addDecayedWeights } from './decay.js';
 import { scaleByLearningRate } from './scale.js';
+import { elementwise } from './fused/registry.js';
 
 /** State of {@link scaleByLion}: the momentum per parameter. */
 export interface LionState {
@@ -29,7 +30,7 @@ export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransform
   options = optionsOf(options);
   const b1 = p.closedUnitInterval('b1', options.b1 ?? 0.9);
   const b2 = p.unitInterval('b2', options.b2 ?? 0.99);
-  return {
+  return elementwise({
     init: (params) => ({ mu: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.zerosLike(t))) }),
     update(grads, state) {
       checkState(state, { mu: 'params' });
@@ -39,12 +40,19 @@ export function scaleByLion(options: ScaleByLionOptions = {}): GradientTransform
         const updates = mapParams(g, (gk, k) => {
           const m = state.mu[k]!;
           mu[k] = tf.add(tf.mul(m, b2), tf.mul(gk, 1 - b2));
-          return tf.sign(tf.add(tf.mul(m, b1), tf.mul(gk, 1 - b1)));
+          return signOf(tf.add(tf.mul(m, b1), tf.mul(gk, 1 - b1)));
         });
         return { updates, state: { mu } };
       });
     },
-  };
+  }, {
+    buffers: [0],
+    emit({ b, u: g, buffer }) {
+      const m = b.input(buffer(0));
+      b.write(buffer(0), b.bin('add', b.bin('mul', m, b.c(b2)), b.bin('mul', g, b.c(1 - b2))));
+      return b.un('sign', b.bin('add', b.bin('mul', m, b.c(b1)), b.bin('mul', g, b.c(1 - b1))));
+    },
+  });
 }
 
 /** Options of {@link lion}. */

@@ -3,6 +3,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, Params } from './types.js';
 import { checkMatching, checkParams, mapParams, tidy, checkState, optionsOf } from './types.js';
+import { elementwise } from './fused/registry.js';
 
 /** State of {@link traceMomentum}: the trace (momentum buffer) per parameter. */
 export interface TraceState {
@@ -26,8 +27,8 @@ export interface TraceOptions {
 export function traceMomentum(options: TraceOptions = {}): GradientTransformation<TraceState> {
   options = optionsOf(options);
   const mu = p.unitInterval('decay', options.decay ?? 0.9);
-  const nesterov = options.nesterov ?? false;
-  return {
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
+  return elementwise({
     init: (params) => ({ trace: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.zerosLike(t))) }),
     update(grads, state) {
       checkState(state, { trace: 'params' });
@@ -42,5 +43,13 @@ export function traceMomentum(options: TraceOptions = {}): GradientTransformatio
         return { updates, state: { trace } };
       });
     },
-  };
+  }, {
+    buffers: [0],
+    emit({ b, u, buffer }) {
+      // In a chain the incoming update plays the gradient's part.
+      const t = b.bin('add', u, b.bin('mul', b.input(buffer(0)), b.c(mu)));
+      b.write(buffer(0), t);
+      return nesterov ? b.bin('add', u, b.bin('mul', t, b.c(mu))) : t;
+    },
+  });
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
 import type { GradientTransformation, Params, ScalarOrSchedule, UpdateExtra } from './types.js';
-import { checkMatching, checkParams, checkScalarOrSchedule, globalDot, globalSquaredNorm, globalSum, mapParams, needParams, tidy, valueAt, checkState, optionsOf } from './types.js';
+import { checkMatching, checkParams, checkScalarOrSchedule, globalDot, globalSquaredNorm, globalSum, lossValue, mapParams, needParams, tidy, valueAt, checkState, optionsOf } from './types.js';
 
 /** State of {@link momo}. */
 export interface MomoState {
@@ -27,20 +27,6 @@ export interface MomoOptions {
   readonly weightDecay?: number;
 }
 
-function lossValue(extra: UpdateExtra | undefined, who: string): Scalar {
-  const v = extra?.value;
-  if (v === undefined) {
-    throw new LosskitError('MISSING_INPUT', `${who} needs the loss value at params`, { argument: 'extra.value', expected: 'update(grads, state, params, { value })' });
-  }
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'loss value is not finite', { argument: 'extra.value', received: String(v) });
-    return tf.scalar(v);
-  }
-  if (!(v instanceof tf.Tensor) || v.size !== 1) {
-    throw new LosskitError('INVALID_ARGUMENT', 'loss value must be a number or a scalar tensor', { argument: 'extra.value', received: v instanceof tf.Tensor ? `shape [${v.shape.join(', ')}]` : typeof v });
-  }
-  return tf.reshape(v, []) as Scalar;
-}
 
 /**
  * MoMo: SGD with momentum and a Polyak-type adaptive step from a model of the loss (needs `extra.value`, the batch loss).

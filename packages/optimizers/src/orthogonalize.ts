@@ -1,3 +1,4 @@
+import { params } from '@losskit/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradientTransformation } from './types.js';
 import { checkMatching, checkParams, mapParams, needParams, tidy, optionsOf } from './types.js';
@@ -21,7 +22,7 @@ export interface OrthogonalizeOptions {
  */
 export function orthogonalizeToParams(options: OrthogonalizeOptions = {}): GradientTransformation<EmptyState> {
   options = optionsOf(options);
-  const rescale = options.rescale ?? false;
+  const rescale = params.boolean('rescale', options.rescale ?? false);
   return {
     init: (params) => {
       checkParams(params, 'params');

@@ -15,11 +15,17 @@ export interface ScaleByRmsOptions {
   readonly eps?: number;
   /** Initial value of the second-moment average. Default 0. */
   readonly initialScale?: number;
+  /** ε inside the square root (true, default) or added to it (`g/(√ν + ε)`). */
+  readonly epsInSqrt?: boolean;
+  /** Divide ν by `1 − ρ^t` (optax `bias_correction`). Default false. */
+  readonly biasCorrection?: boolean;
 }
 
 /** State of {@link scaleByRms}. */
 export interface RmsState {
   readonly nu: Params;
+  /** Updates so far (used by the bias correction). */
+  readonly count?: number;
 }
 
 /** State of {@link scaleByStddev}. */
@@ -29,8 +35,8 @@ export interface StddevState {
 }
 
 /**
- * RMSProp scaling (optax `scale_by_rms`, ε inside the root): `ν ← ρν + (1−ρ)g²`, `u = g/√(ν + ε)`.
- * Defaults ρ 0.9, ε 1e-8, ν₀ 0. Source: Hinton, "Neural Networks for Machine Learning", lecture 6e, 2012.
+ * RMSProp scaling (optax `scale_by_rms`, ε inside the root): `ν ← ρν + (1−ρ)g²`, `u = g/√(ν + ε)`
+ * (`epsInSqrt: false`: `g/(√ν + ε)`; `biasCorrection`: ν divided by `1 − ρ^t`). Defaults ρ 0.9, ε 1e-8, ν₀ 0. Source: Hinton, "Neural Networks for Machine Learning", lecture 6e, 2012.
  * @example chain(scaleByRms(), scaleByLearningRate(1e-3))
  */
 export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformation<RmsState> {
@@ -38,19 +44,24 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): GradientTransformat
   const rho = p.unitInterval('decay', options.decay ?? 0.9);
   const eps = p.nonNegative('eps', options.eps ?? 1e-8);
   const init = p.nonNegative('initialScale', options.initialScale ?? 0);
+  const inSqrt = p.boolean('epsInSqrt', options.epsInSqrt ?? true);
+  const debias = p.boolean('biasCorrection', options.biasCorrection ?? false);
   return {
-    init: (params) => ({ nu: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.fill(t.shape, init))) }),
+    init: (params) => ({ nu: tidy(() => mapParams(checkParams(params, 'params'), (t) => tf.fill(t.shape, init))), count: 0 }),
     update(grads, state) {
       checkState(state, { nu: 'params' });
       const g = checkMatching(grads, state.nu, 'grads', 'the optimizer state');
+      const t = (state.count ?? 0) + 1;
+      const bc = debias ? 1 - rho ** t : 1;
       return tidy(() => {
         const nu: Record<string, Tensor> = {};
         const updates = mapParams(g, (gk, k) => {
           const n = tf.add(tf.mul(state.nu[k]!, rho), tf.mul(tf.square(gk), 1 - rho));
           nu[k] = n;
-          return tf.div(gk, tf.sqrt(tf.add(n, eps)));
+          const nh = bc === 1 ? n : tf.div(n, bc);
+          return inSqrt ? tf.div(gk, tf.sqrt(tf.add(nh, eps))) : tf.div(gk, tf.add(tf.sqrt(nh), eps));
         });
-        return { updates, state: { nu } };
+        return { updates, state: { nu, count: t } };
       });
     },
   };
@@ -110,7 +121,7 @@ export interface RmspropOptions extends ScaleByRmsOptions {
 export function rmsprop(options: RmspropOptions = {}): GradientTransformation<unknown[]> {
   options = optionsOf(options);
   const m = p.unitInterval('momentum', options.momentum ?? 0);
-  const scaling = options.centered ? scaleByStddev(options) : scaleByRms(options);
+  const scaling = p.boolean('centered', options.centered ?? false) ? scaleByStddev(options) : scaleByRms(options);
   const lr = scaleByLearningRate(options.learningRate ?? 1e-3);
-  return m > 0 ? chain(scaling, lr, traceMomentum({ decay: m, nesterov: options.nesterov ?? false })) : chain(scaling, lr);
+  return m > 0 ? chain(scaling, lr, traceMomentum({ decay: m, nesterov: p.boolean('nesterov', options.nesterov ?? false) })) : chain(scaling, lr);
 }

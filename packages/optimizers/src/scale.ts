@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { params as p } from '@losskit/core';
 import type { GradientTransformation, ScalarOrSchedule, Schedule } from './types.js';
 import { checkParams, checkScalarOrSchedule, mapParams, tidy, valueAt, checkState } from './types.js';
+import { elementwise } from './fused/registry.js';
 
 /** State of stateless transformations. */
 export type EmptyState = Readonly<Record<string, never>>;
@@ -17,13 +18,13 @@ export interface CountState {
  */
 export function scale(factor: number): GradientTransformation<EmptyState> {
   p.finite('factor', factor);
-  return {
+  return elementwise({
     init: (params) => {
       checkParams(params, 'params');
       return {};
     },
     update: (grads) => ({ updates: tidy(() => mapParams(checkParams(grads, 'grads'), (g) => tf.mul(g, factor))), state: {} }),
-  };
+  }, { buffers: [], emit: ({ b, u }) => b.bin('mul', u, b.c(factor)) });
 }
 
 /**
@@ -34,7 +35,7 @@ export function scale(factor: number): GradientTransformation<EmptyState> {
 export function scaleByLearningRate(learningRate: ScalarOrSchedule): GradientTransformation<CountState> {
   const lr = checkScalarOrSchedule(learningRate, 'learningRate');
   const schedule: Schedule = typeof lr === 'function' ? lr : () => lr;
-  return {
+  return elementwise({
     learningRate: schedule,
     init: (params) => {
       checkParams(params, 'params');
@@ -46,5 +47,5 @@ export function scaleByLearningRate(learningRate: ScalarOrSchedule): GradientTra
       const eta = valueAt(lr, state.count, 'learningRate');
       return { updates: tidy(() => mapParams(g, (t) => tf.mul(t, -eta))), state: { count: state.count + 1 } };
     },
-  };
+  }, { buffers: [], emit: ({ b, u, scalar }) => b.bin('mul', u, scalar((c) => -valueAt(lr, c, 'learningRate'))) });
 }

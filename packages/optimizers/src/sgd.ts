@@ -24,7 +24,7 @@ export function sgd(options: SgdOptions = {}): GradientTransformation<unknown[]>
   options = optionsOf(options);
   const mu = p.unitInterval('momentum', options.momentum ?? 0);
   const lr = scaleByLearningRate(options.learningRate ?? 1e-2);
-  const nesterov = options.nesterov ?? false;
+  const nesterov = p.boolean('nesterov', options.nesterov ?? false);
   return mu > 0 || nesterov ? chain(traceMomentum({ decay: mu, nesterov }), lr) : chain(lr);
 }
 

@@ -162,8 +162,8 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
   const nonFinite = o.nonFinite ?? 'raise';
   if (nonFinite !== 'raise' && nonFinite !== 'skip') throw new LosskitError('INVALID_PARAMETER', 'unknown nonFinite mode', { argument: 'nonFinite', expected: "'raise' or 'skip'", received: String(nonFinite) });
   const seed = p.finite('seed', o.seed ?? 0);
-  const shuffle = o.shuffle ?? true;
-  if (typeof shuffle !== 'boolean') throw new LosskitError('INVALID_PARAMETER', 'shuffle must be a boolean', { argument: 'shuffle', expected: 'true or false', received: String(shuffle) });
+  const shuffle = p.boolean('shuffle', o.shuffle ?? true);
+  const keep = p.boolean('keepState', o.keepState ?? false);
   if (o.onStep !== undefined && typeof o.onStep !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'onStep must be a function', { argument: 'onStep', expected: '(info) => void | boolean', received: typeof o.onStep });
   checkEarlyStop(o.earlyStop);
   if (!o.data || typeof o.data !== 'object') throw new LosskitError('MISSING_INPUT', 'train needs data { x, y }', { argument: 'data', expected: '{ x, y }', received: String(o.data) });
@@ -346,7 +346,6 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
     } finally {
       bar.done();
     }
-    const keep = o.keepState ?? false;
     if (!keep) disposeState(state);
     return { params, state: keep ? state : undefined, steps: done, losses, stopReason, elapsedMs: performance.now() - start };
   } finally {

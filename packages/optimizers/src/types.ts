@@ -28,6 +28,11 @@ export interface UpdateExtra {
   readonly loss?: LossClosure;
   /** The gradient of a second objective to protect; `projectConflicting` needs it. */
   readonly reference?: Params;
+  /**
+   * The loss on labels sampled from the model's own predictive distribution (a closure like `loss`); Sophia's
+   * Gauss–Newton–Bartlett estimator needs it.
+   */
+  readonly sampledLoss?: LossClosure;
 }
 
 /** What `update` returns: fresh update tensors and the new state (both owned by the caller). */
@@ -204,4 +209,60 @@ export function globalDot(a: Params, b: Params): Scalar {
 /** @internal Global squared L2 norm Σ_k ‖a_k‖². */
 export function globalSquaredNorm(a: Params): Scalar {
   return globalSum(a, (t) => tf.square(t));
+}
+
+/**
+ * @internal Deep copy of a state with every tensor replaced by `tf.clone` (a new handle on the same data, no copy of the
+ * buffer). Wrappers that carry a sub-state over unchanged return a clone, so the caller can dispose the old state.
+ */
+export function cloneState<S>(state: S): S {
+  if (state instanceof tf.Tensor) return tf.clone(state) as S;
+  if (Array.isArray(state)) return state.map((s) => cloneState(s)) as S;
+  if (state !== null && typeof state === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(state)) out[k] = cloneState(v);
+    return out as S;
+  }
+  return state;
+}
+
+/** @internal The entries of `p` whose names are in `names` (same tensors, no copies). */
+export function pick(p: Params, names: readonly string[]): Params {
+  const out: Record<string, Tensor> = {};
+  for (const k of names) out[k] = p[k]!;
+  return out;
+}
+
+/** @internal Zeros shaped like every entry. */
+export function zerosLikeParams(p: Params): Record<string, Tensor> {
+  return mapParams(p, (t) => tf.zerosLike(t));
+}
+
+/** @internal Checks that `t` is a GradientTransformation (`{ init, update }`). */
+export function checkTransform<S>(t: GradientTransformation<S>, argument: string): GradientTransformation<S> {
+  if (t === null || typeof t !== 'object' || typeof t.init !== 'function' || typeof t.update !== 'function') {
+    throw new LosskitError('INVALID_ARGUMENT', 'not a GradientTransformation', { argument, expected: '{ init, update }', received: String(t) });
+  }
+  return t;
+}
+
+/** @internal Reads a scalar tensor (one device read-back). */
+export function readScalar(t: Tensor): number {
+  return t.dataSync()[0]!;
+}
+
+/** @internal The loss value `extra.value` as a scalar tensor (MoMo, Polyak, reduce-on-plateau); typed errors when missing or bad. */
+export function lossValue(extra: UpdateExtra | undefined, who: string): Scalar {
+  const v = extra?.value;
+  if (v === undefined) {
+    throw new LosskitError('MISSING_INPUT', `${who} needs the loss value at params`, { argument: 'extra.value', expected: 'update(grads, state, params, { value })' });
+  }
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'loss value is not finite', { argument: 'extra.value', received: String(v) });
+    return tf.scalar(v);
+  }
+  if (!(v instanceof tf.Tensor) || v.size !== 1) {
+    throw new LosskitError('INVALID_ARGUMENT', 'loss value must be a number or a scalar tensor', { argument: 'extra.value', received: v instanceof tf.Tensor ? `shape [${v.shape.join(', ')}]` : typeof v });
+  }
+  return tf.reshape(v, []) as Scalar;
 }

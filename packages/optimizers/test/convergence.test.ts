@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
-import { adam, disposeParams, disposeState, lossClosure, momentum, momo, momoAdam, sam, step, type GradientTransformation, type Params } from '../src/index.js';
+import { adabelief, adam, disposeParams, disposeState, lbfgs, lion, lossClosure, momentum, momo, momoAdam, polyakSgd, prodigy, sam, scheduleFreeAdamw, sm3, step, type GradientTransformation, type Params } from '../src/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -79,5 +79,39 @@ describe('ill-conditioned quadratic (κ = 1000, 10 dims) from x = 1', () => {
   it('sam(momentum, ρ 0.01) ends within 2ρ of the minimum after 500 steps', () => {
     const r = minimize(sam(momentum({ learningRate: 1e-3, momentum: 0.9 }), { rho: 0.01 }), quadratic, quadStart(), 500);
     expect(distance(r.point, new Array(10).fill(0))).toBeLessThan(0.02);
+  });
+});
+
+// The README's convergence table (scripts/convergence.mjs) on the same problems: a few of its claims, as tests.
+const lambdas4 = Array.from({ length: 10 }, (_, i) => 10 ** ((4 * i) / 9));
+const quadratic4 = (p: Params) => tf.tidy(() => tf.mul(0.5, tf.sum(tf.mul(tf.tensor1d(lambdas4), tf.square(p.x!)))) as tf.Scalar);
+
+describe('convex quadratic with condition number 1e4 (10 dims) from x = 1', () => {
+  const cases: [string, () => GradientTransformation<any>, number, number][] = [
+    ['adabelief (lr 0.1)', () => adabelief({ learningRate: 0.1 }), 500, 1e-8],
+    ['scheduleFreeAdamw (lr 0.1)', () => scheduleFreeAdamw({ learningRate: 0.1 }), 500, 1e-8],
+    ['prodigy (defaults)', () => prodigy(), 500, 1e-8],
+    ['sm3 (lr 1)', () => sm3({ learningRate: 1 }), 500, 1e-8],
+    ['lion (lr 0.01)', () => lion({ learningRate: 0.01 }), 500, 1e-6],
+    ['lbfgs (zoom line search), still finite after converging', () => lbfgs(), 500, 1e-6],
+  ];
+  for (const [name, make, steps, tol] of cases) {
+    it(`${name}: f < ${tol} after ${steps} steps`, () => {
+      const v = minimize(make(), quadratic4, quadStart(), steps).value;
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeLessThan(tol);
+    }, 60_000);
+  }
+});
+
+describe('Rosenbrock from (−1.2, 1), new optimizers', () => {
+  it('lbfgs reaches f < 1e-10 within 100 steps', () => {
+    expect(minimize(lbfgs(), rosenbrock, rosenStart(), 100).value).toBeLessThan(1e-10);
+  });
+  it('polyakSgd (f* = 0) reaches f < 1e-8 within 2000 steps', () => {
+    expect(minimize(polyakSgd(), rosenbrock, rosenStart(), 2000).value).toBeLessThan(1e-8);
+  });
+  it('adabelief (lr 0.1) reaches f < 1e-8 within 2000 steps', () => {
+    expect(minimize(adabelief({ learningRate: 0.1 }), rosenbrock, rosenStart(), 2000).value).toBeLessThan(1e-8);
   });
 });

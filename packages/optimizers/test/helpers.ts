@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Params } from '../src/index.js';
+import { expect } from 'vitest';
+import { applyUpdates, disposeParams, disposeState, lossClosure, type GradientTransformation, type Params } from '../src/index.js';
 
 /** Float64 quadratic f(θ) = ½θᵀAθ − cᵀθ + k on 3 parameters, split into tensors w [2] and b [1]. */
 export const A = [
@@ -60,3 +61,50 @@ export function relErr(got: readonly number[], want: readonly number[]): number 
 
 export const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 export const sq = (a: readonly number[]) => dot(a, a);
+
+/** A float64 reference optimizer written from the paper: returns the update Δθ for the current θ. */
+export type RefStep = (theta: number[], k: number) => number[];
+
+/** Runs our optimizer for `steps` (5) updates on the quadratic and returns the updates (as flat arrays). */
+export function ours<S>(opt: GradientTransformation<S>, steps = 5): number[][] {
+  let params: Params = toParams(THETA0);
+  let state = opt.init(params);
+  const out: number[][] = [];
+  for (let k = 0; k < steps; k++) {
+    const closure = lossClosure(fTf);
+    const { value, grads } = closure(params);
+    const r = opt.update(grads, state, params, { value, loss: closure });
+    out.push(flat(r.updates));
+    const next = applyUpdates(params, r.updates);
+    disposeParams(r.updates);
+    disposeParams(grads);
+    value.dispose();
+    disposeParams(params);
+    disposeState(state);
+    params = next;
+    state = r.state;
+  }
+  disposeParams(params);
+  disposeState(state);
+  return out;
+}
+
+export function reference(stepFn: RefStep, steps = 5): number[][] {
+  const theta = [...THETA0];
+  const out: number[][] = [];
+  for (let k = 0; k < steps; k++) {
+    const u = stepFn(theta, k);
+    out.push(u);
+    for (let i = 0; i < 3; i++) theta[i]! += u[i]!;
+  }
+  return out;
+}
+
+export function expectMatch(got: number[][], want: number[][], tol = 1e-5): void {
+  expect(got.length).toBe(want.length);
+  for (let k = 0; k < want.length; k++) {
+    const e = relErr(got[k]!, want[k]!);
+    expect(e, `update ${k + 1}: got ${got[k]} want ${want[k]}`).toBeLessThanOrEqual(tol);
+  }
+}
+

@@ -5,56 +5,11 @@ import {
   adagrad, adam, adamw, applyUpdates, disposeParams, disposeState, gravity, lion, lossClosure, momentum, momo, momoAdam, nesterov, rmsprop, sam, sgd,
   type GradientTransformation, type Params,
 } from '../src/index.js';
-import { PARTS, THETA0, dot, fTf, f64, flat, grad64, relErr, sq, toParams } from './helpers.js';
+import { PARTS, THETA0, dot, expectMatch, f64, fTf, flat, grad64, ours, reference, relErr, sq, toParams, type RefStep } from './helpers.js';
 
 beforeAll(async () => {
   await ready();
 });
-
-/** A float64 reference optimizer written from the paper: returns the update Δθ for the current θ. */
-type RefStep = (theta: number[], k: number) => number[];
-
-/** Runs our optimizer for 5 updates and returns the updates (as flat arrays). */
-function ours<S>(opt: GradientTransformation<S>): number[][] {
-  let params: Params = toParams(THETA0);
-  let state = opt.init(params);
-  const out: number[][] = [];
-  for (let k = 0; k < 5; k++) {
-    const closure = lossClosure(fTf);
-    const { value, grads } = closure(params);
-    const r = opt.update(grads, state, params, { value, loss: closure });
-    out.push(flat(r.updates));
-    const next = applyUpdates(params, r.updates);
-    disposeParams(r.updates);
-    disposeParams(grads);
-    value.dispose();
-    disposeParams(params);
-    disposeState(state);
-    params = next;
-    state = r.state;
-  }
-  disposeParams(params);
-  disposeState(state);
-  return out;
-}
-
-function reference(stepFn: RefStep): number[][] {
-  const theta = [...THETA0];
-  const out: number[][] = [];
-  for (let k = 0; k < 5; k++) {
-    const u = stepFn(theta, k);
-    out.push(u);
-    for (let i = 0; i < 3; i++) theta[i]! += u[i]!;
-  }
-  return out;
-}
-
-function expectMatch(got: number[][], want: number[][]): void {
-  for (let k = 0; k < 5; k++) {
-    const e = relErr(got[k]!, want[k]!);
-    expect(e, `update ${k + 1}: got ${got[k]} want ${want[k]}`).toBeLessThanOrEqual(1e-5);
-  }
-}
 
 const zeros = () => [0, 0, 0];
 

@@ -24,6 +24,8 @@ export interface ScalingCatalogEntry {
   readonly paper?: { readonly title: string; readonly authors?: string; readonly year?: number; readonly url?: string };
   readonly example: string;
   readonly dsl?: string;
+  /** How the docs site runs the entry (same shape as core's `TryIt`; scaling depends on no tensor code). */
+  readonly tryIt?: { readonly call?: string; readonly code?: string; readonly unavailable?: string };
 }
 
 const PKG = '@losskit/scaling';
@@ -137,6 +139,7 @@ export const catalog: readonly ScalingCatalogEntry[] = Object.freeze([
     ],
     paper: { title: 'Scaling Laws for Neural Machine Translation', authors: 'Ghorbani et al.', year: 2021, url: 'https://arxiv.org/abs/2109.07740' },
     example: "import { fitLaw, nmtFamily } from '@losskit/scaling';\nfitLaw(nmtFamily({ NeRef: 1e8, NdRef: 1e8 }), runs);",
+    tryIt: { code: "const runs = [];\nfor (const Ne of [2e7, 5e7, 1e8, 3e8]) for (const Nd of [2e7, 5e7, 1e8, 3e8]) runs.push({ Ne, Nd, loss: 2.2 * (1e8 / Ne) ** 0.2 * (1e8 / Nd) ** 0.3 + 0.6 });\nfitLaw(nmtFamily({ NeRef: 1e8, NdRef: 1e8 }), runs).params;" },
   }),
   entry({
     id: 'downstream-log',
@@ -150,6 +153,7 @@ export const catalog: readonly ScalingCatalogEntry[] = Object.freeze([
     params: [],
     paper: { title: 'Scaling Laws for Downstream Task Performance of Large Language Models', authors: 'Isik et al.', year: 2024, url: 'https://arxiv.org/abs/2402.04177' },
     example: "import { fitLaw, downstreamLogFamily } from '@losskit/scaling';\nfitLaw(downstreamLogFamily, runs, { target: 'bleu' });",
+    tryIt: { code: "const runs = [1e6, 3e6, 1e7, 3e7, 1e8].map((Dp) => ({ Dp, bleu: 30 * (1 - 0.5 * Math.exp(-0.4 * Math.log(Dp / 1e6))) }));\nfitLaw(downstreamLogFamily, runs, { target: 'bleu' }).params;" },
   }),
   entry({
     id: 'compute-optimal',

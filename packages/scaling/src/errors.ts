@@ -1,52 +1,33 @@
+import { LosskitError, type LosskitErrorCode, type LosskitErrorDetails } from '@losskit/errors';
+
+export { isLosskitError, LosskitError, type LosskitErrorCode, type LosskitErrorDetails } from '@losskit/errors';
+
 /**
- * Every failure `@losskit/scaling` reports on purpose. Codes are stable strings: match on `error.code`,
- * never on the message text. The shape mirrors `LosskitError` in `@losskit/core` (code, argument,
- * expected, received) without depending on it.
+ * The codes `@losskit/scaling` reports: `MISSING_COLUMN`, `INVALID_VALUE`, `INVALID_ARGUMENT`, `INVALID_PARAMETER`,
+ * `NON_FINITE_OUTPUT`, `TOO_FEW_RUNS`, `DEGENERATE_DATA`, `NOT_CONVERGED`, `PARSE_ERROR` (a subset of
+ * {@link LosskitErrorCode}). Match on `error.code`, never on the message text.
  */
-export type ScalingErrorCode =
-  | 'MISSING_COLUMN'
-  | 'INVALID_VALUE'
-  | 'INVALID_ARGUMENT'
-  | 'INVALID_PARAMETER'
-  | 'NON_FINITE_OUTPUT'
-  | 'TOO_FEW_RUNS'
-  | 'DEGENERATE_DATA'
-  | 'NOT_CONVERGED'
-  | 'PARSE_ERROR';
+export type ScalingErrorCode = Extract<
+  LosskitErrorCode,
+  'MISSING_COLUMN' | 'INVALID_VALUE' | 'INVALID_ARGUMENT' | 'INVALID_PARAMETER' | 'NON_FINITE_OUTPUT' | 'TOO_FEW_RUNS' | 'DEGENERATE_DATA' | 'NOT_CONVERGED' | 'PARSE_ERROR'
+>;
 
-/** Details attached to a {@link ScalingError}: which argument, what was expected, what was seen. */
-export interface ScalingErrorDetails {
-  readonly argument?: string;
-  readonly expected?: string;
-  readonly received?: string;
-}
+/** Details attached to a scaling error: which argument, what was expected, what was seen. */
+export type ScalingErrorDetails = LosskitErrorDetails;
 
 /**
- * The one error type `@losskit/scaling` throws for bad input, degenerate data or a failed fit.
+ * The error `@losskit/scaling` throws for bad input, degenerate data or a failed fit: the same class as every other
+ * losskit package's {@link LosskitError} (from the dependency-free `@losskit/errors`), so one `instanceof LosskitError`
+ * check covers them all. `ScalingError` is kept as a name for it.
  *
  * @example
  * ```ts
- * try { parseRunsCsv('a,b\n1,2'); } catch (e) { if (e instanceof ScalingError) console.log(e.code); } // MISSING_COLUMN
+ * try { parseRunsCsv('a,b\n1,2'); } catch (e) { if (e instanceof LosskitError) console.log(e.code); } // MISSING_COLUMN
  * ```
  */
-export class ScalingError extends Error implements ScalingErrorDetails {
-  override readonly name = 'ScalingError';
-  readonly code: ScalingErrorCode;
-  readonly argument?: string;
-  readonly expected?: string;
-  readonly received?: string;
-
-  constructor(code: ScalingErrorCode, message: string, details: ScalingErrorDetails = {}) {
-    const parts = [details.argument ? `${details.argument}: ${message}` : message];
-    if (details.expected !== undefined) parts.push(`expected ${details.expected}`);
-    if (details.received !== undefined) parts.push(`received ${details.received}`);
-    super(parts.join(': '));
-    this.code = code;
-    if (details.argument !== undefined) this.argument = details.argument;
-    if (details.expected !== undefined) this.expected = details.expected;
-    if (details.received !== undefined) this.received = details.received;
-  }
-}
+export const ScalingError = LosskitError;
+/** The type of {@link ScalingError} instances: {@link LosskitError}. */
+export type ScalingError = LosskitError;
 
 /** Formats a received value for messages: numbers and strings as written, `null`, arrays and other types by kind. */
 export function describeValue(v: unknown): string {
@@ -63,6 +44,12 @@ export function checkOptions<T extends object>(value: T | undefined, name = 'opt
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ScalingError('INVALID_ARGUMENT', 'must be an object', { argument: name, expected: 'an object or undefined', received: describeValue(value) });
   }
+  return value;
+}
+
+/** Throws `INVALID_ARGUMENT` unless `value` is `true` or `false`. */
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new LosskitError('INVALID_ARGUMENT', 'must be a boolean', { argument: name, expected: 'true or false', received: describeValue(value) });
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { checkFunction, checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
+import { checkBoolean, checkFunction, checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
 import type { Law, LawFamily } from './law.js';
 import { checkBounds, createMinimizer, type Minimizer, type MinimizeResult, type StopReason } from './lbfgs.js';
 
@@ -261,7 +261,7 @@ export function fitLaw<P extends string, I extends string>(family: LawFamily<P, 
   const maxIterations = checkNumber('maxIterations', options.maxIterations ?? 1000, 'an integer >= 1', (v) => Number.isInteger(v) && v >= 1);
   const gtol = checkNumber('gtol', options.gtol ?? 1e-5, 'a number >= 0', (v) => v >= 0);
   const ftol = checkNumber('ftol', options.ftol ?? 2.220446049250313e-9, 'a number >= 0', (v) => v >= 0);
-  const requireConvergence = options.requireConvergence ?? true;
+  const requireConvergence = checkBoolean('requireConvergence', options.requireConvergence ?? true);
   if (typeof requireConvergence !== 'boolean') throw new ScalingError('INVALID_ARGUMENT', 'requireConvergence must be a boolean', { argument: 'requireConvergence', expected: 'true or false', received: describeValue(requireConvergence) });
   if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress, '(done, total) => void');
   const bounds = 'bounds' in options ? options.bounds : family.bounds;

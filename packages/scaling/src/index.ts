@@ -4,7 +4,7 @@ export { type BootstrapOptions, type BootstrapResult, bootstrapFit, type ParamIn
 export { catalog, type ScalingCatalogEntry, type ScalingParamSpec } from './catalog.js';
 export { type ChinchillaLaw, type ChinchillaParam, chinchilla, chinchillaFamily, chinchillaGrid } from './chinchilla.js';
 export { type DownstreamParam, downstreamLog, downstreamLogFamily } from './downstream.js';
-export { ScalingError, type ScalingErrorCode, type ScalingErrorDetails } from './errors.js';
+export { isLosskitError, LosskitError, ScalingError, type LosskitErrorCode, type ScalingErrorCode, type ScalingErrorDetails } from './errors.js';
 export { type ExtrapolationOptions, type ExtrapolationResult, extrapolationError } from './extrapolation.js';
 export { type FitOptions, type FitResult, fitLaw, type PruneOptions, type ResidualLoss, type Run, type StartOutcome } from './fit.js';
 export { type KaplanNDParam, type KaplanParam, type KaplanVariable, kaplan, kaplanConstants, kaplanFamily, kaplanND, kaplanNDFamily } from './kaplan.js';

@@ -48,7 +48,7 @@ describe('bad input gives typed errors', () => {
       }
       return undefined;
     })();
-    expect(err).toMatchObject({ name: 'ScalingError', code: 'TOO_FEW_RUNS', argument: 'runs', expected: 'at least 5 runs', received: '1' });
+    expect(err).toMatchObject({ name: 'LosskitError', code: 'TOO_FEW_RUNS', argument: 'runs', expected: 'at least 5 runs', received: '1' });
   });
   it('a fit never returns a law outside its domain: a start converged at alpha = -0.2 is NOT_CONVERGED, not a law', () => {
     // Data that rise with N (L = 2 + 1e-3·N^0.2 + 400/D^0.28), started at that exact point (log A = log 1e-3, alpha = -0.2).
@@ -59,5 +59,26 @@ describe('bad input gives typed errors', () => {
     // With a second start that converges inside the domain, that one wins.
     const fit = fitLaw(chinchillaFamily, runs, { starts: [...start, [0, 5, 0.5, 0.3, 0.3]], requireConvergence: false });
     expect(fit.law.params.alpha).toBeGreaterThan(0);
+  });
+});
+
+describe('scaling errors are LosskitErrors', () => {
+  it('a bad fit input throws the same LosskitError class as @losskit/core', async () => {
+    const { LosskitError: CoreError } = await import('@losskit/core');
+    let caught: unknown;
+    try {
+      fitLaw(chinchillaFamily, [{ N: 1, D: 1, loss: 1 }]);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(CoreError);
+    expect(caught).toBeInstanceOf(ScalingError);
+  });
+});
+
+describe('boolean options', () => {
+  it('fitLaw rejects a non-boolean requireConvergence with INVALID_ARGUMENT naming it', () => {
+    const runs = [1, 2, 3, 4, 5, 6].map((i) => ({ N: 1e8 * i, D: 1e9 * i, loss: 2 + 400 / (1e8 * i) ** 0.34 + 400 / (1e9 * i) ** 0.28 }));
+    expect(() => fitLaw(chinchillaFamily, runs, { requireConvergence: 'no' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', argument: 'requireConvergence' }));
   });
 });

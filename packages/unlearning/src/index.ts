@@ -18,4 +18,8 @@ export { orthogonalizeRetain, conceptPreservingGradient } from './surgery.js';
 export { perSampleLosses, evaluateSet, membershipAuc, unlearningMetrics, retrainGap, type SetMetrics, type MetricOptions, type UnlearningMetrics, type UnlearningMetricsOptions, type RetrainGap } from './metrics.js';
 export { unlearn, type UnlearnOptions, type UnlearnResult, type UnlearnStepInfo, type Surgery } from './unlearn.js';
 export { modelVariables, checkSameWeights, predictLogits, type ModelLike, type LabeledData } from './model.js';
+export { wgaTerm, wga, satImpTerm, satImp, undialTerm, undial, ceuTerm, ceu, dpoTerm, dpo, idkDpo, type DpoOptions } from './token-objectives.js';
+export { ksTest, forgetQuality, modelUtility, miaAuc, minKScore, minKPlusPlusScore, type KsResult, type MiaResult } from './forget-quality.js';
 export { catalog } from './catalog.js';
+// Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
+export { unlearningExporters } from './export.js';

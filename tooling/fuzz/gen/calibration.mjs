@@ -7,7 +7,11 @@ import { poke } from '../lib/rand.mjs';
 import * as ref from '../lib/ref.mjs';
 
 export function generate(r, lib) {
-  const kind = r.weighted({ metric: 45, calibrator: 25, conformal: 12, misc: 8, invalid: 10 });
+  const kind = r.weighted({ metric: 45, calibrator: 25, conformal: 12, misc: 8, invalid: 10, extra: 14, regression: 12, streaming: 6, penalty: 6 });
+  if (kind === 'extra') return extraMetricCase(r, lib);
+  if (kind === 'regression') return regressionCase(r, lib);
+  if (kind === 'streaming') return streamingCase(r, lib);
+  if (kind === 'penalty') return penaltyCase(r, lib);
   if (kind === 'metric') return metricCase(r, lib);
   if (kind === 'calibrator') return calibratorCase(r, lib);
   if (kind === 'conformal') return conformalCase(r, lib);
@@ -139,19 +143,21 @@ function metricCase(r, lib) {
   }
   if (name === 'nll' && from === 'probs' && r.bool(0.3)) o.epsilon = r.pick([1e-12, 1e-3]);
   const tooFewSamples = binned && (o.bins ?? 15) > d.n;
-  const P = probsOf(d.preds, from);
+  const asTensor = r.bool(0.3);
+  // A float32 tensor holds the float32 rounding of each value: the reference reads the same numbers.
+  const seen = asTensor ? d.preds.map((row) => row.map((v) => Math.fround(v))) : d.preds;
+  const P = probsOf(seen, from);
   let want;
   let sensitive = false;
   if (!tooFewSamples) {
     if (name === 'nll') {
-      want = d.preds.reduce((s, row, i) => s + (from === 'logits' ? -ref.logSoftmax(row)[d.labels[i]] : -Math.log(Math.max(row[d.labels[i]], o.epsilon ?? 1e-12))), 0) / d.n;
+      want = seen.reduce((s, row, i) => s + (from === 'logits' ? -ref.logSoftmax(row)[d.labels[i]] : -Math.log(Math.max(row[d.labels[i]], o.epsilon ?? 1e-12))), 0) / d.n;
     } else {
-      const res = METRICS[name](P, d.labels, { bins: o.bins ?? 15, strategy: o.strategy ?? 'width', norm: o.norm ?? 'l1' }, from === 'logits' ? d.preds : undefined);
+      const res = METRICS[name](P, d.labels, { bins: o.bins ?? 15, strategy: o.strategy ?? 'width', norm: o.norm ?? 'l1' }, from === 'logits' ? seen : undefined);
       want = res.value;
       sensitive = res.sensitive;
     }
   }
-  const asTensor = r.bool(0.3);
   return {
     fn: name,
     expect: tooFewSamples ? 'invalid' : 'valid',
@@ -174,7 +180,7 @@ function metricCase(r, lib) {
 
 function calibratorCase(r, lib) {
   const K = lib.calibration;
-  const name = r.pick(['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'PlattScaling', 'HistogramBinning', 'IsotonicRegression', 'CorrectnessAwareCalibrator']);
+  const name = r.pick(['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'PlattScaling', 'HistogramBinning', 'IsotonicRegression', 'CorrectnessAwareCalibrator', 'BetaCalibration', 'BBQ', 'NearIsotonicRegression', 'ENIR', 'DirichletCalibration']);
   const from = name === 'CorrectnessAwareCalibrator' || r.bool(0.7) ? 'logits' : 'probs';
   const C = name === 'PlattScaling' ? r.pick([1, 2]) : r.classes({ min: 1, max: 5 });
   const d = data(r, { from: name === 'PlattScaling' && C === 1 ? 'logits' : from, C, N: r.int(2, 30) });
@@ -183,7 +189,8 @@ function calibratorCase(r, lib) {
   const o = { ...(from === 'probs' && !(name === 'PlattScaling' && C === 1) ? { from } : {}) };
   if (name === 'HistogramBinning') o.bins = r.pick([1, 2, 5, 15]);
   if (name === 'TemperatureScaling' && r.bool(0.3)) o.initialTemperature = r.pick([0.5, 1.5, 10]);
-  if ((name === 'VectorScaling' || name === 'MatrixScaling') && r.bool(0.3)) o.interceptPenalty = r.pick([0, 0.01, 1]);
+  if ((name === 'VectorScaling' || name === 'MatrixScaling' || name === 'DirichletCalibration') && r.bool(0.3)) o.interceptPenalty = r.pick([0, 0.01, 1]);
+  if (name === 'NearIsotonicRegression' && r.bool(0.5)) o.lambda = r.pick([0, 0.5, 5, 1e9]);
   if (name === 'CorrectnessAwareCalibrator') Object.assign(o, { epochs: r.int(1, 5), hidden: r.pick([2, 5]), batchSize: r.pick([4, 1000]), seed: 1 });
   const tooFew = name === 'HistogramBinning' && o.bins > d.n;
   const moderate = d.mode.startsWith('normal') || d.mode.startsWith('ties') || d.mode === 'probs';
@@ -405,3 +412,268 @@ function invalidCase(r, lib) {
   };
 }
 
+
+// ── ACE, MMCE, DCA (issue #21) ───────────────────────────────────────────────
+
+/** Nixon et al.'s ACE in float64: per class (or top label) sort by (p, index), R equal-count ranges, mean |acc − conf|. */
+function aceRef(P, y, R, scope, threshold) {
+  const groups = scope === 'top-label'
+    ? [P.map((row, i) => ({ p: Math.max(...row), hit: argmax(row) === y[i] ? 1 : 0, i }))]
+    : P[0].map((_, k) => P.map((row, i) => ({ p: row[k], hit: y[i] === k ? 1 : 0, i })).filter((t) => threshold === 0 || t.p > threshold));
+  let total = 0;
+  let K = 0;
+  let sensitive = false;
+  for (const items of groups) {
+    if (items.length === 0) continue;
+    items.sort((a, b) => a.p - b.p || a.i - b.i);
+    sensitive ||= items.some((t, j) => j > 0 && t.p !== items[j - 1].p && Math.abs(t.p - items[j - 1].p) < 1e-9);
+    const r = Math.min(R, items.length);
+    let s = 0;
+    for (let m = 0; m < r; m++) {
+      const part = items.slice(Math.floor((m * items.length) / r), Math.floor(((m + 1) * items.length) / r));
+      s += Math.abs(part.reduce((a, t) => a + t.hit, 0) / part.length - part.reduce((a, t) => a + t.p, 0) / part.length);
+    }
+    total += s / r;
+    K++;
+  }
+  return { value: K ? total / K : 0, sensitive };
+}
+
+function mmceRef(P, y, weighted, width) {
+  const r = P.map((row) => Math.max(...row));
+  const c = P.map((row, i) => (argmax(row) === y[i] ? 1 : 0));
+  const k = (a, b) => Math.exp(-Math.abs(a - b) / width);
+  const n = r.length;
+  if (!weighted) {
+    let s = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) s += (c[i] - r[i]) * (c[j] - r[j]) * k(r[i], r[j]);
+    return Math.sqrt(Math.max(s / (n * n), 0));
+  }
+  const C = r.map((_, i) => i).filter((i) => c[i] === 1);
+  const W = r.map((_, i) => i).filter((i) => c[i] === 0);
+  let pc = 0;
+  let pw = 0;
+  let pm = 0;
+  for (const i of C) for (const j of C) pc += (1 - r[i]) * (1 - r[j]) * k(r[i], r[j]);
+  for (const i of W) for (const j of W) pw += r[i] * r[j] * k(r[i], r[j]);
+  for (const i of C) for (const j of W) pm += (1 - r[i]) * r[j] * k(r[i], r[j]);
+  return Math.sqrt(Math.max((C.length ? pc / C.length ** 2 : 0) + (W.length ? pw / W.length ** 2 : 0) - (C.length && W.length ? (2 * pm) / (C.length * W.length) : 0), 0));
+}
+
+function extraMetricCase(r, lib) {
+  const K = lib.calibration;
+  const name = r.pick(['ace', 'mmce', 'dca']);
+  const from = r.bool(0.75) ? 'logits' : 'probs';
+  const d = data(r, { from, N: r.int(1, 25) });
+  const o = { ...(from === 'probs' || r.bool(0.2) ? { from } : {}) };
+  if (name === 'ace') {
+    o.bins = r.pick([1, 2, 5, 15]);
+    if (r.bool(0.3)) o.scope = r.pick(['classwise', 'top-label']);
+    if (r.bool(0.3) && o.scope !== 'top-label') o.threshold = r.pick([0, 1e-3, 0.2]);
+  }
+  if (name === 'mmce') {
+    if (r.bool(0.5)) o.weighted = r.bool();
+    if (r.bool(0.3)) o.width = r.pick([0.1, 0.4, 2]);
+  }
+  const tooFew = name === 'ace' && o.bins > d.n;
+  const P = probsOf(d.preds, from);
+  let want;
+  let sensitive = false;
+  if (!tooFew) {
+    if (name === 'ace') ({ value: want, sensitive } = aceRef(P, d.labels, o.bins, o.scope ?? 'classwise', o.threshold ?? 0));
+    else if (name === 'mmce') want = mmceRef(P, d.labels, o.weighted ?? false, o.width ?? 0.4);
+    else want = Math.abs(P.reduce((s, row, i) => s + (argmax(row) === d.labels[i] ? 1 : 0) - Math.max(...row), 0) / d.n);
+    sensitive ||= P.some((row) => row.filter((v) => v === Math.max(...row)).length > 1 && name !== 'ace');
+  }
+  return {
+    fn: name,
+    expect: tooFew ? 'invalid' : 'valid',
+    why: `bins ${o.bins} > N = ${d.n}`,
+    codes: ['INVALID_ARGUMENT'],
+    repro: { call: `${name}(predictions, labels, options)`, predictions: d.preds, labels: d.labels, options: o },
+    run: () => K[name](d.preds, d.labels, o),
+    check: (got) => {
+      if (want === undefined || sensitive) return undefined;
+      const m = ref.closeTo(got, want, { rtol: 1e-9, atol: 1e-12 });
+      return m ? { category: 'wrong value', kind: `${name} vs float64 reference`, message: `${name}(${JSON.stringify(o)}), inputs ${d.mode}: ${m}` } : undefined;
+    },
+  };
+}
+
+// ── regression calibration ───────────────────────────────────────────────────
+
+function regressionData(r, n) {
+  const scale = r.pick([1, 1e-3, 1e6]);
+  const mean = Array.from({ length: n }, () => scale * (r.float() * 4 - 2));
+  const std = Array.from({ length: n }, () => scale * (0.05 + r.float() * 2));
+  const y = mean.map((m, i) => m + std[i] * (r.float() * 6 - 3));
+  return { mean, std, y, scale };
+}
+
+const Z = { 0.5: 0.6744897501960817, 0.9: 1.6448536269514722, 0.95: 1.959963984540054 };
+
+function regBins(v, M) {
+  const lo = Math.min(...v);
+  const hi = Math.max(...v);
+  return v.map((x) => {
+    if (!(hi > lo)) return 0;
+    for (let m = 0; m < M; m++) if (x < (m + 1 === M ? Infinity : lo + ((m + 1) * (hi - lo)) / M)) return m;
+    return M - 1;
+  });
+}
+
+function regressionCase(r, lib) {
+  const K = lib.calibration;
+  const name = r.pick(['uce', 'ence', 'picp', 'qce', 'gaussianNll', 'VarianceScaling', 'IsotonicQuantileRecalibration', 'invalid']);
+  const n = r.int(1, 30);
+  const d = regressionData(r, n);
+  const pred = { mean: d.mean, std: d.std };
+  if (name === 'invalid') {
+    const bad = r.pick(['std0', 'nan', 'length', 'bins', 'q']);
+    const p2 = { mean: [...d.mean], std: [...d.std] };
+    let o = {};
+    let y = d.y;
+    if (bad === 'std0') p2.std[r.int(0, n - 1)] = r.pick([0, -1]);
+    if (bad === 'nan') y = d.y.map((v, i) => (i === 0 ? NaN : v));
+    if (bad === 'length') y = [...d.y, 1];
+    if (bad === 'bins') o = { bins: r.pick([0, 1.5, -2]) };
+    if (bad === 'q') o = { q: r.pick([0, 1, 2, [], NaN]) };
+    const fn = bad === 'q' ? 'picp' : r.pick(['uce', 'ence', 'qce']);
+    return { fn, expect: 'invalid', why: bad, repro: { call: `${fn}(predictions, targets, options)`, predictions: p2, targets: y, options: o }, run: () => K[fn](p2, y, o), check: () => undefined };
+  }
+  if (name === 'VarianceScaling' || name === 'IsotonicQuantileRecalibration') {
+    return {
+      fn: `${name}.fit/transform/save/load`,
+      expect: 'any',
+      finite: true,
+      repro: { call: `${name}.fit(predictions, targets)`, predictions: pred, targets: d.y },
+      run: () => {
+        const cal = K[name].fit(pred, d.y);
+        const again = K[name].load(cal.save());
+        return name === 'VarianceScaling' ? [cal.transform(pred).std, again.transform(pred).std] : [cal.quantiles(pred, [0.1, 0.5, 0.9]).flat(), again.quantiles(pred, [0.1, 0.5, 0.9]).flat()];
+      },
+      check: ([a, b]) => {
+        const m = ref.allClose(a, b, { rtol: 1e-12, atol: 0 });
+        if (m) return { category: 'wrong value', kind: `${name} save/load round trip`, message: m };
+        if (name === 'IsotonicQuantileRecalibration') {
+          for (let i = 0; i < a.length; i += 3) if (!(a[i] <= a[i + 1] && a[i + 1] <= a[i + 2])) return { category: 'wrong value', kind: 'recalibrated quantiles not ordered', message: `${a.slice(i, i + 3)}` };
+        }
+        return undefined;
+      },
+    };
+  }
+  const o = {};
+  if (['uce', 'ence'].includes(name) || (name === 'qce' && r.bool(0.5))) o.bins = r.pick([1, 3, 10]);
+  if (name === 'picp' || name === 'qce') o.q = r.pick([0.5, 0.9, 0.95, [0.5, 0.95]]);
+  if (name === 'qce' && r.bool(0.5)) o.marginal = false;
+  const M = o.bins ?? 10;
+  const levels = typeof o.q === 'number' ? [o.q] : o.q;
+  const inside = (q, i) => Math.abs(d.y[i] - d.mean[i]) <= Z[q] * d.std[i];
+  let want;
+  if (name === 'gaussianNll') want = d.y.reduce((s, v, i) => s + 0.5 * Math.log(2 * Math.PI) + Math.log(d.std[i]) + 0.5 * ((v - d.mean[i]) / d.std[i]) ** 2, 0) / n;
+  else if (name === 'uce') {
+    const v = d.std.map((s) => s * s);
+    const b = regBins(v, M);
+    want = 0;
+    for (let m = 0; m < M; m++) {
+      const idx = b.map((k, i) => (k === m ? i : -1)).filter((i) => i >= 0);
+      if (idx.length) want += (idx.length / n) * Math.abs(idx.reduce((s, i) => s + (d.y[i] - d.mean[i]) ** 2, 0) / idx.length - idx.reduce((s, i) => s + v[i], 0) / idx.length);
+    }
+  } else if (name === 'ence') {
+    const b = regBins(d.std, M);
+    let s = 0;
+    let k = 0;
+    for (let m = 0; m < M; m++) {
+      const idx = b.map((q, i) => (q === m ? i : -1)).filter((i) => i >= 0);
+      if (!idx.length) continue;
+      const rmv = Math.sqrt(idx.reduce((a, i) => a + d.std[i] ** 2, 0) / idx.length);
+      s += Math.abs(rmv - Math.sqrt(idx.reduce((a, i) => a + (d.y[i] - d.mean[i]) ** 2, 0) / idx.length)) / rmv;
+      k++;
+    }
+    want = s / k;
+  } else if (name === 'picp') {
+    want = levels.reduce((s, q) => s + d.y.filter((_, i) => inside(q, i)).length / n, 0) / levels.length;
+  } else {
+    const b = o.marginal === false ? regBins(d.std, M) : d.y.map(() => 0);
+    let t = 0;
+    for (const q of levels) {
+      for (let m = 0; m < (o.marginal === false ? M : 1); m++) {
+        const idx = b.map((k, i) => (k === m ? i : -1)).filter((i) => i >= 0);
+        if (idx.length) t += (idx.length / n) * Math.abs(idx.filter((i) => inside(q, i)).length / idx.length - q);
+      }
+    }
+    want = t / levels.length;
+  }
+  // A residual within rounding of an interval bound, or a value on a bin edge, can fall either way.
+  const edgy = levels?.some((q) => d.y.some((v, i) => Math.abs(Math.abs(v - d.mean[i]) - Z[q] * d.std[i]) < 1e-9 * d.scale));
+  return {
+    fn: name,
+    expect: 'valid',
+    repro: { call: `${name}(predictions, targets, options)`, predictions: pred, targets: d.y, options: o },
+    run: () => K[name](pred, d.y, o),
+    check: (got) => {
+      const value = name === 'picp' ? got.picp : got;
+      if (edgy) return undefined;
+      const m = ref.closeTo(value, want, { rtol: 1e-9, atol: 1e-12 });
+      return m ? { category: 'wrong value', kind: `${name} vs float64 reference`, message: `${name}(${JSON.stringify(o)}), scale ${d.scale}: ${m}` } : undefined;
+    },
+  };
+}
+
+// ── streaming metrics ────────────────────────────────────────────────────────
+
+function streamingCase(r, lib) {
+  const K = lib.calibration;
+  const d = data(r, { N: r.int(2, 30), C: r.classes({ min: 2, max: 5 }) });
+  const cuts = [0, ...Array.from({ length: r.int(0, 3) }, () => r.int(1, d.n - 1)).sort((a, b) => a - b), d.n];
+  const kind = r.pick(['ece', 'classwise', 'ace', 'mmce']);
+  const o = kind === 'ece' || kind === 'classwise' ? { bins: r.pick([1, 2, 5]), norm: r.pick(['l1', 'l2', 'max']) } : kind === 'ace' ? { bins: r.pick([1, 2]) } : { weighted: r.bool() };
+  const tooFew = o.bins !== undefined && o.bins > d.n;
+  return {
+    fn: kind === 'ece' || kind === 'classwise' ? 'StreamingCalibrationError' : 'streamingMetric',
+    expect: tooFew ? 'invalid' : 'valid',
+    why: 'bins > N',
+    codes: ['INVALID_ARGUMENT'],
+    repro: { call: 'update over batches split at cuts, then result()', predictions: d.preds, labels: d.labels, cuts, kind, options: o },
+    run: () => {
+      const m = kind === 'ece' || kind === 'classwise' ? new K.StreamingCalibrationError({ ...o, scope: kind === 'ece' ? 'top-label' : 'classwise' }) : K.streamingMetric(K[kind], o);
+      for (let k = 0; k + 1 < cuts.length; k++) if (cuts[k + 1] > cuts[k]) m.update(d.preds.slice(cuts[k], cuts[k + 1]), d.labels.slice(cuts[k], cuts[k + 1]));
+      const batch = kind === 'ece' ? K.ece(d.preds, d.labels, o) : kind === 'classwise' ? K.classwiseEce(d.preds, d.labels, o) : K[kind](d.preds, d.labels, o);
+      return [m.result(), batch];
+    },
+    check: ([a, b]) => (a === b ? undefined : { category: 'wrong value', kind: 'streaming result differs from the batch metric', message: `streaming ${a}, batch ${b}` }),
+  };
+}
+
+// ── MMCE / DCA penalties under compile() ─────────────────────────────────────
+
+function penaltyCase(r, lib) {
+  const K = lib.calibration;
+  const C = lib.core;
+  const which = r.pick(['mmcePenalty', 'dcaPenalty']);
+  const d = data(r, { N: r.int(1, 16), C: r.classes({ min: 2, max: 5 }) });
+  const o = which === 'mmcePenalty' && r.bool(0.5) ? { weighted: r.bool(), width: r.pick([0.2, 0.4]) } : {};
+  const P = d.preds.map(ref.softmax);
+  const want = which === 'mmcePenalty' ? mmceRef(P, d.labels, o.weighted ?? true, o.width ?? 0.4) : Math.abs(P.reduce((s, row, i) => s + Math.max(...row) - (argmax(d.preds[i]) === d.labels[i] ? 1 : 0), 0) / d.n);
+  const tie = d.preds.some((row) => row.filter((v) => v === Math.max(...row)).length > 1);
+  return {
+    fn: which,
+    expect: d.mode.startsWith('normal') || d.mode.startsWith('ties') ? 'valid' : 'any',
+    finite: true,
+    repro: { call: `compile(${which}(options)).valueAndGrad(labels, logits)`, logits: d.preds, labels: d.labels, options: o },
+    prepare: () => ({ x: tf.tensor2d(d.preds, [d.n, d.c]) }),
+    run: ({ x }) => {
+      const { value, grad } = C.compile(K[which](o)).valueAndGrad(d.labels, x);
+      const out = [value.dataSync()[0], Array.from(grad.dataSync())];
+      value.dispose();
+      grad.dispose();
+      return out;
+    },
+    check: ([v, g]) => {
+      if (g.some((x) => !Number.isFinite(x))) return { category: 'silent non-finite', kind: `${which} gradient`, message: `gradient ${g}` };
+      if (tie) return undefined;
+      const m = ref.closeTo(v, want, { rtol: 1e-4, atol: 1e-5 });
+      return m ? { category: 'wrong value', kind: `${which} vs float64 reference`, message: `${m} (inputs ${d.mode})` } : undefined;
+    },
+  };
+}

@@ -3,6 +3,7 @@
 // options, a rejected valueAndGrad followed by valid calls, and the other exports (math, tensor primitives, helpers).
 import * as tf from '@tensorflow/tfjs-core';
 import { compiledCase } from '../lib/compiled.mjs';
+import { exampleRecipe } from '../lib/examples.mjs';
 import { randomExpr } from '../lib/dsl.mjs';
 import { poke, randomIndex, shapeOf } from '../lib/rand.mjs';
 import * as ref from '../lib/ref.mjs';
@@ -327,7 +328,11 @@ function badInputCase(r, lib) {
       yPred = rows;
       why = `from: 'probs' with a row that is not a distribution (${k})`;
       codes = ['INVALID_ARGUMENT', 'NON_FINITE_INPUT'];
-      if (validateOff) expect = 'any';
+      // compile() checks probabilities where terms read them (documented on CompileOptions.from): rows of a
+      // distribution for prob/logProb/ce/entropy/kl, entries in [0, 1] for bce; raw yPred() reads are free.
+      const distribution = /\b(prob|logProb|ce|entropy|kl)\(/.test(code);
+      const entries = /\bbce\(/.test(code) && rows[i].some((p) => p < 0 || p > 1);
+      if (validateOff || !(distribution || entries)) expect = 'any';
       break;
     }
     case 'input': {
@@ -488,7 +493,7 @@ function sequenceCase(r, lib) {
 
 function miscCase(r, lib) {
   const { core, coreMath: m } = lib;
-  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1 });
+  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1, dslCatalog: core.catalog?.length ? 1 : 0 });
   switch (k) {
     case 'math': {
       const n = r.int(0, 6);
@@ -671,6 +676,16 @@ function miscCase(r, lib) {
       const build = k === 'softSortExpr' ? (l) => l.core.softSort(l.core.logit(), { tau }).target() : (l) => l.core.sparsemax(l.core.logit()).target().neg();
       const method = pickMethod(r);
       return compiledCase(lib, { fn: `compile(${k === 'softSortExpr' ? 'softSort' : 'sparsemax'})`, code, build, options: compileOptions(r, { from: 'logits', method }), method, yTrue: b.yTrue, yPred: b.yPred, expect: b.mode.startsWith('normal') || b.mode.startsWith('ties') ? 'valid' : 'any', level: 'sample', oracles: ['fusion', 'vag'] });
+    }
+    case 'dslCatalog': {
+      // Core's DSL catalog (`catalog`): each entry's own example (expression, compile options, data), checked by the
+      // fused / unfused and call / valueAndGrad oracles; the terms themselves have float64 references above.
+      const entry = r.pick(core.catalog);
+      const rec = exampleRecipe(entry, { core, pkg: core, tf }).run();
+      const { expr, options } = rec.compiles[0];
+      const [yTrue, yPred, call] = rec.calls[0];
+      const method = expr.level === 'batch' ? r.pick(['call', 'valueAndGrad']) : pickMethod(r);
+      return compiledCase(lib, { fn: `catalog:${entry.id}`, code: entry.dsl, build: () => expr, options: { ...(options ?? {}) }, method, yTrue, yPred, ...(call?.inputs ? { inputs: call.inputs } : {}), expect: 'valid', level: expr.level, oracles: ['vag'] });
     }
     case 'defineEntry': {
       const entry = r.pick([{}, { id: 'x' }, { id: 'x', name: 'X', package: 'p', export: 'e', category: 'c', summary: 's', formula: 'f', inputs: 'i', example: 'e', params: null }, null]);

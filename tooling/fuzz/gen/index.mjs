@@ -4,6 +4,9 @@ import * as core from './core.mjs';
 import * as losses from './losses.mjs';
 import * as keras from './keras.mjs';
 import * as tfjs from './tfjs.mjs';
+import * as torch from './torch.mjs';
+import * as ctc from './ctc.mjs';
+import * as optax from './optax.mjs';
 import * as optimizers from './optimizers.mjs';
 import * as calibration from './calibration.mjs';
 import * as metricLearning from './metric-learning.mjs';
@@ -16,11 +19,15 @@ export const GENERATORS = {
   '@losskit/losses': { weight: 18, mod: losses },
   '@losskit/losses/keras': { weight: 8, mod: keras },
   '@losskit/losses/tfjs': { weight: 6, mod: tfjs },
+  '@losskit/losses/optax': { weight: 6, mod: optax },
   '@losskit/optimizers': { weight: 10, mod: optimizers },
   '@losskit/calibration': { weight: 10, mod: calibration },
   '@losskit/metric-learning': { weight: 11, mod: metricLearning },
   '@losskit/unlearning': { weight: 6, mod: unlearning },
   '@losskit/scaling': { weight: 9, mod: scaling },
+  '@losskit/losses/torch': { weight: 6, mod: torch },
+  // CTC in its three forms (catalog `ctc`, /keras `ctc`, /torch `ctcLoss`); each case names its own package.
+  '@losskit/losses ctc': { weight: 3, mod: ctc },
 };
 
 /**

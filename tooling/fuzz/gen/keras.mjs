@@ -169,6 +169,7 @@ function targets(r, kinds, n, c) {
 }
 
 export function generate(r, lib) {
+  let optionNotTaken = false;
   const K = lib.keras;
   const name = r.pick(Object.keys(LOSSES));
   const L = LOSSES[name];
@@ -230,13 +231,17 @@ export function generate(r, lib) {
     const v = { fromLogits: 'yes', labelSmoothing: r.pick([-0.1, 1.5, NaN]), gamma: r.pick([-1, NaN]), alpha: r.pick([NaN, -0.5, 1.5]), delta: r.pick([0, -1, NaN]), q: r.pick([0, 1, 1.5, NaN]), axis: r.pick([5, -9, 0.5]), ignoreClass: NaN }[k];
     o[k] = v;
     [why, codes] = [`invalid option ${k} = ${v}`, ['INVALID_PARAMETER', 'INVALID_ARGUMENT']];
-    // Options a function does not take are ignored (as in Keras); alpha in [0, 1] is only required for binary focal.
+    // An option a function does not take may be ignored or rejected with INVALID_ARGUMENT (Keras raises a TypeError
+    // for an unknown keyword); alpha in [0, 1] is only required for binary focal (Tversky takes any α ≥ 0).
     const takes = {
       fromLogits: L.preds === 'logitsOrProbs', labelSmoothing: ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'binaryFocalCrossentropy', 'categoricalFocalCrossentropy'].includes(name),
-      gamma: name.includes('Focal'), alpha: name === 'binaryFocalCrossentropy' || (name === 'categoricalFocalCrossentropy' && Number.isNaN(v)) || name === 'tversky', delta: name === 'huber', q: name === 'categoricalGeneralizedCrossEntropy',
+      gamma: name.includes('Focal'), alpha: name === 'binaryFocalCrossentropy' || (name === 'categoricalFocalCrossentropy' && Number.isNaN(v)) || (name === 'tversky' && !(v >= 0)), delta: name === 'huber', q: name === 'categoricalGeneralizedCrossEntropy',
       axis: !L.sparse || name === 'sparseCategoricalCrossentropy', ignoreClass: name === 'sparseCategoricalCrossentropy',
     }[k];
-    if (!takes) [why, codes] = [undefined, undefined];
+    if (!takes) {
+      [why, codes] = [undefined, undefined];
+      if (!(name === 'tversky' && k === 'alpha')) optionNotTaken = true;
+    }
   } else if (bad === 'label' && L.sparse) {
     const v = r.badLabel(C);
     yTrue = poke(yTrue, randomIndex(r, shapeOf(yTrue)), v);
@@ -244,7 +249,7 @@ export function generate(r, lib) {
     if (o.ignoreClass !== undefined && v === o.ignoreClass) [why, codes] = [undefined, undefined]; // an ignored label is fine
   }
   if (why) expect = 'invalid';
-  else if (C === 1 && (L.sparse || name.startsWith('categorical'))) expect = 'any';
+  else if (optionNotTaken || (C === 1 && (L.sparse || name.startsWith('categorical')))) expect = 'any';
 
   // Reference per sample (flattened), then the Keras reduction.
   let perSample;

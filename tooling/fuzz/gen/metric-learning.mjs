@@ -10,7 +10,8 @@ import * as ref from '../lib/ref.mjs';
 const _f32 = Math.fround;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ distance: 15, reference: 30, catalog: 28, metrics: 12, helpers: 7, invalid: 8 });
+  const kind = r.weighted({ distance: 15, reference: 30, catalog: 28, metrics: 12, helpers: 7, invalid: 8, pml: 24 });
+  if (kind === 'pml') return pmlCase(r, lib);
   if (kind === 'distance') return distanceCase(r, lib);
   if (kind === 'reference') return referenceCase(r, lib);
   if (kind === 'catalog') return catalogCase(r, lib);
@@ -23,7 +24,7 @@ export function generate(r, lib) {
 
 /** A distance: builder code, builder, and the float64 pairwise function. */
 function randomDistance(r) {
-  const k = r.pick(['euclidean', 'euclideanSq', 'cosine', 'dotProduct', 'lp', 'lpNorm', 'poincare']);
+  const k = r.pick(['euclidean', 'euclideanSq', 'cosine', 'dotProduct', 'lp', 'lpNorm', 'poincare', 'snr']);
   const p = r.pick([1, 3, 2.5]);
   const c = r.pick([1, 0.5]);
   const norm = (v) => Math.sqrt(Math.max(v.reduce((s, x) => s + x * x, 0), 1e-12));
@@ -45,6 +46,14 @@ function randomDistance(r) {
       return { code: `lp(${p})`, build: (M) => M.lp(p), f: (a, b) => lpOf(a, b, p, false), inverted: false };
     case 'lpNorm':
       return { code: `lp(${p}, { normalize: true })`, build: (M) => M.lp(p, { normalize: true }), f: (a, b) => lpOf(unit(a), unit(b), p, false), inverted: false };
+    case 'snr': {
+      // SNR distance: var(x − y) / var(x) over the features (the 1/(D − 1) factors cancel), var floored at 1e-12
+      const cvar = (v) => {
+        const mu = v.reduce((a, b) => a + b, 0) / v.length;
+        return v.reduce((a, b) => a + (b - mu) ** 2, 0);
+      };
+      return { code: 'snr()', build: (M) => M.snr(), f: (a, b) => cvar(a.map((x, i) => x - b[i])) / Math.max(cvar(a), 1e-12), inverted: false, fragile: true, c: Infinity };
+    }
     default: {
       // Poincaré ball of curvature −c: project norms to (1 − 1e-5)/√c, then (1/√c)·arcosh(1 + 2c‖x − y‖²/((1 − c‖x‖²)(1 − c‖y‖²))).
       const proj = (v) => {
@@ -99,7 +108,9 @@ function distanceCase(r, lib) {
       if (!moderate) return undefined;
       // Near the Poincaré ball's boundary the metric amplifies float32 rounding of the projection (1/(1 − c‖x‖²)):
       // only points strictly inside are compared.
-      if (dist.fragile && [...x, ...y].some((v) => Math.sqrt(v.reduce((s2, t) => s2 + t * t, 0)) > 0.9 / Math.sqrt(dist.c))) return undefined;
+      if (dist.fragile && dist.c !== Infinity && [...x, ...y].some((v) => Math.sqrt(v.reduce((s2, t) => s2 + t * t, 0)) > 0.9 / Math.sqrt(dist.c))) return undefined;
+      // SNR: a row with (nearly) constant features divides by a variance at the rounding level
+      if (dist.code === 'snr()' && x.some((v) => { const mu = v.reduce((a, b) => a + b, 0) / v.length; return v.reduce((a, b) => a + (b - mu) ** 2, 0) < 1e-3 * Math.max(1e-30, ...v.map((t) => t * t)); })) return undefined;
       const scale = Math.max(1, ...x.flat().map(Math.abs), ...y.flat().map(Math.abs));
       const msg = ref.allClose(Array.from(out.dataSync()), want.flat(), { rtol: dist.fragile ? 1e-2 : 1e-3, atol: 1e-4 * (dist.code.startsWith('dot') || dist.code.includes('squared') ? scale * scale : dist.code.startsWith('cos') ? 1 : scale) });
       return msg ? { category: 'wrong value', kind: `pairwise ${dist.code.split('(')[0]} vs float64 reference`, message: `${dist.code}: ${msg}` } : undefined;
@@ -222,7 +233,18 @@ const NEEDS = {
   arcFace: 'weights',
   cosFace: 'weights',
   adaFace: 'weights',
+  largeMarginSoftmax: 'weights',
+  sphereFace: 'weights',
+  normalizedSoftmax: 'weights',
+  p2sGrad: 'weights',
+  softTriple: 'centers',
+  subCenterArcFace: 'centers',
+  manifold: 'proxies',
+  vicreg: 'reference',
+  dynamicSoftMargin: 'histogram',
 };
+/** Centers per class of the losses whose weights hold K rows per class. */
+const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: (o) => o.subCenters ?? 3 };
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
@@ -251,8 +273,15 @@ function catalogCase(r, lib) {
   if (entry.id === 'adaface-running') opts.normStats = 'running';
   const inputs = {};
   const need = NEEDS[name];
-  if (need === 'text' || need === 'target') inputs[need] = embeddingsOf(r, B, D).e;
+  if (need === 'text' || need === 'target' || need === 'reference') inputs[need] = embeddingsOf(r, B, D).e;
   if (need === 'proxies' || need === 'weights') inputs[need] = embeddingsOf(r, C, D).e;
+  if (need === 'centers') {
+    // an out-of-range K (the invalid-hyperparameter draws) still gets a small, well-formed matrix: the builder rejects K
+    const K = CENTERS[name](opts);
+    inputs.weights = embeddingsOf(r, C * (Number.isInteger(K) && K >= 1 && K <= 16 ? K : 2), D).e;
+  }
+  // a histogram of d_ap − d_an from dynamicSoftMarginState (any non-negative counts)
+  if (need === 'histogram') inputs.dsmHistogram = Array.from({ length: Number.isInteger(opts.numBins) && opts.numBins > 0 && opts.numBins <= 1e5 ? opts.numBins : 10 }, () => r.float(0, 1));
   let isogclrIds;
   if (name === 'isogclr') {
     const half = B / 2;
@@ -359,10 +388,13 @@ function metricsCase(r, lib) {
   const ranked = B > 0 ? rankedLabels(emb, labels, metric) : [];
   let want;
   let valid = B >= 2;
-  if (fn === 'recallAtK' || fn === 'precisionAt1') {
-    const kk = fn === 'precisionAt1' ? 1 : k;
-    valid &&= kk >= 1;
-    want = ranked.filter((row, i) => row.slice(0, kk).includes(labels[i])).length / B;
+  if (fn === 'recallAtK') {
+    valid &&= k >= 1;
+    want = ranked.filter((row, i) => row.slice(0, k).includes(labels[i])).length / B;
+  } else if (fn === 'precisionAt1') {
+    // PML's AccuracyCalculator: queries without any same-label reference ("lone") are left out; 0 when all are lone
+    const counted = ranked.filter((row, i) => row.includes(labels[i]));
+    want = counted.length === 0 ? 0 : ranked.filter((row, i) => row.includes(labels[i]) && row[0] === labels[i]).length / counted.length;
   } else if (fn === 'mapAtR') {
     let total = 0;
     let n = 0;
@@ -593,4 +625,392 @@ function invalidCase(r, lib) {
     codes,
     level: 'batch',
   });
+}
+
+
+// ── pytorch-metric-learning additions (issue #20) ────────────────────────────
+
+const f64 = {
+  dot: (a, b) => a.reduce((s, x, k) => s + x * b[k], 0),
+  unit(a) {
+    const n = Math.sqrt(Math.max(f64.dot(a, a), 1e-12));
+    return a.map((x) => x / n);
+  },
+  cos: (a, b) => f64.dot(f64.unit(a), f64.unit(b)),
+  mean: (v) => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : 0),
+};
+
+/** Float64 references of some of the new losses (PML v2.8.1 definitions), by name. */
+const PML_REFS = {
+  nca: (e, y, o) => {
+    const u = e.map(f64.unit);
+    const l = [];
+    for (let i = 0; i < e.length; i++) {
+      const z = u.map((b, j) => -o.softmaxScale * u[i].reduce((s, x, k) => s + (x - b[k]) ** 2, 0));
+      const others = z.filter((_, j) => j !== i);
+      const same = z.filter((_, j) => j !== i && y[j] === y[i]);
+      if (same.length) l.push(ref.lse(others) - ref.lse(same));
+    }
+    return f64.mean(l);
+  },
+  tupletMargin: (e, y, o) => {
+    const beta = (o.margin * Math.PI) / 180;
+    const l = [];
+    for (let a = 0; a < e.length; a++) for (let p = 0; p < e.length; p++) {
+      if (p === a || y[p] !== y[a]) continue;
+      const c = Math.cos(Math.acos(Math.min(1 - 1e-7, Math.max(-1 + 1e-7, f64.cos(e[a], e[p])))) - beta);
+      const negs = e.flatMap((n, k) => (y[k] !== y[a] ? [o.scale * (f64.cos(e[a], n) - c)] : []));
+      l.push(negs.length ? ref.lse([0, ...negs]) : 0);
+    }
+    return f64.mean(l);
+  },
+  instance: (e, y, o) => {
+    const distinct = [...new Set(y)].sort((a, b) => a - b);
+    return f64.mean(e.map((x, i) => {
+      const z = e.map((b) => o.gamma * f64.cos(x, b));
+      return ref.lse(z) - z[distinct.indexOf(y[i])];
+    }));
+  },
+  thresholdConsistentMargin: (e, y, o) => {
+    const ps = [];
+    const ns = [];
+    for (let a = 0; a < e.length; a++) for (let j = 0; j < e.length; j++) {
+      const s = f64.cos(e[a], e[j]);
+      if (j !== a && y[j] === y[a] && s <= o.marginPlus) ps.push(o.marginPlus - s);
+      if (y[j] !== y[a] && s >= o.marginMinus) ns.push(s - o.marginMinus);
+    }
+    return f64.mean(ps) + f64.mean(ns);
+  },
+  generalizedLiftedStructure: (e, y, o) => {
+    const u = e.map(f64.unit);
+    const d = (a, b) => Math.sqrt(Math.max(u[a].reduce((s, x, k) => s + (x - u[b][k]) ** 2, 0), 1e-12));
+    return f64.mean(e.map((_, a) => {
+      const ps = e.flatMap((_2, p) => (p !== a && y[p] === y[a] ? [d(a, p) - o.posMargin] : []));
+      const ns = e.flatMap((_2, n) => (y[n] !== y[a] ? [o.negMargin - d(a, n)] : []));
+      return Math.max(0, (ps.length ? ref.lse(ps) : 0) + (ns.length ? ref.lse(ns) : 0));
+    }));
+  },
+};
+
+function pmlCase(r, lib) {
+  const M = lib.metricLearning;
+  const kind = r.weighted({ losses: 10, regularizers: 4, miners: 6, samplers: 5, accuracy: 6, state: 4 });
+  const B = r.int(2, 8);
+  const D = r.int(2, 5);
+  const C = r.int(1, 4);
+  const moderate = r.bool(0.85);
+  const { e } = embeddingsOf(r, B, D, moderate);
+  const labels = Array.from({ length: B }, () => r.int(0, C - 1));
+  if (kind === 'losses') {
+    const name = r.pick(Object.keys(PML_REFS));
+    const opts = {
+      nca: () => ({ softmaxScale: r.pick([0.5, 1, 4]) }),
+      tupletMargin: () => ({ margin: r.pick([0, 5.73, 20]), scale: r.pick([1, 8, 64]) }),
+      instance: () => ({ gamma: r.pick([1, 8, 64]) }),
+      thresholdConsistentMargin: () => ({ marginPlus: r.pick([0.9, 0.3]), marginMinus: r.pick([0.5, -0.2]) }),
+      generalizedLiftedStructure: () => ({ negMargin: r.pick([1, 0.5]), posMargin: r.pick([0, 0.2]) }),
+    }[name]();
+    const full = { ...{ nca: { softmaxScale: 1 }, tupletMargin: { margin: 5.73, scale: 64 }, instance: { gamma: 64 }, thresholdConsistentMargin: { lambdaPlus: 1, lambdaMinus: 1, marginPlus: 0.9, marginMinus: 0.5 }, generalizedLiftedStructure: { negMargin: 1, posMargin: 0 } }[name], ...opts };
+    const want = moderate ? PML_REFS[name](e, labels, full) : undefined;
+    // tuplet margin at cos = ±1 is clipped (acos's slope); near-ties of the hinge / threshold filters are not compared
+    const near = e.some((a, i) => e.some((b, j) => i !== j && Math.abs(Math.abs(f64.cos(a, b)) - 1) < 1e-4));
+    return compiledCase(lib, {
+      fn: `${name} (PML reference)`,
+      code: `${name}(${JSON.stringify(opts)})`,
+      build: () => M[name](opts),
+      options: { from: 'embeddings' },
+      method: r.pick(['call', 'valueAndGrad', 'parts']),
+      yTrue: labels,
+      yPred: e,
+      expect: moderate ? 'valid' : 'any',
+      level: 'batch',
+      ref: want !== undefined && !near && name !== 'thresholdConsistentMargin' ? { perSample: [want], mag: [Math.max(1, Math.abs(want)) * (full.scale ?? full.gamma ?? 4)], rtol: 2e-3 } : undefined,
+      oracles: ['vag', 'parts'].filter(() => r.bool(0.5)),
+      finite: moderate ? undefined : false,
+      why: 'extreme embeddings',
+    });
+  }
+  if (kind === 'regularizers') {
+    const name = r.pick(['lpRegularizer', 'zeroMeanRegularizer', 'centerInvariantRegularizer', 'regularFaceRegularizer', 'sparseCentersRegularizer']);
+    const w = r.matrix(2 * C, D, 'normal', r.pick([0.1, 1, 10]));
+    const nrm = (v) => Math.sqrt(f64.dot(v, v));
+    const refs = {
+      lpRegularizer: () => f64.mean(e.map(nrm)),
+      zeroMeanRegularizer: () => f64.mean(e.map((v) => Math.abs(v.reduce((a, b) => a + b, 0)))),
+      centerInvariantRegularizer: () => {
+        const sq = w.map((v) => f64.dot(v, v));
+        return f64.mean(sq.map((v) => (v - f64.mean(sq)) ** 2 / 4));
+      },
+      regularFaceRegularizer: () => f64.mean(w.map((v, i) => Math.max(...w.filter((_, j) => j !== i).map((o) => f64.cos(v, o))))),
+      sparseCentersRegularizer: () => {
+        let t = 0;
+        for (let c = 0; c < C; c++) t += Math.sqrt(Math.max(0, 2 - 2 * Math.min(f64.cos(w[2 * c], w[2 * c + 1]), 1)));
+        return t / (2 * C);
+      },
+    };
+    const want = refs[name]();
+    // ties of the nearest other class (RegularFace) and zero-norm rows change the value discontinuously or by rounding
+    const fragile = name === 'regularFaceRegularizer' || w.some((v) => nrm(v) < 1e-3) || e.some((v) => nrm(v) < 1e-3);
+    return compiledCase(lib, {
+      fn: `${name} (PML reference)`,
+      code: `${name}(${name === 'sparseCentersRegularizer' ? '{ centersPerClass: 2 }' : ''})`,
+      build: () => M[name](name === 'sparseCentersRegularizer' ? { centersPerClass: 2 } : {}),
+      options: { from: 'embeddings' },
+      method: r.pick(['call', 'valueAndGrad']),
+      yTrue: labels,
+      yPred: e,
+      inputs: { weights: w },
+      expect: moderate ? 'valid' : 'any',
+      level: 'batch',
+      ref: moderate && !fragile ? { perSample: [want], mag: [Math.max(1, Math.abs(want))], rtol: 2e-3 } : undefined,
+      finite: moderate ? undefined : false,
+      why: 'extreme embeddings',
+    });
+  }
+  if (kind === 'miners') {
+    const make = r.pick([
+      ['tripletMarginMiner', () => M.tripletMarginMiner({ margin: r.pick([0.1, 0.5]), type: r.pick(['all', 'hard', 'semihard', 'easy']) })],
+      ['batchEasyHardMiner', () => M.batchEasyHardMiner({ posStrategy: r.pick(['easy', 'hard']), negStrategy: r.pick(['semihard', 'hard', 'easy', 'all']) })],
+      ['pairMarginMiner', () => M.pairMarginMiner()],
+      ['hdcMiner', () => M.hdcMiner({ filterPercentage: r.pick([0.2, 0.5, 1]) })],
+      ['uniformHistogramMiner', () => M.uniformHistogramMiner({ numBins: r.pick([2, 10]), posPerBin: 2, negPerBin: 2, seed: r.int(0, 9) })],
+      ['angularMiner', () => M.angularMiner({ angle: r.pick([10, 30]) })],
+      ['distanceWeightedMiner', () => M.distanceWeightedMiner({ seed: r.int(0, 9) })],
+      ['packagedTriplets', () => M.packagedTriplets()],
+      ['multiSimilarityMiner', () => M.multiSimilarityMiner()],
+    ]);
+    const use = r.pick(['mine', 'loss', 'lossElements']);
+    return {
+      fn: `${make[0]} via ${use}`,
+      expect: moderate ? 'valid' : 'any',
+      finite: moderate ? undefined : false,
+      why: 'extreme embeddings',
+      repro: { call: `${use}(${make[0]}(...), embeddings, labels)`, embeddings: e, labels },
+      run: () => {
+        const miner = make[1]();
+        if (use === 'mine') return M.mine(miner, e, labels);
+        if (use === 'lossElements') return M.lossElements(M.tripletMargin({ miner }), labels, e);
+        const t = M.mine(miner, e, labels, { distance: M.euclidean() });
+        const loss = lib.core.compile(M.tripletMargin({ miner: M.tuples({ output: t.kind }) }), { from: 'embeddings' });
+        return loss(labels, e, { inputs: M.tupleInputs(t) });
+      },
+      check: (out) => {
+        if (use !== 'mine') return undefined;
+        // every mined index is in range, and positives share the anchor's label, negatives do not (packaged triplets read no labels)
+        const bad = [];
+        const ok = (a, o, same) => a >= 0 && a < B && o >= 0 && o < B && (make[0] === 'packagedTriplets' || (same ? labels[a] === labels[o] && a !== o : labels[a] !== labels[o]));
+        if (out.kind === 'triplets') out.a.forEach((a, k) => { if (!ok(a, out.p[k], true) || !ok(a, out.n[k], false)) bad.push(k); });
+        else {
+          out.a1.forEach((a, k) => { if (!ok(a, out.p[k], true)) bad.push(k); });
+          out.a2.forEach((a, k) => { if (!ok(a, out.n[k], false)) bad.push(k); });
+        }
+        return bad.length ? { category: 'wrong value', kind: `${make[0]}: mined tuples break the label rules`, message: `tuple entries ${bad.slice(0, 5).join(', ')}` } : undefined;
+      },
+    };
+  }
+  if (kind === 'samplers') {
+    const n = r.int(4, 40);
+    const y = Array.from({ length: n }, () => r.int(0, r.int(1, 6)));
+    const classes = new Set(y).size;
+    const m = r.pick([1, 2, 3]);
+    const which = r.pick(['mPerClass', 'fixedTriplets', 'tupleWeights', 'hierarchical']);
+    if (which === 'mPerClass') {
+      const per = r.int(1, Math.max(1, classes));
+      const batchSize = r.bool(0.7) ? m * per : undefined;
+      const length = r.int(1, 120);
+      const valid = batchSize === undefined || length >= batchSize;
+      return {
+        fn: 'mPerClassSampler',
+        expect: valid ? 'valid' : 'invalid',
+        codes: ['INVALID_PARAMETER'],
+        finite: false,
+        why: `length ${length} < batchSize ${batchSize}`,
+        repro: { call: `mPerClassSampler(labels, ${JSON.stringify({ m, batchSize, length, seed: 1 })}).batches(2)`, labels: y },
+        run: () => M.mPerClassSampler(y, { m, ...(batchSize ? { batchSize } : {}), length, seed: 1 }).batches(2),
+        check: (batches) => {
+          for (const b of batches) {
+            if (batchSize && b.length !== batchSize) return { category: 'wrong value', kind: 'mPerClassSampler batch size', message: `${b.length} ≠ ${batchSize}` };
+            const counts = new Map();
+            for (const i of b) counts.set(y[i], (counts.get(i) ?? 0) + 1);
+            const per2 = new Map();
+            for (const i of b) per2.set(y[i], (per2.get(y[i]) ?? 0) + 1);
+            if (batchSize && [...per2.values()].some((c) => c !== m)) return { category: 'wrong value', kind: 'mPerClassSampler: m per class', message: JSON.stringify([...per2]) };
+          }
+          return undefined;
+        },
+      };
+    }
+    if (which === 'hierarchical') {
+      const supers = y.map((c) => c % 2);
+      return {
+        fn: 'hierarchicalSampler',
+        expect: 'any',
+        codes: ['INVALID_PARAMETER'],
+        finite: false,
+        why: 'random class layout',
+        repro: { call: 'hierarchicalSampler(classes, supers, { batchSize: 4, samplesPerClass: 2, superClassesPerBatch: 2 }).batches(0)', classes: y },
+        run: () => M.hierarchicalSampler(y, supers, { batchSize: 4, samplesPerClass: 2, superClassesPerBatch: 2 }).batches(0),
+      };
+    }
+    if (which === 'fixedTriplets') {
+      return {
+        fn: 'fixedSetOfTriplets',
+        expect: classes >= 2 ? 'valid' : 'invalid',
+        codes: ['INVALID_ARGUMENT'],
+        finite: false,
+        why: 'one class',
+        repro: { call: 'fixedSetOfTriplets(labels, 10, { seed: 3 }).indices(1)', labels: y },
+        run: () => M.fixedSetOfTriplets(y, 10, { seed: 3 }).indices(1),
+        check: (idx) => {
+          for (let t = 0; t < 10; t++) if (y[idx[3 * t]] !== y[idx[3 * t + 1]] || y[idx[3 * t]] === y[idx[3 * t + 2]]) return { category: 'wrong value', kind: 'fixedSetOfTriplets: invalid triplet', message: `triplet ${t}` };
+          return undefined;
+        },
+      };
+    }
+    const a = Int32Array.from({ length: 5 }, () => r.int(0, n - 1));
+    return {
+      fn: 'tupleWeights',
+      expect: 'valid',
+      finite: false,
+      repro: { call: 'tupleWeights({ kind: "triplets", a, p: a, n: a }, n)', a: Array.from(a), n },
+      run: () => M.tupleWeights({ kind: 'triplets', a, p: a, n: a }, n),
+      check: (w) => {
+        const c = new Array(n).fill(0);
+        for (const i of a) c[i] += 3;
+        const mx = Math.max(...c);
+        return Array.from(w).every((v, i) => Math.abs(v - c[i] / mx) < 1e-12) ? undefined : { category: 'wrong value', kind: 'tupleWeights vs counts / max', message: JSON.stringify(Array.from(w)) };
+      },
+    };
+  }
+  if (kind === 'accuracy') {
+    const fn = r.pick(['precisionAtK', 'rPrecision', 'meanReciprocalRank', 'meanAveragePrecision', 'ami', 'accuracy', 'knn']);
+    const emb = r.matrix(B, D, r.pick(['normal', 'ties']), 1);
+    const metric = r.pick(['cosine', 'euclidean']);
+    const ranked = rankedLabels(emb, labels, metric);
+    const R = labels.map((l, i) => labels.filter((x, j) => j !== i && x === l).length);
+    const tied = emb.some((a, i) => emb.some((b, j) => i !== j && a.every((v, t) => v === b[t])));
+    const over = (f) => f64.mean(ranked.flatMap((row, q) => (R[q] > 0 ? [f(row, q, R[q])] : [])));
+    const k = r.int(1, 4);
+    const want = {
+      precisionAtK: () => over((row, q) => row.slice(0, k).filter((l) => l === labels[q]).length / k),
+      rPrecision: () => over((row, q, rr) => row.slice(0, rr).filter((l) => l === labels[q]).length / rr),
+      meanReciprocalRank: () => over((row, q) => (row.indexOf(labels[q]) < 0 ? 0 : 1 / (row.indexOf(labels[q]) + 1))),
+      meanAveragePrecision: () => over((row, q, rr) => {
+        let h = 0;
+        let s = 0;
+        row.forEach((l, i) => { if (l === labels[q]) s += ++h / (i + 1); });
+        return s / rr;
+      }),
+    }[fn];
+    return {
+      fn,
+      expect: 'valid',
+      finite: false,
+      repro: { call: `${fn}(embeddings, labels, ...)`, embeddings: emb, labels, metric, k },
+      run: () => {
+        if (fn === 'ami') return M.ami(labels, Array.from({ length: B }, (_, i) => i % 2));
+        if (fn === 'accuracy') return M.accuracy(emb, labels, { metric });
+        if (fn === 'knn') return M.knn(emb, k, { metric });
+        if (fn === 'precisionAtK') return M.precisionAtK(emb, labels, k, { metric });
+        return M[fn](emb, labels, { metric });
+      },
+      check: (v) => {
+        if (!want || tied) return undefined;
+        const w = want();
+        return Math.abs(v - w) > 1e-12 ? { category: 'wrong value', kind: `${fn} vs definition`, message: `expected ${w}, got ${v}` } : undefined;
+      },
+    };
+  }
+  // caller-held state, wrappers and helpers
+  const which = r.pick(['dsm', 'cbm', 'ssl', 'outliers', 'batched']);
+  if (which === 'dsm') {
+    return {
+      fn: 'dynamicSoftMarginState + dynamicSoftMargin',
+      expect: moderate ? 'valid' : 'any',
+      finite: moderate ? undefined : false,
+      why: 'extreme embeddings',
+      repro: { call: 'const { inputs } = dynamicSoftMarginState().update(e, labels); compile(dynamicSoftMargin())(labels, e, { inputs })', e, labels },
+      run: () => {
+        const st = M.dynamicSoftMarginState();
+        const { inputs } = st.update(e, labels);
+        return lib.core.compile(M.dynamicSoftMargin(), { from: 'embeddings' }).valueAndGrad(labels, e, { inputs });
+      },
+    };
+  }
+  if (which === 'cbm') {
+    const size = r.int(1, 12);
+    return {
+      fn: 'crossBatchMemory',
+      expect: B > size ? 'invalid' : moderate ? 'valid' : 'any',
+      codes: ['INVALID_ARGUMENT'],
+      finite: moderate ? undefined : false,
+      why: `memory ${size} < batch ${B}, or extreme embeddings`,
+      repro: { call: `crossBatchMemoryState({ memorySize: ${size} }); two updates; compile(crossBatchMemory(contrastive()))`, e, labels },
+      run: () => {
+        const st = M.crossBatchMemoryState({ memorySize: size });
+        st.update(e, labels);
+        const { inputs } = st.update(e, labels);
+        return lib.core.compile(M.crossBatchMemory(M.contrastive()), { from: 'embeddings' }).valueAndGrad(labels, e, { inputs });
+      },
+    };
+  }
+  if (which === 'ssl') {
+    const aug = embeddingsOf(r, B, D, moderate).e;
+    const symmetric = r.bool();
+    const tau = r.pick([0.1, 0.5, 1]);
+    const stacked = symmetric ? [...e, ...aug] : undefined;
+    const ids = Array.from({ length: B }, (_, i) => i);
+    return {
+      fn: `selfSupervised(ntXent, symmetric ${symmetric})`,
+      expect: moderate ? 'valid' : 'any',
+      finite: moderate ? undefined : false,
+      why: 'extreme embeddings',
+      repro: { call: `compile(selfSupervised(ntXent({ temperature: ${tau} }), { symmetric: ${symmetric} }))(ids, e, { inputs: { augmented } })`, e, augmented: aug },
+      run: () => lib.core.compile(M.selfSupervised(M.ntXent({ temperature: tau }), { symmetric }), { from: 'embeddings' })(ids, e, { inputs: { augmented: aug } }),
+      check: (out) => {
+        if (!moderate || !stacked) return undefined;
+        // symmetric: NT-Xent over both views stacked, labels [0..B−1, 0..B−1]
+        const y2 = [...ids, ...ids];
+        const l = [];
+        for (let a = 0; a < 2 * B; a++) for (let p = 0; p < 2 * B; p++) {
+          if (p === a || y2[p] !== y2[a]) continue;
+          const negs = stacked.flatMap((n, k) => (y2[k] !== y2[a] ? [f64.cos(stacked[a], n) / tau] : []));
+          l.push(negs.length ? ref.softplus(ref.lse(negs) - f64.cos(stacked[a], stacked[p]) / tau) : 0);
+        }
+        const want = f64.mean(l);
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 2e-3 * Math.max(1, Math.abs(want)) + 1e-4 / tau ? { category: 'wrong value', kind: 'selfSupervised(ntXent) vs stacked reference', message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (which === 'outliers') {
+    const w = r.matrix(2 * Math.max(1, C), D, 'normal', 1);
+    return {
+      fn: 'subCenterOutliers',
+      expect: moderate ? 'valid' : 'any',
+      finite: false,
+      why: 'extreme embeddings',
+      repro: { call: 'subCenterOutliers(e, labels, w, { subCenters: 2 })', e, labels, w },
+      run: () => M.subCenterOutliers(e, labels, w, { subCenters: 2 }),
+    };
+  }
+  const q = r.matrix(B, D, 'normal', 1);
+  return {
+    fn: 'batchedDistance',
+    expect: 'valid',
+    finite: false,
+    repro: { call: 'batchedDistance(euclidean(), iterFn, { batchSize: 3 })(q, e)', q, e },
+    run: () => {
+      const rows = [];
+      M.batchedDistance(M.euclidean(), (m) => rows.push(...m.arraySync()), { batchSize: 3 })(q, e);
+      return rows;
+    },
+    check: (rows) => {
+      // float32 distances of extreme embeddings overflow as pairwise() does; only moderate ones are compared
+      if (!moderate) return undefined;
+      const want = q.map((a) => e.map((b) => Math.sqrt(Math.max(a.reduce((s, x, k) => s + (x - b[k]) ** 2, 0), 1e-12))));
+      const msg = ref.allClose(rows.flat(), want.flat(), { rtol: 1e-3, atol: 1e-4 });
+      return msg ? { category: 'wrong value', kind: 'batchedDistance vs float64 pairwise', message: msg } : undefined;
+    },
+  };
 }

@@ -195,7 +195,7 @@ export function generate(r, lib) {
   if (bad === 'nanPred') {
     predictions = poke(predictions, randomIndex(r, shapeOf(predictions)), r.nonFinite());
     [why, codes] = ['non-finite predictions', ['NON_FINITE_INPUT']];
-  } else if (bad === 'nanLabel') {
+  } else if (bad === 'nanLabel' && fn !== 'computeWeightedLoss') { // computeWeightedLoss takes no labels
     labelsArg = poke(labels, randomIndex(r, shapeOf(labels)), r.nonFinite());
     [why, codes] = ['non-finite labels', ['NON_FINITE_INPUT']];
   } else if (bad === 'nanWeight' && Array.isArray(weightsArg)) {
@@ -211,6 +211,10 @@ export function generate(r, lib) {
   if (why) expect = 'invalid';
   // All-zero (broadcast) weights: tfjs divides 0 by 0 for MEAN and SUM_BY_NONZERO_WEIGHTS (documented NaN).
   const zeroDiv = !why && wFlat && (reduction === MEAN || reduction === undefined || reduction === SBNZ) && wFlat.every((v) => v === 0);
+  // The drop-in reports tfjs's 0/0 as a typed INVALID_ARGUMENT naming `weights` (documented; validate: false gives
+  // tfjs's NaN), and a float32 overflow of a finite float64 result as NON_FINITE_OUTPUT.
+  if (zeroDiv) [expect, why, codes] = ['invalid', 'all-zero weights under MEAN / SUM_BY_NONZERO_WEIGHTS (tfjs: 0/0)', ['INVALID_ARGUMENT']];
+  else if (overflows && !why) expect = 'any';
   const args = {
     computeWeightedLoss: () => [losses.length === n ? nest(losses, shape) : nest(losses, lossShape), weightsArg, red],
     absoluteDifference: () => [labelsArg, predictions, weightsArg, red],

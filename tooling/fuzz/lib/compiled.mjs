@@ -186,6 +186,7 @@ export function compiledCase(lib, spec) {
     expect: spec.expect,
     why: spec.why,
     codes: spec.codes,
+    ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
     // With validation on, compile() promises a typed error instead of any non-finite value.
     finite: spec.finite ?? (opts.validate === false ? spec.expect === 'valid' : true),
     repro: {

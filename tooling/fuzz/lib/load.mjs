@@ -38,6 +38,8 @@ export async function loadAll() {
     losses: await loadPackage('@losskit/losses'),
     keras: await loadPackage('@losskit/losses', './keras'),
     tfjs: await loadPackage('@losskit/losses', './tfjs'),
+    torch: await loadPackage('@losskit/losses', './torch'),
+    optax: await loadPackage('@losskit/losses', './optax'),
     optimizers: await loadPackage('@losskit/optimizers'),
     calibration: await loadPackage('@losskit/calibration'),
     metricLearning: await loadPackage('@losskit/metric-learning'),

@@ -14,14 +14,14 @@ export const BAD = new Set(['hang', 'internal crash', 'silent non-finite', 'wron
 
 export const SOFT_LIMIT_MS = 5000;
 
-/** A LosskitError (or the scaling package's ScalingError, its dependency-free twin) with a code. */
+/** A LosskitError (every package throws it, from @losskit/errors) with a code. */
 export function isTyped(e) {
-  return e instanceof Error && (e.name === 'LosskitError' || e.name === 'ScalingError') && typeof e.code === 'string' && e.code.length > 0;
+  return e instanceof Error && e.name === 'LosskitError' && typeof e.code === 'string' && e.code.length > 0;
 }
 
 function errorKind(e) {
   if (!(e instanceof Error)) return `non-Error throw (${typeof e})`;
-  if (e.name === 'LosskitError' || e.name === 'ScalingError') return `${e.name} without a code`;
+  if (e.name === 'LosskitError') return `${e.name} without a code`;
   return e.constructor?.name ?? e.name;
 }
 

@@ -1,45 +1,34 @@
-// Views that appear when their package provides the pieces (guarded at run time, so the site builds and works
-// without them): calibration (reliability diagram before / after temperature scaling of the trained model) and
-// scaling (paste a CSV of runs, fit a law, plot it with the compute-optimal point).
+// Calibration: reliability diagrams (ticks, axis titles, legend) before and after a calibrator from
+// @losskit/calibration, on the last trained model or on over-confident synthetic logits; calibrator, bins and
+// sharpness in the URL. Scaling: a law family of @losskit/scaling with an example data set per law (or a pasted CSV),
+// the fit plotted as a curve over the budget axis (sorted, evaluated on a grid), and the compute-optimal point.
 import * as tf from '@tensorflow/tfjs-core';
 import * as calibration from '@losskit/calibration';
 import * as scaling from '@losskit/scaling';
-import { exportOf } from '../catalogs.ts';
-import { makeDataset } from '../data.ts';
-import { canvas, h, renderMath } from '../dom.ts';
-import { type Series, lineChart } from '../plots.ts';
+import { makeDataset, mulberry32 } from '../data.ts';
+import { h, renderMath } from '../dom.ts';
+import { Figure, type Series } from '../plot.ts';
+import { settings, syncUrl } from '../state.ts';
 import { lastRun } from './trainView.ts';
+
+type Rows = number[][];
 
 // ── calibration ───────────────────────────────────────────────────────────────
 
-type Rows = number[][];
-/** Fits on (logits, labels) and returns a function mapping other logits to calibrated probabilities. */
-type CalibrateFn = (logits: Rows, labels: number[]) => { apply: (logits: Rows) => Rows; detail: string };
+interface Calibrator { transform(x: Rows): Rows | tf.Tensor }
+type CalibratorClass = { fit(logits: Rows, labels: number[], options?: Record<string, unknown>): Calibrator | Promise<Calibrator> };
 
-/** Finds a temperature-scaling fitter in @losskit/calibration: a class with static `fit`, or a function. */
-export function findTemperatureScaling(): { name: string; run: CalibrateFn } | undefined {
-  const mod = calibration as Record<string, unknown>;
-  const name = Object.keys(mod).find((k) => /^temperature(scaling|scaler|calibrat)/i.test(k) && (typeof mod[k] === 'function' || typeof mod[k] === 'object'));
-  if (!name) return undefined;
-  const x = mod[name] as Record<string, unknown> & ((...a: unknown[]) => unknown);
-  const wrap = (c: unknown): { apply: (logits: Rows) => Rows; detail: string } => {
-    const cal = c as { transform?: (x: Rows) => Rows; temperature?: unknown };
-    const t = typeof c === 'number' ? c : typeof cal?.temperature === 'number' ? cal.temperature : undefined;
-    if (typeof cal?.transform === 'function') {
-      return { apply: (l) => cal.transform!(l), detail: t !== undefined ? `T = ${t.toFixed(3)}` : 'fitted' };
-    }
-    if (t === undefined) throw new Error(`${name} returned neither a calibrator nor a temperature`);
-    return { apply: (l) => softmaxRows(l, 1 / t), detail: `T = ${t.toFixed(3)}` };
-  };
-  const run: CalibrateFn = (logits, labels) =>
-    wrap(typeof x.fit === 'function' ? (x.fit as (...a: unknown[]) => unknown)(logits, labels, { from: 'logits' }) : x(logits, labels, { from: 'logits' }));
-  return { name, run };
+/** Calibrators of @losskit/calibration with a static `fit` and a `transform` (multi-class ones). */
+export function calibrators(): Array<[string, CalibratorClass]> {
+  return (['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'HistogramBinning', 'IsotonicRegression'] as const)
+    .map((k) => [k, (calibration as Record<string, unknown>)[k]] as [string, unknown])
+    .filter((e): e is [string, CalibratorClass] => typeof e[1] === 'function' && typeof (e[1] as { fit?: unknown }).fit === 'function');
 }
 
-function softmaxRows(rows: Rows, scale = 1): Rows {
+function softmaxRows(rows: Rows): Rows {
   return rows.map((r) => {
-    const m = Math.max(...r.map((v) => v * scale));
-    const e = r.map((v) => Math.exp(v * scale - m));
+    const m = Math.max(...r);
+    const e = r.map((v) => Math.exp(v - m));
     const s = e.reduce((a, b) => a + b, 0);
     return e.map((v) => v / s);
   });
@@ -63,106 +52,155 @@ export function reliability(probs: Rows, labels: number[], bins = 10): { conf: n
       ece += (count[b]! / probs.length) * Math.abs(acc[b]! / count[b]! - conf[b]! / count[b]!);
       conf[b]! /= count[b]!;
       acc[b]! /= count[b]!;
-    }
+    } else { conf[b] = Number.NaN; acc[b] = Number.NaN; }
   }
   return { conf, acc, count, ece };
 }
 
-function reliabilityDiagram(c: HTMLCanvasElement, r: ReturnType<typeof reliability>, title: string): void {
-  const ctx = c.getContext('2d')!;
-  const { width: W, height: H } = c;
-  const pad = 30;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, W, H);
-  const n = r.acc.length, bw = (W - 2 * pad) / n;
-  for (let b = 0; b < n; b++) {
-    if (r.count[b] === 0) continue;
-    const x = pad + b * bw;
-    ctx.fillStyle = 'rgba(31,119,180,0.75)';
-    ctx.fillRect(x + 1, H - pad - r.acc[b]! * (H - 2 * pad), bw - 2, r.acc[b]! * (H - 2 * pad));
-    ctx.fillStyle = 'rgba(214,39,40,0.35)';
-    const top = Math.max(r.acc[b]!, (b + 0.5) / n), bottom = Math.min(r.acc[b]!, (b + 0.5) / n);
-    ctx.fillRect(x + 1, H - pad - top * (H - 2 * pad), bw - 2, (top - bottom) * (H - 2 * pad));
+/** Over-confident synthetic logits: a 75%-accurate classifier whose logits are scaled by `sharpness`. */
+function syntheticSet(seed: number, sharpness: number, n = 1500, classes = 4): { logits: Rows; labels: number[] } {
+  const r = mulberry32(seed);
+  const g = () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
+  const logits: Rows = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const y = i % classes;
+    const margin = 0.6 + 1.2 * r();
+    logits.push(Array.from({ length: classes }, (_, j) => sharpness * ((j === y ? margin : 0) + 0.9 * g())));
+    labels.push(y);
   }
-  ctx.strokeStyle = '#555';
-  ctx.setLineDash([4, 4]);
-  ctx.beginPath();
-  ctx.moveTo(pad, H - pad);
-  ctx.lineTo(W - pad, pad);
-  ctx.stroke();
-  ctx.setLineDash([]);
-  ctx.strokeRect(pad, pad, W - 2 * pad, H - 2 * pad);
-  ctx.fillStyle = '#222';
-  ctx.font = '12px system-ui, sans-serif';
-  ctx.fillText(`${title} · ECE ${(100 * r.ece).toFixed(2)}%`, pad, 18);
-  ctx.fillText('confidence', W / 2 - 25, H - 8);
-  ctx.fillText('acc', 2, H / 2);
+  return { logits, labels };
+}
+
+function diagram(fig: Figure, r: ReturnType<typeof reliability>, title: string): void {
+  const bins = r.acc.length;
+  const centers = r.acc.map((_, b) => (b + 0.5) / bins);
+  const gap = r.acc.map((a, b) => (Number.isFinite(a) ? r.conf[b]! : Number.NaN));
+  fig.draw({
+    type: 'line',
+    series: [
+      { x: centers, y: gap, label: 'mean confidence (gap to accuracy)', style: 'bars', barWidth: 1 / bins, color: 1, alpha: 0.3 },
+      { x: centers, y: r.acc, label: 'accuracy', style: 'bars', barWidth: 1 / bins, color: 0, alpha: 0.8 },
+    ],
+    x: { label: 'confidence (top-label probability)', domain: [0, 1] },
+    y: { label: 'accuracy', domain: [0, 1] },
+    diagonal: 'perfect calibration',
+  }, `${title}: reliability diagram with ${bins} bins; expected calibration error ${(100 * r.ece).toFixed(2)}%.`);
 }
 
 export function calibrationView(): HTMLElement {
-  const ts = findTemperatureScaling();
   const root = h('section', { testid: 'calibration-view' }, h('h1', {}, 'Calibration'));
-  if (!ts) {
-    root.append(h('p', { class: 'note', testid: 'calibration-missing' }, '@losskit/calibration does not export temperature scaling yet; this view appears when it does.'));
+  const list = calibrators();
+  if (list.length === 0) {
+    root.append(h('p', { class: 'note', testid: 'calibration-missing' }, '@losskit/calibration exports no calibrator with fit/transform yet.'));
     return root;
   }
-  if (!lastRun) {
-    root.append(h('p', { class: 'note' }, 'Train a model first (', h('a', { href: '#/train' }, 'Train'), '); the diagram uses the last trained model A.'));
-    return root;
-  }
-  const { model, options } = lastRun;
-  // Held-out sets from the training distribution (other seeds): one to fit T, one for the diagrams.
-  const fitSet = makeDataset({ ...options, n: 600, seed: options.seed + 1000 });
-  const testSet = makeDataset({ ...options, n: 600, seed: options.seed + 2000 });
-  const logitsOf = (d: typeof fitSet): Rows => tf.tidy(() => model.forward(tf.tensor2d(d.x, [d.labels.length, 2])).arraySync() as Rows);
-  const before = h('canvas', { width: 320, height: 320, testid: 'reliability-before' });
-  const after = h('canvas', { width: 320, height: 320, testid: 'reliability-after' });
-  const detail = h('p', { class: 'meta', testid: 'calibration-detail' });
-  try {
-    const testLogits = logitsOf(testSet);
-    const testLabels = Array.from(testSet.labels);
-    const fitted = ts.run(logitsOf(fitSet), Array.from(fitSet.labels));
-    const r0 = reliability(softmaxRows(testLogits), testLabels);
-    const r1 = reliability(fitted.apply(testLogits), testLabels);
-    reliabilityDiagram(before, r0, 'before');
-    reliabilityDiagram(after, r1, 'after temperature scaling');
-    detail.textContent = `${ts.name} fitted on a held-out set: ${fitted.detail}`;
-  } catch (e) {
-    detail.textContent = `calibration failed: ${(e as Error).message}`;
-  }
-  root.append(h('p', { class: 'lead' }, `Reliability of the last trained model (loss ${lastRun.expr}) on held-out data, before and after temperature scaling.`), h('div', { class: 'row' }, before, after), detail);
+  if (!list.some(([k]) => k === settings.calibrator)) settings.calibrator = list[0]![0];
+  const before = new Figure({ testid: 'reliability-before', alt: 'reliability before calibration', aspect: 0.85, maxHeight: 380 });
+  const after = new Figure({ testid: 'reliability-after', alt: 'reliability after calibration', aspect: 0.85, maxHeight: 380 });
+  const detail = h('p', { class: 'meta', testid: 'calibration-detail', 'aria-live': 'polite' });
+  const eceBefore = h('strong', { testid: 'ece-before' });
+  const eceAfter = h('strong', { testid: 'ece-after' });
+  const pick = h('select', { testid: 'calibrator', 'aria-label': 'calibrator' }, ...list.map(([k]) => h('option', { value: k, selected: k === settings.calibrator }, k)));
+  const bins = h('input', { type: 'number', min: 2, max: 50, step: 1, value: String(settings.bins), testid: 'bins', 'aria-label': 'bins' });
+  const sharp = h('input', { type: 'range', min: 0.2, max: 6, step: 0.1, value: String(settings.sharpness), testid: 'sharpness', 'aria-label': 'over-confidence' });
+  const useModel = h('input', { type: 'checkbox', disabled: !lastRun, testid: 'use-model' });
+  const run = async () => {
+    const b = Number(bins.value);
+    if (!Number.isInteger(b) || b < 2 || b > 50) { detail.textContent = 'bins must be an integer in [2, 50]'; bins.setAttribute('aria-invalid', 'true'); return; }
+    bins.removeAttribute('aria-invalid');
+    settings.calibrator = pick.value;
+    settings.bins = b;
+    settings.sharpness = Number(sharp.value);
+    syncUrl('/calibration');
+    let fitSet: { logits: Rows; labels: number[] };
+    let testSet: { logits: Rows; labels: number[] };
+    let source: string;
+    if (useModel.checked && lastRun) {
+      const { model, options } = lastRun;
+      const logitsOf = (seed: number) => {
+        const d = makeDataset({ ...options, n: 600, seed });
+        return { logits: tf.tidy(() => model.forward(tf.tensor2d(d.x, [d.labels.length, 2])).arraySync() as Rows), labels: Array.from(d.labels) };
+      };
+      fitSet = logitsOf(options.seed + 1000);
+      testSet = logitsOf(options.seed + 2000);
+      source = `the trained model A (loss ${lastRun.expr}) on held-out points`;
+    } else {
+      fitSet = syntheticSet(settings.seed + 1, settings.sharpness);
+      testSet = syntheticSet(settings.seed + 2, settings.sharpness);
+      source = `synthetic 4-class logits (75% accurate, logits ×${settings.sharpness})`;
+    }
+    try {
+      const cls = list.find(([k]) => k === pick.value)![1];
+      const fitted = await cls.fit(fitSet.logits, fitSet.labels, { from: 'logits' });
+      const out = fitted.transform(testSet.logits);
+      const probs = out instanceof tf.Tensor ? (out.arraySync() as Rows) : out;
+      if (out instanceof tf.Tensor) out.dispose();
+      const r0 = reliability(softmaxRows(testSet.logits), testSet.labels, b);
+      const r1 = reliability(probs, testSet.labels, b);
+      diagram(before, r0, 'Before');
+      diagram(after, r1, `After ${pick.value}`);
+      eceBefore.textContent = `${(100 * r0.ece).toFixed(2)}%`;
+      eceAfter.textContent = `${(100 * r1.ece).toFixed(2)}%`;
+      const t = (fitted as { temperature?: unknown }).temperature;
+      detail.textContent = `${pick.value} fitted on a separate set from ${source}${typeof t === 'number' ? `: T = ${t.toFixed(3)}` : ''}.`;
+    } catch (e) {
+      detail.textContent = `calibration failed: ${(e as Error).message}`;
+    }
+  };
+  for (const el of [pick, bins, useModel]) el.addEventListener('change', () => void run());
+  sharp.addEventListener('input', () => void run());
+  queueMicrotask(() => void run());
+  root.append(
+    h('p', { class: 'lead' }, 'Reliability diagrams of a classifier on held-out data before and after a post-hoc calibrator from ', h('a', { href: '#/pkg/calibration' }, '@losskit/calibration'), ': each bar is the accuracy of the predictions whose confidence falls in the bin; a calibrated model follows the diagonal.'),
+    h('div', { class: 'controls' }, h('label', {}, 'calibrator ', pick), h('label', {}, 'bins ', bins), h('label', {}, 'over-confidence ', sharp), h('label', {}, useModel, ' use the model trained on the Train page')),
+    h('p', {}, 'ECE before ', eceBefore, ' → after ', eceAfter),
+    h('div', { class: 'plots two' }, h('div', {}, h('h3', {}, 'Before'), before.root), h('div', {}, h('h3', {}, 'After'), after.root)),
+    detail,
+  );
   return root;
 }
 
 // ── scaling ───────────────────────────────────────────────────────────────────
 
-interface Family {
+interface LawSpec {
   readonly id: string;
   readonly name: string;
-  readonly paramNames: readonly string[];
-  readonly inputNames: readonly string[];
-  readonly latex: string;
+  readonly family: unknown;
+  readonly x: string;
+  readonly target?: string;
+  /** Example runs made from the law's published (or illustrative) constants with 1% noise. */
+  readonly runs: () => Array<Record<string, number>>;
+  /** The budget axis: compute C = 6ND for (N, D) laws. */
+  readonly budget?: boolean;
 }
 
-/** Law families exported by @losskit/scaling (objects with `paramNames`, `inputNames`, `logPredict`). */
-export function scalingFamilies(): Family[] {
-  return Object.values(scaling as Record<string, unknown>).filter(
-    (v): v is Family => v !== null && typeof v === 'object' && Array.isArray((v as Family).paramNames) && Array.isArray((v as Family).inputNames) && typeof (v as { logPredict?: unknown }).logPredict === 'function',
-  );
+const noise = (seed: number) => { const r = mulberry32(seed); return () => 1 + 0.01 * (r() - 0.5); };
+
+/** One example data set per law family (constants from the papers where there are some). */
+export function lawSpecs(): LawSpec[] {
+  const s = scaling as Record<string, unknown> & typeof scaling;
+  const out: LawSpec[] = [];
+  const grid = (f: (N: number, D: number) => number) => {
+    const e = noise(1);
+    const runs: Array<Record<string, number>> = [];
+    for (const N of [1e7, 3e7, 1e8, 3e8, 1e9]) for (const D of [2e8, 1e9, 5e9, 2e10]) runs.push({ N, D, loss: f(N, D) * e() });
+    return runs;
+  };
+  if (s.chinchillaFamily) out.push({ id: 'chinchilla', name: 'Chinchilla L(N, D) (Hoffmann et al. 2022)', family: s.chinchillaFamily, x: 'C', budget: true, runs: () => grid((N, D) => 1.69 + 406.4 / N ** 0.34 + 410.7 / D ** 0.28) });
+  if (s.kaplanNDFamily) out.push({ id: 'kaplan-nd', name: 'Kaplan L(N, D) (Kaplan et al. 2020)', family: s.kaplanNDFamily, x: 'C', budget: true, runs: () => grid((N, D) => ((6.4e13 / N) ** (0.076 / 0.103) + 1.8e13 / D) ** 0.103) });
+  if (s.kaplanFamily) out.push({ id: 'kaplan-n', name: 'Kaplan L(N) (Kaplan et al. 2020)', family: s.kaplanFamily('N'), x: 'N', runs: () => { const e = noise(2); return [1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9, 3e9].map((N) => ({ N, loss: (8.8e13 / N) ** 0.076 * e() })); } });
+  if (s.kaplanFamily) out.push({ id: 'kaplan-c', name: 'Kaplan L(C) (Kaplan et al. 2020)', family: s.kaplanFamily('C'), x: 'C', runs: () => { const e = noise(3); return [1e-3, 1e-2, 0.1, 1, 10, 100].map((C) => ({ C, loss: (3.1e8 / C) ** 0.05 * e() })); } });
+  if (s.powerLawFamily) out.push({ id: 'power-law', name: 'Power law with a floor E + (x₀/N)^α', family: s.powerLawFamily('N'), x: 'N', runs: () => { const e = noise(4); return [1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9].map((N) => ({ N, loss: (1.8 + (4e5 / N) ** 0.3) * e() })); } });
+  if (s.nmtFamily) out.push({ id: 'nmt', name: 'NMT L(Ne, Nd) (Ghorbani et al. 2021)', family: s.nmtFamily({ NeRef: 1e8, NdRef: 1e8 }), x: 'Ne', runs: () => { const e = noise(5); const r: Array<Record<string, number>> = []; for (const Ne of [2e7, 5e7, 1e8, 3e8]) for (const Nd of [2e7, 5e7, 1e8, 3e8]) r.push({ Ne, Nd, loss: (2.2 * (1e8 / Ne) ** 0.2 * (1e8 / Nd) ** 0.3 + 0.6) * e() }); return r; } });
+  if (s.downstreamLogFamily) out.push({ id: 'downstream', name: 'Downstream score vs pretraining data', family: s.downstreamLogFamily, x: 'Dp', target: 'bleu', runs: () => { const e = noise(6); return [1e6, 3e6, 1e7, 3e7, 1e8, 3e8].map((Dp) => ({ Dp, bleu: 30 * (1 - 0.5 * Math.exp(-0.4 * Math.log(Dp / 1e6))) * e() })); } });
+  if (s.lossToLossFamily) out.push({ id: 'loss-to-loss', name: 'Loss-to-loss (Brandfonbrener et al. 2024)', family: s.lossToLossFamily(), x: 'Lx', target: 'Ly', runs: () => { const e = noise(7); return Array.from({ length: 12 }, (_, i) => { const Lx = 2 + 0.15 * i; return { Lx, Ly: (0.8 + 1.1 * (Lx - 1.6) ** 0.9) * e() }; }); } });
+  return out;
 }
 
-/** Example runs: a Chinchilla-like law (Hoffmann et al. 2022, Approach 3 values) with 1% multiplicative noise. */
-function exampleCsv(): string {
-  const lines = ['N,D,loss'];
-  let s = 12345;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (const n of [1e7, 3e7, 1e8, 3e8, 1e9]) {
-    for (const d of [2e8, 1e9, 5e9, 2e10]) {
-      const loss = (1.69 + 406.4 / n ** 0.34 + 410.7 / d ** 0.28) * (1 + 0.01 * (rand() - 0.5));
-      lines.push(`${n},${d},${loss.toFixed(4)}`);
-    }
-  }
-  return lines.join('\n');
+function toCsv(runs: Array<Record<string, number>>): string {
+  const cols = Object.keys(runs[0] ?? {});
+  return [cols.join(','), ...runs.map((r) => cols.map((c) => Number(r[c]!.toPrecision(6))).join(','))].join('\n');
 }
 
 function parseCsv(text: string): Array<Record<string, number>> {
@@ -176,66 +214,84 @@ function parseCsv(text: string): Array<Record<string, number>> {
 }
 
 export function scalingView(): HTMLElement {
-  const fitLaw = exportOf(scaling as Record<string, unknown>, 'fitLaw');
-  const families = scalingFamilies();
+  const specs = lawSpecs();
+  const fitLaw = (scaling as Record<string, unknown>).fitLaw as ((f: unknown, r: unknown, o?: unknown) => { law: { predict(x: Record<string, number>): number; toString(): string }; params: Record<string, number>; converged: boolean }) | undefined;
   const root = h('section', { testid: 'scaling-view' }, h('h1', {}, 'Scaling laws'));
-  if (typeof fitLaw !== 'function' || families.length === 0) {
-    root.append(h('p', { class: 'note', testid: 'scaling-missing' }, '@losskit/scaling does not export a law fitter (fitLaw and law families) yet; this view appears when it does.'));
+  if (typeof fitLaw !== 'function' || specs.length === 0) {
+    root.append(h('p', { class: 'note', testid: 'scaling-missing' }, '@losskit/scaling does not export a law fitter yet.'));
     return root;
   }
-  const csv = h('textarea', { rows: 10, cols: 40, testid: 'scaling-csv' });
-  csv.value = exampleCsv();
-  // Default: the first family whose inputs are all columns of the example CSV (Chinchilla's N, D).
-  const columns = csv.value.split('\n')[0]!.split(',').map((c) => c.trim());
-  const preferred = Math.max(0, families.findIndex((f) => f.inputNames.every((n) => columns.includes(n))));
-  const fam = h('select', { testid: 'scaling-family' }, ...families.map((f, i) => h('option', { value: String(i), selected: i === preferred }, `${f.name} — inputs ${f.inputNames.join(', ')}`)));
-  const budget = h('input', { type: 'number', value: '1e21', step: 'any', testid: 'scaling-budget' });
-  const out = h('div', { testid: 'scaling-result' });
+  let spec = specs.find((x) => x.id === settings.law) ?? specs[0]!;
+  const csv = h('textarea', { rows: 8, testid: 'scaling-csv', 'aria-label': 'runs as CSV', spellcheck: 'false' });
+  csv.value = toCsv(spec.runs());
+  const fam = h('select', { testid: 'scaling-family', 'aria-label': 'law' }, ...specs.map((f) => h('option', { value: f.id, selected: f.id === spec.id }, f.name)));
+  const budget = h('input', { type: 'number', value: String(settings.budget), step: 'any', testid: 'scaling-budget', 'aria-label': 'compute budget C in FLOPs' });
+  const budgetRow = h('label', {}, 'budget C (FLOPs) ', budget);
+  const out = h('div', { testid: 'scaling-result', 'aria-live': 'polite' });
   const formula = h('div', { class: 'formula' });
-  const plot = canvas(520, 300, 'scaling-plot');
-  const file = h('input', { type: 'file', accept: '.csv,text/csv', onchange: async (e: Event) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) { csv.value = await f.text(); } } });
+  const plot = new Figure({ testid: 'scaling-plot', alt: 'scaling law fit', aspect: 0.55, maxHeight: 420 });
+  const file = h('input', { type: 'file', accept: '.csv,text/csv', 'aria-label': 'upload runs CSV', onchange: async (e: Event) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) { csv.value = await f.text(); fit(); } } });
   const fit = () => {
     try {
-      const family = families[Number(fam.value)]!;
+      budgetRow.hidden = !spec.budget;
+      const C = Number(budget.value);
+      if (spec.budget && !(C > 0)) throw new Error('the budget C must be a positive number of FLOPs');
+      settings.law = spec.id;
+      settings.budget = C;
+      syncUrl('/scaling');
+      const family = spec.family as { latex?: string; inputNames: readonly string[] };
       const runs = parseCsv(csv.value);
-      const res = (fitLaw as (f: unknown, r: unknown) => { law: { predict(x: Record<string, number>): number; toString(): string }; params: Record<string, number>; converged: boolean })(family, runs);
-      renderMath(formula, family.latex);
-      const p = res.params;
-      const rows = [h('p', {}, h('code', {}, res.law.toString()), res.converged ? '' : ' (not converged)')];
+      const res = fitLaw(family, runs, spec.target ? { target: spec.target } : undefined);
+      if (family.latex) renderMath(formula, family.latex);
+      const rows = [h('p', {}, h('code', { class: 'wrap' }, res.law.toString()), res.converged ? '' : ' (not converged)')];
+      const yKey = spec.target ?? 'loss';
       const series: Series[] = [];
-      if (family.inputNames.includes('N') && family.inputNames.includes('D') && ['A', 'B', 'alpha', 'beta'].every((k) => k in p)) {
-        // Compute-optimal allocation under C ≈ 6ND (Hoffmann et al. 2022, eq. 4):
-        // N* = G (C/6)^{β/(α+β)}, D* = G⁻¹ (C/6)^{α/(α+β)}, G = (αA / (βB))^{1/(α+β)}.
-        const { A, B, alpha, beta } = p as Record<'A' | 'B' | 'alpha' | 'beta', number>;
-        const G = ((alpha * A) / (beta * B)) ** (1 / (alpha + beta));
-        const opt = (C: number) => ({ N: G * (C / 6) ** (beta / (alpha + beta)), D: (1 / G) * (C / 6) ** (alpha / (alpha + beta)) });
-        const C = Number(budget.value);
-        const o = opt(C);
-        rows.push(h('p', { testid: 'scaling-optimal' }, `Compute-optimal at C = ${C.toExponential(2)} FLOPs: N* = ${o.N.toExponential(3)}, D* = ${o.D.toExponential(3)}, predicted loss ${res.law.predict(o).toFixed(4)}.`));
+      const vlines = [];
+      if (spec.budget) {
+        // Compute-optimal allocation of the fitted law along the budget C = 6ND, as a curve over a grid of budgets.
+        const opt = (c: number) => scaling.computeOptimal(res.law as never, c);
         const cs = runs.map((r) => 6 * r.N! * r.D!);
         const lo = Math.log10(Math.min(...cs, C)) - 0.3, hi = Math.log10(Math.max(...cs, C)) + 0.3;
         const fx: number[] = [], fy: number[] = [];
-        for (let k = 0; k <= 60; k++) { const c = 10 ** (lo + ((hi - lo) * k) / 60); fx.push(Math.log10(c)); fy.push(res.law.predict(opt(c))); }
-        series.push({ xs: fx, ys: fy, color: '#d62728', label: 'compute-optimal frontier' });
-        series.push({ xs: runs.map((r) => Math.log10(6 * r.N! * r.D!)), ys: runs.map((r) => r.loss!), color: '#1f77b4', label: 'runs (loss vs log10 6ND)', style: 'points' as const });
-        series.push({ xs: [Math.log10(C)], ys: [res.law.predict(o)], color: '#2ca02c', label: 'compute-optimal point at C', style: 'points' as const });
+        for (let k = 0; k <= 80; k++) { const c = 10 ** (lo + ((hi - lo) * k) / 80); fx.push(c); fy.push(opt(c).loss); }
+        const o = opt(C);
+        rows.push(h('p', { testid: 'scaling-optimal' }, `Compute-optimal at C = ${C.toExponential(2)} FLOPs: N* = ${o.N.toExponential(3)}, D* = ${o.D.toExponential(3)} (${(o.D / o.N).toFixed(1)} tokens per parameter), predicted loss ${o.loss.toFixed(4)}.`));
+        series.push({ x: fx, y: fy, label: 'fitted law at the compute-optimal (N, D)', color: 1 });
+        series.push({ x: cs, y: runs.map((r) => r[yKey]!), label: 'runs', style: 'points', color: 0 });
+        series.push({ x: [C], y: [o.loss], label: 'compute-optimal point at C', style: 'points', color: 2, width: 6 });
+        vlines.push({ at: C, label: `budget C = ${C.toExponential(1)}` });
+        plot.draw({ type: 'line', series, vlines, x: { label: 'compute C = 6ND (FLOPs)', log: true }, y: { label: 'loss' } },
+          `Runs and the fitted ${spec.name} along the compute-optimal frontier; at C = ${C.toExponential(1)} the predicted loss is ${o.loss.toFixed(3)}.`);
       } else {
-        const x0 = family.inputNames[0]!;
-        series.push({ xs: runs.map((r) => Math.log10(r[x0]!)), ys: runs.map((r) => r.loss!), color: '#1f77b4', label: `runs (log10 ${x0})`, style: 'points' as const });
-        series.push({ xs: runs.map((r) => Math.log10(r[x0]!)), ys: runs.map((r) => res.law.predict(r)), color: '#d62728', label: 'fit' });
+        const x = spec.x;
+        const xs = runs.map((r) => r[x]!);
+        const log = xs.every((v) => v > 0) && Math.max(...xs) / Math.min(...xs) > 20;
+        const lo = Math.min(...xs), hi = Math.max(...xs);
+        const others = family.inputNames.filter((n) => n !== x);
+        // The curve: the law over a sorted grid of x (other inputs at their median), never the CSV order.
+        const med = Object.fromEntries(others.map((n) => { const v = runs.map((r) => r[n]!).sort((a, b) => a - b); return [n, v[Math.floor(v.length / 2)]!]; }));
+        const gx: number[] = [], gy: number[] = [];
+        for (let k = 0; k <= 80; k++) { const v = log ? 10 ** (Math.log10(lo) + ((Math.log10(hi) - Math.log10(lo)) * k) / 80) : lo + ((hi - lo) * k) / 80; gx.push(v); gy.push(res.law.predict({ ...med, [x]: v })); }
+        series.push({ x: gx, y: gy, label: `fit${others.length ? ` (${others.map((n) => `${n} = ${med[n]!.toExponential(1)}`).join(', ')})` : ''}`, color: 1 });
+        series.push({ x: xs, y: runs.map((r) => r[yKey]!), label: 'runs', style: 'points', color: 0 });
+        rows.push(h('p', { testid: 'scaling-optimal' }, `Fitted parameters: ${Object.entries(res.params).map(([k, v]) => `${k} = ${Number(v.toPrecision(4))}`).join(', ')}.`));
+        plot.draw({ type: 'line', series, x: { label: x, log }, y: { label: yKey } }, `Runs and the fitted ${spec.name} over ${x}.`);
       }
       out.replaceChildren(...rows);
-      lineChart(plot, series);
     } catch (e) {
-      out.replaceChildren(h('p', { class: 'error' }, (e as Error).message));
+      out.replaceChildren(h('p', { class: 'error', role: 'alert' }, (e as Error).message));
     }
   };
+  fam.addEventListener('change', () => { spec = specs.find((x) => x.id === fam.value) ?? specs[0]!; csv.value = toCsv(spec.runs()); fit(); });
+  budget.addEventListener('change', fit);
+  queueMicrotask(fit);
   root.append(
-    h('p', { class: 'lead' }, 'Paste or upload a CSV of runs (columns: the law’s inputs and loss), fit a law and see the compute-optimal point.'),
-    h('div', { class: 'row' }, csv, h('div', {}, h('p', {}, 'law ', fam), h('p', {}, 'budget C ', budget), h('p', {}, file), h('p', {}, h('button', { testid: 'scaling-fit', onclick: fit }, 'Fit')))),
+    h('p', { class: 'lead' }, 'Pick a law: its example runs (made from the paper’s constants with 1% noise) fill the table; paste or upload your own CSV (columns: the law’s inputs and the loss), and the fit, its curve and, for laws of N and D, the compute-optimal allocation update.'),
+    h('div', { class: 'controls' }, h('label', {}, 'law ', fam), budgetRow, h('button', { testid: 'scaling-fit', onclick: fit }, 'Fit')),
     formula,
     out,
-    plot,
+    plot.root,
+    h('details', {}, h('summary', {}, 'Runs (CSV)'), csv, h('p', {}, file)),
   );
   return root;
 }

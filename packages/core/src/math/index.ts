@@ -16,6 +16,20 @@ export function logSumExp(x: ArrayLike<number>): number {
 }
 
 /**
+ * The log-sum-exp of a row kept in two parts, `max = max_j x_j` and `rel = log Σ_j exp(x_j − max)`, so that
+ * `log p_j = (x_j − max) − rel` and `lse − x_y = (max − x_y) + rel` stay exact at any magnitude (float64 twin
+ * of core's tensor `logSumExpParts`).
+ */
+export function logSumExpParts(x: ArrayLike<number>): { max: number; rel: number } {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) if (!(x[i]! <= max)) max = x[i]!;
+  if (!Number.isFinite(max)) return { max, rel: Number.isNaN(max) ? Number.NaN : 0 };
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - max);
+  return { max, rel: Math.log(s) };
+}
+
+/**
  * Log-softmax, `(x_i − m) − log Σ_j exp(x_j − m)` with `m = max_j x_j`: the maximum is subtracted first, so
  * ties of huge values keep their share (`[1e30, 1e30, 0]` gives `[−log 2, −log 2, −∞]`; `x_i − logSumExp(x)`
  * would round `logSumExp` to `m` and give 0). The log-sum is `log1p` of the mass off the first maximum, so a

@@ -45,3 +45,4 @@ export {
 } from './regression.js';
 export { dice, tversky, type DiceOptions, type TverskyOptions } from './overlap.js';
 export { circle, type CircleOptions } from './circle.js';
+export { ctc } from './ctc.js';

@@ -13,10 +13,14 @@ import { meanSquaredError as mseExpr } from '../standard/meanSquaredError.js';
 import { meanSquaredLogarithmicError as msleExpr } from '../standard/meanSquaredLogarithmicError.js';
 import { poisson as poissonExpr } from '../standard/poisson.js';
 import { squaredHinge as squaredHingeExpr } from '../standard/squaredHinge.js';
+import { checkOptionKeys } from '../validate.js';
 import { type KerasLossOptions, alignDense, runKeras } from './run.js';
 
-const elementwise = (expr: Expr<'sample', 'any'>, yTrue: TensorLike, yPred: TensorLike, options: KerasLossOptions, axis = -1): Tensor =>
-  tf.tidy(() => runKeras(expr, 'probs', alignDense(yTrue, yPred, options, axis), options));
+const elementwise = (expr: Expr<'sample', 'any'>, yTrue: TensorLike, yPred: TensorLike, options: KerasLossOptions, axis = -1): Tensor => {
+  // These Keras losses reduce over the last axis and take no options beyond the common ones.
+  if (axis === -1) checkOptionKeys(options, ['reduction', 'sampleWeight', 'validate'], 'this Keras loss');
+  return tf.tidy(() => runKeras(expr, 'probs', alignDense(yTrue, yPred, options, axis), options));
+};
 
 /**
  * Keras 3 `mean_squared_error` / `MeanSquaredError`: `mean((y - ŷ)², axis=-1)` then the reduction.
@@ -61,7 +65,10 @@ export interface HuberOptions extends KerasLossOptions {
  * @example huber([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]) // 0.155
  */
 export function huber(yTrue: TensorLike, yPred: TensorLike, options: HuberOptions = {}): Tensor {
-  return elementwise(huberExpr({ delta: options.delta ?? 1 }), yTrue, yPred, options);
+  // `delta` is huber's own option; the shared check sees only the common ones (and a non-object as it is).
+  if (options === null || typeof options !== 'object') return elementwise(huberExpr(), yTrue, yPred, options);
+  const { delta, ...common } = options;
+  return elementwise(huberExpr({ delta: delta ?? 1 }), yTrue, yPred, common);
 }
 
 /**

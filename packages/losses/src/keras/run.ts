@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, type Expr, LosskitError, type TensorLike, compile, formatShape } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, formatShape } from '@losskit/core';
+import { compiledOnce } from '../compiled.js';
 import { type ValidateOption, finiteOutput, inputTensor, validateOption } from '../validate.js';
 import { type KerasReduction, checkReduction, kerasReduce, squeezeOrExpand } from './reduce.js';
 
@@ -15,19 +16,6 @@ export interface KerasLossOptions extends ValidateOption {
   readonly reduction?: KerasReduction;
   /** Sample weights, broadcast against the per-sample losses (shape `[B]`, `[B, 1]`, `[B, T]`, or a scalar). */
   readonly sampleWeight?: TensorLike;
-}
-
-const cache = new Map<string, CompiledLoss>();
-
-/** Compiles once per expression and prediction kind; every call then reuses it. */
-function compiled(expr: Expr<'sample' | 'batch'>, from: 'logits' | 'probs'): CompiledLoss {
-  const key = `${from}|${expr.key}`;
-  let c = cache.get(key);
-  if (!c) {
-    c = (from === 'probs' ? compile(expr as Expr<'sample', 'any'>, { from, reduction: 'none', validate: false }) : compile(expr, { from, reduction: 'none', validate: false })) as CompiledLoss;
-    cache.set(key, c);
-  }
-  return c;
 }
 
 /** Moves `axis` of `t` to the end (Keras' `axis` argument); -1 is a no-op. */
@@ -79,7 +67,7 @@ export function runKeras(
   const reduction = checkReduction(options.reduction);
   const validate = validateOption(options);
   const sw = sampleWeightOf(options, validate);
-  let values = compiled(expr, from)(aligned.yTrue, aligned.yPred) as Tensor;
+  let values = compiledOnce(expr, from)(aligned.yTrue, aligned.yPred) as Tensor;
   values = tf.reshape(values, [...(expr.level === 'batch' ? [] : aligned.outShape)]);
   let m: Tensor | undefined;
   if (mask) ({ values, mask: m } = mask(values));

@@ -35,7 +35,7 @@ export function binaryFocalCrossentropy(options: BinaryFocalCrossentropyOptions 
   const bce = t.times(q.log()).plus(notT.times(q.neg().plus(1).log())).neg();
   const pt = t.times(p).plus(notT.times(p.neg().plus(1)));
   const focal = pt.neg().plus(1).pow(gamma).times(bce);
-  const weighted = options.applyClassBalancing ? t.scale(alpha).plus(notT.scale(1 - alpha)).times(focal) : focal;
+  const weighted = params.boolean('applyClassBalancing', options.applyClassBalancing ?? false) ? t.scale(alpha).plus(notT.scale(1 - alpha)).times(focal) : focal;
   return weighted.mean();
 }
 

@@ -23,7 +23,7 @@ export function gaussianNLL(options: GaussianNLLOptions = {}): Expr<'sample', 'a
   const v = input('var', 'class');
   const clamped = v.plus(v.maximum(eps).minus(v).detach());
   const nll = clamped.log().plus(square().div(clamped)).scale(0.5);
-  return (options.full ? nll.plus(0.5 * Math.log(2 * Math.PI)) : nll).mean();
+  return (params.boolean('full', options.full ?? false) ? nll.plus(0.5 * Math.log(2 * Math.PI)) : nll).mean();
 }
 
 export const gaussianNLLEntry = standardEntry({

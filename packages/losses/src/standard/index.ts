@@ -27,6 +27,16 @@ import { pseudoHuberEntry } from './pseudoHuber.js';
 import { polyLossEntry } from './polyLoss.js';
 import { klWithLogTargetsEntry } from './klWithLogTargets.js';
 import { jensenShannonEntry } from './jensenShannon.js';
+import { ctcEntry } from './ctc.js';
+import { cosineEmbeddingEntry } from './cosineEmbedding.js';
+import { hingeEmbeddingEntry } from './hingeEmbedding.js';
+import { softMarginEntry } from './softMargin.js';
+import { multiLabelMarginEntry } from './multiLabelMargin.js';
+import { nllEntry } from './nll.js';
+import { poissonNLLEntry } from './poissonNLL.js';
+import { bceWithLogitsEntry } from './bceWithLogits.js';
+import { weightedCrossEntropyEntry } from './weightedCrossEntropy.js';
+import { explicitTripletMarginEntry, explicitTripletMarginWithDistanceEntry } from './explicitTripletMargin.js';
 
 export * from './meanSquaredError.js';
 export * from './meanAbsoluteError.js';
@@ -56,6 +66,16 @@ export * from './pseudoHuber.js';
 export * from './polyLoss.js';
 export * from './klWithLogTargets.js';
 export * from './jensenShannon.js';
+export { ctc, type CtcOptions, type CtcReduction } from './ctc.js';
+export * from './cosineEmbedding.js';
+export * from './hingeEmbedding.js';
+export * from './softMargin.js';
+export * from './multiLabelMargin.js';
+export * from './nll.js';
+export * from './poissonNLL.js';
+export * from './bceWithLogits.js';
+export * from './weightedCrossEntropy.js';
+export * from './explicitTripletMargin.js';
 export { smoothedTargets, normalizedLogProb, normalizedProb, binaryProb, signedTargets, xLogX, sqrtClasses, probPower } from './primitives.js';
 
 /** Catalog entries of the standard (Keras / PyTorch) losses in the DSL. */
@@ -88,4 +108,15 @@ export const standardCatalog: readonly CatalogEntry[] = [
   polyLossEntry,
   klWithLogTargetsEntry,
   jensenShannonEntry,
+  ctcEntry,
+  cosineEmbeddingEntry,
+  hingeEmbeddingEntry,
+  softMarginEntry,
+  multiLabelMarginEntry,
+  nllEntry,
+  poissonNLLEntry,
+  bceWithLogitsEntry,
+  weightedCrossEntropyEntry,
+  explicitTripletMarginEntry,
+  explicitTripletMarginWithDistanceEntry,
 ];

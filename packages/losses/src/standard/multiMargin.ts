@@ -1,5 +1,6 @@
 import { type Expr, LosskitError, params, yPred, yTrue } from '@losskit/core';
 import { TORCH, standardEntry } from './entry.js';
+import { classWeights } from './primitives.js';
 
 /** Options of {@link multiMargin}. */
 export interface MultiMarginOptions {
@@ -7,11 +8,14 @@ export interface MultiMarginOptions {
   readonly p?: 1 | 2;
   /** Margin. Default 1. */
   readonly margin?: number;
+  /** One weight per class (torch `weight`): the loss of class `y` is multiplied by `w_y`. An array or a class-level term. Default none. */
+  readonly weight?: readonly number[] | Expr<'class', 'any'>;
 }
 
 /**
  * Multi-class margin (hinge) loss, torch `MultiMarginLoss`, one value per sample:
- * `l = (1/C) Σ_{j≠y} max(0, margin - x_y + x_j)^p` (note the 1/C over all classes, as torch).
+ * `l = (1/C) Σ_{j≠y} max(0, margin - x_y + x_j)^p` (note the 1/C over all classes, as torch), times `w_y` with
+ * class weights (torch multiplies each hinge term by `weight[y]` after the power).
  * Shapes: scores `[B, C]`, labels `[B]` → `[B]`.
  *
  * @example compile(multiMargin({ p: 2 }))(labels, scores)
@@ -24,7 +28,8 @@ export function multiMargin(options: MultiMarginOptions = {}): Expr<'sample', 'a
   }
   const margin = params.finite('margin', options.margin ?? 1);
   const x = yPred();
-  return x.minus(x.target().expand()).plus(margin).relu().pow(p).where(yTrue().neg().plus(1)).mean();
+  const loss = x.minus(x.target().expand()).plus(margin).relu().pow(p).where(yTrue().neg().plus(1)).mean();
+  return options.weight === undefined ? loss : loss.times(classWeights(options.weight, 'weight').target());
 }
 
 export const multiMarginEntry = standardEntry({
@@ -38,6 +43,7 @@ export const multiMarginEntry = standardEntry({
   params: [
     { name: 'p', default: 1, range: '1 | 2', description: 'Exponent of the hinge.' },
     { name: 'margin', default: 1, description: 'Margin m.' },
+    { name: 'weight', default: null, description: 'Per-class weights w (length C); the loss of class y is scaled by w_y.' },
   ],
   paper: TORCH,
   example: "import { compile } from '@losskit/core';\nimport { multiMargin } from '@losskit/losses';\nconst loss = compile(multiMargin())([3], [[0.1, 0.2, 0.4, 0.8]]);",

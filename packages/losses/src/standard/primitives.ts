@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import { type EvalContext, type Expr, PREC, defineOp, node, oneHotRows, smoothTargets, stopGradient } from '@losskit/core';
+import { type EvalContext, Expr, LosskitError, PREC, classConstant, defineOp, node, oneHotRows, smoothTargets, stopGradient } from '@losskit/core';
 
 /**
  * Small primitives the standard losses need and the `Expr` methods cannot express, because they
@@ -182,4 +182,20 @@ export function softmaxParts(c: EvalContext): SoftmaxParts {
   const p = c.probs();
   const q = c.memo('std.@q', () => tf.where(tf.cast(top, 'bool'), tf.broadcastTo(tf.div(rest, tf.add(1, rest)), p.shape), tf.sub(1, stopGradient(p))) as Tensor2D);
   return { logp: c.logProbs(), p, q };
+}
+
+/**
+ * Per-class weights as a class-level term: an array (one finite number per class) becomes `classConstant(w, name)`,
+ * an expression (e.g. `input('weight', 'class')`, weights passed at call time) is used as is. Negative weights are
+ * rejected (`INVALID_PARAMETER` naming `name`).
+ */
+export function classWeights(w: readonly number[] | Expr<'class', 'any'>, name: string): Expr<'class', 'any'> {
+  if (w instanceof Expr) {
+    if (w.level !== 'class') throw new LosskitError('LEVEL_MISMATCH', 'per-class weights must be a class-level term', { argument: name, expected: 'an array or a class-level expression', received: `a ${w.level}-level expression` });
+    return w;
+  }
+  if (!Array.isArray(w) || w.some((v) => typeof v !== 'number' || !(v >= 0))) {
+    throw new LosskitError('INVALID_PARAMETER', 'per-class weights must be numbers >= 0', { argument: name, expected: 'one number >= 0 per class', received: Array.isArray(w) ? `[${w.join(', ')}]` : String(w) });
+  }
+  return classConstant(w, name);
 }

@@ -21,7 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, type Expr, LosskitError, type TensorLike, abs, bce, ce, compile, formatShape, params, square, yPred, yTrue } from '@losskit/core';
+import { type Expr, LosskitError, type TensorLike, abs, bce, ce, formatShape, params, square, yPred, yTrue } from '@losskit/core';
+import { compiledOnce } from '../compiled.js';
 import { huberTerm } from '../standard/huber.js';
 import { type ValidateOption, finiteOutput, inputTensor, validateOption } from '../validate.js';
 
@@ -96,17 +97,6 @@ function finish(out: Tensor, fn: string, argument: string, validate: boolean): T
   return finiteOutput(out, fn, argument, validate, 'e.g. probabilities outside [0, 1] under a log, or a square that overflows float32');
 }
 
-const cache = new Map<string, CompiledLoss>();
-function compiled(expr: Expr<'sample'>, from: 'logits' | 'probs' = 'logits'): CompiledLoss {
-  const key = `${from}|${expr.key}`;
-  let c = cache.get(key);
-  if (!c) {
-    c = compile(expr as Expr<'sample', 'any'>, { from: from as 'probs', reduction: 'none', validate: false }) as CompiledLoss;
-    cache.set(key, c);
-  }
-  return c;
-}
-
 function pair(labels: TensorLike, predictions: TensorLike, fn: string, validate: boolean, labelsName = 'labels', predName = 'predictions'): [Tensor, Tensor] {
   const l = inputTensor(labels, labelsName, validate);
   const p = inputTensor(predictions, predName, validate);
@@ -118,7 +108,7 @@ function pair(labels: TensorLike, predictions: TensorLike, fn: string, validate:
 
 /** Evaluates a class-level DSL term on every element (each element is a one-class sample). */
 function elementwise(term: Expr<'class', 'any'>, labels: Tensor, predictions: Tensor): Tensor {
-  const values = compiled(term.sum())(tf.reshape(labels, [-1, 1]), tf.reshape(predictions, [-1, 1])) as Tensor;
+  const values = compiledOnce(term.sum(), 'logits')(tf.reshape(labels, [-1, 1]), tf.reshape(predictions, [-1, 1])) as Tensor;
   return tf.reshape(values, predictions.shape);
 }
 
@@ -210,7 +200,7 @@ export function softmaxCrossEntropy(onehotLabels: TensorLike, logits: TensorLike
       else l = tf.add(tf.mul(l0, 1 - labelSmoothing), labelSmoothing / (z.shape[1] ?? z.shape[0]!));
     }
     const c = z.shape.at(-1)!;
-    const values = compiled(expr)(tf.reshape(l, [-1, c]), tf.reshape(z, [-1, c])) as Tensor;
+    const values = compiledOnce(expr, 'logits')(tf.reshape(l, [-1, c]), tf.reshape(z, [-1, c])) as Tensor;
     return finish(weightedLoss(tf.reshape(values, z.shape.slice(0, -1)), weights, r, validate), 'softmaxCrossEntropy', 'logits', validate);
   });
 }
@@ -235,7 +225,7 @@ export function cosineDistance(labels: TensorLike, predictions: TensorLike, axis
     const lm = move(l);
     const pm = move(p);
     const c = pm.shape.at(-1)!;
-    const values = compiled(yTrue().times(yPred()).sum().neg().plus(1))(tf.reshape(lm, [-1, c]), tf.reshape(pm, [-1, c])) as Tensor;
+    const values = compiledOnce(yTrue().times(yPred()).sum().neg().plus(1), 'logits')(tf.reshape(lm, [-1, c]), tf.reshape(pm, [-1, c])) as Tensor;
     const keep = p.shape.map((d, i) => (i === a ? 1 : d));
     return finish(weightedLoss(tf.reshape(values, p.rank === 0 ? [] : keep), weights, r, validate), 'cosineDistance', 'predictions', validate);
   });

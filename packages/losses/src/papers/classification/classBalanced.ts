@@ -1,5 +1,6 @@
 import { classConstant, defineEntry, type Expr, type Needs, params } from '@losskit/core';
 import { checkCounts } from './classCounts.js';
+import { sampleLoss } from '../../validate.js';
 
 /** Options of {@link classBalancedWeights} and {@link classBalanced}. */
 export interface ClassBalancedOptions {
@@ -35,7 +36,7 @@ export function classBalancedWeights(options: ClassBalancedOptions): number[] {
  * @see Cui, Jia, Lin, Song, Belongie, "Class-Balanced Loss Based on Effective Number of Samples", CVPR 2019.
  */
 export function classBalanced<K extends Needs>(loss: Expr<'sample', K>, options: ClassBalancedOptions): Expr<'sample', K> {
-  return loss.times(classConstant(classBalancedWeights(options), 'w').target()) as Expr<'sample', K>;
+  return sampleLoss(loss, 'classBalanced').times(classConstant(classBalancedWeights(options), 'w').target()) as Expr<'sample', K>;
 }
 
 export const classBalancedEntry = defineEntry({

@@ -34,8 +34,8 @@ export function ldamMargins(classCounts: readonly number[], maxMargin = 0.5): nu
  * @see Cao, Wei, Gaidon, Arechiga, Ma, "Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss", NeurIPS 2019.
  */
 export function ldam(options: LdamOptions): Expr<'sample', 'logits'> {
-  const margins = ldamMargins(options?.classCounts, options.maxMargin ?? 0.5);
-  const s = params.positive('s', options.s ?? 30);
+  const margins = ldamMargins(options?.classCounts, options?.maxMargin ?? 0.5);
+  const s = params.positive('s', options?.s ?? 30);
   const h = logit().minus(yTrue().times(classConstant(margins, 'm'))).scale(s);
   const loss = h.logSumExp().minus(h.target());
   if (options.classWeights === undefined) return loss;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, type Needs, defineEntry, defineOp, node, params, stopGradient } from '@losskit/core';
+import { sampleLoss } from '../../validate.js';
 
 /** Strategies of {@link lossReweighted}: `f` applied to the normalized loss `h ∈ [−δ, δ]`. */
 export type ReweightStrategy = 'linupper' | 'mid' | 'upper' | 'extremes' | 'uniform';
@@ -50,6 +51,7 @@ export interface LossReweightOptions {
  *   Pretraining", ICLR 2025; checked against `sowmaster/Sample-Level-Loss-Reweighting-ICLR-2025` (`trainer.py`).
  */
 export function lossReweighted<K extends Needs>(loss: Expr<'sample', K>, options: LossReweightOptions = {}): Expr<'sample', K> {
+  sampleLoss(loss, 'lossReweighted');
   const strategy = options.strategy ?? 'linupper';
   if (!['linupper', 'mid', 'upper', 'extremes', 'uniform'].includes(strategy)) {
     throw new LosskitError('INVALID_PARAMETER', 'unknown reweighting strategy', { argument: 'strategy', expected: "'linupper', 'mid', 'upper', 'extremes' or 'uniform'", received: String(strategy) });

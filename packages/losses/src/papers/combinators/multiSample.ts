@@ -42,6 +42,18 @@ const multiSampleOp = defineOp<{ samples: number; loss: Expr }>({
       });
     }
     const C = c.numClasses / p.samples;
+    if (c.labels) {
+      // compile() checked labels against M·C; each head has C classes.
+      const v = c.labels.dataSync();
+      const bad = v.findIndex((y) => y >= C);
+      if (bad >= 0) {
+        throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range for one head', {
+          argument: 'yTrue',
+          expected: `integers in [0, ${C}) (yPred holds ${p.samples} heads of ${C} classes side by side)`,
+          received: `${v[bad]} at index ${bad}`,
+        });
+      }
+    }
     let total: Tensor | undefined;
     for (let m = 0; m < p.samples; m++) {
       const v = evaluate(p.loss, headContext(c, m, C));

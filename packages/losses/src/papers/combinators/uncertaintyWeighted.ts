@@ -1,4 +1,5 @@
 import { type Expr, type Needs, defineEntry, input, params } from '@losskit/core';
+import { sampleLoss } from '../../validate.js';
 
 /** Options of {@link uncertaintyWeighted}. */
 export interface UncertaintyWeightedOptions<K extends Needs = 'any'> {
@@ -22,6 +23,7 @@ export function uncertaintyWeighted<K1 extends Needs, K2 extends Needs = 'any'>(
   loss: Expr<'sample', K1>,
   options: UncertaintyWeightedOptions<K2> = {},
 ): Expr<'sample', K1 | K2> {
+  sampleLoss(loss, 'uncertaintyWeighted');
   const lambda = params.nonNegative('lambda', options.lambda ?? 1);
   // The needs kind is recomputed from the arguments at build time; the cast only widens the type parameter.
   const u = (typeof options.uncertainty === 'object' ? options.uncertainty : input(options.uncertainty ?? 'uncertainty', 'sample')) as Expr<'sample', 'any'>;

@@ -1,4 +1,5 @@
-import { type Expr, type Needs, defineEntry, input } from '@losskit/core';
+import { type Expr, type Needs, defineEntry, input, params } from '@losskit/core';
+import { sampleLoss } from '../../validate.js';
 
 /**
  * Per-sample weights for any loss: `w_i · ℓ_i`, with `w` from the sample-level input `name` (default `weight`).
@@ -7,7 +8,7 @@ import { type Expr, type Needs, defineEntry, input } from '@losskit/core';
  * @example `compile(weighted(ce()).plus(entropy()))(labels, logits, { inputs: { weight } })`
  */
 export function weighted<K extends Needs>(loss: Expr<'sample', K>, options: { readonly name?: string } = {}): Expr<'sample', K> {
-  return loss.times(input(options.name ?? 'weight', 'sample')) as Expr<'sample', K>;
+  return sampleLoss(loss, 'weighted').times(input(options.name ?? 'weight', 'sample')) as Expr<'sample', K>;
 }
 
 /**
@@ -20,9 +21,11 @@ export function masked<K extends Needs>(loss: Expr<'sample', K>, options: { read
 export function masked<K extends Needs>(loss: Expr<'sample', K>, options: { readonly name?: string; readonly normalize: true }): Expr<'batch', K>;
 export function masked<K extends Needs>(loss: Expr<'sample', K>): Expr<'sample', K>;
 export function masked<K extends Needs>(loss: Expr<'sample', K>, options: { readonly name?: string; readonly normalize?: boolean } = {}): Expr<'sample' | 'batch', K> {
+  sampleLoss(loss, 'masked');
+  const normalize = params.boolean('normalize', options.normalize ?? false);
   const m = input(options.name ?? 'mask', 'sample');
   const kept = loss.where(m);
-  if (!options.normalize) return kept as Expr<'sample', K>;
+  if (!normalize) return kept as Expr<'sample', K>;
   return loss.times(m).sum().div(m.sum().maximum(1)) as Expr<'batch', K>;
 }
 

@@ -71,6 +71,6 @@ export const aggregateResponseEntry = defineEntry({
     { name: 'bags', default: 'bag', range: 'input name', description: 'input with bag ids' },
   ],
   paper: { title: 'Learning from Aggregate responses: Instance Level versus Bag Level Loss Functions', year: 2024 },
-  example: "import { compile } from '@losskit/core';\nimport { aggregateResponseLoss } from '@losskit/losses';\ncompile(aggregateResponseLoss(), { from: 'probs' })([[1], [1], [3]], [[0.5], [1.2], [2.5]], { inputs: { bag: [0, 0, 1] } }).print();",
+  example: "import { compile } from '@losskit/core';\nimport { aggregateResponseLoss } from '@losskit/losses';\ncompile(aggregateResponseLoss())([[1], [1], [3]], [[0.5], [1.2], [2.5]], { inputs: { bag: [0, 0, 1] } }).print();",
   dsl: "aggregateResponseLoss({ rho: 0.5 })",
 });

@@ -1,0 +1,3 @@
+import { losskitPreset } from '../../tooling/vitest/preset.js';
+
+export default losskitPreset(import.meta.url);
