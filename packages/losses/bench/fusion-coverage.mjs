@@ -50,7 +50,7 @@ export const ROW_LOSSES = {
   'ntl-mse': [(l) => l.ntlMse({ tokenIds: [1, 2, 3] }), "looks up the label's number value per sample (a table lookup by label; the row program has no such node)"],
   'ntl-wasserstein': [(l) => l.ntlWasserstein({ tokenIds: [1, 2, 3] }), "looks up the label's number value per sample (a table lookup by label; the row program has no such node)"],
   'consistency-pseudo-huber': [(l) => l.consistencyPseudoHuber()],
-  dco: [(l) => l.dco({ n: 16 })],
+  dco: [(l) => l.dco({ n: 16 }), 'below p_y ≈ 1e-7 it switches to a series (where) and at p_y = 1 its gradient is a 0·∞ limit, both in a custom gradient the row program has no node for'],
   'entropy-minimization': [(l) => l.entropyMinimization()],
   'attention-entropy-maximization': [(l) => l.attentionEntropyMaximization()],
   'attention-entropy-regularization': [(l) => l.attentionEntropyRegularization(), 'its dead zone is a step function of the entropy (no row-program node), and it takes probabilities'],
@@ -65,7 +65,22 @@ export const ROW_LOSSES = {
   'spherical-score': [(l) => l.sphericalScore()],
   'log-score': [(l) => l.logScore()],
   'neural-ndcg': [(l) => l.neuralNdcg(), 'NeuralNDCG sorts the row (a soft permutation matrix per row)'],
-  'multi-sample': [(l, c) => l.multiSample(c.ce(), { samples: 2 }), 'its row holds M heads side by side, each a row of its own'],
+  'multi-sample': [(l, c) => l.multiSample(c.ce(), { samples: 2 }), 'its row holds M heads side by side, each a row of its own'],  'hinge-embedding': [(l) => l.hingeEmbedding(), 'picks a branch per entry with where(y = ±1, …), which the row program has no node for'],
+  'soft-margin': [(l) => l.softMargin()],
+  'multi-label-margin': [(l) => l.multiLabelMargin(), 'reads the label set of each row (targets up to the first −1) and sums over pairs (j in the set, i not), a custom op with no core-term form'],
+  nll: [(l) => l.nll()],
+  'poisson-nll': [(l) => l.poissonNLL()],
+  'bce-with-logits': [(l) => l.bceWithLogits({ posWeight: [3, 1, 0.5, 1, 2, 1, 1] })],
+  'weighted-cross-entropy': [(l) => l.weightedCrossEntropy({ weight: [1, 2, 3, 1, 1, 0.5, 2] })],
+  'multiclass-hinge': [(l) => l.multiclassHinge()],
+  perceptron: [(l) => l.perceptron()],
+  'multiclass-perceptron': [(l) => l.multiclassPerceptron()],
+  'binary-sparsemax': [(l) => l.binarySparsemax()],
+  'generalized-kl': [(l) => l.generalizedKl()],
+  'ranking-softmax': [(l) => l.rankingSoftmax(), 'a masked softmax op (items outside `where` leave the softmax, a list without a valid item gives 0) with no core-term form yet'],
+  'fenchel-young': [(l) => l.fenchelYoung((s) => s.logSumExp())],
+  'l2-loss': [(l) => l.l2Loss()],
+  'cosine-distance': [(l) => l.cosineDistance()],
 };
 
 /** Catalog entries that are not row-to-sample losses of logits, with the reason. */
@@ -94,7 +109,11 @@ export const OTHER = {
   weighted: 'a wrapper: needs inputs.weight',
   masked: 'a wrapper: needs inputs.mask',
   'loss-reweighted': 'a wrapper that reweights by the batch',
-  'ens-loss': 'needs the score g as an input',
+  'ens-loss': 'needs the score g as an input',  ctc: 'a sequence loss: [B, T, C] logits against label sequences (a dynamic program over time)',
+  'cosine-embedding': 'needs the ±1 pair target as an input (inputs.target)',
+  'explicit-triplet-margin': 'needs the negative as an input (inputs.negative)',
+  'explicit-triplet-margin-with-distance': 'needs the negative as an input and takes a user distance function',
+  'generalized-dice': 'batch-level (class weights from the whole batch)',
 };
 
 /**

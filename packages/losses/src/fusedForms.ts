@@ -4,7 +4,7 @@
  * op's value from logits with the same formula as its `evaluate` (checked against it, values and gradients, in
  * `test/fusion-coverage.test.ts`).
  */
-import { type Expr, constant, defineFusedForm, log1mexp, logProb, logit, prob, yTrue } from '@losskit/core';
+import { type Expr, constant, defineFusedForm, logProb, logit, prob, yTrue } from '@losskit/core';
 import { KERAS_EPSILON } from './standard/primitives.js';
 
 /** The number of classes `C` of the call, at sample level (`Σ_j 1`). */
@@ -47,11 +47,8 @@ defineFusedForm('jsDivergence', () => {
   const logM = t.plus(p).scale(0.5).maximum(1e-30).log();
   return t.times(t.maximum(1e-30).log()).minus(t.times(logM)).plus(p.times(logProb())).minus(p.times(logM)).sum().scale(0.5);
 });
-// DCO: −log(1 − (1 − p_y)^N) = −log1mexp(N·log1mexp(min(log p_y, 0))), accurate in float64 for any p_y.
-defineFusedForm('dco', (a, p) => {
-  const lp = (a[0] as Expr<'sample'>).minimum(0);
-  return log1mexp(log1mexp(lp).scale(p.n as number)).neg();
-});
+// DCO has no fused form: −log1mexp(N·log1mexp(log p_y)) has a 0·∞ gradient at p_y = 1 and loses p_y below
+// ~1e-7 in float32; its op switches to a series there (tf.where) with its own gradient, which a row program cannot.
 // f-divergences with a closed form over the row (the others keep the unfused path).
 defineFusedForm('fDivergence', (_a, p) => {
   if (p.divergence === 'squaredHellinger') return yTrue().sqrt().minus(logProb().scale(0.5).exp()).pow(2).sum();
