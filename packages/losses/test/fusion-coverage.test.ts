@@ -61,3 +61,19 @@ describe('fusion coverage of the loss catalog (row-to-sample losses of logits)',
     });
   }
 });
+
+describe('fused Keras losses use the float32 constants the unfused ops use', () => {
+  // Fuzz calls 866 and 2288: binaryFocalCrossentropy at saturated logits, fused (js) 7.00129 vs unfused 6.93152.
+  // Keras clips σ(z) to [ε, 1 − ε] with ε = 1e-7 in float32, where 1 − ε is 0.99999988 (Math.fround), so
+  // −log(1 − clip(σ(100))) = −log(1 − fround(1 − 1e-7)) = 15.9424, not −log(1e-7) = 16.1181 (the JS kernel's float64).
+  const closedForm = (-Math.log(1 - Math.fround(1 - 1e-7)) - Math.log(Math.fround(1e-7))) / 2;
+  for (const fuse of [false, 'js', 'auto'] as const) {
+    it(`binaryFocalCrossentropy({ gamma: 0 }) at z = [100, −100], y = [0, 1] is (−log(1 − fround(1 − 1e-7)) − log(fround(1e-7)))/2 (fuse: ${fuse})`, () => {
+      const before = tf.memory().numTensors;
+      const v = compile(losses.binaryFocalCrossentropy({ gamma: 0 }), { fuse })([[0, 1]], [[100, -100]]);
+      expect(Math.abs(v.dataSync()[0]! - closedForm)).toBeLessThanOrEqual(1e-6 * closedForm);
+      v.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+});

@@ -76,9 +76,15 @@ export interface HostSweeps {
   finish(): { readonly wasm?: Uint8Array<ArrayBuffer>; readonly reusesExp: boolean };
 }
 
-/** The JavaScript dialect (float64 arithmetic). */
+/**
+ * The JavaScript dialect (float64 arithmetic). Literals are the float32 values the unfused ops hold as tensors
+ * (Keras' clip bound 1 − 1e-7 is 0.99999988 there: −log(1 − bound) is 15.94, not the float64 16.12).
+ */
 export const js: Dialect = {
-  lit: (v) => (Object.is(v, -0) ? '(-0)' : v < 0 ? `(${v})` : String(v)),
+  lit: (v) => {
+    const f = Math.fround(v);
+    return Object.is(f, -0) ? '(-0)' : f < 0 ? `(${f})` : String(f);
+  },
   select: (c, t, f) => `(${c} ? ${t} : ${f})`,
   decl: (n, e) => `const ${n} = ${e};`,
   declMut: (n, e) => `let ${n} = ${e};`,
