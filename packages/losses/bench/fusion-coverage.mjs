@@ -77,7 +77,7 @@ export const ROW_LOSSES = {
   'multiclass-perceptron': [(l) => l.multiclassPerceptron()],
   'binary-sparsemax': [(l) => l.binarySparsemax()],
   'generalized-kl': [(l) => l.generalizedKl()],
-  'ranking-softmax': [(l) => l.rankingSoftmax(), 'a masked softmax op (items outside `where` leave the softmax, a list without a valid item gives 0) with no core-term form yet'],
+  'ranking-softmax': [(l) => l.rankingSoftmax(), 'optax semantics take −∞ scores as masked items (a finite loss), which the fused kernels reject as non-finite logits; with `where`, items leave the softmax'],
   'fenchel-young': [(l) => l.fenchelYoung((s) => s.logSumExp())],
   'l2-loss': [(l) => l.l2Loss()],
   'cosine-distance': [(l) => l.cosineDistance()],
