@@ -117,7 +117,7 @@ describe('mmce (Kumar et al. 2018) against float64 references', () => {
   });
   it('rejects a non-positive width and a non-boolean weighted', () => {
     expectCleanThrow(() => mmce(logits, labels, { width: 0 }), 'INVALID_PARAMETER');
-    expectCleanThrow(() => mmce(logits, labels, { weighted: 1 as never }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => mmce(logits, labels, { weighted: 1 as never }), 'INVALID_PARAMETER');
   });
 });
 

@@ -587,3 +587,22 @@ describe('benchmark floor helper', () => {
     }
   });
 });
+
+describe('.incorrect() in the fused kernels does not cancel against a dominant target entry', () => {
+  it('ce().plus(square().incorrect()) at z = [1e16, 88] (label 0) is 88² = 7744 with gradient [0, 176] on the JS kernel, and Σ_{j≠y} z_j²/39 at [1e16, 5.12, -4.35, -1.96, 0…] on the SIMD sweeps (C = 40)', () => {
+    const expr = ce().plus(square().incorrect());
+    const loss = compile(expr, { fuse: 'auto' });
+    const out = loss.valueAndGrad([0], [[10000000272564224, 88]]);
+    expect(loss.fused).toBe(true);
+    expect(out.value.dataSync()[0]).toBeCloseTo(7744, 2);
+    expect(Array.from(out.grad.dataSync())).toEqual([0, 176]);
+    out.value.dispose();
+    out.grad.dispose();
+    // Wide row: the target's 1e32 dominates Σ z² in float32; the incorrect classes hold 5.12, -4.35, -1.96 and 36 zeros.
+    const row = [1e16, 5.118806838989258, -4.347890377044678, -1.964630126953125, ...new Array(36).fill(0)];
+    const want = (f32([row])[0]!.slice(1).reduce((a, v) => a + v * v, 0)) / 39;
+    const wide = compile(expr, { fuse: 'auto', reduction: 'none' })([0], [row]);
+    expect(Math.abs(wide.dataSync()[0]! / want - 1)).toBeLessThan(1e-5);
+    wide.dispose();
+  });
+});

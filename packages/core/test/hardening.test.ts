@@ -115,6 +115,19 @@ describe("from: 'probs' is checked", () => {
     ok.dispose();
     expectCleanThrow(() => loss([[1, 0]], [[1.2, 0.1]]), 'INVALID_ARGUMENT');
   });
+  it('bce on probabilities with epsilon 1e-12 (below float32 resolution at 1) gives -log(1e-12) at p = 1 for a 0 target, not Infinity', () => {
+    for (const fuse of [false, 'auto'] as const) {
+      const loss = compile(bce({ labelSmoothing: 0.1 }).mean(), { from: 'probs', epsilon: 1e-12, fuse });
+      const out = loss.valueAndGrad([[0, 1]], [[1, 0]]);
+      // t = [0.05, 0.95]; per class -[t log clip(p) + (1 - t) log clip(1 - p)] with clip to [1e-12, 1 - 1e-12], float64
+      const e = 1e-12;
+      const want = (-(0.05 * Math.log(1 - e) + 0.95 * Math.log(e)) - (0.95 * Math.log(e) + 0.05 * Math.log(1 - e))) / 2;
+      expect(out.value.dataSync()[0]).toBeCloseTo(want, 4);
+      expect(Array.from(out.grad.dataSync()).every(Number.isFinite)).toBe(true);
+      out.value.dispose();
+      out.grad.dispose();
+    }
+  });
   it('validate: false skips the probability check (documented)', () => {
     const t = compile(dist, { from: 'probs', validate: false })([0], [[0.5, 1.0]]);
     expect(Number.isFinite(t.dataSync()[0]!)).toBe(true);

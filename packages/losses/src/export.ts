@@ -62,6 +62,10 @@ const standard: Record<string, OpExporter<any>> = {
     pytorch: (n) => (n.ctx.from === 'logits' ? `torch.sigmoid(${n.ctx.yPred})` : n.ctx.yPred),
     numpy: (n) => (n.ctx.from === 'logits' ? `${py.helper(n.ctx, '_sigmoid')}(${n.ctx.yPred})` : n.ctx.yPred),
   },
+  'std.binaryProbComplement': {
+    pytorch: (n) => (n.ctx.from === 'logits' ? `torch.sigmoid(-${n.ctx.yPred})` : `(1.0 - ${n.ctx.yPred})`),
+    numpy: (n) => (n.ctx.from === 'logits' ? `${py.helper(n.ctx, '_sigmoid')}(-${n.ctx.yPred})` : `(1.0 - ${n.ctx.yPred})`),
+  },
   'std.signedTargets': both((n) => {
     // Keras' convert_binary_labels_to_hinge: 2y − 1 only when every target of the batch is 0 or 1.
     const t = n.ctx.yTrue();

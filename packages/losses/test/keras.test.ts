@@ -96,3 +96,25 @@ describe('Keras wrappers: gradients, errors, leaks', () => {
     emb.dispose();
   });
 });
+
+describe('binaryFocalCrossentropy from logits far from 0 (float64 reference of Keras 3 semantics)', () => {
+  it('at z = ±14.137 with soft targets the value matches float64 to 1e-5 relative (1 − σ(z) is taken as σ(−z))', () => {
+    const z = [[14.137092590332031, -14.137092590332031, 9.990157127380371, 0.5]];
+    const y = [[0.3, 0.8, 0.05, 1]];
+    const eps = 1e-7;
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    for (const gamma of [0, 2]) {
+      const want =
+        z[0]!.reduce((acc, zj, j) => {
+          const p = sig(zj);
+          const q = Math.min(Math.max(p, eps), 1 - eps);
+          const bce = -(y[0]![j]! * Math.log(q) + (1 - y[0]![j]!) * Math.log(1 - q));
+          const pt = y[0]![j]! * p + (1 - y[0]![j]!) * (1 - p);
+          return acc + (1 - pt) ** gamma * bce;
+        }, 0) / 4;
+      const got = K.binaryFocalCrossentropy(y, z, { fromLogits: true, gamma, reduction: 'none' });
+      expect(Math.abs(got.dataSync()[0]! - want) / want).toBeLessThan(1e-5);
+      got.dispose();
+    }
+  });
+});

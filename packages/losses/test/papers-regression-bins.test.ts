@@ -58,6 +58,33 @@ describe('hlGauss (σ = 0.75 bin width)', () => {
     });
     hlGaussTargets([1], { min, max, bins, sigmaRatio: 2 }).forEach((row) => rowsClose(row, hlGaussRef(1, min, max, bins, 2), 1e-10));
   });
+  it('hlGaussTargets far outside the support (14, 44, -30 on [0, 4]) gives finite rows summing to 1 that match the integrated Gaussian scaled to the nearest edge', () => {
+    // The reference integrates exp(-(x - y)²/2σ² + c) with c the exponent at the support's nearest point, so no bin underflows.
+    const far = (y: number, lo: number, hi: number, n: number) => {
+      const w = (hi - lo) / n;
+      const sigma = 0.75 * w;
+      const near = Math.min(Math.max(y, lo), hi);
+      const c = 0.5 * ((near - y) / sigma) ** 2;
+      const mass = Array.from({ length: n }, (_, i) => {
+        const [a, b] = [lo + i * w, lo + (i + 1) * w];
+        const k = 4000;
+        const h = (b - a) / k;
+        const f = (x: number) => Math.exp(-0.5 * ((x - y) / sigma) ** 2 + c);
+        let acc = f(a) + f(b);
+        for (let j = 1; j < k; j++) acc += (j % 2 ? 4 : 2) * f(a + j * h);
+        return (acc * h) / 3;
+      });
+      const total = mass.reduce((x, v) => x + v, 0);
+      return mass.map((m) => m / total);
+    };
+    const rows = hlGaussTargets([14, 44, -30], { min: 0, max: 4, bins: 4 });
+    rows.forEach((row, i) => {
+      expect(row.every(Number.isFinite)).toBe(true);
+      expect(Math.abs(row.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-12);
+      rowsClose(row, far([14, 44, -30][i]!, 0, 4, 4), 1e-9);
+    });
+    expect(rows[0]![2]).toBeGreaterThan(0);
+  });
   it('equals ce() on the host-built targets', () => {
     const a = perSample(hlGauss({ min, max, bins }), zeros, z, undefined, { value: values });
     const e = perSample(ce(), hlGaussTargets(values, { min, max, bins }), z);

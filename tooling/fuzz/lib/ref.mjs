@@ -18,9 +18,13 @@ export function lse(x) {
 /** `z_j − lse(z)` as `(z_j − m) − log Σ exp(z_k − m)`: exact shifts, so ties at any magnitude come out right. */
 export function logSoftmax(z) {
   const m = Math.max(...z);
-  let s = 0;
-  for (const v of z) s += Math.exp(v - m);
-  const l = Math.log(s);
+  const top = z.indexOf(m);
+  // log Σ e^(v − m) = log1p(Σ over the others): keeps a tiny rest (e^-100) that log(1 + rest) rounds away.
+  let rest = 0;
+  z.forEach((v, i) => {
+    if (i !== top) rest += Math.exp(v - m);
+  });
+  const l = Math.log1p(rest);
   return z.map((v) => v - m - l);
 }
 

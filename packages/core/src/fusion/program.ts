@@ -6,7 +6,7 @@
  * makes it return `undefined` (the caller then keeps the unfused tfjs path). The rewrite rules are
  * exact identities: `lse(x) = m + l` with `m = max x` and `l = log Σ exp(x − m)` (see `lse`),
  * `prob = exp((z − m) − l)`, `logProb = (z − m) − l`, `ce_ε = Σ ỹ_j (m − z_j) + l·Σỹ` with `ỹ = (1-ε)y + ε/C`, `square = (z - y)^2`, `entropy = -Σ p log p`, `kl(t) = Σ xlogx(t) - t log p`,
- * `softmax(x) = exp(x - lse(x))`, `incorrect(x) = Σ (1 - y) x/(C-1)`, `mean(x) = Σx / C`.
+ * `softmax(x) = exp(x - lse(x))`, `incorrect(x) = Σ (1 − y) x/(C-1)`, `mean(x) = Σx / C`.
  * @internal
  */
 import type { Expr } from '../expr.js';
@@ -255,8 +255,8 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
       case 'incorrect': {
         needsTwoClasses = true;
         const x = vecOf(a[0]!);
-        // Σ_j (1 − y_j)·x_j in one sweep, as the unfused op: Σx − Σ y·x cancels catastrophically when the
-        // target's term dominates (squentropy at z = [1e16, −1e30], y = 1: 1e32 + 1e60 − 1e60 = 0, gradient −1 → 0).
+        // Σ_j (1 − y_j) x_j, not Σx − Σ y x: the difference cancels catastrophically when x_y dominates
+        // (squentropy at z = [1e16, 88] gave 0 instead of 88²).
         const notY = vbin('minus', V({ t: 'num', v: 1 }), y());
         return sbin('div', sumOf(vbin('times', notY, x)), sbin('minus', S({ t: 'C' }), snum(1)));
       }

@@ -8,6 +8,16 @@ export interface BceOptions {
   readonly labelSmoothing?: number;
 }
 
+/**
+ * The floor of `1 − p` when `p` is clipped to `[ε, 1 − ε]` in float32: `1 − fround(1 − ε)` (Keras' value at p = 1 with
+ * ε = 1e-7 is −log(1.19e-7), and its published tests depend on it), or ε itself when `1 − ε` rounds to 1 in float32
+ * (ε < 3e-8), where clipping `p` would leave log(1 − q) = −∞.
+ */
+export function complementFloor(eps: number): number {
+  const top = Math.fround(1 - eps);
+  return top < 1 ? 1 - top : eps;
+}
+
 const bceOp = defineOp<{ labelSmoothing: number }>({
   kind: 'bce',
   evaluate: (c, _a, p) => {
@@ -19,8 +29,10 @@ const bceOp = defineOp<{ labelSmoothing: number }>({
     }
     c.assertProbabilities(false);
     const eps = c.epsilon;
+    // log p and log(1 − p) with p clipped to [ε, 1 − ε], the complement clipped on its own (see complementFloor).
     const q = tf.clipByValue(c.yPred, eps, 1 - eps);
-    return tf.neg(tf.add(tf.mul(t, tf.log(q)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, q)))));
+    const r = tf.clipByValue(tf.sub(1, c.yPred), complementFloor(eps), 1 - eps);
+    return tf.neg(tf.add(tf.mul(t, tf.log(q)), tf.mul(tf.sub(1, t), tf.log(r))));
   },
   print: (_a, _p, m) =>
     m === 'latex' ? `-\\left[y_j \\log \\sigma(z_j) + (1-y_j)\\log(1-\\sigma(z_j))\\right]` : 'bce',

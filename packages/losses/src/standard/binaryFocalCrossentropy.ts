@@ -1,6 +1,6 @@
 import { type Expr, params } from '@losskit/core';
 import { standardEntry } from './entry.js';
-import { KERAS_EPSILON, binaryProb, smoothedTargets } from './primitives.js';
+import { KERAS_COMPLEMENT_FLOOR, KERAS_EPSILON, binaryProb, binaryProbComplement, smoothedTargets } from './primitives.js';
 
 /** Options of {@link binaryFocalCrossentropy}. */
 export interface BinaryFocalCrossentropyOptions {
@@ -30,11 +30,13 @@ export function binaryFocalCrossentropy(options: BinaryFocalCrossentropyOptions 
   const ls = params.closedUnitInterval('labelSmoothing', options.labelSmoothing ?? 0);
   const t = smoothedTargets(ls, 'binary');
   const notT = t.neg().plus(1);
+  // Keras: BCE(ỹ, clip(p)) with log(1 − clip(p, ε, 1 − ε)) = log clip(1 − p, ε, 1 − ε), and the focal factor
+  // 1 − p_t = ỹ(1 − p) + (1 − ỹ)p; 1 − p is σ(−z) from logits (1 − σ(z) in float32 loses the digits at |z| > 9).
   const p = binaryProb();
-  const q = p.clip(KERAS_EPSILON, 1 - KERAS_EPSILON);
-  const bce = t.times(q.log()).plus(notT.times(q.neg().plus(1).log())).neg();
-  const pt = t.times(p).plus(notT.times(p.neg().plus(1)));
-  const focal = pt.neg().plus(1).pow(gamma).times(bce);
+  const notP = binaryProbComplement();
+  const bce = t.times(p.clip(KERAS_EPSILON, 1 - KERAS_EPSILON).log()).plus(notT.times(notP.clip(KERAS_COMPLEMENT_FLOOR, 1 - KERAS_EPSILON).log())).neg();
+  const oneMinusPt = t.times(notP).plus(notT.times(p));
+  const focal = oneMinusPt.pow(gamma).times(bce);
   const weighted = params.boolean('applyClassBalancing', options.applyClassBalancing ?? false) ? t.scale(alpha).plus(notT.scale(1 - alpha)).times(focal) : focal;
   return weighted.mean();
 }

@@ -10,6 +10,11 @@ import { type EvalContext, Expr, LosskitError, PREC, classConstant, defineOp, no
 
 /** Keras' probability clip `backend.epsilon()`. */
 export const KERAS_EPSILON = 1e-7;
+/**
+ * Keras' floor of `1 − p` when it clips `p` to `[ε, 1 − ε]` in float32: `1 − fround(1 − 1e-7)` ≈ 1.19e-7 (so
+ * `−log` of it is 15.942, the value Keras' published tests give at p = 1 for a 0 target).
+ */
+export const KERAS_COMPLEMENT_FLOOR = 1 - Math.fround(1 - KERAS_EPSILON);
 
 const smoothedTargetsOp = defineOp<{ labelSmoothing: number; mode: 'categorical' | 'binary' }>({
   kind: 'std.smoothedTargets',
@@ -83,6 +88,19 @@ const binaryProbOp = defineOp({
 /** Per-class (sigmoid) probability, `[B, C]`: `σ(z)` from logits, or the probabilities as given. */
 export function binaryProb(): Expr<'class', 'any'> {
   return node(binaryProbOp, 'class');
+}
+
+const binaryProbComplementOp = defineOp({
+  kind: 'std.binaryProbComplement',
+  // σ(−z) rather than 1 − σ(z): equal in exact arithmetic, but in float32 1 − σ(14) keeps one digit.
+  evaluate: (c) => (c.from === 'logits' ? tf.sigmoid(tf.neg(c.yPred)) : tf.sub(1, c.yPred)),
+  print: (_a, _p, m) => (m === 'latex' ? '\sigma(-z_j)' : 'σ(-z)'),
+  prec: PREC.atom,
+});
+
+/** Per-class complement `1 − p`, `[B, C]`: `σ(−z)` from logits (no cancellation), or `1 − p` from probabilities. */
+export function binaryProbComplement(): Expr<'class', 'any'> {
+  return node(binaryProbComplementOp, 'class');
 }
 
 const signedTargetsOp = defineOp({

@@ -40,7 +40,25 @@ export function binCenters(options: BinOptions): number[] {
   return Array.from({ length: bins }, (_, i) => min + (i + 0.5) * width);
 }
 
-// erf in float64 (|error| < 1e-15): Taylor series near 0, Lentz continued fraction for erfc in the tails.
+// erfc(|x|) for |x| ≥ 2.5 by Lentz's continued fraction, with full relative precision far into the tail
+// (erfc(ax) = exp(-ax²)/√π · 1/(ax + 1/2/(ax + 1/(ax + 3/2/(ax + …))))); 0 only where it underflows (ax > ~26.5).
+function erfcTail(ax: number): number {
+  let f = ax;
+  let C = ax;
+  let D = 0;
+  for (let n = 1; n < 200; n++) {
+    const a = n / 2;
+    D = ax + a * D;
+    D = D === 0 ? 1e-300 : 1 / D;
+    C = ax + a / C;
+    const delta = C * D;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+}
+
+// erf in float64 (|error| < 1e-15): Taylor series near 0, the continued fraction for erfc in the tails.
 function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
@@ -54,22 +72,16 @@ function erf(x: number): number {
     }
     return (2 / Math.sqrt(Math.PI)) * sum;
   }
-  // erfc(ax) = exp(-ax²)/√π · 1/(ax + 1/2/(ax + 1/(ax + 3/2/(ax + …))))
-  let f = ax;
-  let C = ax;
-  let D = 0;
-  for (let n = 1; n < 200; n++) {
-    const a = n / 2;
-    D = ax + a * D;
-    D = D === 0 ? 1e-300 : 1 / D;
-    C = ax + a / C;
-    const delta = C * D;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  const erfc = erfcTail(ax);
   return x > 0 ? 1 - erfc : erfc - 1;
 }
+
+// erfc(x) = 1 − erf(x) without cancellation for x ≥ 2.5.
+const erfc = (x: number): number => (x >= 2.5 ? erfcTail(x) : 1 - erf(x));
+
+// erf(b) − erf(a) for a ≤ b, accurate relative to the result when both lie in one tail (a bin far from the target):
+// erfc(a) − erfc(b) on the right, erfc(−b) − erfc(−a) on the left.
+const erfDiff = (a: number, b: number): number => (a >= 0 ? erfc(a) - erfc(b) : b <= 0 ? erfc(-b) - erfc(-a) : erf(b) - erf(a));
 
 /**
  * HL-Gauss target distributions (host, float64): for each scalar target y, the mass of
@@ -84,9 +96,12 @@ export function hlGaussTargets(values: ArrayLike<number>, options: HlGaussOption
   const sigma = params.positive('sigmaRatio', options.sigmaRatio ?? 0.75) * width;
   return Array.from(values, (y, k) => {
     params.finite(`values[${k}]`, y);
-    const cdf = Array.from({ length: bins + 1 }, (_, i) => erf((min + i * width - y) / (Math.SQRT2 * sigma)));
-    const z = cdf[bins]! - cdf[0]!;
-    return Array.from({ length: bins }, (_, i) => (cdf[i + 1]! - cdf[i]!) / z);
+    const u = Array.from({ length: bins + 1 }, (_, i) => (min + i * width - y) / (Math.SQRT2 * sigma));
+    const mass = Array.from({ length: bins }, (_, i) => erfDiff(u[i]!, u[i + 1]!));
+    const z = mass.reduce((a, b) => a + b, 0);
+    // So far outside the support that every bin's mass underflows: the limit is all mass on the nearest bin.
+    if (!(z > 0)) return Array.from({ length: bins }, (_, i) => (i === (y < min ? 0 : bins - 1) ? 1 : 0));
+    return mass.map((m) => m / z);
   });
 }
 
