@@ -16,6 +16,8 @@ defineFusedForm('std.normalizedLogProb', () => logProb());
 defineFusedForm('std.normalizedProb', () => prob().clip(KERAS_EPSILON, 1 - KERAS_EPSILON));
 // σ(z) from logits.
 defineFusedForm('std.binaryProb', () => logit().sigmoid());
+// 1 − σ(z) from logits as σ(−z), as its op computes it (no cancellation at large z).
+defineFusedForm('std.binaryProbComplement', () => logit().neg().sigmoid());
 // Smoothed targets y(1 − ε) + ε/C (categorical) or + ε/2 (binary).
 defineFusedForm('std.smoothedTargets', (_a, p) => {
   const eps = p.labelSmoothing as number;
