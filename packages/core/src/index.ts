@@ -81,3 +81,5 @@ export { parseExpression, parseWithTree, parseTree, expressionBuilders, exprMeth
 export { catalog } from './dsl-catalog.js';
 export { sigmaReparam, sigmaReparamState, attentionEntropy, type SigmaReparamState, type SigmaReparamOptions } from './sigmaReparam.js';
 export { probConservUpdate, type ProbConservConstraint, type ProbConservResult } from './probConserv.js';
+export { linearCrossEntropy, linearCrossEntropyLoss, type LinearCrossEntropyOptions } from './fusion/linear.js';
+export { defineFusedForm, type FusedForm } from './fusion/index.js';
