@@ -248,7 +248,7 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate');
   const entry = r.pick(entries);
   const name = entry.export;
   const B = name === 'isogclr' ? 2 * r.int(1, 4) : r.int(1, 8);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,52 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'teenCalibrate') {
+    // TEEN (Wang et al. 2023, "Few-Shot Class-Incremental Learning via Training-Free Prototype Calibration"):
+    // p̂ = (1 − α) p̄ + α Δ/‖Δ‖, Δ = Σ_b softmax_b(τ cos(p, q_b)) q̄_b; float64 reference below.
+    const Cb = r.int(1, 4);
+    const base = r.matrix(Cb, D, r.pick(['normal', 'zeros', 'ties', 'extreme', 'mixed']), r.pick([1, 1e-3, 100]));
+    const alpha = r.pick([0.1, 0, 1, 0.5, 1.5, NaN]);
+    const tau = r.pick([16, 1, 100, 0, -1, NaN]);
+    const badShape = r.bool(0.1);
+    const valid = alpha >= 0 && alpha <= 1 && tau > 0 && !badShape;
+    const baseIn = badShape ? base.map((row) => [...row, 1]) : base;
+    const unit = (v) => {
+      const m = Math.max(...v.map(Math.abs));
+      if (m === 0) return v.map(() => 0);
+      const n = Math.sqrt(v.reduce((s, y) => s + (y / m) ** 2, 0));
+      return v.map((y) => y / m / n);
+    };
+    const ill = [];
+    const want = x.map((p, i) => {
+      const pn = unit(p);
+      const qb = base.map(unit);
+      const logits = qb.map((q) => tau * pn.reduce((s, y, k) => s + y * q[k], 0));
+      const mx = Math.max(...logits);
+      const e = logits.map((z) => Math.exp(z - mx));
+      const z = e.reduce((s, y) => s + y, 0);
+      const delta = pn.map((_, k) => qb.reduce((s, q, b) => s + (e[b] / z) * q[k], 0));
+      // a near-zero Δ (base directions cancelling) has no well-conditioned float32 direction: not compared
+      if (Math.sqrt(delta.reduce((s, y) => s + y * y, 0)) < 0.05) ill.push(i);
+      const dn = unit(delta);
+      return pn.map((y, k) => (1 - alpha) * y + alpha * dn[k]);
+    });
+    return {
+      fn: 'teenCalibrate',
+      expect: valid ? 'valid' : 'invalid',
+      why: `shiftWeight ${alpha}, temperature ${tau}${badShape ? ', base width D + 1' : ''}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      repro: { call: `teenCalibrate(novel, base, { shiftWeight: ${alpha}, temperature: ${tau} })`, novel: x, base: baseIn },
+      prepare: () => ({ n: tf.tensor2d(x, [B, D]), q: tf.tensor2d(baseIn, [Cb, baseIn[0].length]) }),
+      run: ({ n, q }) => M.teenCalibrate(n, q, { shiftWeight: alpha, temperature: tau }),
+      check: (out) => {
+        const got = Array.from(out.dataSync());
+        const keep = (_, j) => !ill.includes(Math.floor(j / D));
+        const msg = ref.allClose(got.filter(keep), want.flat().filter(keep), { rtol: 1e-4, atol: 1e-4 });
+        return msg ? { category: 'wrong value', kind: 'teenCalibrate vs float64 reference', message: msg } : undefined;
       },
     };
   }
