@@ -21,5 +21,26 @@ export const teenEntry = defineEntry({
   tryIt: { code: "const base = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];\nconst novel = [[0.9, 0.4, 0], [0, 0.2, 1]];\nconst calibrated = teenCalibrate(novel, base, { shiftWeight: 0.1, temperature: 16 });\nconst rows = calibrated.arraySync();\ncalibrated.dispose();\nrows;" },
 });
 
+export const amclEntry = defineEntry({
+  id: 'amcl',
+  name: 'AMCL (adaptive multi-head contrastive)',
+  package: PKG,
+  export: 'amclNtXent',
+  category: 'self-supervised',
+  summary: 'SimCLR over several projection heads with pair-adaptive temperatures from a shared network φ and a top-k negative approximation.',
+  formula: '\\sum_h \\operatorname{mean}_r\\Big[-\\frac{s_{rp}}{\\tau_{rp}} + \\frac1k\\sum_{j\\in K_r}\\frac{s_{rj}}{\\tau_{rj}} + \\beta\\Omega(\\tau_{rp}) - \\beta\\sum_{j\\in K_r}\\left(\\log\\tau_{rj} + \\tfrac{1}{\\tau_{rj}}\\right)\\Big],\\ \\tau_{rj} = \\tau_{\\min} + (\\tau_{\\max} - \\tau_{\\min})\\sigma(-\\phi(\\hat z_r)^\\top\\phi(\\hat z_j)),\\ \\Omega(\\tau) = \\tfrac{D}{2}\\log\\tau + \\tfrac1\\tau',
+  inputs: 'view 1 and view 2 embeddings [B, H, D] (H heads; [B, D] is one head), B >= 2, and the temperature network φ: [n, D] → [n, D\']',
+  params: [
+    { name: 'phi', default: null, description: 'the shared temperature network φ (required)' },
+    { name: 'beta', default: 1e-4, description: 'β, weight of the temperature regularizer', range: { min: 0 } },
+    { name: 'tauMin', default: 1e-5, description: 'lower end of the pair temperatures', range: { min: 0, minExclusive: true } },
+    { name: 'tauMax', default: 2, description: 'upper end of the pair temperatures (> tauMin)', range: { min: 0, minExclusive: true } },
+    { name: 'topK', default: 100, description: 'k hardest negatives kept per anchor', range: { min: 1 } },
+  ],
+  paper: { title: 'Adaptive Multi-head Contrastive Learning', authors: 'Wang, Koniusz, Gedeon, Zheng', year: 2024, url: 'arXiv:2310.05615' },
+  example: "import * as tf from '@tensorflow/tfjs-core';\nimport { amclNtXent } from '@losskit/metric-learning';\nconst W = tf.variable(tf.randomNormal([128, 128]));\nconst phi = (x) => tf.matMul(x, W);\nconst { value, grads } = tf.variableGrads(() => amclNtXent(view1, view2, { phi, topK: 100 }));",
+  tryIt: { code: "const W = tf.variable(tf.randomNormal([4, 4], 0, 0.5, 'float32', 1));\nconst phi = (x) => tf.matMul(x, W);\nconst v1 = tf.randomNormal([6, 3, 4], 0, 1, 'float32', 2);\nconst v2 = tf.add(v1, tf.randomNormal([6, 3, 4], 0, 0.1, 'float32', 3));\nconst loss = amclNtXent(v1, v2, { phi, topK: 4 });\nconst value = loss.dataSync()[0];\ntf.dispose([W, v1, v2, loss]);\nvalue;" },
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry];

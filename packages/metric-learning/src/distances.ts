@@ -101,6 +101,15 @@ export function normalizeRows(x: Tensor): Tensor {
 }
 
 /**
+ * @internal Row directions exact for any finite row: dividing by the row's largest |x| first keeps ‖x‖² inside
+ * float32 at ±1e30 ({@link normalizeRows} alone squares to Infinity and returns 0); a zero row stays zero.
+ */
+export function unitRows(x: Tensor): Tensor {
+  const m = tf.max(tf.abs(x), -1, true);
+  return normalizeRows(tf.div(x, tf.where(tf.greater(m, 0), m, tf.onesLike(m))));
+}
+
+/**
  * @internal Reads a tensor argument of the given minimum rank: a float32 tensor (converted from arrays, int32 or bool),
  * non-empty and finite. Call inside `tf.tidy` (the conversion and the finiteness read-back are scoped there).
  */

@@ -61,6 +61,7 @@ export { lpRegularizer, zeroMeanRegularizer, centerInvariantRegularizer, regular
 export { mPerClassSampler, hierarchicalSampler, tuplesToWeightsSampler, fixedSetOfTriplets, tupleWeights, type Sampler, type MPerClassOptions, type HierarchicalOptions } from './samplers.js';
 export { lossElements, type LossElements } from './lossElements.js';
 export { teenCalibrate, type TeenOptions } from './teen.js';
+export { amclNtXent, type AmclOptions } from './amcl.js';
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { metricLearningExporters } from './export.js';

@@ -1,15 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, type TensorLike, params } from '@losskit/core';
-import { checkedTensor, normalizeRows } from './distances.js';
+import { checkedTensor, normalizeRows, unitRows } from './distances.js';
 import { optionsOf } from './internal.js';
-
-// Row directions exact for any finite row: dividing by the row's largest |x| first keeps ‖x‖² inside float32
-// at ±1e30 (normalizeRows alone would square to Infinity and return 0); a zero row stays zero.
-function unitRows(x: Tensor): Tensor {
-  const m = tf.max(tf.abs(x), -1, true);
-  return normalizeRows(tf.div(x, tf.where(tf.greater(m, 0), m, tf.onesLike(m))));
-}
 
 /** Options of {@link teenCalibrate}. */
 export interface TeenOptions {

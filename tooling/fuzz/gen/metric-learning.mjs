@@ -248,7 +248,7 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent');
   const entry = r.pick(entries);
   const name = entry.export;
   const B = name === 'isogclr' ? 2 * r.int(1, 4) : r.int(1, 8);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,63 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'amclNtXent') {
+    // AMCL (Wang, Koniusz, Gedeon, Zheng 2024, "Adaptive Multi-head Contrastive Learning"), SimCLR form with top-k:
+    // per head and row r of both views stacked, l_r = −s_rp/τ_rp + mean_{K_r} s/τ + βΩ(τ_rp) − β Σ_{K_r}(log τ + 1/τ),
+    // τ = τmin + (τmax − τmin)σ(−φ(ẑ_r)·φ(ẑ_j)), Ω(τ) = (D/2) log τ + 1/τ; loss = Σ_h mean_r l_r. Float64 reference below.
+    const H = r.int(1, 2);
+    const mode = r.pick(['normal', 'ties', 'extreme', 'mixed']);
+    const z1 = Array.from({ length: B }, () => r.matrix(H, D, mode, r.pick([1, 1e-3, 100])));
+    const z2 = Array.from({ length: B }, () => r.matrix(H, D, 'normal', 1));
+    const W = r.matrix(D, 2, 'normal', 0.5);
+    const beta = r.pick([1e-4, 0.05, 0, -1]);
+    const topK = r.pick([100, 2, 1, 0]);
+    const [tauMin, tauMax] = r.pick([[1e-5, 2], [0.05, 1], [1, 0.5]]);
+    const valid = B >= 2 && beta >= 0 && topK >= 1 && tauMax > tauMin;
+    const dot = (u, v) => u.reduce((s, y, i) => s + y * v[i], 0);
+    const unit = (v) => {
+      const m = Math.max(...v.map(Math.abs));
+      if (m === 0) return v.map(() => 0);
+      const n = Math.sqrt(v.reduce((s, y) => s + (y / m) ** 2, 0));
+      return v.map((y) => y / m / n);
+    };
+    const phi = (x) => [0, 1].map((c) => x.reduce((s, y, i) => s + y * W[i][c], 0));
+    const tau = (x, y) => tauMin + (tauMax - tauMin) / (1 + Math.exp(dot(phi(x), phi(y))));
+    let nearTie = false;
+    let want = 0;
+    if (valid) {
+      const n = 2 * B;
+      const k = Math.min(topK, n - 2);
+      for (let h = 0; h < H; h++) {
+        const z = [...z1.map((row) => unit(row[h])), ...z2.map((row) => unit(row[h]))];
+        let sum = 0;
+        for (let a = 0; a < n; a++) {
+          const p = (a + B) % n;
+          const negs = z.map((_, j) => j).filter((j) => j !== a && j !== p).map((j) => ({ j, s: dot(z[a], z[j]) }));
+          negs.sort((x, y) => y.s - x.s || x.j - y.j);
+          if (k < negs.length && negs[k - 1].s - negs[k].s < 1e-4) nearTie = true;
+          const top = negs.slice(0, k).map((q) => ({ s: q.s, t: tau(z[a], z[q.j]) }));
+          const tp = tau(z[a], z[p]);
+          sum += -dot(z[a], z[p]) / tp + top.reduce((s, q) => s + q.s / q.t, 0) / k + beta * ((D / 2) * Math.log(tp) + 1 / tp) - beta * top.reduce((s, q) => s + Math.log(q.t) + 1 / q.t, 0);
+        }
+        want += sum / n;
+      }
+    }
+    return {
+      fn: 'amclNtXent',
+      expect: valid ? 'valid' : 'invalid',
+      why: `B ${B}, beta ${beta}, topK ${topK}, tau [${tauMin}, ${tauMax}]`,
+      codes: ['INVALID_PARAMETER', 'EMPTY_BATCH'],
+      repro: { call: `amclNtXent(tensor3d(z1), tensor3d(z2), { phi: (x) => matMul(x, tensor2d(W)), beta: ${beta}, topK: ${topK}, tauMin: ${tauMin}, tauMax: ${tauMax} })`, z1, z2, W },
+      prepare: () => ({ a: tf.tensor3d(z1, [B, H, D]), b: tf.tensor3d(z2, [B, H, D]), w: tf.tensor2d(W, [D, 2]) }),
+      run: ({ a, b, w }) => M.amclNtXent(a, b, { phi: (x) => tf.matMul(x, w), beta, topK, tauMin, tauMax }),
+      check: (out) => {
+        if (nearTie) return undefined; // the top-k set is a tie-break between near-equal similarities
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 1e-3 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'amclNtXent vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
       },
     };
   }
