@@ -42,5 +42,20 @@ export const amclEntry = defineEntry({
   tryIt: { code: "const W = tf.variable(tf.randomNormal([4, 4], 0, 0.5, 'float32', 1));\nconst phi = (x) => tf.matMul(x, W);\nconst v1 = tf.randomNormal([6, 3, 4], 0, 1, 'float32', 2);\nconst v2 = tf.add(v1, tf.randomNormal([6, 3, 4], 0, 0.1, 'float32', 3));\nconst loss = amclNtXent(v1, v2, { phi, topK: 4 });\nconst value = loss.dataSync()[0];\ntf.dispose([W, v1, v2, loss]);\nvalue;" },
 });
 
+export const hypPairwiseConfusionEntry = defineEntry({
+  id: 'hyp-pc',
+  name: 'Hyp-PC (hyperbolic pairwise confusion)',
+  package: PKG,
+  export: 'hypPairwiseConfusion',
+  category: 'regularizer',
+  summary: 'Poincaré-ball distance between the two halves of the batch, summed over the batch size: confuses identity features.',
+  formula: '\\frac{1}{B}\\sum_{i=1}^{B/2} \\frac{2}{\\sqrt c}\\operatorname{artanh}\\left(\\sqrt c\\,\\|(-z_i) \\oplus_c z_{i+B/2}\\|\\right)',
+  inputs: 'embeddings [B, D] with B even (mapped into the Poincaré ball), labels [B] (not read)',
+  params: [{ name: 'c', default: 1, description: 'curvature magnitude c of the ball', range: { min: 0, minExclusive: true } }],
+  paper: { title: 'Hyp-OC: Hyperbolic One Class Classification for Face Anti-Spoofing', authors: 'Narayan, Patel', year: 2024, url: 'arXiv:2404.14406' },
+  dsl: 'hypPairwiseConfusion({ c: 1 })',
+  example: "import { compile } from '@losskit/core';\nimport { hypPairwiseConfusion } from '@losskit/metric-learning';\nconst loss = compile(hypPairwiseConfusion({ c: 1 }), { from: 'embeddings' });",
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry];

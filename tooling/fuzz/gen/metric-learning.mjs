@@ -251,7 +251,7 @@ function catalogCase(r, lib) {
   const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent');
   const entry = r.pick(entries);
   const name = entry.export;
-  const B = name === 'isogclr' ? 2 * r.int(1, 4) : r.int(1, 8);
+  const B = name === 'isogclr' || name === 'hypPairwiseConfusion' ? 2 * r.int(1, 4) : r.int(1, 8);
   const D = r.int(1, 5);
   const moderate = r.bool(0.85);
   const { e } = embeddingsOf(r, B, D, moderate);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,46 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'hypPairwiseConfusion') {
+    // Hyp-PC (Narayan & Patel 2024, "Hyp-OC: Hyperbolic One Class Classification for Face Anti-Spoofing"):
+    // L = (1/B) Σ_{i<B/2} (2/√c) artanh(√c‖(−x_i) ⊕_c x_{i+B/2}‖), rows first projected into the ball; float64 below.
+    const c = r.pick([1, 0.3, 0, -1]);
+    const valid = c > 0 && B % 2 === 0;
+    const dot = (u, v) => u.reduce((s, y, i) => s + y * v[i], 0);
+    const ball = (v) => {
+      const n = Math.sqrt(Math.max(dot(v, v), 1e-12));
+      return v.map((y) => y * Math.min((1 - 1e-5) / Math.sqrt(c) / n, 1));
+    };
+    let want = 0;
+    let boundary = false;
+    if (valid) {
+      for (let i = 0; i < B / 2; i++) {
+        const a = ball(x[i]).map((y) => -y);
+        const b = ball(x[i + B / 2]);
+        if (c * Math.max(dot(a, a), dot(b, b)) > 0.8) boundary = true;
+        const xy = dot(a, b);
+        const den = 1 + 2 * c * xy + c * c * dot(a, a) * dot(b, b);
+        const m = a.map((ai, k) => ((1 + 2 * c * xy + c * dot(b, b)) * ai + (1 - c * dot(a, a)) * b[k]) / den);
+        want += (2 / Math.sqrt(c)) * Math.atanh(Math.min(Math.sqrt(c * dot(m, m)), 1 - 1e-16));
+      }
+      want /= B;
+    }
+    const labels = Array.from({ length: B }, (_, i) => i % 2);
+    return {
+      fn: 'hypPairwiseConfusion',
+      expect: valid ? 'valid' : 'invalid',
+      why: `c ${c}, B ${B}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      repro: { call: `compile(hypPairwiseConfusion({ c: ${c} }), { from: 'embeddings' })(labels, x)`, x, labels },
+      run: () => lib.core.compile(M.hypPairwiseConfusion({ c }), { from: 'embeddings' })(labels, x),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        // near the ball boundary float32 1 − c‖x‖² carries ~1e-3 relative error into the distance
+        const tol = boundary ? 2e-3 : 1e-4;
+        return Math.abs(got - want) > tol * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'hypPairwiseConfusion vs float64 Möbius reference', message: `expected ${want}, got ${got}` } : undefined;
       },
     };
   }
