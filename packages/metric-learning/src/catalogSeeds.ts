@@ -57,5 +57,20 @@ export const hypPairwiseConfusionEntry = defineEntry({
   example: "import { compile } from '@losskit/core';\nimport { hypPairwiseConfusion } from '@losskit/metric-learning';\nconst loss = compile(hypPairwiseConfusion({ c: 1 }), { from: 'embeddings' });",
 });
 
+export const hyperbolicMlrEntry = defineEntry({
+  id: 'hyp-ce',
+  name: 'Hyp-CE (hyperbolic MLR logits)',
+  package: PKG,
+  export: 'hyperbolicMlr',
+  category: 'classification',
+  summary: 'Hyperbolic multinomial logistic regression logits on the Poincaré ball; Hyp-CE is the softmax cross-entropy of these logits.',
+  formula: '\\operatorname{logit}_k(x) = \\frac{2\\|a_k\\|}{\\sqrt c}\\operatorname{asinh}\\left(\\frac{2\\sqrt c\\,\\langle (-p_k) \\oplus_c x,\\ a_k/\\|a_k\\|\\rangle}{1 - c\\|(-p_k) \\oplus_c x\\|^2}\\right),\\ p_k = \\exp_0(u_k)',
+  inputs: 'points x [B, D] in the Poincaré ball, class normals a [C, D], class offsets u [C, D] (tangent at 0) → logits [B, C]',
+  params: [{ name: 'c', default: 1, description: 'curvature magnitude c of the ball', range: { min: 0, minExclusive: true } }],
+  paper: { title: 'Hyp-OC: Hyperbolic One Class Classification for Face Anti-Spoofing', authors: 'Narayan, Patel', year: 2024, url: 'arXiv:2404.14406' },
+  example: "import { hyperbolicMlr } from '@losskit/metric-learning';\nconst logits = hyperbolicMlr(points, normals, offsets, { c: 1 });",
+  tryIt: { code: "const x = [[0.1, 0.2], [-0.3, 0.1], [0.05, -0.4]];\nconst a = [[1, 0], [0, 1]];\nconst u = [[0.2, 0.1], [-0.1, 0.3]];\nconst logits = hyperbolicMlr(x, a, u, { c: 1 });\nconst hypCe = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 1, 0], 'int32'), 2), logits);\nconst value = hypCe.dataSync()[0];\ntf.dispose([logits, hypCe]);\nvalue;" },
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry];

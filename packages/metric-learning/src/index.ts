@@ -62,7 +62,7 @@ export { mPerClassSampler, hierarchicalSampler, tuplesToWeightsSampler, fixedSet
 export { lossElements, type LossElements } from './lossElements.js';
 export { teenCalibrate, type TeenOptions } from './teen.js';
 export { amclNtXent, type AmclOptions } from './amcl.js';
-export { hypPairwiseConfusion } from './hypOc.js';
+export { hypPairwiseConfusion, hyperbolicMlr, type HyperbolicMlrOptions } from './hypOc.js';
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { metricLearningExporters } from './export.js';

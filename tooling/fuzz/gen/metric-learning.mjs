@@ -248,7 +248,7 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr');
   const entry = r.pick(entries);
   const name = entry.export;
   const B = name === 'isogclr' || name === 'hypPairwiseConfusion' ? 2 * r.int(1, 4) : r.int(1, 8);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,56 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'hyperbolicMlr') {
+    // Hyperbolic MLR logits (Ganea et al. 2018; Hyp-OC's classifier, Narayan & Patel 2024) in hyptorch's
+    // parameterization: p = exp₀(u), a' = a(1 − c‖p‖²), logit = (λ_p‖a'‖/√c) asinh(2√c⟨(−p)⊕x, a'⟩/(‖a'‖(1 − c‖(−p)⊕x‖²))).
+    const C = r.int(1, 3);
+    const a = r.matrix(C, D, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 1e-3, 100]));
+    const u = r.matrix(C, D, 'normal', r.pick([0.3, 1]));
+    const c = r.pick([1, 0.5, 0, NaN]);
+    const badShape = r.bool(0.1);
+    const valid = c > 0 && !badShape;
+    const uIn = badShape ? u.slice(0, Math.max(0, C - 1)).concat([[...u[0], 1]]) : u;
+    const dot = (v, w) => v.reduce((s, y, i) => s + y * w[i], 0);
+    const sc = Math.sqrt(c);
+    const ball = (v) => {
+      const n = Math.sqrt(Math.max(dot(v, v), 1e-12));
+      return v.map((y) => y * Math.min((1 - 1e-5) / sc / n, 1));
+    };
+    let nearEdge = false;
+    const want = valid
+      ? x.map((row) => {
+          const xb = ball(row);
+          return a.map((ak, k) => {
+            const un = Math.max(Math.sqrt(dot(u[k], u[k])), 1e-300);
+            const p = ball(u[k].map((v) => (Math.tanh(sc * un) * v) / (sc * un)));
+            const an = Math.sqrt(dot(ak, ak));
+            if (an === 0) return 0;
+            const np = p.map((v) => -v);
+            const xy = dot(np, xb);
+            const den = 1 + 2 * c * xy + c * c * dot(np, np) * dot(xb, xb);
+            const m = np.map((pi, i) => ((1 + 2 * c * xy + c * dot(xb, xb)) * pi + (1 - c * dot(np, np)) * xb[i]) / den);
+            const gap = 1 - c * dot(m, m);
+            if (gap < 1e-2 || c * dot(xb, xb) > 0.9 || c * dot(p, p) > 0.9) nearEdge = true;
+            return ((2 * an) / sc) * Math.asinh((2 * sc * dot(m, ak)) / (an * gap));
+          });
+        })
+      : [];
+    return {
+      fn: 'hyperbolicMlr',
+      expect: valid ? 'valid' : 'invalid',
+      why: `c ${c}${badShape ? ', u of another shape' : ''}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      repro: { call: `hyperbolicMlr(x, a, u, { c: ${c} })`, x, a, u: uIn },
+      run: () => M.hyperbolicMlr(x, a, uIn, { c }),
+      check: (out) => {
+        // near the ball's edge 1 − c‖·‖² loses float32 digits: checked for finiteness only (by the harness)
+        if (nearEdge) return undefined;
+        const msg = ref.allClose(Array.from(out.dataSync()), want.flat(), { rtol: 1e-3, atol: 1e-4 });
+        return msg ? { category: 'wrong value', kind: 'hyperbolicMlr vs float64 reference', message: msg } : undefined;
       },
     };
   }
