@@ -72,5 +72,41 @@ export const hyperbolicMlrEntry = defineEntry({
   tryIt: { code: "const x = [[0.1, 0.2], [-0.3, 0.1], [0.05, -0.4]];\nconst a = [[1, 0], [0, 1]];\nconst u = [[0.2, 0.1], [-0.1, 0.3]];\nconst logits = hyperbolicMlr(x, a, u, { c: 1 });\nconst hypCe = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 1, 0], 'int32'), 2), logits);\nconst value = hypCe.dataSync()[0];\ntf.dispose([logits, hypCe]);\nvalue;" },
 });
 
+const BT2_PAPER = { title: 'BT^2: Backward-compatible Training with Basis Transformation', authors: 'Zhou, Li, Shrivastava, Zhao, Torralba, Tian, Lim', year: 2023, url: 'arXiv:2211.03989' };
+
+export const bt2Entry = defineEntry({
+  id: 'bt2',
+  name: 'BT² backward-compatible loss',
+  package: PKG,
+  export: 'bt2Loss',
+  category: 'compatibility',
+  summary: 'Cross-entropy plus old-classifier cross-entropy and cosine matching to stored old and new′ features, for backward-compatible representations.',
+  formula: '\\mathrm{CE}(z, y) + w_p\\,\\mathrm{CE}(\\bar c W^\\top, y) + w_o\\left(1 - \\operatorname{mean}_b\\langle \\bar\\phi_{old}, \\bar c\\rangle\\right) + w_n\\left(1 - \\operatorname{mean}_b\\langle \\bar\\phi\', \\bar f\\rangle\\right)',
+  inputs: "{ logits [B, C], labels [B], compatible [B, D_old], features [B, D_new], oldTargets [B, D_old], newTargets [B, D_new], pseudoClassifier? [C, D_old] }",
+  params: [
+    { name: 'pseudoWeight', default: 10, description: 'w_p, weight of the old-classifier cross-entropy', range: { min: 0 } },
+    { name: 'oldWeight', default: 10, description: 'w_o, weight of 1 − cos to the old features', range: { min: 0 } },
+    { name: 'newWeight', default: 1, description: 'w_n, weight of 1 − cos to the new′ features', range: { min: 0 } },
+  ],
+  paper: BT2_PAPER,
+  example: "import { bt2Loss } from '@losskit/metric-learning';\nconst loss = bt2Loss({ logits, labels, compatible, features, oldTargets, newTargets, pseudoClassifier });",
+  tryIt: { code: "const logits = [[2, 0.5, -1], [0.1, 1.5, 0.3]];\nconst loss = bt2Loss({ logits, labels: [0, 1], compatible: [[1, 0.2], [0.1, 1]], features: [[0.5, 0.5, 0], [0, 1, 0.2]], oldTargets: [[1, 0], [0, 1]], newTargets: [[1, 1, 0], [0, 1, 0]], pseudoClassifier: [[1, 0], [0, 1], [0.7, 0.7]] });\nconst value = loss.dataSync()[0];\nloss.dispose();\nvalue;" },
+});
+
+export const bt2BasisEntry = defineEntry({
+  id: 'bt2-basis',
+  name: 'BT² orthonormal basis transformation',
+  package: PKG,
+  export: 'orthonormalBasis',
+  category: 'compatibility',
+  summary: 'A learnable orthonormal matrix (exponential of a skew-symmetric parameter) that rotates features without losing information.',
+  formula: 'Q = \\exp\\left(\\operatorname{tril}(w, -1) - \\operatorname{tril}(w, -1)^\\top\\right),\\ Q^\\top Q = I',
+  inputs: 'parameter w [n, n] → orthonormal Q [n, n]',
+  params: [],
+  paper: BT2_PAPER,
+  example: "import { orthonormalBasis } from '@losskit/metric-learning';\nconst Q = orthonormalBasis(w);",
+  tryIt: { code: "const Q = orthonormalBasis([[0, 0.3, 1], [0.5, 0, 0.2], [-0.4, 0.8, 0]]);\nconst check = tf.matMul(Q, Q, true, false);\nconst rows = check.arraySync();\ntf.dispose([Q, check]);\nrows;" },
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry];

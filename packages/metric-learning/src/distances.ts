@@ -254,7 +254,10 @@ export function pairwise(distance: Distance, x: TensorLike, y: TensorLike): Tens
 /** @internal Clips row norms to `(1 - 1e-5)/√c`, without checks. */
 export function ballProjection(x: Tensor, c: number): Tensor {
   const maxNorm = (1 - 1e-5) / Math.sqrt(c);
-  const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(x), -1, true), DISTANCE_EPS));
+  // ‖x‖ as max|x| · ‖x / max|x|‖: exact for any finite row (‖x‖² overflows float32 at 1e20 and projected to 0)
+  const m = tf.max(tf.abs(x), -1, true);
+  const safe = tf.where(tf.greater(m, 0), m, tf.onesLike(m));
+  const norm = tf.mul(safe, tf.sqrt(tf.maximum(tf.sum(tf.square(tf.div(x, safe)), -1, true), DISTANCE_EPS)));
   return tf.mul(x, tf.minimum(tf.div(maxNorm, norm), 1));
 }
 

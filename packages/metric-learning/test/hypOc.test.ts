@@ -55,6 +55,16 @@ describe('hypPairwiseConfusion (Hyp-PC)', () => {
     v.dispose();
   });
 
+  it('rows of norm 1e30 are projected onto the ball edge (not to 0): same value as the rows scaled to norm 10', () => {
+    const huge = Z.map((r) => r.map((v) => v * 1e30));
+    const ten = Z.map((r) => r.map((v) => v * 1e2));
+    const f = compile(hypPairwiseConfusion(), { from: 'embeddings' });
+    const a = f(y, huge);
+    const want = hypPcRef(ten);
+    expect(Math.abs(a.dataSync()[0]! - want) / want).toBeLessThan(1e-3);
+    a.dispose();
+  });
+
   it('is 0 when the two halves coincide and grows with their separation', () => {
     const same = [...Z.slice(0, 3), ...Z.slice(0, 3)];
     const f = compile(hypPairwiseConfusion(), { from: 'embeddings' });

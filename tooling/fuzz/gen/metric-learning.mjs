@@ -248,7 +248,7 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr' && c.export !== 'bt2Loss' && c.export !== 'orthonormalBasis');
   const entry = r.pick(entries);
   const name = entry.export;
   const B = name === 'isogclr' || name === 'hypPairwiseConfusion' ? 2 * r.int(1, 4) : r.int(1, 8);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,83 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'orthonormalBasis') {
+    // BT² basis transformation (Zhou et al. 2023) as torch's orthogonal(matrix_exp): Q = exp(tril(w,−1) − tril(w,−1)ᵀ).
+    // Float64 reference: scaling and squaring with a long Taylor series; checked by value and QᵀQ = I.
+    const n = D;
+    const square = r.bool(0.9);
+    const w = r.matrix(n, square ? n : n + 1, r.pick(['normal', 'ties', 'zeros']), r.pick([0.1, 1, 5]));
+    const A = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i > j ? w[i][j] : i < j ? -w[j][i] : 0)));
+    const mm = (a, b) => a.map((row) => b[0].map((_, j) => row.reduce((s, y, k) => s + y * b[k][j], 0)));
+    const norm1 = Math.max(...A[0].map((_, j) => A.reduce((s, row) => s + Math.abs(row[j]), 0)));
+    const sc = norm1 > 0.5 ? Math.ceil(Math.log2(norm1 / 0.5)) : 0;
+    const As = A.map((row) => row.map((y) => y / 2 ** sc));
+    let term = A.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
+    let sum = term.map((row) => [...row]);
+    for (let k = 1; k < 30; k++) {
+      term = mm(term, As).map((row) => row.map((y) => y / k));
+      sum = sum.map((row, i) => row.map((y, j) => y + term[i][j]));
+    }
+    for (let k = 0; k < sc; k++) sum = mm(sum, sum);
+    return {
+      fn: 'orthonormalBasis',
+      expect: square ? 'valid' : 'invalid',
+      why: square ? undefined : 'w not square',
+      codes: ['SHAPE_MISMATCH'],
+      repro: { call: 'orthonormalBasis(w)', w },
+      run: () => M.orthonormalBasis(w),
+      check: (out) => {
+        const msg = ref.allClose(Array.from(out.dataSync()), sum.flat(), { rtol: 1e-4, atol: 1e-4 });
+        return msg ? { category: 'wrong value', kind: 'orthonormalBasis vs float64 exp', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'bt2Loss') {
+    // BT² transfer loss (Zhou et al. 2023, authors' TransferTrainer): CE + w_p CE(c̄Wᵀ) + w_o(1 − mean cos(φ_old, c)) + w_n(1 − mean cos(φ′, f)).
+    const C = r.int(1, 3);
+    const logits = r.matrix(B, C, r.pick(['normal', 'ties', 'extreme', 'mixed']), r.pick([1, 10]));
+    const labels = Array.from({ length: B }, () => r.int(0, C - 1));
+    const badLabel = r.bool(0.08);
+    if (badLabel) labels[0] = C;
+    const compat = r.matrix(B, D, r.pick(['normal', 'ties', 'mixed']), 1);
+    const feat = r.matrix(B, D, 'normal', r.pick([1, 1e-3, 100]));
+    const oldT = r.matrix(B, D, 'normal', 1);
+    const newT = r.matrix(B, D, 'normal', 1);
+    const W = r.bool() ? r.matrix(C, D, 'normal', 1) : undefined;
+    const wts = { pseudoWeight: r.pick([10, 0.5, -1]), oldWeight: r.pick([10, 0]), newWeight: r.pick([1, 2]) };
+    const valid = !badLabel && wts.pseudoWeight >= 0;
+    const dot = (u, v) => u.reduce((s, y, i) => s + y * v[i], 0);
+    const unit = (v) => {
+      const m = Math.max(...v.map(Math.abs));
+      if (m === 0) return v.map(() => 0);
+      const n = Math.sqrt(Math.max(v.reduce((s, y) => s + (y / m) ** 2, 0), 1e-12 / (m * m)));
+      return v.map((y) => y / m / n);
+    };
+    const ce = (z) => z.reduce((s, row, b) => {
+      const m = Math.max(...row);
+      return s + (m - row[labels[b]]) + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0));
+    }, 0) / z.length;
+    let want = NaN;
+    if (valid) {
+      const cb = compat.map(unit);
+      want = ce(logits);
+      if (W) want += wts.pseudoWeight * ce(cb.map((row) => W.map((wk) => dot(row, wk))));
+      want += wts.oldWeight * (1 - cb.reduce((s, row, i) => s + dot(unit(oldT[i]), row), 0) / B);
+      want += wts.newWeight * (1 - feat.map(unit).reduce((s, row, i) => s + dot(unit(newT[i]), row), 0) / B);
+    }
+    return {
+      fn: 'bt2Loss',
+      expect: valid ? 'valid' : 'invalid',
+      why: badLabel ? 'label out of range' : `weights ${JSON.stringify(wts)}`,
+      codes: ['LABEL_OUT_OF_RANGE', 'INVALID_PARAMETER'],
+      repro: { call: `bt2Loss({ logits, labels, compatible, features, oldTargets, newTargets${W ? ', pseudoClassifier: W' : ''} }, ${JSON.stringify(wts)})`, logits, labels, compat, feat, oldT, newT, W },
+      run: () => M.bt2Loss({ logits, labels, compatible: compat, features: feat, oldTargets: oldT, newTargets: newT, ...(W ? { pseudoClassifier: W } : {}) }, wts),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'bt2Loss vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
       },
     };
   }
