@@ -1,6 +1,7 @@
-// Fused vs unfused compile (and tf.losses) on the WebGL backend in headless Chromium (SwiftShader, no GPU),
-// forward and forward+backward, driven through the playground's fusion page (fusion.html → src/fusion-lab.ts). Builds
-// the playground when dist/fusion.html is missing. Records a "skipped" row when Chromium is not installed.
+// Fused vs unfused compile (and tf.losses) on the WebGL and WebGPU backends in headless Chromium (SwiftShader,
+// no GPU), forward and forward+backward, driven through the playground's fusion page (fusion.html →
+// src/fusion-lab.ts). Builds the playground when dist/fusion.html is missing. Records a "skipped" row when
+// Chromium is not installed. LOSSKIT_GPU_BACKENDS=webgpu (or webgl) runs one backend only; LOSSKIT_GPU_SIZES='[[B, C, runs]]' picks sizes.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,15 +11,19 @@ import { fileURLToPath } from 'node:url';
 const app = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(app, 'dist');
 /** [B, C, timed runs]: SwiftShader runs shaders on the CPU, so the big sizes get few runs. */
-const SIZES = [
-  [256, 10, 25],
-  [4096, 1000, 5],
-  [512, 32000, 3],
-];
+const SIZES = process.env.LOSSKIT_GPU_SIZES
+  ? JSON.parse(process.env.LOSSKIT_GPU_SIZES)
+  : [
+      [256, 10, 25],
+      [4096, 1000, 5],
+      [512, 32000, 3],
+    ];
 const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
 export default async function (h) {
-  const suite = (B, C) => `fusion, WebGL in headless Chromium: B=${B} C=${C}`;
+  const label = { webgl: 'WebGL', webgpu: 'WebGPU' };
+  const backends = (process.env.LOSSKIT_GPU_BACKENDS ?? 'webgl,webgpu').split(',');
+  const suite = (backend, B, C) => `fusion, ${label[backend]} in headless Chromium: B=${B} C=${C}`;
   if (!existsSync('/usr/bin/chromium')) {
     h.row({ suite: 'fusion, WebGL in headless Chromium', case: 'skipped', variant: 'chromium not installed', ms: 0 });
     return;
@@ -37,18 +42,22 @@ export default async function (h) {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
+      // SwiftShader's WebGPU (Vulkan) adapter; WebGPU needs a secure context, which 127.0.0.1 is.
+      '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader',
     ],
   });
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/fusion.html`);
     await page.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
-    for (const [B, C, runs] of SIZES) {
-      const r = await page.evaluate(([b, c, n]) => window.losskitFusion.bench('webgl', b, c, n), [B, C, runs]);
-      if (r.backend !== 'webgl') throw new Error(`WebGL did not start (got ${r.backend})`);
-      for (const row of r.rows) {
-        const base = row.variant === 'compiled unfused (fuse: false)' ? {} : { baseline: 'compiled unfused (fuse: false)' };
-        h.row({ suite: suite(B, C), case: `${row.loss} ${row.mode}`, variant: row.variant, ms: row.ms, ...base, ...(row.engine ? { note: `engine ${row.engine}` } : {}) });
+    for (const backend of backends) {
+      for (const [B, C, runs] of SIZES) {
+        const r = await page.evaluate(([bk, b, c, n]) => window.losskitFusion.bench(bk, b, c, n), [backend, B, C, runs]);
+        if (r.backend !== backend) throw new Error(`${backend} did not start (got ${r.backend})`);
+        for (const row of r.rows) {
+          const base = row.variant === 'compiled unfused (fuse: false)' ? {} : { baseline: 'compiled unfused (fuse: false)' };
+          h.row({ suite: suite(backend, B, C), case: `${row.loss} ${row.mode}`, variant: row.variant, ms: row.ms, ...base, ...(row.engine ? { note: `engine ${row.engine}` } : {}) });
+        }
       }
     }
   } finally {

@@ -119,8 +119,8 @@ try {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // Software WebGL (SwiftShader) so the WebGL backend can run without a GPU.
-      '--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
+      // Software WebGL and WebGPU (SwiftShader) so the GPU backends can run without a GPU.
+      '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'],
   });
   record('chromium launches', true, browser.version());
 } catch (e) {
@@ -393,7 +393,7 @@ try {
     assert(sw <= cw + 1, `formula overflows: ${sw} > ${cw}`);
   });
 
-  await check('switch backend to WASM and WebGL: same loss to 1e-4', async () => {
+  await check('switch backend to WASM, WebGL and WebGPU (offered where navigator.gpu exists): same loss to 1e-4', async () => {
     const text = EXPRESSIONS[0];
     const ref = nodeValue(text).value;
     await setExpression(text);
@@ -403,6 +403,12 @@ try {
     const b2 = await switchBackend('webgl');
     const vGl = await readValue();
     await shot('06-webgl');
+    const offered = await page.$$eval('[data-testid=backend-select] option', (os) => os.map((o) => o.value));
+    assert(offered.includes('webgpu') === (await page.evaluate(() => !!navigator.gpu)), `webgpu offered: ${offered.join(', ')}`);
+    const b4 = await switchBackend('webgpu');
+    const vGpu = await readValue();
+    assert(b4 === 'webgpu', `webgpu backend not active (${b4})`);
+    assert(relErr(vGpu, ref) <= 1e-4, `webgpu ${vGpu}, node ${ref}`);
     const b3 = await switchBackend('cpu');
     const vCpu = await readValue();
     await switchBackend('wasm');
@@ -411,7 +417,7 @@ try {
     assert(b2 === 'webgl', `webgl backend not active (${b2})`);
     assert(b3 === 'cpu', `cpu backend not active (${b3})`);
     assert(relErr(vGl, vWasm) <= 1e-4 && relErr(vWasm, ref) <= 1e-4 && relErr(vCpu, ref) <= 1e-4, `wasm ${vWasm}, webgl ${vGl}, cpu ${vCpu}, node ${ref}`);
-    return `wasm ${vWasm}, webgl ${vGl}, cpu ${vCpu}, node ${ref}`;
+    return `wasm ${vWasm}, webgl ${vGl}, webgpu ${vGpu}, cpu ${vCpu}, node ${ref}`;
   });
 
   await check('train: A and B on shared axes with train and held-out loss and accuracy; play, pause, step, reset', async () => {
@@ -710,23 +716,25 @@ try {
   // sweep with 2 / 1 / 0 tail classes); closeness = worst |a - b| / (1e-5·|b| + 1e-6·max|b|) must stay below 1.
   const fusionPage = await context.newPage();
   fusionPage.on('console', (m) => m.type() === 'error' && !m.text().includes('favicon') && consoleErrors.push(`fusion: ${m.text()}`));
-  for (const [backend, engine] of [['webgl', 'webgl'], ['wasm', 'wasm-simd from C = 32, JS kernel below']]) {
-    await check(`fused ${backend} kernels (${engine}) agree with the unfused path for 10 expressions, no leaks`, async () => {
+  for (const [backend, engine] of [['webgl', 'webgl'], ['webgpu', 'webgpu'], ['wasm', 'wasm-simd from C = 32, JS kernel below']]) {
+    await check(`fused ${backend} kernels (${engine}) agree with the unfused path and with core's float64 DSL interpreter for 10 expressions, no leaks`, async () => {
       await fusionPage.goto(`${base}fusion.html`);
       await fusionPage.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
       const r = await fusionPage.evaluate((b) => window.losskitFusion.check(b), backend);
       assert(r.backend === backend, `backend ${r.backend}`);
-      // WASM: SIMD sweeps from C = 32 on (the JS kernel below) and for expressions whose vector nodes all
-      // have a SIMD form (StableMax's log has none).
-      const expected = (row) => (backend === 'webgl' ? 'webgl' : row.C >= 32 && row.name !== 'StableMax CE' ? 'wasm-simd' : 'js');
+      // WASM: SIMD sweeps from C = 32 on (the JS kernel below); every vector node of these expressions has a
+      // SIMD form (StableMax's log included).
+      const expected = (row) => (backend !== 'wasm' ? backend : row.C >= 32 ? 'wasm-simd' : 'js');
       const wrongEngine = r.rows.filter((row) => row.engine !== expected(row));
-      const bad = r.rows.filter((row) => !(row.perSample < 1 && row.grad < 1 && row.finite));
+      // f64: closeness to the float64 reference at float32 tolerance (1e-5 relative + 1e-5 of the largest entry).
+      const bad = r.rows.filter((row) => !(row.perSample < 1 && row.grad < 1 && row.f64 < 1 && row.finite));
       assert(wrongEngine.length === 0, `engines: ${wrongEngine.map((row) => `${row.name}=${row.engine}`).join(', ')}`);
       assert(bad.length === 0, bad.map((row) => JSON.stringify(row)).join(' | '));
       assert(r.leaked === 0, `${r.leaked} tensors leaked`);
       const worst = Math.max(...r.rows.map((row) => Math.max(row.perSample, row.grad)));
       const worstLarge = Math.max(...r.rows.filter((row) => row.scale > 1).map((row) => Math.max(row.perSample, row.grad)));
-      return `${r.rows.length} comparisons, worst closeness ${worst.toFixed(3)} (±1e4 logits: ${worstLarge.toFixed(3)})`;
+      const worst64 = Math.max(...r.rows.map((row) => row.f64));
+      return `${r.rows.length} comparisons, worst closeness ${worst.toFixed(3)} (±1e4 logits: ${worstLarge.toFixed(3)}), to float64 ${worst64.toFixed(3)}`;
     });
   }
 

@@ -1,6 +1,8 @@
-// Backend set-up for the site: the WebGL backend is imported statically so it registers itself, and the
-// WASM backend loads its .wasm files from this bundle (Vite `?url` imports), never from a CDN.
+// Backend set-up for the site: the WebGL and WebGPU backends are imported statically so they register
+// themselves (WebGPU only where the browser has `navigator.gpu`), and the WASM backend loads its .wasm files
+// from this bundle (Vite `?url` imports), never from a CDN.
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-cpu';
 import { type BackendName, ready, wasmSimd } from '@losskit/core';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -13,7 +15,13 @@ export const wasmPaths: Readonly<Record<string, string>> = {
   'tfjs-backend-wasm-threaded-simd.wasm': threadedUrl,
 };
 
-export const backendNames: readonly BackendName[] = ['webgl', 'wasm', 'cpu'];
+/** The backends the switch offers: WebGPU only where the browser exposes `navigator.gpu`. */
+export const backendNames: readonly BackendName[] = [
+  ...((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu ? (['webgpu'] as const) : []),
+  'webgl',
+  'wasm',
+  'cpu',
+];
 
 let current: BackendName | undefined;
 const listeners = new Set<(b: BackendName) => void>();

@@ -11,6 +11,10 @@ import * as unlearning from '@losskit/unlearning';
 import * as scaling from '@losskit/scaling';
 import * as data from '@losskit/data';
 import * as metrics from '@losskit/metrics';
+import * as diagnostics from '@losskit/diagnostics';
+import * as ood from '@losskit/ood';
+import * as robustness from '@losskit/robustness';
+import * as compression from '@losskit/compression';
 
 /** One documented package: its name, its module namespace and the entries of its catalog. */
 export interface PackageInfo {
@@ -56,6 +60,10 @@ const sources: ReadonlyArray<[string, string, Readonly<Record<string, unknown>>]
   ['@losskit/scaling', 'Scaling-law forms, robust fitting, compute-optimal allocation and extrapolation.', scaling],
   ['@losskit/data', 'Data selection and noisy labels: EL2N / GraNd / memorization scores and pruning, sampling, Co-teaching, Late Stopping, SMOTE and resampling.', data],
   ['@losskit/metrics', 'Imbalanced-classification metrics (F1, G-mean, AUCs and surrogates) and evaluation statistics (bootstraps, McNemar, 5×2cv).', metrics],
+  ['@losskit/diagnostics', 'Training diagnostics: neural collapse, loss-landscape slices, gradient coherence, spectral alignment, DSE/DSMI, PAC-Bayes and inductive-bias estimates, a naive-Bayes probe.', diagnostics],
+  ['@losskit/ood', 'Out-of-distribution detection: Mahalanobis and deep kNN scores, Mixture Outlier Exposure, AUROC and FPR at 95% TPR.', ood],
+  ['@losskit/robustness', 'Adversarial robustness: FGSM/PGD, ELLE and AAER regularizers, adaptive smoothing, weight interpolation, boundary tilting, the adversarial-error power law.', robustness],
+  ['@losskit/compression', 'Post-training quantization and self-compression of Dense layers: AdaRound, AdaQuant, self-compressing networks.', compression],
 ];
 
 /** Every package with its catalog (possibly empty), in a fixed order. */

@@ -1,9 +1,12 @@
 // Browser-side checks and benchmarks of fused losses (used by e2e/run.mjs and `pnpm bench`): on a chosen
-// backend, each expression compiled fused (`fuse: 'auto'`, i.e. WebGL shaders or WASM SIMD sweeps) is
-// compared with the unfused compile (values and gradients), and timed against it and tf.losses.
+// backend, each expression compiled fused (`fuse: 'auto'`, i.e. WebGL or WebGPU shaders, WASM SIMD sweeps) is
+// compared with the unfused compile and with core's float64 interpreter of the DSL (values and gradients),
+// and timed against the unfused compile and tf.losses.
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendName, type Compilable, ce, compile, entropy, logProb, logit, prob, square, yTrue } from '@losskit/core';
 import { focal, logitAdjusted, logZSquared, squentropy, stableMaxCe } from '@losskit/losses';
+// The float64 interpreter of the DSL that core's property tests use (written from the TSDoc, not from the kernels).
+import { dsl64 } from '../../../packages/core/test/reference/dsl64.js';
 import { useBackend } from './backend.js';
 
 const ldr = (C: number) => logit().minus(logit().target().expand()).plus(yTrue().neg().plus(1).scale(2)).logSumExp().minus(Math.log(C));
@@ -36,6 +39,13 @@ function data(B: number, C: number, seed: number) {
   return { z, y };
 }
 
+/**
+ * Float32 tolerance against the float64 reference: 1e-5 relative plus `F32_ATOL` of the largest entry (GPU
+ * `exp`/`log` built-ins are accurate to a few float32 ulps, and the gradient's entries near 0 are differences
+ * of O(max) terms).
+ */
+const F32_ATOL = 1e-5;
+
 /** worst |a - b| / (1e-5·|b| + atol·max|b|): float32-aware closeness (≤ 1 passes). */
 function closeness(a: ArrayLike<number>, b: ArrayLike<number>, atol: number): number {
   let scale = 0;
@@ -57,20 +67,23 @@ function columnSums(a: ArrayLike<number>, b: ArrayLike<number>, g: ArrayLike<num
 /** Fused vs unfused on `backend` for every case, integer labels and one-hot targets, at several C. */
 async function check(backend: BackendName) {
   const active = await useBackend(backend);
-  const rows: { name: string; C: number; scale: number; targets: string; engine: string | undefined; perSample: number; grad: number; finite: boolean }[] = [];
+  const rows: { name: string; C: number; scale: number; targets: string; engine: string | undefined; perSample: number; grad: number; f64: number; finite: boolean }[] = [];
   const before = tf.memory().numTensors;
   // C = 10 / 37 / 64 run the four-classes-at-a-time shader loop with 2 / 1 / 0 tail classes; the last
   // case scales logits to about ±1e4.
   for (const [C, scale] of [[3, 1], [10, 1], [37, 1], [64, 1], [37, 2500]] as const) {
     const d = data(7, C, 7 + C); // odd B and odd C: packed gradients have a padding row and column
-    const z = d.z.map((row) => row.map((v) => v * scale));
+    // float32 values, so that the float64 reference sees exactly the logits the kernels see.
+    const z = d.z.map((row) => row.map((v) => Math.fround(v * scale)));
     const y = d.y;
     const oneHot = y.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0)));
     for (const [name, expr] of cases(C)) {
       // 'labels, packed logits': logits from an elementwise op, which tfjs-webgl stores as a packed texture
       // (as a dense layer's matMul output is); the fused shaders unpack it once per step.
       for (const [targets, t, packed] of [['labels', y, false], ['one-hot', oneHot, false], ['labels, packed logits', y, true]] as const) {
-        const run = (fuse: 'auto' | false) => {
+        // Read back with data(): tfjs-backend-webgpu's dataSync() goes through a canvas, which headless
+        // SwiftShader does not support (it returns zeros).
+        const run = async (fuse: 'auto' | false) => {
           const l = compile(expr, { fuse });
           const zIn = packed ? tf.tidy(() => tf.add(tf.tensor2d(z), 0)) : z;
           const ps = l.perSample(t, zIn);
@@ -80,15 +93,17 @@ async function check(backend: BackendName) {
           // dense layer's backward pass uses the gradient: the packed gradient's padding row is multiplied
           // by the zero padding of the ones, so a non-finite padding value would turn the sums into NaN.
           const cs = tf.tidy(() => tf.matMul(tf.ones([1, z.length]), vg.grad));
-          const out = { ps: ps.dataSync().slice(), g: vg.grad.dataSync().slice(), cs: cs.dataSync().slice(), engine: l.engine };
+          const out = { ps: await ps.data(), g: await vg.grad.data(), cs: await cs.data(), engine: l.engine };
           tf.dispose([ps, vg.value, vg.grad, cs]);
           return out;
         };
-        const f = run('auto');
-        const u = run(false);
+        const f = await run('auto');
+        const u = await run(false);
+        const ref = dsl64(expr, { reduction: 'mean' }, { yTrue: t as number[] | number[][], yPred: z });
         rows.push({
           name, C, scale, targets, engine: f.engine,
           perSample: closeness(f.ps, u.ps, 1e-6), grad: Math.max(closeness(f.g, u.g, 1e-6), columnSums(f.cs, u.cs, u.g, z.length)),
+          f64: Math.max(closeness(f.ps, ref.perSample!, F32_ATOL), closeness(f.g, ref.grad, F32_ATOL)),
           finite: [...f.ps, ...f.g].every(Number.isFinite),
         });
       }
@@ -101,40 +116,51 @@ async function check(backend: BackendName) {
 async function bench(backend: BackendName, B: number, C: number, runs = 7, only?: readonly string[]) {
   const active = await useBackend(backend);
   const { y } = data(B, 2, 1);
-  const labels = tf.tensor1d(y.map((k, i) => (k * 7919 + i) % C), 'int32');
+  const labelValues = Int32Array.from(y, (k, i) => (k * 7919 + i) % C);
+  const labelTensor = tf.tensor1d(labelValues, 'int32');
+  // compile() checks integer labels on the host: on WebGPU they are passed as a host array (a tensor would be
+  // read back through tfjs-backend-webgpu's dataSync(), which headless SwiftShader does not support).
+  const labels = active === 'webgpu' ? labelValues : labelTensor;
   const logits = tf.randomNormal([B, C], 0, 3, 'float32', 1) as tf.Tensor2D;
-  const onehot = tf.cast(tf.oneHot(labels, C), 'float32');
-  // WebGL: read the gradient's last row back to wait for it; WASM/CPU kernels are synchronous (and
-  // tfjs-backend-wasm's slice would copy the whole gradient).
-  const sync = active === 'webgl' ? (g: tf.Tensor) => tf.slice(g, [B - 1, 0], [1, C]).dataSync() : () => undefined;
-  const step = (f: (x: tf.Tensor) => tf.Tensor) => () =>
-    tf.tidy(() => {
+  const onehot = tf.cast(tf.oneHot(labelTensor, C), 'float32');
+  // GPU backends: read the gradient's last row back to wait for it (with data(): tfjs-backend-webgpu's dataSync()
+  // goes through a canvas, which headless SwiftShader does not support); WASM/CPU kernels are synchronous
+  // (and tfjs-backend-wasm's slice would copy the whole gradient).
+  const gpu = active === 'webgl' || active === 'webgpu';
+  const read = async (t: tf.Tensor) => {
+    await t.data();
+    t.dispose();
+  };
+  const step = (f: (x: tf.Tensor) => tf.Tensor) => async () => {
+    const [value, last] = tf.tidy(() => {
       const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => f(x))(logits);
-      value.dataSync();
-      sync(grad);
+      return [value, gpu ? tf.slice(grad, [B - 1, 0], [1, C]) : undefined] as const;
     });
+    await read(value);
+    if (last) await read(last);
+  };
   /** Medians of interleaved rounds (each round runs every variant once, in a rotating order), so that drift hits all alike. */
-  const timeAll = (fs: Record<string, () => void>): Record<string, number> => {
+  const timeAll = async (fs: Record<string, () => Promise<void>>): Promise<Record<string, number>> => {
     const names = Object.keys(fs);
-    for (let w = 0; w < 2; w++) for (const n of names) fs[n]!();
+    for (let w = 0; w < 2; w++) for (const n of names) await fs[n]!();
     const ts: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     for (let r = 0; r < runs; r++) {
       for (let k = 0; k < names.length; k++) {
         const n = names[(k + r) % names.length]!;
         const t0 = performance.now();
-        fs[n]!();
+        await fs[n]!();
         ts[n]!.push(performance.now() - t0);
       }
     }
     return Object.fromEntries(names.map((n) => [n, ts[n]!.sort((a, b) => a - b)[Math.floor(runs / 2)]!]));
   };
-  const forward = (f: (x: tf.Tensor) => tf.Tensor) => () => tf.tidy(() => f(logits).dataSync());
+  const forward = (f: (x: tf.Tensor) => tf.Tensor) => () => read(tf.tidy(() => f(logits)));
   const rows: { loss: string; mode: string; variant: string; ms: number; engine?: string | undefined }[] = [];
   for (const [name, expr] of cases(C).filter(([n]) => (only ?? ['CE', 'squentropy', 'focal γ=2', 'LDR-KL δ=2 λ=1', 'user-composed']).includes(n))) {
     const unfused = compile(expr, { fuse: false });
     const fused = compile(expr);
     for (const [mode, wrap] of [['forward', forward], ['forward+backward', step]] as const) {
-      const ms = timeAll({
+      const ms = await timeAll({
         ...(name === 'CE' || name === 'squentropy' ? { 'tf.losses.softmaxCrossEntropy': wrap((x) => tf.losses.softmaxCrossEntropy(onehot, x)) } : {}),
         'compiled unfused (fuse: false)': wrap((x) => unfused(labels, x)),
         'compiled fused': wrap((x) => fused(labels, x)),
@@ -147,29 +173,31 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
   if (!only || only.includes('CE')) {
     const h = tf.randomNormal([B, 4], 0, 1, 'float32', 2);
     const W = tf.variable(tf.randomNormal([4, C], 0, 1, 'float32', 3));
-    const dense = (loss: (y: tf.Tensor, z: tf.Tensor) => tf.Scalar) => () =>
-      tf.tidy(() => {
+    const dense = (loss: (y: tf.Tensor | Int32Array, z: tf.Tensor) => tf.Scalar) => async () => {
+      const [value, last] = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => loss(labels, tf.matMul(h, W)), [W]);
-        value.dataSync();
-        tf.slice(grads[W.name]!, [3, 0], [1, C]).dataSync();
+        return [value, tf.slice(grads[W.name]!, [3, 0], [1, C])] as const;
       });
+      await read(value);
+      await read(last);
+    };
     const unfusedCe = compile(ce(), { fuse: false });
     const fusedCe = compile(ce());
-    const ms = timeAll({
+    const ms = await timeAll({
       'compiled unfused (fuse: false)': dense((y, z) => unfusedCe(y, z) as tf.Scalar),
       'compiled fused': dense((y, z) => fusedCe(y, z) as tf.Scalar),
     });
     for (const [variant, t] of Object.entries(ms)) rows.push({ loss: 'CE', mode: 'dense-layer step (packed logits)', variant, ms: t, ...(variant === 'compiled fused' ? { engine: fusedCe.engine } : {}) });
     tf.dispose([h, W]);
   }
-  tf.dispose([labels, logits, onehot]);
+  tf.dispose([labelTensor, logits, onehot]);
   return { backend: active, B, C, rows };
 }
 
 declare global {
   interface Window {
-    losskitFusion: { check: typeof check; bench: typeof bench };
+    losskitFusion: { check: typeof check; bench: typeof bench; tf: typeof tf; useBackend: typeof useBackend };
   }
 }
-window.losskitFusion = { check, bench };
+window.losskitFusion = { check, bench, tf, useBackend };
 document.getElementById('out')!.dataset.ready = '1';

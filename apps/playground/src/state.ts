@@ -90,7 +90,7 @@ export function readSettings(params: URLSearchParams): void {
   const c = params.get(keys.compare);
   if (c !== null) settings.compare = c;
   const b = params.get(keys.backend);
-  if (b === 'wasm' || b === 'webgl' || b === 'cpu') settings.backend = b;
+  if (b === 'wasm' || b === 'webgl' || b === 'webgpu' || b === 'cpu') settings.backend = b;
   const ds = params.get(keys.dataset);
   if (ds === 'moons' || ds === 'spirals' || ds === 'blobs') settings.dataset = ds;
   const opt = params.get(keys.optimizer);

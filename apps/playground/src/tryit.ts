@@ -21,6 +21,10 @@ import * as unlearning from '@losskit/unlearning';
 import * as scaling from '@losskit/scaling';
 import * as data from '@losskit/data';
 import * as metrics from '@losskit/metrics';
+import * as diagnostics from '@losskit/diagnostics';
+import * as ood from '@losskit/ood';
+import * as robustness from '@losskit/robustness';
+import * as compression from '@losskit/compression';
 import { makeDataset, mulberry32 } from './data.ts';
 import { exampleLabels, exampleLogits } from './example.ts';
 
@@ -31,6 +35,7 @@ const MODULES: Record<string, Readonly<Record<string, unknown>>> = {
   '@losskit/core': core, '@losskit/losses': losses, '@losskit/optimizers': optimizers, '@losskit/calibration': calibration,
   '@losskit/metric-learning': metricLearning, '@losskit/unlearning': unlearning, '@losskit/scaling': scaling,
   '@losskit/data': data, '@losskit/metrics': metrics,
+  '@losskit/diagnostics': diagnostics, '@losskit/ood': ood, '@losskit/robustness': robustness, '@losskit/compression': compression,
 };
 
 /** The example batch of an entry: targets, predictions and extra inputs, as plain arrays. */

@@ -27,8 +27,8 @@ export interface Interval {
   readonly resamples: number;
 }
 
-/** Linear-interpolation quantile of sorted values (NumPy's default, `type 7`). */
-function quantileSorted(sorted: readonly number[], q: number): number {
+/** @internal Linear-interpolation quantile of sorted values (NumPy's default, `type 7`). */
+export function quantileSorted(sorted: readonly number[], q: number): number {
   const h = (sorted.length - 1) * q;
   const lo = Math.floor(h);
   const hi = Math.ceil(h);

@@ -329,10 +329,51 @@ export const dirichletEntry = defineEntry({
 });
 
 /** Every entry of @losskit/calibration. */
+const lsboostPaper = { title: 'Multicalibration as Boosting for Regression', authors: 'Globus-Harris, Harrison, Kearns, Roth, Sorrell', year: 2023, url: 'arXiv:2301.13767' };
+
+export const lsboostEntry = defineEntry({
+  id: 'lsboost', name: 'LSBoost (multicalibration for regression)', package: pkg, export: 'LSBoost', category: 'calibrator',
+  summary: 'Level-set boosting: round predictions to m level sets, fit a least-squares linear learner on the features inside each, repeat until the squared error stops improving.',
+  formula: String.raw`f_{t+1}(x) = \mathrm{round}_m\big((1-\eta) f_t(x) + \eta\, h_v(x)\big),\ h_v = \arg\min_{h \in H} \mathbb E[(y - h(x))^2 \mid \mathrm{round}_m f_t(x) = v]`,
+  inputs: 'predictions [N] in [lo, hi], features [N, D], targets [N]', params: [{ name: 'bins', default: 10, range: { min: 1 }, description: 'm level sets' }, { name: 'rounds', default: 100, range: { min: 1 }, description: 'T' }, { name: 'tolerance', default: 1e-6, range: { min: 0 }, description: 'minimum MSE decrease per round' }, { name: 'learningRate', default: 1, range: { min: 0, max: 1, minExclusive: true }, description: 'η' }],
+  paper: lsboostPaper, example: 'LSBoost.fit(valPred, valX, valY, { bins: 10 }).transform(testPred, testX);',
+  tryIt: { code: "// Base predictions ignore a group bit that shifts the labels by +0.3.\nconst x = Array.from({ length: 200 }, (_, i) => [(i % 50) / 50, i % 3 === 0 ? 1 : 0]);\nconst f = x.map(([s]) => 0.2 + 0.5 * s);\nconst y = x.map(([s, g]) => 0.2 + 0.5 * s + (g ? 0.3 : 0));\nconst mc = LSBoost.fit(f, x, y, { bins: 20 });\n[multicalibrationError(f, x, y, { bins: 20 }), multicalibrationError(mc.transform(f, x), x, y, { bins: 20 })];" },
+});
+
+export const multicalibrationErrorEntry = defineEntry({
+  id: 'multicalibration-error', name: 'Multicalibration error (linear class)', package: pkg, export: 'multicalibrationError', category: 'metric',
+  summary: 'Worst correlation, over unit-norm linear functions of the features, between h(x) and the residual inside the level sets of f.',
+  formula: String.raw`\sup_{\lVert w\rVert \le 1} \sum_v P(S_v)\,\mathbb E[w^\top[x,1](y - f(x)) \mid S_v]^2 = \lambda_{max}\Big(\sum_v P(S_v)\, a_v a_v^\top\Big)`,
+  inputs: 'predictions [N], features [N, D], targets [N]', params: [{ name: 'bins', default: 10, range: { min: 1 }, description: 'm level sets' }],
+  paper: lsboostPaper, example: 'multicalibrationError(preds, X, y, { bins: 10 });',
+  tryIt: { code: "multicalibrationError([0.5, 0.5, 0.5, 0.5], [[0], [0], [1], [1]], [0.4, 0.4, 0.8, 0.8], { bins: 5 });" },
+});
+
+export const bootstrapPredictionIntervalsEntry = defineEntry({
+  id: 'bootstrap-prediction-intervals', name: 'Bootstrap prediction intervals (doubt)', package: pkg, export: 'BootstrapPredictionIntervals', category: 'calibrator',
+  summary: 'Prediction intervals for any regressor: bootstrap refits for the model variance plus .632+-blended training and out-of-bag residuals for the noise.',
+  formula: String.raw`\hat f(x) + \mathrm{quantile}_{\alpha/2,\,1-\alpha/2}\{\hat f_b(x) - \bar f(x) + r_k\},\ r = (1-w) r_{train} + w\, r_{oob},\ w = \tfrac{0.632}{1 - 0.368 R}`,
+  inputs: 'features [N, D], targets [N], fit: (x, y) => predictor', params: [{ name: 'resamples', default: null, description: 'B (default ⌊√N⌋)' }, { name: 'seed', default: 0, description: 'PRNG seed' }, { name: 'level', default: 0.95, range: { min: 0, max: 1, minExclusive: true, maxExclusive: true }, description: 'interval level (predict)' }],
+  paper: { title: 'Monitoring Model Deterioration with Explainable Uncertainty Estimation via Non-parametric Bootstrap', authors: 'Mougan, Nielsen', year: 2023, url: 'arXiv:2201.11676' },
+  example: 'BootstrapPredictionIntervals.fit(x, y, (xs, ys) => fitModel(xs, ys), { seed: 1 }).predict(xTest, 0.95);',
+  tryIt: { code: "// Least squares on one feature as the model to wrap.\nconst ols = (xs, ys) => { const n = ys.length, mx = xs.reduce((s, r) => s + r[0], 0) / n, my = ys.reduce((s, v) => s + v, 0) / n; let sxy = 0, sxx = 0; xs.forEach((r, i) => { sxy += (r[0] - mx) * (ys[i] - my); sxx += (r[0] - mx) ** 2; }); const b = sxy / sxx; return (q) => q.map((r) => my + b * (r[0] - mx)); };\nconst x = Array.from({ length: 100 }, (_, i) => [i / 50 - 1]);\nconst y = x.map(([v], i) => 2 * v + 1 + 0.3 * Math.sin(i * 12.9898));\nBootstrapPredictionIntervals.fit(x, y, ols, { seed: 1 }).predict([[0], [0.5]], 0.9);" },
+});
+
+export const blackBoxBrierEntry = defineEntry({
+  id: 'black-box-brier-loss', name: 'Black-box proper ℓ2 loss (generative models)', package: pkg, export: 'blackBoxBrierLoss', category: 'metric',
+  summary: 'Unbiased, sample-only estimate of ‖p‖² − 2⟨p, q⟩ for a discrete generative model p and target q; its expectation is minimised at p = q.',
+  formula: String.raw`L = \tfrac{1}{n(n-1)}\sum_{i\ne j} 1[X_i = X_j] - \tfrac{2}{nm}\sum_{i,k} 1[X_i = Y_k],\ \mathbb E L = \lVert p\rVert^2 - 2\langle p, q\rangle`,
+  inputs: 'model samples [n ≥ 2], target samples [m ≥ 1] (numbers or strings)', params: [],
+  paper: { title: 'Proper losses for discrete generative models', authors: 'Kimpara, Frongillo, Waggoner', year: 2023, url: 'arXiv:2211.03761' },
+  example: 'blackBoxBrierLoss(modelSamples, targetSamples);',
+  tryIt: { code: "blackBoxBrierLoss(['a', 'b', 'a', 'c'], ['a', 'a', 'b']);" },
+});
+
 export const catalog: readonly CatalogEntry[] = Object.freeze([
   temperatureScalingEntry, vectorScalingEntry, matrixScalingEntry, plattScalingEntry, histogramBinningEntry, isotonicRegressionEntry,
   correctnessAwareEntry, correctnessAwareLossEntry, eceEntry, mceEntry, classwiseEceEntry, topLabelEceEntry, ksEntry, brierEntry, nllEntry,
   accuracyEntry, bootstrapEntry, splitConformalEntry, bayesianConformalEntry, coverageEntry, reliabilityEntry,
   aceEntry, mmceEntry, mmcePenaltyEntry, dcaEntry, dcaPenaltyEntry, uceEntry, enceEntry, picpEntry, qceEntry, gaussianNllEntry,
   varianceScalingEntry, isotonicQuantileEntry, regressionReliabilityEntry, streamingEntry, betaEntry, bbqEntry, nearIsotonicEntry, enirEntry, dirichletEntry,
+  lsboostEntry, multicalibrationErrorEntry, bootstrapPredictionIntervalsEntry, blackBoxBrierEntry,
 ]);

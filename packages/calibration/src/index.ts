@@ -75,4 +75,7 @@ export {
   type BatchMetric,
   type StreamingRegressionMetric,
 } from './streaming.js';
+export { LSBoost, multicalibrationError, type LSBoostOptions, type MulticalibrationErrorOptions } from './lsboost.js';
+export { BootstrapPredictionIntervals, type BootstrapPredictionOptions, type PredictionIntervals, type Regressor, type FitRegressor } from './prediction-intervals.js';
+export { blackBoxBrierLoss } from './black-box-proper.js';
 export * from './catalog.js';

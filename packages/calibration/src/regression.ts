@@ -379,14 +379,16 @@ export function renderRegressionReliabilitySvg(data: RegressionReliabilityData, 
 }
 
 /** The JSON envelope of a saved regression recalibrator. */
-interface RegressionJson {
+/** @internal The JSON envelope of a saved regression calibrator. */
+export interface RegressionJson {
   readonly format: 'losskit-regression-calibrator';
   readonly version: 1;
-  readonly kind: 'variance-scaling' | 'isotonic-quantile';
+  readonly kind: 'variance-scaling' | 'isotonic-quantile' | 'lsboost';
   readonly state: Record<string, unknown>;
 }
 
-function parseRegression(json: unknown, kind: RegressionJson['kind']): RegressionJson {
+/** @internal Parses and checks the envelope of a saved regression calibrator of the given kind. */
+export function parseRegression(json: unknown, kind: RegressionJson['kind']): RegressionJson {
   let o: unknown;
   try {
     o = typeof json === 'string' ? JSON.parse(json) : json;

@@ -1,6 +1,6 @@
 // Fused compile() vs the unfused compile, the same loss hand-written with tf ops, tf.losses (where it
 // applies), the generated JS kernel, a plain JS loop, and a floor (memcpy + one SIMD exp per logit), forward and
-// forward+backward, for CE, squentropy, focal, LDR-KL and a user-composed expression at
+// forward+backward (also compiled.valueAndGrad with the defaults, validation on, and with validate: false), for CE, squentropy, focal, LDR-KL and a user-composed expression at
 // (B, C) ∈ {(256, 10), (4096, 1000), (512, 32000)} on the active backend (WASM with SIMD under `pnpm bench`).
 import * as tf from '@tensorflow/tfjs-core';
 import { ce, classConstant, compile, logProb, logit, prob, square, yTrue } from '@losskit/core';
@@ -244,6 +244,7 @@ export default async function (h) {
 
     for (const L of losses(C)) {
       const fused = compile(L.expr);
+      const fusedNoVal = compile(L.expr, { validate: false });
       const fusedJs = compile(L.expr, { fuse: 'js' });
       const unfused = compile(L.expr, { fuse: false });
       if (!fused.fused) throw new Error(`${L.name} did not fuse`);
@@ -257,6 +258,12 @@ export default async function (h) {
         variants.push(['compiled unfused (fuse: false)', wrap((x) => unfused(labels, x))]);
         variants.push(["compiled fused, JS kernel (fuse: 'js')", wrap((x) => fusedJs(labels, x))]);
         variants.push(['compiled fused', wrap((x) => fused(labels, x))]);
+        if (mode === 'forward+backward') {
+          // compiled.valueAndGrad with the defaults (validate: true: the kernels check finiteness inside their
+          // sweeps; the loss value is read back) and without validation, for the cost of the checks.
+          variants.push(['compiled fused, valueAndGrad (defaults, validate: true)', () => tf.dispose(Object.values(fused.valueAndGrad(labels, logits)))]);
+          variants.push(['compiled fused, valueAndGrad (validate: false)', () => tf.dispose(Object.values(fusedNoVal.valueAndGrad(labels, logits)))]);
+        }
         if (L.js) {
           const g = new Float32Array(B * C);
           variants.push([
@@ -280,8 +287,10 @@ export default async function (h) {
   // The issue's targets as ratios from the rows above (ms / baseline ms; lower is faster).
   const t = 'fusion targets (ratio = fused ms / baseline ms)';
   for (const r of targets) {
-    const fusedMs = r.ms['compiled fused'];
-    const add = (variant, base, baseMs) => {
+    // forward+backward: the defaults of compiled.valueAndGrad (validation on); forward: the compiled loss call.
+    const variant = r.ms['compiled fused, valueAndGrad (defaults, validate: true)'] !== undefined ? 'compiled fused, valueAndGrad (defaults, validate: true)' : 'compiled fused';
+    const fusedMs = r.ms[variant];
+    const add = (_v, base, baseMs) => {
       h.row({ suite: t, case: `${r.size} ${r.c} | vs ${base}`, variant: base, ms: baseMs });
       h.row({ suite: t, case: `${r.size} ${r.c} | vs ${base}`, variant, ms: fusedMs, baseline: base });
     };

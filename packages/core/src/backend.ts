@@ -26,11 +26,15 @@ for (const kernelName of unaryPredicates) {
 }
 
 /** The tfjs backends losskit sets up. */
-export type BackendName = 'wasm' | 'webgl' | 'cpu';
+export type BackendName = 'wasm' | 'webgl' | 'webgpu' | 'cpu';
 
 /** Options of {@link ready}. */
 export interface ReadyOptions {
-  /** Backend to use. Default `wasm` (SIMD when the runtime has it). `webgl` needs `@tensorflow/tfjs-backend-webgl` installed and a browser. */
+  /**
+   * Backend to use. Default `wasm` (SIMD when the runtime has it). `webgl` needs `@tensorflow/tfjs-backend-webgl`
+   * installed and a browser; `webgpu` needs `@tensorflow/tfjs-backend-webgpu` installed and a browser with
+   * WebGPU (`navigator.gpu`, a secure context such as https or 127.0.0.1).
+   */
   readonly backend?: BackendName;
   /**
    * Where the WASM backend loads its `.wasm` files from. Not needed in Node. In a bundler, pass the
@@ -66,13 +70,13 @@ async function register(name: BackendName, options: ReadyOptions): Promise<void>
     } else if (name === 'cpu') {
       await import('@tensorflow/tfjs-backend-cpu');
     } else {
-      const moduleName = '@tensorflow/tfjs-backend-webgl';
+      const moduleName = `@tensorflow/tfjs-backend-${name}`;
       await import(/* @vite-ignore */ moduleName);
     }
   } catch (cause) {
     throw new LosskitError('BACKEND_UNAVAILABLE', `the ${name} backend could not be loaded`, {
       argument: 'backend',
-      expected: name === 'webgl' ? '@tensorflow/tfjs-backend-webgl installed, in a browser' : `@tensorflow/tfjs-backend-${name} installed`,
+      expected: name === 'webgl' || name === 'webgpu' ? `@tensorflow/tfjs-backend-${name} installed, in a browser` : `@tensorflow/tfjs-backend-${name} installed`,
       received: String((cause as Error)?.message ?? cause),
     });
   }
@@ -89,11 +93,12 @@ async function register(name: BackendName, options: ReadyOptions): Promise<void>
  * import { ready, compile, ce } from '@losskit/core';
  * await ready();            // 'wasm'
  * await ready({ backend: 'webgl' }); // in a browser
+ * await ready({ backend: 'webgpu' }); // in a browser with WebGPU
  */
 export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
   const wanted = options.backend ?? 'wasm';
-  if (!['wasm', 'webgl', 'cpu'].includes(wanted)) {
-    throw new LosskitError('INVALID_ARGUMENT', 'unknown backend', { argument: 'backend', expected: "'wasm', 'webgl' or 'cpu'", received: String(wanted) });
+  if (!['wasm', 'webgl', 'webgpu', 'cpu'].includes(wanted)) {
+    throw new LosskitError('INVALID_ARGUMENT', 'unknown backend', { argument: 'backend', expected: "'wasm', 'webgl', 'webgpu' or 'cpu'", received: String(wanted) });
   }
   if (tf.engine().backendName === wanted && tf.findBackend(wanted)) return wanted;
   let error: unknown;
@@ -110,7 +115,7 @@ export async function ready(options: ReadyOptions = {}): Promise<BackendName> {
         ? e
         : new LosskitError('BACKEND_UNAVAILABLE', `the ${wanted} backend could not start`, {
             argument: 'backend',
-            expected: wanted === 'webgl' ? 'a browser with WebGL' : `a runtime that can start the ${wanted} backend`,
+            expected: wanted === 'webgl' ? 'a browser with WebGL' : wanted === 'webgpu' ? 'a browser with WebGPU (navigator.gpu)' : `a runtime that can start the ${wanted} backend`,
             received: e instanceof Error ? e.message : String(e),
           });
   }

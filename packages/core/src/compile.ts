@@ -6,7 +6,7 @@ import { LosskitError, formatShape } from './errors.js';
 import type { Expr, Level, Needs } from './expr.js';
 import { logSumExpParts, oneHotRows } from './ops.js';
 import { valueAndGradOf } from './tape.js';
-import { type FusedLoss, fuse } from './fusion/kernel.js';
+import { type FusedLoss, fuse } from './fusion/index.js';
 import { type Converted, type TensorLike, assertFinite, formatIndex, hostValues, isTensor, scoped, toTensor } from './tensors.js';
 
 /**
@@ -42,6 +42,9 @@ export interface CompileOptions {
    * `false`: no finiteness or probability checks and no read-back of results. Shapes and integer labels are
    * still checked on every call (labels in `[0, C)`; for `from: 'embeddings'` only their shape): a label out
    * of range would otherwise make a kernel read another row's logits.
+   * On the WebGPU backend results are not read back (tfjs-backend-webgpu has no dependable synchronous read:
+   * it goes through a canvas, slow in browsers and returning zeros in headless SwiftShader); inputs given as
+   * host arrays are still checked.
    */
   readonly validate?: boolean;
   /**
@@ -55,8 +58,8 @@ export interface CompileOptions {
    * forward and one backward sweep) instead of one tfjs op per node. Values agree with the unfused path
    * to float32 rounding. Anything else (inputs, pair terms, `topk`, `where`, custom ops, `from: 'probs'`)
    * keeps the unfused path; {@link CompiledLoss.fused} tells which one a loss uses.
-   * On the WASM backend the class sweeps run as generated WebAssembly SIMD code, on WebGL as generated
-   * shaders, elsewhere as generated JavaScript ({@link CompiledLoss.engine} tells which ran).
+   * On the WASM backend the class sweeps run as generated WebAssembly SIMD code, on WebGL and WebGPU as
+   * generated shaders, elsewhere as generated JavaScript ({@link CompiledLoss.engine} tells which ran).
    * `'js'`: fused, but always the generated JavaScript kernel (for comparison and debugging).
    * `false`: always the unfused tfjs path (the reference).
    */
@@ -107,8 +110,9 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
    * generated WebAssembly SIMD sweeps over the tfjs WASM heap, the default on the WASM backend from
    * C = 32 classes), `'js'` (fused; the generated JavaScript row kernel: on the WASM backend for rows of
    * fewer than 32 classes, where it measured faster than calling into WebAssembly per row, or for a vector
-   * node without a SIMD form such as `log`, `softplus` or a non-integer `pow`; on the CPU backend always),
-   * `'webgl'` (fused; one generated shader per stage on the WebGL backend) or `'tfjs'` (one tfjs op per
+   * node without a SIMD form (`log1mexp`, `pow` with a non-integer or large exponent); on the CPU backend always),
+   * `'webgl'` (fused; one generated shader per stage on the WebGL backend), `'webgpu'` (fused; one generated
+   * WGSL compute pass per stage on the WebGPU backend) or `'tfjs'` (one tfjs op per
    * expression node: `fuse: false`, or an expression the fusion pass does not cover).
    */
   readonly engine: KernelEngine | undefined;
@@ -117,7 +121,7 @@ export interface CompiledLoss<R extends Reduction = Reduction> {
 }
 
 /** The kernels a compiled loss can run; see {@link CompiledLoss.engine}. */
-export type KernelEngine = 'wasm-simd' | 'js' | 'webgl' | 'tfjs';
+export type KernelEngine = 'wasm-simd' | 'js' | 'webgl' | 'webgpu' | 'tfjs';
 
 /** Expressions `compile` accepts: sample level (reduced by `reduction`) or already batch level. */
 export type Compilable<K extends Needs = Needs> = Expr<'sample' | 'batch', K>;
@@ -163,11 +167,11 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD); dense targets
       // given as a tensor are checked here (a target of ±∞ can be clipped to a finite loss by the expression).
       if (opts.validate && fused!.validation.forward === false) throw diagnose(prep.call.yTrue, prep.call.yPred, prep.call.options, opts, plan, expr);
-      if (opts.validate) for (const [name, t] of prep.onDevice) if (name === 'yTrue') assertFiniteTensor(t, name);
+      if (opts.validate && readsBack()) for (const [name, t] of prep.onDevice) if (name === 'yTrue') assertFiniteTensor(t, name);
       return f;
     }
     // Unfused: tensors given as inputs were not seen on the host; one reduction each checks they are finite.
-    if (opts.validate) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
+    if (opts.validate && readsBack()) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
     return evaluate(expr, makeContext(prep, prep.pred, opts));
   };
 
@@ -178,7 +182,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       const raw = rawOf(prep);
       return mode === 'perSample' ? perSampleOf(raw, prep, expr.level) : reduceLoss(raw, prep, expr.level, opts.reduction);
     });
-    if (opts.validate) checkFinite(out, () => diagnose(yTrue, yPred, call, opts, plan, expr));
+    if (opts.validate && readsBack()) checkFinite(out, () => diagnose(yTrue, yPred, call, opts, plan, expr));
     return out;
   };
 
@@ -209,7 +213,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       };
       return valueAndGradOf(f, predIn);
     });
-    if (opts.validate) {
+    if (opts.validate && readsBack()) {
       const explain = () => diagnose(yTrue, yPred, call, opts, plan, expr);
       // Validation for free: the fused JS and SIMD kernels checked every logit, per-sample value and gradient
       // entry inside their own sweeps, so only the (scalar) reduced value is read back here; the gradient is
@@ -230,7 +234,8 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     assertBackend();
     const values = tf.tidy(() => {
       const prep = prepare(yTrue, yPred, call, opts, plan);
-      if (opts.validate) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
+      // Tensors given as inputs were not seen on the host (as in the unfused path of a call).
+      if (opts.validate && readsBack()) for (const [name, t] of prep.onDevice) assertFiniteTensor(t, name);
       const ctx = makeContext(prep, prep.pred, opts);
       const total = reduceLoss(evaluate(expr, ctx), prep, expr.level, reductionForParts(opts.reduction));
       const named: Tensor[] = plan.named.map((n) =>
@@ -261,6 +266,11 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     toString: () => expr.toString(),
     toLatex: () => expr.toLatex(),
   });
+}
+
+/** Whether results may be read back synchronously to validate them (not on WebGPU; see `CompileOptions.validate`). */
+function readsBack(): boolean {
+  return tf.getBackend() !== 'webgpu';
 }
 
 function reductionForParts(r: Reduction): Reduction {

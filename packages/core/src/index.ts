@@ -79,3 +79,7 @@ export {
 } from './export/index.js';
 export { parseExpression, parseWithTree, parseTree, expressionBuilders, exprMethods, reduceHint, DslError, type Builder, type ParseOptions, type DslFix, type Node as ExpressionNode, type Parsed } from './parse.js';
 export { catalog } from './dsl-catalog.js';
+export { sigmaReparam, sigmaReparamState, attentionEntropy, type SigmaReparamState, type SigmaReparamOptions } from './sigmaReparam.js';
+export { probConservUpdate, type ProbConservConstraint, type ProbConservResult } from './probConserv.js';
+export { linearCrossEntropy, linearCrossEntropyLoss, type LinearCrossEntropyOptions } from './fusion/linear.js';
+export { defineFusedForm, type FusedForm } from './fusion/index.js';

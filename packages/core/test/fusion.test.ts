@@ -390,8 +390,9 @@ describe('what is not fused keeps the unfused path', () => {
 });
 
 describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
-  // Vector nodes without a SIMD form (non-integer pow, xlogx of the targets) keep the JS kernel.
-  const noSimd = new Set(['focal from primitives, γ=1.5', 'kl(y || p) + entropy']); // StableMax here is written with relu and pow(-1), which have SIMD forms
+  // Vector nodes without a SIMD form (non-integer pow) keep the JS kernel; log, log1p, softplus, logSigmoid and
+  // xlogx (KL's targets term) have SIMD forms.
+  const noSimd = new Set(['focal from primitives, γ=1.5']); // StableMax here is written with relu and pow(-1), which have SIMD forms
 
   it('runs on the WASM backend and reports its engine (SIMD from C = 32, the JS kernel below)', () => {
     expect(tf.getBackend()).toBe('wasm');

@@ -56,3 +56,12 @@ describe('validation inside the fused kernels (validate: true, the default)', ()
     });
   }
 });
+
+describe('parts() checks tensors given as inputs (it runs the unfused path)', () => {
+  it('a -Infinity logit in a yPred tensor (CE stays finite) raises NON_FINITE_INPUT naming yPred (was accepted: parts() skipped the device-tensor check)', () => {
+    const z = tf.tensor2d([[1, 2, 3], [0, Number.NEGATIVE_INFINITY, 1]]);
+    const err = expectCleanThrow(() => compile(ce()).parts([0, 2], z), 'NON_FINITE_INPUT');
+    expect(err.argument).toBe('yPred');
+    z.dispose();
+  });
+});

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Compilable, ce, compile, entropy, logProb, prob, ready } from '../src/index.js';
+import { type Compilable, ce, compile, entropy, logProb, prob, ready, square } from '../src/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -85,6 +85,43 @@ describe('probability terms are exact at tied huge logits', () => {
           ps.dispose();
         });
       }
+    }
+  }
+});
+
+describe('incorrect() drops the target class exactly when its term dominates the row', () => {
+  // The fuzz case (call 2087): squentropy with z = [1e16, −1e30], y = 1. Float64 reference from the definition
+  // CE + Σ_{j≠y} z_j² / (C − 1): value 1e30 + 1e16 + 1e32 (the fused Σz² − z_y² gave 1e30: 1e32 was lost
+  // next to 1e60) and gradient p − y + 2 z_j (1 − y_j) / (C − 1), −1 at the target (was 0).
+  const squentropy64 = (z: number[], y: number) => {
+    const C = z.length;
+    const { value, grad } = ce64(z, oneHotRow(y, C), 0);
+    return {
+      value: value + z.reduce((a, v, j) => a + (j === y ? 0 : v * v), 0) / (C - 1),
+      grad: grad.map((g, j) => g + (j === y ? 0 : (2 * z[j]!) / (C - 1))),
+    };
+  };
+  // C = 40 rows reach the float32 WASM SIMD sweeps of the default kernel (C ≥ 32), the short ones its JS kernel:
+  // z_y² = 1e36 is finite in float32 there and Σ_{j≠y} z_j² ≈ 1.3e31 was lost to 1e36 + 1.3e31 − 1e36.
+  const wide = Array.from({ length: 40 }, (_, j) => (j === 5 ? -1e18 : (1e15 * (j - 20)) / 20));
+  const z = [[1e16, -1e30], [-1e16, -1e4, 3], [2, -1e30, 1e15], wide];
+  const y = [1, 0, 1, 5];
+  for (const [name, opts] of engines) {
+    for (const targets of ['integer labels', 'one-hot targets'] as const) {
+      it(`${name}, ${targets}: squentropy per-sample values and gradient agree with float64 to 1e-6 relative`, () => {
+        const before = tf.memory().numTensors;
+        const l = compile(ce().plus(square().incorrect()), { ...opts, reduction: 'sum' });
+        for (let i = 0; i < z.length; i++) {
+          const t = targets === 'integer labels' ? [y[i]!] : [oneHotRow(y[i]!, z[i]!.length)];
+          const ref = squentropy64(z[i]!, y[i]!);
+          const { value, grad } = l.valueAndGrad(t, [z[i]!]);
+          expect(Math.abs(value.dataSync()[0]! - ref.value)).toBeLessThanOrEqual(1e-6 * Math.abs(ref.value));
+          const g = grad.dataSync();
+          ref.grad.forEach((r, j) => expect(Math.abs(g[j]! - r)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(r))));
+          tf.dispose([value, grad]);
+        }
+        expect(tf.memory().numTensors).toBe(before);
+      });
     }
   }
 });

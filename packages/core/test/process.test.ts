@@ -47,4 +47,18 @@ describe('ready() fallback when the requested backend cannot start', () => {
     const r = runScript(`try { await ready({ backend: 'webgl', fallback: false }); } catch (e) { console.log(e instanceof LosskitError, e.code, e.argument); }`);
     expect(r.stdout.trim()).toBe('true BACKEND_UNAVAILABLE backend');
   });
+
+  it("ready({ backend: 'webgpu' }) in Node (no navigator.gpu) falls back to wasm and warns once on stderr", () => {
+    const r = runScript(`console.log(await ready({ backend: 'webgpu' })); console.log(await ready({ backend: 'webgpu' }));`);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['wasm', 'wasm']);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('could not start'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('the webgpu backend');
+  });
+
+  it("ready({ backend: 'webgpu', fallback: false }) in Node throws BACKEND_UNAVAILABLE naming the backend argument", () => {
+    const r = runScript(`try { await ready({ backend: 'webgpu', fallback: false }); } catch (e) { console.log(e instanceof LosskitError, e.code, e.argument); }`);
+    expect(r.stdout.trim()).toBe('true BACKEND_UNAVAILABLE backend');
+  });
 });

@@ -5,10 +5,17 @@
  * ops with a closed-form gradient (`sparsemaxLoss`, `dco`) keep it, stop-gradients stay stop-gradients.
  *
  * Not exported: `ensLoss` (each call draws fresh normals from a generator whose state lives in the
- * expression node, shared by every compiled copy; no module can reproduce compile()'s draws).
+ * expression node, shared by every compiled copy; no module can reproduce compile()'s draws), and, not yet written,
+ * the ops of `weightDistributionRegularization`, `rationaleInvariance`, `buresWasserstein`, `groupDro` and
+ * `confidenceIntervalLoss` (issue #25 part A): exporting them throws `INVALID_ARGUMENT` naming the op.
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pythonForms as py, registerExporter } from '@losskit/core';
 import type { FDivergenceName } from './papers/divergence/fDivergence.js';
+import { compressionExporters } from './papers/compression/export.js';
+import { finetuningExporters } from './papers/finetuning/export.js';
+import { generativeExporters } from './papers/generative/export.js';
+import { pretrainingExporters } from './papers/pretraining/export.js';
+import { testTimeExporters } from './papers/testTime/export.js';
 import { pairwiseDistance2 } from './standard/explicitTripletMargin.js';
 
 type Node<P = Record<string, unknown>> = ExportNode<P>;
@@ -638,6 +645,13 @@ const torchNn: Record<string, OpExporter<any>> = {
   }),
 };
 
+// ── papers/checkedInputs.ts (issue #25 part A) ───────────────────────────────
+// The range checks run in compile(); the exported functions read the values as they are (valid input only).
+const checkedInputs: Record<string, OpExporter<any>> = {
+  rangedInput: both((n) => a0(n)),
+  rangedTargets: both((n) => n.ctx.yTrue()),
+};
+
 /** Every printer of this package, by op kind. */
 export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object.freeze({
   ...standard,
@@ -650,6 +664,12 @@ export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object
   ...regression,
   ...weak,
   ...optax,
+  ...pretrainingExporters,
+  ...testTimeExporters,
+  ...generativeExporters,
+  ...compressionExporters,
+  ...finetuningExporters,
+  ...checkedInputs,
 });
 
 for (const [kind, e] of Object.entries(lossesExporters)) registerExporter(kind, e);

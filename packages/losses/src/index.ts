@@ -11,3 +11,4 @@ export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { lossesExporters, fGanPythonForms } from './export.js';
 export * from './standard/optaxLosses.js';
+import './fusedForms.js';

@@ -10,7 +10,7 @@ export interface Case {
   readonly ref: () => Compilable;
   readonly y: Rows;
   readonly z: number[][];
-  readonly inputs?: Readonly<Record<string, Rows>>;
+  readonly inputs?: Readonly<Record<string, Rows | number>>;
   readonly options?: CompileOptions;
 }
 
@@ -137,6 +137,49 @@ export const table: Readonly<Record<string, Case>> = {
   'l2-loss': { ref: () => L.l2Loss(), ...reg },
   'cosine-distance': { ref: () => L.cosineDistance(), ...reg },
   'generalized-dice': { ref: () => L.generalizedDice(), y: [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], z: [[2, 0, -1], [1, 0.5, 0], [0, 1.5, 0], [-1, 0, 2]] },
+
+  // seed losses, part B (issue #25)
+  'hpm-loss-prediction': { ref: () => L.hpmLossPrediction(), y: [[0.9, 0.2, 0.5], [0.1, 0.4, 0.3]], z: [[1.2, -0.3, 0.4], [0.2, 0.1, 0.6]] },
+  'mae-reconstruction': { ref: () => L.maeReconstruction(), y: [[0.2, 0.8, 0.5], [0.1, 0.1, 0.9], [0.4, 0.3, 0.2]], z: [[0.1, 0.9, 0.3], [0.2, -0.4, 1.1], [0.5, 0.5, 0.5]], inputs: { mask: [1, 1, 0] } },
+  'representation-self-distillation': { ref: () => L.representationSelfDistillation(), y: [0, 0], z: [[0.3, -1.2, 0.5], [1, 0, 0.2]], inputs: { teacher: [[0.1, -1, 0.4], [0.8, 0.3, 0]] } },
+  deyo: { ref: () => L.deyo(), y: [0, 0, 0], z: [[4, 0, 0, 0], [0, 3, 0, 0], [1, 1, 1, 1]], inputs: { destroyed: [[0, 0, 0, 0], [0, 3, 0, 0], [1, 1, 1, 1]] } },
+  'manifold-entropy': { ref: () => L.manifoldEntropy({ lambda: 1 }), y: [0, 0], z: [[0.1, 0.5], [0.9, -0.2]], inputs: { buffer: [[0, 0], [1, 0], [0, 1]] }, options: { from: 'embeddings' } },
+  'f-distill': { ref: () => L.fDistill(), y: [0, 0], z: [[0.2, 0.4], [-0.1, 0.3]], inputs: { teacher: [[0.1, 0.5], [0.2, 0.2]], fakeScore: [[0.3, 0.1], [0, 0.4]], weights: [1.2, 0.8] } },
+  'compositional-nll': { ref: () => L.compositionalNll(), y: [0, 0, 0, 0], z: [[1.2], [0.8], [-0.5], [0.3]], inputs: { noise: [0, 0, 1, 1], noiseLogDensity: [0, 0, -1.1, -0.9], logU: 0.4 } },
+  'bce-ranking': { ref: () => L.bceRankingLoss(), y: [[1, 0], [0, 1], [1, 0]], z: [[0.2, 1.5], [0.3, 0.1], [2, -1]] },
+  'cka-guidance': { ref: () => L.ckaGuidance(), y: [0, 0, 0], z: [[1, 0.5], [0.2, -1], [-0.4, 0.3]], inputs: { guide: [[2, 0, 1], [0, 1, 0], [1, 1, -1]] } },
+  // seed papers, part A (issue #25)
+  wdr: { ref: () => L.wdr({ weights: ['w1', 'w2'] }), ...cls, inputs: { w1: [[0.3, -0.2, 0.5], [0.1, 0.9, -0.4]], w2: [[1.2, -0.7], [0.05, 0.4], [-0.3, 0.8]] } },
+  'fed-ld': { ref: () => L.fedLd({ lambda: 0.03 }), ...cls },
+  'implicit-prm': {
+    ref: () => L.implicitPrm({ beta: 0.05 }),
+    y: [[1, 1, 1], [1, 1, 0]],
+    z: [[-0.2, -1.1, -0.4], [-2.0, -0.3, 0]],
+    inputs: { reference: [[-0.5, -1.0, -0.9], [-1.2, -0.8, 0]], label: [1, 0] },
+  },
+  'group-dro': { ref: () => L.groupDro(ce(), { groups: 2 }), y: [0, 1, 1, 0], z: [[2, 0], [0.5, 0.2], [0, 1], [-1, 1]], inputs: { group: [0, 0, 1, 1], groupWeights: [0.45, 0.55] } },
+  'bures-wasserstein': { ref: () => L.buresWasserstein(), y: [[2, 0.5], [0.5, 1]], z: [[1, 0.2], [0.2, 0.8]] },
+  'mixbag-ci-loss': {
+    ref: () => L.confidenceIntervalLoss(),
+    y: [[0.75, 0.25], [0.75, 0.25], [0.5, 0.5], [0.5, 0.5]],
+    z: [[2, 0], [1, 1], [0, 1], [1, 0]],
+    inputs: { bag: [0, 0, 1, 1], lower: [[0.5, 0.1], [0.5, 0.1], [-1, -1], [-1, -1]], upper: [[0.9, 0.5], [0.9, 0.5], [-1, -1], [-1, -1]] },
+  },
+  'rationale-invariance': {
+    ref: () => L.rationaleInvariance(),
+    y: [0, 1, 0, 1],
+    z: [[0.96, 0.51], [1.34, -1.0], [0.6, 0.57], [0.46, -0.63]],
+    inputs: {
+      features: [[0.5, 1.0, -0.3], [1.5, -0.2, 0.4], [0.3, 0.8, 0.1], [0.9, -0.5, 1.2]],
+      classifierWeight: [[1.0, 0.4, -0.2], [-0.6, 0.9, 0.3]],
+      rationaleBank: [[[0.4, 0.36, -0.01], [-0.24, 0.81, -0.01]], [[1.2, -0.14, 0.16], [-0.72, -0.31, 0.24]]] as never,
+    },
+  },
+  'multi-focal-modifier': {
+    ref: () => L.multiFocalModifier({ classCounts: [900, 90, 10], cooccurrence: [[900, 40, 5], [40, 90, 3], [5, 3, 10]] }),
+    y: [[1, 0, 0], [1, 1, 0], [0, 0, 1]],
+    z: [[2, -1, -3], [0.5, 1, -2], [-1, -2, 0.3]],
+  },
 };
 
 
@@ -145,4 +188,4 @@ export const table: Readonly<Record<string, Case>> = {
  * CTC's `[B, T, C]` frames with label sequences): no `dsl`; their example, run as written (imports dropped),
  * defines a finite `loss`.
  */
-export const tensorEntries: ReadonlySet<string> = new Set(['ctc']);
+export const tensorEntries: ReadonlySet<string> = new Set(['ctc', 'eisl', 's3ft-target', 'mixup', 'dr-tune', 'ignite']);

@@ -20,10 +20,12 @@ interface Case {
   readonly fn?: (x: tf.Tensor) => tf.Tensor;
   readonly y: Rows;
   readonly z: Rows;
-  readonly inputs?: Readonly<Record<string, number[] | Rows>>;
+  readonly inputs?: Readonly<Record<string, number[] | Rows | number>>;
   readonly options?: CompileOptions;
   /** Per-sample closed form at C = 1 (row i), or 'typed' when one class is not allowed. Omitted: finite only. */
   readonly ref?: ((y: number, z: number, i: number) => number) | 'typed';
+  /** For an entry that is a procedure, not a loss over `[B, C]` predictions: its own one-output check (throws on failure). */
+  readonly check?: () => void;
 }
 
 const z = [[0.7], [-1.3]]; // logits, or predictions for regression losses
@@ -162,6 +164,85 @@ const table: Readonly<Record<string, Case>> = {
   'cosine-distance': { expr: () => L.cosineDistance(), y: yr, z, ref: (y, x) => 1 - Math.sign(x * y) },
   // One class: the sigmoid, and a batch-level scalar.
   'generalized-dice': { expr: () => L.generalizedDice(), y: yb, z },
+
+  // seed losses, part B (issue #25)
+  // One patch per image: no pair of patches, so no term.
+  'hpm-loss-prediction': { expr: () => L.hpmLossPrediction(), y: yr, z, ref: zero },
+  // One pixel per patch: the normalized target is 0, the loss the mean squared prediction over masked patches.
+  'mae-reconstruction': { expr: () => L.maeReconstruction(), y: yr, z, inputs: { mask: [1, 1] }, ref: () => (0.7 ** 2 + 1.3 ** 2) / 2 },
+  'representation-self-distillation': { expr: () => L.representationSelfDistillation(), y: one, z, inputs: { teacher: [[0.2], [0.1]] }, ref: (_y, x, i) => (x - [0.2, 0.1][i]!) ** 2 },
+  eisl: { fn: (x) => L.eisl([[0, 0, 0], [0, 0, 0]], x, { selection: 'softmax', reduction: 'none' }), y: one, z, ref: zero },
+  // log C = 0: no sample passes the entropy filter Ent < 0.5 log C.
+  deyo: { expr: () => L.deyo(), y: one, z, inputs: { destroyed: [[0], [0]] }, ref: zero },
+  'manifold-entropy': { expr: () => L.manifoldEntropy({ lambda: 1 }), y: [0, 0] as unknown as Rows, z, inputs: { buffer: [[0], [1]] }, options: { from: 'embeddings' } },
+  'f-distill': { expr: () => L.fDistill(), y: one, z, inputs: { teacher: [[0.1], [0.2]], fakeScore: [[0.3], [0]], weights: [1, 1] } },
+  'compositional-nll': { expr: () => L.compositionalNll(), y: one, z, inputs: { noise: [0, 1], noiseLogDensity: [0, -1], logU: 0.2 }, ref: () => -0.7 + 0.2 },
+  'bce-ranking': { expr: () => L.bceRankingLoss(), y: yb, z },
+  'cka-guidance': { expr: () => L.ckaGuidance(), y: one, z, inputs: { guide: [[1, 0], [0, 1]] } },
+  // Procedures: their targets train with cross-entropy, which is 0 with one class.
+  's3ft-target': {
+    fn: (x) => tf.tidy(() => compile(ce(), { reduction: 'none' })(L.s3ftTarget({ gold: [0, 0], prediction: [0, 0], predictionCorrect: true }).target, tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [-1, 1]))),
+    y: one,
+    z,
+    ref: zero,
+  },
+  mixup: {
+    fn: (x) =>
+      tf.tidy(() => {
+        const b = L.mixup(tf.reshape(x, [2, 3]), [0, 0], { numClasses: 1, seed: 1 });
+        return compile(ce(), { reduction: 'none' })(b.y, tf.slice(b.x, [0, 0], [-1, 1]));
+      }),
+    y: one,
+    z,
+    ref: zero,
+  },
+  'dr-tune': {
+    fn: (x) =>
+      tf.tidy(() => {
+        const q = L.drTuneQueue({ size: 2, dim: 1 });
+        q.push([[0.5], [1]], [0, 0], [[1], [2]]);
+        const f = tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, 1]), [-1, 1]);
+        const cal = L.drTuneCalibrate(q, f, [[1]]);
+        return compile(ce(), { reduction: 'none' })(tf.concat([tf.zeros([2], 'int32'), cal.labels]), tf.concat([f, cal.features]));
+      }),
+    y: one,
+    z,
+    ref: zero,
+  },
+  // seed papers, part A (issue #25)
+  wdr: { expr: () => L.wdr({ weights: ['w'] }), y: one, z, inputs: { w: [[0.3, -0.2], [0.5, 0.1]] } },
+  // One class: CE = 0 and p = 1, so the batch value is λ log(1 + B).
+  'fed-ld': { expr: () => L.fedLd({ lambda: 1 }), y: one, z },
+  // One response token: r = β (z − ref), ℓ = l softplus(−r) + (1 − l) softplus(r).
+  'implicit-prm': {
+    expr: () => L.implicitPrm({ beta: 0.5 }), y: one, z, inputs: { reference: [[0.2], [-0.5]], label: [1, 0] },
+    ref: (_y, x, i) => { const r = 0.5 * (x - [0.2, -0.5][i]!); return i === 0 ? softplus(-r) : softplus(r); },
+  },
+  'group-dro': { expr: () => L.groupDro(ce(), { groups: 2 }), y: one, z, inputs: { group: [0, 1], groupWeights: [0.5, 0.5] } },
+  // One dimension: a 1 × 1 covariance (d = B = 1), (σ₀ − σ)².
+  'bures-wasserstein': { expr: () => L.buresWasserstein(), y: [[9]], z: [[4]] },
+  'mixbag-ci-loss': { expr: () => L.confidenceIntervalLoss(), y: one, z, inputs: { bag: [0, 0], lower: [[-1], [-1]], upper: [[-1], [-1]] } },
+  'rationale-invariance': {
+    expr: () => L.rationaleInvariance(), y: [0, 0] as never, z,
+    inputs: { features: [[0.5, 1], [1.5, -0.2]], classifierWeight: [[1, 0.4]], rationaleBank: [[[0.3, 0.1]]] as never },
+  },
+  // One class: the attention is a = 1, so p⁺ = σ·(1 − 1) = 0, clamped at 1e-8 (the authors' clamp): −log 1e-8, w = 1, γ₊ = 0.
+  'multi-focal-modifier': { expr: () => L.multiFocalModifier({ classCounts: [5], cooccurrence: [[5]] }), y: one, z, ref: () => -Math.log(1e-8) },
+  // A procedure over a surrogate with one output (predictions [N, 1]): finite gradient and state, nothing leaked.
+  ignite: {
+    y: one, z,
+    check: () => {
+      const before = tf.memory().numTensors;
+      const x = tf.tensor2d([[0.7], [-1.3]]);
+      const w = tf.tensor2d([[0.4]]);
+      const f = (p: Record<string, tf.Tensor>) => tf.tanh(tf.matMul(x, p.w!));
+      const s = L.igniteStep({ w }, (p) => tf.mean(tf.square(f(p))) as tf.Scalar, f, L.igniteInit());
+      expect(Array.from(s.grads.w!.dataSync()).every(Number.isFinite)).toBe(true);
+      expect(Number.isFinite(s.state.lambda)).toBe(true);
+      tf.dispose([s.value, s.grads.w!, x, w]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  },
 };
 
 describe('every catalog entry at C = 1 (one class): a finite value (its closed form where one is given) or a typed LosskitError', () => {
@@ -171,7 +252,11 @@ describe('every catalog entry at C = 1 (one class): a finite value (its closed f
   });
   for (const entry of L.catalog) {
     const c = table[entry.id]!;
-    it(`${entry.id}: ${c.ref === 'typed' ? 'raises a typed LosskitError' : c.ref ? 'equals its closed form at C = 1 (value finite, gradient finite)' : 'gives a finite value and gradient'}; leaks nothing`, () => {
+    it(`${entry.id}: ${c.check ? 'passes its one-output check' : c.ref === 'typed' ? 'raises a typed LosskitError' : c.ref ? 'equals its closed form at C = 1 (value finite, gradient finite)' : 'gives a finite value and gradient'}; leaks nothing`, () => {
+      if (c.check) {
+        c.check();
+        return;
+      }
       if (c.fn) {
         const fn = c.fn;
         const x = tf.tensor3d(c.z.map((r) => [r, r, r]));

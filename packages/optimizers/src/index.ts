@@ -111,4 +111,13 @@ export {
   type WarmupStableDecayOptions,
 } from './schedules.js';
 export { fuse, type FusedOptimizer, type FusedEngine, type FuseOptions } from './fused/fuse.js';
+export { normalizedGd, scaleByLossNormalization, type NormalizedGdOptions } from './normalizedGd.js';
+export { dynamicLossScaling, scaleLoss, roundToFloat16, type LossScaleState, type LossScaleOptions } from './lossScaling.js';
+export { amp, type AmpOptions } from './amp.js';
+export { dot, type DotState, type DotOptions } from './dot.js';
+export { frugal, type FrugalState, type FrugalOptions, type FrugalProjection } from './frugal.js';
+export { scion, operatorNorm, type ScionState, type ScionOptions, type ScionLayer, type ScionNorm, type OperatorNormKind } from './scion.js';
+export { mfac, type MfacState, type MfacOptions } from './mfac.js';
+export { subgm, l1MatrixSensingLoss, smallInit, type SubgmOptions } from './subgm.js';
+export { udim, type UdimState, type UdimOptions, type UdimModel, type UdimBatch } from './udim.js';
 export { catalog } from './catalog.js';

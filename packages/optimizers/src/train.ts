@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p, type TensorLike, toTensor, cleanTapeOnError } from '@losskit/core';
 import type { GradientTransformation, LossClosure, Params } from './types.js';
-import { checkParams, disposeParams, disposeState } from './types.js';
+import { checkParams, disposeParams, disposeState, mulberry32 } from './types.js';
 import { lossClosure, nonFiniteEntries, step, type NonFiniteMode } from './apply.js';
 import { createProgressBar } from './progress.js';
 
@@ -93,17 +93,6 @@ export interface TrainResult<S> {
   readonly losses: number[];
   readonly stopReason: 'completed' | 'earlyStop' | 'aborted' | 'callback';
   readonly elapsedMs: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const yieldToEventLoop = (): Promise<void> =>

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, formatShape } from '@losskit/core';
+import type { UdimBatch } from './udim.js';
 
 /**
  * Parameters (and gradients, and updates) as a named map of tensors: `{ 'dense/kernel': W, 'dense/bias': b }`.
@@ -33,6 +34,10 @@ export interface UpdateExtra {
    * Gauss–Newton–Bartlett estimator needs it.
    */
   readonly sampledLoss?: LossClosure;
+  /** The gradient of a distillation loss (a subset of the names of `grads`); `dot` needs it. */
+  readonly distill?: Params;
+  /** The model and batch `{ model, x, labels }`; `udim` needs them. */
+  readonly udim?: UdimBatch;
 }
 
 /** What `update` returns: fresh update tensors and the new state (both owned by the caller). */
@@ -265,4 +270,16 @@ export function lossValue(extra: UpdateExtra | undefined, who: string): Scalar {
     throw new LosskitError('INVALID_ARGUMENT', 'loss value must be a number or a scalar tensor', { argument: 'extra.value', received: v instanceof tf.Tensor ? `shape [${v.shape.join(', ')}]` : typeof v });
   }
   return tf.reshape(v, []) as Scalar;
+}
+
+/** @internal A seeded uniform generator in [0, 1) (mulberry32): deterministic per seed, on the host. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

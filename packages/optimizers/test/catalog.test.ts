@@ -3,6 +3,7 @@ import * as api from '../src/index.js';
 
 /** Exported functions that are plumbing, accessors or building blocks (`scaleBy*`), not catalog items. */
 const NOT_ITEMS = new Set([
+  'scaleLoss', 'roundToFloat16', 'smallInit',
   'disposeState', 'disposeParams', 'chain', 'applyUpdates', 'step', 'lossClosure', 'nonFiniteEntries', 'train', 'withHyperparams', 'lookaheadSlowParams',
   'emaParamsOf', 'partition', 'scale', 'scaleByLearningRate', 'clip', 'clipByGlobalNorm', 'addDecayedWeights', 'traceMomentum', 'scaleByAdam', 'scaleByRms',
   'scaleByStddev', 'scaleByRss', 'scaleByLion', 'centralize', 'projectGradient', 'zoomLinesearch', 'backtrackingLinesearch', 'scheduleFreeEvalParams', 'newtonSchulz', 'hutchinsonEstimator', 'gaussNewtonBartlettEstimator', 'fuse', 'skipNotFinite', 'skipLargeUpdates', 'perExampleGlobalNormClip', 'differentiallyPrivateAggregate',

@@ -16,11 +16,22 @@ import { chinchillaFamily } from './chinchilla.js';
 import { ScalingError } from './errors.js';
 import { fitLaw } from './fit.js';
 import { kaplanNDFamily } from './kaplan.js';
+import { kaplanNSFamily } from './kaplanSteps.js';
+import { sftMixingFamily } from './dataMixing.js';
+import { timeChinchillaFamily } from './timeLaw.js';
 import type { LawFamily } from './law.js';
 import { columnAliases, parseRunsCsv, parseRunsJson, type RunRecord } from './table.js';
 
 const NAME = 'losskit-scaling';
-const LAWS: Record<string, LawFamily<string, 'N' | 'D'>> = { chinchilla: chinchillaFamily, 'kaplan-nd': kaplanNDFamily };
+const LAWS: Record<string, LawFamily<string, string>> = {
+  chinchilla: chinchillaFamily,
+  'kaplan-nd': kaplanNDFamily,
+  'kaplan-ns': kaplanNSFamily,
+  'time-chinchilla': timeChinchillaFamily,
+  'sft-mixing': sftMixingFamily,
+};
+/** Laws of N and D, for which --budget prints the compute-optimal allocation. */
+const ND_LAWS = new Set(['chinchilla', 'kaplan-nd']);
 
 /** One flag of a command: its value's placeholder (none for a switch), default and description. */
 interface FlagSpec {
@@ -52,7 +63,7 @@ const choiceFlag =
 
 const FIT_FLAGS: Record<string, FlagSpec> = {
   law: { value: 'NAME', default: 'chinchilla', description: `law family to fit: ${Object.keys(LAWS).join(' | ')}`, parse: choiceFlag('law', Object.keys(LAWS)) },
-  budget: { value: 'C', default: 'none', description: 'compute budget in FLOPs (C = 6ND); prints the compute-optimal N, D, tokens per parameter and loss', parse: numberFlag('budget', 'a compute budget > 0 in FLOPs', (x) => x > 0) },
+  budget: { value: 'C', default: 'none', description: 'compute budget in FLOPs (C = 6ND); prints the compute-optimal N, D, tokens per parameter and loss (laws of N and D only)', parse: numberFlag('budget', 'a compute budget > 0 in FLOPs', (x) => x > 0) },
   bootstrap: { value: 'K', default: 'none', description: 'bootstrap resamples for 95% percentile intervals of every parameter', parse: numberFlag('bootstrap', 'an integer >= 2', (x) => Number.isInteger(x) && x >= 2) },
   seed: { value: 'S', default: '0', description: 'seed of the bootstrap resampling', parse: numberFlag('seed', 'a finite number', () => true) },
   loss: { value: 'huber|squared', default: 'huber', description: 'robust loss on log residuals: Huber (Hoffmann et al.) or squared', parse: choiceFlag('loss', ['huber', 'squared']) },
@@ -126,6 +137,8 @@ function fitHelp(): string {
     '',
     'CSV columns (header row first; names compared ignoring case, spaces, "_" and "-"; values > 0):',
     ...columnLines(),
+    '  kaplan-ns reads N, S (steps at B >> B_crit) and loss; time-chinchilla reads N, T (seconds), stepTime (seconds',
+    '  per step) and tokensPerStep; sft-mixing reads Dself, Dother (tokens of the domain and of the other domains).',
     '  other numeric columns are kept with the runs; blank lines and lines starting with # are skipped.',
     '',
     'JSON: an array of run objects, { "runs": [...] }, or an object of equal-length columns, with the same names.',
@@ -135,6 +148,7 @@ function fitHelp(): string {
     'examples:',
     `  ${NAME} fit runs.csv --budget 1e23`,
     `  ${NAME} fit runs.json --law kaplan-nd --bootstrap 200 --seed 1 --json`,
+    `  ${NAME} fit steps.csv --law kaplan-ns`,
   ].join('\n');
 }
 
@@ -233,8 +247,10 @@ function progress(label: string): ((done: number, total: number) => void) | unde
 }
 
 function runFit(file: string, flags: Parsed['flags']): number {
-  const family = LAWS[(flags.law as string | undefined) ?? 'chinchilla']!;
+  const lawName = (flags.law as string | undefined) ?? 'chinchilla';
+  const family = LAWS[lawName]!;
   const budget = flags.budget as number | undefined;
+  if (budget !== undefined && !ND_LAWS.has(lawName)) throw new UsageError(`--budget needs a law of N and D (${[...ND_LAWS].join(', ')}), not ${lawName}`);
   const K = flags.bootstrap as number | undefined;
   const seed = (flags.seed as number | undefined) ?? 0;
   const delta = (flags.delta as number | undefined) ?? 1e-3;
@@ -247,7 +263,8 @@ function runFit(file: string, flags: Parsed['flags']): number {
   }
   let runs: RunRecord[];
   try {
-    runs = /\.json$/i.test(file) ? parseRunsJson(text) : parseRunsCsv(text);
+    const tableOptions = ND_LAWS.has(lawName) ? {} : { inputs: family.inputNames };
+    runs = /\.json$/i.test(file) ? parseRunsJson(text, tableOptions) : parseRunsCsv(text, tableOptions);
   } catch (e) {
     // Name the file as well as the row, column or field inside it.
     if (e instanceof ScalingError) throw new ScalingError(e.code, `${file}: ${e.message}`);
@@ -262,7 +279,7 @@ function runFit(file: string, flags: Parsed['flags']): number {
     intervals = b.intervals;
     failed = b.failed;
   }
-  const optimum = budget !== undefined ? computeOptimal(fit.law as NDLaw, budget) : undefined;
+  const optimum = budget !== undefined ? computeOptimal(fit.law as unknown as NDLaw, budget) : undefined;
   const converged = fit.starts.filter((s) => s.converged).length;
   const sorted = fit.starts.map((s) => s.objective).filter(Number.isFinite).sort((a, b) => a - b);
   const nearBest = fit.starts.filter((s) => s.converged && s.objective <= fit.objective * (1 + 1e-3) + 1e-12).length;

@@ -7,6 +7,9 @@ export { type DownstreamParam, downstreamLog, downstreamLogFamily } from './down
 export { isLosskitError, LosskitError, ScalingError, type LosskitErrorCode, type ScalingErrorCode, type ScalingErrorDetails } from './errors.js';
 export { type ExtrapolationOptions, type ExtrapolationResult, extrapolationError } from './extrapolation.js';
 export { type FitOptions, type FitResult, fitLaw, type PruneOptions, type ResidualLoss, type Run, type StartOutcome } from './fit.js';
+export { type CriticalBatchParam, criticalBatch, criticalBatchFamily, type KaplanNSParam, kaplanNS, kaplanNSFamily, kaplanStepConstants, lossTrajectory, minExamples, minSteps, type TrajectoryOptions } from './kaplanSteps.js';
+export { bestForTime, fitStepTime, type StepTimeModel, type TimeCandidate, type TimeInput, timeChinchilla, timeChinchillaFamily } from './timeLaw.js';
+export { type MixingParam, type MixtureOptions, type MixtureResult, optimizeMixture, sftMixingFamily, sftMixingLaw } from './dataMixing.js';
 export { type KaplanNDParam, type KaplanParam, type KaplanVariable, kaplan, kaplanConstants, kaplanFamily, kaplanND, kaplanNDFamily } from './kaplan.js';
 export { formatNumber, type Law, type LawFamily, type LawInputs } from './law.js';
 export { createMinimizer, type Minimizer, type MinimizeOptions, type MinimizeResult, minimize, type ObjectiveFunction, type StopReason } from './lbfgs.js';

@@ -11,7 +11,8 @@
  *
  * Stopping rules follow SciPy's L-BFGS-B defaults: projected-gradient infinity norm `<= gtol`
  * (default 1e-5) or relative decrease `(f_k - f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) <= ftol`
- * (default 2.22e-9 = 1e7 machine epsilons). Hitting `maxIterations`, `maxEvaluations`, a failed line
+ * (default 2.22e-9 = 1e7 machine epsilons; the floor 1 is the `ftolFloor` option). Hitting
+ * `maxIterations`, `maxEvaluations`, a failed line
  * search or a non-finite value reports `converged: false` with the reason.
  */
 import { checkFunction, checkNumber, checkOptions, describeValue, ScalingError } from './errors.js';
@@ -33,6 +34,12 @@ export interface MinimizeOptions {
   readonly gtol?: number;
   /** Relative function-decrease tolerance. Default 2.220446049250313e-9. */
   readonly ftol?: number;
+  /**
+   * Floor of the relative-decrease denominator: the run stops when `(f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, ftolFloor)
+   * <= ftol`. Default 1 (SciPy's L-BFGS-B). With the floor at 1 the rule is absolute for objectives far below 1;
+   * 0 makes it purely relative (a run whose objective reaches exactly 0 then stops with `'ftol'`).
+   */
+  readonly ftolFloor?: number;
 }
 
 /** Why {@link minimize} stopped. */
@@ -116,6 +123,7 @@ export function createMinimizer(fn: ObjectiveFunction, x0: readonly number[], op
   const m = checkNumber('memory', options.memory ?? 10, 'an integer >= 1', positiveInt);
   const gtol = checkNumber('gtol', options.gtol ?? 1e-5, 'a number >= 0', (v) => v >= 0);
   const ftol = checkNumber('ftol', options.ftol ?? 1e7 * EPS, 'a number >= 0', (v) => v >= 0);
+  const ftolFloor = checkNumber('ftolFloor', options.ftolFloor ?? 1, 'a number >= 0', (v) => v >= 0);
   checkBounds(options.bounds, n);
   const lo = new Float64Array(n).fill(-Infinity);
   const hi = new Float64Array(n).fill(Infinity);
@@ -302,7 +310,8 @@ export function createMinimizer(fn: ObjectiveFunction, x0: readonly number[], op
     [x, xn] = [xn, x];
     [g, gn] = [gn, g];
     f = fNew;
-    if ((fOld - f) / Math.max(Math.abs(fOld), Math.abs(f), 1) <= ftol) return done('ftol', true);
+    const scale = Math.max(Math.abs(fOld), Math.abs(f), ftolFloor);
+    if (scale === 0 || (fOld - f) / scale <= ftol) return done('ftol', true);
   }
   };
   const advance = (pauseAt: number): MinimizeResult | undefined => {

@@ -1,4 +1,4 @@
-import { describeValue, ScalingError } from './errors.js';
+import { checkOptions, describeValue, ScalingError } from './errors.js';
 
 /** A run imported from a table: N (parameters), D (tokens), C (FLOPs), loss, plus any extra numeric columns. */
 export interface RunRecord {
@@ -88,7 +88,21 @@ type RowName = (i: number) => { readonly row: string; readonly where: string };
 
 const recordRows: RowName = (i) => ({ row: `row ${i + 1}`, where: `record index ${i}` });
 
-function buildRuns(records: readonly Readonly<Record<string, unknown>>[], name: RowName, argument: string): RunRecord[] {
+/** Options of the table readers. */
+export interface TableOptions {
+  /**
+   * The inputs of the law you will fit (its `inputNames`, e.g. `kaplanNSFamily.inputNames`). Default `['N', 'D']`:
+   * N plus D or C are required. With other inputs only `loss` and those columns are required: N, D and C through their
+   * {@link columnAliases}, any other input by its exact name (compared ignoring case, spaces, `_` and `-`). N, D and C
+   * then appear in a run only when their columns (or, for D, C and N) are present.
+   */
+  readonly inputs?: readonly string[];
+}
+
+function buildRuns(records: readonly Readonly<Record<string, unknown>>[], name: RowName, argument: string, inputs?: readonly string[]): RunRecord[] {
+  if (inputs !== undefined && (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((k) => typeof k === 'string' && k.trim() !== ''))) {
+    throw new ScalingError('INVALID_ARGUMENT', 'inputs must name the columns of the law', { argument: 'inputs', expected: "a non-empty array of column names such as ['N', 'S']", received: describeValue(inputs) });
+  }
   if (!Array.isArray(records)) throw new ScalingError('INVALID_ARGUMENT', 'expected an array of run records', { argument, expected: 'an array of objects such as { N, D, loss }', received: describeValue(records) });
   if (records.length === 0) throw new ScalingError('TOO_FEW_RUNS', 'the run table is empty', { argument, expected: 'at least one run', received: '0 runs' });
   records.forEach((rec, i) => {
@@ -109,9 +123,17 @@ function buildRuns(records: readonly Readonly<Record<string, unknown>>[], name: 
   const missing = (field: keyof typeof columnAliases, what: string): never => {
     throw new ScalingError('MISSING_COLUMN', `no ${what} column`, { argument: field, expected: `one of: ${columnAliases[field].join(', ')}`, received: `columns ${keys.map((k) => `"${k}"`).join(', ') || '(none)'}` });
   };
+  const wants = inputs ?? ['N', 'D'];
   if (cols.loss === undefined) missing('loss', 'loss');
-  if (cols.N === undefined) missing('N', 'model size (N)');
-  if (cols.D === undefined && cols.C === undefined) missing('D', 'tokens (D) or compute (C)');
+  if (wants.includes('N') && cols.N === undefined) missing('N', 'model size (N)');
+  if (wants.includes('D') && cols.D === undefined && (cols.C === undefined || cols.N === undefined)) missing('D', 'tokens (D) or compute (C)');
+  if (wants.includes('C') && cols.C === undefined && (cols.D === undefined || cols.N === undefined)) missing('C', 'compute (C) or tokens (D)');
+  const extra = wants.filter((k) => k !== 'N' && k !== 'D' && k !== 'C');
+  const extraCols = extra.map((k) => {
+    const hit = keys.find((key) => norm(key) === norm(k));
+    if (hit === undefined) throw new ScalingError('MISSING_COLUMN', `no ${k} column`, { argument: k, expected: `a column named ${k}`, received: `columns ${keys.map((c) => `"${c}"`).join(', ') || '(none)'}` });
+    return hit;
+  });
   const used = new Set(Object.values(cols).filter((v): v is string => v !== undefined));
   return records.map((rec, i) => {
     const num = (field: string, key: string): number => {
@@ -123,11 +145,30 @@ function buildRuns(records: readonly Readonly<Record<string, unknown>>[], name: 
       }
       return v;
     };
-    const N = num('N', cols.N!);
     const loss = num('loss', cols.loss!);
-    const C = cols.C !== undefined ? num('C', cols.C) : NaN;
-    const D = cols.D !== undefined ? num('D', cols.D) : C / (6 * N);
-    const out: Record<string, number> = { N, D, C: cols.C !== undefined ? C : 6 * N * D, loss };
+    const out: Record<string, number> = {};
+    if (inputs === undefined || cols.N !== undefined) {
+      const N = num('N', cols.N!);
+      const C = cols.C !== undefined ? num('C', cols.C) : NaN;
+      if (inputs === undefined || cols.D !== undefined || cols.C !== undefined) {
+        const D = cols.D !== undefined ? num('D', cols.D) : C / (6 * N);
+        Object.assign(out, { N, D, C: cols.C !== undefined ? C : 6 * N * D });
+      } else out.N = N;
+    } else {
+      if (cols.D !== undefined) out.D = num('D', cols.D);
+      if (cols.C !== undefined) out.C = num('C', cols.C);
+    }
+    out.loss = loss;
+    extra.forEach((k, j) => {
+      const raw = rec[extraCols[j]!];
+      const v = numberOf(raw);
+      if (!Number.isFinite(v)) {
+        const { row, where } = name(i);
+        throw new ScalingError('INVALID_VALUE', `${row}: ${k} (column "${extraCols[j]}", ${where}) must be a finite number`, { argument: extraCols[j]!, expected: 'a finite decimal number', received: `${raw === undefined ? 'nothing' : (JSON.stringify(raw) ?? String(raw))} in ${row}` });
+      }
+      out[k] = v;
+      used.add(extraCols[j]!);
+    });
     for (const k of keys) {
       if (used.has(k) || k.trim() === '' || /^unnamed/i.test(k)) continue;
       const v = numberOf(rec[k]);
@@ -151,8 +192,9 @@ function buildRuns(records: readonly Readonly<Record<string, unknown>>[], name: 
  * runsFromRecords([{ params: 1e8, tokens: 2e9, loss: 3.2 }]); // [{ N: 1e8, D: 2e9, C: 1.2e18, loss: 3.2 }]
  * ```
  */
-export function runsFromRecords(records: readonly Readonly<Record<string, unknown>>[]): RunRecord[] {
-  return buildRuns(records, recordRows, 'records');
+export function runsFromRecords(records: readonly Readonly<Record<string, unknown>>[], options?: TableOptions): RunRecord[] {
+  options = checkOptions(options);
+  return buildRuns(records, recordRows, 'records', options.inputs);
 }
 
 /**
@@ -167,7 +209,8 @@ export function runsFromRecords(records: readonly Readonly<Record<string, unknow
  * parseRunsCsv('Model Size,Training FLOP,loss\n1e8,1.2e18,3.2\n');
  * ```
  */
-export function parseRunsCsv(text: string): RunRecord[] {
+export function parseRunsCsv(text: string, options?: TableOptions): RunRecord[] {
+  options = checkOptions(options);
   if (typeof text !== 'string') throw new ScalingError('INVALID_ARGUMENT', 'CSV text must be a string', { argument: 'text', expected: 'the CSV file contents as a string', received: describeValue(text) });
   const rows = splitCsv(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   if (rows.length === 0) throw new ScalingError('TOO_FEW_RUNS', 'the CSV has no header and no rows', { argument: 'text', expected: 'a header row and at least one run', received: 'no rows' });
@@ -195,10 +238,10 @@ export function parseRunsCsv(text: string): RunRecord[] {
   });
   if (records.length === 0) {
     // Still report missing columns first, then emptiness.
-    buildRuns([Object.fromEntries(header.map((h) => [h, '1']))], recordRows, 'text');
+    buildRuns([Object.fromEntries(header.map((h) => [h, '1']))], recordRows, 'text', options.inputs);
     throw new ScalingError('TOO_FEW_RUNS', 'the CSV has a header but no runs', { argument: 'text', expected: 'at least one run after the header', received: `a header on line ${head.line} and no rows` });
   }
-  return buildRuns(records, (i) => ({ row: `row ${i + 1}`, where: `line ${body[i]!.line}` }), 'text');
+  return buildRuns(records, (i) => ({ row: `row ${i + 1}`, where: `line ${body[i]!.line}` }), 'text', options.inputs);
 }
 
 /**
@@ -212,7 +255,8 @@ export function parseRunsCsv(text: string): RunRecord[] {
  * parseRunsJson('[{"N": 1e8, "D": 2e9, "loss": 3.2}]');
  * ```
  */
-export function parseRunsJson(text: string): RunRecord[] {
+export function parseRunsJson(text: string, options?: TableOptions): RunRecord[] {
+  options = checkOptions(options);
   if (typeof text !== 'string') throw new ScalingError('INVALID_ARGUMENT', 'JSON text must be a string', { argument: 'text', expected: 'the JSON file contents as a string', received: describeValue(text) });
   let data: unknown;
   try {
@@ -241,5 +285,5 @@ export function parseRunsJson(text: string): RunRecord[] {
     }
   }
   if (!Array.isArray(data)) throw new ScalingError('PARSE_ERROR', 'not a run table', { argument: 'text', expected: shapes, received: describeValue(data) });
-  return buildRuns(data as Record<string, unknown>[], (i) => ({ row: `run ${i}`, where: `index ${i} of the runs array` }), 'text');
+  return buildRuns(data as Record<string, unknown>[], (i) => ({ row: `run ${i}`, where: `index ${i} of the runs array` }), 'text', options.inputs);
 }

@@ -140,4 +140,17 @@ describe('losskit-scaling CLI conventions', () => {
     expect(r.stdout).toBe(`${version}\n`);
     expect(run('-V').stdout).toBe(`${version}\n`);
   });
+  it('--law kaplan-ns fits a table of N, S, loss (no D column); --budget with it is a usage error (exit 2)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'losskit-scaling-'));
+    const file = join(dir, 'steps.csv');
+    const rows = [1e6, 4e6, 1.6e7, 6e7].flatMap((N) => [2e3, 1e4, 5e4, 2e5].map((S) => `${N},${S},${(6.5e13 / N) ** 0.077 + (2.1e3 / S) ** 0.76}`));
+    writeFileSync(file, `N,S,loss\n${rows.join('\n')}\n`);
+    const j = JSON.parse(execFileSync(process.execPath, [cli, 'fit', file, '--law', 'kaplan-ns', '--json'], { encoding: 'utf8' }));
+    expect(j.law).toBe('kaplan-ns');
+    expect(Math.abs(j.params.alphaS / 0.76 - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(j.params.Nc / 6.5e13 - 1)).toBeLessThan(1e-5);
+    const bad = run('fit', file, '--law', 'kaplan-ns', '--budget', '1e21');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--budget needs a law of N and D/);
+  });
 });

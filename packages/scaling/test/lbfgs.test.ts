@@ -58,3 +58,25 @@ describe('minimize (L-BFGS / L-BFGS-B)', () => {
     expect(r).toMatchObject({ converged: false, reason: 'non-finite' });
   });
 });
+
+describe('minimize ftolFloor', () => {
+  // f = 1e-6 · Rosenbrock: per-iteration decreases fall below 2.2e-9 long before the minimum, so the default floor
+  // (SciPy's 1, an absolute rule here) stops early; with the floor at 0 the rule is relative and the run reaches (1, 1).
+  const fn = (x: Float64Array, g: Float64Array) => {
+    const [a, b] = [x[0]!, x[1]!];
+    g[0] = 1e-6 * (-2 * (1 - a) - 400 * a * (b - a * a));
+    g[1] = 1e-6 * 200 * (b - a * a);
+    return 1e-6 * ((1 - a) ** 2 + 100 * (b - a * a) ** 2);
+  };
+  it('the default floor 1 stops early on a tiny objective (ftol, x off by > 1e-4); ftolFloor 0 reaches x = (1, 1) to 1e-6', () => {
+    const coarse = minimize(fn, [-1.2, 1], { gtol: 0 });
+    const fine = minimize(fn, [-1.2, 1], { gtol: 0, ftolFloor: 0 });
+    expect(coarse.reason).toBe('ftol');
+    expect(Math.abs(coarse.x[0]! - 1)).toBeGreaterThan(1e-4);
+    expect(Math.abs(fine.x[0]! - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(fine.x[1]! - 1)).toBeLessThan(1e-6);
+  });
+  it('a negative ftolFloor throws INVALID_ARGUMENT naming ftolFloor', () => {
+    expect(() => minimize(fn, [0, 0], { ftolFloor: -1 })).toThrowError(/ftolFloor/);
+  });
+});

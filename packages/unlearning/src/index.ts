@@ -23,3 +23,11 @@ export { ksTest, forgetQuality, modelUtility, miaAuc, minKScore, minKPlusPlusSco
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { unlearningExporters } from './export.js';
+export { objectiveTerm, type ObjectiveTerm, type TermBatch, type TermSetup } from './objective.js';
+export { IGNORE_INDEX, npoSequence, simNpoSequence, dpoSequence, type NpoSequenceOptions, type SimNpoSequenceOptions, type DpoSequenceOptions } from './sequence.js';
+export { tokenLogProbs, meanTokenNll, sequenceProbability, exactMemorization, extractionStrength, truthRatio, probabilityWithOptions, privLeak, relDiff, zlibSize, miaScores, mia, type TokenMetricOptions, type TruthRatioAggregator, type TruthRatioResult, type MiaAttack, type MiaScoreOptions, type MiaAttackResult } from './lm-metrics.js';
+export { rmu, rmuForgetTerm, rmuRetainTerm, rmuControlVector, layerActivations, type RmuOptions } from './rmu.js';
+export { relabelForget, relabelUnlearning, type RelabelOptions } from './relabel.js';
+export { uceEdit, adversarialEmbedding, rece, type UceEditOptions, type ReceOptions, type ReceResult } from './rece.js';
+export { worstCaseForgetSet, projectCappedSimplex, type WorstCaseOptions, type WorstCaseResult } from './worst-case.js';
+export { pdu, pduForgetTerm, type PduOptions, type PduObjective } from './pdu.js';

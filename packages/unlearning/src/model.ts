@@ -128,6 +128,24 @@ export function checkSameWeights(model: ModelLike, other: ModelLike, argument: s
  * Returns C.
  */
 export function checkModelData(model: ModelLike, d: DataTensors, argument: string): number {
+  const shape = probeOutput(model, d, argument);
+  if (shape.length !== 2) throw new LosskitError('SHAPE_MISMATCH', 'the model must output logits [N, C]', { argument: 'model', expected: 'logits [N, C]', received: `output of shape ${formatShape(shape)} for one sample` });
+  const c = shape[1]!;
+  if (d.y.rank === 1) {
+    const v = d.y.dataSync();
+    const i = v.findIndex((l) => l < 0 || l >= c);
+    if (i >= 0) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range of the model outputs', { argument: `${argument}.y`, expected: `integers in [0, ${c})`, received: `${v[i]} at index ${i}` });
+  } else if (d.y.rank !== 2 || d.y.shape[1] !== c) {
+    throw new LosskitError('SHAPE_MISMATCH', 'targets do not fit the model outputs', { argument: `${argument}.y`, expected: `labels [N] or targets [N, ${c}]`, received: formatShape(d.y.shape) });
+  }
+  return c;
+}
+
+/**
+ * @internal The output shape of `model` for the first row of `d.x` (after checking the declared input shape):
+ * `[1, C]` for a classifier, `[1, T, V]` for a sequence model. Throws `SHAPE_MISMATCH` naming `${argument}.x`.
+ */
+export function probeOutput(model: ModelLike, d: DataTensors, argument: string): number[] {
   const declared = model.inputs?.[0]?.shape;
   if (Array.isArray(declared)) {
     const want = declared.slice(1);
@@ -149,16 +167,7 @@ export function checkModelData(model: ModelLike, d: DataTensors, argument: strin
     if (e instanceof LosskitError) throw e;
     throw new LosskitError('SHAPE_MISMATCH', 'the model cannot run on these inputs', { argument: `${argument}.x`, expected: "inputs of the model's input shape", received: `${formatShape(d.x.shape)} (${(e as Error).message})` });
   }
-  if (shape.length !== 2) throw new LosskitError('SHAPE_MISMATCH', 'the model must output logits [N, C]', { argument: 'model', expected: 'logits [N, C]', received: `output of shape ${formatShape(shape)} for one sample` });
-  const c = shape[1]!;
-  if (d.y.rank === 1) {
-    const v = d.y.dataSync();
-    const i = v.findIndex((l) => l < 0 || l >= c);
-    if (i >= 0) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range of the model outputs', { argument: `${argument}.y`, expected: `integers in [0, ${c})`, received: `${v[i]} at index ${i}` });
-  } else if (d.y.rank !== 2 || d.y.shape[1] !== c) {
-    throw new LosskitError('SHAPE_MISMATCH', 'targets do not fit the model outputs', { argument: `${argument}.y`, expected: `labels [N] or targets [N, ${c}]`, received: formatShape(d.y.shape) });
-  }
-  return c;
+  return shape;
 }
 
 /** @internal Forward pass returning a tensor. */

@@ -1,4 +1,65 @@
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { type Compilable, type Expr, LosskitError, ce, input, kl, params } from '@losskit/core';
+import type { ModelLike } from './model.js';
+
+/** What an {@link ObjectiveTerm} sees once per set, before the first step (whole-set tensors, not owned by the term). */
+export interface TermSetup {
+  /** The model being unlearned (before the first step). */
+  readonly model: ModelLike;
+  /** Inputs `[N, ...]`. */
+  readonly x: Tensor;
+  /** Labels: `[N]` for classifiers; `[N, T]` int32 for sequence models, ignored positions set to 0. */
+  readonly y: Tensor;
+  /** `[N, T]` 1 where a sequence position has a loss; `undefined` for classifiers. */
+  readonly mask: Tensor | undefined;
+  /** The set's extra per-sample inputs. */
+  readonly inputs: Readonly<Record<string, Tensor>>;
+  /** Logits of the reference model for any inputs (no gradient; caller owns the result), when the term needs a reference. */
+  readonly referenceLogits: ((x: Tensor) => Tensor) | undefined;
+  /** The reference model itself (the model before the first step for `reference: 'initial'`). */
+  readonly referenceModel: ModelLike | undefined;
+}
+
+/** What an {@link ObjectiveTerm} sees on every step (one batch; all tensors are owned by the driver). */
+export interface TermBatch {
+  /** The model being unlearned. */
+  readonly model: ModelLike;
+  /** Differentiable forward pass of the model (training mode), logits. */
+  readonly forward: (x: Tensor) => Tensor;
+  readonly x: Tensor;
+  /** Labels of the batch (as in {@link TermSetup}). */
+  readonly y: Tensor;
+  readonly mask: Tensor | undefined;
+  /** The batch rows of the set's inputs and of what `prepare` returned. */
+  readonly inputs: Readonly<Record<string, Tensor>>;
+}
+
+/**
+ * A forget or retain term that is not a per-sample losskit expression: it computes its batch value from the model itself
+ * (sequence-level NLLs, hidden activations). `prepare` runs once per set and returns per-sample tensors `[N, ...]` that
+ * the driver gathers into every batch's `inputs` (and disposes at the end); `value` returns the term's scalar on a batch.
+ */
+export interface ObjectiveTerm {
+  readonly kind: 'objectiveTerm';
+  readonly name: string;
+  /** `sequence`: needs a sequence model (logits `[N, T, V]`); `any`: classifiers and sequence models. */
+  readonly level: 'sequence' | 'any';
+  /** True when `prepare` reads the reference model. */
+  readonly needsReference: boolean;
+  prepare?(setup: TermSetup): Record<string, Tensor>;
+  value(batch: TermBatch): Scalar;
+  toString(): string;
+}
+
+/** Builds an {@link ObjectiveTerm} (freezes it and gives it a `toString`). */
+export function objectiveTerm(t: Omit<ObjectiveTerm, 'kind' | 'toString'>): ObjectiveTerm {
+  return Object.freeze({ ...t, kind: 'objectiveTerm' as const, toString: () => t.name });
+}
+
+/** @internal True for an {@link ObjectiveTerm}. */
+export function isObjectiveTerm(t: unknown): t is ObjectiveTerm {
+  return !!t && typeof t === 'object' && (t as ObjectiveTerm).kind === 'objectiveTerm' && typeof (t as ObjectiveTerm).value === 'function';
+}
 
 /**
  * An unlearning objective: `L = γ·L_forget + α·L_retain`, where each term is a losskit expression evaluated on its
@@ -12,10 +73,10 @@ import { type Compilable, type Expr, LosskitError, ce, input, kl, params } from 
 export interface Objective {
   /** Display name, e.g. `npo`. */
   readonly name: string;
-  /** Per-sample (or batch-level) term on the forget batch; `undefined` for none. */
-  readonly forget: Compilable | undefined;
-  /** Per-sample term on the retain batch; `undefined` when the method uses only forget data. */
-  readonly retain: Compilable | undefined;
+  /** Per-sample (or batch-level) term on the forget batch, or an {@link ObjectiveTerm}; `undefined` for none. */
+  readonly forget: Compilable | ObjectiveTerm | undefined;
+  /** Per-sample term (or an {@link ObjectiveTerm}) on the retain batch; `undefined` when the method uses only forget data. */
+  readonly retain: Compilable | ObjectiveTerm | undefined;
   /** Weight γ of the forget term. */
   readonly gamma: number;
   /** Weight α of the retain term. */
@@ -31,10 +92,10 @@ export interface Objective {
 /** Options of {@link objective}. */
 export interface ObjectiveOptions {
   readonly name?: string;
-  /** Term on the forget batch (sample or batch level). */
-  readonly forget?: Compilable;
-  /** Term on the retain batch (sample or batch level). */
-  readonly retain?: Compilable;
+  /** Term on the forget batch (sample or batch level, or an {@link ObjectiveTerm}). */
+  readonly forget?: Compilable | ObjectiveTerm;
+  /** Term on the retain batch (sample or batch level, or an {@link ObjectiveTerm}). */
+  readonly retain?: Compilable | ObjectiveTerm;
   /** γ, default 1. */
   readonly gamma?: number;
   /** α, default 1. */
@@ -64,14 +125,16 @@ export function sampleLoss(e: unknown, argument: string): Expr<'sample'> {
 }
 
 /** @internal True when `e` reads one of the reference inputs. */
-export function readsReference(e: Expr | undefined): boolean {
+export function readsReference(e: Expr | ObjectiveTerm | undefined): boolean {
   if (!e) return false;
+  if (isObjectiveTerm(e)) return e.needsReference;
   if (e.op.kind === 'input' && REFERENCE_INPUTS.has(e.params.name as string)) return true;
   return e.args.some((a) => readsReference(a));
 }
 
-function checkTerm(e: unknown, argument: string): Compilable | undefined {
+function checkTerm(e: unknown, argument: string): Compilable | ObjectiveTerm | undefined {
   if (e === undefined) return undefined;
+  if (isObjectiveTerm(e)) return e;
   const x = e as Expr;
   if (!x || typeof x !== 'object' || typeof x.key !== 'string' || (x.level !== 'sample' && x.level !== 'batch')) {
     throw new LosskitError('LEVEL_MISMATCH', 'an objective term must be a sample- or batch-level expression', {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, LosskitError, compile, params as p, cleanTapeOnError } from '@losskit/core';
+import { type CompiledLoss, type Expr, LosskitError, compile, formatShape, params as p, cleanTapeOnError } from '@losskit/core';
 import { type GradientTransformation, type Params, disposeParams, disposeState, nonFiniteEntries, projectGradient, step } from '@losskit/optimizers';
-import { type DataTensors, type LabeledData, type ModelLike, checkModelData, checkSameWeights, dataTensors, forward, modelVariables, predictLogits } from './model.js';
-import type { Objective } from './objective.js';
+import { type DataTensors, type LabeledData, type ModelLike, checkModelData, checkSameWeights, dataTensors, forward, modelVariables, predictLogits, probeOutput } from './model.js';
+import { type Objective, type ObjectiveTerm, isObjectiveTerm } from './objective.js';
+import { maskedTokenMean, sequenceLabels } from './sequence.js';
 import { orthogonalize } from './surgery.js';
 
 /** Progress of one unlearning step, passed to `onStep`. */
@@ -54,6 +55,11 @@ export interface UnlearnOptions<S> {
    * retain gradient loses its component along the forget gradient (UNO-S).
    */
   readonly surgery?: Surgery;
+  /**
+   * Which trainable variables are updated (open-unlearning's `trainable_params_regex`): a RegExp or a list of RegExps
+   * tested against each variable's name (a match anywhere counts; use `^…$` for a full match), or a predicate. Default: all.
+   */
+  readonly variables?: RegExp | readonly RegExp[] | ((name: string) => boolean);
   /** Seed of the batch shuffling. Default 0. */
   readonly seed?: number;
   /** Called after every step; return `false` to stop. */
@@ -110,21 +116,45 @@ function batcher(n: number, size: number, rand: () => number): () => number[] {
 
 interface Side {
   readonly data: DataTensors;
-  readonly loss: CompiledLoss;
+  /** Labels the terms see: `data.y`, or for sequence models int32 `[N, T]` with ignored positions at 0. */
+  readonly labels: Tensor;
+  /** `[N, T]` loss mask of a sequence set. */
+  readonly mask: Tensor | undefined;
+  /** A compiled expression term, or an {@link ObjectiveTerm}. */
+  readonly loss: CompiledLoss | undefined;
+  readonly term: ObjectiveTerm | undefined;
   readonly weight: number;
-  /** Reference logits and reference losses for the whole set (when a reference is used). */
-  readonly reference: Tensor | undefined;
-  readonly referenceLoss: Tensor | undefined;
+  /** Per-sample tensors added to every batch: reference logits / losses, or what the term's `prepare` returned. */
+  readonly extra: Record<string, Tensor>;
   readonly next: () => number[];
 }
 
 interface Batch {
   readonly x: Tensor;
   readonly y: Tensor;
+  readonly mask: Tensor | undefined;
   readonly inputs: Record<string, Tensor>;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+
+function readsRef(e: Expr): boolean {
+  if (e.op.kind === 'input' && (e.params.name === 'reference' || e.params.name === 'referenceLoss')) return true;
+  return e.args.some(readsRef);
+}
+
+/** @internal The variables `unlearn` updates: all, or those whose name the `variables` option selects (at least one). */
+export function selectVariables(vars: tf.Variable[], select: UnlearnOptions<unknown>['variables']): tf.Variable[] {
+  if (select === undefined) return vars;
+  let test: (name: string) => boolean;
+  if (select instanceof RegExp) test = (n) => new RegExp(select.source, select.flags.replace('g', '')).test(n);
+  else if (Array.isArray(select) && select.every((r) => r instanceof RegExp)) test = (n) => select.some((r: RegExp) => new RegExp(r.source, r.flags.replace('g', '')).test(n));
+  else if (typeof select === 'function') test = select as (name: string) => boolean;
+  else throw new LosskitError('INVALID_ARGUMENT', 'variables must be a RegExp, a list of RegExps or a predicate', { argument: 'variables', expected: 'RegExp | RegExp[] | (name) => boolean', received: select === null ? 'null' : typeof select });
+  const out = vars.filter((v) => test(v.name) === true);
+  if (out.length === 0) throw new LosskitError('INVALID_ARGUMENT', 'no trainable variable matches', { argument: 'variables', expected: `a selection of ${vars.map((v) => v.name).join(', ')}`, received: String(select) });
+  return out;
+}
 
 /**
  * Runs an unlearning objective on a model: each step draws a forget batch (and a retain batch), evaluates
@@ -146,7 +176,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => (typeof s
 export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnResult> {
   const o = options;
   if (!o || typeof o !== 'object') throw new LosskitError('INVALID_ARGUMENT', 'unlearn needs an options object', { argument: 'options' });
-  const vars = modelVariables(o.model);
+  const allVars = modelVariables(o.model);
+  const vars = selectVariables(allVars, o.variables);
   const obj = o.objective;
   if (!obj || (obj.forget === undefined && obj.retain === undefined)) throw new LosskitError('INVALID_ARGUMENT', 'objective must be built with objective() or a method such as gradientDifference()', { argument: 'objective' });
   if (!o.optimizer || typeof o.optimizer.update !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'optimizer must be a GradientTransformation', { argument: 'optimizer' });
@@ -173,24 +204,58 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
   const rand = mulberry32(seed);
   const makeSide = (data: LabeledData, term: NonNullable<Objective['forget']>, weight: number, argument: string, batch: number | undefined): Side => {
     const d = dataTensors(data, argument, nonFinite === 'raise');
+    const local: Tensor[] = [];
     try {
-      const width = checkModelData(o.model, d, argument);
+      const shape = probeOutput(o.model, d, argument);
+      const sequence = shape.length === 3;
+      let labels = d.y;
+      let mask: Tensor | undefined;
+      if (sequence) {
+        const s = sequenceLabels(d, shape, argument);
+        local.push(s.labels, s.mask);
+        labels = s.labels;
+        mask = s.mask;
+      } else checkModelData(o.model, d, argument);
+      const width = shape.at(-1)!;
       const size = p.positiveInteger(argument === 'forget' ? 'batchSize' : 'retainBatchSize', batch ?? Math.min(32, d.n));
-      let reference: Tensor | undefined;
-      let referenceLoss: Tensor | undefined;
-      if (refModel) {
-        reference = predictLogits(refModel as ModelLike, d.x);
-        owned.push(reference);
-        if (width !== reference.shape.at(-1)) {
-          throw new LosskitError('SHAPE_MISMATCH', 'the reference model has another output width', { argument: 'reference', expected: `[N, ${width}]`, received: `[N, ${reference.shape.at(-1)}]` });
+      const extra: Record<string, Tensor> = {};
+      let loss: CompiledLoss | undefined;
+      let objTerm: ObjectiveTerm | undefined;
+      if (isObjectiveTerm(term)) {
+        objTerm = term;
+        if (term.level === 'sequence' && !sequence) {
+          throw new LosskitError('INVALID_ARGUMENT', `${term.name} needs a sequence model (logits [N, T, V]) and sequence labels [N, T]`, { argument: 'objective', expected: 'a model whose output is [N, T, V]', received: `output of shape ${formatShape(shape)} for one sample` });
         }
-        referenceLoss = compile(obj.referenceLoss, { validate: false }).perSample(d.y, reference, { inputs: d.inputs });
-        owned.push(referenceLoss);
+        const referenceLogits = refModel && term.needsReference ? (x: Tensor) => predictLogits(refModel as ModelLike, x) : undefined;
+        const prepared = term.prepare?.({ model: o.model, x: d.x, y: labels, mask, inputs: d.inputs, referenceLogits, referenceModel: term.needsReference ? (refModel as ModelLike | undefined) : undefined }) ?? {};
+        for (const [k, t] of Object.entries(prepared)) {
+          local.push(t);
+          if (t.shape[0] !== d.n) throw new LosskitError('SHAPE_MISMATCH', `prepared input "${k}" needs one row per sample`, { argument: 'objective', expected: `${d.n} rows`, received: formatShape(t.shape) });
+          extra[k] = t;
+        }
+      } else {
+        if (sequence && term.level !== 'sample') {
+          throw new LosskitError('LEVEL_MISMATCH', 'on a sequence model, expression terms are applied per token and must be sample-level', { argument: 'objective', expected: 'a sample-level expression (or an ObjectiveTerm such as npoSequence())', received: `${term.level}-level ${term.toString()}` });
+        }
+        if (refModel && readsRef(term)) {
+          const reference = predictLogits(refModel as ModelLike, d.x);
+          local.push(reference);
+          if (width !== reference.shape.at(-1) || reference.rank !== shape.length) {
+            throw new LosskitError('SHAPE_MISMATCH', 'the reference model has another output shape', { argument: 'reference', expected: formatShape([d.n, ...shape.slice(1)]), received: formatShape(reference.shape) });
+          }
+          const referenceLoss = compile(obj.referenceLoss, { validate: false }).perSample(labels, reference, { inputs: d.inputs });
+          local.push(referenceLoss);
+          extra.reference = reference;
+          extra.referenceLoss = referenceLoss;
+        }
+        loss = compile(term, { validate: false });
       }
-      const side: Side = { data: d, loss: compile(term, { validate: false }), weight, reference, referenceLoss, next: batcher(d.n, size, rand) };
+      owned.push(...local);
+      const side: Side = { data: d, labels, mask, loss, term: objTerm, weight, extra, next: batcher(d.n, size, rand) };
       sides.push(side);
       return side;
     } catch (e) {
+      local.forEach((t) => t.isDisposed || t.dispose());
       d.dispose();
       throw e;
     }
@@ -203,7 +268,12 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
       // validates (e.g. empty, or not fitting the model) even for retain-only objectives
       const d = dataTensors(o.forget, 'forget');
       try {
-        checkModelData(o.model, d, 'forget');
+        const shape = probeOutput(o.model, d, 'forget');
+        if (shape.length === 3) {
+          const s = sequenceLabels(d, shape, 'forget');
+          s.labels.dispose();
+          s.mask.dispose();
+        } else checkModelData(o.model, d, 'forget');
       } finally {
         d.dispose();
       }
@@ -220,14 +290,18 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
       try {
         const inputs: Record<string, Tensor> = {};
         for (const [k, t] of Object.entries(side.data.inputs)) inputs[k] = tf.gather(t, idx);
-        if (side.reference) inputs.reference = tf.gather(side.reference, idx);
-        if (side.referenceLoss) inputs.referenceLoss = tf.gather(side.referenceLoss, idx);
-        return { x: tf.gather(side.data.x, idx), y: tf.gather(side.data.y, idx), inputs };
+        for (const [k, t] of Object.entries(side.extra)) inputs[k] = tf.gather(t, idx);
+        return { x: tf.gather(side.data.x, idx), y: tf.gather(side.labels, idx), mask: side.mask ? tf.gather(side.mask, idx) : undefined, inputs };
       } finally {
         idx.dispose();
       }
     };
-    const termValue = (side: Side, b: Batch): Scalar => tf.mul(side.loss(b.y, forward(o.model, b.x, true), { inputs: b.inputs }), side.weight) as Scalar;
+    const termValue = (side: Side, b: Batch): Scalar => {
+      if (side.term) return tf.mul(side.term.value({ model: o.model, forward: (x) => forward(o.model, x, true), x: b.x, y: b.y, mask: b.mask, inputs: b.inputs }), side.weight) as Scalar;
+      const logits = forward(o.model, b.x, true);
+      if (b.mask) return tf.mul(maskedTokenMean(side.loss!.perSample(b.y, logits, { inputs: b.inputs }), b.mask), side.weight) as Scalar;
+      return tf.mul(side.loss!(b.y, logits, { inputs: b.inputs }), side.weight) as Scalar;
+    };
     const fillGrads = (g: Record<string, Tensor>): Record<string, Tensor> => {
       for (const v of vars) if (!g[v.name]) g[v.name] = tf.zerosLike(v);
       return g;
@@ -248,7 +322,7 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
       }
       const fb = forgetSide ? draw(forgetSide) : undefined;
       const rb = retainSide ? draw(retainSide) : undefined;
-      const batchTensors = [fb, rb].flatMap((b) => (b ? [b.x, b.y, ...Object.values(b.inputs)] : []));
+      const batchTensors = [fb, rb].flatMap((b) => (b ? [b.x, b.y, ...(b.mask ? [b.mask] : []), ...Object.values(b.inputs)] : []));
       let forgetLoss = NaN;
       let retainLoss = NaN;
       let total = NaN;
@@ -308,6 +382,8 @@ export async function unlearn<S>(options: UnlearnOptions<S>): Promise<UnlearnRes
       done = s + 1;
       losses.push(total);
       const info: UnlearnStepInfo = { step: done, totalSteps: steps, loss: total, forgetLoss, retainLoss, elapsedMs: performance.now() - start, skipped };
+      // Objectives with state between steps (PDU's dual variable) update it from the step's values.
+      (obj as { afterStep?: (i: UnlearnStepInfo) => void }).afterStep?.(info);
       if (o.onStep && o.onStep(info) === false) {
         stopReason = 'callback';
         break;

@@ -9,6 +9,6 @@ describe('catalog', () => {
       expect(e.package).toBe('@losskit/unlearning');
       expect(typeof (api as Record<string, unknown>)[e.export]).toBe('function');
     }
-    expect(ids).toEqual(expect.arrayContaining(['gradient-ascent', 'gradient-difference', 'kl-retain', 'npo', 'simnpo', 'flat', 'loreun', 'ssd', 'uno-s', 'concept-preserving-gradient', 'membership-auc']));
+    expect(ids).toEqual(expect.arrayContaining(['gradient-ascent', 'gradient-difference', 'kl-retain', 'npo', 'simnpo', 'flat', 'loreun', 'ssd', 'uno-s', 'concept-preserving-gradient', 'membership-auc', 'npo-sequence', 'simnpo-sequence', 'dpo-sequence', 'token-nll', 'exact-memorization', 'extraction-strength', 'truth-ratio', 'priv-leak', 'mia-attacks', 'rmu', 'relabel-unlearning', 'rece', 'worst-case-forget-set', 'rel-diff', 'pdu']));
   });
 });

@@ -57,13 +57,13 @@ describe('GradDiff family', () => {
   it('gradient ascent is −ℓ on the forget set, no retain term', () => {
     const o = gradientAscent();
     expect(o.retain).toBeUndefined();
-    check(o.forget!, (r, i) => -nll(r, y[i]!));
+    check(o.forget as Compilable, (r, i) => -nll(r, y[i]!));
   });
   it('gradient difference: forget −ℓ, retain ℓ, γ and α', () => {
     const o = gradientDifference({ gamma: 0.5, alpha: 2 });
     expect([o.gamma, o.alpha]).toEqual([0.5, 2]);
-    check(o.forget!, (r, i) => -nll(r, y[i]!));
-    check(o.retain!, (r, i) => nll(r, y[i]!));
+    check(o.forget as Compilable, (r, i) => -nll(r, y[i]!));
+    check(o.retain as Compilable, (r, i) => nll(r, y[i]!));
     expect(o.needsReference).toBe(false);
   });
   it('KL to the reference is KL(π_ref ‖ π_θ) (open-unlearning kl_div target = reference)', () => {
@@ -146,7 +146,7 @@ describe('LoReUn', () => {
     const o = loreun(gradientDifference(), { mode: 'static', tau: 2 });
     expect(o.needsReference).toBe(true);
     expect(o.retain).toBeDefined();
-    const loss = compile(o.forget!);
+    const loss = compile(o.forget as Compilable);
     const w = softmax(refLoss.map((q) => -q / 2));
     const want = z.reduce((s, row, i) => s - w[i]! * nll(row, y[i]!), 0);
     const got = loss(y, z, { inputs: { referenceLoss: refLoss } }).dataSync()[0]!;

@@ -7,7 +7,8 @@ import { poke } from '../lib/rand.mjs';
 import * as ref from '../lib/ref.mjs';
 
 export function generate(r, lib) {
-  const kind = r.weighted({ metric: 45, calibrator: 25, conformal: 12, misc: 8, invalid: 10, extra: 14, regression: 12, streaming: 6, penalty: 6 });
+  const kind = r.weighted({ metric: 45, calibrator: 25, conformal: 12, misc: 8, invalid: 10, extra: 14, regression: 12, streaming: 6, penalty: 6, lsboost: 10 });
+  if (kind === 'lsboost') return lsboostCase(r, lib);
   if (kind === 'extra') return extraMetricCase(r, lib);
   if (kind === 'regression') return regressionCase(r, lib);
   if (kind === 'streaming') return streamingCase(r, lib);
@@ -655,7 +656,8 @@ function penaltyCase(r, lib) {
   const o = which === 'mmcePenalty' && r.bool(0.5) ? { weighted: r.bool(), width: r.pick([0.2, 0.4]) } : {};
   const P = d.preds.map(ref.softmax);
   const want = which === 'mmcePenalty' ? mmceRef(P, d.labels, o.weighted ?? true, o.width ?? 0.4) : Math.abs(P.reduce((s, row, i) => s + Math.max(...row) - (argmax(d.preds[i]) === d.labels[i] ? 1 : 0), 0) / d.n);
-  const tie = d.preds.some((row) => row.filter((v) => v === Math.max(...row)).length > 1);
+  // A tie in the logits, or one the float64 softmax creates (logits 0 and 1e-30 both give 0.5): argmax is then ambiguous.
+  const tie = d.preds.some((row) => row.filter((v) => v === Math.max(...row)).length > 1) || P.some((row) => row.filter((v) => v === Math.max(...row)).length > 1);
   return {
     fn: which,
     expect: d.mode.startsWith('normal') || d.mode.startsWith('ties') ? 'valid' : 'any',
@@ -675,5 +677,132 @@ function penaltyCase(r, lib) {
       const m = ref.closeTo(v, want, { rtol: 1e-4, atol: 1e-5 });
       return m ? { category: 'wrong value', kind: `${which} vs float64 reference`, message: `${m} (inputs ${d.mode})` } : undefined;
     },
+  };
+}
+
+// ── LSBoost and the multicalibration error (#26) ─────────────────────────────
+
+function lsboostCase(r, lib) {
+  const K = lib.calibration;
+  const n = r.int(1, 40);
+  const D = r.int(1, 3);
+  const x = Array.from({ length: n }, () => Array.from({ length: D }, () => r.pick([r.normal(), r.int(0, 1), 1e6 * r.normal(), 0])));
+  const f = Array.from({ length: n }, () => r.pick([r.float(), r.float(), 0, 1, 0.5, -0.2, 1.3]));
+  const y = Array.from({ length: n }, () => r.pick([r.float(), r.float(), 0, 1]));
+  const bins = r.pick([1, 2, 10, 50]);
+  const bad = r.bool(0.2) ? r.pick(['nan', 'length', 'bins', 'range']) : undefined;
+  const yArg = bad === 'nan' ? y.map((v, i) => (i === 0 ? NaN : v)) : bad === 'length' ? [...y, 0.5] : y;
+  const o = { bins: bad === 'bins' ? r.pick([0, 1.5]) : bins, ...(bad === 'range' ? { range: [1, 0] } : {}) };
+  if (r.bool(0.3)) return predictionIntervalsCase(r, lib, x, y, bad);
+  if (r.bool(0.25)) return blackBoxBrierCase(r, lib);
+  const metric = r.bool(0.4);
+  if (metric) {
+    // float64 reference: for D = 1 the supremum over unit w = (cos a, sin a), by a dense angle search (a lower bound).
+    return {
+      fn: 'multicalibrationError', expect: bad ? 'invalid' : 'valid', why: bad, codes: ['NON_FINITE_INPUT', 'SHAPE_MISMATCH', 'INVALID_PARAMETER'],
+      repro: { call: 'multicalibrationError(f, x, y, options)', f, x, y: yArg, options: o },
+      run: () => K.multicalibrationError(f, x, yArg, o),
+      check: (v) => {
+        if (!(v >= 0)) return { category: 'wrong value', kind: 'multicalibrationError < 0', message: String(v) };
+        // An upper bound: Σ_v P(S_v)‖a_v‖² (Cauchy–Schwarz) ≥ λ_max.
+        const m = bins;
+        const groups = new Map();
+        for (let i = 0; i < n; i++) {
+          const k = m === 1 ? 0 : Math.min(m - 1, Math.max(0, Math.round(f[i] * (m - 1))));
+          const g = groups.get(k) ?? { c: 0, a: new Array(D + 1).fill(0) };
+          const res = y[i] - f[i];
+          for (let j = 0; j < D; j++) g.a[j] += x[i][j] * res;
+          g.a[D] += res;
+          g.c++;
+          groups.set(k, g);
+        }
+        let upper = 0;
+        let lowerDiag = 0;
+        for (const g of groups.values()) {
+          const nn = g.a.reduce((s, t) => s + (t / g.c) ** 2, 0);
+          upper += (g.c / n) * nn;
+        }
+        for (let j = 0; j <= D; j++) {
+          let s = 0;
+          for (const g of groups.values()) s += (g.c / n) * (g.a[j] / g.c) ** 2;
+          lowerDiag = Math.max(lowerDiag, s);
+        }
+        return v <= upper * (1 + 1e-9) + 1e-300 && v >= lowerDiag * (1 - 1e-9) ? undefined : { category: 'wrong value', kind: 'multicalibrationError outside [max diagonal, trace]', message: `${v} not in [${lowerDiag}, ${upper}]` };
+      },
+    };
+  }
+  return {
+    fn: 'LSBoost.fit/transform/save/load', expect: bad ? 'invalid' : 'valid', why: bad, codes: ['NON_FINITE_INPUT', 'SHAPE_MISMATCH', 'INVALID_PARAMETER'],
+    repro: { call: 'LSBoost.fit(f, x, y, options)', f, x, y: yArg, options: o },
+    run: () => {
+      const mc = K.LSBoost.fit(f, x, yArg, o);
+      const back = K.LSBoost.load(mc.save());
+      return [mc.transform(f, x), back.transform(f, x), mc.history];
+    },
+    check: ([a, b, h]) => {
+      const msg = ref.allClose(a, b, { rtol: 0, atol: 0 });
+      if (msg) return { category: 'wrong value', kind: 'LSBoost save/load round trip', message: msg };
+      for (let t = 1; t < h.length; t++) if (!(h[t] < h[t - 1])) return { category: 'wrong value', kind: 'LSBoost squared error rose', message: JSON.stringify(h) };
+      const mse = a.reduce((s, v, i) => s + (y[i] - v) ** 2, 0) / n;
+      if (Math.abs(mse - h[h.length - 1]) > 1e-9 * Math.max(1, mse)) return { category: 'wrong value', kind: 'LSBoost transform differs from the fitted predictions', message: `${mse} vs ${h[h.length - 1]}` };
+      if (!a.every((v) => v >= 0 && v <= 1)) return { category: 'wrong value', kind: 'LSBoost prediction outside the range', message: JSON.stringify(a) };
+      return undefined;
+    },
+  };
+}
+
+/** BootstrapPredictionIntervals around a float64 least-squares fit (mean-only when the features are constant). */
+function predictionIntervalsCase(r, lib, x, y, bad) {
+  const K = lib.calibration;
+  const n = y.length;
+  const D = x[0].length;
+  const fitMean = (xs, ys) => {
+    const m = ys.reduce((s, v) => s + v, 0) / ys.length;
+    return (q) => q.map(() => m);
+  };
+  const level = bad === 'bins' ? r.pick([0, 1, 1.5]) : r.pick([0.5, 0.9, 0.95]);
+  const yArg = bad === 'nan' ? y.map((v, i) => (i === 0 ? NaN : v)) : bad === 'length' ? [...y, 0.5] : y;
+  const seed = r.int(0, 5);
+  const invalid = bad === 'nan' || bad === 'length' || bad === 'bins';
+  return {
+    fn: 'BootstrapPredictionIntervals.fit/predict', expect: invalid ? 'invalid' : 'valid', why: bad, codes: ['NON_FINITE_INPUT', 'SHAPE_MISMATCH', 'INVALID_PARAMETER'],
+    repro: { call: 'BootstrapPredictionIntervals.fit(x, y, meanModel, { seed }).predict(x, level)', x, y: yArg, seed, level },
+    run: () => K.BootstrapPredictionIntervals.fit(x, yArg, fitMean, { seed }).predict(x, level),
+    check: (out) => {
+      const mean = y.reduce((s, v) => s + v, 0) / n;
+      for (let i = 0; i < n; i++) {
+        if (Math.abs(out.prediction[i] - mean) > 1e-12 * Math.max(1, Math.abs(mean))) return { category: 'wrong value', kind: 'prediction is not the model’s', message: `${out.prediction[i]} vs ${mean}` };
+        if (!(out.lower[i] <= out.upper[i])) return { category: 'wrong value', kind: 'interval not ordered', message: `${out.lower[i]} > ${out.upper[i]}` };
+      }
+      // The interval lies within the residual range widened by the spread of the bootstrap means.
+      const lo = Math.min(...y) - Math.max(...y);
+      const hi = Math.max(...y) - Math.min(...y);
+      for (let i = 0; i < n; i++) if (out.lower[i] < mean + 2 * lo - 1e-9 || out.upper[i] > mean + 2 * hi + 1e-9) return { category: 'wrong value', kind: 'interval outside the data range', message: `[${out.lower[i]}, ${out.upper[i]}]` };
+      return undefined;
+    },
+  };
+}
+
+/** blackBoxBrierLoss against a direct O(n²) float64 double sum. */
+function blackBoxBrierCase(r, lib) {
+  const K = lib.calibration;
+  const k = r.int(1, 4);
+  const outcome = () => (r.bool(0.3) ? `t${r.int(0, k)}` : r.int(0, k));
+  const n = r.int(0, 12);
+  const m = r.int(0, 6);
+  const xs = Array.from({ length: n }, outcome);
+  const ys = Array.from({ length: m }, outcome);
+  if (r.bool(0.1) && n > 0) xs[0] = r.pick([NaN, Infinity, null]);
+  const invalid = n < 2 || m < 1 || xs.some((v) => v === null || (typeof v === 'number' && !Number.isFinite(v)));
+  let pairs = 0;
+  let cross = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && xs[i] === xs[j]) pairs++;
+  for (let i = 0; i < n; i++) for (let t = 0; t < m; t++) if (xs[i] === ys[t]) cross++;
+  const want = pairs / (n * (n - 1)) - (2 * cross) / (n * m);
+  return {
+    fn: 'blackBoxBrierLoss', expect: invalid ? 'invalid' : 'valid', why: 'too few samples or a non-finite outcome', codes: ['EMPTY_BATCH', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT'],
+    repro: { call: 'blackBoxBrierLoss(modelSamples, targetSamples)', modelSamples: xs, targetSamples: ys },
+    run: () => K.blackBoxBrierLoss(xs, ys),
+    check: (v) => (Math.abs(v - want) <= 1e-12 ? undefined : { category: 'wrong value', kind: 'blackBoxBrierLoss vs double sum', message: `${v} vs ${want}` }),
   };
 }

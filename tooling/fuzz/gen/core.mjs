@@ -499,7 +499,7 @@ function sequenceCase(r, lib) {
 
 function miscCase(r, lib) {
   const { core, coreMath: m } = lib;
-  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, dslCatalog: core.catalog?.length ? 1 : 0 });
+  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1, dslCatalog: core.catalog?.length ? 1 : 0 });
   switch (k) {
     case 'math': {
       const n = r.int(0, 6);
@@ -580,6 +580,61 @@ function miscCase(r, lib) {
           const big = Math.max(1, ...z.flat().map(Math.abs));
           const msg = ref.allClose(got, want.flat(), { rtol: 1e-3, atol: 1e-5, mag: big, k: 16 });
           return msg ? { category: 'wrong value', kind: 'sparsemaxTensor vs reference', message: `z = ${JSON.stringify(z)}: ${msg}` } : undefined;
+        },
+      };
+    }
+    case 'linearCe': {
+      // linearCrossEntropy(h, W, labels) against float64 CE of h·W (mean over rows); sometimes a bad input.
+      const B = r.int(1, 5);
+      const D = r.int(1, 4);
+      const V = r.int(1, 12);
+      const scale = r.pick([0.1, 1, 30, 3000]);
+      const h = r.matrix(B, D, 'normal', 1).map((row) => row.map(f32));
+      const W = r.matrix(D, V, 'normal', scale).map((row) => row.map(f32));
+      const bad = r.pick([null, null, null, 'label', 'nan', 'chunk', 'shape']);
+      const labels = Array.from({ length: B }, () => r.int(0, V - 1));
+      if (bad === 'label') labels[r.int(0, B - 1)] = r.pick([V, -1, 0.5]);
+      if (bad === 'nan') h[r.int(0, B - 1)][r.int(0, D - 1)] = r.nonFinite();
+      const chunkSize = bad === 'chunk' ? r.pick([0, -3, 1.5]) : r.int(1, V + 2);
+      const asLoss = r.bool(0.3);
+      const z = h.map((row) => Array.from({ length: V }, (_, j) => row.reduce((a, x, d) => a + x * W[d][j], 0)));
+      const want = z.reduce((a, row, i) => a + ref.lse(row) - row[labels[i]], 0) / B;
+      return {
+        fn: asLoss ? 'linearCrossEntropyLoss' : 'linearCrossEntropy',
+        expect: bad ? 'invalid' : 'valid',
+        why: `bad ${bad}`,
+        codes: ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT', 'INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+        repro: { call: asLoss ? 'linearCrossEntropyLoss(W, { chunkSize })(labels [B, 1], h)' : 'linearCrossEntropy(h, W, labels, { chunkSize })', h, W, labels, chunkSize },
+        prepare: () => ({ ht: tf.tensor2d(h), Wt: bad === 'shape' ? tf.zeros([D + 1, V]) : tf.tensor2d(W), yt: tf.tensor2d(labels.map((l) => [l])) }),
+        run: ({ ht, Wt, yt }) => (asLoss ? core.linearCrossEntropyLoss(Wt, { chunkSize })(yt, ht) : core.linearCrossEntropy(ht, Wt, labels, { chunkSize })),
+        check: (out) => {
+          const got = out.dataSync()[0];
+          const msg = ref.allClose([got], [want], { rtol: 1e-4, atol: 1e-5 * Math.max(1, Math.abs(want)) });
+          return msg ? { category: 'wrong value', kind: 'linearCrossEntropy vs float64 CE of h·W', message: msg } : undefined;
+        },
+      };
+    }
+    case 'fusedForm': {
+      // defineFusedForm: an op outside core with a core-term form fuses and equals its unfused evaluate.
+      const C = r.classes({ min: 1, max: 40 });
+      const b = makeBatch(r, { C, from: 'logits', targets: 'sparse', moderate: true, rank: 2 });
+      const w = r.pick([0.5, 2, -3]);
+      const op = core.defineOp({ kind: `fuzz.scaled${w}`, evaluate: (c) => tf.mul(c.yPred, w), print: () => `${w}·z` });
+      core.defineFusedForm(`fuzz.scaled${w}`, () => core.logit().scale(w));
+      const build = () => core.node(op, 'class').logSumExp();
+      return {
+        fn: 'defineFusedForm',
+        expect: 'valid',
+        repro: { call: `defineFusedForm('fuzz.scaled${w}', () => logit().scale(${w})); compile(node(op, 'class').logSumExp())(yTrue, yPred)`, yTrue: b.labels, yPred: b.yPred },
+        run: () => {
+          const fused = core.compile(build());
+          const plain = core.compile(build(), { fuse: false });
+          return [fused(b.labels, b.yPred), plain(b.labels, b.yPred), tf.scalar(fused.fused ? 1 : 0)];
+        },
+        check: ([a, p, f]) => {
+          if (f.dataSync()[0] !== 1) return { category: 'wrong value', kind: 'defineFusedForm: the op did not fuse', message: `kind fuzz.scaled${w}` };
+          const msg = ref.allClose([a.dataSync()[0]], [p.dataSync()[0]], { rtol: 1e-5, atol: 1e-6 });
+          return msg ? { category: 'wrong value', kind: 'defineFusedForm: fused form differs from the op', message: msg } : undefined;
         },
       };
     }

@@ -14,6 +14,12 @@ import * as unlearning from './unlearning.mjs';
 import * as scaling from './scaling.mjs';
 import * as data from './data.mjs';
 import * as metrics from './metrics.mjs';
+import * as lossesPapersB from './losses-papers-b.mjs';
+import * as coreSeedsB from './core-seeds-b.mjs';
+import * as diagnostics from './diagnostics.mjs';
+import * as ood from './ood.mjs';
+import * as robustness from './robustness.mjs';
+import * as compression from './compression.mjs';
 
 /** Generator modules by package name, with their share of the calls. */
 export const GENERATORS = {
@@ -32,6 +38,14 @@ export const GENERATORS = {
   '@losskit/losses ctc': { weight: 3, mod: ctc },
   '@losskit/data': { weight: 8, mod: data },
   '@losskit/metrics': { weight: 8, mod: metrics },
+  // The part-B seed tensor functions, procedures and helpers of @losskit/losses (issue #25).
+  '@losskit/losses papers-b': { weight: 3, mod: lossesPapersB },
+  // σReparam, the attention-entropy monitor and ProbConserv's update of @losskit/core (issue #25 part B).
+  '@losskit/core seeds-b': { weight: 2, mod: coreSeedsB },
+  '@losskit/diagnostics': { weight: 8, mod: diagnostics },
+  '@losskit/ood': { weight: 6, mod: ood },
+  '@losskit/robustness': { weight: 6, mod: robustness },
+  '@losskit/compression': { weight: 4, mod: compression },
 };
 
 /**

@@ -12,6 +12,8 @@ function recipes(lib) {
   if (cache) return cache;
   cache = [];
   for (const entry of lib.losses.catalog) {
+    // Tensor functions and procedures (no dsl: ctc, eisl, mixup, s3ftTarget) have their own generators.
+    if (entry.dsl === undefined) continue;
     try {
       const recipe = exampleRecipe(entry, { core: lib.core, pkg: lib.losses, tf: lib.tf });
       const base = recipe.run();
@@ -25,10 +27,12 @@ function recipes(lib) {
 }
 
 /** Parameters that fix the data's shape (left as in the example) and parameters that are counts (integers). */
-const SHAPE_PARAMS = new Set(['classes', 'bins', 'samples', 'contextSize', 'min', 'max', 'tokenIds', 'values', 'classCounts', 'priors', 'prior', 'classWeights', 'bagSize']);
+const SHAPE_PARAMS = new Set(['classes', 'bins', 'samples', 'contextSize', 'min', 'max', 'tokenIds', 'values', 'classCounts', 'priors', 'prior', 'classWeights', 'bagSize', 'groups']);
 const INTEGER_PARAMS = new Set(['samples', 'bins', 'classes', 'contextSize', 'k', 'sinkhorn', 'seed', 'epoch', 'bagSize', 'n']);
 /** Entries whose value is random by design (a fresh draw per evaluation): no consistency oracles. */
 const RANDOM_BY_DESIGN = new Set(['ens-loss']);
+/** Entries whose extra inputs are sized by the class count (a classifier weight [C, D], a bank [C, C, D]): C stays. */
+const CLASS_SIZED_INPUTS = new Set(['rationale-invariance']);
 
 /** A random value for a catalog parameter: in range (valid) or out of range (invalid). */
 /** Parameters named like an integer one that are real numbers in their entry (harmonic loss: n is a real exponent). */
@@ -73,6 +77,7 @@ function fixedClasses(base, entry) {
   if (args.some((a) => Array.isArray(a) || (a && typeof a === 'object' && Object.values(a).some(Array.isArray)))) return true;
   if (args.some((a) => a && typeof a === 'object' && ['classes', 'bins', 'samples', 'contextSize', 'tokenIds', 'classCounts'].some((k) => k in a))) return true;
   if (entry.params.some((p) => ['classes', 'bins', 'samples', 'contextSize'].includes(p.name))) return true;
+  if (CLASS_SIZED_INPUTS.has(entry.id)) return true;
   const pred = base.calls[0][1];
   return shapeOf(pred).at(-1) === 1;
 }
@@ -118,8 +123,15 @@ function catalogCase(r, lib, force = {}) {
   const newOpts = { ...opts0 };
   const invalidParam = !force.large && r.bool(0.15);
   let badName;
+  let edge = false;
   const tunable = entry.params.filter((p) => paramValue(r, p, true, entry.id) !== undefined);
-  for (const p of tunable) if (r.bool(0.35)) newOpts[p.name] = paramValue(r, p, true, entry.id);
+  for (const p of tunable) {
+    if (!r.bool(0.35)) continue;
+    newOpts[p.name] = paramValue(r, p, true, entry.id);
+    // Within 1e-3 of an open end of its range (e.g. a p-norm with p = 0.001): the true value may overflow float32.
+    const rg = p.range;
+    if (rg && typeof rg === 'object' && typeof newOpts[p.name] === 'number' && ((rg.minExclusive && Math.abs(newOpts[p.name] - rg.min) <= 1e-3) || (rg.maxExclusive && Math.abs(newOpts[p.name] - rg.max) <= 1e-3))) edge = true;
+  }
   if (invalidParam && tunable.length > 0) {
     const p = r.pick(tunable);
     const v = paramValue(r, p, false, entry.id);
@@ -164,9 +176,13 @@ function catalogCase(r, lib, force = {}) {
   };
   let yTrue = gen(yTrue0, 'yTrue');
   // multiSample: yPred holds M heads side by side, so labels index the C/M classes of one head.
+  let headLabels;
   if (entry.id === 'multi-sample' && Array.isArray(yTrue) && !Array.isArray(yTrue[0])) {
     const m = newOpts.samples ?? 8;
-    yTrue = yTrue.map((y) => y % Math.max(1, Math.floor(C / m)));
+    const perHead = Math.max(1, Math.floor(C / m));
+    // Mostly labels of one head; otherwise labels up to C, which are out of range when they pass one head's classes.
+    if (r.bool(0.8)) yTrue = yTrue.map((y) => y % perHead);
+    else if (yTrue.some((y) => y >= perHead)) headLabels = `a label beyond one head's ${perHead} classes`;
   }
   let yPred = gen(yPred0, 'yPred');
   let inputs = call0?.inputs ? Object.fromEntries(Object.entries(call0.inputs).map(([k, v]) => [k, gen(v, 'input')])) : undefined;
@@ -175,6 +191,12 @@ function catalogCase(r, lib, force = {}) {
     const lo = newOpts.min ?? 0;
     const hi = newOpts.max ?? 1;
     inputs = { ...inputs, value: inputs.value.map(() => Math.fround(lo + (hi - lo) * r.float())) };
+  }
+  // Bures-Wasserstein reads two covariance matrices: symmetric positive (semi)definite [d, d], A Aᵀ (+ a ridge).
+  if (entry.id === 'bures-wasserstein') {
+    const d = force.large ? r.int(20, 24) : r.int(1, 5);
+    yTrue = spd(r, d);
+    yPred = spd(r, d);
   }
   // poissonNLL({ logInput: false }) reads rates: positive predictions (the example's are log-rates).
   if (entry.id === 'poisson-nll' && newOpts.logInput === false) yPred = JSON.parse(JSON.stringify(yPred), (_k, v) => (typeof v === 'number' ? Math.fround(Math.abs(v) + 0.05) : v));
@@ -202,6 +224,8 @@ function catalogCase(r, lib, force = {}) {
       badData = `non-finite inputs.${which}`;
     }
   }
+  // wdr reads the spread of each weight input: all-equal weights have no skewness or kurtosis (0/0), a typed error.
+  if (!badData && entry.id === 'wdr' && inputs && Object.values(inputs).some((w) => new Set([w].flat(3)).size < 2)) badData = 'constant weight input (moments 0/0)';
   const validateOff = options.validate === false;
   let expect = 'valid';
   let why;
@@ -211,7 +235,12 @@ function catalogCase(r, lib, force = {}) {
   } else if (badData) {
     expect = validateOff ? 'any' : 'invalid';
     why = badData;
+  } else if (headLabels) {
+    expect = 'invalid';
+    why = headLabels;
   } else if (!moderate || (C === 1 && !fixed) || B < 1) expect = 'any';
+  // Without validation a value that overflows at the edge of a hyperparameter's range comes back non-finite, by design.
+  else if (edge && validateOff) expect = 'any';
   // Probabilities exactly 0 or 1: many losses are not differentiable there (infinite derivative of p^q, log p), and
   // the consistency oracle takes the gradient too.
   else if (from === 'probs' && [yPred].flat(3).some((v) => v === 0 || v === 1)) expect = 'any';
@@ -237,11 +266,20 @@ function catalogCase(r, lib, force = {}) {
     tensors: r.bool(0.4) ? { yPred: 'float32', yTrue: 'float32', sampleWeight: 'float32', inputs: 'float32' } : {},
     expect,
     why,
-    codes: badName ? ['INVALID_PARAMETER', 'INVALID_ARGUMENT'] : badData === 'bad label' ? ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT'] : ['NON_FINITE_INPUT'],
+    codes: badName ? ['INVALID_PARAMETER', 'INVALID_ARGUMENT'] : badData === 'bad label' || headLabels ? ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT'] : badData?.startsWith('constant') ? ['INVALID_ARGUMENT', 'NON_FINITE_INPUT'] : ['NON_FINITE_INPUT'],
     level,
     ...(force.large && SLOW_AT_SIZE[entry.id] ? { timeoutMs: SLOW_AT_SIZE[entry.id] } : {}),
     oracles: expect === 'invalid' || RANDOM_BY_DESIGN.has(entry.id) ? [] : [...new Set(['fusion', ...pickOracles(r)])],
   });
+}
+
+/** A symmetric PSD float32 matrix A Aᵀ (+ a ridge half the time), symmetric to the bit. */
+function spd(r, d) {
+  const a = r.matrix(d, r.int(1, d + 1), 'normal', r.pick([1, 3]));
+  const ridge = r.bool() ? 0.1 : 0;
+  const m = Array.from({ length: d }, () => new Array(d).fill(0));
+  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) m[i][j] = m[j][i] = Math.fround(a[i].reduce((acc, v, k) => acc + v * a[j][k], 0) + (i === j ? ridge : 0));
+  return m;
 }
 
 // ── exports that are not catalog entries ─────────────────────────────────────
@@ -259,8 +297,9 @@ function helperCase(r, lib) {
       const max = min + r.pick([4, 0, -1, 1e-30]);
       const bins = r.pick([4, 2, 1, 0, 2.5]);
       const values = Array.from({ length: r.int(0, 3) }, () => r.pick([min, max, (min + max) / 2, min - 1, max + 10, NaN]));
-      const valid = max > min && Number.isInteger(bins) && bins >= 2 && values.every((v) => Number.isFinite(v));
       const which = r.pick(['hlGaussTargets', 'twoHotTargets', 'binCenters']);
+      // binCenters takes no values: only the range and the bin count decide.
+      const valid = max > min && Number.isInteger(bins) && bins >= 2 && (which === 'binCenters' || values.every((v) => Number.isFinite(v)));
       return {
         fn: which,
         valid,
@@ -283,16 +322,199 @@ function helperCase(r, lib) {
     (() => { const d = r.pick([0, -1, NaN]); return { fn: 'huberTerm', valid: false, run: () => L.huberTerm({ delta: d }), repro: { delta: d } }; })(),
     (() => { const d = r.pick(['hellinger', '', null]); return { fn: 'fDivergence({ divergence })', valid: false, run: () => L.fDivergence({ divergence: d }), repro: { divergence: d } }; })(),
     (() => { const t = r.pick([0, -1, NaN]); return { fn: 'neuralNdcg({ tau })', valid: false, run: () => L.neuralNdcg({ tau: t }), repro: { tau: t } }; })(),
+    ...seedHelpers(r, lib),
   ];
   const it = r.pick(items);
   return {
     fn: it.fn,
+    prepare: it.prepare,
     expect: it.valid ? (it.any ? 'any' : 'valid') : 'invalid',
     why: 'invalid helper argument',
     codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT'],
     repro: { call: it.fn, ...it.repro },
-    run: () => it.run(),
+    run: (inputs) => it.run(inputs),
     check: it.check,
     finite: !!it.valid,
   };
+}
+
+// ── helpers of the seed papers (issue #25 part A): group DRO, MixBag, rationale bank, IGNITE ────────────────
+
+const close = (a, b, tol = 1e-5) => Math.abs(a - b) <= tol * (1 + Math.abs(b));
+
+function seedHelpers(r, lib) {
+  const L = lib.losses;
+  const tf = lib.tf;
+  const groups = r.pick([3, 1, 2, 0, -1, 2.5, NaN]);
+  const groupsOk = Number.isInteger(groups) && groups >= 1;
+  return [
+    {
+      fn: 'groupDroInit',
+      valid: groupsOk,
+      run: () => L.groupDroInit(groups),
+      repro: { groups },
+      check: (q) => (q.length === groups && close(q.reduce((a, b) => a + b, 0), 1, 1e-12) ? undefined : { category: 'wrong value', kind: 'groupDroInit is not uniform', message: JSON.stringify(q) }),
+    },
+    (() => {
+      // q ← q·exp(η(ℓ̄_g + C/√n_g)) / Σ, ℓ̄_g the batch mean of group g (0 when absent): float64 reference.
+      const G = r.int(1, 4);
+      const B = r.int(1, 6);
+      let q = Array.from({ length: G }, () => r.float(0.05, 1));
+      const s = q.reduce((a, b) => a + b, 0);
+      q = q.map((v) => v / s);
+      let losses = Array.from({ length: B }, () => r.pick([r.float(0, 3), r.float(0, 1e4), 0]));
+      let ids = Array.from({ length: B }, () => r.int(0, G - 1));
+      const stepSize = r.pick([0.01, 1, 0.5]);
+      const adjustment = r.pick([0, 0, 1]);
+      const groupCounts = Array.from({ length: G }, () => r.int(1, 100));
+      let bad;
+      const which = r.pick(['ok', 'ok', 'ok', 'label', 'loss', 'weights', 'step']);
+      if (which === 'label') { ids = poke(ids, [r.int(0, B - 1)], r.badLabel(G)); bad = 'bad group id'; }
+      else if (which === 'loss') { losses = poke(losses, [r.int(0, B - 1)], r.nonFinite()); bad = 'non-finite loss'; }
+      else if (which === 'weights') { q = poke(q, [r.int(0, G - 1)], r.pick([-0.5, 2, NaN])); bad = 'weights not in [0, 1]'; }
+      const eta = which === 'step' ? r.pick([0, -1, NaN]) : stepSize;
+      if (which === 'step') bad = 'stepSize <= 0';
+      return {
+        fn: 'groupDroUpdate',
+        valid: !bad,
+        run: () => L.groupDroUpdate(q, losses, ids, { stepSize: eta, adjustment, groupCounts }),
+        repro: { weights: q, perSample: losses, group: ids, stepSize: eta, adjustment, groupCounts },
+        check: (out) => {
+          if (bad) return undefined;
+          const sum = new Array(G).fill(0);
+          const n = new Array(G).fill(0);
+          ids.forEach((g, i) => { sum[g] += losses[i]; n[g] += 1; });
+          const mean = sum.map((v, g) => (n[g] ? v / n[g] : 0));
+          const a = q.map((v, g) => Math.log(v) + eta * (mean[g] + adjustment / Math.sqrt(groupCounts[g])));
+          const m = Math.max(...a);
+          const z = a.reduce((acc, v) => acc + Math.exp(v - m), 0);
+          const ref = a.map((v) => Math.exp(v - m) / z);
+          const k = ref.findIndex((v, g) => !close(out.weights[g], v) || !close(out.groupLosses[g], mean[g]));
+          return k >= 0 ? { category: 'wrong value', kind: 'groupDroUpdate differs from the float64 reference', message: `group ${k}: weights ${out.weights[k]} vs ${ref[k]}, mean loss ${out.groupLosses[k]} vs ${mean[k]}` } : undefined;
+        },
+      };
+    })(),
+    (() => {
+      // MixBag: n₁ + n₂ = k distinct indices, p̂ = (n₁p₁ + n₂p₂)/k, lower ≤ p̂ ≤ upper.
+      const k = r.pick([8, 2, 5, 1, 0, 3.5]);
+      const C = r.int(1, 4);
+      const dist = () => { const v = Array.from({ length: C }, () => r.float(0, 1)); const s = v.reduce((a, b) => a + b, 0) || 1; return v.map((x) => x / s); };
+      let p1 = dist();
+      const p2 = dist();
+      const sampling = r.pick(['uniform', 'half', 'gauss', 'bogus']);
+      if (r.bool(0.1)) p1 = poke(p1, [0], r.pick([-0.1, 1.5, NaN]));
+      const sumOk = (p) => p.every((v) => v >= 0 && v <= 1) && Math.abs(p.reduce((a, b) => a + b, 0) - 1) <= 1e-3;
+      const valid = Number.isInteger(k) && k >= 2 && sampling !== 'bogus' && sumOk(p1) && (C > 1 || Math.abs(p1[0] - 1) <= 1e-3);
+      const seed = r.int(0, 1000);
+      return {
+        fn: 'mixBag',
+        valid,
+        run: () => L.mixBag({ size: k, proportion: p1 }, { size: k, proportion: p2 }, { sampling, seed }),
+        repro: { size: k, first: p1, second: p2, sampling, seed },
+        check: (out) => {
+          if (!valid) return undefined;
+          const n1 = out.fromFirst.length;
+          const n2 = out.fromSecond.length;
+          const distinct = (xs) => new Set(xs).size === xs.length && xs.every((i) => Number.isInteger(i) && i >= 0 && i < k);
+          const total = sampling === 'half' ? 2 * Math.floor(k / 2) : k; // 'half': ⌊k/2⌋ from each bag (the authors')
+          if (n1 + n2 !== total || n1 < 1 || n2 < 1 || !distinct(out.fromFirst) || !distinct(out.fromSecond)) return { category: 'wrong value', kind: 'mixBag indices', message: JSON.stringify(out) };
+          const bad = p1.findIndex((v, c) => !close(out.proportion[c], (n1 * v + n2 * p2[c]) / (n1 + n2), 1e-12) || out.lower[c] > out.proportion[c] || out.upper[c] < out.proportion[c]);
+          return bad >= 0 ? { category: 'wrong value', kind: 'mixBag proportion or interval', message: `class ${bad}: ${JSON.stringify(out)}` } : undefined;
+        },
+      };
+    })(),
+    (() => {
+      // Rationale bank: a first update stores W ⊙ mean_{i∈c} h_i for each class present.
+      const C = r.int(1, 3);
+      const D = r.int(1, 3);
+      const B = r.int(1, 5);
+      let h = r.matrix(B, D, 'normal', 2);
+      const W = r.matrix(C, D, 'normal', 1);
+      let y = Array.from({ length: B }, () => r.int(0, C - 1));
+      const momentum = r.pick([0.5, 1, 0.1, 0, 1.5]);
+      let bad = !(momentum > 0 && momentum <= 1);
+      if (r.bool(0.1)) { y = poke(y, [r.int(0, B - 1)], r.badLabel(C)); bad = true; }
+      if (r.bool(0.1)) { h = poke(h, [r.int(0, B - 1), r.int(0, D - 1)], r.nonFinite()); bad = true; }
+      return {
+        fn: 'rationaleBankUpdate',
+        valid: !bad,
+        prepare: () => ({ state: L.rationaleBankInit(C, D) }),
+        run: (inputs) => L.rationaleBankUpdate(inputs.state, h, W, y, { momentum }),
+        repro: { classes: C, dim: D, features: h, weight: W, labels: y, momentum },
+        check: (out) => {
+          if (bad) return undefined;
+          const bank = out.bank.arraySync();
+          for (let c = 0; c < C; c++) {
+            const rows = y.map((v, i) => (v === c ? i : -1)).filter((i) => i >= 0);
+            if (out.seen[c] !== rows.length > 0) return { category: 'wrong value', kind: 'rationale bank seen flags', message: JSON.stringify(out.seen) };
+            for (let j = 0; j < C; j++) {
+              for (let d = 0; d < D; d++) {
+                const mh = rows.length ? rows.reduce((a, i) => a + Math.fround(h[i][d]), 0) / rows.length : 0;
+                const ref = rows.length ? Math.fround(W[j][d]) * mh : 0;
+                if (!close(bank[c][j][d], ref, 1e-4)) return { category: 'wrong value', kind: 'rationale bank mean', message: `bank[${c}][${j}][${d}] ${bank[c][j][d]} vs ${ref}` };
+              }
+            }
+          }
+          return undefined;
+        },
+      };
+    })(),
+    (() => {
+      // Bures-Wasserstein between commuting (diagonal) covariances: Σ_i (√a_i − √b_i)², the closed form.
+      const d = r.int(1, 5);
+      const a = Array.from({ length: d }, () => Math.fround(r.pick([r.float(0, 4), 0, r.float(0, 1e4), 1e-6])));
+      const b = Array.from({ length: d }, () => Math.fround(r.pick([r.float(0, 4), 0, r.float(0, 1e4)])));
+      const diag = (v) => v.map((x, i) => v.map((_y, j) => (i === j ? x : 0)));
+      return {
+        fn: 'buresWasserstein (diagonal, closed form)',
+        valid: true,
+        run: () => {
+          const t = lib.core.compile(L.buresWasserstein())(diag(a), diag(b));
+          const v = t.dataSync()[0];
+          t.dispose();
+          return v;
+        },
+        repro: { target: a, predicted: b },
+        check: (v) => {
+          const ref = a.reduce((acc, x, i) => acc + (Math.sqrt(x) - Math.sqrt(b[i])) ** 2, 0);
+          const scale = a.reduce((acc, x, i) => acc + x + b[i], 0);
+          return Math.abs(v - ref) <= 1e-5 * (1 + scale) ? undefined : { category: 'wrong value', kind: 'buresWasserstein differs from the diagonal closed form', message: `${v} vs ${ref}` };
+        },
+      };
+    })(),
+    (() => {
+      // IGNITE on a linear surrogate f = x w: ∇G = mean of x's rows is constant, so the Hessian-vector correction is 0
+      // and grads = ∇L = 2/N xᵀ(xw − y); sharpness = ρ‖mean x‖, λ' = λ + η_λ(sharpness − ε).
+      const N = r.int(1, 5);
+      const D = r.int(1, 3);
+      const x = r.matrix(N, D, 'normal', 1);
+      const y = Array.from({ length: N }, () => r.normal());
+      const w0 = Array.from({ length: D }, () => r.normal());
+      const rho = r.pick([0.05, 1, 0, -1]);
+      const lambda = r.pick([1e-3, 0.5, NaN]);
+      const valid = rho > 0 && Number.isFinite(lambda);
+      return {
+        fn: 'igniteStep',
+        valid,
+        prepare: () => ({ w: tf.tensor2d(w0, [D, 1]), x: tf.tensor2d(x), y: tf.tensor2d(y, [N, 1]) }),
+        run: ({ w, x: xt, y: yt }) => L.igniteStep({ w }, (p) => tf.mean(tf.square(tf.sub(tf.matMul(xt, p.w), yt))), (p) => tf.matMul(xt, p.w), { lambda }, { rho }),
+        repro: { x, y, w: w0, rho, lambda },
+        check: (out) => {
+          if (!valid) return undefined;
+          const f = (v) => Math.fround(v);
+          const res = x.map((row, i) => row.reduce((a, v, d) => a + f(v) * f(w0[d]), 0) - f(y[i]));
+          const value = res.reduce((a, v) => a + v * v, 0) / N;
+          const grad = w0.map((_v, d) => (2 / N) * x.reduce((a, row, i) => a + f(row[d]) * res[i], 0));
+          const meanX = w0.map((_v, d) => x.reduce((a, row) => a + f(row[d]), 0) / N);
+          const sharp = rho * Math.sqrt(meanX.reduce((a, v) => a + v * v, 0));
+          const g = out.grads.w.dataSync();
+          const bad = grad.findIndex((v, d) => !close(g[d], v, 1e-3));
+          if (!close(out.value.dataSync()[0], value, 1e-4) || bad >= 0 || !close(out.sharpness, sharp, 1e-4) || !close(out.state.lambda, lambda + 1e-3 * (sharp - 0.1), 1e-6)) {
+            return { category: 'wrong value', kind: 'igniteStep differs from the float64 reference (linear surrogate)', message: `value ${out.value.dataSync()[0]} vs ${value}, grads ${Array.from(g)} vs ${grad}, sharpness ${out.sharpness} vs ${sharp}` };
+          }
+          return undefined;
+        },
+      };
+    })(),
+  ];
 }

@@ -7,7 +7,8 @@ import * as ref from '../lib/ref.mjs';
 const f32 = Math.fround;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ updates: 40, schedule: 20, invalid: 18, extras: 14, train: 4, stepHelper: 4 });
+  const kind = r.weighted({ updates: 40, schedule: 20, invalid: 18, extras: 14, train: 4, stepHelper: 4, seeds: 24 });
+  if (kind === 'seeds') return seedsCase(r, lib);
   if (kind === 'updates') return updatesCase(r, lib);
   if (kind === 'schedule') return scheduleCase(r, lib);
   if (kind === 'invalid') return invalidCase(r, lib);
@@ -769,4 +770,278 @@ function stepHelperCase(r, lib) {
       return undefined;
     },
   };
+}
+
+// ── reading-list seeds (#26): one step of each against a float64 formula ─────
+
+/** All 65536 binary16 values decoded from their bits (sorted, finite), for a nearest-value float16 reference. */
+let HALVES;
+function halfTable() {
+  if (HALVES) return HALVES;
+  const vals = [];
+  for (let e = 0; e < 31; e++) for (let m = 0; m < 1024; m++) vals.push({ v: e === 0 ? m * 2 ** -24 : (1 + m / 1024) * 2 ** (e - 15), even: m % 2 === 0 });
+  HALVES = vals;
+  return vals;
+}
+function half64(x) {
+  if (Number.isNaN(x) || x === 0) return x;
+  const a = Math.abs(x);
+  const t = halfTable();
+  if (a >= 65520) return x > 0 ? Infinity : -Infinity;
+  let lo = 0;
+  let hi = t.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid].v <= a) lo = mid;
+    else hi = mid;
+  }
+  const dl = a - t[lo].v;
+  const dh = t[hi].v - a;
+  const pickV = dl < dh ? t[lo].v : dh < dl ? t[hi].v : t[lo].even ? t[lo].v : t[hi].v;
+  return x < 0 ? -pickV : pickV;
+}
+
+function seedsCase(r, lib) {
+  const O = lib.optimizers;
+  const kind = r.pick(['normalizedGd', 'dynamicLossScaling', 'roundToFloat16', 'amp', 'dot', 'mfac', 'scion', 'operatorNorm', 'frugal', 'subgm', 'l1MatrixSensingLoss', 'smallInit', 'udim', 'invalid']);
+  const L = layout(r, 1);
+  const g = L.grads[0];
+  const lr = r.pick([0.1, 1e-3, 1]);
+  const flatOf = (m) => L.names.flatMap((k) => m[k].values);
+  const mapG = (fn) => Object.fromEntries(L.names.map((k) => [k, g[k].values.map((v, i) => fn(v, i, k))]));
+  const oneStep = (opt, extraOf) => ({ params, grads, ...rest }) => {
+    const state = opt().init(params);
+    try {
+      const res = opt().update(grads, state, params, extraOf ? extraOf(rest) : undefined);
+      O.disposeState(res.state);
+      return res.updates;
+    } finally {
+      O.disposeState(state);
+    }
+  };
+  const closeMaps = (want, tolScale = 1) => (out) => {
+    for (const k of Object.keys(want)) {
+      const got = Array.from(out[k].dataSync());
+      const big = Math.max(1e-30, ...want[k].map(Math.abs));
+      const msg = ref.allClose(got, want[k], { rtol: 2e-3 * tolScale, atol: 1e-5 * big * tolScale });
+      if (msg) return { category: 'wrong value', kind: `${kind} vs float64 reference`, message: `"${k}": ${msg}` };
+    }
+    return undefined;
+  };
+  const base = { fn: kind, expect: 'valid', repro: { call: kind, params: plain(L.params), grads: plain(g), lr } };
+  const prep = (more = {}) => () => ({ params: toTensors(L.params), grads: toTensors(g), ...more });
+
+  if (kind === 'normalizedGd') {
+    const value = r.pick([1, 0.25, 3e-5, 0, -1, NaN]);
+    const ok = value >= 0;
+    const want = mapG((v) => (value > 0 ? (-lr * v) / value : 0));
+    return { ...base, expect: ok ? 'valid' : 'invalid', why: `loss value ${value}`, codes: ['INVALID_ARGUMENT', 'NON_FINITE_INPUT'], repro: { ...base.repro, value },
+      prepare: prep(), run: oneStep(() => O.normalizedGd({ learningRate: lr }), () => ({ value })), check: closeMaps(want) };
+  }
+  if (kind === 'dynamicLossScaling') {
+    const S = r.pick([1, 8, 2 ** 15]);
+    const inf = r.bool(0.3) ? r.pick(L.names) : undefined;
+    const grads = inf ? { ...g, [inf]: { shape: g[inf].shape, values: g[inf].values.map((v, i) => (i === 0 ? Infinity : v)) } } : g;
+    const finite = !inf || sizeOf(g[inf].shape) === 0;
+    const want = Object.fromEntries(L.names.map((k) => [k, grads[k].values.map((v) => (finite ? (-lr * v) / S : 0))]));
+    return { ...base, repro: { ...base.repro, initialScale: S, infIn: inf },
+      prepare: () => ({ params: toTensors(L.params), grads: toTensors(grads) }),
+      run: oneStep(() => O.dynamicLossScaling(O.sgd({ learningRate: lr }), { initialScale: S })), check: closeMaps(want) };
+  }
+  if (kind === 'roundToFloat16') {
+    const vals = Array.from({ length: r.int(1, 12) }, () => f32(r.pick([r.normal(), r.normal() * 1e-6, r.normal() * 1e-8, r.normal() * 7e4, r.int(-3, 3) * 2 ** -25, 65519, -65520, NaN])));
+    const want = vals.map(half64);
+    // ±∞ (overflow past 65504) and NaN are the float16 values being simulated: the output need not be finite.
+    return { ...base, finite: false, repro: { call: 'roundToFloat16', x: vals }, prepare: () => ({ x: tf.tensor1d(vals) }),
+      run: ({ x }) => O.roundToFloat16(x),
+      check: (out) => {
+        const got = Array.from(out.dataSync());
+        for (let i = 0; i < want.length; i++) if (!Object.is(got[i] + 0, want[i] + 0) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) return { category: 'wrong value', kind: 'roundToFloat16 vs decoded binary16 table', message: `at ${i}: ${vals[i]} → ${got[i]}, want ${want[i]}` };
+        return undefined;
+      } };
+  }
+  if (kind === 'amp' || kind === 'subgm') {
+    const eps = r.pick([0.5, 1e-3, 0]);
+    const zeta = r.pick([1, 0.1]);
+    const targets = Object.fromEntries(L.names.map((k) => [k, L.params[k].values.map(() => f32(r.normal()))]));
+    let want;
+    if (kind === 'subgm') want = mapG((v) => -lr * v);
+    else {
+      want = {};
+      for (const k of L.names) {
+        const d = g[k].values.map((v) => zeta * v);
+        const n = Math.sqrt(d.reduce((s, v) => s + v * v, 0));
+        const c = Math.min(eps / (n + 1e-12), 1);
+        want[k] = L.params[k].values.map((th, i) => -lr * 2 * (th + d[i] * c - targets[k][i]));
+      }
+    }
+    const opt = kind === 'subgm' ? () => O.subgm({ learningRate: lr }) : () => O.amp(O.sgd({ learningRate: lr }), { epsilon: eps, innerLr: zeta });
+    return { ...base, repro: { ...base.repro, epsilon: eps, innerLr: zeta, targets },
+      prepare: prep({ targets: Object.fromEntries(L.names.map((k) => [k, tf.tensor(targets[k], L.shapes[k])])) }),
+      run: oneStep(opt, ({ targets: tt }) => ({ loss: O.lossClosure((p) => tf.addN(Object.keys(p).map((k) => tf.sum(tf.squaredDifference(p[k], tt[k]))))) })),
+      check: (out) => {
+        // The ascent step moves θ by up to ε: compare with the scale of θ, Δ and the targets.
+        for (const k of Object.keys(want)) {
+          const got = Array.from(out[k].dataSync());
+          const big = Math.max(1e-30, ...want[k].map(Math.abs), ...L.params[k].values.map((v) => Math.abs(2 * lr * v)), ...g[k].values.map((v) => Math.abs(lr * v)));
+          const msg = ref.allClose(got, want[k], { rtol: 2e-3, atol: 1e-5 * big });
+          if (msg) return { category: 'wrong value', kind: `${kind} vs float64 reference`, message: `"${k}": ${msg}` };
+        }
+        return undefined;
+      } };
+  }
+  if (kind === 'dot') {
+    const wd = r.pick([0, 0.01]);
+    const kdNames = L.names.filter(() => r.bool(0.7));
+    const kd = Object.fromEntries(kdNames.map((k) => [k, { shape: L.shapes[k], values: gradValues(r, sizeOf(L.shapes[k])) }]));
+    const want = mapG((v, i, k) => -lr * (v + wd * L.params[k].values[i] + (k in kd ? kd[k].values[i] : 0)));
+    return { ...base, repro: { ...base.repro, weightDecay: wd, distill: plain(kd) }, prepare: prep({ kd: toTensors(kd) }),
+      run: oneStep(() => O.dot({ learningRate: lr, weightDecay: wd }), ({ kd: kdT }) => ({ distill: kdT })),
+      check: (out) => {
+        for (const k of Object.keys(want)) {
+          const got = Array.from(out[k].dataSync());
+          const big = Math.max(1e-30, ...want[k].map(Math.abs), ...g[k].values.map((v) => Math.abs(lr * v)), ...(k in kd ? kd[k].values.map((v) => Math.abs(lr * v)) : []), ...L.params[k].values.map((v) => Math.abs(lr * wd * v)));
+          const msg = ref.allClose(got, want[k], { rtol: 2e-3, atol: 1e-5 * big });
+          if (msg) return { category: 'wrong value', kind: 'dot vs float64 reference', message: `"${k}": ${msg}` };
+        }
+        return undefined;
+      } };
+  }
+  if (kind === 'mfac') {
+    const m = r.pick([1, 2, 8]);
+    const damp = r.pick([1e-5, 0.1, 1]);
+    const gg = flatOf(g).reduce((s, v) => s + v * v, 0);
+    const want = mapG((v) => (-lr * m * v) / (m * damp + gg));
+    return { ...base, repro: { ...base.repro, windowSize: m, damp }, prepare: prep(), run: oneStep(() => O.mfac({ learningRate: lr, windowSize: m, damp })), check: closeMaps(want, 5) };
+  }
+  if (kind === 'frugal') {
+    const density = r.pick([0, 1]);
+    const wd = r.pick([0, 0.01]);
+    const want = mapG((v, i, k) => (density === 1 ? (-lr * v) / (Math.abs(v) + 1e-8) : -lr * Math.sign(v)) - lr * wd * L.params[k].values[i]);
+    return { ...base, repro: { ...base.repro, density, weightDecay: wd }, prepare: prep(),
+      run: oneStep(() => O.frugal({ learningRate: lr, density, weightDecay: wd, project: () => true })),
+      check: (out) => {
+        for (const k of Object.keys(want)) {
+          const got = Array.from(out[k].dataSync());
+          const big = Math.max(1e-30, ...want[k].map(Math.abs), lr);
+          const msg = ref.allClose(got, want[k], { rtol: 2e-3, atol: 1e-5 * big });
+          if (msg) return { category: 'wrong value', kind: 'frugal vs float64 reference', message: `"${k}": ${msg}` };
+        }
+        return undefined;
+      } };
+  }
+  if (kind === 'scion') {
+    const [fin, fout] = [r.int(1, 4), r.int(1, 4)];
+    const gv = gradValues(r, fin * fout);
+    const norm = r.pick(['sign', 'colNorm', 'rowNorm', 'biasRms']);
+    const E = 1e-8;
+    const at = (i, j) => gv[i * fout + j];
+    let want;
+    if (norm === 'sign') want = gv.map((v) => (-lr * Math.sign(v)) / fin);
+    else if (norm === 'biasRms') {
+      const rms = Math.sqrt(gv.reduce((s, v) => s + v * v, 0) / gv.length);
+      want = gv.map((v) => (-lr * v) / (rms + E));
+    } else if (norm === 'colNorm') {
+      want = gv.map((v, idx) => {
+        const i = Math.floor(idx / fout);
+        const rms = Math.sqrt(Array.from({ length: fout }, (_, j) => at(i, j) ** 2).reduce((a, b) => a + b, 0) / fout);
+        return (-lr * v) / (rms + E);
+      });
+    } else {
+      want = gv.map((v, idx) => {
+        const j = idx % fout;
+        const l2 = Math.sqrt(Array.from({ length: fin }, (_, i) => at(i, j) ** 2).reduce((a, b) => a + b, 0));
+        return (-lr * v) / (Math.sqrt(fin) * l2 + E);
+      });
+    }
+    return { ...base, repro: { call: `scion({ alpha: 1, layers: () => ({ norm: '${norm}' }) })`, W: { shape: [fin, fout], values: gv }, lr },
+      prepare: () => ({ params: { W: tf.zeros([fin, fout]) }, grads: { W: tf.tensor2d(gv, [fin, fout]) } }),
+      run: oneStep(() => O.scion({ learningRate: lr, alpha: 1, layers: () => ({ norm }) })),
+      check: (out) => {
+        const got = Array.from(out.W.dataSync());
+        const msg = ref.allClose(got, want, { rtol: 2e-3, atol: 1e-5 * Math.max(1e-30, ...want.map(Math.abs)) });
+        return msg ? { category: 'wrong value', kind: `scion ${norm} LMO vs float64 reference`, message: msg } : undefined;
+      } };
+  }
+  if (kind === 'operatorNorm') {
+    const [fin, fout] = [r.int(1, 5), r.int(1, 5)];
+    const wv = gradValues(r, fin * fout);
+    const bad = r.bool(0.15) ? r.pick(['nan', 'rank', 'kind']) : undefined;
+    const which = bad === 'kind' ? 'frobenius' : r.pick(['spectral', 'rms->rms', 'rms->inf']);
+    if (bad === 'nan') wv[0] = NaN;
+    const colMax = Math.sqrt(Math.max(...Array.from({ length: fout }, (_, j) => Array.from({ length: fin }, (_, i) => wv[i * fout + j] ** 2).reduce((a, b) => a + b, 0))));
+    const fro = Math.sqrt(wv.reduce((s, v) => s + v * v, 0));
+    return { fn: 'operatorNorm', expect: bad ? 'invalid' : 'valid', why: bad, codes: ['INVALID_ARGUMENT', 'NON_FINITE_INPUT'], repro: { call: `operatorNorm(W, '${which}')`, W: { shape: [fin, fout], values: wv } },
+      prepare: () => ({ w: bad === 'rank' ? tf.tensor1d(wv) : tf.tensor2d(wv, [fin, fout]) }),
+      run: ({ w }) => O.operatorNorm(w, which),
+      check: (v) => {
+        if (which === 'rms->inf') return Math.abs(v - colMax * Math.sqrt(fin)) <= 1e-9 * (colMax * Math.sqrt(fin)) + 1e-300 ? undefined : { category: 'wrong value', kind: 'operatorNorm rms->inf', message: `${v} vs ${colMax * Math.sqrt(fin)}` };
+        const s = which === 'spectral' ? v : v / Math.sqrt(fin / fout);
+        // σ_max lies between the largest column norm and the Frobenius norm.
+        return s >= colMax * (1 - 1e-6) && s <= fro * (1 + 1e-6) ? undefined : { category: 'wrong value', kind: `operatorNorm ${which} bounds`, message: `σ ${s} not in [${colMax}, ${fro}]` };
+      } };
+  }
+  if (kind === 'l1MatrixSensingLoss') {
+    const [m, d, rr] = [r.int(1, 5), r.int(1, 4), r.int(1, 3)];
+    const a = Array.from({ length: m * d * d }, () => f32(r.normal()));
+    const y = Array.from({ length: m }, () => f32(r.normal() * r.pick([1, 100])));
+    const u = Array.from({ length: d * rr }, () => f32(r.normal()));
+    let want = 0;
+    for (let k = 0; k < m; k++) {
+      let pred = 0;
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        let x = 0;
+        for (let c = 0; c < rr; c++) x += u[i * rr + c] * u[j * rr + c];
+        pred += a[k * d * d + i * d + j] * x;
+      }
+      want += Math.abs(y[k] - pred) / m;
+    }
+    const badY = r.bool(0.15);
+    return { fn: kind, expect: badY ? 'invalid' : 'valid', why: 'y of the wrong length', codes: ['SHAPE_MISMATCH'], repro: { call: 'l1MatrixSensingLoss(U, A, y)', U: u, A: a, y, shapes: [[d, rr], [m, d, d], [m]] },
+      prepare: () => ({ U: tf.tensor2d(u, [d, rr]), A: tf.tensor3d(a, [m, d, d]), y: tf.tensor1d(badY ? [...y, 0] : y) }),
+      run: ({ U, A, y: yt }) => O.l1MatrixSensingLoss(U, A, yt),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        const scale = a.reduce((s, v) => s + Math.abs(v), 0) * u.reduce((s, v) => s + v * v, 0) + y.reduce((s, v) => s + Math.abs(v), 0);
+        return Math.abs(got - want) <= 2e-3 * Math.abs(want) + 1e-5 * scale ? undefined : { category: 'wrong value', kind: 'l1MatrixSensingLoss vs float64', message: `${got} vs ${want}` };
+      } };
+  }
+  if (kind === 'smallInit') {
+    const shape = r.bool(0.2) ? r.pick([[0, 2], [2], [1.5, 2]]) : [r.int(1, 6), r.int(1, 4)];
+    const alpha = r.bool(0.15) ? r.pick([0, -1, NaN]) : r.pick([1e-3, 1]);
+    const bad = !(shape.length === 2 && shape.every((v) => Number.isInteger(v) && v >= 1)) || !(alpha > 0);
+    return { fn: kind, expect: bad ? 'invalid' : 'valid', why: `shape ${JSON.stringify(shape)}, alpha ${alpha}`, codes: ['INVALID_ARGUMENT', 'INVALID_PARAMETER'], repro: { call: 'smallInit(shape, alpha, 1)', shape, alpha },
+      prepare: () => ({}), run: () => O.smallInit(shape, alpha, 1),
+      check: (out) => (out.shape.join() === shape.join() && Array.from(out.dataSync()).every((v) => Number.isFinite(v) && Math.abs(v) <= 10 * alpha) ? undefined : { category: 'wrong value', kind: 'smallInit', message: `shape ${out.shape}` }) };
+  }
+  if (kind === 'udim') {
+    const [N, D, F, C] = [r.int(1, 5), r.int(1, 3), r.int(1, 3), r.int(1, 3)];
+    const x = r.matrix(N, D, 'normal', 1);
+    const badLabel = r.bool(0.2);
+    const labels = Array.from({ length: N }, (_, i) => (badLabel && i === 0 ? C : r.int(0, C - 1)));
+    const pv = { 'feat/w': gradValues(r, D * F).map((v) => f32(Math.max(-3, Math.min(3, v)))), 'head/w': Array.from({ length: F * C }, () => f32(r.normal())), 'head/b': Array.from({ length: C }, () => f32(r.normal())) };
+    const model = { kernel: 'head/w', bias: 'head/b', forward: (p, xx) => { const features = tf.tanh(tf.matMul(xx, p['feat/w'])); return { features, logits: tf.add(tf.matMul(features, p['head/w']), p['head/b']) }; } };
+    return { fn: 'udim', expect: badLabel ? 'invalid' : 'valid', why: 'label outside the classes', codes: ['LABEL_OUT_OF_RANGE'], repro: { call: 'udim(sgd()).update(ones, …, { udim: { model: tanh features + linear head, x, labels } })', x, labels, params: pv },
+      prepare: () => ({ params: { 'feat/w': tf.tensor2d(pv['feat/w'], [D, F]), 'head/w': tf.tensor2d(pv['head/w'], [F, C]), 'head/b': tf.tensor1d(pv['head/b']) }, grads: { 'feat/w': tf.ones([D, F]), 'head/w': tf.ones([F, C]), 'head/b': tf.ones([C]) }, x: tf.tensor2d(x), labels: tf.tensor1d(labels, 'int32') }),
+      run: oneStep(() => O.udim(O.sgd({ learningRate: lr })), ({ x: xt, labels: lt }) => ({ udim: { model, x: xt, labels: lt } })),
+      check: (out) => (Object.values(out).every((t) => Array.from(t.dataSync()).every(Number.isFinite)) ? undefined : { category: 'silent NaN', kind: 'udim', message: 'non-finite update' }) };
+  }
+  // invalid hyperparameters of the new transformations
+  const cases = [
+    ['normalizedGd', () => O.normalizedGd({ learningRate: -1 })],
+    ['dynamicLossScaling', () => O.dynamicLossScaling(O.sgd(), { factor: r.pick([1, 0.5, NaN]) })],
+    ['dynamicLossScaling', () => O.dynamicLossScaling(O.sgd(), { growthInterval: r.pick([0, 1.5]) })],
+    ['amp', () => O.amp(O.sgd(), { epsilon: r.pick([-1, NaN]) })],
+    ['amp', () => O.amp(3)],
+    ['dot', () => O.dot({ momentum: 0.9, delta: r.pick([0.1, 0.95, -0.1]) })],
+    ['mfac', () => O.mfac({ windowSize: r.pick([0, 2.5]) })],
+    ['mfac', () => O.mfac({ damp: r.pick([0, -1]) })],
+    ['scion', () => O.scion({ alpha: r.pick([0, 1.5, NaN]) })],
+    ['frugal', () => O.frugal({ density: r.pick([-0.1, 1.5]) })],
+    ['frugal', () => O.frugal({ blockOrder: 'sideways' })],
+    ['subgm', () => O.subgm({ decay: r.pick([0, 1.5]) })],
+    ['udim', () => O.udim(O.sgd(), { warmupSteps: r.pick([-1, 0.5]) })],
+  ];
+  const [name, build] = r.pick(cases);
+  return { fn: name, expect: 'invalid', why: 'bad hyperparameter', codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT'], repro: { call: build.toString() }, prepare: () => ({}), run: () => build() };
 }

@@ -4,7 +4,8 @@
 // input (non-positive or non-finite sizes, negative exponents, missing columns). Typed errors here are ScalingError.
 
 export function generate(r, lib) {
-  const kind = r.weighted({ predict: 32, allocation: 12, fit: 14, parse: 16, helpers: 14, invalid: 12 });
+  const kind = r.weighted({ predict: 32, allocation: 12, fit: 14, parse: 16, helpers: 14, invalid: 12, seeds: 14 });
+  if (kind === 'seeds') return seedsCase(r, lib);
   if (kind === 'predict') return predictCase(r, lib);
   if (kind === 'allocation') return allocationCase(r, lib);
   if (kind === 'fit') return fitCase(r, lib);
@@ -17,8 +18,26 @@ const logUniform = (r, lo, hi) => 10 ** r.float(Math.log10(lo), Math.log10(hi));
 
 /** Laws with valid parameters, input generators and the closed form. */
 function randomLaw(r, S) {
-  const k = r.pick(['chinchilla', 'kaplanN', 'kaplanD', 'kaplanC', 'kaplanND', 'powerLaw', 'lossToLoss', 'nmt', 'downstreamLog', 'annealing']);
+  const k = r.pick(['chinchilla', 'kaplanN', 'kaplanD', 'kaplanC', 'kaplanND', 'powerLaw', 'lossToLoss', 'nmt', 'downstreamLog', 'annealing', 'kaplanNS', 'criticalBatch', 'timeChinchilla', 'sftMixing']);
   switch (k) {
+    case 'kaplanNS': {
+      const p = r.bool(0.4) ? undefined : { Nc: logUniform(r, 1e8, 1e15), Sc: logUniform(r, 10, 1e5), alphaN: r.float(0.01, 0.5), alphaS: r.float(0.1, 1.5) };
+      const q = p ?? { Nc: 6.5e13, Sc: 2.1e3, alphaN: 0.077, alphaS: 0.76 };
+      return { k, p, code: `kaplanNS(${p ? JSON.stringify(p) : ''})`, make: () => S.kaplanNS(p), inputs: () => ({ N: logUniform(r, 1e3, 1e13), S: logUniform(r, 1, 1e7) }), f: (x) => (q.Nc / x.N) ** q.alphaN + (q.Sc / x.S) ** q.alphaS };
+    }
+    case 'criticalBatch': {
+      const p = r.bool(0.4) ? undefined : { Bstar: logUniform(r, 1e4, 1e10), alphaB: r.float(0.1, 1) };
+      const q = p ?? { Bstar: 2e8, alphaB: 0.21 };
+      return { k, p, code: `criticalBatch(${p ? JSON.stringify(p) : ''})`, make: () => S.criticalBatch(p), inputs: () => ({ L: r.float(1.5, 8) }), f: (x) => q.Bstar / x.L ** (1 / q.alphaB) };
+    }
+    case 'timeChinchilla': {
+      const p = { A: logUniform(r, 1, 1e4), B: logUniform(r, 1, 1e4), E: r.float(0, 3), alpha: r.float(0.05, 1), beta: r.float(0.05, 1) };
+      return { k, p, code: `timeChinchilla(${JSON.stringify(p)})`, make: () => S.timeChinchilla(p), inputs: () => ({ N: logUniform(r, 1e3, 1e12), T: logUniform(r, 10, 1e6), stepTime: logUniform(r, 1e-3, 10), tokensPerStep: logUniform(r, 1e3, 1e7) }), f: (x) => p.E + p.A / x.N ** p.alpha + p.B / ((x.T * x.tokensPerStep) / x.stepTime) ** p.beta };
+    }
+    case 'sftMixing': {
+      const p = { K: logUniform(r, 0.1, 100), alpha: r.float(0.05, 1), C: r.float(0, 3), t: logUniform(r, 1e-4, 1), beta: r.float(0.1, 1.5) };
+      return { k, p, code: `sftMixingLaw(${JSON.stringify(p)})`, make: () => S.sftMixingLaw(p), inputs: () => ({ Dself: logUniform(r, 1, 1e8), Dother: r.bool(0.2) ? 0 : logUniform(r, 1, 1e8) }), f: (x) => p.C + p.K * (x.Dself + p.t * x.Dother ** p.beta) ** -p.alpha };
+    }
     case 'chinchilla': {
       const p = r.bool(0.3) ? { A: 406.4, B: 410.7, E: 1.69, alpha: 0.34, beta: 0.28 } : { A: logUniform(r, 1, 1e4), B: logUniform(r, 1, 1e4), E: r.float(0, 3), alpha: r.float(0.05, 1), beta: r.float(0.05, 1) };
       return { k, p, code: `chinchilla(${JSON.stringify(p)})`, make: () => S.chinchilla(p), inputs: () => ({ N: logUniform(r, 1e3, 1e15), D: logUniform(r, 1e6, 1e16) }), f: (x) => p.E + p.A / x.N ** p.alpha + p.B / x.D ** p.beta };
@@ -436,16 +455,16 @@ function invalidCase(r, lib) {
     const key = r.pick(keys);
     const bad = r.pick([-1, NaN, Infinity, 0, '2']);
     p[key] = bad;
-    const maker = { chinchilla: () => S.chinchilla(p), kaplanN: () => S.kaplan('N', p), kaplanD: () => S.kaplan('D', p), kaplanC: () => S.kaplan('C', p), kaplanND: () => S.kaplanND(p), powerLaw: () => S.powerLaw('N', p), lossToLoss: () => S.lossToLoss(p), nmt: () => S.nmtLaw({ NeRef: 1e8, NdRef: 1e8 }, p), downstreamLog: () => S.downstreamLog(p), annealing: () => S.annealingLaw(p) }[law.k];
+    const maker = { kaplanNS: () => S.kaplanNS(p), criticalBatch: () => S.criticalBatch(p), timeChinchilla: () => S.timeChinchilla(p), sftMixing: () => S.sftMixingLaw(p), chinchilla: () => S.chinchilla(p), kaplanN: () => S.kaplan('N', p), kaplanD: () => S.kaplan('D', p), kaplanC: () => S.kaplan('C', p), kaplanND: () => S.kaplanND(p), powerLaw: () => S.powerLaw('N', p), lossToLoss: () => S.lossToLoss(p), nmt: () => S.nmtLaw({ NeRef: 1e8, NdRef: 1e8 }, p), downstreamLog: () => S.downstreamLog(p), annealing: () => S.annealingLaw(p) }[law.k];
     // A negative exponent or scale makes the power laws increase with size; 0 is degenerate but finite. The
     // annealing, loss-to-loss and downstream laws do not document a sign for their parameters.
-    const degenerate = bad === 0 || (bad === -1 && (['Ex', 'Ey', 'Linf', 'L0', 'E'].includes(key) || ['annealing', 'lossToLoss', 'downstreamLog'].includes(law.k)));
+    const degenerate = (bad === 0 && !(law.k === 'sftMixing' && key !== 'C') && !(law.k === 'timeChinchilla' && (key === 'alpha' || key === 'beta')) && !['kaplanNS', 'criticalBatch'].includes(law.k)) || (bad === -1 && (['Ex', 'Ey', 'Linf', 'L0'].includes(key) || (key === 'E' && law.k !== 'timeChinchilla') || ['annealing', 'lossToLoss', 'downstreamLog'].includes(law.k)));
     const x = law.inputs();
     return {
       fn: `${law.k} with a bad parameter`,
       expect: degenerate ? 'any' : 'invalid',
       why: `${key} = ${String(bad)}`,
-      codes: ['INVALID_ARGUMENT', 'INVALID_VALUE'],
+      codes: ['INVALID_ARGUMENT', 'INVALID_VALUE', 'INVALID_PARAMETER'],
       finite: false,
       repro: { call: `${law.k}(params).predict(x)`, params: p, x },
       run: () => maker().predict(x),
@@ -472,5 +491,168 @@ function invalidCase(r, lib) {
     finite: false,
     repro: { call: "fitLaw(kaplanFamily('N'), runs)", runs },
     run: () => S.fitLaw(S.kaplanFamily('N'), runs),
+  };
+}
+
+// ── reading-list laws: B_crit / S_min, the any-batch trajectory, step time, mixtures ──────────────────────────────
+
+function seedsCase(r, lib) {
+  const S = lib.scaling;
+  const which = r.pick(['trajectory', 'minSteps', 'stepTime', 'bestForTime', 'mixture', 'fitNS', 'tables']);
+  if (which === 'trajectory') {
+    const p = { Nc: logUniform(r, 1e10, 1e15), Sc: logUniform(r, 10, 1e4), alphaN: r.float(0.03, 0.3), alphaS: r.float(0.2, 1.2) };
+    const bc = { Bstar: logUniform(r, 1e5, 1e9), alphaB: r.float(0.1, 0.6) };
+    const N = logUniform(r, 1e5, 1e11);
+    const batch = r.pick([logUniform(r, 1, 1e8), 0, -1, NaN]);
+    const steps = Array.from({ length: r.int(1, 4) }, () => r.pick([logUniform(r, 1, 1e7), logUniform(r, 1, 1e7), 0, NaN]));
+    const valid = batch > 0 && steps.every((v) => v > 0);
+    return {
+      fn: 'lossTrajectory',
+      expect: valid ? 'valid' : 'invalid',
+      why: `batch ${batch}, steps ${steps}`,
+      codes: ['INVALID_ARGUMENT', 'INVALID_VALUE'],
+      repro: { call: `lossTrajectory(kaplanNS(${JSON.stringify(p)}), { N: ${N}, batch: ${batch}, steps: ${JSON.stringify(steps)} }, { bCrit: criticalBatch(${JSON.stringify(bc)}) })` },
+      run: () => S.lossTrajectory(S.kaplanNS(p), { N, batch, steps }, { bCrit: S.criticalBatch(bc) }),
+      check: (Ls) => {
+        // Fixed point: L = (Nc/N)^αN + (Sc/S_min)^αS with S_min = S / (1 + B*/(L^(1/αB) B)).
+        const bad = Ls.findIndex((L, i) => {
+          const sMin = steps[i] / (1 + bc.Bstar / L ** (1 / bc.alphaB) / batch);
+          const rhs = (p.Nc / N) ** p.alphaN + (p.Sc / sMin) ** p.alphaS;
+          return !(Math.abs(rhs - L) <= 1e-9 * L);
+        });
+        return bad >= 0 ? { category: 'wrong value', kind: 'lossTrajectory fixed point', message: `step ${steps[bad]}: L = ${Ls[bad]}` } : undefined;
+      },
+    };
+  }
+  if (which === 'minSteps') {
+    const a = r.pick([logUniform(r, 1, 1e9), 0, -1, NaN]);
+    const b = r.pick([logUniform(r, 1, 1e8), 0, Infinity]);
+    const c = r.pick([logUniform(r, 1, 1e8), -2]);
+    const f = r.pick(['minSteps', 'minExamples']);
+    const valid = a > 0 && b > 0 && Number.isFinite(b) && c > 0;
+    const want = f === 'minSteps' ? a / (1 + c / b) : a / (1 + b / c);
+    return {
+      fn: f,
+      expect: valid ? 'valid' : 'invalid',
+      codes: ['INVALID_ARGUMENT'],
+      repro: { call: `${f}(${a}, ${b}, ${c})` },
+      run: () => S[f](a, b, c),
+      check: (v) => (Math.abs(v - want) > 1e-12 * want ? { category: 'wrong value', kind: `${f} closed form`, message: `${v} vs ${want}` } : undefined),
+    };
+  }
+  if (which === 'stepTime') {
+    const n = r.int(0, 6);
+    const same = r.bool(0.1);
+    const pts = Array.from({ length: n }, (_, i) => ({ proxy: same ? 3 : r.float(0, 10) + i, stepTime: r.pick([r.float(0.01, 5), r.float(0.01, 5), 0]) }));
+    const valid = n >= 2 && !same && pts.every((q) => q.stepTime > 0);
+    const mx = pts.reduce((s, q) => s + q.proxy, 0) / n;
+    const my = pts.reduce((s, q) => s + q.stepTime, 0) / n;
+    const slope = pts.reduce((s, q) => s + (q.proxy - mx) * (q.stepTime - my), 0) / pts.reduce((s, q) => s + (q.proxy - mx) ** 2, 0);
+    return {
+      fn: 'fitStepTime',
+      expect: valid ? 'valid' : 'invalid',
+      codes: ['TOO_FEW_RUNS', 'DEGENERATE_DATA', 'INVALID_VALUE'],
+      repro: { call: 'fitStepTime(measurements)', pts },
+      run: () => {
+        const m = S.fitStepTime(pts);
+        return { slope: m.slope, intercept: m.intercept, r2: m.r2 };
+      },
+      check: (m) => (Math.abs(m.slope - slope) > 1e-9 * (1 + Math.abs(slope)) || Math.abs(m.intercept - (my - slope * mx)) > 1e-9 * (1 + Math.abs(my)) || !(m.r2 <= 1 + 1e-12) ? { category: 'wrong value', kind: 'fitStepTime vs OLS', message: JSON.stringify(m) } : undefined),
+    };
+  }
+  if (which === 'bestForTime') {
+    const p = { A: logUniform(r, 10, 1e3), B: logUniform(r, 10, 1e3), E: r.float(0.5, 3), alpha: r.float(0.1, 0.6), beta: r.float(0.1, 0.6) };
+    const st = { c0: r.float(0.01, 0.1), c1: r.float(0.01, 0.5) };
+    const cands = Array.from({ length: r.int(1, 5) }, (_, i) => ({ name: `m${i}`, N: logUniform(r, 1e6, 1e10), proxy: r.float(0, 10), tokensPerStep: logUniform(r, 1e4, 1e6) }));
+    const T = r.pick([logUniform(r, 60, 1e6), 0]);
+    const loss = (c) => p.E + p.A / c.N ** p.alpha + p.B / ((T * c.tokensPerStep) / (st.c0 + st.c1 * c.proxy)) ** p.beta;
+    return {
+      fn: 'bestForTime',
+      expect: T > 0 ? 'valid' : 'invalid',
+      codes: ['INVALID_ARGUMENT'],
+      repro: { call: 'bestForTime(timeChinchilla(p), T, fitStepTime(line), candidates)', p, st, cands, T },
+      run: () => {
+        const model = S.fitStepTime([{ proxy: 0, stepTime: st.c0 }, { proxy: 10, stepTime: st.c0 + 10 * st.c1 }]);
+        return S.bestForTime(S.timeChinchilla(p), T, model, cands).map((x) => ({ name: x.candidate.name, loss: x.loss }));
+      },
+      check: (out) => {
+        const want = cands.map((c) => ({ name: c.name, loss: loss(c) })).sort((a, b) => a.loss - b.loss);
+        const bad = out.findIndex((o, i) => Math.abs(o.loss - want[i].loss) > 1e-9 * want[i].loss);
+        return bad >= 0 ? { category: 'wrong value', kind: 'bestForTime ranking', message: `${JSON.stringify(out)} vs ${JSON.stringify(want)}` } : undefined;
+      },
+    };
+  }
+  if (which === 'mixture') {
+    const k = r.int(1, 4);
+    const ps = Array.from({ length: k }, () => ({ K: logUniform(r, 1, 100), alpha: r.float(0.1, 0.8), C: r.float(0.2, 2), t: logUniform(r, 1e-4, 0.5), beta: r.float(0.3, 1.2) }));
+    const budget = r.pick([logUniform(r, 1e3, 1e8), 0]);
+    const L = (p, w) => p.C + p.K * (w * budget + p.t * ((1 - w) * budget) ** p.beta) ** -p.alpha;
+    const obj = (w) => w.reduce((s, wi, i) => s + L(ps[i], wi), 0);
+    return {
+      fn: 'optimizeMixture',
+      expect: k >= 2 && budget > 0 ? 'valid' : 'invalid',
+      codes: ['INVALID_ARGUMENT'],
+      repro: { call: 'optimizeMixture(ps.map(sftMixingLaw), budget)', ps, budget },
+      timeoutMs: 8000,
+      run: () => S.optimizeMixture(ps.map((p) => S.sftMixingLaw(p)), budget),
+      check: (res) => {
+        const sum = res.weights.reduce((a, b) => a + b, 0);
+        if (Math.abs(sum - 1) > 1e-9 || res.weights.some((w) => !(w >= 0))) return { category: 'wrong value', kind: 'optimizeMixture weights off the simplex', message: JSON.stringify(res.weights) };
+        const uniform = obj(ps.map(() => 1 / k));
+        if (res.objective > uniform * (1 + 1e-12) + 1e-12) return { category: 'wrong value', kind: 'optimizeMixture worse than the uniform mixture', message: `${res.objective} > ${uniform}` };
+        if (Math.abs(res.objective - obj(res.weights)) > 1e-9 * res.objective) return { category: 'wrong value', kind: 'optimizeMixture objective vs its weights', message: `${res.objective} vs ${obj(res.weights)}` };
+        return undefined;
+      },
+    };
+  }
+  if (which === 'fitNS') {
+    const p = { Nc: logUniform(r, 1e11, 1e15), Sc: logUniform(r, 100, 1e4), alphaN: r.float(0.04, 0.3), alphaS: r.float(0.3, 1.2) };
+    const noise = r.pick([0, 0.01]);
+    const runs = [];
+    for (let i = 0; i < r.int(5, 16); i++) {
+      const N = logUniform(r, 1e6, 1e9);
+      const Sv = logUniform(r, 1e3, 1e6);
+      runs.push({ N, S: Sv, loss: ((p.Nc / N) ** p.alphaN + (p.Sc / Sv) ** p.alphaS) * Math.exp(noise * r.normal()) });
+    }
+    const huber = (q) => runs.reduce((s, run) => {
+      const rr = Math.log((q.Nc / run.N) ** q.alphaN + (q.Sc / run.S) ** q.alphaS) - Math.log(run.loss);
+      const a = Math.abs(rr);
+      return s + (a <= 1e-3 ? (rr * rr) / 2 : 1e-3 * (a - 5e-4));
+    }, 0);
+    return {
+      fn: 'fitLaw(kaplanNSFamily)',
+      expect: 'valid',
+      timeoutMs: 8000,
+      repro: { call: 'fitLaw(kaplanNSFamily, runs, { requireConvergence: false, starts: [truth θ, ...grid] })', p, runs },
+      run: () => {
+        const f = S.kaplanNSFamily;
+        const fit = S.fitLaw(f, runs, { requireConvergence: false, starts: [f.toTheta(p), ...f.defaultStarts([Float64Array.from(runs, (x) => Math.log(x.N)), Float64Array.from(runs, (x) => Math.log(x.S))], Float64Array.from(runs, (x) => Math.log(x.loss))).slice(0, 4)] });
+        return { params: fit.params, objective: fit.objective };
+      },
+      check: (out) => {
+        const atFit = huber(out.params);
+        const atTruth = huber(p);
+        if (Math.abs(atFit - out.objective) > 1e-6 * Math.max(1e-12, atFit) + 1e-12) return { category: 'wrong value', kind: 'fitLaw(kaplanNS) reported objective', message: `${out.objective} vs ${atFit}` };
+        return atFit > atTruth * (1 + 1e-6) + 1e-10 ? { category: 'wrong value', kind: 'fitLaw(kaplanNS) worse than the generating parameters', message: `${atFit} > ${atTruth}` } : undefined;
+      },
+    };
+  }
+  // Tables for laws of other inputs.
+  const inputs = r.pick([['N', 'S'], ['Dself', 'Dother'], ['N', 'T', 'stepTime', 'tokensPerStep'], [], 'N']);
+  const rows = Array.from({ length: r.int(1, 4) }, () => Object.fromEntries([...(Array.isArray(inputs) ? inputs : []), 'loss'].map((c) => [c, r.float(1, 100)])));
+  const drop = r.bool(0.3) && Array.isArray(inputs) && inputs.length > 0 ? r.pick(inputs) : undefined;
+  const recs = drop ? rows.map((x) => Object.fromEntries(Object.entries(x).filter(([c]) => c !== drop))) : rows;
+  const valid = Array.isArray(inputs) && inputs.length > 0 && !drop;
+  return {
+    fn: 'runsFromRecords({ inputs })',
+    expect: valid ? 'valid' : 'invalid',
+    codes: ['MISSING_COLUMN', 'INVALID_ARGUMENT'],
+    finite: false,
+    repro: { call: `runsFromRecords(records, { inputs: ${JSON.stringify(inputs)} })`, recs },
+    run: () => S.runsFromRecords(recs, { inputs }),
+    check: (out) => {
+      const bad = out.findIndex((o, i) => Object.keys(rows[i]).some((c) => o[c] !== rows[i][c]));
+      return bad >= 0 ? { category: 'wrong value', kind: 'runsFromRecords inputs', message: `${JSON.stringify(out[bad])} vs ${JSON.stringify(rows[bad])}` } : undefined;
+    },
   };
 }

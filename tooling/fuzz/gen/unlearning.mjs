@@ -10,7 +10,14 @@ import * as ref from '../lib/ref.mjs';
 const f32 = Math.fround;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ terms: 30, objective: 12, surgery: 12, auc: 10, unlearn: 18, metrics: 10, ssd: 8 });
+  const kind = r.weighted({ terms: 30, objective: 12, surgery: 12, auc: 10, unlearn: 18, metrics: 10, ssd: 8, pdu: 6, seqMetrics: 14, seqUnlearn: 10, numbers: 12, rece: 6, rmu: 8, worstCase: 4 });
+  if (kind === 'pdu') return pduCase(r, lib);
+  if (kind === 'seqMetrics') return seqMetricsCase(r, lib);
+  if (kind === 'seqUnlearn') return seqUnlearnCase(r, lib);
+  if (kind === 'numbers') return numbersCase(r, lib);
+  if (kind === 'rece') return receCase(r, lib);
+  if (kind === 'rmu') return rmuCase(r, lib);
+  if (kind === 'worstCase') return worstCaseCase(r, lib);
   if (kind === 'terms') return termCase(r, lib);
   if (kind === 'objective') return objectiveCase(r, lib);
   if (kind === 'surgery') return surgeryCase(r, lib);
@@ -331,5 +338,529 @@ function ssdCase(r, lib) {
       return { ...res, weights: Array.from(Wv.dataSync()) };
     },
     check: (out) => (out.dampened <= out.total && out.dampened >= 0 ? undefined : { category: 'wrong value', kind: 'SSD counts', message: JSON.stringify(out) }),
+  };
+}
+
+// ── sequence models: token metrics and MIA scores against float64 references ─
+
+const SEQ_CODES = ['SHAPE_MISMATCH', 'LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT', 'EMPTY_BATCH', 'INVALID_PARAMETER', 'INVALID_ARGUMENT', 'MISSING_INPUT'];
+
+/** logits[n, t, :] = E[x[n, t], :]: the smallest differentiable sequence model (one-hot · E). */
+function lookupModel(E) {
+  const [VIN, V] = E.shape;
+  return { trainableWeights: [{ read: () => E }], apply: (x) => tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(tf.oneHot(tf.cast(x, 'int32'), VIN), [-1, VIN]), E), [...x.shape, V])) };
+}
+
+/** Sequences x [n, T] in [0, VIN), labels [n, T] in [0, V) or −100, each row with at least one label. */
+function seqSet(r, n, T, VIN, V) {
+  const x = Array.from({ length: n }, () => Array.from({ length: T }, () => r.int(0, VIN - 1)));
+  const y = Array.from({ length: n }, () => {
+    const row = Array.from({ length: T }, () => (r.bool(0.3) ? -100 : r.int(0, V - 1)));
+    if (row.every((l) => l < 0)) row[r.int(0, T - 1)] = r.int(0, V - 1);
+    return row;
+  });
+  return { x, y };
+}
+
+/** Per sample, the float64 NLL of each labelled position under the lookup table E, and whether its arg-max is the label. */
+function seqRef(E, d) {
+  return d.x.map((xs, i) => {
+    const out = [];
+    xs.forEach((tok, t) => {
+      const l = d.y[i][t];
+      if (l < 0) return;
+      const z = E[tok];
+      out.push({ nll: -ref.logSoftmax(z)[l], hit: z.indexOf(Math.max(...z)) === l });
+    });
+    return out;
+  });
+}
+const meanOf = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+
+function badSeq(r, d, V) {
+  const bad = r.pick(['label', 'negative', 'rows', 'cols', 'nan', 'empty']);
+  const y = d.y.map((row) => [...row]);
+  if (bad === 'label') y[0][y[0].findIndex((l) => l >= 0)] = V;
+  if (bad === 'negative') y[0][0] = -3;
+  if (bad === 'nan') y[0][0] = NaN;
+  if (bad === 'rows') return { bad, d: { x: d.x, y: [...y, y[0]] } };
+  if (bad === 'cols') return { bad, d: { x: d.x, y: y.map((row) => [...row, 0]) } };
+  if (bad === 'empty') return { bad, d: { x: [], y: [] } };
+  return { bad, d: { x: d.x, y } };
+}
+
+function seqMetricsCase(r, lib) {
+  const U = lib.unlearning;
+  const VIN = r.int(2, 5);
+  const V = r.int(2, 5);
+  const T = r.int(1, 4);
+  const E = r.matrix(VIN, V, 'normal', r.pick([1, 3]));
+  const Eref = r.matrix(VIN, V, 'normal', 1);
+  const forget = seqSet(r, r.int(1, 4), T, VIN, V);
+  const holdout = seqSet(r, r.int(1, 4), T, VIN, V);
+  const fn = r.pick(['tokenLogProbs', 'meanTokenNll', 'sequenceProbability', 'exactMemorization', 'extractionStrength', 'miaScores', 'mia']);
+  const attack = r.pick(['loss', 'minK', 'minKPlusPlus', 'reference', 'gradNorm', 'zlib']);
+  const k = r.pick([0.2, 0.5, 1, 0, 1.5]);
+  // k is validated whatever the attack (an option out of range is a mistake even where unused).
+  const badK = !(k > 0 && k <= 1);
+  const zlibSizes = attack === 'zlib' ? forget.x.map(() => r.int(5, 40)) : undefined;
+  const { bad, d } = r.bool(0.2) ? badSeq(r, forget, V) : { bad: undefined, d: forget };
+  const usesAttack = fn === 'miaScores' || fn === 'mia';
+  const zlibMissing = usesAttack && attack === 'zlib' && fn === 'mia';
+  const invalid = bad || (usesAttack && badK) || zlibMissing;
+  const rf = seqRef(E, forget);
+  const rh = seqRef(E, holdout);
+  const nllOf = (rows) => rows.map((p) => meanOf(p.map((q) => q.nll)));
+  const minK = (rows) => rows.map((p) => {
+    const lp = p.map((q) => -q.nll).sort((a, b) => a - b);
+    const m = Math.max(1, Math.floor(k * lp.length));
+    return -meanOf(lp.slice(0, m));
+  });
+  const refNll = (d2) => nllOf(seqRef(Eref, d2));
+  const score = (rows, d2, z) => {
+    if (attack === 'loss') return nllOf(rows);
+    if (attack === 'minK') return minK(rows);
+    if (attack === 'reference') return nllOf(rows).map((v, i) => v - refNll(d2)[i]);
+    if (attack === 'zlib') return nllOf(rows).map((v, i) => v / z[i]);
+    return undefined; // minK++ and gradNorm: finite and of the right length only
+  };
+  return {
+    fn: usesAttack ? `${fn}(${attack})` : fn,
+    expect: invalid ? 'invalid' : 'valid',
+    why: bad ?? (zlibMissing ? 'zlib without holdout sizes' : `k ${k}`),
+    codes: SEQ_CODES,
+    repro: { call: `${fn}(lookup(E), forget${usesAttack ? `, { attack: '${attack}', k: ${k} }` : ''})`, E, Eref, forget: d, holdout, zlibSizes },
+    prepare: () => ({ Ev: tf.variable(tf.tensor2d(E, [VIN, V])), Er: tf.variable(tf.tensor2d(Eref, [VIN, V])) }),
+    run: ({ Ev, Er }) => {
+      const model = lookupModel(Ev);
+      const opts = { attack, k, reference: lookupModel(Er), ...(zlibSizes ? { zlibSizes } : {}) };
+      if (fn === 'mia') {
+        const res = U.mia({ model, forget: d, holdout, ...opts });
+        return { auc: res.auc, tpr: res.tprAtLowFpr };
+      }
+      if (fn === 'miaScores') return U.miaScores(model, d, opts);
+      return U[fn](model, d);
+    },
+    check: (out) => {
+      let want;
+      if (fn === 'tokenLogProbs') want = rf.flatMap((p) => p.map((q) => -q.nll));
+      if (fn === 'meanTokenNll') want = nllOf(rf);
+      if (fn === 'sequenceProbability') want = nllOf(rf).map((v) => Math.exp(-v));
+      if (fn === 'exactMemorization') want = rf.map((p) => meanOf(p.map((q) => (q.hit ? 1 : 0))));
+      if (fn === 'extractionStrength') want = rf.map((p) => {
+        // open-unlearning extraction_strength: k runs over range(L), so no matching suffix leaves k = L − 1.
+        let kk = p.length;
+        while (kk > 0 && p[kk - 1].hit) kk--;
+        return 1 - Math.min(kk, p.length - 1) / p.length;
+      });
+      if (fn === 'miaScores') want = score(rf, forget, zlibSizes);
+      if (fn === 'mia') {
+        const sm = score(rf, forget);
+        const sn = score(rh, holdout);
+        if (!sm) return undefined;
+        let auc = 0;
+        for (const a of sm) for (const b of sn) auc += b > a ? 1 : b === a ? 0.5 : 0;
+        auc /= sm.length * sn.length;
+        // Near-ties in float32 may order differently: allow one pair's worth.
+        return Math.abs(out.auc - auc) <= 1 / (sm.length * sn.length) + 1e-9 ? undefined : { category: 'wrong value', kind: `mia(${attack}) AUC vs Mann-Whitney`, message: `expected ${auc}, got ${out.auc}` };
+      }
+      if (!want) return Array.isArray(out) && out.length === forget.x.length ? undefined : { category: 'wrong value', kind: `${fn} length`, message: JSON.stringify(out) };
+      const got = fn === 'tokenLogProbs' ? out.flat() : out;
+      // argmax ties in float32 (hits) are measure-zero for normal entries.
+      const msg = ref.allClose(got, want, { rtol: 1e-4, atol: 1e-5 });
+      return msg ? { category: 'wrong value', kind: `${fn} vs float64 lookup-table reference`, message: msg } : undefined;
+    },
+  };
+}
+
+function seqUnlearnCase(r, lib) {
+  const U = lib.unlearning;
+  const core = lib.core;
+  const O = lib.optimizers;
+  const VIN = r.int(2, 4);
+  const V = r.int(2, 4);
+  const T = r.int(1, 4);
+  const E = r.matrix(VIN, V, 'normal', 1);
+  const forget = seqSet(r, r.int(1, 4), T, VIN, V);
+  const retain = seqSet(r, r.int(1, 4), T, VIN, V);
+  const which = r.pick(['npoSequence', 'simNpoSequence', 'dpoSequence', 'gradientAscentTokens']);
+  const beta = r.pick([0.1, 1, 4.5, 0, -1]);
+  const delta = r.pick([0, 0.5]);
+  const alt = seqSet(r, forget.x.length, T, VIN, V);
+  const f = which === 'dpoSequence' ? { ...forget, inputs: { alternateX: alt.x, alternateY: alt.y } } : forget;
+  const { bad, d } = r.bool(0.15) ? badSeq(r, f, V) : { bad: undefined, d: f };
+  const badBeta = which !== 'gradientAscentTokens' && !(beta > 0);
+  const steps = r.int(1, 3);
+  const rf = seqRef(E, forget);
+  const tokenMean = (rows) => { const all = rows.flat(); return meanOf(all.map((q) => q.nll)); };
+  const retainCe = tokenMean(seqRef(E, retain));
+  // The objective at the initial weights (ℓ_ref = ℓ there): NPO and DPO are (2/β)·ln 2.
+  let first;
+  if (which === 'npoSequence' || which === 'dpoSequence') first = (2 / beta) * Math.LN2 + retainCe;
+  if (which === 'simNpoSequence') first = meanOf(rf.map((p) => (2 / beta) * ref.softplus(-beta * (meanOf(p.map((q) => q.nll)) - delta)))) + retainCe;
+  if (which === 'gradientAscentTokens') first = -tokenMean(rf) + retainCe;
+  return {
+    fn: `unlearn(${which}, sequence)`,
+    expect: bad || badBeta ? 'invalid' : 'valid',
+    why: bad ?? `beta ${beta}`,
+    codes: SEQ_CODES,
+    timeoutMs: 8000,
+    repro: { call: `await unlearn({ model: lookup(E), forget, retain, objective: objective({ forget: ${which}({ beta: ${beta}, delta: ${delta} }), retain: ce() }), reference: 'initial', optimizer: sgd({ learningRate: 0.1 }), steps: ${steps} })`, E, forget: d, retain },
+    prepare: () => ({ Ev: tf.variable(tf.tensor2d(E, [VIN, V])) }),
+    run: async ({ Ev }) => {
+      const term = which === 'gradientAscentTokens' ? core.ce().neg() : which === 'simNpoSequence' ? U.simNpoSequence({ beta, delta }) : U[which]({ beta });
+      const res = await U.unlearn({ model: lookupModel(Ev), forget: d, retain, objective: U.objective({ forget: term, retain: core.ce() }), reference: 'initial', optimizer: O.sgd({ learningRate: 0.1 }), steps, seed: 1 });
+      return { losses: res.losses, steps: res.steps };
+    },
+    check: (out) => {
+      if (out.steps !== steps || out.losses.length !== steps) return { category: 'wrong value', kind: 'unlearn step count', message: `asked ${steps}, got ${out.steps}` };
+      return !ref.closeTo(out.losses[0], first, { rtol: 1e-4, atol: 1e-5 }) ? undefined : { category: 'wrong value', kind: `${which} first-step objective vs float64`, message: `expected ${first}, got ${out.losses[0]}` };
+    },
+  };
+}
+
+// ── host-side numbers: truth ratio, options probability, PrivLeak, capped simplex, control vector, relabelling ─
+
+function numbersCase(r, lib) {
+  const U = lib.unlearning;
+  const fn = r.pick(['truthRatio', 'probabilityWithOptions', 'privLeak', 'relDiff', 'projectCappedSimplex', 'rmuControlVector', 'relabelForget']);
+  const N = r.int(0, 5);
+  const K = r.int(1, 3);
+  const nll = () => f32(r.bool(0.1) ? r.pick([0, 30, NaN, -1]) : r.float(0, 5));
+  const correct = Array.from({ length: N }, nll);
+  const wrong = Array.from({ length: N }, () => Array.from({ length: K }, nll));
+  const aggregator = r.pick(['closerTo1Better', 'trueBetter', 'probMean', 'bogus']);
+  const values = [...correct, ...wrong.flat()];
+  const badNll = values.some((v) => !(v >= 0) || !Number.isFinite(v));
+  if (fn === 'truthRatio' || fn === 'probabilityWithOptions') {
+    const invalid = N === 0 || badNll || (fn === 'truthRatio' && aggregator === 'bogus');
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: N === 0 ? 'empty' : badNll ? 'NaN / negative NLL' : 'aggregator',
+      codes: ['EMPTY_BATCH', 'NON_FINITE_INPUT', 'INVALID_PARAMETER', 'INVALID_ARGUMENT', 'SHAPE_MISMATCH', 'INVALID_VALUE'],
+      repro: { call: `${fn}(correct, wrong${fn === 'truthRatio' ? `, { aggregator: '${aggregator}' }` : ''})`, correct, wrong },
+      run: () => (fn === 'truthRatio' ? U.truthRatio(correct, wrong, { aggregator }) : U.probabilityWithOptions(correct, wrong)),
+      check: (out) => {
+        let tr;
+        let agg;
+        if (fn === 'truthRatio') {
+          const pc = correct.map((v) => Math.exp(-v));
+          const pw = wrong.map((w) => Math.exp(-meanOf(w)));
+          tr = aggregator === 'probMean' ? pc.map((c, i) => c / (c + pw[i] + 1e-10)) : pw.map((w, i) => w / (pc[i] + 1e-10));
+          agg = aggregator === 'probMean' ? meanOf(tr) : aggregator === 'trueBetter' ? meanOf(tr.map((t) => Math.max(0, 1 - t))) : meanOf(tr.map((t) => Math.min(t, 1 / (t + 1e-10))));
+        } else {
+          const pc = correct.map((v) => Math.exp(-v));
+          tr = pc.map((c, i) => c / (c + wrong[i].reduce((s, w) => s + Math.exp(-w), 0) + 1e-10));
+          agg = meanOf(tr);
+        }
+        const msg = ref.allClose([...out.values, out.value], [...tr, agg], { rtol: 1e-6, atol: 1e-9 });
+        return msg ? { category: 'wrong value', kind: `${fn} vs float64 (open-unlearning formula)`, message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'privLeak') {
+    const auc = r.pick([0, 0.3, 0.5, 0.9, 1, 1.2, NaN]);
+    const ret = r.pick([0.5, 0.2, 0.99, -0.1]);
+    const invalid = !(auc >= 0 && auc <= 1) || !(ret >= 0 && ret <= 1);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: `auc ${auc}, retrainedAuc ${ret}`,
+      codes: ['INVALID_ARGUMENT', 'INVALID_PARAMETER', 'NON_FINITE_INPUT'],
+      repro: { call: `privLeak(${auc}, ${ret})` },
+      run: () => U.privLeak(auc, ret),
+      check: (out) => (!ref.closeTo(out, (((1 - auc) - (1 - ret)) / ((1 - ret) + 1e-10)) * 100, { rtol: 1e-9, atol: 1e-9 }) ? undefined : { category: 'wrong value', kind: 'privLeak vs MUSE formula', message: String(out) }),
+    };
+  }
+  if (fn === 'relDiff') {
+    const score = r.pick([0.8, 0, -3, 1e30, NaN, Infinity]);
+    const refV = r.pick([0.5, 0, 2, -0.1, NaN]);
+    const invalid = !Number.isFinite(score) || !(Number.isFinite(refV) && refV >= 0);
+    // reference 0 divides by 1e-10: huge but finite unless the score is huge too (then ±Inf is the formula's value).
+    const want = ((score - refV) / (refV + 1e-10)) * 100;
+    return {
+      fn,
+      expect: invalid ? 'invalid' : Number.isFinite(want) ? 'valid' : 'any',
+      why: `score ${score}, reference ${refV}`,
+      codes: ['INVALID_ARGUMENT'],
+      repro: { call: `relDiff(${score}, ${refV})` },
+      run: () => U.relDiff(score, refV),
+      check: (out) => (!ref.closeTo(out, want, { rtol: 1e-12, atol: 0 }) ? undefined : { category: 'wrong value', kind: 'relDiff vs open-unlearning rel_diff', message: `expected ${want}, got ${out}` }),
+    };
+  }
+  if (fn === 'projectCappedSimplex') {
+    const n = r.int(0, 7);
+    const a = Array.from({ length: n }, () => (r.bool(0.05) ? NaN : r.normal() * r.pick([1, 10, 1e-3])));
+    const k = r.pick([0, 1, 2, n, n + 1, 1.5, -1]);
+    const invalid = a.some((v) => !Number.isFinite(v)) || !(Number.isFinite(k) && k >= 0 && k <= n);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'any',
+      why: `k ${k} of ${n}`,
+      codes: ['INVALID_PARAMETER', 'NON_FINITE_INPUT', 'EMPTY_BATCH'],
+      repro: { call: `projectCappedSimplex(a, ${k})`, a },
+      run: () => U.projectCappedSimplex(a, k),
+      check: (w) => {
+        const sum = w.reduce((s, v) => s + v, 0);
+        if (Math.abs(sum - k) > 1e-6 * Math.max(1, k) || w.some((v) => v < -1e-12 || v > 1 + 1e-12)) return { category: 'wrong value', kind: 'capped simplex feasibility', message: `sum ${sum} (k ${k}), w ${w}` };
+        // KKT: one μ with w_i = clip(a_i − μ, 0, 1).
+        const free = w.map((v, i) => [v, a[i]]).filter(([v]) => v > 1e-9 && v < 1 - 1e-9);
+        const mus = free.map(([v, ai]) => ai - v);
+        const scale = Math.max(1, ...a.map(Math.abs));
+        if (mus.length > 1 && Math.max(...mus) - Math.min(...mus) > 1e-6 * scale) return { category: 'wrong value', kind: 'capped simplex KKT (one μ)', message: `μ values ${mus}` };
+        return undefined;
+      },
+    };
+  }
+  if (fn === 'rmuControlVector') {
+    const dim = r.pick([1, 3, 16, 0, 2.5]);
+    const c = r.pick([2, 20, 0, -1, NaN]);
+    const seed = r.int(0, 9);
+    const invalid = !(Number.isInteger(dim) && dim > 0) || !Number.isFinite(c);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: `dim ${dim}, c ${c}`,
+      codes: ['INVALID_PARAMETER'],
+      repro: { call: `rmuControlVector(${dim}, ${c}, ${seed})` },
+      run: () => U.rmuControlVector(dim, c, seed),
+      check: (u) => {
+        const norm = Math.sqrt(u.reduce((s, v) => s + v * v, 0));
+        if (u.length !== dim || Math.abs(norm - Math.abs(c)) > 1e-9 * Math.max(1, Math.abs(c)) || u.some((v) => v * c < 0)) return { category: 'wrong value', kind: 'control vector: length dim, norm |c|, entries of the sign of c (uniform then normalised)', message: `${u}` };
+        return undefined;
+      },
+    };
+  }
+  // relabelForget
+  const C = r.int(1, 4);
+  const n = r.int(0, 5);
+  const y = Array.from({ length: n }, () => r.int(0, C - 1));
+  const mode = r.pick(['random', 'targeted', 'other']);
+  const target = r.pick([0, C - 1, C, -1, undefined]);
+  const badY = r.bool(0.1) && n > 0;
+  if (badY) y[0] = C;
+  const invalid = n === 0 || badY || mode === 'other' || (mode === 'random' && C < 2) || (mode === 'targeted' && !(Number.isInteger(target) && target >= 0 && target < C));
+  return {
+    fn,
+    expect: invalid ? 'invalid' : 'valid',
+    why: `mode ${mode}, C ${C}, target ${target}, n ${n}${badY ? ', label C' : ''}`,
+    codes: ['INVALID_PARAMETER', 'LABEL_OUT_OF_RANGE', 'EMPTY_BATCH', 'MISSING_INPUT', 'INVALID_ARGUMENT'],
+    repro: { call: `relabelForget({ x, y }, { mode: '${mode}', numClasses: ${C}, target: ${target}, seed: 1 })`, y },
+    run: () => {
+      const res = U.relabelForget({ x: y.map(() => [0]), y }, { mode, numClasses: C, target, seed: 1 });
+      const out = Array.from(res.y.dataSync());
+      res.y.dispose();
+      return out;
+    },
+    check: (out) => {
+      const ok = out.length === n && out.every((l, i) => Number.isInteger(l) && l >= 0 && l < C && (mode === 'random' ? l !== y[i] : l === target));
+      return ok ? undefined : { category: 'wrong value', kind: `relabelForget ${mode}`, message: `y ${y} → ${out}` };
+    },
+  };
+}
+
+// ── RECE / UCE closed forms: the gradient of their objective vanishes (float64) ─
+
+function receCase(r, lib) {
+  const U = lib.unlearning;
+  const d = r.int(1, 4);
+  const L = r.int(1, 2);
+  const mats = Array.from({ length: L }, () => r.matrix(r.int(1, 4), d, 'normal', 1));
+  const toks = r.int(1, 2);
+  const concept = r.matrix(toks, d, 'normal', 1);
+  const target = r.matrix(toks, d, 'normal', 0.3);
+  const keep = r.matrix(r.int(1, 3), d, 'normal', 1);
+  const lambda = r.pick([0.1, 1, 0, -1]);
+  const fn = r.pick(['uceEdit', 'adversarialEmbedding', 'rece']);
+  const bad = r.bool(0.15) ? r.pick(['width', 'nan', 'count']) : undefined;
+  const c2 = bad === 'width' ? concept.map((row) => [...row, 1]) : bad === 'nan' ? concept.map((row, i) => (i === 0 ? [NaN, ...row.slice(1)] : row)) : concept;
+  const targets = bad === 'count' ? [target, target] : [target];
+  const uceFirst = r.pick([true, false, undefined, 'no']);
+  // λ = 0 with fewer embeddings than d leaves the system singular (a typed error or a pseudo-solution both fit).
+  const invalid = bad || lambda < 0 || (fn === 'rece' && uceFirst === 'no');
+  const mv = (W, x) => W.map((row) => row.reduce((s, v, j) => s + v * x[j], 0));
+  return {
+    fn,
+    expect: invalid ? 'invalid' : lambda === 0 ? 'any' : 'valid',
+    why: bad ?? `lambda ${lambda}, uceFirst ${uceFirst}`,
+    codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT', 'INVALID_VALUE'],
+    repro: { call: `${fn}(...)`, mats, concept: c2, target, keep, lambda },
+    run: () => {
+      if (fn === 'uceEdit') return U.uceEdit(mats, [c2], targets, { lambda, preserve: [keep], preserveScale: 0.5 });
+      if (fn === 'adversarialEmbedding') return U.adversarialEmbedding(U.uceEdit(mats, [c2], targets, { lambda }), mats, c2, 0.1);
+      const res = U.rece({ matrices: mats, concepts: [c2], targets, preserve: [keep], lambda, epochs: 2, ...(uceFirst !== undefined ? { uceFirst } : {}) });
+      return { matrices: res.matrices, regeneration: res.regeneration };
+    },
+    check: (out) => {
+      if (lambda === 0) return undefined;
+      if (fn === 'uceEdit') {
+        for (let l = 0; l < L; l++) {
+          const W = mats[l];
+          const Wn = out[l];
+          const G = W.map((row, a) => row.map((_, b) => lambda * (Wn[a][b] - W[a][b])));
+          concept.forEach((c, t) => mv(Wn, c).forEach((v, a) => { const res = v - mv(W, target[t])[a]; c.forEach((cb, b) => (G[a][b] += res * cb)); }));
+          keep.forEach((k) => mv(Wn, k).forEach((v, a) => { const res = v - mv(W, k)[a]; k.forEach((kb, b) => (G[a][b] += 0.5 * res * kb)); }));
+          const scale = 1 + Math.max(...W.flat().map(Math.abs)) * (1 + Math.max(...[...concept, ...keep].flat().map(Math.abs))) ** 2;
+          const g = Math.max(...G.flat().map(Math.abs));
+          if (g > 1e-8 * scale) return { category: 'wrong value', kind: 'uceEdit stationarity (float64)', message: `gradient ${g} at layer ${l}` };
+        }
+        return undefined;
+      }
+      if (fn === 'rece') return out.regeneration.every((v) => v >= 0) ? undefined : { category: 'wrong value', kind: 'rece regeneration ≥ 0', message: `${out.regeneration}` };
+      return out.length === toks && out.every((row) => row.length === d) ? undefined : { category: 'wrong value', kind: 'adversarialEmbedding shape', message: JSON.stringify(out) };
+    },
+  };
+}
+
+// ── RMU on a two-layer model with named layers (tfjs-layers' layers / execute) ─
+
+function twoLayer(W1, W2) {
+  const h = (x) => tf.tanh(tf.matMul(x, W1));
+  return {
+    layers: [{ name: 'hidden', output: { name: 'hidden/Tanh' } }, { name: 'out', output: { name: 'out/MatMul' } }],
+    execute: (x, name) => tf.tidy(() => (name === 'hidden/Tanh' ? h(x) : tf.matMul(h(x), W2))),
+    apply: (x) => tf.tidy(() => tf.matMul(h(x), W2)),
+    trainableWeights: [{ read: () => W1 }, { read: () => W2 }],
+  };
+}
+
+function rmuCase(r, lib) {
+  const U = lib.unlearning;
+  const O = lib.optimizers;
+  const D = r.int(1, 3);
+  const H = r.int(1, 4);
+  const C = r.int(2, 3);
+  const W1 = r.matrix(D, H, 'normal', 1);
+  const W2 = r.matrix(H, C, 'normal', 1);
+  const forget = dataset(r, r.int(1, 5), D, C);
+  const retain = dataset(r, r.int(1, 5), D, C);
+  const fn = r.pick(['rmu', 'layerActivations']);
+  const layer = r.pick([0, 'hidden', 0, 5, 'nope']);
+  const c = r.pick([2, 6.5, -1, NaN]);
+  const alpha = r.pick([1, 10]);
+  const seed = r.int(0, 5);
+  const badLayer = layer === 5 || layer === 'nope';
+  const plain = r.bool(0.1); // a model without layers / execute
+  const hid = forget.x.map((x) => Array.from({ length: H }, (_, j) => Math.tanh(x.reduce((s, v, k) => s + v * W1[k][j], 0))));
+  if (fn === 'layerActivations') {
+    return {
+      fn,
+      expect: badLayer || plain ? 'invalid' : 'valid',
+      why: plain ? 'no layers' : `layer ${layer}`,
+      codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT'],
+      repro: { call: `layerActivations(model, ${JSON.stringify(layer)}, x)`, W1, x: forget.x },
+      prepare: () => ({ A: tf.variable(tf.tensor2d(W1, [D, H])), B: tf.variable(tf.tensor2d(W2, [H, C])), x: tf.tensor2d(forget.x, [forget.x.length, D]) }),
+      run: ({ A, B, x }) => {
+        const m = twoLayer(A, B);
+        const h = U.layerActivations(plain ? { trainableWeights: m.trainableWeights, apply: m.apply } : m, layer, x);
+        const out = h.arraySync();
+        h.dispose();
+        return out;
+      },
+      check: (out) => {
+        const msg = ref.allClose(out.flat(), hid.flat(), { rtol: 1e-4, atol: 1e-5 });
+        return msg ? { category: 'wrong value', kind: 'layerActivations vs float64 tanh(xW)', message: msg } : undefined;
+      },
+    };
+  }
+  const invalid = badLayer || plain || !Number.isFinite(c) || c < 0;
+  return {
+    fn: 'unlearn(rmu)',
+    expect: invalid ? 'invalid' : 'valid',
+    why: plain ? 'no layers' : `layer ${layer}, c ${c}`,
+    codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT'],
+    timeoutMs: 8000,
+    repro: { call: `await unlearn({ model, forget, retain, objective: rmu({ layer: ${JSON.stringify(layer)}, steeringCoeff: ${c}, alpha: ${alpha}, seed: ${seed} }), reference: 'initial', optimizer: sgd({ learningRate: 0.05 }), steps: 2 })`, W1, W2, forget, retain },
+    prepare: () => ({ A: tf.variable(tf.tensor2d(W1, [D, H])), B: tf.variable(tf.tensor2d(W2, [H, C])) }),
+    run: async ({ A, B }) => {
+      const m = twoLayer(A, B);
+      const res = await U.unlearn({ model: plain ? { trainableWeights: m.trainableWeights, apply: m.apply } : m, forget, retain, objective: U.rmu({ layer, steeringCoeff: c, alpha, seed }), reference: 'initial', optimizer: O.sgd({ learningRate: 0.05 }), steps: 2, seed: 1 });
+      return { losses: res.losses };
+    },
+    check: (out) => {
+      // At the initial weights the retain term is 0 (reference = the model itself): L = mean_b mean_j (h_bj − c·u_j)².
+      const u = U.rmuControlVector(H, 1, seed);
+      const want = meanOf(hid.map((h) => meanOf(h.map((v, j) => (v - c * u[j]) ** 2))));
+      return !ref.closeTo(out.losses[0], want, { rtol: 1e-4, atol: 1e-5 }) ? undefined : { category: 'wrong value', kind: 'RMU first-step loss vs float64', message: `expected ${want}, got ${out.losses[0]}` };
+    },
+  };
+}
+
+// ── worst-case forget sets on a linear model ─────────────────────────────────
+
+function worstCaseCase(r, lib) {
+  const U = lib.unlearning;
+  const D = r.int(1, 3);
+  const C = r.int(2, 3);
+  const n = r.int(2, 8);
+  const data = dataset(r, n, D, C);
+  const size = r.pick([1, Math.max(1, n - 1), n, 0]);
+  const selectEpochs = r.pick([1, 2, 0]);
+  const invalid = size >= n || size < 1 || selectEpochs < 1;
+  const W = r.matrix(D, C, 'normal', 1);
+  return {
+    fn: 'worstCaseForgetSet',
+    expect: invalid ? 'invalid' : 'valid',
+    why: `size ${size} of ${n}, selectEpochs ${selectEpochs}`,
+    codes: ['INVALID_PARAMETER'],
+    timeoutMs: 8000,
+    repro: { call: `await worstCaseForgetSet({ model: linear(W), data, size: ${size}, selectEpochs: ${selectEpochs}, unlearnSteps: 1, seed: 1 })`, W, data },
+    prepare: () => ({ Wv: tf.variable(tf.tensor2d(W, [D, C])) }),
+    run: async ({ Wv }) => {
+      const res = await U.worstCaseForgetSet({ model: linearModel(Wv), data, size, selectEpochs, unlearnSteps: 1, seed: 1 });
+      return { indices: res.indices, weights: res.weights, after: Array.from(Wv.dataSync()) };
+    },
+    check: (out) => {
+      const ok = out.indices.length === size && new Set(out.indices).size === size && out.indices.every((i, j) => Number.isInteger(i) && i >= 0 && i < n && (j === 0 || i > out.indices[j - 1]));
+      if (!ok) return { category: 'wrong value', kind: 'worst-case indices: k distinct ascending in range', message: `${out.indices}` };
+      const sum = out.weights.reduce((s, v) => s + v, 0);
+      if (Math.abs(sum - size) > 1e-6 * size) return { category: 'wrong value', kind: 'selection weights sum to k', message: `${sum}` };
+      const moved = ref.allClose(out.after, W.flat(), { rtol: 1e-6, atol: 1e-6 });
+      return moved ? { category: 'wrong value', kind: 'model weights restored', message: moved } : undefined;
+    },
+  };
+}
+
+// ── PDU: first-step values against float64, dual ascent on λ_r ───────────────
+
+function pduCase(r, lib) {
+  const U = lib.unlearning;
+  const O = lib.optimizers;
+  const D = r.int(1, 3);
+  const C = r.int(2, 4);
+  const forget = dataset(r, r.int(1, 5), D, C);
+  const retain = dataset(r, r.int(1, 5), D, C);
+  const W = r.matrix(D, C, 'normal', 1);
+  const eps = r.pick([0, 0.5, NaN]);
+  const eta = r.pick([1, 0.1, -1]);
+  const alpha = r.pick([1, 0, 2]);
+  const primalDual = r.pick([true, false, 1]);
+  const steps = r.int(1, 3);
+  const invalid = !Number.isFinite(eps) || eta < 0 || typeof primalDual !== 'boolean';
+  const z = (x) => x.map((row) => Array.from({ length: C }, (_, c) => row.reduce((s, v, k) => s + v * W[k][c], 0)));
+  const gap = meanOf(z(forget.x).map((row) => (Math.max(...row) - meanOf(row)) ** 2));
+  const nllR = meanOf(z(retain.x).map((row, i) => -ref.logSoftmax(row)[retain.y[i]]));
+  return {
+    fn: 'unlearn(pdu)',
+    expect: invalid ? 'invalid' : 'valid',
+    why: `eps ${eps}, dualStepSize ${eta}, primalDual ${primalDual}`,
+    codes: ['INVALID_PARAMETER'],
+    timeoutMs: 8000,
+    repro: { call: `await unlearn({ model: linear(W), forget, retain, objective: pdu({ retainLossEps: ${eps}, dualStepSize: ${eta}, alpha: ${alpha}, primalDual: ${primalDual} }), optimizer: sgd({ learningRate: 0 }), steps: ${steps} })`, W, forget, retain },
+    prepare: () => ({ Wv: tf.variable(tf.tensor2d(W, [D, C])) }),
+    run: async ({ Wv }) => {
+      const obj = U.pdu({ retainLossEps: eps, dualStepSize: eta, alpha, primalDual });
+      let first;
+      await U.unlearn({ model: linearModel(Wv), forget, retain, objective: obj, optimizer: O.sgd({ learningRate: 0 }), steps, batchSize: 8, retainBatchSize: 8, onStep: (i) => void (first ??= i) });
+      return { forgetLoss: first.forgetLoss, retainLoss: first.retainLoss, lambda: obj.retainWeight };
+    },
+    check: (out) => {
+      // Learning rate 0: every step sees the same losses, so λ_r = max(0, α + steps·η(L_retain − ε)) step by step.
+      let lam = alpha;
+      if (primalDual) for (let s = 0; s < steps; s++) lam = Math.max(0, lam + eta * (nllR - eps));
+      const msg = ref.allClose([out.forgetLoss, out.retainLoss, out.lambda], [gap, nllR - eps, lam], { rtol: 1e-4, atol: 1e-5 });
+      return msg ? { category: 'wrong value', kind: 'pdu vs float64 (forget gap, retain − ε, dual ascent)', message: msg } : undefined;
+    },
   };
 }

@@ -18,6 +18,10 @@ export const PACKAGE_DIRS = {
   '@losskit/scaling': 'scaling',
   '@losskit/data': 'data',
   '@losskit/metrics': 'metrics',
+  '@losskit/diagnostics': 'diagnostics',
+  '@losskit/ood': 'ood',
+  '@losskit/robustness': 'robustness',
+  '@losskit/compression': 'compression',
 };
 
 /** Imports `name` (optionally a subpath such as `./keras`) from its built `dist`, resolved by its exports map. */
@@ -49,6 +53,10 @@ export async function loadAll() {
     scaling: await loadPackage('@losskit/scaling'),
     data: await loadPackage('@losskit/data'),
     metrics: await loadPackage('@losskit/metrics'),
+    diagnostics: await loadPackage('@losskit/diagnostics'),
+    ood: await loadPackage('@losskit/ood'),
+    robustness: await loadPackage('@losskit/robustness'),
+    compression: await loadPackage('@losskit/compression'),
   };
   return lib;
 }

@@ -1,19 +1,32 @@
 /**
- * The fused row kernel as a tfjs op: `tf.customGrad` whose forward computes per-sample values from the
- * logits in one JS pass per reduction stage, and whose gradient writes `dy_i · ∂l_i/∂z_ij` directly
- * into a freshly allocated `[B, C]` tensor (the only `[B, C]` allocation). On the WASM backend the
- * logits, dense targets and the gradient are read and written in place in the backend's heap
- * (no copies); on other backends through `dataSync()` / `tf.tensor`.
+ * Step 4 of the fusion pipeline (see `index.ts`): kernel registration. A fused loss body becomes a tfjs op
+ * (`tf.customGrad`) whose forward computes per-sample values and whose gradient writes `dy_i · ∂l_i/∂z_ij`
+ * into one freshly allocated `[B, C]` tensor. The target runs by backend:
+ *
+ * - a GPU target ({@link GPU_TARGETS}) when its backend is active: values and gradient stay on the GPU;
+ * - else the host kernels: the SIMD sweeps on the WASM backend (logits, dense targets and the gradient read
+ *   and written in place in the backend's heap, no copies), the JS kernel otherwise (through `dataSync()`).
  * @internal
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
-import { type Kernels, type WasmExports, generateKernels } from './codegen.js';
+import { analyze } from './analysis.js';
+import type { FusedEngine } from './emitter.js';
+import type { GpuKernels, ShaderBackend } from './gpu.js';
+import { glslEmitter } from './glsl.js';
+import type { HostKernels, WasmExports } from './host.js';
+import { jsEmitter } from './js.js';
 import { type RowProgram, buildRowProgram } from './program.js';
-import { simdAvailable, wasmSupports } from './wasm.js';
-import { WebglKernels, unpacked, webglBackend } from './webgl.js';
+import { simdEmitter } from './wasm.js';
+import { simdAvailable } from './wasm-module.js';
+import { wgslEmitter } from './wgsl.js';
 
-interface WasmLike {
+export type { FusedEngine } from './emitter.js';
+
+/** GPU targets, in order: the first whose backend is active runs the loss. Adding one is one line here. */
+const GPU_TARGETS = [glslEmitter, wgslEmitter] as const;
+
+export interface WasmLike {
   readonly wasm: {
     readonly HEAPF32: Float32Array;
     readonly HEAP32: Int32Array;
@@ -24,14 +37,14 @@ interface WasmLike {
   makeOutput(shape: number[], dtype: 'float32'): { dataId: object; shape: number[]; dtype: 'float32' };
 }
 
-function wasmBackend(): WasmLike | undefined {
+export function wasmBackend(): WasmLike | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const b = tf.backend() as unknown as Partial<WasmLike>;
   return b.wasm?.HEAPF32 && b.dataIdMap && typeof b.makeOutput === 'function' ? (b as WasmLike) : undefined;
 }
 
 /** A view of a tensor's values: `{ a, off }` with element `k` at `a[off + k]`. Zero-copy on WASM. */
-function view(t: Tensor, w: WasmLike | undefined): { a: ArrayLike<number>; off: number } {
+export function view(t: Tensor, w: WasmLike | undefined): { a: ArrayLike<number>; off: number } {
   if (w && (t.dtype === 'float32' || t.dtype === 'int32')) {
     const info = w.dataIdMap.get(t.dataId);
     if (info && typeof info.memoryOffset === 'number') {
@@ -71,13 +84,6 @@ class SweepInstances {
   }
 }
 
-/**
- * Which kernel runs a call: the SIMD sweeps (`'wasm-simd'`, WASM backend), the generated JS kernel on
- * the WASM heap or on host copies (`'js'`). Exposed for tests and benchmarks.
- * @internal
- */
-export type FusedEngine = 'wasm-simd' | 'js' | 'webgl';
-
 /** The part of tfjs's engine state the fused path reads. */
 interface TapeState {
   readonly gradientDepth: number;
@@ -90,7 +96,7 @@ const engineState = () => (tf.engine() as unknown as { state: TapeState }).state
  * Whether tfjs records this op on a gradient tape: tfjs's own test (`Engine.isTapeOn`). Not
  * `activeTape != null`: a `tf.grad` whose function threw leaves `activeTape` set with depth 0.
  */
-function tapeRecording(): boolean {
+export function tapeRecording(): boolean {
   const st = engineState();
   return st.gradientDepth > 0 && st.kernelDepth === 0;
 }
@@ -100,7 +106,7 @@ function tapeRecording(): boolean {
  * without its copy: tfjs disposes a node's saved tensors when the gradient computation that owns the
  * tape ends, whether or not the node was differentiated. Returns false when no such node is found.
  */
-function saveOnTape(out: Tensor, tensors: readonly Tensor[]): boolean {
+export function saveOnTape(out: Tensor, tensors: readonly Tensor[]): boolean {
   const tape = engineState().activeTape;
   const node = tape?.[tape.length - 1];
   if (!node || node.outputs[0] !== out || !Array.isArray(node.saved)) return false;
@@ -109,7 +115,7 @@ function saveOnTape(out: Tensor, tensors: readonly Tensor[]): boolean {
 }
 
 /** A kept tensor sharing `t`'s data (refcount, no copy); dispose it to release. */
-function alias(t: Tensor): Tensor {
+export function alias(t: Tensor): Tensor {
   // The engine counts the new tensor; the backend's refcount keeps the data alive after `t` is disposed.
   const a = tf.engine().makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, tf.backend());
   (tf.backend() as unknown as { incRef(d: object): void }).incRef(t.dataId);
@@ -130,7 +136,7 @@ function unkept(t: Tensor): Tensor {
 /**
  * What the JS and SIMD kernels checked inside their own sweeps during the last call: `forward` is true when
  * every logit and every per-sample value was finite, `grad` (set once the gradient has run) when every
- * gradient entry was. `undefined` fields were not checked (WebGL shaders, or no gradient yet).
+ * gradient entry was. `undefined` fields were not checked (GPU shaders, or no gradient yet).
  */
 export interface KernelValidation {
   forward: boolean | undefined;
@@ -139,7 +145,7 @@ export interface KernelValidation {
 
 /** A compiled fused loss body: per-sample values `[N]` with a fused gradient. */
 export interface FusedLoss {
-  /** The row program for integer labels / for dense targets (built lazily). */
+  /** Per-sample values, or `undefined` when this call cannot fuse (the caller runs the unfused path). */
   perSample(z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Tensor1D | undefined;
   /** The engine the last call used (`undefined` before the first call). */
   readonly lastEngine: FusedEngine | undefined;
@@ -147,186 +153,221 @@ export interface FusedLoss {
   readonly validation: KernelValidation;
 }
 
+/** One program (integer labels or dense targets) with its kernels, emitted lazily per target. */
+class Entry {
+  readonly an;
+  private host: HostKernels | undefined;
+  private simd: { k: HostKernels; inst: SweepInstances } | null | undefined;
+  private readonly gpu = new Map<string, GpuKernels>();
+  constructor(readonly prog: RowProgram) {
+    this.an = analyze(prog);
+  }
+  js(): HostKernels {
+    return (this.host ??= jsEmitter.emit(this.an));
+  }
+  /** The SIMD kernels and this memory's instance, when the WASM backend can run them. */
+  simdFor(w: WasmLike | undefined, C: number, enabled: boolean): { k: HostKernels; W: WasmExports } | undefined {
+    // Rows shorter than MIN_SIMD_CLASSES: the per-row calls into WebAssembly cost more than they save.
+    if (!w || !enabled || C < MIN_SIMD_CLASSES) return undefined;
+    const mem = sharedMemory(w);
+    if (!mem) return undefined;
+    if (this.simd === undefined) {
+      if (!simdEmitter.supports(this.prog)) this.simd = null;
+      else {
+        const k = simdEmitter.emit(this.an);
+        this.simd = { k, inst: new SweepInstances(k.wasm!) };
+      }
+    }
+    if (this.simd === null) return undefined;
+    const W = this.simd.inst.get(mem);
+    return W ? { k: this.simd.k, W } : undefined;
+  }
+  gpuKernels(target: (typeof GPU_TARGETS)[number]): GpuKernels {
+    let k = this.gpu.get(target.engine);
+    if (!k) {
+      k = target.emit(this.an);
+      this.gpu.set(target.engine, k);
+    }
+    return k;
+  }
+}
+
+/** Class constants `[K·C]` as a WASM-heap tensor (SIMD sweeps read them by byte offset). */
+function ccTensor(prog: RowProgram): Tensor | undefined {
+  if (prog.classConstants.length === 0) return undefined;
+  const C = prog.classConstants[0]!.length;
+  const flat = new Float32Array(prog.classConstants.length * C);
+  prog.classConstants.forEach((v, k) => flat.set(v, k * C));
+  return tf.tensor1d(flat);
+}
 
 /**
  * Builds the fused evaluator of a sample-level expression over one row of logits, or `undefined`
  * when the expression has a node the fusion pass does not know (the caller keeps the unfused path).
+ * `native: false` (`fuse: 'js'`): always the JS kernel.
  * @internal
  */
 export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { readonly native: boolean }): FusedLoss | undefined {
-  const wasmSweeps = options.native;
   const sparseProg = buildRowProgram(expr, true);
   const denseProg = buildRowProgram(expr, false);
   if (!sparseProg || !denseProg) return undefined;
-  interface Entry {
-    prog: RowProgram;
-    k: Kernels;
-    simd: { k: Kernels; inst: SweepInstances } | null | undefined;
-    webgl?: WebglKernels;
-  }
-  const cache = new Map<boolean, Entry>();
-  const get = (sparse: boolean): Entry => {
-    let e = cache.get(sparse);
+  const entries = new Map<boolean, Entry>();
+  const entry = (sparse: boolean) => {
+    let e = entries.get(sparse);
     if (!e) {
-      const prog = sparse ? sparseProg : denseProg;
-      e = { prog, k: generateKernels(prog), simd: undefined };
-      cache.set(sparse, e);
+      e = new Entry(sparse ? sparseProg : denseProg);
+      entries.set(sparse, e);
     }
     return e;
   };
-  /** The SIMD kernels and this memory's instance, when the WASM backend can run them. */
-  const simdFor = (e: Entry, w: WasmLike | undefined, C: number): { k: Kernels; W: WasmExports } | undefined => {
-    // Rows shorter than MIN_SIMD_CLASSES: the per-row calls into WebAssembly cost more than they save.
-    if (!w || !wasmSweeps || C < MIN_SIMD_CLASSES) return undefined;
-    const mem = sharedMemory(w);
-    if (!mem) return undefined;
-    if (e.simd === undefined) {
-      if (!wasmSupports(e.prog)) e.simd = null;
-      else {
-        const k = generateKernels(e.prog, { wasm: true });
-        e.simd = { k, inst: new SweepInstances(k.wasm!) };
-      }
-    }
-    if (e.simd === null) return undefined;
-    const W = e.simd.inst.get(mem);
-    return W ? { k: e.simd.k, W } : undefined;
-  };
-  /** Class constants `[K·C]` as a WASM-heap tensor (SIMD sweeps read them by byte offset). */
-  const ccTensor = (prog: RowProgram, C: number): Tensor | undefined => {
-    if (prog.classConstants.length === 0) return undefined;
-    const flat = new Float32Array(prog.classConstants.length * C);
-    prog.classConstants.forEach((v, k) => flat.set(v, k * C));
-    return tf.tensor1d(flat);
-  };
-  let lastEngine: FusedEngine | undefined;
-  let validation: KernelValidation = { forward: undefined, grad: undefined };
+  const state: { lastEngine: FusedEngine | undefined; validation: KernelValidation } = { lastEngine: undefined, validation: { forward: undefined, grad: undefined } };
   return {
     get lastEngine() {
-      return lastEngine;
+      return state.lastEngine;
     },
     get validation() {
-      return validation;
+      return state.validation;
     },
     perSample(z, labels, dense) {
-      const [B, C] = z.shape;
+      const C = z.shape[1];
       if (z.dtype !== 'float32') return undefined;
-      const e = get(labels !== undefined);
-      const { prog, k } = e;
+      const e = entry(labels !== undefined);
       // Conditions the unfused path reports as errors (it is then run to throw them).
-      if (prog.needsTwoClasses && C < 2) return undefined;
-      if (prog.classConstants.some((v) => v.length !== C)) return undefined;
-      const gl = wasmSweeps ? webglBackend() : undefined;
-      if (gl) {
-        // WebGL: generated shaders; values and gradient stay on the GPU.
-        const wk = (e.webgl ??= new WebglKernels(prog));
-        const runGl = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
-          // Integer labels are cast to float once and kept for the backward shaders (saving on WebGL is a refcount).
-          const labF = labels ? (tf.cast(labels, 'float32') as Tensor1D) : undefined;
-          const aux = labF ?? dense;
-          const zU = unpacked(gl, zIn as Tensor2D);
-          const { value, reds } = wk.forward(gl, zU, labF, dense);
-          save([zU, ...(aux ? [aux] : []), ...reds]);
-          lastEngine = 'webgl';
-          validation = { forward: undefined, grad: undefined };
-          return {
-            value,
-            gradFunc: (dy: Tensor, saved: Tensor[]) => {
-              const zs = saved[0] as Tensor2D;
-              const a = aux ? saved[1] : undefined;
-              const rs = saved.slice(aux ? 2 : 1);
-              const b = webglBackend() ?? gl;
-              return [wk.backward(b, zs, labels ? (a as Tensor1D) : undefined, dense ? (a as Tensor2D) : undefined, rs, dy)];
-            },
-          };
-        };
-        return (tf.customGrad(runGl as never) as unknown as (x: Tensor) => Tensor1D)(z);
-      }
-      const cc = prog.classConstants.map((v) => Float64Array.from(v));
-      let S = new Float64Array(0);
-      // SIMD exp reuse: the gradient buffer, allocated by the forward pass (which leaves exp(z - max z) in it).
-      let gPre: Tensor | undefined;
-      /** What the taped forward pass hands to its tape node (see saveOnTape). */
-      let pending: Tensor[] = [];
-      const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
-        const w = wasmBackend();
-        const sk = simdFor(e, w, C);
-        S = new Float64Array(B * (sk ? sk.k.stride : k.stride));
-        if (sk && taping && sk.k.reusesExp && w) gPre = tf.keep(tf.engine().makeTensorFromTensorInfo(w.makeOutput([B, C], 'float32'), tf.backend()));
-        const cct = sk ? ccTensor(prog, C) : undefined;
-        const zv = view(zIn, w);
-        const labs = labels ? (labels.dataSync() as Int32Array) : null;
-        const yv = dense ? view(dense, w) : { a: null, off: 0 };
-        const out = new Float32Array(B);
-        const heap = w?.wasm.HEAPF32;
-        let bad: number;
-        if (sk && zv.a === heap && (!dense || yv.a === heap)) {
-          bad = sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0, gPre ? view(gPre, w).off : -1);
-          lastEngine = 'wasm-simd';
-        } else {
-          if (gPre) {
-            gPre.dispose();
-            gPre = undefined;
-          }
-          if (sk) S = new Float64Array(B * k.stride);
-          bad = k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
-          lastEngine = 'js';
+      if (e.prog.needsTwoClasses && C < 2) return undefined;
+      if (e.prog.classConstants.some((v) => v.length !== C)) return undefined;
+      if (options.native) {
+        for (const target of GPU_TARGETS) {
+          const b = target.backend();
+          if (b) return runGpu(e.gpuKernels(target), target.engine, b, state, z, labels, dense);
         }
-        const checked: KernelValidation = { forward: bad === 0, grad: undefined };
-        validation = checked;
-        cct?.dispose();
-        // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
-        // [B, C] memcpy of the logits): refcounted aliases, handed to the tape node below (saveOnTape), so
-        // tfjs disposes them with the tape, whether or not this node is differentiated.
-        const kept = taping ? (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t)) : [];
-        pending = gPre ? [...kept, gPre] : kept;
-        void save;
-        return {
-          value: tf.tensor1d(out),
-          gradFunc: (dy: Tensor) => {
-            const zs = kept[0]!;
-            const aux = kept[1];
-            const dyv = dy.dataSync();
-            const wb = wasmBackend();
-            let g: Tensor;
-            if (wb) {
-              // Allocate first (malloc may grow the heap and detach older views), then take views.
-              // With exp reuse the forward pass already allocated (and half filled) the gradient.
-              g = gPre ? unkept(gPre) : tf.engine().makeTensorFromTensorInfo(wb.makeOutput([B, C], 'float32'), tf.backend());
-              const reuse = gPre !== undefined;
-              gPre = undefined;
-              const sk = simdFor(e, wb, C);
-              const cct = sk ? ccTensor(prog, C) : undefined;
-              const gv = view(g, wb);
-              const zv2 = view(zs, wb);
-              const lv = labels ? (aux!.dataSync() as Int32Array) : null;
-              const yv2 = dense ? view(aux!, wb) : { a: null, off: 0 };
-              const heap = wb.wasm.HEAPF32;
-              if (sk && zv2.a === heap && gv.a === heap && (!dense || yv2.a === heap)) {
-                checked.grad = sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0, reuse) === 0;
-              } else {
-                checked.grad = k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc) === 0;
-              }
-              cct?.dispose();
-            } else {
-              const ga = new Float32Array(B * C);
-              const zv2 = view(zs, undefined);
-              const lv = labels ? (aux!.dataSync() as Int32Array) : null;
-              const yv2 = dense ? view(aux!, undefined) : { a: null, off: 0 };
-              checked.grad = k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, ga, 0, S, cc) === 0;
-              g = tf.tensor2d(ga, [B, C]);
-            }
-            return [g];
-          },
-        };
-      };
-      const taping = tapeRecording();
-      // Nothing records gradients (a forward pass, an evaluation): run the kernel without customGrad's
-      // bookkeeping, which at (256, 10) costs as much as the kernel itself.
-      if (!taping) return run(z, () => undefined).value as Tensor1D;
-      const f = tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D;
-      const out = f(z);
-      if (!saveOnTape(out, pending)) tf.dispose(pending);
-      return out;
+      }
+      return runHost(e, options.native, state, z, labels, dense);
     },
   };
+}
+
+type State = { lastEngine: FusedEngine | undefined; validation: KernelValidation };
+
+/** A GPU target's passes as one tfjs op: values and gradient stay on the GPU. */
+function runGpu(
+  k: GpuKernels, engine: FusedEngine, gpu: ShaderBackend, state: State, z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined,
+): Tensor1D {
+  const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
+    // Integer labels are cast to float once and kept for the backward pass (saving on a GPU is a refcount).
+    const labF = labels ? (tf.cast(labels, 'float32') as Tensor1D) : undefined;
+    const aux = labF ?? dense;
+    const zU = gpu.prepare(zIn as Tensor2D);
+    const { value, reds } = k.forward(gpu, zU, labF, dense);
+    save([zU, ...(aux ? [aux] : []), ...reds]);
+    state.lastEngine = engine;
+    state.validation = { forward: undefined, grad: undefined };
+    return {
+      value,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const zs = saved[0] as Tensor2D;
+        const a = aux ? saved[1] : undefined;
+        const rs = saved.slice(aux ? 2 : 1);
+        return [k.backward(gpu, zs, labels ? (a as Tensor1D) : undefined, dense ? (a as Tensor2D) : undefined, rs, dy)];
+      },
+    };
+  };
+  return (tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D)(z);
+}
+
+/** The host kernels (SIMD sweeps on the WASM heap, or the JS kernel) as one tfjs op. */
+function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Tensor1D {
+  const [B, C] = z.shape;
+  const { prog } = e;
+  const k = e.js();
+  const cc = prog.classConstants.map((v) => Float64Array.from(v));
+  let S = new Float64Array(0);
+  // SIMD exp reuse: the gradient buffer, allocated by the forward pass (which leaves exp(z - max z) in it).
+  let gPre: Tensor | undefined;
+  /** What the taped forward pass hands to its tape node (see saveOnTape). */
+  let pending: Tensor[] = [];
+  const taping = tapeRecording();
+  const run = (zIn: Tensor) => {
+    const w = wasmBackend();
+    const sk = e.simdFor(w, C, native);
+    S = new Float64Array(B * (sk ? sk.k.stride : k.stride));
+    if (sk && taping && sk.k.reusesExp && w) gPre = tf.keep(tf.engine().makeTensorFromTensorInfo(w.makeOutput([B, C], 'float32'), tf.backend()));
+    const cct = sk ? ccTensor(prog) : undefined;
+    const zv = view(zIn, w);
+    const labs = labels ? (labels.dataSync() as Int32Array) : null;
+    const yv = dense ? view(dense, w) : { a: null, off: 0 };
+    const out = new Float32Array(B);
+    const heap = w?.wasm.HEAPF32;
+    let bad: number;
+    if (sk && zv.a === heap && (!dense || yv.a === heap)) {
+      bad = sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0, gPre ? view(gPre, w).off : -1);
+      state.lastEngine = 'wasm-simd';
+    } else {
+      if (gPre) {
+        gPre.dispose();
+        gPre = undefined;
+      }
+      if (sk) S = new Float64Array(B * k.stride);
+      bad = k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
+      state.lastEngine = 'js';
+    }
+    const checked: KernelValidation = { forward: bad === 0, grad: undefined };
+    state.validation = checked;
+    cct?.dispose();
+    // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
+    // [B, C] memcpy of the logits): refcounted aliases, handed to the tape node below (saveOnTape), so
+    // tfjs disposes them with the tape, whether or not this node is differentiated.
+    const kept = taping ? (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t)) : [];
+    pending = gPre ? [...kept, gPre] : kept;
+    return {
+      value: tf.tensor1d(out),
+      gradFunc: (dy: Tensor) => {
+        const g = hostGradient(e, native, k, kept, gPre, B, C, dy.dataSync(), S, cc, labels !== undefined, dense !== undefined, checked);
+        gPre = undefined;
+        return [g];
+      },
+    };
+  };
+  // Nothing records gradients (a forward pass, an evaluation): run the kernel without customGrad's
+  // bookkeeping, which at (256, 10) costs as much as the kernel itself.
+  if (!taping) return run(z).value as Tensor1D;
+  const f = tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D;
+  const out = f(z);
+  if (!saveOnTape(out, pending)) tf.dispose(pending);
+  return out;
+}
+
+/** The backward host kernel: allocates the gradient (or takes the forward pass's `gPre`) and fills it. */
+function hostGradient(
+  e: Entry, native: boolean, k: HostKernels, kept: readonly Tensor[], gPre: Tensor | undefined, B: number, C: number, dyv: ArrayLike<number>,
+  S: Float64Array, cc: readonly Float64Array[], sparse: boolean, isDense: boolean, checked: KernelValidation,
+): Tensor {
+  const zs = kept[0]!;
+  const aux = kept[1];
+  const wb = wasmBackend();
+  if (!wb) {
+    const ga = new Float32Array(B * C);
+    const zv2 = view(zs, undefined);
+    const lv = sparse ? (aux!.dataSync() as Int32Array) : null;
+    const yv2 = isDense ? view(aux!, undefined) : { a: null, off: 0 };
+    checked.grad = k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, ga, 0, S, cc) === 0;
+    return tf.tensor2d(ga, [B, C]);
+  }
+  // Allocate first (malloc may grow the heap and detach older views), then take views.
+  // With exp reuse the forward pass already allocated (and half filled) the gradient.
+  const g = gPre ? unkept(gPre) : tf.engine().makeTensorFromTensorInfo(wb.makeOutput([B, C], 'float32'), tf.backend());
+  const reuse = gPre !== undefined;
+  const sk = e.simdFor(wb, C, native);
+  const cct = sk ? ccTensor(e.prog) : undefined;
+  const gv = view(g, wb);
+  const zv2 = view(zs, wb);
+  const lv = sparse ? (aux!.dataSync() as Int32Array) : null;
+  const yv2 = isDense ? view(aux!, wb) : { a: null, off: 0 };
+  const heap = wb.wasm.HEAPF32;
+  if (sk && zv2.a === heap && gv.a === heap && (!isDense || yv2.a === heap)) {
+    checked.grad = sk.k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, heap, gv.off, S, cc, sk.W, cct ? view(cct, wb).off << 2 : 0, reuse) === 0;
+  } else {
+    checked.grad = k.backward(zv2.a, zv2.off, lv, yv2.a, yv2.off, B, C, dyv, gv.a as Float32Array, gv.off, S, cc) === 0;
+  }
+  cct?.dispose();
+  return g;
 }

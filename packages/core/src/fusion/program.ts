@@ -68,6 +68,27 @@ const BINARY: ReadonlySet<string> = new Set(['plus', 'minus', 'times', 'div', 'm
 
 class Unfusable extends Error {}
 
+/** A core-term form of an op, for the fusion pass: the same values as the op's `evaluate` from logits. */
+export type FusedForm = (args: readonly Expr[], params: Readonly<Record<string, unknown>>) => Expr | undefined;
+const fusedForms = new Map<string, FusedForm>();
+
+/**
+ * Registers the fusion pass's form of the op `kind` (an op defined outside core, or a core op the row program has
+ * no node for): an expression of core terms with the same values and gradients as the op's `evaluate` when
+ * `compile()` reads logits (`from: 'logits'`; other prediction kinds never fuse), at the op's level. The fusion
+ * pass then compiles that expression in its place; `undefined` keeps the unfused path (e.g. for parameters the
+ * form does not cover). Printing, `parts()` and the unfused path still use the op itself.
+ */
+export function defineFusedForm(kind: string, form: FusedForm): void {
+  fusedForms.set(kind, form);
+}
+
+/** The registered fused form of `e`, if any (and if it keeps `e`'s level). */
+function formOf(e: Expr): Expr | undefined {
+  const f = fusedForms.get(e.op.kind)?.(e.args, e.params);
+  return f && f.level === e.level ? f : undefined;
+}
+
 /**
  * Translates a sample-level expression over one row of logits into a {@link RowProgram}, or returns
  * `undefined` when some node is not supported (inputs, pair terms, top-k, sparsemax, batch-level terms, ...).
@@ -115,9 +136,34 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
     const { m, l } = lseParts(x);
     return sbin('plus', m, l);
   };
+  /** Vector nodes that are finite and ≤ 0 whenever the logits are finite (log-softmax rows). */
+  const nonPositive = new Set<number>();
+  /** Scalars that are finite whenever the logits are (row maxima, relative log-sum-exps). */
+  const finiteS = new Set<number>();
   const logSoftmaxOf = (x: number) => {
     const { m, l } = lseParts(x);
-    return vbin('minus', vbin('minus', x, V({ t: 'expand', s: m })), V({ t: 'expand', s: l }));
+    finiteS.add(m).add(l);
+    const out = vbin('minus', vbin('minus', x, V({ t: 'expand', s: m })), V({ t: 'expand', s: l }));
+    if (finiteVec(x)) nonPositive.add(out);
+    return out;
+  };
+  /**
+   * Whether vector node `id` is finite (in float64) whenever the logits are: built from logits, targets,
+   * constants, bounded broadcasts and operations that cannot reach ±∞ or NaN from finite arguments of the
+   * sizes float32 logits have (no log, div, sqrt, non-integer or negative powers, or exp of anything but a
+   * log-probability). Conservative: `false` means unknown.
+   */
+  const finiteVec = (id: number): boolean => {
+    const n = vec[id]!;
+    switch (n.t) {
+      case 'z': case 'y': case 'num': case 'cc': return true;
+      case 'expand': return finiteS.has(n.s);
+      case 'un':
+        if (n.f === 'exp') return nonPositive.has(n.a);
+        if (n.f === 'pow') return Number.isInteger(n.p.p) && n.p.p! >= 0 && n.p.p! <= 4 && finiteVec(n.a);
+        return ['neg', 'scale', 'abs', 'relu', 'clip', 'detach', 'sigmoid', 'logSigmoid', 'softplus'].includes(n.f) && finiteVec(n.a);
+      case 'bin': return n.f !== 'div' && finiteVec(n.a) && finiteVec(n.b);
+    }
   };
   const logp = () => logSoftmaxOf(z());
   const p = () => V({ t: 'un', f: 'exp', a: logp(), p: {} });
@@ -158,10 +204,13 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         return logSoftmaxOf(vecOf(a[0]!));
       case 'expand':
         return V({ t: 'expand', s: scaOf(a[0]!) });
-      default:
+      default: {
         if (UNARY.has(k)) return V({ t: 'un', f: k as UnaryFn, a: vecOf(a[0]!), p: numericParams(e) });
         if (BINARY.has(k)) return vbin(k as BinaryFn, vecOf(a[0]!), vecOf(a[1]!));
+        const form = formOf(e);
+        if (form) return vecOf(form);
         throw new Unfusable();
+      }
     }
   };
 
@@ -211,8 +260,18 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         const notY = vbin('minus', V({ t: 'num', v: 1 }), y());
         return sbin('div', sumOf(vbin('times', notY, x)), sbin('minus', S({ t: 'C' }), snum(1)));
       }
-      case 'sum':
-        return sumOf(vecOf(a[0]!));
+      case 'sum': {
+        // Σ_j x_j·y_j is the target read Σ y_j x_j (for integer labels one element, x_y, instead of a sweep),
+        // exactly, when every x_j is finite: the terms y_j = 0 then add 0 (with a non-finite x_j they add NaN).
+        const x = vecOf(a[0]!);
+        const n = vec[x]!;
+        const yId = vec.findIndex((v) => v.t === 'y');
+        if (n.t === 'bin' && n.f === 'times' && yId >= 0 && (n.a === yId || n.b === yId)) {
+          const other = n.a === yId ? n.b : n.a;
+          if (finiteVec(other)) return dotY(other);
+        }
+        return sumOf(x);
+      }
       case 'mean':
         return sbin('div', sumOf(vecOf(a[0]!)), S({ t: 'C' }));
       case 'max':
@@ -224,10 +283,13 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
       }
       case 'logSumExp':
         return lse(vecOf(a[0]!));
-      default:
+      default: {
         if (UNARY.has(k)) return S({ t: 'un', f: k as UnaryFn, a: scaOf(a[0]!), p: numericParams(e) });
         if (BINARY.has(k)) return sbin(k as BinaryFn, scaOf(a[0]!), scaOf(a[1]!));
+        const form = formOf(e);
+        if (form) return scaOf(form);
         throw new Unfusable();
+      }
     }
   };
 

@@ -1,152 +1,20 @@
 /**
- * WebAssembly SIMD code generation for the class sweeps of a {@link RowProgram}.
+ * Target `wasm-simd`: the host row kernels (`host.ts`) with each sweep over a row's classes handed to a
+ * generated WebAssembly SIMD function (`wasm-module.ts`) that reads and writes the tfjs WASM heap in place.
  *
- * {@link generateKernels} keeps the per-row scalar work in JavaScript (float64) and hands every sweep
- * over a row's classes to a function generated here: a loop over `f32x4` lanes that evaluates the
- * sweep's vector nodes, accumulates its reductions (sums in `f64x2`, max/min in `f32x4`) and, in the
- * backward pass, writes `∂l/∂z` straight into the gradient row. The module imports the tfjs WASM
- * backend's own memory, so logits, targets and the gradient are read and written where tfjs keeps them.
- *
- * Numerics: `exp` is a degree-6 polynomial after range reduction (Cephes `expf`, ≈1 ulp in float32);
- * scalars broadcast into a sweep (`lse`, `max`, ...) are split into two float32s (`hi + lo`) so that
- * `z - lse` keeps float64 accuracy even for ±1e4 logits. Sweeps over a row's classes run 4 lanes at a
- * time; the `C mod 4` tail runs the same code with one live lane.
+ * Exp reuse: when the backward pass is one class sweep with a log-sum-exp seed, the forward sweep can leave
+ * exp(x_j − max x) in the gradient buffer and the backward sweep rescale it in place (one exp per logit in
+ * total instead of two). `S[sk + K]` then holds that reduction's rescaled sum q.
  * @internal
  */
-import { type RowProgram, type UnaryFn, type VNode, closureOf } from './program.js';
-
-// ── binary encoding ──
-const I32 = 0x7f;
-const F32 = 0x7d;
-const F64 = 0x7c;
-const V128 = 0x7b;
-
-function uleb(n: number, out: number[]): void {
-  let v = n >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-}
-function sleb(n: number, out: number[]): void {
-  let v = n | 0;
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return;
-    }
-    out.push(b | 0x80);
-  }
-}
-const f32Bytes = (v: number) => [...new Uint8Array(new Float32Array([v]).buffer)];
-const f64Bytes = (v: number) => [...new Uint8Array(new Float64Array([v]).buffer)];
-const vec = (bytes: number[], out: number[]) => {
-  uleb(bytes.length, out);
-  out.push(...bytes);
-};
-
-/** SIMD opcodes (after the 0xfd prefix). */
-const S = {
-  load: 0x00, const: 0x0c, shuffle: 0x0d, i32splat: 0x11, f32splat: 0x13, f32extract: 0x1f, f64extract: 0x21,
-  i32eq: 0x37, f32eq: 0x41, f32lt: 0x43, f32gt: 0x44, f32le: 0x45, f32ge: 0x46,
-  and: 0x4e, bitselect: 0x52, store: 0x0b, load32zero: 0x5c, store32lane: 0x5a, f64promoteLow: 0x5f, f32nearest: 0x6a,
-  i32shl: 0xab, i32add: 0xae, f32abs: 0xe0, f32neg: 0xe1, f32sqrt: 0xe3, f32add: 0xe4, f32sub: 0xe5, f32mul: 0xe6,
-  f32div: 0xe7, f32min: 0xe8, f32max: 0xe9, f32pmin: 0xea, f32pmax: 0xeb, f64add: 0xf0,
-} as const;
-
-/** One function body under construction: a byte stream plus its locals. */
-class Fn {
-  readonly code: number[] = [];
-  private readonly extra: number[] = [];
-  constructor(readonly params: readonly number[]) {}
-  local(type: number): number {
-    this.extra.push(type);
-    return this.params.length + this.extra.length - 1;
-  }
-  op(...b: number[]): this {
-    this.code.push(...b);
-    return this;
-  }
-  simd(o: number, ...imm: number[]): this {
-    this.code.push(0xfd);
-    uleb(o, this.code);
-    this.code.push(...imm);
-    return this;
-  }
-  get(l: number): this {
-    this.code.push(0x20);
-    uleb(l, this.code);
-    return this;
-  }
-  set(l: number): this {
-    this.code.push(0x21);
-    uleb(l, this.code);
-    return this;
-  }
-  tee(l: number): this {
-    this.code.push(0x22);
-    uleb(l, this.code);
-    return this;
-  }
-  i32(v: number): this {
-    this.code.push(0x41);
-    sleb(v, this.code);
-    return this;
-  }
-  f64(v: number): this {
-    this.code.push(0x44, ...f64Bytes(v));
-    return this;
-  }
-  /** `v128.const` with four equal float32 lanes. */
-  splat4(v: number): this {
-    const b = f32Bytes(v);
-    return this.simd(S.const, ...b, ...b, ...b, ...b);
-  }
-  v128(bytes: readonly number[]): this {
-    return this.simd(S.const, ...bytes);
-  }
-  globalSet(g: number): this {
-    this.code.push(0x24);
-    uleb(g, this.code);
-    return this;
-  }
-  globalGet(g: number): this {
-    this.code.push(0x23);
-    uleb(g, this.code);
-    return this;
-  }
-  body(): number[] {
-    const out: number[] = [];
-    // Locals, run-length encoded.
-    const groups: [number, number][] = [];
-    for (const t of this.extra) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    uleb(groups.length, out);
-    for (const [n, t] of groups) {
-      uleb(n, out);
-      out.push(t);
-    }
-    out.push(...this.code, 0x0b);
-    const sized: number[] = [];
-    vec(out, sized);
-    return sized;
-  }
-}
-
-const MEM = [0x04, 0x00]; // memarg: align 2^4 is a hint only; offset 0
-const MEM4 = [0x02, 0x00];
-const LANE0_MASK = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-const HIGH_TO_LOW = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+import { type Analysis, type Red, expandedScalars } from './analysis.js';
+import type { Emitter } from './emitter.js';
+import { type HostCode, type HostKernels, type HostSweeps, hostKernels } from './host.js';
+import type { RowProgram, UnaryFn } from './program.js';
+import { SweepModule, type SweepReduction } from './wasm-module.js';
 
 /** Vector unary functions the SIMD code generator implements. */
-const SIMD_UNARY: ReadonlySet<UnaryFn> = new Set(['neg', 'scale', 'pow', 'exp', 'sqrt', 'abs', 'relu', 'sigmoid', 'clip', 'detach']);
+const SIMD_UNARY: ReadonlySet<UnaryFn> = new Set(['neg', 'scale', 'pow', 'exp', 'sqrt', 'abs', 'relu', 'sigmoid', 'clip', 'detach', 'log', 'log1p', 'softplus', 'logSigmoid', 'xlogx']);
 
 /** Whether every vector node of `prog` has a SIMD implementation (else the JS kernel is used). */
 export function wasmSupports(prog: RowProgram): boolean {
@@ -155,631 +23,100 @@ export function wasmSupports(prog: RowProgram): boolean {
   );
 }
 
-/** A reduction computed by a forward sweep. */
-export interface SweepReduction {
-  readonly id: number;
-  readonly f: 'sum' | 'dotY' | 'max' | 'min' | 'lse' | 'ties';
-  readonly x: number;
-  /** For `lse`: the scalar id of the row maximum it is relative to (a backward-sweep parameter). */
-  readonly m?: number | undefined;
-}
+const asSweep = ([n, i]: readonly [Red, number]): SweepReduction => ({ id: i, f: n.f, x: n.x, m: n.m });
 
-/**
- * Collects the sweeps of one program and assembles them into one module.
- * Function parameters: `(zo, yl, C, ccp, [go,] ...f64 scalars)`, byte offsets except `yl`, which is the
- * integer label (sparse) or the byte offset of the target row (dense).
- */
-export class SweepModule {
-  private readonly fns: { name: string; fn: Fn }[] = [];
-  private readonly globals: string[] = [];
-  constructor(private readonly prog: RowProgram) {}
-
-  private global(name: string): number {
-    const k = this.globals.indexOf(name);
-    if (k >= 0) return k;
-    return this.globals.push(name) - 1;
+/** Sweeps as calls into the generated SIMD module (`W`), which shares the tfjs WASM heap. */
+class SimdSweeps implements HostSweeps {
+  private readonly wm: SweepModule;
+  /** The log-sum-exp reduction whose exp the forward sweep leaves in the gradient buffer (see the file note). */
+  private readonly reuseRed: number | undefined;
+  readonly extraSlots: number;
+  /** Backward sweeps generated so far (the first stores the gradient row, later ones add to it). */
+  private sweeps = 0;
+  /** Recompute the label's element in float64 after the sweep (see `backward`). */
+  private relabel = false;
+  constructor(an: Analysis) {
+    this.wm = new SweepModule(an.prog);
+    const loopStages = an.stages.filter((st) => an.seeds(st).length > 0);
+    this.reuseRed = loopStages.length === 1 ? an.seeds(loopStages[0]!).find(([n]) => n.f === 'lse')?.[1] : undefined;
+    this.extraSlots = this.reuseRed === undefined ? 0 : 1;
   }
-
-  /**
-   * A forward sweep: reductions `reds` (none of them point reads); scalars `params` passed in order.
-   * With `probe`, the sweep also sums `z_j · 0` over the row into the global `pz{name}`: 0 when every
-   * logit is finite, NaN otherwise (validation inside the sweep: two f32x4 instructions per four classes).
-   */
-  forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[], store?: number, probe = false): void {
-    // With `store` (a log-sum-exp reduction id): an extra i32 parameter `go` (byte offset of a [C] row),
-    // which receives exp(x_j - max x) for the backward sweep to reuse.
-    const fn = new Fn([I32, I32, I32, I32, ...(store === undefined ? [] : [I32]), ...params.map(() => F64)]);
-    const ctx = new Ctx(this.prog, fn, params, store === undefined ? 4 : 5);
-    const lse = reds.filter((r) => r.f === 'lse');
-    const lseMax = new Map<number, number>();
-    if (lse.length > 0) {
-      // Pass 1: the maxima of the log-sum-exp arguments (the row is then in cache for pass 2).
-      const accs = lse.map(() => fn.local(V128));
-      accs.forEach((a) => fn.splat4(-Infinity).set(a));
-      const clos = closureOf(this.prog, lse.map((r) => r.x));
-      ctx.loop((tail) => {
-        ctx.values(clos, tail);
-        lse.forEach((r, k) => {
-          fn.get(accs[k]!).get(ctx.v(r.x));
-          if (tail) fn.set(ctx.scratchV).get(ctx.scratchV).splat4(-Infinity).v128(LANE0_MASK).simd(S.bitselect);
-          // pmax (one instruction); a NaN argument still reaches the sum of pass 2.
-          fn.simd(S.f32pmax).set(accs[k]!);
-        });
-      });
-      lse.forEach((r, k) => {
-        const m = fn.local(V128);
-        horizontal(fn, accs[k]!, 'max');
-        fn.tee(ctx.scratchF64).globalSet(this.global(`m${r.id}`));
-        fn.get(ctx.scratchF64).op(0xb6).simd(S.f32splat).set(m);
-        lseMax.set(r.id, m);
-      });
-    }
-    const accs = reds.map((r) => {
-      const a = fn.local(V128);
-      if (r.f === 'max') fn.splat4(-Infinity).set(a);
-      else if (r.f === 'min') fn.splat4(Infinity).set(a);
-      else fn.v128(new Array(16).fill(0)).set(a);
-      return a;
-    });
-    const t = fn.local(V128);
-    const zId = this.prog.vec.findIndex((n) => n.t === 'z');
-    const probeAcc = probe && closure.includes(zId) ? fn.local(V128) : -1;
-    if (probeAcc >= 0) fn.v128(new Array(16).fill(0)).set(probeAcc);
-    ctx.loop((tail) => {
-      ctx.values(closure, tail);
-      if (probeAcc >= 0) fn.get(probeAcc).get(ctx.v(zId)).splat4(0).simd(S.f32mul).simd(S.f32add).set(probeAcc);
-      reds.forEach((r, k) => {
-        const a = accs[k]!;
-        const x = ctx.v(r.x);
-        switch (r.f) {
-          case 'max':
-          case 'min': {
-            const neutral = r.f === 'max' ? -Infinity : Infinity;
-            fn.get(a).get(x);
-            if (tail) fn.splat4(neutral).v128(LANE0_MASK).simd(S.bitselect);
-            fn.simd(r.f === 'max' ? S.f32max : S.f32min).set(a);
-            return;
-          }
-          case 'sum':
-            fn.get(x);
-            break;
-          case 'ties':
-            // 1 where x equals the reduction m (a max/min of the same row, a float32 value, so hi is exact).
-            fn.get(x).get(ctx.split(r.m!)[0]).simd(S.f32eq).splat4(1).simd(S.and);
-            break;
-          case 'dotY':
-            fn.get(x).get(ctx.yVec()).simd(S.f32mul);
-            break;
-          case 'lse':
-            fn.get(x).get(lseMax.get(r.id)!).simd(S.f32sub);
-            ctx.exp();
-            if (r.id === store) {
-              fn.set(ctx.scratchV);
-              fn.get(4).get(ctx.j).i32(2).op(0x74, 0x6a).get(ctx.scratchV);
-              if (tail) fn.simd(S.store32lane, ...MEM4, 0);
-              else fn.simd(S.store, ...MEM);
-              fn.get(ctx.scratchV);
-            }
-            break;
-        }
-        ctx.accumulate(a, t, tail);
-      });
-    });
-    reds.forEach((r, k) => {
-      if (r.f === 'max' || r.f === 'min') {
-        horizontal(fn, accs[k]!, r.f);
-        fn.globalSet(this.global(`r${r.id}`));
-      } else {
-        horizontal(fn, accs[k]!, 'sum');
-        fn.globalSet(this.global(r.f === 'lse' ? `q${r.id}` : `r${r.id}`));
-      }
-    });
-    if (probeAcc >= 0) {
-      laneSum(fn, probeAcc);
-      fn.globalSet(this.global(`pz${name}`));
-    }
-    this.fns.push({ name, fn });
+  private lead(h: HostCode): string {
+    return `o << 2, ${h.prog.sparse ? 'lab' : 'yo << 2'}, C, ccp`;
   }
-
-  /**
-   * A backward sweep: seeds `a{id}` of the reductions into their arguments, reverse mode through
-   * `closure`, then `g[j] (=|+=) ∂/∂z_j`; adjoints of broadcast scalars are summed into globals `e{s}`.
-   * Scalars: `params` (values) then `adj` (adjoints `a{id}`), as f64 parameters in that order.
-   */
-  backward(
-    name: string, seeds: readonly SweepReduction[], closure: readonly number[], dzV: readonly boolean[],
-    params: readonly number[], adj: readonly number[], accumulate: boolean, fromG?: number,
-  ): readonly number[] {
-    // With `fromG` (a log-sum-exp seed id): the g row holds exp(x_j - max x) from the forward sweep, and a
-    // last f64 parameter carries a/q, so the seed is g_j · a/q (no exp; g_j is then overwritten in place).
-    const fn = new Fn([I32, I32, I32, I32, I32, ...params.map(() => F64), ...adj.map(() => F64), ...(fromG === undefined ? [] : [F64])]);
-    const ctx = new Ctx(this.prog, fn, params, 5);
-    let aq = -1;
-    if (fromG !== undefined) {
-      aq = fn.local(V128);
-      fn.get(5 + params.length + adj.length).op(0xb6).simd(S.f32splat).set(aq);
-    }
-    const adjL = new Map<number, number>();
-    adj.forEach((id, k) => {
-      const l = fn.local(V128);
-      fn.get(5 + params.length + k).op(0xb6).simd(S.f32splat).set(l);
-      adjL.set(id, l);
-    });
-    const expands = [...new Set(closure.map((v) => this.prog.vec[v]!).filter((n, k) => n.t === 'expand' && dzV[closure[k]!]).map((n) => (n as Extract<VNode, { t: 'expand' }>).s))];
-    const eAcc = new Map<number, number>();
-    for (const s of expands) {
-      const l = fn.local(V128);
-      fn.v128(new Array(16).fill(0)).set(l);
-      eAcc.set(s, l);
-    }
-    const bl = new Map<number, number>();
-    for (const v of closure) if (dzV[v]) bl.set(v, fn.local(V128));
-    const t = fn.local(V128);
-    const gOff = fn.local(I32);
-    const probeAcc = fn.local(V128);
-    fn.v128(new Array(16).fill(0)).set(probeAcc);
-    // Only the values the reverse pass reads: seeds that look at x (max/min, lse unless reused from g) and
-    // the inputs/outputs of nonlinear nodes on gradient paths. CE with exp reuse then reads no logits at all.
-    const roots: number[] = [];
-    for (const r of seeds) if (r.f === 'max' || r.f === 'min' || (r.f === 'lse' && r.id !== fromG)) roots.push(r.x);
-    for (const v of closure) {
-      const n = this.prog.vec[v]!;
-      if (!dzV[v]) continue;
-      if (n.t === 'un' && !(n.f === 'neg' || n.f === 'scale' || n.f === 'detach' || (n.f === 'pow' && n.p.p === 1))) roots.push(n.a, v);
-      if (n.t === 'bin' && n.f !== 'plus' && n.f !== 'minus') roots.push(n.a, n.b);
-    }
-    const valuesNeeded = closureOf(this.prog, roots);
-    ctx.loop((tail) => {
-      ctx.values(valuesNeeded, tail);
-      const has = new Set<number>();
-      const addTo = (v: number) => {
-        // stack: contribution → b_v (+)= contribution
-        const l = bl.get(v)!;
-        if (has.has(v)) fn.get(l).simd(S.f32add);
-        has.add(v);
-        fn.set(l);
-      };
-      for (const r of seeds) {
-        const a = adjL.get(r.id)!;
-        switch (r.f) {
-          case 'sum':
-            fn.get(a);
-            break;
-          case 'dotY':
-            fn.get(a).get(ctx.yVec()).simd(S.f32mul);
-            break;
-          case 'max':
-          case 'min':
-            fn.get(a).v128(new Array(16).fill(0)).get(ctx.v(r.x)).get(ctx.split(r.id)[0]).simd(S.f32eq).simd(S.bitselect);
-            break;
-          case 'lse': {
-            if (r.id === fromG) {
-              fn.get(4).get(ctx.j).i32(2).op(0x74, 0x6a);
-              if (tail) fn.simd(S.load32zero, ...MEM4);
-              else fn.simd(S.load, ...MEM);
-              fn.get(aq).simd(S.f32mul);
-              break;
-            }
-            // exp((x − m) − l): the row maximum first, so a huge m does not swallow l.
-            const [mh, ml] = ctx.split(r.m!);
-            const [hi, lo] = ctx.split(r.id);
-            fn.get(ctx.v(r.x)).get(mh).simd(S.f32sub).get(ml).simd(S.f32sub).get(hi).simd(S.f32sub).get(lo).simd(S.f32sub);
-            ctx.exp();
-            fn.get(a).simd(S.f32mul);
-            break;
-          }
-        }
-        addTo(r.x);
-      }
-      let zId = -1;
-      for (const v of [...closure].reverse()) {
-        if (!dzV[v] || !has.has(v)) continue;
-        const n = this.prog.vec[v]!;
-        const b = bl.get(v)!;
-        if (n.t === 'z') zId = v;
-        else if (n.t === 'expand') {
-          fn.get(b);
-          if (tail) fn.v128(LANE0_MASK).simd(S.and);
-          ctx.accumulate(eAcc.get(n.s)!, t, tail, true);
-        } else if (n.t === 'un') {
-          if (n.f === 'detach' || !dzV[n.a]) continue;
-          ctx.unaryGrad(n.f, ctx.vMaybe(n.a), ctx.vMaybe(v), b, n.p);
-          addTo(n.a);
-        } else if (n.t === 'bin') {
-          // Values only for the nonlinear cases (plus/minus read none; see valuesNeeded).
-          const lin = n.f === 'plus' || n.f === 'minus';
-          const A = lin ? -1 : ctx.v(n.a);
-          const B = lin ? -1 : ctx.v(n.b);
-          const da = dzV[n.a]!;
-          const db = dzV[n.b]!;
-          switch (n.f) {
-            case 'plus':
-              if (da) fn.get(b), addTo(n.a);
-              if (db) fn.get(b), addTo(n.b);
-              break;
-            case 'minus':
-              if (da) fn.get(b), addTo(n.a);
-              if (db) fn.get(b).simd(S.f32neg), addTo(n.b);
-              break;
-            case 'times':
-              if (da) fn.get(b).get(B).simd(S.f32mul), addTo(n.a);
-              if (db) fn.get(b).get(A).simd(S.f32mul), addTo(n.b);
-              break;
-            case 'div':
-              if (da) fn.get(b).get(B).simd(S.f32div), addTo(n.a);
-              if (db) fn.get(b).get(A).simd(S.f32mul).get(B).get(B).simd(S.f32mul).simd(S.f32div).simd(S.f32neg), addTo(n.b);
-              break;
-            case 'maximum':
-            case 'minimum': {
-              // tfjs: maximum sends dy to `a` where a >= b, minimum where a <= b.
-              const cmp = n.f === 'maximum' ? S.f32ge : S.f32le;
-              if (da) fn.get(b).v128(new Array(16).fill(0)).get(A).get(B).simd(cmp).simd(S.bitselect), addTo(n.a);
-              if (db) fn.v128(new Array(16).fill(0)).get(b).get(A).get(B).simd(cmp).simd(S.bitselect), addTo(n.b);
-              break;
-            }
-          }
-        }
-      }
-      // g row: byte offset go + 4j.
-      fn.get(4).get(ctx.j).i32(2).op(0x74, 0x6a).set(gOff);
-      if (zId >= 0 && has.has(zId)) fn.get(bl.get(zId)!);
-      else fn.v128(new Array(16).fill(0));
-      fn.set(t);
-      if (accumulate) {
-        fn.get(t).get(gOff);
-        if (tail) fn.simd(S.load32zero, ...MEM4);
-        else fn.simd(S.load, ...MEM);
-        fn.simd(S.f32add).set(t);
-      }
-      fn.get(gOff).get(t);
-      if (tail) fn.simd(S.store32lane, ...MEM4, 0);
-      else fn.simd(S.store, ...MEM);
-      // Validation inside the sweep: Σ g_j · 0 is 0 when every stored gradient entry is finite, else NaN.
-      fn.get(probeAcc).get(t);
-      if (tail) fn.v128(LANE0_MASK).simd(S.and); // the tail's other lanes hold values of no class
-      fn.splat4(0).simd(S.f32mul).simd(S.f32add).set(probeAcc);
-    });
-    laneSum(fn, probeAcc);
-    fn.globalSet(this.global(`pg${name}`));
-    for (const s of expands) {
-      horizontal(fn, eAcc.get(s)!, 'sum');
-      fn.globalSet(this.global(`e${s}`));
-    }
-    this.fns.push({ name, fn });
-    return expands;
+  forward(h: HostCode, st: number, own: readonly (readonly [Red, number])[], companion: ReadonlyMap<number, number>, probe: boolean): string[] {
+    const f: string[] = [];
+    const reds = own.map(asSweep);
+    const clos = h.an.vClosure(reds.map((r) => r.x));
+    const params = [...new Set([...expandedScalars(h.prog, clos), ...reds.filter((r) => r.f === 'ties').map((r) => r.m!)])].sort((a, b) => a - b);
+    const args = params.map((k) => `, s${k}`).join('');
+    const lead = this.lead(h);
+    this.wm.forward(`f${st}`, reds, clos, params, undefined, probe);
+    const check = (name: string) => (probe ? ` if (W.pz${name}.value !== 0) bad = 1;` : '');
+    if (this.reuseRed !== undefined && reds.some((r) => r.id === this.reuseRed)) {
+      this.wm.forward(`f${st}s`, reds, clos, params, this.reuseRed, probe);
+      f.push(`if (go >= 0) { W.f${st}s(${lead}, (go + i * C) << 2${args});${check(`f${st}s`)} } else { W.f${st}(${lead}${args});${check(`f${st}`)} }`);
+      f.push(`S[i * ${h.stride} + ${h.K}] = W.q${this.reuseRed}.value;`);
+    } else f.push(`W.f${st}(${lead}${args});${check(`f${st}`)}`);
+    for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
+    for (const [m, l] of companion) f.push(`const s${m} = W.m${l}.value;`);
+    return f;
   }
-
-  /** The assembled module's bytes. Memory is imported as `env.memory`. */
-  bytes(): Uint8Array<ArrayBuffer> {
-    const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-    const section = (id: number, content: number[]) => {
-      out.push(id);
-      vec(content, out);
-    };
-    // Types: one per function.
-    const types: number[] = [];
-    uleb(this.fns.length, types);
-    for (const { fn } of this.fns) {
-      types.push(0x60);
-      uleb(fn.params.length, types);
-      types.push(...fn.params, 0x00);
-    }
-    section(1, types);
-    const imp: number[] = [1];
-    const name = (s: string, o: number[]) => vec([...new TextEncoder().encode(s)], o);
-    name('env', imp);
-    name('memory', imp);
-    imp.push(0x02, 0x00, 0x00); // memory, limits {min: 0}
-    section(2, imp);
-    const funcs: number[] = [];
-    uleb(this.fns.length, funcs);
-    this.fns.forEach((_, k) => uleb(k, funcs));
-    section(3, funcs);
-    const glob: number[] = [];
-    uleb(this.globals.length, glob);
-    for (let k = 0; k < this.globals.length; k++) glob.push(F64, 0x01, 0x44, ...f64Bytes(0), 0x0b);
-    section(6, glob);
-    const exp: number[] = [];
-    uleb(this.fns.length + this.globals.length, exp);
-    this.fns.forEach(({ name: n }, k) => {
-      name(n, exp);
-      exp.push(0x00);
-      uleb(k, exp);
-    });
-    this.globals.forEach((n, k) => {
-      name(n, exp);
-      exp.push(0x03);
-      uleb(k, exp);
-    });
-    section(7, exp);
-    const code: number[] = [];
-    uleb(this.fns.length, code);
-    for (const { fn } of this.fns) code.push(...fn.body());
-    section(10, code);
-    return new Uint8Array(out);
+  backwardSetup(h: HostCode): string[] {
+    const { an } = h;
+    // Relabel only without max/min seeds: their float64 recomputation could disagree with the float32 sweep
+    // about which entries tie the extreme.
+    const extremeSeeds = an.stages.some((st) => an.seeds(st).some(([n]) => n.f === 'max' || n.f === 'min'));
+    this.relabel = h.prog.sparse && h.pointStages.length > 0 && !extremeSeeds;
+    this.sweeps = 0;
+    return [];
+  }
+  rowStart(h: HostCode): string[] {
+    return [...(this.relabel ? ['let pl = 0;'] : []), ...(h.prog.sparse ? ['let pz = 0;'] : [])];
+  }
+  pointWrite(b: string): string {
+    return `pz += ${b};`;
+  }
+  backward(h: HostCode, st: number, loop: readonly (readonly [Red, number])[]): string[] {
+    const { an, prog, K } = h;
+    const b: string[] = [];
+    const seeds = loop.map(asSweep);
+    const clos = an.vClosure(seeds.map((r) => r.x));
+    const seedScalars = seeds.filter((r) => r.f !== 'sum' && r.f !== 'dotY').flatMap((r) => (r.m === undefined ? [r.id] : [r.id, r.m]));
+    const params = [...new Set([...expandedScalars(prog, clos), ...seedScalars])].sort((x, y) => x - y);
+    const adj = seeds.map((r) => r.id);
+    const es = this.wm.backward(`b${st}`, seeds, clos, an.dzV, params, adj, this.sweeps > 0);
+    // A max/min seed's adjoint is shared by the tied entries: the sweep receives a / ties.
+    const adjArg = (r: SweepReduction) => (r.f === 'max' || r.f === 'min' ? `a${r.id} / s${an.tiesOf(r.id)}` : `a${r.id}`);
+    const call = `${this.lead(h)}, gr << 2${params.map((k) => `, s${k}`).join('')}${seeds.map((r) => `, ${adjArg(r)}`).join('')}`;
+    const reuse = this.reuseRed;
+    if (reuse !== undefined && seeds.some((r) => r.id === reuse)) {
+      this.wm.backward(`b${st}r`, seeds, clos, an.dzV, params, adj, false, reuse);
+      b.push(`if (reuse) { W.b${st}r(${call}, a${reuse} / S[sk + ${K}]); if (W.pgb${st}r.value !== 0) bad = 1; } else { W.b${st}(${call}); if (W.pgb${st}.value !== 0) bad = 1; }`);
+    } else b.push(`W.b${st}(${call});`, `if (W.pgb${st}.value !== 0) bad = 1;`);
+    // The label's element again in float64: a z_y point term may cancel most of it (squentropy at ±1e4).
+    if (this.relabel) b.push('{', 'const j = lab;', ...h.vectorBackward(loop, (g) => (g === '0' ? '' : `pl += ${g};`), true), '}');
+    for (const e of es) b.push(`a${e} += W.e${e}.value;`);
+    this.sweeps++;
+    return b;
+  }
+  rowEnd(h: HostCode): string[] {
+    const b: string[] = [];
+    const none = this.sweeps === 0;
+    if (none) b.push('for (let j = 0; j < C; j++) g[gr + j] = 0;');
+    const check = 'if (g[gr + lab] - g[gr + lab] !== 0) bad = 1;';
+    if (this.relabel) b.push(none ? 'g[gr + lab] = pz;' : 'g[gr + lab] = pl + pz;', check);
+    else if (h.prog.sparse && h.pointStages.length > 0) b.push(none ? 'g[gr + lab] = pz;' : 'g[gr + lab] += pz;', check);
+    return b;
+  }
+  finish() {
+    return { wasm: this.wm.bytes(), reusesExp: this.reuseRed !== undefined };
   }
 }
 
-/** `l[0] + l[1] + l[2] + l[3]` of an f32x4 local onto the stack as an f64 (NaN if any lane is NaN). */
-function laneSum(fn: Fn, l: number): void {
-  fn.get(l).simd(S.f32extract, 0).get(l).simd(S.f32extract, 1).op(0x92).get(l).simd(S.f32extract, 2).op(0x92).get(l).simd(S.f32extract, 3).op(0x92);
-  fn.op(0xbb);
-}
-
-/** Horizontal reduction of a v128 local onto the stack as an f64 (`sum` of an f64x2, max/min of an f32x4). */
-function horizontal(fn: Fn, l: number, f: 'sum' | 'max' | 'min'): void {
-  if (f === 'sum') {
-    fn.get(l).simd(S.f64extract, 0).get(l).simd(S.f64extract, 1).op(0xa0);
-    return;
-  }
-  const o = f === 'max' ? 0x97 : 0x96; // f32.max / f32.min
-  fn.get(l).simd(S.f32extract, 0).get(l).simd(S.f32extract, 1).op(o).get(l).simd(S.f32extract, 2).op(o).get(l).simd(S.f32extract, 3).op(o);
-  fn.op(0xbb);
-}
-
-/** Per-function code generation state: the class loop, vector node values, scalar splats. */
-class Ctx {
-  readonly j: number;
-  private readonly cEnd: number;
-  private readonly vl = new Map<number, number>();
-  private readonly hiLo = new Map<number, [number, number]>();
-  readonly scratchF64: number;
-  readonly scratchV: number;
-  private readonly e1: number;
-  private readonly e2: number;
-  private readonly e3: number;
-  private yl = -1;
-  private tailMode = false;
-  constructor(
-    private readonly prog: RowProgram, private readonly fn: Fn, params: readonly number[], firstScalar: number,
-  ) {
-    this.j = fn.local(I32);
-    this.cEnd = fn.local(I32);
-    this.scratchF64 = fn.local(F64);
-    this.scratchV = fn.local(V128);
-    this.e1 = fn.local(V128);
-    this.e2 = fn.local(V128);
-    this.e3 = fn.local(V128);
-    const f32 = fn.local(F32);
-    params.forEach((s, k) => {
-      const hi = fn.local(V128);
-      const lo = fn.local(V128);
-      fn.get(firstScalar + k).op(0xb6).tee(f32).simd(S.f32splat).set(hi);
-      fn.get(firstScalar + k).get(f32).op(0xbb).op(0xa1).op(0xb6).simd(S.f32splat).set(lo);
-      this.hiLo.set(s, [hi, lo]);
-    });
-  }
-  split(s: number): [number, number] {
-    const r = this.hiLo.get(s);
-    if (!r) throw new Error(`scalar s${s} is not a parameter of this sweep`);
-    return r;
-  }
-  /** The local of a vector node's value, or -1 when this sweep did not compute it (linear gradients). */
-  vMaybe(id: number): number {
-    return this.vl.get(id) ?? -1;
-  }
-  v(id: number): number {
-    const l = this.vl.get(id);
-    if (l === undefined) throw new Error(`vector v${id} not computed`);
-    return l;
-  }
-  /** `for (j = 0; j + 4 <= C; j += 4) body(false); for (; j < C; j++) body(true)`. */
-  loop(body: (tail: boolean) => void): void {
-    const f = this.fn;
-    f.i32(0).set(this.j);
-    f.get(2).i32(-4).op(0x71).set(this.cEnd); // C & ~3
-    for (const tail of [false, true]) {
-      this.tailMode = tail;
-      f.op(0x02, 0x40, 0x03, 0x40); // block loop
-      f.get(this.j).get(tail ? 2 : this.cEnd).op(0x4e, 0x0d, 0x01); // i32.ge_s; br_if 1
-      body(tail);
-      f.get(this.j).i32(tail ? 1 : 4).op(0x6a).set(this.j);
-      f.op(0x0c, 0x00, 0x0b, 0x0b); // br 0; end; end
-    }
-    this.tailMode = false;
-  }
-  private load(byteBase: () => void): void {
-    byteBase();
-    this.fn.get(this.j).i32(2).op(0x74, 0x6a);
-    if (this.tailMode) this.fn.simd(S.load32zero, ...MEM4);
-    else this.fn.simd(S.load, ...MEM);
-  }
-  /** The label / target vector of the current lanes (a local). */
-  yVec(): number {
-    if (this.yl < 0) this.yl = this.fn.local(V128);
-    const f = this.fn;
-    if (this.prog.sparse) {
-      f.get(this.j).simd(S.i32splat).v128([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).simd(S.i32add);
-      f.get(1).simd(S.i32splat).simd(S.i32eq).splat4(1).simd(S.and);
-    } else this.load(() => f.get(1));
-    f.set(this.yl);
-    return this.yl;
-  }
-  /** Computes every node of `closure` into its local for the current lanes. */
-  values(closure: readonly number[], tail: boolean): void {
-    this.tailMode = tail;
-    const f = this.fn;
-    for (const id of closure) {
-      const n = this.prog.vec[id]!;
-      let l = this.vl.get(id);
-      if (l === undefined) {
-        l = f.local(V128);
-        this.vl.set(id, l);
-      }
-      switch (n.t) {
-        case 'z':
-          this.load(() => f.get(0));
-          break;
-        case 'y':
-          f.get(this.yVec());
-          break;
-        case 'num':
-          f.splat4(n.v);
-          break;
-        case 'cc':
-          this.load(() => f.get(3).get(2).i32(n.k).op(0x6c).i32(2).op(0x74, 0x6a));
-          break;
-        case 'expand':
-          f.get(this.split(n.s)[0]);
-          break;
-        case 'un':
-          this.unary(n.f, this.v(n.a), n.p);
-          break;
-        case 'bin':
-          this.binary(n);
-          break;
-      }
-      f.set(l);
-    }
-  }
-  private binary(n: Extract<VNode, { t: 'bin' }>): void {
-    const f = this.fn;
-    const A = this.prog.vec[n.a]!;
-    const B = this.prog.vec[n.b]!;
-    // a ± s with a broadcast scalar s = hi + lo: (a ± hi) ± lo keeps z - lse exact to float32 rounding.
-    if ((n.f === 'plus' || n.f === 'minus') && B.t === 'expand') {
-      const [hi, lo] = this.split(B.s);
-      const o = n.f === 'plus' ? S.f32add : S.f32sub;
-      f.get(this.v(n.a)).get(hi).simd(o).get(lo).simd(o);
-      return;
-    }
-    if ((n.f === 'plus' || n.f === 'minus') && A.t === 'expand') {
-      const [hi, lo] = this.split(A.s);
-      f.get(hi).get(this.v(n.b)).simd(n.f === 'plus' ? S.f32add : S.f32sub).get(lo).simd(S.f32add);
-      return;
-    }
-    f.get(this.v(n.a)).get(this.v(n.b));
-    switch (n.f) {
-      case 'plus': f.simd(S.f32add); break;
-      case 'minus': f.simd(S.f32sub); break;
-      case 'times': f.simd(S.f32mul); break;
-      case 'div': f.simd(S.f32div); break;
-      case 'maximum': f.simd(S.f32max); break;
-      case 'minimum': f.simd(S.f32min); break;
-    }
-  }
-  /** Pushes `f(x)` for a vector local `x`. */
-  private unary(fnName: UnaryFn, x: number, p: Readonly<Record<string, number>>): void {
-    const f = this.fn;
-    switch (fnName) {
-      case 'neg': f.get(x).simd(S.f32neg); return;
-      case 'scale': f.get(x).splat4(p.w!).simd(S.f32mul); return;
-      case 'pow': this.ipow(x, p.p!); return;
-      case 'exp': f.get(x); this.exp(); return;
-      case 'sqrt': f.get(x).simd(S.f32sqrt); return;
-      case 'abs': f.get(x).simd(S.f32abs); return;
-      case 'relu': f.get(x).splat4(0).simd(S.f32max); return; // f32x4.max keeps NaN (relu(NaN) = NaN)
-      case 'sigmoid':
-        f.splat4(1).splat4(1).get(x).simd(S.f32neg);
-        this.exp();
-        f.simd(S.f32add).simd(S.f32div);
-        return;
-      case 'clip': f.get(x).splat4(p.lo!).simd(S.f32max).splat4(p.hi!).simd(S.f32min); return;
-      case 'detach': f.get(x); return;
-      default: throw new Error(`no SIMD ${fnName}`);
-    }
-  }
-  private ipow(x: number, p: number): void {
-    const f = this.fn;
-    const n = Math.abs(p);
-    if (p < 0) f.splat4(1);
-    if (n === 0) f.splat4(1);
-    else {
-      f.get(x);
-      for (let k = 1; k < n; k++) f.get(x).simd(S.f32mul);
-    }
-    if (p < 0) f.simd(S.f32div);
-  }
-  /** Pushes `g · f'(x)` (tfjs conventions at kinks, as the JS kernel). */
-  unaryGrad(fnName: UnaryFn, x: number, out: number, g: number, p: Readonly<Record<string, number>>): void {
-    const f = this.fn;
-    const zero = new Array(16).fill(0);
-    switch (fnName) {
-      case 'neg': f.get(g).simd(S.f32neg); return;
-      case 'scale': f.get(g).splat4(p.w!).simd(S.f32mul); return;
-      case 'pow': {
-        const q = p.p!;
-        if (q === 0) f.splat4(0);
-        else if (q === 1) f.get(g);
-        else {
-          this.ipow(x, q - 1);
-          f.splat4(q).simd(S.f32mul).get(g).simd(S.f32mul);
-        }
-        return;
-      }
-      case 'exp': f.get(g).get(out).simd(S.f32mul); return;
-      case 'sqrt': f.get(g).splat4(0.5).simd(S.f32mul).get(out).simd(S.f32div); return;
-      case 'abs': f.get(g).get(g).simd(S.f32neg).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect); return;
-      case 'relu': f.get(g).v128(zero).get(x).splat4(0).simd(S.f32gt).simd(S.bitselect); return;
-      case 'sigmoid': f.get(g).get(out).simd(S.f32mul).splat4(1).get(out).simd(S.f32sub).simd(S.f32mul); return;
-      case 'clip':
-        f.get(g).v128(zero).get(x).splat4(p.lo!).simd(S.f32ge).get(x).splat4(p.hi!).simd(S.f32le).simd(S.and).simd(S.bitselect);
-        return;
-      default: throw new Error(`no SIMD gradient for ${fnName}`);
-    }
-  }
-  /**
-   * `exp` of the f32x4 on the stack: x clamped to [-87.5, 89], n = round(x·log2 e),
-   * r = x - n·ln2 (two-part ln2), e^r by the Cephes polynomial, times 2·2^(n-1) (so n = 128 overflows
-   * to +∞ and n = -126 flushes to 0, as float32 exp does).
-   */
-  exp(): void {
-    const f = this.fn;
-    const x = this.e1;
-    const t = this.e2;
-    // Clamp (pmax/pmin are single instructions and keep a NaN x), then t = x·log2 e + 1.5·2^23: the float
-    // add rounds to the nearest integer n, whose bits sit in t's low mantissa (t_bits - 0x4b400000 = n).
-    f.splat4(-87.5).simd(S.f32pmax).splat4(89).simd(S.f32pmin).tee(x);
-    f.splat4(Math.LOG2E).simd(S.f32mul).splat4(MAGIC).simd(S.f32add).set(t);
-    // r = x - n·C1 - n·C2, n = t - magic
-    f.get(t).splat4(MAGIC).simd(S.f32sub).set(this.e3);
-    f.get(x).get(this.e3).splat4(0.693359375).simd(S.f32mul).simd(S.f32sub).get(this.e3).splat4(-2.12194440e-4).simd(S.f32mul).simd(S.f32sub).set(x);
-    // p = ((((c0 r + c1) r + c2) r + c3) r + c4) r + c5; e^r ≈ p r² + r + 1
-    f.splat4(1.9875691500e-4).get(x).simd(S.f32mul).splat4(1.3981999507e-3).simd(S.f32add);
-    for (const c of [8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) f.get(x).simd(S.f32mul).splat4(c).simd(S.f32add);
-    f.get(x).get(x).simd(S.f32mul).simd(S.f32mul).get(x).simd(S.f32add).splat4(1).simd(S.f32add);
-    f.splat4(2).simd(S.f32mul);
-    // 2^(n-1) from the exponent bits ((n - 1 + 127) << 23); n - 1 = -127 gives +0.
-    f.get(t).v128(i32x4(126 - 0x4b400000)).simd(S.i32add).i32(23).simd(S.i32shl);
-    f.simd(S.f32mul);
-  }
-  /** `acc += v` (f64x2) for the f32x4 on the stack; only lane 0 in the tail. `t` is a scratch local. */
-  accumulate(acc: number, t: number, tail: boolean, masked = false): void {
-    const f = this.fn;
-    if (tail && !masked) f.v128(LANE0_MASK).simd(S.and);
-    f.set(t);
-    f.get(acc).get(t).simd(S.f64promoteLow).simd(S.f64add);
-    if (!tail) f.get(t).get(t).simd(S.shuffle, ...HIGH_TO_LOW).simd(S.f64promoteLow).simd(S.f64add);
-    f.set(acc);
-  }
-}
-
-/** 1.5·2^23: adding it to a float32 of magnitude < 2^22 rounds to an integer held in the low mantissa bits. */
-const MAGIC = 12582912;
-
-function i32x4(v: number): number[] {
-  const b = [...new Uint8Array(new Int32Array([v]).buffer)];
-  return [...b, ...b, ...b, ...b];
-}
-
-/** Scalars a sweep's closure broadcasts (`expand` nodes), ascending. */
-export function expandedScalars(prog: RowProgram, closure: readonly number[]): number[] {
-  return [...new Set(closure.map((v) => prog.vec[v]!).filter((n): n is Extract<VNode, { t: 'expand' }> => n.t === 'expand').map((n) => n.s))].sort(
-    (a, b) => a - b,
-  );
-}
-
-
-let simdOk: boolean | undefined;
-/** Whether this engine validates WebAssembly SIMD (checked once with a tiny module). */
-export function simdAvailable(): boolean {
-  if (simdOk !== undefined) return simdOk;
-  try {
-    // (func (result v128) i32.const 0 i32x4.splat)
-    const bytes = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 17, 11]);
-    simdOk = typeof WebAssembly === 'object' && WebAssembly.validate(bytes);
-  } catch {
-    simdOk = false;
-  }
-  return simdOk;
-}
+/** The WebAssembly SIMD emitter (programs whose vector nodes all have a SIMD form). */
+export const simdEmitter: Emitter<HostKernels> = {
+  engine: 'wasm-simd',
+  supports: wasmSupports,
+  emit: (an: Analysis) => hostKernels(an, new SimdSweeps(an)),
+};

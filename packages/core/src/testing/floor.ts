@@ -6,9 +6,10 @@
  */
 import '../ops.js';
 import { logit } from '../terms/inputs.js';
-import { generateKernels } from '../fusion/codegen.js';
+import { analyze } from '../fusion/analysis.js';
 import { buildRowProgram } from '../fusion/program.js';
-import { simdAvailable } from '../fusion/wasm.js';
+import { simdEmitter } from '../fusion/wasm.js';
+import { simdAvailable } from '../fusion/wasm-module.js';
 
 /**
  * Returns `run(z)` for `[B, C]` logits (row-major `Float32Array`), which copies `z` into its own
@@ -18,7 +19,7 @@ export function simdExpFloor(B: number, C: number): ((z: Float32Array) => number
   if (!simdAvailable()) return undefined;
   const prog = buildRowProgram(logit().exp().sum(), true);
   if (!prog) return undefined;
-  const k = generateKernels(prog, { wasm: true });
+  const k = simdEmitter.emit(analyze(prog));
   const memory = new WebAssembly.Memory({ initial: Math.ceil((B * C * 4 + 64) / 65536) });
   const W = new WebAssembly.Instance(new WebAssembly.Module(k.wasm!), { env: { memory } }).exports as never;
   const heap = new Float32Array(memory.buffer);

@@ -10,15 +10,18 @@ function logGaussianGram(a: Tensor, b: Tensor, sigma: number): Tensor {
 
 const csOp = defineOp<{ sigma: number; features: string | null }>({
   kind: 'csDivergence',
-  evaluate: (c, a, p) => {
+  evaluate: (c, _a, p) => {
     const yHat = c.yPred;
     const y = c.yTrue();
     const B = c.batchSize;
     let logK: Tensor = tf.zeros([B, B]);
     if (p.features !== null) {
-      const x = tf.reshape(a[0]!, [a[0]!.shape[0] ?? B, -1]);
+      // The raw input: compile() broadcasts an op's evaluated pair-level arguments to [B, B] when their shape allows it
+      // (features [B, 1] would become B copies of the column).
+      const raw = c.input(p.features);
+      const x = tf.reshape(raw, [raw.shape[0] ?? B, -1]);
       if (x.shape[0] !== B) {
-        throw new LosskitError('SHAPE_MISMATCH', 'features need one row per sample', { argument: `inputs.${p.features}`, expected: `[${B}, D]`, received: `[${a[0]!.shape.join(', ')}]` });
+        throw new LosskitError('SHAPE_MISMATCH', 'features need one row per sample', { argument: `inputs.${p.features}`, expected: `[${B}, D]`, received: `[${raw.shape.join(', ')}]` });
       }
       logK = logGaussianGram(x, x, p.sigma);
     }

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, defineEntry, defineOp, input, node, params } from '@losskit/core';
 
-/** Mean of each row's bag, `[B, D]` → `[B, D]`, via the same-bag matrix `M_ij = 1[bag_i = bag_j]`. */
-function bagMean(x: Tensor, bags: Tensor): Tensor {
+/** Mean of each row's bag, `[B, D]` → `[B, D]`, via the same-bag matrix `M_ij = 1[bag_i = bag_j]`. @internal */
+export function bagMean(x: Tensor, bags: Tensor): Tensor {
   const same = tf.cast(tf.equal(tf.expandDims(bags, 1), tf.expandDims(bags, 0)), 'float32');
   return tf.div(tf.matMul(same, x), tf.sum(same, 1, true));
 }

@@ -1,0 +1,3 @@
+import { losskitPreset } from '@losskit/vitest-preset';
+
+export default losskitPreset(import.meta.url);
