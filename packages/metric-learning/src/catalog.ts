@@ -1,6 +1,7 @@
 import { type CatalogEntry, type ParamSpec, type PaperRef, defineEntry } from '@losskit/core';
 
 import { pmlPairEntries } from './catalogPml.js';
+import { seedEntries } from './catalogSeeds.js';
 
 const PKG = '@losskit/metric-learning';
 const EMB = 'embeddings [B, D], integer labels [B]';
@@ -121,4 +122,5 @@ export const catalog: readonly CatalogEntry[] = Object.freeze([
   clipEntry, siglipEntry, seclaEntry, proxyNcaEntry, proxyAnchorEntry, arcFaceEntry, cosFaceEntry, adaFaceEntry, byolEntry, iconEntry,
   decoupledSoftmaxEntry, protoTripletEntry, icnnEntry, metrixEntry, isogclrEntry, adaFaceRunningEntry,
   ...pmlPairEntries,
+  ...seedEntries,
 ]);

@@ -101,6 +101,15 @@ export function normalizeRows(x: Tensor): Tensor {
 }
 
 /**
+ * @internal Row directions exact for any finite row: dividing by the row's largest |x| first keeps ‖x‖² inside
+ * float32 at ±1e30 ({@link normalizeRows} alone squares to Infinity and returns 0); a zero row stays zero.
+ */
+export function unitRows(x: Tensor): Tensor {
+  const m = tf.max(tf.abs(x), -1, true);
+  return normalizeRows(tf.div(x, tf.where(tf.greater(m, 0), m, tf.onesLike(m))));
+}
+
+/**
  * @internal Reads a tensor argument of the given minimum rank: a float32 tensor (converted from arrays, int32 or bool),
  * non-empty and finite. Call inside `tf.tidy` (the conversion and the finiteness read-back are scoped there).
  */
@@ -245,7 +254,10 @@ export function pairwise(distance: Distance, x: TensorLike, y: TensorLike): Tens
 /** @internal Clips row norms to `(1 - 1e-5)/√c`, without checks. */
 export function ballProjection(x: Tensor, c: number): Tensor {
   const maxNorm = (1 - 1e-5) / Math.sqrt(c);
-  const norm = tf.sqrt(tf.maximum(tf.sum(tf.square(x), -1, true), DISTANCE_EPS));
+  // ‖x‖ as max|x| · ‖x / max|x|‖: exact for any finite row (‖x‖² overflows float32 at 1e20 and projected to 0)
+  const m = tf.max(tf.abs(x), -1, true);
+  const safe = tf.where(tf.greater(m, 0), m, tf.onesLike(m));
+  const norm = tf.mul(safe, tf.sqrt(tf.maximum(tf.sum(tf.square(tf.div(x, safe)), -1, true), DISTANCE_EPS)));
   return tf.mul(x, tf.minimum(tf.div(maxNorm, norm), 1));
 }
 

@@ -296,6 +296,14 @@ const OPS = ({ L, K }: Dialect) => ({
     v1, c1 = terms(e)
     v2, c2 = terms(r)
     return inv * lam + (v1 + v2) * mu + (c1 + c2) * nu`,
+  _ml_hyp_pc: `def _ml_hyp_pc(e, c):
+    # Hyp-PC (Narayan & Patel 2024): Poincare distance of row i to row i + B/2, summed and divided by B.
+    b = e.shape[0]
+    if b < 2 or b % 2 != 0:
+        raise LosskitError('SHAPE_MISMATCH', f'yPred: Hyp-PC pairs the two halves of the batch: B must be even: expected shape [B, D] with B even and >= 2, received {_fmt(e.shape)}')
+    h = b // 2
+    d = _ml_pairwise({'kind': 'poincare', 'c': c}, e[:h], e[h:])
+    return (d * _ml_eye(h, d)).sum() / b`,
 });
 
 type OpHelper = keyof ReturnType<typeof OPS>;
@@ -414,6 +422,7 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
     const p = n.params;
     return `${use(n.ctx, '_ml_vicreg')}(${a(n, 0)}, ${a(n, 1)}, ${num(p.lambda)}, ${num(p.mu)}, ${num(p.nu)}, ${num(p.eps)})`;
   }),
+  'ml.hypPairwiseConfusion': both<{ c: number }>((n) => `${use(n.ctx, '_ml_hyp_pc')}(${a(n, 0)}, ${num(n.params.c)})`),
 });
 
 for (const [kind, e] of Object.entries(pmlExporters)) registerExporter(kind, e);

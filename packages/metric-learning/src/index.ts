@@ -60,6 +60,10 @@ export { selfSupervised, crossBatchMemory, crossBatchMemoryState, CBM_INPUTS, ty
 export { lpRegularizer, zeroMeanRegularizer, centerInvariantRegularizer, regularFaceRegularizer, sparseCentersRegularizer, type RegularizerTarget } from './regularizers.js';
 export { mPerClassSampler, hierarchicalSampler, tuplesToWeightsSampler, fixedSetOfTriplets, tupleWeights, type Sampler, type MPerClassOptions, type HierarchicalOptions } from './samplers.js';
 export { lossElements, type LossElements } from './lossElements.js';
+export { teenCalibrate, type TeenOptions } from './teen.js';
+export { amclNtXent, type AmclOptions } from './amcl.js';
+export { hypPairwiseConfusion, hyperbolicMlr, type HyperbolicMlrOptions } from './hypOc.js';
+export { bt2Loss, orthonormalBasis, type Bt2Batch, type Bt2Options } from './bt2.js';
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { metricLearningExporters } from './export.js';

@@ -20,6 +20,11 @@ beforeAll(async () => {
 const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   metrix: 'its λ is drawn per call from a generator whose state lives in the expression node, and the node does not record whether λ was fixed',
   secla: 'a tensor function on padded sets, not a DSL expression (no `dsl` field)',
+  teen: 'a training-free tensor function on class prototypes (TEEN calibration), not a loss expression (no `dsl` field)',
+  'hyp-ce': 'a tensor function returning logits (the hyperbolic MLR head), not a loss expression (no `dsl` field)',
+  bt2: 'a tensor function over several model outputs and stored features (no `dsl` field)',
+  'bt2-basis': 'a parameterization of a weight matrix (BT² basis transformation), not a loss (no `dsl` field)',
+  amcl: 'a tensor function that calls the caller\'s temperature network φ (a tfjs function, not an expression; no `dsl` field)',
 };
 
 // Documented examples: 6 embeddings of width 4 in 3 classes (2 per class), class matrices of 3 rows.
@@ -66,11 +71,16 @@ describe('every @losskit/metric-learning catalog entry exports to PyTorch and Nu
     exported.push(entry.id);
   }
 
-  it('the entries that do not export say why: metrix throws a LosskitError, SECLA has no expression', () => {
+  it('the entries that do not export say why: metrix throws a LosskitError, SECLA, TEEN, AMCL, the Hyp-CE logits and BT² have no expression', () => {
     const metrix = ml.catalog.find((e) => e.id === 'metrix')!;
     expect(() => toPyTorch(run(metrix.dsl!) as never, { from: 'embeddings' })).toThrow(LosskitError);
     expect(() => toNumPy(run(metrix.dsl!) as never, { from: 'embeddings' })).toThrow(/"ml\.metrix" has no NumPy exporter/);
     expect(ml.catalog.find((e) => e.id === 'secla')!.dsl).toBeUndefined();
+    expect(ml.catalog.find((e) => e.id === 'teen')!.dsl).toBeUndefined();
+    expect(ml.catalog.find((e) => e.id === 'amcl')!.dsl).toBeUndefined();
+    expect(ml.catalog.find((e) => e.id === 'hyp-ce')!.dsl).toBeUndefined();
+    expect(ml.catalog.find((e) => e.id === 'bt2')!.dsl).toBeUndefined();
+    expect(ml.catalog.find((e) => e.id === 'bt2-basis')!.dsl).toBeUndefined();
   });
 
   it("value, per-sample values, gradient and parts agree with compile() on each entry's example and random batches", () => {

@@ -248,10 +248,10 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr' && c.export !== 'bt2Loss' && c.export !== 'orthonormalBasis');
   const entry = r.pick(entries);
   const name = entry.export;
-  const B = name === 'isogclr' ? 2 * r.int(1, 4) : r.int(1, 8);
+  const B = name === 'isogclr' || name === 'hypPairwiseConfusion' ? 2 * r.int(1, 4) : r.int(1, 8);
   const D = r.int(1, 5);
   const moderate = r.bool(0.85);
   const { e } = embeddingsOf(r, B, D, moderate);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,276 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'orthonormalBasis') {
+    // BT² basis transformation (Zhou et al. 2023) as torch's orthogonal(matrix_exp): Q = exp(tril(w,−1) − tril(w,−1)ᵀ).
+    // Float64 reference: scaling and squaring with a long Taylor series; checked by value and QᵀQ = I.
+    const n = D;
+    const square = r.bool(0.9);
+    const w = r.matrix(n, square ? n : n + 1, r.pick(['normal', 'ties', 'zeros']), r.pick([0.1, 1, 5]));
+    const A = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i > j ? w[i][j] : i < j ? -w[j][i] : 0)));
+    const mm = (a, b) => a.map((row) => b[0].map((_, j) => row.reduce((s, y, k) => s + y * b[k][j], 0)));
+    const norm1 = Math.max(...A[0].map((_, j) => A.reduce((s, row) => s + Math.abs(row[j]), 0)));
+    const sc = norm1 > 0.5 ? Math.ceil(Math.log2(norm1 / 0.5)) : 0;
+    const As = A.map((row) => row.map((y) => y / 2 ** sc));
+    let term = A.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)));
+    let sum = term.map((row) => [...row]);
+    for (let k = 1; k < 30; k++) {
+      term = mm(term, As).map((row) => row.map((y) => y / k));
+      sum = sum.map((row, i) => row.map((y, j) => y + term[i][j]));
+    }
+    for (let k = 0; k < sc; k++) sum = mm(sum, sum);
+    return {
+      fn: 'orthonormalBasis',
+      expect: square ? 'valid' : 'invalid',
+      why: square ? undefined : 'w not square',
+      codes: ['SHAPE_MISMATCH'],
+      repro: { call: 'orthonormalBasis(w)', w },
+      run: () => M.orthonormalBasis(w),
+      check: (out) => {
+        const msg = ref.allClose(Array.from(out.dataSync()), sum.flat(), { rtol: 1e-4, atol: 1e-4 });
+        return msg ? { category: 'wrong value', kind: 'orthonormalBasis vs float64 exp', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'bt2Loss') {
+    // BT² transfer loss (Zhou et al. 2023, authors' TransferTrainer): CE + w_p CE(c̄Wᵀ) + w_o(1 − mean cos(φ_old, c)) + w_n(1 − mean cos(φ′, f)).
+    const C = r.int(1, 3);
+    const logits = r.matrix(B, C, r.pick(['normal', 'ties', 'extreme', 'mixed']), r.pick([1, 10]));
+    const labels = Array.from({ length: B }, () => r.int(0, C - 1));
+    const badLabel = r.bool(0.08);
+    if (badLabel) labels[0] = C;
+    const compat = r.matrix(B, D, r.pick(['normal', 'ties', 'mixed']), 1);
+    const feat = r.matrix(B, D, 'normal', r.pick([1, 1e-3, 100]));
+    const oldT = r.matrix(B, D, 'normal', 1);
+    const newT = r.matrix(B, D, 'normal', 1);
+    const W = r.bool() ? r.matrix(C, D, 'normal', 1) : undefined;
+    const wts = { pseudoWeight: r.pick([10, 0.5, -1]), oldWeight: r.pick([10, 0]), newWeight: r.pick([1, 2]) };
+    const valid = !badLabel && wts.pseudoWeight >= 0;
+    const dot = (u, v) => u.reduce((s, y, i) => s + y * v[i], 0);
+    const unit = (v) => {
+      const m = Math.max(...v.map(Math.abs));
+      if (m === 0) return v.map(() => 0);
+      const n = Math.sqrt(Math.max(v.reduce((s, y) => s + (y / m) ** 2, 0), 1e-12 / (m * m)));
+      return v.map((y) => y / m / n);
+    };
+    const ce = (z) => z.reduce((s, row, b) => {
+      const m = Math.max(...row);
+      return s + (m - row[labels[b]]) + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0));
+    }, 0) / z.length;
+    let want = NaN;
+    if (valid) {
+      const cb = compat.map(unit);
+      want = ce(logits);
+      if (W) want += wts.pseudoWeight * ce(cb.map((row) => W.map((wk) => dot(row, wk))));
+      want += wts.oldWeight * (1 - cb.reduce((s, row, i) => s + dot(unit(oldT[i]), row), 0) / B);
+      want += wts.newWeight * (1 - feat.map(unit).reduce((s, row, i) => s + dot(unit(newT[i]), row), 0) / B);
+    }
+    return {
+      fn: 'bt2Loss',
+      expect: valid ? 'valid' : 'invalid',
+      why: badLabel ? 'label out of range' : `weights ${JSON.stringify(wts)}`,
+      codes: ['LABEL_OUT_OF_RANGE', 'INVALID_PARAMETER'],
+      repro: { call: `bt2Loss({ logits, labels, compatible, features, oldTargets, newTargets${W ? ', pseudoClassifier: W' : ''} }, ${JSON.stringify(wts)})`, logits, labels, compat, feat, oldT, newT, W },
+      run: () => M.bt2Loss({ logits, labels, compatible: compat, features: feat, oldTargets: oldT, newTargets: newT, ...(W ? { pseudoClassifier: W } : {}) }, wts),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'bt2Loss vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (fn === 'hyperbolicMlr') {
+    // Hyperbolic MLR logits (Ganea et al. 2018; Hyp-OC's classifier, Narayan & Patel 2024) in hyptorch's
+    // parameterization: p = exp₀(u), a' = a(1 − c‖p‖²), logit = (λ_p‖a'‖/√c) asinh(2√c⟨(−p)⊕x, a'⟩/(‖a'‖(1 − c‖(−p)⊕x‖²))).
+    const C = r.int(1, 3);
+    const a = r.matrix(C, D, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 1e-3, 100]));
+    const u = r.matrix(C, D, 'normal', r.pick([0.3, 1]));
+    const c = r.pick([1, 0.5, 0, NaN]);
+    const badShape = r.bool(0.1);
+    const valid = c > 0 && !badShape;
+    const uIn = badShape ? u.slice(0, Math.max(0, C - 1)).concat([[...u[0], 1]]) : u;
+    const dot = (v, w) => v.reduce((s, y, i) => s + y * w[i], 0);
+    const sc = Math.sqrt(c);
+    const ball = (v) => {
+      const n = Math.sqrt(Math.max(dot(v, v), 1e-12));
+      return v.map((y) => y * Math.min((1 - 1e-5) / sc / n, 1));
+    };
+    let nearEdge = false;
+    const want = valid
+      ? x.map((row) => {
+          const xb = ball(row);
+          return a.map((ak, k) => {
+            const un = Math.max(Math.sqrt(dot(u[k], u[k])), 1e-300);
+            const p = ball(u[k].map((v) => (Math.tanh(sc * un) * v) / (sc * un)));
+            const an = Math.sqrt(dot(ak, ak));
+            if (an === 0) return 0;
+            const np = p.map((v) => -v);
+            const xy = dot(np, xb);
+            const den = 1 + 2 * c * xy + c * c * dot(np, np) * dot(xb, xb);
+            const m = np.map((pi, i) => ((1 + 2 * c * xy + c * dot(xb, xb)) * pi + (1 - c * dot(np, np)) * xb[i]) / den);
+            const gap = 1 - c * dot(m, m);
+            if (gap < 1e-2 || c * dot(xb, xb) > 0.9 || c * dot(p, p) > 0.9) nearEdge = true;
+            return ((2 * an) / sc) * Math.asinh((2 * sc * dot(m, ak)) / (an * gap));
+          });
+        })
+      : [];
+    return {
+      fn: 'hyperbolicMlr',
+      expect: valid ? 'valid' : 'invalid',
+      why: `c ${c}${badShape ? ', u of another shape' : ''}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      repro: { call: `hyperbolicMlr(x, a, u, { c: ${c} })`, x, a, u: uIn },
+      run: () => M.hyperbolicMlr(x, a, uIn, { c }),
+      check: (out) => {
+        // near the ball's edge 1 − c‖·‖² loses float32 digits: checked for finiteness only (by the harness)
+        if (nearEdge) return undefined;
+        const msg = ref.allClose(Array.from(out.dataSync()), want.flat(), { rtol: 1e-3, atol: 1e-4 });
+        return msg ? { category: 'wrong value', kind: 'hyperbolicMlr vs float64 reference', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'hypPairwiseConfusion') {
+    // Hyp-PC (Narayan & Patel 2024, "Hyp-OC: Hyperbolic One Class Classification for Face Anti-Spoofing"):
+    // L = (1/B) Σ_{i<B/2} (2/√c) artanh(√c‖(−x_i) ⊕_c x_{i+B/2}‖), rows first projected into the ball; float64 below.
+    const c = r.pick([1, 0.3, 0, -1]);
+    const valid = c > 0 && B % 2 === 0;
+    const dot = (u, v) => u.reduce((s, y, i) => s + y * v[i], 0);
+    const ball = (v) => {
+      const n = Math.sqrt(Math.max(dot(v, v), 1e-12));
+      return v.map((y) => y * Math.min((1 - 1e-5) / Math.sqrt(c) / n, 1));
+    };
+    let want = 0;
+    let boundary = false;
+    if (valid) {
+      for (let i = 0; i < B / 2; i++) {
+        const a = ball(x[i]).map((y) => -y);
+        const b = ball(x[i + B / 2]);
+        if (c * Math.max(dot(a, a), dot(b, b)) > 0.8) boundary = true;
+        const xy = dot(a, b);
+        const den = 1 + 2 * c * xy + c * c * dot(a, a) * dot(b, b);
+        const m = a.map((ai, k) => ((1 + 2 * c * xy + c * dot(b, b)) * ai + (1 - c * dot(a, a)) * b[k]) / den);
+        want += (2 / Math.sqrt(c)) * Math.atanh(Math.min(Math.sqrt(c * dot(m, m)), 1 - 1e-16));
+      }
+      want /= B;
+    }
+    const labels = Array.from({ length: B }, (_, i) => i % 2);
+    return {
+      fn: 'hypPairwiseConfusion',
+      expect: valid ? 'valid' : 'invalid',
+      why: `c ${c}, B ${B}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      repro: { call: `compile(hypPairwiseConfusion({ c: ${c} }), { from: 'embeddings' })(labels, x)`, x, labels },
+      run: () => lib.core.compile(M.hypPairwiseConfusion({ c }), { from: 'embeddings' })(labels, x),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        // near the ball boundary float32 1 − c‖x‖² carries ~1e-3 relative error into the distance
+        const tol = boundary ? 2e-3 : 1e-4;
+        return Math.abs(got - want) > tol * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'hypPairwiseConfusion vs float64 Möbius reference', message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (fn === 'amclNtXent') {
+    // AMCL (Wang, Koniusz, Gedeon, Zheng 2024, "Adaptive Multi-head Contrastive Learning"), SimCLR form with top-k:
+    // per head and row r of both views stacked, l_r = −s_rp/τ_rp + mean_{K_r} s/τ + βΩ(τ_rp) − β Σ_{K_r}(log τ + 1/τ),
+    // τ = τmin + (τmax − τmin)σ(−φ(ẑ_r)·φ(ẑ_j)), Ω(τ) = (D/2) log τ + 1/τ; loss = Σ_h mean_r l_r. Float64 reference below.
+    const H = r.int(1, 2);
+    const mode = r.pick(['normal', 'ties', 'extreme', 'mixed']);
+    const z1 = Array.from({ length: B }, () => r.matrix(H, D, mode, r.pick([1, 1e-3, 100])));
+    const z2 = Array.from({ length: B }, () => r.matrix(H, D, 'normal', 1));
+    const W = r.matrix(D, 2, 'normal', 0.5);
+    const beta = r.pick([1e-4, 0.05, 0, -1]);
+    const topK = r.pick([100, 2, 1, 0]);
+    const [tauMin, tauMax] = r.pick([[1e-5, 2], [0.05, 1], [1, 0.5]]);
+    const valid = B >= 2 && beta >= 0 && topK >= 1 && tauMax > tauMin;
+    const dot = (u, v) => u.reduce((s, y, i) => s + y * v[i], 0);
+    const unit = (v) => {
+      const m = Math.max(...v.map(Math.abs));
+      if (m === 0) return v.map(() => 0);
+      const n = Math.sqrt(v.reduce((s, y) => s + (y / m) ** 2, 0));
+      return v.map((y) => y / m / n);
+    };
+    const phi = (x) => [0, 1].map((c) => x.reduce((s, y, i) => s + y * W[i][c], 0));
+    const tau = (x, y) => tauMin + (tauMax - tauMin) / (1 + Math.exp(dot(phi(x), phi(y))));
+    let nearTie = false;
+    let want = 0;
+    if (valid) {
+      const n = 2 * B;
+      const k = Math.min(topK, n - 2);
+      for (let h = 0; h < H; h++) {
+        const z = [...z1.map((row) => unit(row[h])), ...z2.map((row) => unit(row[h]))];
+        let sum = 0;
+        for (let a = 0; a < n; a++) {
+          const p = (a + B) % n;
+          const negs = z.map((_, j) => j).filter((j) => j !== a && j !== p).map((j) => ({ j, s: dot(z[a], z[j]) }));
+          negs.sort((x, y) => y.s - x.s || x.j - y.j);
+          if (k < negs.length && negs[k - 1].s - negs[k].s < 1e-4) nearTie = true;
+          const top = negs.slice(0, k).map((q) => ({ s: q.s, t: tau(z[a], z[q.j]) }));
+          const tp = tau(z[a], z[p]);
+          sum += -dot(z[a], z[p]) / tp + top.reduce((s, q) => s + q.s / q.t, 0) / k + beta * ((D / 2) * Math.log(tp) + 1 / tp) - beta * top.reduce((s, q) => s + Math.log(q.t) + 1 / q.t, 0);
+        }
+        want += sum / n;
+      }
+    }
+    return {
+      fn: 'amclNtXent',
+      expect: valid ? 'valid' : 'invalid',
+      why: `B ${B}, beta ${beta}, topK ${topK}, tau [${tauMin}, ${tauMax}]`,
+      codes: ['INVALID_PARAMETER', 'EMPTY_BATCH'],
+      repro: { call: `amclNtXent(tensor3d(z1), tensor3d(z2), { phi: (x) => matMul(x, tensor2d(W)), beta: ${beta}, topK: ${topK}, tauMin: ${tauMin}, tauMax: ${tauMax} })`, z1, z2, W },
+      prepare: () => ({ a: tf.tensor3d(z1, [B, H, D]), b: tf.tensor3d(z2, [B, H, D]), w: tf.tensor2d(W, [D, 2]) }),
+      run: ({ a, b, w }) => M.amclNtXent(a, b, { phi: (x) => tf.matMul(x, w), beta, topK, tauMin, tauMax }),
+      check: (out) => {
+        if (nearTie) return undefined; // the top-k set is a tie-break between near-equal similarities
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 1e-3 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'amclNtXent vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (fn === 'teenCalibrate') {
+    // TEEN (Wang et al. 2023, "Few-Shot Class-Incremental Learning via Training-Free Prototype Calibration"):
+    // p̂ = (1 − α) p̄ + α Δ/‖Δ‖, Δ = Σ_b softmax_b(τ cos(p, q_b)) q̄_b; float64 reference below.
+    const Cb = r.int(1, 4);
+    const base = r.matrix(Cb, D, r.pick(['normal', 'zeros', 'ties', 'extreme', 'mixed']), r.pick([1, 1e-3, 100]));
+    const alpha = r.pick([0.1, 0, 1, 0.5, 1.5, NaN]);
+    const tau = r.pick([16, 1, 100, 0, -1, NaN]);
+    const badShape = r.bool(0.1);
+    const valid = alpha >= 0 && alpha <= 1 && tau > 0 && !badShape;
+    const baseIn = badShape ? base.map((row) => [...row, 1]) : base;
+    const unit = (v) => {
+      const m = Math.max(...v.map(Math.abs));
+      if (m === 0) return v.map(() => 0);
+      const n = Math.sqrt(v.reduce((s, y) => s + (y / m) ** 2, 0));
+      return v.map((y) => y / m / n);
+    };
+    const ill = [];
+    const want = x.map((p, i) => {
+      const pn = unit(p);
+      const qb = base.map(unit);
+      const logits = qb.map((q) => tau * pn.reduce((s, y, k) => s + y * q[k], 0));
+      const mx = Math.max(...logits);
+      const e = logits.map((z) => Math.exp(z - mx));
+      const z = e.reduce((s, y) => s + y, 0);
+      const delta = pn.map((_, k) => qb.reduce((s, q, b) => s + (e[b] / z) * q[k], 0));
+      // a near-zero Δ (base directions cancelling) has no well-conditioned float32 direction: not compared
+      if (Math.sqrt(delta.reduce((s, y) => s + y * y, 0)) < 0.05) ill.push(i);
+      const dn = unit(delta);
+      return pn.map((y, k) => (1 - alpha) * y + alpha * dn[k]);
+    });
+    return {
+      fn: 'teenCalibrate',
+      expect: valid ? 'valid' : 'invalid',
+      why: `shiftWeight ${alpha}, temperature ${tau}${badShape ? ', base width D + 1' : ''}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      repro: { call: `teenCalibrate(novel, base, { shiftWeight: ${alpha}, temperature: ${tau} })`, novel: x, base: baseIn },
+      prepare: () => ({ n: tf.tensor2d(x, [B, D]), q: tf.tensor2d(baseIn, [Cb, baseIn[0].length]) }),
+      run: ({ n, q }) => M.teenCalibrate(n, q, { shiftWeight: alpha, temperature: tau }),
+      check: (out) => {
+        const got = Array.from(out.dataSync());
+        const keep = (_, j) => !ill.includes(Math.floor(j / D));
+        const msg = ref.allClose(got.filter(keep), want.flat().filter(keep), { rtol: 1e-4, atol: 1e-4 });
+        return msg ? { category: 'wrong value', kind: 'teenCalibrate vs float64 reference', message: msg } : undefined;
       },
     };
   }

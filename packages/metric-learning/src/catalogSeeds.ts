@@ -1,0 +1,112 @@
+// Catalog entries of the seed-paper components added for issue #26 (appended to `catalog`).
+import { type CatalogEntry, defineEntry } from '@losskit/core';
+
+const PKG = '@losskit/metric-learning';
+
+export const teenEntry = defineEntry({
+  id: 'teen',
+  name: 'TEEN prototype calibration',
+  package: PKG,
+  export: 'teenCalibrate',
+  category: 'few-shot',
+  summary: 'Training-free shift of few-shot new-class prototypes towards a similarity-weighted mix of base-class prototypes.',
+  formula: '\\hat p_c = (1 - \\alpha)\\bar p_c + \\alpha\\frac{\\Delta_c}{\\|\\Delta_c\\|},\\ \\Delta_c = \\sum_b \\operatorname{softmax}_b\\left(\\tau\\cos(p_c, q_b)\\right)\\bar q_b',
+  inputs: 'novel-class prototypes [N, D], base-class prototypes [C_b, D] → calibrated prototypes [N, D]',
+  params: [
+    { name: 'shiftWeight', default: 0.1, description: 'α, weight of the base-class shift', range: { min: 0, max: 1 } },
+    { name: 'temperature', default: 16, description: 'τ, multiplies the cosines before the softmax over base classes', range: { min: 0, minExclusive: true } },
+  ],
+  paper: { title: 'Few-Shot Class-Incremental Learning via Training-Free Prototype Calibration', authors: 'Wang, Zhou, Zhang, Zhan, Ye', year: 2023, url: 'arXiv:2312.05229' },
+  example: "import { teenCalibrate } from '@losskit/metric-learning';\nconst calibrated = teenCalibrate(novelPrototypes, basePrototypes, { shiftWeight: 0.1, temperature: 16 });",
+  tryIt: { code: "const base = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];\nconst novel = [[0.9, 0.4, 0], [0, 0.2, 1]];\nconst calibrated = teenCalibrate(novel, base, { shiftWeight: 0.1, temperature: 16 });\nconst rows = calibrated.arraySync();\ncalibrated.dispose();\nrows;" },
+});
+
+export const amclEntry = defineEntry({
+  id: 'amcl',
+  name: 'AMCL (adaptive multi-head contrastive)',
+  package: PKG,
+  export: 'amclNtXent',
+  category: 'self-supervised',
+  summary: 'SimCLR over several projection heads with pair-adaptive temperatures from a shared network φ and a top-k negative approximation.',
+  formula: '\\sum_h \\operatorname{mean}_r\\Big[-\\frac{s_{rp}}{\\tau_{rp}} + \\frac1k\\sum_{j\\in K_r}\\frac{s_{rj}}{\\tau_{rj}} + \\beta\\Omega(\\tau_{rp}) - \\beta\\sum_{j\\in K_r}\\left(\\log\\tau_{rj} + \\tfrac{1}{\\tau_{rj}}\\right)\\Big],\\ \\tau_{rj} = \\tau_{\\min} + (\\tau_{\\max} - \\tau_{\\min})\\sigma(-\\phi(\\hat z_r)^\\top\\phi(\\hat z_j)),\\ \\Omega(\\tau) = \\tfrac{D}{2}\\log\\tau + \\tfrac1\\tau',
+  inputs: 'view 1 and view 2 embeddings [B, H, D] (H heads; [B, D] is one head), B >= 2, and the temperature network φ: [n, D] → [n, D\']',
+  params: [
+    { name: 'phi', default: null, description: 'the shared temperature network φ (required)' },
+    { name: 'beta', default: 1e-4, description: 'β, weight of the temperature regularizer', range: { min: 0 } },
+    { name: 'tauMin', default: 1e-5, description: 'lower end of the pair temperatures', range: { min: 0, minExclusive: true } },
+    { name: 'tauMax', default: 2, description: 'upper end of the pair temperatures (> tauMin)', range: { min: 0, minExclusive: true } },
+    { name: 'topK', default: 100, description: 'k hardest negatives kept per anchor', range: { min: 1 } },
+  ],
+  paper: { title: 'Adaptive Multi-head Contrastive Learning', authors: 'Wang, Koniusz, Gedeon, Zheng', year: 2024, url: 'arXiv:2310.05615' },
+  example: "import * as tf from '@tensorflow/tfjs-core';\nimport { amclNtXent } from '@losskit/metric-learning';\nconst W = tf.variable(tf.randomNormal([128, 128]));\nconst phi = (x) => tf.matMul(x, W);\nconst { value, grads } = tf.variableGrads(() => amclNtXent(view1, view2, { phi, topK: 100 }));",
+  tryIt: { code: "const W = tf.variable(tf.randomNormal([4, 4], 0, 0.5, 'float32', 1));\nconst phi = (x) => tf.matMul(x, W);\nconst v1 = tf.randomNormal([6, 3, 4], 0, 1, 'float32', 2);\nconst v2 = tf.add(v1, tf.randomNormal([6, 3, 4], 0, 0.1, 'float32', 3));\nconst loss = amclNtXent(v1, v2, { phi, topK: 4 });\nconst value = loss.dataSync()[0];\ntf.dispose([W, v1, v2, loss]);\nvalue;" },
+});
+
+export const hypPairwiseConfusionEntry = defineEntry({
+  id: 'hyp-pc',
+  name: 'Hyp-PC (hyperbolic pairwise confusion)',
+  package: PKG,
+  export: 'hypPairwiseConfusion',
+  category: 'regularizer',
+  summary: 'Poincaré-ball distance between the two halves of the batch, summed over the batch size: confuses identity features.',
+  formula: '\\frac{1}{B}\\sum_{i=1}^{B/2} \\frac{2}{\\sqrt c}\\operatorname{artanh}\\left(\\sqrt c\\,\\|(-z_i) \\oplus_c z_{i+B/2}\\|\\right)',
+  inputs: 'embeddings [B, D] with B even (mapped into the Poincaré ball), labels [B] (not read)',
+  params: [{ name: 'c', default: 1, description: 'curvature magnitude c of the ball', range: { min: 0, minExclusive: true } }],
+  paper: { title: 'Hyp-OC: Hyperbolic One Class Classification for Face Anti-Spoofing', authors: 'Narayan, Patel', year: 2024, url: 'arXiv:2404.14406' },
+  dsl: 'hypPairwiseConfusion({ c: 1 })',
+  example: "import { compile } from '@losskit/core';\nimport { hypPairwiseConfusion } from '@losskit/metric-learning';\nconst loss = compile(hypPairwiseConfusion({ c: 1 }), { from: 'embeddings' });",
+});
+
+export const hyperbolicMlrEntry = defineEntry({
+  id: 'hyp-ce',
+  name: 'Hyp-CE (hyperbolic MLR logits)',
+  package: PKG,
+  export: 'hyperbolicMlr',
+  category: 'classification',
+  summary: 'Hyperbolic multinomial logistic regression logits on the Poincaré ball; Hyp-CE is the softmax cross-entropy of these logits.',
+  formula: '\\operatorname{logit}_k(x) = \\frac{2\\|a_k\\|}{\\sqrt c}\\operatorname{asinh}\\left(\\frac{2\\sqrt c\\,\\langle (-p_k) \\oplus_c x,\\ a_k/\\|a_k\\|\\rangle}{1 - c\\|(-p_k) \\oplus_c x\\|^2}\\right),\\ p_k = \\exp_0(u_k)',
+  inputs: 'points x [B, D] in the Poincaré ball, class normals a [C, D], class offsets u [C, D] (tangent at 0) → logits [B, C]',
+  params: [{ name: 'c', default: 1, description: 'curvature magnitude c of the ball', range: { min: 0, minExclusive: true } }],
+  paper: { title: 'Hyp-OC: Hyperbolic One Class Classification for Face Anti-Spoofing', authors: 'Narayan, Patel', year: 2024, url: 'arXiv:2404.14406' },
+  example: "import { hyperbolicMlr } from '@losskit/metric-learning';\nconst logits = hyperbolicMlr(points, normals, offsets, { c: 1 });",
+  tryIt: { code: "const x = [[0.1, 0.2], [-0.3, 0.1], [0.05, -0.4]];\nconst a = [[1, 0], [0, 1]];\nconst u = [[0.2, 0.1], [-0.1, 0.3]];\nconst logits = hyperbolicMlr(x, a, u, { c: 1 });\nconst hypCe = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([0, 1, 0], 'int32'), 2), logits);\nconst value = hypCe.dataSync()[0];\ntf.dispose([logits, hypCe]);\nvalue;" },
+});
+
+const BT2_PAPER = { title: 'BT^2: Backward-compatible Training with Basis Transformation', authors: 'Zhou, Li, Shrivastava, Zhao, Torralba, Tian, Lim', year: 2023, url: 'arXiv:2211.03989' };
+
+export const bt2Entry = defineEntry({
+  id: 'bt2',
+  name: 'BT² backward-compatible loss',
+  package: PKG,
+  export: 'bt2Loss',
+  category: 'compatibility',
+  summary: 'Cross-entropy plus old-classifier cross-entropy and cosine matching to stored old and new′ features, for backward-compatible representations.',
+  formula: '\\mathrm{CE}(z, y) + w_p\\,\\mathrm{CE}(\\bar c W^\\top, y) + w_o\\left(1 - \\operatorname{mean}_b\\langle \\bar\\phi_{old}, \\bar c\\rangle\\right) + w_n\\left(1 - \\operatorname{mean}_b\\langle \\bar\\phi\', \\bar f\\rangle\\right)',
+  inputs: "{ logits [B, C], labels [B], compatible [B, D_old], features [B, D_new], oldTargets [B, D_old], newTargets [B, D_new], pseudoClassifier? [C, D_old] }",
+  params: [
+    { name: 'pseudoWeight', default: 10, description: 'w_p, weight of the old-classifier cross-entropy', range: { min: 0 } },
+    { name: 'oldWeight', default: 10, description: 'w_o, weight of 1 − cos to the old features', range: { min: 0 } },
+    { name: 'newWeight', default: 1, description: 'w_n, weight of 1 − cos to the new′ features', range: { min: 0 } },
+  ],
+  paper: BT2_PAPER,
+  example: "import { bt2Loss } from '@losskit/metric-learning';\nconst loss = bt2Loss({ logits, labels, compatible, features, oldTargets, newTargets, pseudoClassifier });",
+  tryIt: { code: "const logits = [[2, 0.5, -1], [0.1, 1.5, 0.3]];\nconst loss = bt2Loss({ logits, labels: [0, 1], compatible: [[1, 0.2], [0.1, 1]], features: [[0.5, 0.5, 0], [0, 1, 0.2]], oldTargets: [[1, 0], [0, 1]], newTargets: [[1, 1, 0], [0, 1, 0]], pseudoClassifier: [[1, 0], [0, 1], [0.7, 0.7]] });\nconst value = loss.dataSync()[0];\nloss.dispose();\nvalue;" },
+});
+
+export const bt2BasisEntry = defineEntry({
+  id: 'bt2-basis',
+  name: 'BT² orthonormal basis transformation',
+  package: PKG,
+  export: 'orthonormalBasis',
+  category: 'compatibility',
+  summary: 'A learnable orthonormal matrix (exponential of a skew-symmetric parameter) that rotates features without losing information.',
+  formula: 'Q = \\exp\\left(\\operatorname{tril}(w, -1) - \\operatorname{tril}(w, -1)^\\top\\right),\\ Q^\\top Q = I',
+  inputs: 'parameter w [n, n] → orthonormal Q [n, n]',
+  params: [],
+  paper: BT2_PAPER,
+  example: "import { orthonormalBasis } from '@losskit/metric-learning';\nconst Q = orthonormalBasis(w);",
+  tryIt: { code: "const Q = orthonormalBasis([[0, 0.3, 1], [0.5, 0, 0.2], [-0.4, 0.8, 0]]);\nconst check = tf.matMul(Q, Q, true, false);\nconst rows = check.arraySync();\ntf.dispose([Q, check]);\nrows;" },
+});
+
+/** The entries of this file, in catalog order. */
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry];
