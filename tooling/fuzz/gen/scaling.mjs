@@ -437,7 +437,8 @@ function invalidCase(r, lib) {
     x[key] = bad;
     // Annealing's S2 may be any finite number; lossToLoss/downstreamLog document NaN outside their domain.
     const domainNaN = ['lossToLoss', 'downstreamLog'].includes(law.k) && typeof bad === 'number' && Number.isFinite(bad);
-    const ok = law.k === 'annealing' && key === 'S2' && typeof bad === 'number' && Number.isFinite(bad);
+    // ... and the SFT mixing law documents Dother ≥ 0 (no tokens of the other domains is valid).
+    const ok = (law.k === 'annealing' && key === 'S2' && typeof bad === 'number' && Number.isFinite(bad)) || (key === 'Dother' && bad === 0);
     return {
       fn: `${law.code.split('(')[0]}.predict with bad input`,
       expect: ok || domainNaN ? 'any' : 'invalid',
