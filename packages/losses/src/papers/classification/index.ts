@@ -9,6 +9,7 @@ import { classBalancedEntry } from './classBalanced.js';
 import { compSumEntry, gceEntry, maeEntry, sumExponentialEntry } from './compSum.js';
 import { focalEntry } from './focal.js';
 import { harmonicEntry } from './harmonic.js';
+import { integratedRiskEntry } from './integratedRisk.js';
 import { ldamEntry } from './ldam.js';
 import { ldrKlEntry } from './ldrKl.js';
 import { logitAdjustedEntry } from './logitAdjusted.js';
@@ -34,6 +35,7 @@ export { logitAdjusted, logitAdjustedEntry, type LogitAdjustedOptions } from './
 export { focal, focalEntry, type FocalOptions } from './focal.js';
 export { classBalanced, classBalancedWeights, classBalancedEntry, type ClassBalancedOptions } from './classBalanced.js';
 export { oneVsRest, oneVsRestEntry } from './oneVsRest.js';
+export { integratedRisk, integratedRiskEntry, type IntegratedRiskOptions } from './integratedRisk.js';
 
 /** Catalog entries of the classification losses from papers. */
 export const catalog: readonly CatalogEntry[] = [
@@ -55,4 +57,5 @@ export const catalog: readonly CatalogEntry[] = [
   focalEntry,
   classBalancedEntry,
   oneVsRestEntry,
+  integratedRiskEntry,
 ];
