@@ -137,6 +137,7 @@ export const OTHER = {
   'bures-wasserstein': 'batch-level (a matrix square root of covariances)',
   'mixbag-ci-loss': 'batch-level bag proportions with interval inputs',
   ignite: 'a training procedure (no DSL expression)',
+  'integrated-risk': 'batch-level (the cross-entropy is normalized by the batch\'s class weights Σ_i w_{y_i}, as torch\'s weighted F.cross_entropy)',
 };
 
 /**

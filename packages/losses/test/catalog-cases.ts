@@ -180,6 +180,7 @@ export const table: Readonly<Record<string, Case>> = {
     y: [[1, 0, 0], [1, 1, 0], [0, 0, 1]],
     z: [[2, -1, -3], [0.5, 1, -2], [-1, -2, 0.3]],
   },
+  'integrated-risk': { ref: () => L.integratedRisk({ classCounts: [500, 50, 5] }), ...cls },
 };
 
 

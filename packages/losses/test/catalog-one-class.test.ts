@@ -228,6 +228,8 @@ const table: Readonly<Record<string, Case>> = {
   },
   // One class: the attention is a = 1, so p⁺ = σ·(1 − 1) = 0, clamped at 1e-8 (the authors' clamp): −log 1e-8, w = 1, γ₊ = 0.
   'multi-focal-modifier': { expr: () => L.multiFocalModifier({ classCounts: [5], cooccurrence: [[5]] }), y: one, z, ref: () => -Math.log(1e-8) },
+  // One class: log p = 0, so the weighted cross-entropy is 0 and there is no head class (c < y) for the utility.
+  'integrated-risk': { expr: () => L.integratedRisk({ classCounts: [5] }), y: one, z, ref: zero },
   // A procedure over a surrogate with one output (predictions [N, 1]): finite gradient and state, nothing leaked.
   ignite: {
     y: one, z,
