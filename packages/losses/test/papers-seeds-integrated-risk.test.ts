@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { compile, ready } from '@losskit/core';
 import { checkGradient, expectCleanThrow, expectNoLeaks, f32, logSumExp } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { integratedRisk } from '../src/index.js';
+import { falseHeadRate, integratedRisk } from '../src/index.js';
 import { type M, unflat } from './papers-suite.js';
 
 beforeAll(async () => {
@@ -158,5 +158,57 @@ describe('integratedRisk', () => {
       value.dispose();
       grad.dispose();
     });
+  });
+});
+
+// The authors' FHR (model/metric.py at bab328d): border = int(C·r + 0.5), the share of samples with border <= target
+// whose prediction is below the border, for r = 0.25, 0.5, 0.75, and their average.
+function fhrRef(pred: number[], target: number[], C: number, rates = [0.25, 0.5, 0.75]): number[] {
+  return rates.map((rate) => {
+    const border = Math.trunc(C * rate + 0.5);
+    const tail = target.filter((t) => border <= t).length;
+    const falseHead = target.filter((t, i) => border <= t && pred[i]! < border).length;
+    return falseHead / tail;
+  });
+}
+
+describe('falseHeadRate', () => {
+  it('the documented example: labels [0, 3, 3, 2], predictions [0, 0, 3, 1], C = 4 give [1/3, 2/3, 1/2], mean 1/2', () => {
+    const r = falseHeadRate([0, 3, 3, 2], [0, 0, 3, 1], { numClasses: 4 });
+    expect(r.rates).toEqual([1 / 3, 2 / 3, 1 / 2]);
+    expect(r.mean).toBeCloseTo(0.5, 15);
+  });
+
+  it('matches the authors\' FHR on random labels and predictions (C = 10 and 100, and custom tail ratios)', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const [C, rates] of [[10, undefined], [100, undefined], [7, [0.1, 0.9]]] as const) {
+      const n = 200;
+      const target = Array.from({ length: n }, () => Math.floor(rand() * C));
+      const pred = Array.from({ length: n }, () => Math.floor(rand() * C));
+      const want = fhrRef(pred, target, C, rates ? [...rates] : undefined);
+      const got = falseHeadRate(target, pred, { numClasses: C, ...(rates ? { tailRates: rates } : {}) });
+      expect(got.rates).toEqual(want);
+      expect(got.mean).toBeCloseTo(want.reduce((a, b) => a + b, 0) / want.length, 15);
+    }
+  });
+
+  it('perfect predictions have FHR 0 and predicting class 0 everywhere has FHR 1', () => {
+    const y = [0, 1, 2, 3, 4, 5, 6, 7];
+    expect(falseHeadRate(y, y, { numClasses: 8 }).rates).toEqual([0, 0, 0]);
+    expect(falseHeadRate(y, y.map(() => 0), { numClasses: 8 }).rates).toEqual([1, 1, 1]);
+  });
+
+  it('raises typed errors naming the argument', () => {
+    expect(expectCleanThrow(() => falseHeadRate([0, 3], [0, 1], { numClasses: 0 }), 'INVALID_PARAMETER').message).toMatch(/^numClasses:/);
+    expect(expectCleanThrow(() => falseHeadRate([0, 3], [0, 1], { numClasses: 4, tailRates: [1] }), 'INVALID_PARAMETER').message).toMatch(/^tailRates:/);
+    expect(expectCleanThrow(() => falseHeadRate([0, 3], [0, 1], { numClasses: 4, tailRates: [] }), 'INVALID_PARAMETER').message).toMatch(/^tailRates:/);
+    expect(expectCleanThrow(() => falseHeadRate([0, 4], [0, 1], { numClasses: 4 }), 'LABEL_OUT_OF_RANGE').message).toMatch(/^labels:/);
+    expect(expectCleanThrow(() => falseHeadRate([0, 3], [0, 1.5], { numClasses: 4 }), 'NON_INTEGER_LABEL').message).toMatch(/^predictions:/);
+    expect(expectCleanThrow(() => falseHeadRate([0, Number.NaN], [0, 1], { numClasses: 4 }), 'NON_FINITE_INPUT').message).toMatch(/^labels:/);
+    expect(expectCleanThrow(() => falseHeadRate([], [], { numClasses: 4 }), 'INVALID_ARGUMENT').message).toMatch(/^labels:/);
+    expect(expectCleanThrow(() => falseHeadRate([0, 3], [0], { numClasses: 4 }), 'SHAPE_MISMATCH').message).toMatch(/^predictions:/);
+    // No sample in the tail of ratio 0.75 (labels >= 3): the authors divide by zero; here a typed error.
+    expect(expectCleanThrow(() => falseHeadRate([0, 1, 2], [0, 1, 2], { numClasses: 4 }), 'INVALID_ARGUMENT').message).toMatch(/^labels:/);
   });
 });

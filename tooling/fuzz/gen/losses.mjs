@@ -330,7 +330,7 @@ function helperCase(r, lib) {
     prepare: it.prepare,
     expect: it.valid ? (it.any ? 'any' : 'valid') : 'invalid',
     why: 'invalid helper argument',
-    codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT'],
+    codes: it.codes ?? ['INVALID_PARAMETER', 'INVALID_ARGUMENT'],
     repro: { call: it.fn, ...it.repro },
     run: (inputs) => it.run(inputs),
     check: it.check,
@@ -513,6 +513,41 @@ function seedHelpers(r, lib) {
             return { category: 'wrong value', kind: 'igniteStep differs from the float64 reference (linear surrogate)', message: `value ${out.value.dataSync()[0]} vs ${value}, grads ${Array.from(g)} vs ${grad}, sharpness ${out.sharpness} vs ${sharp}` };
           }
           return undefined;
+        },
+      };
+    })(),
+    (() => {
+      // False Head Rate (LBD model/metric.py): border b = int(C r + 0.5); share of labels >= b predicted below b.
+      const C = r.pick([1, 2, 4, 10, 0, 2.5]);
+      const okC = Number.isInteger(C) && C >= 1;
+      const N = r.int(1, 12);
+      let labels = okC ? r.labels(N, C) : [0];
+      let predictions = okC ? r.labels(N, C) : [0];
+      const rates = r.pick([undefined, [0.5], [0.1, 0.9], [1], [0], [NaN], []]);
+      const which = r.pick(['ok', 'ok', 'ok', 'label', 'prediction', 'length']);
+      if (which === 'label') labels = poke(labels, [r.int(0, labels.length - 1)], r.badLabel(okC ? C : 1));
+      else if (which === 'prediction') predictions = poke(predictions, [r.int(0, predictions.length - 1)], r.badLabel(okC ? C : 1));
+      else if (which === 'length') predictions = predictions.slice(1);
+      const rs = rates ?? [0.25, 0.5, 0.75];
+      const ratesOk = Array.isArray(rs) && rs.length > 0 && rs.every((v) => v > 0 && v < 1);
+      const ref = ratesOk && okC ? rs.map((rate) => {
+        const b = Math.trunc(C * rate + 0.5);
+        const tail = labels.filter((t) => b <= t).length;
+        return tail === 0 ? undefined : labels.filter((t, i) => b <= t && predictions[i] < b).length / tail;
+      }) : [];
+      const valid = okC && ratesOk && which === 'ok' && ref.every((v) => v !== undefined);
+      return {
+        fn: 'falseHeadRate',
+        valid,
+        codes: ['INVALID_PARAMETER', 'INVALID_ARGUMENT', 'SHAPE_MISMATCH', 'LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT'],
+        run: () => L.falseHeadRate(labels, predictions, { numClasses: C, ...(rates === undefined ? {} : { tailRates: rates }) }),
+        repro: { labels, predictions, numClasses: C, tailRates: rates },
+        check: (out) => {
+          if (!valid) return undefined;
+          const bad = ref.findIndex((v, k) => out.rates[k] !== v);
+          return bad >= 0 || !close(out.mean, ref.reduce((a, b) => a + b, 0) / ref.length, 1e-12)
+            ? { category: 'wrong value', kind: 'falseHeadRate differs from the authors\' FHR', message: `${JSON.stringify(out)} vs ${JSON.stringify(ref)}` }
+            : undefined;
         },
       };
     })(),

@@ -35,7 +35,7 @@ export { logitAdjusted, logitAdjustedEntry, type LogitAdjustedOptions } from './
 export { focal, focalEntry, type FocalOptions } from './focal.js';
 export { classBalanced, classBalancedWeights, classBalancedEntry, type ClassBalancedOptions } from './classBalanced.js';
 export { oneVsRest, oneVsRestEntry } from './oneVsRest.js';
-export { integratedRisk, integratedRiskEntry, type IntegratedRiskOptions } from './integratedRisk.js';
+export { integratedRisk, integratedRiskEntry, falseHeadRate, type IntegratedRiskOptions, type FalseHeadRateOptions, type FalseHeadRate } from './integratedRisk.js';
 
 /** Catalog entries of the classification losses from papers. */
 export const catalog: readonly CatalogEntry[] = [

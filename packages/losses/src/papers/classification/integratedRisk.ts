@@ -77,6 +77,86 @@ export function integratedRisk(options: IntegratedRiskOptions): Expr<'batch', 'l
   return weightedCe.plus(utility.mean().scale(1 / alpha));
 }
 
+/** Options of {@link falseHeadRate}. */
+export interface FalseHeadRateOptions {
+  /** Number of classes C (classes indexed from head to tail). Required. */
+  readonly numClasses: number;
+  /** Tail ratios r in (0, 1): the tail is the classes `≥ ⌊rC + ½⌋`. Default `[0.25, 0.5, 0.75]` (the authors'). */
+  readonly tailRates?: readonly number[];
+}
+
+/** Values of {@link falseHeadRate}: one rate per tail ratio and their mean. */
+export interface FalseHeadRate {
+  /** `FHR_r` for each tail ratio, in the order given. */
+  readonly rates: number[];
+  /** The mean of `rates` (the authors' "avg"). */
+  readonly mean: number;
+}
+
+function checkClassIds(values: unknown, name: string, numClasses: number): readonly number[] {
+  if (!Array.isArray(values) || values.length === 0) {
+    throw new LosskitError('INVALID_ARGUMENT', 'expected a non-empty array of class indices', {
+      argument: name,
+      expected: `a non-empty array of integers in [0, ${numClasses})`,
+      received: Array.isArray(values) ? 'an empty array' : String(values),
+    });
+  }
+  const bad = values.findIndex((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= numClasses);
+  if (bad >= 0) {
+    const v = values[bad] as unknown;
+    const code = typeof v === 'number' && !Number.isFinite(v) ? 'NON_FINITE_INPUT' : typeof v === 'number' && !Number.isInteger(v) ? 'NON_INTEGER_LABEL' : 'LABEL_OUT_OF_RANGE';
+    throw new LosskitError(code, 'invalid class index', {
+      argument: name,
+      expected: `integers in [0, ${numClasses})`,
+      received: `${String(values[bad])} at index ${bad}`,
+    });
+  }
+  return values as readonly number[];
+}
+
+/**
+ * False Head Rate of "Long-tailed Classification from a Bayesian-decision-theory Perspective" (Li & Zhang), as in
+ * the authors' `FHR` (github.com/lblaoke/LBD at bab328d5cb4005e79142c2d789e3269d0eed2401, model/metric.py): for a
+ * tail ratio r with border `b = ⌊rC + ½⌋`, the share of tail samples (label `y ≥ b`) predicted as a head class
+ * (`ŷ < b`): `FHR_r = |{i : y_i ≥ b, ŷ_i < b}| / |{i : y_i ≥ b}|`. Classes are indexed from head to tail. Takes the
+ * labels and the predicted classes (argmax of the logits), `[N]` integers each; host-side, no tensors.
+ *
+ * @example `falseHeadRate([0, 3, 3, 2], [0, 0, 3, 1], { numClasses: 4 })` → `{ rates: [1/3, 2/3, 0.5], mean: 0.5 }`
+ * @see Bolian Li, Ruqi Zhang, "Long-tailed Classification from a Bayesian-decision-theory Perspective", 2023.
+ */
+export function falseHeadRate(labels: readonly number[], predictions: readonly number[], options: FalseHeadRateOptions): FalseHeadRate {
+  const C = params.positiveInteger('numClasses', options?.numClasses);
+  const rates = options.tailRates ?? [0.25, 0.5, 0.75];
+  if (!Array.isArray(rates) || rates.length === 0) {
+    throw new LosskitError('INVALID_PARAMETER', 'invalid tail ratios', { argument: 'tailRates', expected: 'a non-empty array of numbers in (0, 1)', received: String(rates) });
+  }
+  rates.forEach((r) => params.openUnitInterval('tailRates', r));
+  const y = checkClassIds(labels, 'labels', C);
+  const p = checkClassIds(predictions, 'predictions', C);
+  if (p.length !== y.length) {
+    throw new LosskitError('SHAPE_MISMATCH', 'one prediction per label', { argument: 'predictions', expected: `${y.length} class indices (one per label)`, received: `${p.length}` });
+  }
+  const out = rates.map((r) => {
+    const border = Math.floor(C * r + 0.5);
+    let tail = 0;
+    let falseHead = 0;
+    y.forEach((t, i) => {
+      if (t < border) return;
+      tail++;
+      if (p[i]! < border) falseHead++;
+    });
+    if (tail === 0) {
+      throw new LosskitError('INVALID_ARGUMENT', 'no tail sample for this tail ratio', {
+        argument: 'labels',
+        expected: `at least one label >= ${border} (the tail of ratio ${r} with ${C} classes)`,
+        received: `labels up to ${Math.max(...y)}`,
+      });
+    }
+    return falseHead / tail;
+  });
+  return { rates: out, mean: out.reduce((a, b) => a + b, 0) / out.length };
+}
+
 export const integratedRiskEntry = defineEntry({
   id: 'integrated-risk',
   name: 'Integrated risk (Bayesian decision theory, long-tailed)',
