@@ -252,3 +252,29 @@ describe('torch.nn builders: stability, bad input, leaks', () => {
     }
   });
 });
+
+describe('explicitTripletMargin where Σ|d|^p overflows float32 but the norm fits', () => {
+  it('p = 30 with differences up to 20 and p = 2 at 3e19 match the float64 norm to 1e-5 relative, with finite gradients', () => {
+    const norm = (u: number[], v: number[], p: number) => {
+      const d = u.map((a, j) => Math.fround(a) - Math.fround(v[j]!) + 1e-6);
+      const m = Math.max(...d.map(Math.abs));
+      return m * d.reduce((s, x) => s + (Math.abs(x) / m) ** p, 0) ** (1 / p);
+    };
+    for (const [p, scale] of [[30, 20], [2, 3e19]] as const) {
+      const a = [[scale, -0.5 * scale, 0.1], [0.3 * scale, scale, -scale]];
+      const pos = [[0, 0.2 * scale, 0], [0, 0, 0]];
+      const neg = [[-0.5 * scale, 0, 0], [scale, -scale, 0.5 * scale]];
+      const loss = compile(S.explicitTripletMargin({ p, margin: 1 }), { reduction: 'none' });
+      const out = loss(pos, a, { inputs: { negative: neg } });
+      const got = Array.from(out.dataSync());
+      out.dispose();
+      got.forEach((v, i) => {
+        const want = Math.max(0, norm(a[i]!, pos[i]!, p) - norm(a[i]!, neg[i]!, p) + 1);
+        expect(Math.abs(v - want)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want), norm(a[i]!, neg[i]!, p)));
+      });
+      const vg = compile(S.explicitTripletMargin({ p, margin: 1 })).valueAndGrad(pos, a, { inputs: { negative: neg } });
+      expect(Array.from(vg.grad.dataSync()).every(Number.isFinite)).toBe(true);
+      tf.dispose([vg.value, vg.grad]);
+    }
+  });
+});

@@ -136,6 +136,9 @@ export function compiledCase(lib, spec) {
     const value = method === 'perSample' || (red === 'none' && method === 'call') ? undefined : scalarValueOf(method, out);
     for (const o of spec.oracles ?? []) {
       if (o === 'fusion') {
+        // validate: false with a non-finite input: the caller opted out of the checks and the result is unspecified
+        // (documented); the two paths may differ there (NaN against a saturated finite value).
+        if (opts.validate === false && numbersIn([inp.yPred, inp.yTrue, inp.sampleWeight, inp.inputs]).some((v) => !Number.isFinite(v))) continue;
         const other = core.compile(state.expr, { ...opts, fuse: opts.fuse === false ? 'auto' : false });
         if (!loss.fused && !other.fused) continue;
         let o2;

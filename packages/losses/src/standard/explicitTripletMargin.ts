@@ -18,9 +18,12 @@ export interface ExplicitTripletMarginOptions {
 /** `‖x1 − x2 + eps‖_p` per row, torch `pairwise_distance(x1, x2, p, eps)`, as a sample-level term. */
 function pairwiseDistance(x1: Expr<'class', 'any'>, x2: Expr<'class', 'any'>, p: number, eps: number): Expr<'sample', 'any'> {
   const d = x1.minus(x2).plus(eps);
-  if (p === 2) return d.pow(2).sum().sqrt();
   if (p === 1) return d.abs().sum();
-  return d.abs().pow(p).sum().pow(1 / p);
+  // ‖d‖_p = m·(Σ_j (|d_j|/m)^p)^{1/p} with m = max_j |d_j| held constant (the norm is 1-homogeneous, so m's own
+  // gradient term is zero): Σ|d|^p alone overflows float32 where the norm fits (p = 30 at |d| = 20, p = 2 at 2e19).
+  const m = d.abs().max().detach().maximum(1e-30);
+  const r = d.abs().div(m.expand());
+  return (p === 2 ? r.pow(2).sum().sqrt() : r.pow(p).sum().pow(1 / p)).times(m);
 }
 
 /**
