@@ -5,9 +5,8 @@
  * ops with a closed-form gradient (`sparsemaxLoss`, `dco`) keep it, stop-gradients stay stop-gradients.
  *
  * Not exported: `ensLoss` (each call draws fresh normals from a generator whose state lives in the
- * expression node, shared by every compiled copy; no module can reproduce compile()'s draws), and, not yet written,
- * the ops of `weightDistributionRegularization`, `rationaleInvariance`, `buresWasserstein`, `groupDro` and
- * `confidenceIntervalLoss` (issue #25 part A): exporting them throws `INVALID_ARGUMENT` naming the op.
+ * expression node, shared by every compiled copy; no module can reproduce compile()'s draws): exporting it throws
+ * `INVALID_ARGUMENT` naming the op.
  */
 import { type ExportContext, type ExportNode, LosskitError, type OpExporter, pythonForms as py, registerExporter } from '@losskit/core';
 import type { FDivergenceName } from './papers/divergence/fDivergence.js';
@@ -652,6 +651,242 @@ const checkedInputs: Record<string, OpExporter<any>> = {
   rangedTargets: both((n) => n.ctx.yTrue()),
 };
 
+// ── seed papers, part A (issue #25): wdr, rationaleInvariance, buresWasserstein, groupDro, confidenceIntervalLoss,
+// multiFocalModifier. The raw 'pair'-level inputs are read with ctx.input (the op's c.input), not the broadcast args.
+/** The number of entries of an array / tensor. */
+const size = (ctx: ExportContext, x: string) => `${ctx.target === 'pytorch' ? 'torch.numel' : 'np.size'}(${x})`;
+
+const seedsA: Record<string, OpExporter<any>> = {
+  weightDistributionRegularization: both<{ names: readonly string[]; kurtosisTarget: number; kurtosisWeight: number; skewnessWeight: number }>((n) => {
+    const { ctx } = n;
+    const h = helper(
+      ctx,
+      '_wdr',
+      `def _wdr(ws, names, target, kurt_weight, skew_weight):
+    # EQ-Net WDR: z = (w - mean w) / std w (unbiased std, as torch.std), Kurt = mean z^4, Skew = mean z^3;
+    # kurt_weight mean_l (Kurt_l - target)^2 + skew_weight mean_l Skew_l^2.
+    kurt, skew = [], []
+    for w, name in zip(ws, names):
+        x = w.reshape(-1)
+        d = x - x.mean()
+        var = torch.square(d).sum() / (x.numel() - 1)
+        if var == 0:
+            raise LosskitError('INVALID_ARGUMENT', f'inputs.{name}: the weights are all equal: their skewness and kurtosis are undefined (0/0): expected weights with a non-zero spread, received {x.numel()} equal values')
+        z = d / torch.sqrt(var)
+        z2 = torch.square(z)
+        kurt.append(torch.square(torch.square(z2).mean() - target))
+        skew.append(torch.square((z2 * z).mean()))
+    return torch.stack(kurt).mean() * kurt_weight + torch.stack(skew).mean() * skew_weight`,
+      `def _wdr(ws, names, target, kurt_weight, skew_weight):
+    kurt, skew = [], []
+    for w, name in zip(ws, names):
+        x = w.reshape(-1)
+        d = x - x.mean()
+        var = np.square(d).sum() / (x.size - 1)
+        if var == 0:
+            raise LosskitError('INVALID_ARGUMENT', f'inputs.{name}: the weights are all equal: their skewness and kurtosis are undefined (0/0): expected weights with a non-zero spread, received {x.size} equal values')
+        z = d / np.sqrt(var)
+        z2 = np.square(z)
+        kurt.append(np.square(np.square(z2).mean() - target))
+        skew.append(np.square((z2 * z).mean()))
+    return np.asarray(np.stack(kurt).mean() * kurt_weight + np.stack(skew).mean() * skew_weight, dtype=ws[0].dtype)`,
+    );
+    const p = n.params;
+    for (const name of p.names) {
+      const w = ctx.input(name);
+      ctx.check(`${size(ctx, w)} < 2`, 'SHAPE_MISMATCH', `f${ctx.str(`inputs.${name}: a weight tensor needs at least two entries: expected a tensor of 2 or more weights, received {list(${w}.shape)}`)}`);
+    }
+    return `${h}([${p.names.map((name) => ctx.input(name)).join(', ')}], [${p.names.map((name) => ctx.str(name)).join(', ')}], ${num(n, p.kurtosisTarget)}, ${num(n, p.kurtosisWeight)}, ${num(n, p.skewnessWeight)})`;
+  }),
+  rationaleInvariance: both<{ features: string; weight: string; bank: string }>((n) => {
+    const { ctx } = n;
+    ctx.check('labels is None', 'INVALID_ARGUMENT', ctx.str(`yTrue: rationale invariance needs integer class labels: expected labels [B], received dense targets`));
+    const y = ctx.labels('rationaleInvariance');
+    const h = helper(
+      ctx,
+      '_rationale_invariance',
+      `def _rationale_invariance(h, w, bank, y):
+    # RIDG: R_i = W * h_i ([C, D] per sample); sum_c (1 / (C n_c)) sum_{i: y_i = c} |R_i - bank_c|_F^2, bank without gradient.
+    c = w.shape[0]
+    r = h.reshape(h.shape[0], 1, -1) * w.reshape(1, c, -1)
+    per_sample = torch.square(r - bank[y].detach()).sum(2).mean(1)
+    counts = torch.bincount(y, minlength=c).to(h.dtype)
+    return (per_sample / counts[y]).sum()`,
+      `def _rationale_invariance(h, w, bank, y):
+    c = w.shape[0]
+    r = h.reshape(h.shape[0], 1, -1) * w.reshape(1, c, -1)
+    per_sample = np.square(r - bank[y]).sum(2).mean(1)
+    counts = np.bincount(y, minlength=c).astype(h.dtype)
+    return np.asarray((per_sample / counts[y]).sum(), dtype=h.dtype)`,
+    );
+    const p = n.params;
+    const [hf, w, bank] = [ctx.input(p.features), ctx.input(p.weight), ctx.input(p.bank)];
+    const shape = (x: string) => `{list(${x}.shape)}`;
+    ctx.check(`${hf}.ndim < 1 or ${hf}.shape[0] != ${ctx.batchSize}`, 'SHAPE_MISMATCH', `f${ctx.str(`inputs.${p.features}: has the wrong shape: expected [{${ctx.batchSize}}, D] (features), received ${shape(hf)}`)}`);
+    const D = ctx.let(`${hf}.reshape(${ctx.batchSize}, -1).shape[1]`, 'feature_dim');
+    ctx.check(`tuple(${w}.reshape(${w}.shape[0], -1).shape) != (${ctx.numClasses}, ${D}) if ${w}.ndim >= 1 else True`, 'SHAPE_MISMATCH', `f${ctx.str(`inputs.${p.weight}: features and classifier widths differ: expected [{${ctx.numClasses}}, {${D}}], received ${shape(w)}`)}`);
+    ctx.check(`tuple(${bank}.shape) != (${ctx.numClasses}, ${ctx.numClasses}, ${D})`, 'SHAPE_MISMATCH', `f${ctx.str(`inputs.${p.bank}: the rationale bank is [C, C, D]: expected [{${ctx.numClasses}}, {${ctx.numClasses}}, {${D}}], received ${shape(bank)}`)}`);
+    return `${h}(${hf}, ${w}, ${bank}, ${y})`;
+  }),
+  buresWasserstein: both((n) => {
+    const { ctx } = n;
+    ctx.check(`${ctx.numClasses} != ${ctx.batchSize}`, 'SHAPE_MISMATCH', `f${ctx.str(`yPred: the predicted covariance must be square: expected [d, d], received [{${ctx.batchSize}}, {${ctx.numClasses}}]`)}`);
+    ctx.check('labels is not None', 'SHAPE_MISMATCH', `f${ctx.str(`yTrue: the target is a covariance matrix, not labels: expected [{${ctx.batchSize}}, {${ctx.batchSize}}], received labels`)}`);
+    const cov = helper(
+      ctx,
+      '_bw_covariance',
+      `def _bw_covariance(x, name):
+    # (S + S^T) / 2 in float64 after checking S is positive semi-definite (relative tolerance 1e-4, as compile()) and
+    # symmetric up to 1e-2 of its largest entry (compile(): 1e-4; looser so finite-difference steps stay valid).
+    x = x.detach().to(torch.float64)
+    scale = x.abs().max()
+    if ((x - x.T).abs() > 1e-2 * scale).any():
+        raise LosskitError('INVALID_ARGUMENT', f'{name}: {name} is not symmetric: expected a symmetric covariance matrix')
+    s = (x + x.T) / 2
+    ev = torch.linalg.eigvalsh(s)
+    if ev.min() < -1e-4 * ev.abs().max():
+        raise LosskitError('INVALID_ARGUMENT', f'{name}: {name} is not positive semi-definite: expected a covariance matrix (eigenvalues >= 0), received smallest eigenvalue {float(ev.min())}')
+    return s`,
+      `def _bw_covariance(x, name):
+    x = np.asarray(x, dtype=np.float64)
+    scale = np.abs(x).max()
+    if (np.abs(x - x.T) > 1e-2 * scale).any():
+        raise LosskitError('INVALID_ARGUMENT', f'{name}: {name} is not symmetric: expected a symmetric covariance matrix')
+    s = (x + x.T) / 2
+    ev = np.linalg.eigvalsh(s)
+    if ev.min() < -1e-4 * np.abs(ev).max():
+        raise LosskitError('INVALID_ARGUMENT', f'{name}: {name} is not positive semi-definite: expected a covariance matrix (eigenvalues >= 0), received smallest eigenvalue {float(ev.min())}')
+    return s`,
+    );
+    const h = helper(
+      ctx,
+      '_bures_wasserstein',
+      `def _bures_wasserstein(s_pred, s_true):
+    # BW^2(S0, S) = max(tr S + tr S0 - 2 tr (S0^1/2 S S0^1/2)^1/2, 0) in float64 (symmetric eigendecompositions), with
+    # compile()'s gradient wrt S: I - S0^1/2 M^-1/2 S0^1/2, M = S0^1/2 S S0^1/2, M^-1/2 the pseudo-inverse root
+    # (eigenvalues below 1e-6 of the largest count as 0).
+    s = ${cov}(s_pred, 'yPred')
+    s0 = ${cov}(s_true, 'yTrue')
+    l0, v0 = torch.linalg.eigh(s0)
+    r0 = (v0 * torch.sqrt(torch.clamp(l0, min=0.0))) @ v0.T
+    m = r0 @ s @ r0
+    lm, vm = torch.linalg.eigh((m + m.T) / 2)
+    keep = lm > 1e-6 * lm.abs().max()
+    inv = torch.where(keep, 1.0 / torch.sqrt(torch.where(keep, lm, torch.ones_like(lm))), torch.zeros_like(lm))
+    g = torch.eye(s.shape[0], dtype=s.dtype, device=s.device) - r0 @ ((vm * inv) @ vm.T) @ r0
+    value = torch.clamp(torch.trace(s) + torch.trace(s0) - 2 * torch.sqrt(torch.clamp(lm, min=0.0)).sum(), min=0.0)
+    return value.to(s_pred.dtype) + ((s_pred - s_pred.detach()) * g.to(s_pred.dtype)).sum()`,
+      `def _bures_wasserstein(s_pred, s_true):
+    s = ${cov}(s_pred, 'yPred')
+    s0 = ${cov}(s_true, 'yTrue')
+    l0, v0 = np.linalg.eigh(s0)
+    r0 = (v0 * np.sqrt(np.maximum(l0, 0.0))) @ v0.T
+    m = r0 @ s @ r0
+    lm = np.linalg.eigvalsh((m + m.T) / 2)
+    value = max(np.trace(s) + np.trace(s0) - 2 * np.sqrt(np.maximum(lm, 0.0)).sum(), 0.0)
+    return np.asarray(value, dtype=s_pred.dtype)`,
+    );
+    return `${h}(${ctx.yPred}, ${ctx.yTrue()})`;
+  }),
+  groupDro: both<{ groups: number; group: string; weights: string }>((n) => {
+    const { ctx } = n;
+    const p = n.params;
+    const q = ctx.input(p.weights);
+    ctx.check(`${size(ctx, q)} != ${p.groups}`, 'SHAPE_MISMATCH', `f${ctx.str(`inputs.${p.weights}: one weight per group: expected [${p.groups}], received {list(${q}.shape)}`)}`);
+    const h = helper(
+      ctx,
+      '_group_dro',
+      `def _group_dro(loss, ids, q, groups):
+    # sum_g q_g mean_{i in g} loss_i (0 for a group absent from the batch), q without gradient.
+    onehot = (ids.reshape(-1, 1) == torch.arange(groups, device=loss.device)).to(loss.dtype)
+    counts = onehot.sum(0)
+    means = (onehot * loss.reshape(-1, 1)).sum(0) / (counts + (counts == 0).to(loss.dtype))
+    return (means * q.reshape(-1).detach()).sum()`,
+      `def _group_dro(loss, ids, q, groups):
+    onehot = (ids.reshape(-1, 1) == np.arange(groups)).astype(loss.dtype)
+    counts = onehot.sum(0)
+    means = (onehot * loss.reshape(-1, 1)).sum(0) / (counts + (counts == 0).astype(loss.dtype))
+    return np.asarray((means * q.reshape(-1)).sum(), dtype=loss.dtype)`,
+    );
+    return `${h}(${n.args[0]}, ${n.args[1]}, ${q}, ${p.groups})`;
+  }),
+  confidenceIntervalLoss: both((n) => {
+    const { ctx } = n;
+    const [t, bags, lower, upper] = n.args as [string, string, string, string];
+    const h = helper(
+      ctx,
+      '_ci_loss',
+      `def _ci_loss(p, t, bags, lower, upper):
+    # MixBag CI loss: per bag, p_bar = mean p, alpha = mean t, [lo, hi] = mean interval; -sum_c alpha log(q + 1e-8) with
+    # q = alpha inside the interval (no gradient) else p_bar; the mean over bags.
+    same = (bags.reshape(-1, 1) == bags.reshape(1, -1)).to(p.dtype)
+    size = same.sum(1, keepdim=True)
+    p_bar = same @ p / size
+    alpha = same @ t / size
+    lo = same @ torch.broadcast_to(lower, p.shape) / size
+    hi = same @ torch.broadcast_to(upper, p.shape) / size
+    q = torch.where((p_bar >= lo) & (p_bar <= hi), alpha, p_bar)
+    row = -(alpha * torch.log(q + 1e-8)).sum(1)
+    inv = 1.0 / size.reshape(-1)
+    return (row * inv).sum() / inv.sum()`,
+      `def _ci_loss(p, t, bags, lower, upper):
+    same = (bags.reshape(-1, 1) == bags.reshape(1, -1)).astype(p.dtype)
+    size = same.sum(1, keepdims=True)
+    p_bar = same @ p / size
+    alpha = same @ t / size
+    lo = same @ np.broadcast_to(lower, p.shape) / size
+    hi = same @ np.broadcast_to(upper, p.shape) / size
+    q = np.where((p_bar >= lo) & (p_bar <= hi), alpha, p_bar)
+    row = -(alpha * np.log(q + 1e-8)).sum(1)
+    inv = 1.0 / size.reshape(-1)
+    return np.asarray((row * inv).sum() / inv.sum(), dtype=p.dtype)`,
+    );
+    return `${h}(${ctx.probs()}, ${t}, ${bags}, ${lower}, ${upper})`;
+  }),
+  multiFocalModifier: both<{ weight: readonly number[]; attention: readonly (readonly number[])[]; gammaPos: number; gammaNeg: number; clip: number; gammaClassNeg: number }>((n) => {
+    const { ctx } = n;
+    const p = n.params;
+    const C = p.weight.length;
+    ctx.check(`${ctx.numClasses} != ${C}`, 'SHAPE_MISMATCH', `f${ctx.str(`classCounts: one class count per class: expected {${ctx.numClasses}} counts (one per column of yPred), received ${C} counts`)}`);
+    ctx.check('labels is not None', 'INVALID_ARGUMENT', ctx.str(`yTrue: the multi-focal modifier reads multi-hot targets: expected multi-hot targets [B, ${C}] of 0 and 1, received labels`));
+    const sig = ctx.target === 'pytorch' ? 'torch.sigmoid' : py.helper(ctx, '_sigmoid');
+    const h = helper(
+      ctx,
+      '_multi_focal_modifier',
+      `def _multi_focal_modifier(z, y, w, m, gamma_pos, gamma_neg, clip, gamma_class_neg):
+    # Co-occurrence attention a = normalized y M (0 for rows without positives), no gradient; asymmetric focal BCE with
+    # p+ = s (1 - a), p- = min(where(a == 0, c, c gamma_class_neg), 1), c = min(1 - s + clip, 1), logs clamped at 1e-8,
+    # class weights w and the focusing factor (1 - p_t)^gamma without gradient.
+    row = y @ m
+    total = row.sum(-1, keepdim=True)
+    a = torch.where(total > 0, row / torch.where(total > 0, total, torch.ones_like(total)), torch.zeros_like(row)).detach()
+    s = torch.sigmoid(z)
+    xs_pos = s * (1 - a)
+    clipped = torch.clamp(1 - s + clip, max=1.0) if clip > 0 else 1 - s
+    xs_neg = torch.clamp(torch.where(a == 0, clipped, clipped * gamma_class_neg), max=1.0)
+    base = (y * torch.log(torch.clamp(xs_pos, min=1e-8)) + (1 - y) * torch.log(torch.clamp(xs_neg, min=1e-8))) * w
+    pt = xs_pos * y + xs_neg * (1 - y)
+    gamma = y * gamma_pos + (1 - y) * (w + gamma_neg)
+    return -(base * torch.pow(1 - pt, gamma).detach()).sum(-1)`,
+      `def _multi_focal_modifier(z, y, w, m, gamma_pos, gamma_neg, clip, gamma_class_neg):
+    row = y @ m
+    total = row.sum(-1, keepdims=True)
+    a = np.where(total > 0, row / np.where(total > 0, total, 1.0), 0.0).astype(z.dtype)
+    s = ${sig}(z)
+    xs_pos = s * (1 - a)
+    clipped = np.minimum(1 - s + clip, 1.0) if clip > 0 else 1 - s
+    xs_neg = np.minimum(np.where(a == 0, clipped, clipped * gamma_class_neg), 1.0)
+    base = (y * np.log(np.maximum(xs_pos, 1e-8)) + (1 - y) * np.log(np.maximum(xs_neg, 1e-8))) * w
+    pt = xs_pos * y + xs_neg * (1 - y)
+    gamma = y * gamma_pos + (1 - y) * (w + gamma_neg)
+    return (-(base * np.power(1 - pt, gamma)).sum(-1)).astype(z.dtype)`,
+    );
+    const w = ctx.let(ctx.tensor(`[${p.weight.map((v) => num(n, v)).join(', ')}]`), 'mfm_class_weight');
+    const m = ctx.let(ctx.tensor(`[${p.attention.map((r) => `[${r.map((v) => num(n, v)).join(', ')}]`).join(', ')}]`), 'mfm_cooccurrence');
+    return `${h}(${ctx.yPred}, ${ctx.yTrue()}, ${w}, ${m}, ${num(n, p.gammaPos)}, ${num(n, p.gammaNeg)}, ${num(n, p.clip)}, ${num(n, p.gammaClassNeg)})`;
+  }),
+};
+
 /** Every printer of this package, by op kind. */
 export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object.freeze({
   ...standard,
@@ -670,6 +905,7 @@ export const lossesExporters: Readonly<Record<string, OpExporter<any>>> = Object
   ...compressionExporters,
   ...finetuningExporters,
   ...checkedInputs,
+  ...seedsA,
 });
 
 for (const [kind, e] of Object.entries(lossesExporters)) registerExporter(kind, e);

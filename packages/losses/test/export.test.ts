@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as core from '@losskit/core';
 import { type Expr, LosskitError, ready, toPyTorch } from '@losskit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { catalogCases } from '../../core/test/export/catalog.js';
+import { type Example, catalogCases } from '../../core/test/export/catalog.js';
 import { Dice } from '../../core/test/export/grammar.js';
 import { type ExportCase, checkCases, summarize } from '../../core/test/export/harness.js';
 import * as losses from '../src/index.js';
@@ -20,17 +20,39 @@ beforeAll(async () => {
 const NOT_EXPORTABLE: Readonly<Record<string, string>> = {
   'ens-loss':
     'each call draws fresh normals from a generator whose state lives in the expression node (shared by every compiled copy), so no module can reproduce compile()’s draws',
-  // Issue #25 part A: ops written before the exporter reached this branch; no PyTorch/NumPy printer yet (to do).
-  wdr: 'no PyTorch/NumPy printer written yet for the weightDistributionRegularization op',
-  'rationale-invariance': 'no PyTorch/NumPy printer written yet for the rationaleInvariance op',
-  'bures-wasserstein': 'no PyTorch/NumPy printer written yet for the Bures-Wasserstein op (host float64 eigen-decomposition)',
-  'group-dro': 'no PyTorch/NumPy printer written yet for the groupDro op',
-  'mixbag-ci-loss': 'no PyTorch/NumPy printer written yet for the confidenceIntervalLoss op',
-  'multi-focal-modifier': 'no PyTorch/NumPy printer written yet for the multiFocalModifier op',
 };
 
 /** Label ranges narrower than the classes: multiSample's labels index one head of C/M classes. */
 const MAX_LABEL: Readonly<Record<string, number>> = { 'multi-sample': 1 };
+
+const normals = (d: Dice, rows: number, cols: number): number[][] => Array.from({ length: rows }, () => Array.from({ length: cols }, () => d.normal()));
+
+/** A random covariance `A Aᵀ + 0.5 I` (`A` d×d normal): symmetric exactly (each entry sums the same products), well conditioned. */
+function covariance(d: Dice, n: number): number[][] {
+  const a = normals(d, n, n);
+  return a.map((ai, i) => a.map((aj, j) => ai.reduce((s, v, k) => s + v * aj[k]!, 0) + (i === j ? 0.5 : 0)));
+}
+
+/**
+ * Random batches for entries whose inputs the generic drawer of catalogCases cannot make: Bures–Wasserstein reads
+ * two d×d covariance matrices (square, symmetric, positive definite), rationale invariance a `[C, C, D]` bank that
+ * must match the classifier `[C, D]` and the features `[B, D]`.
+ */
+const RANDOM_BATCHES: Readonly<Record<string, (d: Dice) => Example>> = {
+  'bures-wasserstein': (d) => {
+    const n = d.int(2, 4);
+    return { y: covariance(d, n), z: covariance(d, n) };
+  },
+  'rationale-invariance': (d) => {
+    const [B, C, D] = [d.int(4, 7), d.int(2, 3), d.int(2, 4)];
+    const bank = Array.from({ length: C }, () => normals(d, C, D));
+    return {
+      y: Array.from({ length: B }, () => d.int(0, C - 1)),
+      z: normals(d, B, C),
+      inputs: { features: normals(d, B, D), classifierWeight: normals(d, C, D), rationaleBank: bank as never },
+    };
+  },
+};
 
 const scope: Record<string, unknown> = { ...core, ...losses };
 const names = Object.keys(scope);
@@ -45,7 +67,16 @@ describe('every @losskit/losses catalog entry exports to PyTorch and NumPy', () 
     if (entry.id in NOT_EXPORTABLE || tensorEntries.has(entry.id)) continue;
     const c = table[entry.id]!;
     const example = { y: c.y, z: c.z, ...(c.inputs ? { inputs: c.inputs } : {}), ...(c.options ? { options: c.options } : {}) };
-    cases.push(...catalogCases(d, entry.id, run(entry.dsl!), example, 3, MAX_LABEL[entry.id]));
+    const random = RANDOM_BATCHES[entry.id];
+    const expr = run(entry.dsl!);
+    cases.push(...catalogCases(d, entry.id, expr, example, random ? 0 : 3, MAX_LABEL[entry.id]));
+    if (random) {
+      for (let k = 1; k <= 3; k++) {
+        const ex = random(d);
+        const reduction = d.pick(['mean', 'sum', 'none'] as const);
+        cases.push({ id: `${entry.id} (random ${k})`, expr, options: { reduction }, yTrue: ex.y, labels: !Array.isArray(ex.y[0]), yPred: ex.z, ...(ex.inputs ? { inputs: ex.inputs } : {}) });
+      }
+    }
     exported.push(entry.id);
   }
 
