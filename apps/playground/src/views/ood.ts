@@ -2,8 +2,9 @@
 // held-out digits): mean AUROC and FPR at 95% TPR per score (± 1 sd over the held-out digits) as a grouped bar chart,
 // the per-digit table, the ID-vs-OOD score histograms of the first held-out digit and the loss-landscape slice of
 // @losskit/diagnostics. The SVGs are the study's own files, imported as text (`?raw`) and inlined so they scale.
-import study from '../../../ood-study/results.json';
+
 import landscapeSvg from '../../../ood-study/figures/landscape.svg?raw';
+import study from '../../../ood-study/results.json';
 import { h } from '../dom.ts';
 import { Figure } from '../plot.ts';
 
