@@ -11,7 +11,7 @@
 // no console errors; no request leaves localhost. Screenshots go to artifacts/playground/ (printed).
 // Writes `{ passed, failed, checks }` to the --report file.
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -193,7 +193,9 @@ try {
     const cards = await page.locator('.card').count();
     const backend = await page.getAttribute('[data-testid=backend]', 'data-backend');
     const lead = (await page.textContent('[data-testid=home-lead]')) ?? '';
-    assert(cards === 7, `expected 7 package cards, got ${cards}`);
+    // One card per package listed in the site's catalogs (src/catalogs.ts: one `['@losskit/<name>', blurb, module]` row each).
+    const listed = (readFileSync(new URL('../src/catalogs.ts', import.meta.url), 'utf8').match(/^\s*\['@losskit\/[a-z-]+', '/gm) ?? []).length;
+    assert(listed >= 7 && cards === listed, `expected ${listed} package cards (src/catalogs.ts), got ${cards}`);
     assert(backend === 'wasm', `expected the wasm backend by default, got ${backend}`);
     assert(/losskit is a TypeScript library/.test(lead), 'no one-paragraph statement of what losskit is');
     const v = Number(await page.getAttribute('[data-testid=home-live-value]', 'data-value'));
@@ -203,7 +205,7 @@ try {
 
   await check('every route has its own page title, focus moves to the page heading, and the change is announced', async () => {
     const titles = new Set();
-    for (const hash of ['#/', '#/guide', '#/api', '#/play', '#/train', '#/calibration', '#/scaling', '#/performance', '#/pkg/losses', '#/entry/losses/focal', '#/pruning']) {
+    for (const hash of ['#/', '#/guide', '#/api', '#/play', '#/train', '#/calibration', '#/scaling', '#/performance', '#/pkg/losses', '#/entry/losses/focal', '#/pruning', '#/ood']) {
       await page.evaluate((hh) => { location.hash = hh; }, hash);
       await page.waitForFunction((hh) => location.hash.split('?')[0] === hh.split('?')[0] && document.querySelector('main h1'), hash);
       await page.waitForTimeout(300);
@@ -212,7 +214,7 @@ try {
       assert(announced === title, `announcer says ${announced}`);
       titles.add(title);
     }
-    assert(titles.size === 11, `${titles.size} distinct titles`);
+    assert(titles.size === 12, `${titles.size} distinct titles`);
     return [...titles].slice(0, 4).join(' | ');
   });
 
@@ -659,7 +661,7 @@ try {
 
   await check('every view is usable at 390 px: no horizontal overflow (screenshots at 390 and 1280)', async () => {
     const views = [['home', '#/'], ['guide', '#/guide'], ['api', '#/api/core'], ['api-page', '#/api/core/compile'], ['package', '#/pkg/losses'], ['entry', '#/entry/losses/focal'], ['entry-optimizer', '#/entry/optimizers/adam'], ['search', '#/search?q=entropy'],
-      ['play', '#/play?e=focal({ gamma: 2 }).plus(square().incorrect().scale(0.5))'], ['train', '#/train?steps=30'], ['calibration', '#/calibration'], ['scaling', '#/scaling'], ['performance', '#/performance'], ['source', '#/source/packages/core/src/compile.ts?L=131'], ['pruning', '#/pruning']];
+      ['play', '#/play?e=focal({ gamma: 2 }).plus(square().incorrect().scale(0.5))'], ['train', '#/train?steps=30'], ['calibration', '#/calibration'], ['scaling', '#/scaling'], ['performance', '#/performance'], ['source', '#/source/packages/core/src/compile.ts?L=131'], ['pruning', '#/pruning'], ['ood', '#/ood']];
     const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     await narrow.route('**/*', (route) => (route.request().url().startsWith(base) || /^(data|blob):/.test(route.request().url()) ? route.continue() : route.abort()));
     const np = await narrow.newPage();
@@ -686,6 +688,13 @@ try {
         if (p.cw > p.pw + 1) badPlots.push(`${name}: canvas ${p.cw} px wider than its container ${p.pw} px`);
       }
       plotCount += plots.length;
+      // Study figures inlined as SVG (the OOD page): labelled, and no wider than their container.
+      const svgs = await np.$$eval('main figure.study-svg svg', (ss) => ss.map((s) => ({ alt: s.getAttribute('aria-label') ?? '', role: s.getAttribute('role'), w: s.getBoundingClientRect().width, pw: s.closest('figure').getBoundingClientRect().width })));
+      for (const p of svgs) {
+        if (p.role !== 'img' || p.alt.length < 15) badPlots.push(`${name}: svg figure without alt text`);
+        if (p.w > p.pw + 1 || p.w < 100) badPlots.push(`${name}: svg ${p.w} px in a ${p.pw} px figure`);
+      }
+      plotCount += svgs.length;
       await np.evaluate(() => window.scrollTo(0, 0));
       await np.screenshot({ path: join(shots, `390-${name}.png`), fullPage: true });
       // The same view at 1280 px.
@@ -707,6 +716,34 @@ try {
     assert(over.length === 0, `horizontal overflow at 390 px: ${over.join(', ')}`);
     assert(badPlots.length === 0, badPlots.slice(0, 5).join(' | '));
     return `${counts.narrowOk} of ${counts.narrowTotal} views have no horizontal overflow at 390 px; ${plotCount} plots with alt text, crisp at devicePixelRatio 2 and inside their containers; dark mode reaches the plots`;
+  });
+
+  await check('OOD page: bar chart of mean AUROC / FPR95 ± sd per score, the per-digit table, 5 score histograms and the landscape slice, linked from the ood and diagnostics pages', async () => {
+    const study = JSON.parse(readFileSync(new URL('../../ood-study/results.json', import.meta.url), 'utf8'));
+    const methods = Object.keys(study.results[0].methods);
+    await goto('#/ood');
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=ood-plot]')?.getAttribute('data-drawn') ?? 0) > 0);
+    const alt = (await page.getAttribute('[data-testid=ood-plot]', 'aria-label')) ?? '';
+    const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+    for (const m of methods) {
+      const auc = (100 * mean(study.results.map((r) => r.methods[m].auroc))).toFixed(1);
+      assert(alt.includes(`${m} AUROC ${auc}%`), `bar chart alt text lacks "${m} AUROC ${auc}%": ${alt.slice(0, 200)}`);
+    }
+    const legend = await page.locator('[data-testid=ood-view] ul.legend li').allTextContents();
+    assert(legend.some((t) => /sd/.test(t)) && legend.length === 3, `legend ${legend.join(', ')}`);
+    const rows = await page.locator('[data-testid=ood-table] tbody tr').count();
+    assert(rows === study.results.length + 1, `${rows} table rows for ${study.results.length} held-out digits + mean`);
+    const hists = await page.locator('[data-testid=ood-histograms] figure svg').count();
+    assert(hists === methods.length, `${hists} histograms for ${methods.length} scores`);
+    assert((await page.locator('[data-testid=ood-landscape] svg').count()) === 1, 'no landscape slice');
+    assert(/pnpm study:ood/.test((await page.textContent('[data-testid=ood-view]')) ?? ''), 'no regeneration note');
+    await shot('ood');
+    for (const pkg of ['ood', 'diagnostics']) {
+      await goto(`#/pkg/${pkg}`);
+      await page.waitForSelector('[data-testid=package-page]');
+      assert((await page.getAttribute('[data-testid=study-link]', 'href')) === '#/ood', `@losskit/${pkg} page does not link #/ood`);
+    }
+    return `${methods.length} scores over ${study.results.length} held-out digits; ${hists} histograms and the landscape slice`;
   });
 
   // Fused kernels in the browser (fusion.html drives src/fusion-lab.ts): each expression compiled fused is

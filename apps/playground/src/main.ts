@@ -11,6 +11,7 @@ import './style.css';
 import { entryView, homeView, notFound, packageView, search, searchView } from './views/docs.ts';
 import { calibrationView, scalingView } from './views/extras.ts';
 import { pruningView } from './views/pruning.ts';
+import { oodView } from './views/ood.ts';
 import { guideView } from './views/guide.ts';
 import { clusterGuideView } from './views/clusterGuide.ts';
 import { exportView } from './views/exportView.ts';
@@ -70,7 +71,8 @@ const nav = h(
     h('a', { href: '#/scaling', 'data-route': 'scaling' }, 'Scaling'),
     h('a', { href: '#/performance', 'data-route': 'performance' }, 'Performance'),
     h('a', { href: '#/export', 'data-route': 'export' }, 'Export'),
-    h('a', { href: '#/pruning', 'data-route': 'pruning' }, 'Pruning')),
+    h('a', { href: '#/pruning', 'data-route': 'pruning' }, 'Pruning'),
+    h('a', { href: '#/ood', 'data-route': 'ood' }, 'OOD')),
   h('div', { class: 'search-box' }, searchInput, searchList),
   h('label', { class: 'backend-pick' }, 'backend ', backendSelect, ' ', backendShown),
 );
@@ -112,6 +114,7 @@ function route(path: string[], params: URLSearchParams): { view: HTMLElement; se
   if (head === 'scaling') return { view: scalingView(), section: 'scaling', title: 'Scaling laws · losskit' };
   if (head === 'performance') return { view: performanceView(), section: 'performance', title: 'Performance · losskit' };
   if (head === 'pruning') return { view: pruningView(), section: 'pruning', title: 'Data pruning · losskit' };
+  if (head === 'ood') return { view: oodView(), section: 'ood', title: 'OOD detection · losskit' };
   return { view: notFound(`no page "${path.join('/')}"`), section: '', title: 'Not found · losskit' };
 }
 

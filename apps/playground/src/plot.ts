@@ -70,11 +70,19 @@ export interface BarsSpec {
   /** Category labels (one row of bars each). */
   readonly groups: readonly string[];
   /** One bar per group per series; NaN leaves a gap. */
-  readonly series: ReadonlyArray<{ readonly label: string; readonly values: readonly number[]; readonly color?: string | number }>;
+  readonly series: ReadonlyArray<{
+    readonly label: string;
+    readonly values: readonly number[];
+    readonly color?: string | number;
+    /** Optional ± half-widths (e.g. one sd), drawn as a whisker with end caps across each bar's end. */
+    readonly errors?: readonly number[];
+  }>;
   readonly x: Axis;
   /** Per-group marks (e.g. the measured floor), drawn as a vertical tick across the group. */
   readonly marks?: { readonly label: string; readonly values: readonly number[] };
   readonly vlines?: readonly RefLine[];
+  /** Legend label of the series' `errors` whiskers (e.g. `± 1 sd`). */
+  readonly errorLabel?: string;
 }
 
 export interface RegionSpec {
@@ -550,7 +558,14 @@ function drawHeatmap(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec
 
 function drawBars(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec: BarsSpec, th: Theme, items: Array<{ label: string; color: string; dash?: readonly number[]; kind: string }>): void {
   const all: number[] = [];
-  for (const s of spec.series) for (const v of s.values) if (Number.isFinite(v) && (!spec.x.log || v > 0)) all.push(v);
+  for (const s of spec.series) {
+    s.values.forEach((v, i) => {
+      if (!Number.isFinite(v) || (spec.x.log && v <= 0)) return;
+      all.push(v);
+      const e = s.errors?.[i];
+      if (e !== undefined && Number.isFinite(e)) all.push(v + e, ...(spec.x.log ? [] : [v - e]));
+    });
+  }
   for (const v of spec.marks?.values ?? []) if (Number.isFinite(v)) all.push(v);
   for (const l of spec.vlines ?? []) all.push(l.at);
   const labelW = Math.min(w * 0.38, Math.max(...spec.groups.map((g) => ctx.measureText(g).width)) + 10);
@@ -574,6 +589,20 @@ function drawBars(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec: B
       ctx.fillStyle = colorOf(th, s.color, si);
       const x1 = xs(v);
       ctx.fillRect(Math.min(base, x1), y0 + si * bh, Math.max(1, Math.abs(x1 - base)), bh - 1);
+      const e = s.errors?.[gi];
+      if (e !== undefined && Number.isFinite(e) && e > 0) {
+        const yc = Math.round(y0 + si * bh + (bh - 1) / 2) + 0.5;
+        const lo = Math.max(f.l, xs(spec.x.log ? Math.max(v - e, 10 ** xs.lo) : v - e));
+        const hi = Math.min(f.r, xs(v + e));
+        const cap = Math.max(2, (bh - 1) / 2 - 1);
+        ctx.strokeStyle = th.fg;
+        ctx.lineWidth = 1.25;
+        ctx.beginPath();
+        ctx.moveTo(lo, yc); ctx.lineTo(hi, yc);
+        ctx.moveTo(lo, yc - cap); ctx.lineTo(lo, yc + cap);
+        ctx.moveTo(hi, yc - cap); ctx.lineTo(hi, yc + cap);
+        ctx.stroke();
+      }
     });
     const m = spec.marks?.values[gi];
     if (m !== undefined && Number.isFinite(m)) {
@@ -594,6 +623,7 @@ function drawBars(ctx: CanvasRenderingContext2D, w: number, hgt: number, spec: B
     if (l.label) items.push({ label: l.label, color: colorOf(th, l.color ?? th.muted, 0), dash: l.dash ?? [6, 3], kind: 'line' });
   }
   spec.series.forEach((s, si) => items.push({ label: s.label, color: colorOf(th, s.color, si), kind: 'bars' }));
+  if (spec.series.some((s) => s.errors)) items.push({ label: spec.errorLabel ?? '± error', color: th.fg, kind: 'line' });
   if (spec.marks) items.push({ label: spec.marks.label, color: th.fg, dash: [3, 2], kind: 'line' });
 }
 

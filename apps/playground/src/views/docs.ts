@@ -43,6 +43,13 @@ export function homeView(): HTMLElement {
 }
 
 /** `#/pkg/<slug>` — the package's entries grouped by category. */
+/** Site pages with a study of a package's functions, linked from the package page. */
+const STUDY_PAGES: Readonly<Record<string, { readonly href: string; readonly text: string }>> = {
+  data: { href: '#/pruning', text: 'Pruning study →' },
+  ood: { href: '#/ood', text: 'OOD study (AUROC, FPR95, score histograms) →' },
+  diagnostics: { href: '#/ood', text: 'Loss-landscape slice in the OOD study →' },
+};
+
 export function packageView(slug: string): HTMLElement {
   const p = packageBySlug(slug);
   if (!p) return notFound(`no package "${slug}"`);
@@ -53,7 +60,8 @@ export function packageView(slug: string): HTMLElement {
     { testid: 'package-page' },
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'packages'), ' / ', p.name),
     h('h1', {}, p.name),
-    h('p', { class: 'lead' }, p.blurb, ' ', h('a', { href: apiHref(p.name) }, 'API reference →')),
+    h('p', { class: 'lead' }, p.blurb, ' ', h('a', { href: apiHref(p.name) }, 'API reference →'),
+      STUDY_PAGES[slug] ? ' ' : null, STUDY_PAGES[slug] ? h('a', { href: STUDY_PAGES[slug].href, testid: 'study-link' }, STUDY_PAGES[slug].text) : null),
     p.entries.length === 0
       ? h('p', { class: 'note', testid: 'empty-catalog' }, `${p.name} has no catalog entries yet (its \`catalog\` export is missing or empty). Entries appear here as soon as the package adds them.`)
       : null,
@@ -286,6 +294,8 @@ const PAGES = [
   { title: 'Calibration', href: '#/calibration', words: 'reliability diagram temperature scaling ECE' },
   { title: 'Scaling laws', href: '#/scaling', words: 'chinchilla kaplan fit compute optimal' },
   { title: 'Performance', href: '#/performance', words: 'benchmark speed fused kernels ratio' },
+  { title: 'Data pruning', href: '#/pruning', words: 'pruning EL2N GraNd score curve digits' },
+  { title: 'OOD detection', href: '#/ood', words: 'out-of-distribution Mahalanobis kNN AUROC FPR95 histogram loss landscape' },
 ];
 
 /** `#/search?q=` — the full result list. */
