@@ -408,6 +408,10 @@ export interface MiaAttackResult extends MiaResult {
  */
 export function mia(options: MiaScoreOptions & { readonly model: ModelLike; readonly forget: LabeledData; readonly holdout: LabeledData; readonly fpr?: number; readonly holdoutZlibSizes?: ArrayLike<number> }): MiaAttackResult {
   if (!options || typeof options !== 'object') throw new LosskitError('INVALID_ARGUMENT', 'mia needs an options object', { argument: 'options', expected: '{ model, forget, holdout, attack }' });
+  // zlib: the holdout texts have sizes of their own; reusing the forget set's would score the holdout against the wrong texts.
+  if (options.attack === 'zlib' && options.holdoutZlibSizes === undefined) {
+    throw new LosskitError('MISSING_INPUT', 'the zlib attack needs the compressed size of every holdout text too', { argument: 'holdoutZlibSizes', expected: 'one size per holdout sample (await zlibSize(holdoutTexts))' });
+  }
   const forgetScores = miaScores(options.model, options.forget, options);
   const holdoutScores = miaScores(options.model, options.holdout, { ...options, ...(options.holdoutZlibSizes !== undefined ? { zlibSizes: options.holdoutZlibSizes } : {}) });
   const r = miaAuc(forgetScores.filter(Number.isFinite), holdoutScores.filter(Number.isFinite), options.fpr === undefined ? {} : { fpr: options.fpr });

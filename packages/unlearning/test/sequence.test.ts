@@ -347,6 +347,8 @@ describe('sequence metrics against float64 references', () => {
       expectCleanThrow(() => miaScores(m, { x: xs, y: ys }, { attack: 'bogus' as never }), 'INVALID_PARAMETER');
       expectCleanThrow(() => miaScores(m, { x: xs, y: ys }, { attack: 'zlib' }), 'MISSING_INPUT');
       expectCleanThrow(() => miaScores(m, { x: xs, y: ys }, { attack: 'zlib', zlibSizes: [1, 2] }), 'SHAPE_MISMATCH');
+      // mia() with zlib sizes for the forget set only: the holdout must bring its own (it reused the forget sizes).
+      expectCleanThrow(() => mia({ model: m, forget: { x: xs, y: ys }, holdout: { x: xs, y: ys }, attack: 'zlib', zlibSizes: [10, 20, 40] }), 'MISSING_INPUT');
       expectCleanThrow(() => miaScores(m, { x: xs, y: ys }, { attack: 'reference' }), 'MISSING_INPUT');
       expectCleanThrow(() => miaScores(m, { x: xs, y: ys }, { attack: 'gradNorm', p: 3 }), 'INVALID_PARAMETER');
       expectCleanThrow(() => miaScores(m, { x: xs, y: ys }, { attack: 'minK', k: 0 }), 'INVALID_PARAMETER');
