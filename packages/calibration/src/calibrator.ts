@@ -8,7 +8,7 @@ import { LosskitError, isTensor } from '@losskit/core';
 import { checkFrom, output, readMatrix, readOptions, type From, type HostMatrix, type Predictions } from './input.js';
 
 /** Every calibrator kind, as written in its JSON. */
-export type CalibratorKind = 'temperature' | 'vector' | 'matrix' | 'platt' | 'histogram' | 'isotonic' | 'correctness-aware' | 'beta' | 'bbq' | 'near-isotonic' | 'enir' | 'dirichlet';
+export type CalibratorKind = 'temperature' | 'vector' | 'matrix' | 'platt' | 'histogram' | 'isotonic' | 'correctness-aware' | 'beta' | 'bbq' | 'near-isotonic' | 'enir' | 'dirichlet' | 'legendretron';
 
 /** Options of `transform`. Only the correctness-aware calibrator reads `transformed`. */
 export interface TransformOptions {

@@ -78,4 +78,5 @@ export {
 export { LSBoost, multicalibrationError, type LSBoostOptions, type MulticalibrationErrorOptions } from './lsboost.js';
 export { BootstrapPredictionIntervals, type BootstrapPredictionOptions, type PredictionIntervals, type Regressor, type FitRegressor } from './prediction-intervals.js';
 export { blackBoxBrierLoss } from './black-box-proper.js';
+export { LegendreTron, legendreLink, legendreTronLoss, legendreLinkSize, initLegendreLink, type LegendreLinkShape, type LegendreTronOptions } from './legendretron.js';
 export * from './catalog.js';

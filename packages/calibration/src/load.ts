@@ -11,6 +11,7 @@ import { BetaCalibration } from './beta.js';
 import { BBQ, ENIR, NearIsotonicRegression } from './bayesian-binning.js';
 import { PlattScaling } from './platt.js';
 import { TemperatureScaling } from './temperature.js';
+import { LegendreTron } from './legendretron.js';
 
 /**
  * Loads a calibrator saved with `save()`, whatever its kind. `loadCalibrator(c.save())` transforms exactly as `c`.
@@ -45,6 +46,8 @@ export function loadCalibrator(json: string | CalibratorJson): Calibrator {
       return ENIR.load(o);
     case 'dirichlet':
       return DirichletCalibration.load(o);
+    case 'legendretron':
+      return LegendreTron.load(o);
     default:
       throw new LosskitError('INVALID_ARGUMENT', 'unknown calibrator kind', { argument: 'json', received: String((o as { kind: unknown }).kind) });
   }

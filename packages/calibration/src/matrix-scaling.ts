@@ -77,7 +77,7 @@ function affineObjective(z: Float64Array, y: Int32Array, n: number, c: number, m
 type InputOf = (m: HostMatrix, from: From) => Float64Array;
 
 /** Log-probabilities `[n, c]`: log-softmax of logits (exact, max-shifted), or `log max(p, 1e-300)` of probabilities. */
-function logProbsOf(m: HostMatrix, from: From): Float64Array {
+export function logProbsOf(m: HostMatrix, from: From): Float64Array {
   if (from === 'probs') return logitsOf(m, from);
   const out = new Float64Array(m.n * m.c);
   for (let i = 0; i < m.n; i++) {
