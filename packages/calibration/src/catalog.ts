@@ -369,11 +369,32 @@ export const blackBoxBrierEntry = defineEntry({
   tryIt: { code: "blackBoxBrierLoss(['a', 'b', 'a', 'c'], ['a', 'a', 'b']);" },
 });
 
+const legendreTronPaper = { title: 'LegendreTron: Uprising Proper Multiclass Loss Learning', authors: 'Lam, Walder, Penev, Nock', year: 2023, url: 'arXiv:2301.11695' };
+
+export const legendreTronEntry = defineEntry({
+  id: 'legendretron', name: 'LegendreTron (learned proper canonical link)', package: pkg, export: 'LegendreTron', category: 'calibrator',
+  summary: 'A linear head on the log-probabilities followed by a learned inverse canonical link softmax⁺ ∘ ∇F_B ∘ … ∘ ∇F_1 (F_b strongly convex, from input-convex networks), trained jointly by Adam on the log loss.',
+  formula: String.raw`p = \mathrm{softmax}^+\big(\nabla F_B \circ \cdots \circ \nabla F_1(W \ln p_0 + b)\big),\ F_b(x) = \mathrm{softplus}(w_1)\,\mathrm{ICNN}_b(x) + \mathrm{softplus}(w_0)\tfrac{\lVert x\rVert^2}{2}`,
+  inputs: `${metricInputs} (C ≥ 2)`,
+  params: [from, { name: 'hidden', default: 2, description: 'ICNN width (even).' }, { name: 'depth', default: 4, description: 'ICNN layers.' }, { name: 'blocks', default: 2, description: 'Composed gradient maps B.' }, { name: 'learningRate', default: 0.01, description: 'Adam learning rate.' }, { name: 'epochs', default: 60, description: 'Passes over the data.' }, { name: 'batchSize', default: 256, description: 'Minibatch size.' }, { name: 'weightDecay', default: 0, range: { min: 0 }, description: 'λ/2 Σ θ² on the link.' }, { name: 'seed', default: 0, description: 'Initialisation and shuffling seed.' }],
+  paper: legendreTronPaper, example: 'const lt = await LegendreTron.fit(valLogits, valLabels);\nlt.transform(testLogits);',
+  tryIt: { code: "// Over-confident, distorted scores for 3 classes: s = 2g + 0.4g³ of the true logits g.\nconst g = Array.from({ length: 300 }, (_, i) => [Math.sin(i * 1.3) * 2, Math.cos(i * 0.7) * 2, 0]);\nconst labels = g.map((r, i) => { const e = r.map(Math.exp), s = e[0] + e[1] + e[2], u = (Math.sin(i * 12.9898) * 43758.5453) % 1; const t = Math.abs(u) * s; return t < e[0] ? 0 : t < e[0] + e[1] ? 1 : 2; });\nconst scores = g.map((r) => r.map((v) => 2 * v + 0.4 * v ** 3));\nconst lt = await LegendreTron.fit(scores, labels, { epochs: 20 });\n({ before: nll(scores, labels), after: nll(lt.transform(scores), labels, { from: 'probs' }) });" },
+});
+
+export const legendreTronLossEntry = defineEntry({
+  id: 'legendretron-loss', name: 'LegendreTron loss', package: pkg, export: 'legendreTronLoss', category: 'calibration-loss',
+  summary: 'Log loss of the learned LegendreTron link ψ⁻¹ (the objective of the authors\' code); proper, differentiable in the scores and the link parameters θ.',
+  formula: String.raw`\ell(y, v) = -\log \psi^{-1}(v)_y,\ \psi^{-1} = \mathrm{softmax}^+ \circ \nabla F_B \circ \cdots \circ \nabla F_1,\ v \in \mathbb R^{C-1}`,
+  inputs: 'scores tensor [N, C−1], labels [N] in [0, C), theta tensor [legendreLinkSize(shape)], shape { dim, hidden, depth, blocks }', params: [], paper: legendreTronPaper,
+  example: 'const shape = { dim: 2, hidden: 2, depth: 4, blocks: 2 };\nlegendreTronLoss(scores, labels, tf.tensor1d(initLegendreLink(shape, 0)), shape);',
+  tryIt: { code: "const shape = { dim: 2, hidden: 2, depth: 4, blocks: 2 };\nlegendreTronLoss(tf.tensor2d([[0.5, -1], [2, 0]]), [0, 2], tf.tensor1d(initLegendreLink(shape, 0)), shape);" },
+});
+
 export const catalog: readonly CatalogEntry[] = Object.freeze([
   temperatureScalingEntry, vectorScalingEntry, matrixScalingEntry, plattScalingEntry, histogramBinningEntry, isotonicRegressionEntry,
   correctnessAwareEntry, correctnessAwareLossEntry, eceEntry, mceEntry, classwiseEceEntry, topLabelEceEntry, ksEntry, brierEntry, nllEntry,
   accuracyEntry, bootstrapEntry, splitConformalEntry, bayesianConformalEntry, coverageEntry, reliabilityEntry,
   aceEntry, mmceEntry, mmcePenaltyEntry, dcaEntry, dcaPenaltyEntry, uceEntry, enceEntry, picpEntry, qceEntry, gaussianNllEntry,
   varianceScalingEntry, isotonicQuantileEntry, regressionReliabilityEntry, streamingEntry, betaEntry, bbqEntry, nearIsotonicEntry, enirEntry, dirichletEntry,
-  lsboostEntry, multicalibrationErrorEntry, bootstrapPredictionIntervalsEntry, blackBoxBrierEntry,
+  lsboostEntry, multicalibrationErrorEntry, bootstrapPredictionIntervalsEntry, blackBoxBrierEntry, legendreTronEntry, legendreTronLossEntry,
 ]);

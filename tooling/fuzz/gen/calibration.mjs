@@ -181,7 +181,7 @@ function metricCase(r, lib) {
 
 function calibratorCase(r, lib) {
   const K = lib.calibration;
-  const name = r.pick(['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'PlattScaling', 'HistogramBinning', 'IsotonicRegression', 'CorrectnessAwareCalibrator', 'BetaCalibration', 'BBQ', 'NearIsotonicRegression', 'ENIR', 'DirichletCalibration']);
+  const name = r.pick(['TemperatureScaling', 'VectorScaling', 'MatrixScaling', 'PlattScaling', 'HistogramBinning', 'IsotonicRegression', 'CorrectnessAwareCalibrator', 'BetaCalibration', 'BBQ', 'NearIsotonicRegression', 'ENIR', 'DirichletCalibration', 'LegendreTron']);
   const from = name === 'CorrectnessAwareCalibrator' || r.bool(0.7) ? 'logits' : 'probs';
   const C = name === 'PlattScaling' ? r.pick([1, 2]) : r.classes({ min: 1, max: 5 });
   const d = data(r, { from: name === 'PlattScaling' && C === 1 ? 'logits' : from, C, N: r.int(2, 30) });
@@ -193,6 +193,7 @@ function calibratorCase(r, lib) {
   if ((name === 'VectorScaling' || name === 'MatrixScaling' || name === 'DirichletCalibration') && r.bool(0.3)) o.interceptPenalty = r.pick([0, 0.01, 1]);
   if (name === 'NearIsotonicRegression' && r.bool(0.5)) o.lambda = r.pick([0, 0.5, 5, 1e9]);
   if (name === 'CorrectnessAwareCalibrator') Object.assign(o, { epochs: r.int(1, 5), hidden: r.pick([2, 5]), batchSize: r.pick([4, 1000]), seed: 1 });
+  if (name === 'LegendreTron') Object.assign(o, { epochs: r.int(1, 3), hidden: r.pick([2, 4]), depth: r.int(1, 3), blocks: r.int(1, 2), batchSize: r.pick([4, 256]), seed: 1 });
   const tooFew = name === 'HistogramBinning' && o.bins > d.n;
   const moderate = d.mode.startsWith('normal') || d.mode.startsWith('ties') || d.mode === 'probs';
   return {
@@ -201,7 +202,7 @@ function calibratorCase(r, lib) {
     expect: tooFew ? 'invalid' : moderate && (C >= 2 || name === 'PlattScaling') ? 'valid' : 'any',
     why: `bins ${o.bins} > N ${d.n}`,
     finite: true,
-    timeoutMs: name === 'CorrectnessAwareCalibrator' ? 8000 : undefined,
+    timeoutMs: name === 'CorrectnessAwareCalibrator' || name === 'LegendreTron' ? 8000 : undefined,
     repro: { call: `cal = ${name}.fit(predictions, labels, options); cal.transform(test); loadCalibrator(cal.save()).transform(test)`, predictions: d.preds, labels: d.labels, options: o, test },
     run: async () => {
       const cal = await K[name].fit(d.preds, d.labels, o);
@@ -695,6 +696,7 @@ function lsboostCase(r, lib) {
   const o = { bins: bad === 'bins' ? r.pick([0, 1.5]) : bins, ...(bad === 'range' ? { range: [1, 0] } : {}) };
   if (r.bool(0.3)) return predictionIntervalsCase(r, lib, x, y, bad);
   if (r.bool(0.25)) return blackBoxBrierCase(r, lib);
+  if (r.bool(0.3)) return legendreTronCase(r, lib);
   const metric = r.bool(0.4);
   if (metric) {
     // float64 reference: for D = 1 the supremum over unit w = (cos a, sin a), by a dense angle search (a lower bound).
@@ -804,5 +806,90 @@ function blackBoxBrierCase(r, lib) {
     repro: { call: 'blackBoxBrierLoss(modelSamples, targetSamples)', modelSamples: xs, targetSamples: ys },
     run: () => K.blackBoxBrierLoss(xs, ys),
     check: (v) => (Math.abs(v - want) <= 1e-12 ? undefined : { category: 'wrong value', kind: 'blackBoxBrierLoss vs double sum', message: `${v} vs ${want}` }),
+  };
+}
+
+// ── LegendreTron link loss ───────────────────────────────────────────────────
+
+/**
+ * Float64 LegendreTron loss from the construction (Lam et al. 2023): ψ⁻¹ = softmax⁺ ∘ ∇F_B ∘ … ∘ ∇F_1 with
+ * F(x) = softplus(w1)·ICNN(x) + softplus(w0)·‖x‖²/2, ∇F by central differences of the float64 potential.
+ */
+function legendreTronRef(V, y, th, { dim: k, hidden: h, depth, blocks }) {
+  const sp = (t) => (t > 30 ? t : Math.log1p(Math.exp(t)));
+  const size = h * k + h + (depth - 1) * ((h / 2) * h + 2 * ((h / 2) * k + h / 2)) + h + k + 2;
+  const potential = (x, off) => {
+    let o = off;
+    const fix = (rows, cols, input, pos) => {
+      const out = [];
+      for (let r = 0; r < rows; r++) {
+        let acc = 0;
+        for (let j = 0; j < cols; j++) acc += (pos ? sp(th[o + j]) : th[o + j]) * input[j];
+        o += cols;
+        out.push(acc);
+      }
+      return out;
+    };
+    let z = fix(h, k, x).map((v) => sp(v + th[o++]));
+    for (let l = 1; l < depth; l++) {
+      const pz = fix(h / 2, h, z, true);
+      const wx = fix(h / 2, k, x);
+      const hz = pz.map((v, i) => sp(v / h + wx[i] + th[o++]));
+      const aug = fix(h / 2, k, x).map((v) => sp(v + th[o++]));
+      z = [...hz, ...aug];
+    }
+    const out = fix(1, h, z, true)[0] / h + fix(1, k, x)[0];
+    const w1 = sp(th[o++]);
+    const w0 = sp(th[o++]);
+    return w1 * out + (w0 * x.reduce((a, v) => a + v * v, 0)) / 2;
+  };
+  let total = 0;
+  V.forEach((v, i) => {
+    let x = v;
+    for (let b = 0; b < blocks; b++) {
+      x = x.map((xi, j) => {
+        const e = 1e-5 * Math.max(1, Math.abs(xi));
+        const xp = [...x];
+        const xm = [...x];
+        xp[j] = xi + e;
+        xm[j] = xi - e;
+        return (potential(xp, b * size) - potential(xm, b * size)) / (2 * e);
+      });
+    }
+    const full = [...x, 0];
+    const mx = Math.max(...full);
+    total += full[y[i]] - mx - Math.log(full.reduce((a, t) => a + Math.exp(t - mx), 0));
+  });
+  return -total / V.length;
+}
+
+function legendreTronCase(r, lib) {
+  const K = lib.calibration;
+  const shape = { dim: r.int(1, 3), hidden: r.pick([2, 4]), depth: r.int(1, 3), blocks: r.int(1, 2) };
+  const n = r.int(1, 6);
+  const vm = r.valueMode();
+  const V = r.matrix(n, shape.dim, vm.mode, vm.scale);
+  const labels = r.labels(n, shape.dim + 1);
+  const theta = K.initLegendreLink(shape, r.int(0, 50)).map((t) => Math.fround(t * r.pick([1, 3])));
+  const bad = r.bool(0.2) ? r.pick(['theta', 'hidden', 'label', 'nan', 'width']) : undefined;
+  const th = bad === 'theta' ? theta.slice(1) : theta;
+  const sh = bad === 'hidden' ? { ...shape, hidden: 3 } : shape;
+  const y = bad === 'label' ? labels.map((v, i) => (i === 0 ? shape.dim + 1 : v)) : labels;
+  const X = bad === 'nan' ? V.map((row, i) => row.map((v, j) => (i === 0 && j === 0 ? NaN : v))) : bad === 'width' ? V.map((row) => [...row, 0]) : V;
+  const moderate = vm.mode !== 'extreme' && vm.mode !== 'mixed' && vm.scale <= 10;
+  const want = bad || !moderate ? undefined : legendreTronRef(V, labels, theta, shape);
+  return {
+    fn: 'legendreTronLoss',
+    expect: bad ? 'invalid' : moderate ? 'valid' : 'any',
+    why: `bad input: ${bad}`,
+    codes: ['SHAPE_MISMATCH', 'INVALID_PARAMETER', 'LABEL_OUT_OF_RANGE', 'NON_FINITE_INPUT'],
+    repro: { call: 'legendreTronLoss(tensor2d(scores), labels, tensor1d(theta), shape)', scores: X, labels: y, theta: th, shape: sh },
+    prepare: () => ({ v: tf.tensor2d(X.flat(), [n, X[0].length]), t: tf.tensor1d(th) }),
+    run: ({ v, t }) => K.legendreTronLoss(v, y, t, sh),
+    check: (out) => {
+      if (want === undefined) return undefined;
+      const got = out.dataSync()[0];
+      return Math.abs(got - want) <= 1e-3 * Math.max(1, Math.abs(want)) ? undefined : { category: 'wrong value', kind: 'legendreTronLoss vs float64 reference', message: `${got} vs ${want}` };
+    },
   };
 }
