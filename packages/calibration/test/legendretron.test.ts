@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '@losskit/core';
-import { checkGradient, expectCleanThrow, expectCleanThrowAsync, expectNoLeaks, expectNoLeaksAsync } from '@losskit/core/testing';
+import { checkGradient, expectCleanThrow, expectCleanThrowAsync, expectNoLeaks, expectNoLeaksAsync, rng } from '@losskit/core/testing';
 import { LegendreTron, TemperatureScaling, ece, initLegendreLink, legendreLink, legendreLinkSize, legendreTronLoss, loadCalibrator, nll, type LegendreLinkShape } from '../src/index.js';
 import { overconfident } from './data.js';
 
@@ -160,6 +160,25 @@ describe('LegendreTron link and loss', () => {
     expect(second).toBeGreaterThan(risk[star]!);
   });
 
+  it('each block map ∇F is strongly monotone: ⟨∇F(x) − ∇F(y), x − y⟩ ≥ softplus(w0)·‖x − y‖² on 200 random pairs', () => {
+    // With one block, log p_k − log p_C = ∇F(v)_k, so the implementation's gradient map is read off the link.
+    const one: LegendreLinkShape = { dim: 3, hidden: 4, depth: 3, blocks: 1 };
+    const th = fixedTheta(one, 9);
+    const w0 = Math.log1p(Math.exp(th[th.length - 1]!));
+    const u = rng(4);
+    const pts = Array.from({ length: 400 }, () => [0, 0, 0].map(() => 6 * u() - 3));
+    const lp = tf.tidy(() => Array.from(legendreLink(tf.tensor2d(pts), tf.tensor1d(th), one).dataSync()));
+    const grad = (i: number) => [0, 1, 2].map((k) => lp[i * 4 + k]! - lp[i * 4 + 3]!);
+    for (let i = 0; i < 400; i += 2) {
+      const gx = grad(i);
+      const gy = grad(i + 1);
+      const d = pts[i]!.map((v, k) => v - pts[i + 1]![k]!);
+      const inner = d.reduce((a, dk, k) => a + dk * (gx[k]! - gy[k]!), 0);
+      const norm2 = d.reduce((a, dk) => a + dk * dk, 0);
+      expect(inner).toBeGreaterThanOrEqual(w0 * norm2 - 1e-4);
+    }
+  });
+
   it('stays finite at scores ±1e30 (log-probabilities ≤ 0 and rows summing to 1)', () => {
     const th = initLegendreLink(SHAPE, 1);
     const out = tf.tidy(() => Array.from(legendreLink(tf.tensor2d([[1e30, -1e30], [-1e30, -1e30], [1e-30, 0]]), tf.tensor1d(th), SHAPE).dataSync()));
@@ -176,14 +195,18 @@ describe('LegendreTron link and loss', () => {
     const wide = tf.tensor2d([[1, 2, 3]]);
     const short = tf.tensor1d([1, 2]);
     const nan = tf.tensor2d([[Number.NaN, 0]]);
-    expectCleanThrow(() => legendreTronLoss(wide, [0], th, SHAPE), 'SHAPE_MISMATCH');
-    expectCleanThrow(() => legendreTronLoss(x, Y, short, SHAPE), 'SHAPE_MISMATCH');
-    expectCleanThrow(() => legendreTronLoss(x, [0, 1, 2, 3, 0], th, SHAPE), 'LABEL_OUT_OF_RANGE');
-    expectCleanThrow(() => legendreTronLoss(nan, [0], th, SHAPE), 'NON_FINITE_INPUT');
-    expectCleanThrow(() => legendreTronLoss(short as unknown as tf.Tensor2D, [0], th, SHAPE), 'RANK_MISMATCH');
-    expectCleanThrow(() => legendreLink(x, th, { ...SHAPE, hidden: 3 }), 'INVALID_PARAMETER');
-    expectCleanThrow(() => legendreLinkSize({ ...SHAPE, depth: 0 }), 'INVALID_PARAMETER');
-    expectCleanThrow(() => legendreLink(x, th, null as unknown as LegendreLinkShape), 'INVALID_ARGUMENT');
+    const cases: [() => unknown, string, string][] = [
+      [() => legendreTronLoss(wide, [0], th, SHAPE), 'SHAPE_MISMATCH', 'scores'],
+      [() => legendreTronLoss(x, Y, short, SHAPE), 'SHAPE_MISMATCH', 'theta'],
+      [() => legendreTronLoss(x, [0, 1, 2, 3, 0], th, SHAPE), 'LABEL_OUT_OF_RANGE', 'labels'],
+      [() => legendreTronLoss(nan, [0], th, SHAPE), 'NON_FINITE_INPUT', 'scores'],
+      [() => legendreTronLoss(short as unknown as tf.Tensor2D, [0], th, SHAPE), 'RANK_MISMATCH', 'scores'],
+      [() => legendreLink(x, th, { ...SHAPE, hidden: 3 }), 'INVALID_PARAMETER', 'shape.hidden'],
+      [() => legendreLinkSize({ ...SHAPE, depth: 0 }), 'INVALID_PARAMETER', 'shape.depth'],
+      [() => legendreLink(x, th, null as unknown as LegendreLinkShape), 'INVALID_ARGUMENT', 'shape'],
+      [() => initLegendreLink(SHAPE, Number.NaN), 'INVALID_PARAMETER', 'seed'],
+    ];
+    for (const [call, code, argument] of cases) expect(expectCleanThrow(call, code).argument).toBe(argument);
     tf.dispose([th, x, wide, short, nan]);
   });
 });
