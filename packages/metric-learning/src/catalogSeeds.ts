@@ -150,5 +150,20 @@ export const sbclSubclassesEntry = defineEntry({
   tryIt: { code: "const feats = [[1, 0.1], [0.9, 0.3], [0.8, -0.2], [1, -0.4], [0.1, 1], [-0.2, 0.9]];\nconst r = sbclSubclasses(feats, [0, 0, 0, 0, 1, 1], { minSize: 2 });\n({ subclass: Array.from(r.subclass), clusters: r.clusters, classTemperatures: Array.from(r.classTemperatures) });" },
 });
 
+export const energyConfusionEntry = defineEntry({
+  id: 'ecaml-energy-confusion',
+  name: 'ECAML energy confusion',
+  package: PKG,
+  export: 'energyConfusion',
+  category: 'regularizer',
+  summary: 'Log of the mean squared distance of cross-class pairs; minimizing it confuses the metric (added with a small weight to a metric loss).',
+  formula: '\\log\\Big(\\frac{1}{|N|}\\sum_{(i<j)\\in N}\\tfrac12\\|x_i - x_j\\|^2\\Big),\\ N = \\{(i, j): y_i \\neq y_j\\}',
+  inputs: 'embeddings [B, D], labels [B] → batch scalar',
+  params: [],
+  paper: { title: 'Energy Confused Adversarial Metric Learning for Zero-Shot Image Retrieval and Clustering', authors: 'Chen, Deng', year: 2019, url: 'arXiv:1901.07169' },
+  dsl: 'energyConfusion()',
+  example: "import { compile } from '@losskit/core';\nimport { energyConfusion, multiSimilarity } from '@losskit/metric-learning';\nconst loss = compile(multiSimilarity().plus(energyConfusion().scale(0.13)), { from: 'embeddings' });",
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry, sbclEntry, sbclSubclassesEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry, sbclEntry, sbclSubclassesEntry, energyConfusionEntry];

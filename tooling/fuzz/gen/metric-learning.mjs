@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis', 'sbcl', 'sbclSubclasses']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis', 'sbcl', 'sbclSubclasses', 'energyConfusion']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -504,6 +504,36 @@ function helperCase(r, lib) {
         const want = x.flat().map((t) => tau * t + (1 - tau));
         const msg = ref.allClose(got, want, { rtol: 1e-5, atol: 1e-6 });
         return msg ? { category: 'wrong value', kind: 'emaUpdate vs τ·target + (1 − τ)·online', message: msg } : undefined;
+      },
+    };
+  }
+  if (fn === 'energyConfusion') {
+    // ECAML (Chen & Deng 2019, the authors' EnergyConfusionLossLayer over every cross-class pair): float64
+    // log((1/|N|) Σ_{i<j, y_i≠y_j} ½‖x_i − x_j‖²), 0 with one class, the mean floored at 1e-30.
+    const xe = r.matrix(B, D, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 1e-3, 100, 1e20]));
+    const ye = Array.from({ length: B }, () => r.int(0, 2));
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < B; i++) {
+      for (let j = i + 1; j < B; j++) {
+        if (ye[i] === ye[j]) continue;
+        sum += 0.5 * xe[i].reduce((a, v, k) => a + (v - xe[j][k]) ** 2, 0);
+        n++;
+      }
+    }
+    const want = n === 0 ? 0 : Math.log(Math.max(sum / n, 1e-30));
+    // near the floor the float32 centring residue decides the value: compared only when the energy is resolvable
+    const scale = Math.max(1e-30, ...xe.flat().map(Math.abs)) ** 2;
+    const comparable = n === 0 || sum / n > 1e-6 * scale;
+    return {
+      fn: 'energyConfusion',
+      expect: 'valid',
+      finite: true,
+      repro: { call: "compile(energyConfusion(), { from: 'embeddings' })(labels, x)", labels: ye, x: xe },
+      run: () => lib.core.compile(M.energyConfusion(), { from: 'embeddings' })(ye, xe),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        return comparable && Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'energyConfusion vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
       },
     };
   }
