@@ -165,5 +165,41 @@ export const energyConfusionEntry = defineEntry({
   example: "import { compile } from '@losskit/core';\nimport { energyConfusion, multiSimilarity } from '@losskit/metric-learning';\nconst loss = compile(multiSimilarity().plus(energyConfusion().scale(0.13)), { from: 'embeddings' });",
 });
 
+const WDM_PAPER = { title: 'Wasserstein Dependency Measure for Representation Learning', authors: 'Ozair, Lynch, Bengio, van den Oord, Levine, Sermanet', year: 2019, url: 'arXiv:1903.11780' };
+
+export const wpcEntry = defineEntry({
+  id: 'wpc',
+  name: 'WPC (Wasserstein predictive coding)',
+  package: PKG,
+  export: 'wpcLoss',
+  category: 'self-supervised',
+  summary: 'InfoNCE over a critic f(x, y) scored on every pair of the batch, plus a gradient penalty that keeps the critic Lipschitz.',
+  formula: '\\frac1B\\sum_i\\Big[\\log\\sum_j e^{f(x_i, y_j)} - f(x_i, y_i)\\Big] + \\lambda\\,\\operatorname{mean}_i\\big(\\|\\nabla_{(x,y)} f(x_i, y_i)\\|_2 - K\\big)^2',
+  inputs: 'x [B, Dx], y [B, Dy] (positive pairs by row), the critic (x [n, Dx], y [n, Dy]) → scores [n] → scalar',
+  params: [
+    { name: 'critic', default: null, description: 'the caller\'s critic f, scoring rows independently (required)' },
+    { name: 'penaltyWeight', default: 10, description: 'λ, weight of the gradient penalty (WGAN-GP\'s value)', range: { min: 0 } },
+    { name: 'lipschitz', default: 1, description: 'K, the target gradient norm', range: { min: 0, minExclusive: true } },
+  ],
+  paper: WDM_PAPER,
+  example: "import * as tf from '@tensorflow/tfjs-core';\nimport { wpcLoss } from '@losskit/metric-learning';\nconst W = tf.variable(tf.randomNormal([64, 64]));\nconst critic = (x, y) => tf.sum(tf.mul(tf.matMul(x, W), y), -1);\nconst { value, grads } = tf.variableGrads(() => wpcLoss(critic, xEmb, yEmb, { penaltyWeight: 10 }));",
+  tryIt: { code: "const W = tf.variable(tf.tensor2d([[0.5, -0.2], [0.1, 0.8]]));\nconst critic = (x, y) => tf.sum(tf.mul(tf.matMul(x, W), y), -1);\nconst x = [[1, 0], [0, 1], [0.5, 0.5]];\nconst y = [[0.9, 0.1], [0.2, 1], [0.4, 0.6]];\nconst { value, grads } = tf.variableGrads(() => wpcLoss(critic, x, y));\nconst out = { loss: value.dataSync()[0], grad: Array.from(grads[W.name].dataSync()) };\ntf.dispose([W, value, grads[W.name]]);\nout;" },
+});
+
+export const criticGradientPenaltyEntry = defineEntry({
+  id: 'critic-gradient-penalty',
+  name: 'Critic gradient penalty (WPC Lipschitz constraint)',
+  package: PKG,
+  export: 'criticGradientPenalty',
+  category: 'regularizer',
+  summary: 'Mean squared gap between the critic\'s input-gradient norm and K at the given rows: the WGAN-GP Lipschitz constraint used by WPC.',
+  formula: '\\operatorname{mean}_i\\big(\\|\\nabla_{(x,y)} f(x_i, y_i)\\|_2 - K\\big)^2',
+  inputs: 'the critic, x [n, Dx], y [n, Dy] → scalar (differentiable in the critic\'s variables)',
+  params: [{ name: 'lipschitz', default: 1, description: 'K, the target gradient norm', range: { min: 0, minExclusive: true } }],
+  paper: WDM_PAPER,
+  example: "import { criticGradientPenalty } from '@losskit/metric-learning';\nconst gp = criticGradientPenalty(critic, x, y, { lipschitz: 1 });",
+  tryIt: { code: "const W = tf.tensor2d([[0.5, -0.2], [0.1, 0.8]]);\nconst critic = (x, y) => tf.sum(tf.mul(tf.matMul(x, W), y), -1);\nconst gp = criticGradientPenalty(critic, [[1, 0], [0, 1]], [[0.9, 0.1], [0.2, 1]]);\nconst value = gp.dataSync()[0];\ntf.dispose([W, gp]);\nvalue;" },
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry, sbclEntry, sbclSubclassesEntry, energyConfusionEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry, sbclEntry, sbclSubclassesEntry, energyConfusionEntry, wpcEntry, criticGradientPenaltyEntry];

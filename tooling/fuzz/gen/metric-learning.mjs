@@ -248,7 +248,7 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr' && c.export !== 'bt2Loss' && c.export !== 'orthonormalBasis' && c.export !== 'sbcl' && c.export !== 'sbclSubclasses');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr' && c.export !== 'bt2Loss' && c.export !== 'orthonormalBasis' && c.export !== 'sbcl' && c.export !== 'sbclSubclasses' && c.export !== 'wpcLoss' && c.export !== 'criticGradientPenalty');
   const entry = r.pick(entries);
   const name = entry.export;
   const B = name === 'isogclr' || name === 'hypPairwiseConfusion' ? 2 * r.int(1, 4) : r.int(1, 8);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis', 'sbcl', 'sbclSubclasses', 'energyConfusion']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis', 'sbcl', 'sbclSubclasses', 'energyConfusion', 'wpcLoss', 'criticGradientPenalty']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -534,6 +534,47 @@ function helperCase(r, lib) {
       check: (out) => {
         const got = out.dataSync()[0];
         return comparable && Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'energyConfusion vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (fn === 'wpcLoss' || fn === 'criticGradientPenalty') {
+    // WPC (Ozair et al. 2019) with the bilinear critic f(x, y) = xᵀWy: float64 InfoNCE over all pairs plus
+    // λ·mean_i (‖(W y_i, Wᵀ x_i)‖ − K)² (norm floored at 1e-6), or the penalty alone.
+    const Dy = r.int(1, 3);
+    const ys = r.matrix(B, Dy, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 0.1, 10]));
+    const w = r.matrix(D, Dy, 'normal', r.pick([0.5, 1, 3]));
+    const lambda = r.pick([10, 0, 1, -1]);
+    const k = r.pick([1, 2, 0]);
+    const badRows = r.bool(0.08);
+    const valid = k > 0 && (fn === 'criticGradientPenalty' || lambda >= 0) && !badRows;
+    const yIn = badRows ? ys.slice(1) : ys;
+    const f = (a, b) => a.reduce((s0, av, i) => s0 + av * w[i].reduce((t, wv, j) => t + wv * b[j], 0), 0);
+    const gp = x.reduce((s0, xi, i) => {
+      const wy = w.map((row) => row.reduce((t, v, j) => t + v * ys[i][j], 0));
+      const wtx = w[0].map((_, j) => w.reduce((t, row, a) => t + row[j] * xi[a], 0));
+      return s0 + (Math.sqrt(Math.max([...wy, ...wtx].reduce((t, v) => t + v * v, 0), 1e-12)) - k) ** 2;
+    }, 0) / B;
+    const nce = x.reduce((s0, xi, i) => {
+      const row = ys.map((yj) => f(xi, yj));
+      const m = Math.max(...row);
+      return s0 + (m - row[i]) + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0));
+    }, 0) / B;
+    const want = fn === 'criticGradientPenalty' ? gp : nce + (lambda > 0 ? lambda * gp : 0);
+    return {
+      fn,
+      expect: valid ? 'valid' : 'invalid',
+      why: `penaltyWeight ${lambda}, lipschitz ${k}${badRows ? ', y with one row fewer' : ''}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      finite: valid ? true : undefined,
+      repro: { call: `${fn}((x, y) => sum(mul(matMul(x, W), y), -1), x, y, { ${fn === 'wpcLoss' ? `penaltyWeight: ${lambda}, ` : ''}lipschitz: ${k} })`, x, y: yIn, W: w },
+      prepare: () => ({ W: tf.tensor2d(w, [D, Dy]) }),
+      run: ({ W }) => {
+        const critic = (a, b) => tf.sum(tf.mul(tf.matMul(a, W), b), -1);
+        return fn === 'wpcLoss' ? M.wpcLoss(critic, x, yIn, { penaltyWeight: lambda, lipschitz: k }) : M.criticGradientPenalty(critic, x, yIn, { lipschitz: k });
+      },
+      check: (out) => {
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: `${fn} vs float64 reference`, message: `expected ${want}, got ${got}` } : undefined;
       },
     };
   }
