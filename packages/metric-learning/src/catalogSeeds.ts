@@ -108,5 +108,98 @@ export const bt2BasisEntry = defineEntry({
   tryIt: { code: "const Q = orthonormalBasis([[0, 0.3, 1], [0.5, 0, 0.2], [-0.4, 0.8, 0]]);\nconst check = tf.matMul(Q, Q, true, false);\nconst rows = check.arraySync();\ntf.dispose([Q, check]);\nrows;" },
 });
 
+const SBCL_PAPER = { title: 'Subclass-balancing Contrastive Learning for Long-tailed Recognition', authors: 'Hou, Yu, Zhou', year: 2023, url: 'arXiv:2306.15925' };
+
+export const sbclEntry = defineEntry({
+  id: 'sbcl',
+  name: 'SBCL (subclass-balancing contrastive)',
+  package: PKG,
+  export: 'sbcl',
+  category: 'contrastive',
+  summary: 'Supervised contrastive loss on subclasses (head classes clustered to the tail-class size) plus a class-level term among subclasses with class-dependent temperatures.',
+  formula: '\\frac{\\tau}{\\tau_b}\\Big(-\\frac{1}{|M_i|}\\sum_{p\\in M_i}\\log\\frac{e^{s_{ip}/\\tau}}{\\sum_{k\\neq i}e^{s_{ik}/\\tau}}\\Big) + \\beta\\Big(-\\frac{1}{|P_i|}\\sum_{p\\in P_i}\\log\\frac{e^{s_{ip}/\\tau_{y_i}}}{\\sum_{k\\in A_i}e^{s_{ik}/\\tau_{y_i}}}\\Big)',
+  inputs: 'both views stacked [2N, D] (row i + N = other view of row i), labels [2N], inputs { sbclSubclass, sbclTau } [2N] from sbclSubclasses(features, labels).step(indices)',
+  params: [
+    { name: 'temperature', default: 0.1, description: 'τ of the subclass-level term', range: { min: 0, minExclusive: true } },
+    { name: 'baseTemperature', default: 0.07, description: 'τ_b; the subclass term is scaled by τ/τ_b', range: { min: 0, minExclusive: true } },
+    { name: 'beta', default: 0.25, description: 'β, weight of the class-level term', range: { min: 0 } },
+  ],
+  paper: SBCL_PAPER,
+  dsl: 'sbcl()',
+  example: "import { compile } from '@losskit/core';\nimport { sbcl, sbclSubclasses } from '@losskit/metric-learning';\nconst sub = sbclSubclasses(features, labels, { seed: 0 });\nconst step = sub.step(batchIndices);\nconst value = compile(sbcl(), { from: 'embeddings' })(step.labels, views, { inputs: step.inputs });",
+  tryIt: { code: "const feats = [[1, 0.1], [0.9, 0.3], [0.8, -0.2], [1, -0.4], [0.1, 1], [-0.2, 0.9]];\nconst sub = sbclSubclasses(feats, [0, 0, 0, 0, 1, 1], { minSize: 2 });\nconst step = sub.step([0, 1, 2, 3, 4, 5]);\nconst views = [...feats, ...feats.map((r) => r.map((v) => v + 0.05))];\ncompile(sbcl(), { from: 'embeddings' })(step.labels, views, { inputs: step.inputs });" },
+});
+
+export const sbclSubclassesEntry = defineEntry({
+  id: 'sbcl-subclasses',
+  name: 'SBCL subclass clustering',
+  package: PKG,
+  export: 'sbclSubclasses',
+  category: 'contrastive',
+  summary: 'Splits each class into ⌊n_c / max(min n, 10)⌋ k-means subclasses of its features and sets class temperatures from the class density (the SBCL clustering step).',
+  formula: 'K_c = \\max\\left(1, \\left\\lfloor \\frac{n_c}{\\max(\\min_{c\'} n_{c\'}, 10)} \\right\\rfloor\\right),\\ d_c = \\frac{\\operatorname{mean}_{x\\in c}\\|x - \\mu_c\\|}{\\log(n_c + 10)},\\ \\tau_c = \\tau\\frac{\\operatorname{clip}(d_c)}{\\operatorname{mean}\\operatorname{clip}(d)}',
+  inputs: 'features [n, D], labels [n] → { subclass [n], clusters [C], classTemperatures [C], step(indices) }',
+  params: [
+    { name: 'minSize', default: 10, description: 'floor of the subclass size', range: { min: 1 } },
+    { name: 'temperature', default: 0.1, description: 'τ that the class temperatures scale', range: { min: 0, minExclusive: true } },
+    { name: 'seed', default: 0, description: 'seed of the k-means++ initialisation' },
+    { name: 'iterations', default: 100, description: 'Lloyd iterations', range: { min: 1 } },
+  ],
+  paper: SBCL_PAPER,
+  example: "import { sbclSubclasses } from '@losskit/metric-learning';\nconst { subclass, classTemperatures } = sbclSubclasses(features, labels, { seed: 0 });",
+  tryIt: { code: "const feats = [[1, 0.1], [0.9, 0.3], [0.8, -0.2], [1, -0.4], [0.1, 1], [-0.2, 0.9]];\nconst r = sbclSubclasses(feats, [0, 0, 0, 0, 1, 1], { minSize: 2 });\n({ subclass: Array.from(r.subclass), clusters: r.clusters, classTemperatures: Array.from(r.classTemperatures) });" },
+});
+
+export const energyConfusionEntry = defineEntry({
+  id: 'ecaml-energy-confusion',
+  name: 'ECAML energy confusion',
+  package: PKG,
+  export: 'energyConfusion',
+  category: 'regularizer',
+  summary: 'Log of the mean squared distance of cross-class pairs; minimizing it confuses the metric (added with a small weight to a metric loss).',
+  formula: '\\log\\Big(\\frac{1}{|N|}\\sum_{(i<j)\\in N}\\tfrac12\\|x_i - x_j\\|^2\\Big),\\ N = \\{(i, j): y_i \\neq y_j\\}',
+  inputs: 'embeddings [B, D], labels [B] → batch scalar',
+  params: [],
+  paper: { title: 'Energy Confused Adversarial Metric Learning for Zero-Shot Image Retrieval and Clustering', authors: 'Chen, Deng', year: 2019, url: 'arXiv:1901.07169' },
+  dsl: 'energyConfusion()',
+  example: "import { compile } from '@losskit/core';\nimport { energyConfusion, multiSimilarity } from '@losskit/metric-learning';\nconst loss = compile(multiSimilarity().plus(energyConfusion().scale(0.13)), { from: 'embeddings' });",
+});
+
+const WDM_PAPER = { title: 'Wasserstein Dependency Measure for Representation Learning', authors: 'Ozair, Lynch, Bengio, van den Oord, Levine, Sermanet', year: 2019, url: 'arXiv:1903.11780' };
+
+export const wpcEntry = defineEntry({
+  id: 'wpc',
+  name: 'WPC (Wasserstein predictive coding)',
+  package: PKG,
+  export: 'wpcLoss',
+  category: 'self-supervised',
+  summary: 'InfoNCE over a critic f(x, y) scored on every pair of the batch, plus a gradient penalty that keeps the critic Lipschitz.',
+  formula: '\\frac1B\\sum_i\\Big[\\log\\sum_j e^{f(x_i, y_j)} - f(x_i, y_i)\\Big] + \\lambda\\,\\operatorname{mean}_i\\big(\\|\\nabla_{(x,y)} f(x_i, y_i)\\|_2 - K\\big)^2',
+  inputs: 'x [B, Dx], y [B, Dy] (positive pairs by row), the critic (x [n, Dx], y [n, Dy]) → scores [n] → scalar',
+  params: [
+    { name: 'critic', default: null, description: 'the caller\'s critic f, scoring rows independently (required)' },
+    { name: 'penaltyWeight', default: 10, description: 'λ, weight of the gradient penalty (WGAN-GP\'s value)', range: { min: 0 } },
+    { name: 'lipschitz', default: 1, description: 'K, the target gradient norm', range: { min: 0, minExclusive: true } },
+  ],
+  paper: WDM_PAPER,
+  example: "import * as tf from '@tensorflow/tfjs-core';\nimport { wpcLoss } from '@losskit/metric-learning';\nconst W = tf.variable(tf.randomNormal([64, 64]));\nconst critic = (x, y) => tf.sum(tf.mul(tf.matMul(x, W), y), -1);\nconst { value, grads } = tf.variableGrads(() => wpcLoss(critic, xEmb, yEmb, { penaltyWeight: 10 }));",
+  tryIt: { code: "const W = tf.variable(tf.tensor2d([[0.5, -0.2], [0.1, 0.8]]));\nconst critic = (x, y) => tf.sum(tf.mul(tf.matMul(x, W), y), -1);\nconst x = [[1, 0], [0, 1], [0.5, 0.5]];\nconst y = [[0.9, 0.1], [0.2, 1], [0.4, 0.6]];\nconst { value, grads } = tf.variableGrads(() => wpcLoss(critic, x, y));\nconst out = { loss: value.dataSync()[0], grad: Array.from(grads[W.name].dataSync()) };\ntf.dispose([W, value, grads[W.name]]);\nout;" },
+});
+
+export const criticGradientPenaltyEntry = defineEntry({
+  id: 'critic-gradient-penalty',
+  name: 'Critic gradient penalty (WPC Lipschitz constraint)',
+  package: PKG,
+  export: 'criticGradientPenalty',
+  category: 'regularizer',
+  summary: 'Mean squared gap between the critic\'s input-gradient norm and K at the given rows: the WGAN-GP Lipschitz constraint used by WPC.',
+  formula: '\\operatorname{mean}_i\\big(\\|\\nabla_{(x,y)} f(x_i, y_i)\\|_2 - K\\big)^2',
+  inputs: 'the critic, x [n, Dx], y [n, Dy] → scalar (differentiable in the critic\'s variables)',
+  params: [{ name: 'lipschitz', default: 1, description: 'K, the target gradient norm', range: { min: 0, minExclusive: true } }],
+  paper: WDM_PAPER,
+  example: "import { criticGradientPenalty } from '@losskit/metric-learning';\nconst gp = criticGradientPenalty(critic, x, y, { lipschitz: 1 });",
+  tryIt: { code: "const W = tf.tensor2d([[0.5, -0.2], [0.1, 0.8]]);\nconst critic = (x, y) => tf.sum(tf.mul(tf.matMul(x, W), y), -1);\nconst gp = criticGradientPenalty(critic, [[1, 0], [0, 1]], [[0.9, 0.1], [0.2, 1]]);\nconst value = gp.dataSync()[0];\ntf.dispose([W, gp]);\nvalue;" },
+});
+
 /** The entries of this file, in catalog order. */
-export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry];
+export const seedEntries: readonly CatalogEntry[] = [teenEntry, amclEntry, hypPairwiseConfusionEntry, hyperbolicMlrEntry, bt2Entry, bt2BasisEntry, sbclEntry, sbclSubclassesEntry, energyConfusionEntry, wpcEntry, criticGradientPenaltyEntry];

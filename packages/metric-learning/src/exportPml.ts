@@ -304,6 +304,20 @@ const OPS = ({ L, K }: Dialect) => ({
     h = b // 2
     d = _ml_pairwise({'kind': 'poincare', 'c': c}, e[:h], e[h:])
     return (d * _ml_eye(h, d)).sum() / b`,
+  _ml_energy_confusion: `def _ml_energy_confusion(e, labels):
+    # ECAML energy confusion (Chen & Deng 2019): log of the mean 1/2 |x_i - x_j|^2 over cross-class pairs (0 with one
+    # class), on rows centred on the batch mean and scaled by the largest |entry| s (2 log s added back).
+    cross = _ml_cast(labels[:, None] != labels[None, :], e)
+    count = cross.sum()
+    c = e - e.mean(0, ${K}=True)
+    s = _ml_sg(_ml_abs(c).max())
+    s = ${L}.where(s > 0, s, ${L}.ones_like(s))
+    u = c / s
+    sq = (u * u).sum(-1)
+    d2 = _ml_relu(sq[:, None] + sq[None, :] - 2 * ${L}.matmul(u, u.T))
+    en = (d2 * cross).sum() / (2 * _ml_cmax(count, 1.0))
+    log_e = ${L}.log(_ml_cmax(en, 1e-30)) + 2 * ${L}.log(s)
+    return ${L}.where(count > 0, log_e, ${L}.zeros_like(log_e))`,
 });
 
 type OpHelper = keyof ReturnType<typeof OPS>;
@@ -423,6 +437,7 @@ export const pmlExporters: Readonly<Record<string, OpExporter<any>>> = Object.fr
     return `${use(n.ctx, '_ml_vicreg')}(${a(n, 0)}, ${a(n, 1)}, ${num(p.lambda)}, ${num(p.mu)}, ${num(p.nu)}, ${num(p.eps)})`;
   }),
   'ml.hypPairwiseConfusion': both<{ c: number }>((n) => `${use(n.ctx, '_ml_hyp_pc')}(${a(n, 0)}, ${num(n.params.c)})`),
+  'ml.energyConfusion': both((n) => `${use(n.ctx, '_ml_energy_confusion')}(${a(n, 0)}, ${labels(n, 'energyConfusion')})`),
 });
 
 for (const [kind, e] of Object.entries(pmlExporters)) registerExporter(kind, e);

@@ -64,6 +64,9 @@ export { teenCalibrate, type TeenOptions } from './teen.js';
 export { amclNtXent, type AmclOptions } from './amcl.js';
 export { hypPairwiseConfusion, hyperbolicMlr, type HyperbolicMlrOptions } from './hypOc.js';
 export { bt2Loss, orthonormalBasis, type Bt2Batch, type Bt2Options } from './bt2.js';
+export { sbcl, sbclSubclasses, SBCL_INPUTS, type SbclOptions, type SbclSubclassOptions, type SbclSubclasses } from './sbcl.js';
+export { energyConfusion } from './ecaml.js';
+export { criticGradientPenalty, wpcLoss, type Critic, type CriticPenaltyOptions, type WpcOptions } from './wpc.js';
 export { catalog } from './catalog.js';
 // Registers the PyTorch / NumPy printers of this package's ops with @losskit/core's exporter.
 export { metricLearningExporters } from './export.js';

@@ -24,14 +24,14 @@ export interface RetrievalOptions {
 }
 
 /** A `[n, d]` float64 host matrix read from a tensor, nested arrays or TypedArray rows. */
-interface HostRows {
+export interface HostRows {
   readonly data: Float64Array;
   readonly n: number;
   readonly d: number;
 }
 
 /** Reads finite embeddings `[n, D]` (`RANK_MISMATCH`, `EMPTY_BATCH`, `NON_FINITE_INPUT` naming `name`). */
-function readRows(x: Rows | TensorLike, name: string): HostRows {
+export function readRows(x: Rows | TensorLike, name: string): HostRows {
   return tidy(() => {
     const t = checkedTensor(x as TensorLike, name, 2, 'the embeddings');
     const c = toTensor(x as TensorLike, name);
@@ -41,7 +41,7 @@ function readRows(x: Rows | TensorLike, name: string): HostRows {
 }
 
 /** Reads integer labels `[n]` (tensor or array): `RANK_MISMATCH`, `SHAPE_MISMATCH`, `NON_INTEGER_LABEL` naming `name`. */
-function readIntLabels(y: readonly number[] | TensorLike, n: number, name: string): number[] {
+export function readIntLabels(y: readonly number[] | TensorLike, n: number, name: string): number[] {
   return tidy(() => {
     const c = toTensor(y as TensorLike, name);
     const t = c.tensor;

@@ -248,7 +248,7 @@ const CENTERS = { softTriple: (o) => o.centersPerClass ?? 10, subCenterArcFace: 
 
 function catalogCase(r, lib) {
   const M = lib.metricLearning;
-  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr' && c.export !== 'bt2Loss' && c.export !== 'orthonormalBasis');
+  const entries = M.catalog.filter((c) => c.export !== 'seclaLoss' && c.export !== 'teenCalibrate' && c.export !== 'amclNtXent' && c.export !== 'hyperbolicMlr' && c.export !== 'bt2Loss' && c.export !== 'orthonormalBasis' && c.export !== 'sbcl' && c.export !== 'sbclSubclasses' && c.export !== 'wpcLoss' && c.export !== 'criticGradientPenalty');
   const entry = r.pick(entries);
   const name = entry.export;
   const B = name === 'isogclr' || name === 'hypPairwiseConfusion' ? 2 * r.int(1, 4) : r.int(1, 8);
@@ -448,7 +448,7 @@ function metricsCase(r, lib) {
 
 function helperCase(r, lib) {
   const M = lib.metricLearning;
-  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis']);
+  const fn = r.pick(['l2Normalize', 'projectToBall', 'byolTau', 'minePairs', 'mineTriplets', 'emaUpdate', 'seclaLoss', 'teenCalibrate', 'amclNtXent', 'hypPairwiseConfusion', 'hyperbolicMlr', 'bt2Loss', 'orthonormalBasis', 'sbcl', 'sbclSubclasses', 'energyConfusion', 'wpcLoss', 'criticGradientPenalty']);
   const B = r.int(1, 5);
   const D = r.int(1, 4);
   const x = r.matrix(B, D, r.pick(['normal', 'zeros', 'ties']), r.pick([1, 1e-3, 100]));
@@ -507,6 +507,79 @@ function helperCase(r, lib) {
       },
     };
   }
+  if (fn === 'energyConfusion') {
+    // ECAML (Chen & Deng 2019, the authors' EnergyConfusionLossLayer over every cross-class pair): float64
+    // log((1/|N|) Σ_{i<j, y_i≠y_j} ½‖x_i − x_j‖²), 0 with one class, the mean floored at 1e-30.
+    const xe = r.matrix(B, D, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 1e-3, 100, 1e20]));
+    const ye = Array.from({ length: B }, () => r.int(0, 2));
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < B; i++) {
+      for (let j = i + 1; j < B; j++) {
+        if (ye[i] === ye[j]) continue;
+        sum += 0.5 * xe[i].reduce((a, v, k) => a + (v - xe[j][k]) ** 2, 0);
+        n++;
+      }
+    }
+    const want = n === 0 ? 0 : Math.log(Math.max(sum / n, 1e-30));
+    // near the floor the float32 centring residue decides the value: compared only when the energy is resolvable
+    const scale = Math.max(1e-30, ...xe.flat().map(Math.abs)) ** 2;
+    const comparable = n === 0 || sum / n > 1e-6 * scale;
+    return {
+      fn: 'energyConfusion',
+      expect: 'valid',
+      finite: true,
+      repro: { call: "compile(energyConfusion(), { from: 'embeddings' })(labels, x)", labels: ye, x: xe },
+      run: () => lib.core.compile(M.energyConfusion(), { from: 'embeddings' })(ye, xe),
+      check: (out) => {
+        const got = out.dataSync()[0];
+        return comparable && Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'energyConfusion vs float64 reference', message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (fn === 'wpcLoss' || fn === 'criticGradientPenalty') {
+    // WPC (Ozair et al. 2019) with the bilinear critic f(x, y) = xᵀWy: float64 InfoNCE over all pairs plus
+    // λ·mean_i (‖(W y_i, Wᵀ x_i)‖ − K)² (norm floored at 1e-6), or the penalty alone.
+    const Dy = r.int(1, 3);
+    const ys = r.matrix(B, Dy, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 0.1, 10]));
+    const w = r.matrix(D, Dy, 'normal', r.pick([0.5, 1, 3]));
+    const lambda = r.pick([10, 0, 1, -1]);
+    const k = r.pick([1, 2, 0]);
+    const badRows = r.bool(0.08);
+    const valid = k > 0 && (fn === 'criticGradientPenalty' || lambda >= 0) && !badRows;
+    const yIn = badRows ? ys.slice(1) : ys;
+    const f = (a, b) => a.reduce((s0, av, i) => s0 + av * w[i].reduce((t, wv, j) => t + wv * b[j], 0), 0);
+    const gp = x.reduce((s0, xi, i) => {
+      const wy = w.map((row) => row.reduce((t, v, j) => t + v * ys[i][j], 0));
+      const wtx = w[0].map((_, j) => w.reduce((t, row, a) => t + row[j] * xi[a], 0));
+      return s0 + (Math.sqrt(Math.max([...wy, ...wtx].reduce((t, v) => t + v * v, 0), 1e-12)) - k) ** 2;
+    }, 0) / B;
+    const nce = x.reduce((s0, xi, i) => {
+      const row = ys.map((yj) => f(xi, yj));
+      const m = Math.max(...row);
+      return s0 + (m - row[i]) + Math.log(row.reduce((t, v) => t + Math.exp(v - m), 0));
+    }, 0) / B;
+    const want = fn === 'criticGradientPenalty' ? gp : nce + (lambda > 0 ? lambda * gp : 0);
+    return {
+      fn,
+      expect: valid ? 'valid' : 'invalid',
+      why: `penaltyWeight ${lambda}, lipschitz ${k}${badRows ? ', y with one row fewer' : ''}`,
+      codes: ['INVALID_PARAMETER', 'SHAPE_MISMATCH'],
+      finite: valid ? true : undefined,
+      repro: { call: `${fn}((x, y) => sum(mul(matMul(x, W), y), -1), x, y, { ${fn === 'wpcLoss' ? `penaltyWeight: ${lambda}, ` : ''}lipschitz: ${k} })`, x, y: yIn, W: w },
+      prepare: () => ({ W: tf.tensor2d(w, [D, Dy]) }),
+      run: ({ W }) => {
+        const critic = (a, b) => tf.sum(tf.mul(tf.matMul(a, W), b), -1);
+        return fn === 'wpcLoss' ? M.wpcLoss(critic, x, yIn, { penaltyWeight: lambda, lipschitz: k }) : M.criticGradientPenalty(critic, x, yIn, { lipschitz: k });
+      },
+      check: (out) => {
+        const got = out.dataSync()[0];
+        return Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: `${fn} vs float64 reference`, message: `expected ${want}, got ${got}` } : undefined;
+      },
+    };
+  }
+  if (fn === 'sbcl') return sbclCase(r, lib, D);
+  if (fn === 'sbclSubclasses') return sbclSubclassesCase(r, lib, D);
   if (fn === 'orthonormalBasis') {
     // BT² basis transformation (Zhou et al. 2023) as torch's orthogonal(matrix_exp): Q = exp(tril(w,−1) − tril(w,−1)ᵀ).
     // Float64 reference: scaling and squaring with a long Taylor series; checked by value and QᵀQ = I.
@@ -805,6 +878,171 @@ function helperCase(r, lib) {
       const out = M[fn](miner ? M[miner]() : undefined, mat, y, false);
       return Object.fromEntries(Object.entries(out).filter(([, v]) => v instanceof tf.Tensor));
     }),
+  };
+}
+
+// ── SBCL ─────────────────────────────────────────────────────────────────────
+
+/** Unit rows, exact for any finite scale (scaled by the largest entry first); a zero row stays zero. */
+function unitRow(v) {
+  const m = Math.max(...v.map(Math.abs));
+  if (m === 0) return v.map(() => 0);
+  const n = Math.sqrt(v.reduce((s, y) => s + (y / m) ** 2, 0));
+  return v.map((y) => y / m / n);
+}
+
+/**
+ * SBCL ("Subclass-balancing Contrastive Learning for Long-tailed Recognition", the authors' SupConLoss_rank): float64
+ * per-row reference, rows [v1; v2], s = cos; (τ/τ_b)·mean_{M_i}[lse_{k≠i}(s/τ) − s_ip/τ] + β·mean_{P_i}[lse_{A_i}(s/τ_i) − s_ip/τ_i].
+ */
+function sbclRef64(z, y, sub, tauRow, t, tb, beta) {
+  const b = z.length;
+  const n = b / 2;
+  const u = z.map(unitRow);
+  const s = (i, k) => u[i].reduce((a, v, j) => a + v * u[k][j], 0);
+  const lse = (xs) => {
+    const m = Math.max(...xs);
+    return m + Math.log(xs.reduce((a, v) => a + Math.exp(v - m), 0));
+  };
+  return z.map((_, i) => {
+    const ip = (i + n) % b;
+    const all = [];
+    const M = [];
+    const A = [];
+    const P = [];
+    for (let k = 0; k < b; k++) {
+      if (k === i) continue;
+      all.push(k);
+      if (sub[k] === sub[i]) M.push(k);
+      if (sub[k] !== sub[i] || k === ip) A.push(k);
+      if ((sub[k] !== sub[i] && y[k] === y[i]) || k === ip) P.push(k);
+    }
+    const l1 = lse(all.map((k) => s(i, k) / t));
+    const l2 = lse(A.map((k) => s(i, k) / tauRow[i]));
+    return (t / tb) * (M.reduce((a, k) => a + l1 - s(i, k) / t, 0) / M.length) + beta * (P.reduce((a, k) => a + l2 - s(i, k) / tauRow[i], 0) / P.length);
+  });
+}
+
+function sbclCase(r, lib, D) {
+  const M = lib.metricLearning;
+  const N = r.int(1, 4);
+  const half = r.matrix(N, D, r.pick(['normal', 'ties', 'zeros']), r.pick([1, 1e-3, 100, 1e30]));
+  const other = r.bool(0.5) ? half.map((row) => row.map((v) => v + 0.1 * r.float(-1, 1))) : r.matrix(N, D, 'normal', 1);
+  const z = [...half, ...other];
+  const yN = Array.from({ length: N }, () => r.int(0, 2));
+  const subN = yN.map((c) => 3 * c + r.int(0, 1));
+  const tauC = [0, 1, 2].map(() => r.pick([0.1, 0.05, 1, 0.3]));
+  const y = [...yN, ...yN];
+  const sub = [...subN, ...subN];
+  const tau = y.map((c) => tauC[c]);
+  const t = r.pick([0.1, 0.5, 1]);
+  const tb = r.pick([0.07, 0.1, 1]);
+  const beta = r.pick([0.25, 0, 1]);
+  const bad = r.weighted({ none: 8, odd: 1, view: 1, span: 1, tau: 1, nan: 1 });
+  let yIn = y;
+  let zIn = z;
+  let subIn = sub;
+  let tauIn = tau;
+  let code = 'INVALID_VALUE';
+  if (bad === 'odd') {
+    yIn = y.slice(0, -1);
+    zIn = z.slice(0, -1);
+    subIn = sub.slice(0, -1);
+    tauIn = tau.slice(0, -1);
+    code = 'SHAPE_MISMATCH';
+  } else if (bad === 'view') {
+    yIn = [...y];
+    yIn[N] = y[N] + 1;
+  } else if (bad === 'span') {
+    if (N < 2) return sbclCase(r, lib, D);
+    subIn = [...sub];
+    const j = yN.findIndex((c) => c !== yN[0]);
+    if (j < 0) return sbclCase(r, lib, D);
+    subIn[j] = sub[0];
+    subIn[j + N] = sub[0];
+  } else if (bad === 'tau') {
+    tauIn = [...tau];
+    tauIn[0] = r.pick([0, -0.1]);
+    tauIn[N] = tauIn[0];
+  } else if (bad === 'nan') {
+    tauIn = [...tau];
+    tauIn[0] = NaN;
+    tauIn[N] = NaN;
+    code = 'NON_FINITE_INPUT';
+  }
+  const valid = bad === 'none';
+  const want = valid ? sbclRef64(z, y, sub, tau, t, tb, beta) : [];
+  const mean = want.reduce((a, v) => a + v, 0) / Math.max(want.length, 1);
+  return {
+    fn: 'sbcl',
+    expect: valid ? 'valid' : 'invalid',
+    why: valid ? undefined : `bad batch: ${bad}`,
+    codes: [code],
+    finite: valid ? true : undefined,
+    repro: { call: `compile(sbcl({ temperature: ${t}, baseTemperature: ${tb}, beta: ${beta} }), { from: 'embeddings' })(labels, z, { inputs: { sbclSubclass, sbclTau } })`, labels: yIn, z: zIn, sbclSubclass: subIn, sbclTau: tauIn },
+    run: () => lib.core.compile(M.sbcl({ temperature: t, baseTemperature: tb, beta }), { from: 'embeddings' })(yIn, zIn, { inputs: { sbclSubclass: subIn, sbclTau: tauIn } }),
+    check: (out) => {
+      const got = out.dataSync()[0];
+      return Math.abs(got - mean) > 1e-4 * Math.max(1, Math.abs(mean)) ? { category: 'wrong value', kind: 'sbcl vs float64 reference', message: `expected ${mean}, got ${got}` } : undefined;
+    },
+  };
+}
+
+/** numpy's linear percentile of sorted values. */
+function pct(sorted, q) {
+  const p = (q / 100) * (sorted.length - 1);
+  const lo = Math.floor(p);
+  return sorted[lo] + (p - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]);
+}
+
+function sbclSubclassesCase(r, lib, D) {
+  const M = lib.metricLearning;
+  const n = r.int(1, 40);
+  const x = r.matrix(n, D, r.pick(['normal', 'mixed', 'ties']), r.pick([1, 1e-3, 100]));
+  const y = Array.from({ length: n }, () => r.int(0, 3));
+  const minSize = r.pick([10, 2, 1, 5, 0]);
+  const temperature = r.pick([0.1, 1, -1]);
+  const badLabel = r.bool(0.08);
+  const yIn = badLabel ? y.map((v, i) => (i === 0 ? -1 : v)) : y;
+  const valid = minSize >= 1 && temperature > 0 && !badLabel;
+  // float64 reference of the authors' `cluster` (JackHck/SBCL SimCLR/main.py): K_c and the class temperatures
+  const C = Math.max(...y) + 1;
+  const sizes = Array.from({ length: C }, (_, c) => y.filter((v) => v === c).length);
+  const unit = Math.max(Math.min(...sizes.filter((m) => m > 0)), minSize);
+  const K = sizes.map((m) => (m === 0 ? 0 : Math.max(1, Math.floor(m / unit))));
+  const d = sizes.map((m, c) => {
+    if (m === 0) return 0;
+    const rows = x.filter((_, i) => y[i] === c);
+    const mu = rows[0].map((_, j) => rows.reduce((s, row) => s + row[j], 0) / m);
+    return rows.reduce((s, row) => s + Math.sqrt(row.reduce((a, v, j) => a + (v - mu[j]) ** 2, 0)), 0) / m / Math.log(m + 10);
+  });
+  const present = sizes.map((m, c) => (m > 0 ? c : -1)).filter((c) => c >= 0);
+  const srt = present.map((c) => d[c]).sort((a, b) => a - b);
+  const cl = present.map((c) => Math.min(Math.max(d[c], pct(srt, 10)), pct(srt, 90)));
+  const mean = cl.reduce((s, v) => s + v, 0) / cl.length;
+  const degenerate = present.some((c, k) => K[c] > 1 && !(mean > 0 && cl[k] > 0));
+  const tauWant = Array.from({ length: C }, () => temperature);
+  present.forEach((c, k) => {
+    if (K[c] > 1) tauWant[c] = (temperature * cl[k]) / mean;
+  });
+  return {
+    fn: 'sbclSubclasses',
+    expect: valid ? (degenerate ? 'invalid' : 'valid') : 'invalid',
+    why: valid ? 'a split class with zero spread' : `minSize ${minSize}, temperature ${temperature}${badLabel ? ', a negative label' : ''}`,
+    codes: ['INVALID_PARAMETER', 'LABEL_OUT_OF_RANGE', 'DEGENERATE_DATA'],
+    repro: { call: `sbclSubclasses(x, labels, { minSize: ${minSize}, temperature: ${temperature} })`, x, labels: yIn },
+    run: () => {
+      const out = M.sbclSubclasses(x, yIn, { minSize, temperature });
+      return { subclass: Array.from(out.subclass), clusters: [...out.clusters], tau: Array.from(out.classTemperatures) };
+    },
+    check: (out) => {
+      if (JSON.stringify(out.clusters) !== JSON.stringify(K)) return { category: 'wrong value', kind: 'sbclSubclasses K_c', message: `expected ${JSON.stringify(K)}, got ${JSON.stringify(out.clusters)}` };
+      const offs = K.map((_, c) => K.slice(0, c).reduce((a, v) => a + v, 0));
+      const i = out.subclass.findIndex((s, j) => !(s >= offs[y[j]] && s < offs[y[j]] + K[y[j]]));
+      if (i >= 0) return { category: 'wrong value', kind: 'sbclSubclasses subclass outside its class range', message: `row ${i}: subclass ${out.subclass[i]}, class ${y[i]}` };
+      const msg = ref.allClose(out.tau, tauWant, { rtol: 1e-9, atol: 1e-12 });
+      return msg ? { category: 'wrong value', kind: 'sbclSubclasses class temperatures vs float64 reference', message: msg } : undefined;
+    },
   };
 }
 
