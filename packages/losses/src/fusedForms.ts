@@ -4,7 +4,8 @@
  * op's value from logits with the same formula as its `evaluate` (checked against it, values and gradients, in
  * `test/fusion-coverage.test.ts`).
  */
-import { type Expr, constant, defineFusedForm, logProb, logit, prob, yTrue } from '@losskit/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Expr, constant, defineFusedForm, defineOp, logProb, logit, node, prob, yTrue } from '@losskit/core';
 import { KERAS_EPSILON } from './standard/primitives.js';
 
 /** The number of classes `C` of the call, at sample level (`Σ_j 1`). */
@@ -56,4 +57,40 @@ defineFusedForm('fDivergence', (_a, p) => {
   if (p.divergence === 'squaredHellinger') return yTrue().sqrt().minus(logProb().scale(0.5).exp()).pow(2).sum();
   if (p.divergence === 'totalVariation') return yTrue().minus(prob()).abs().sum().scale(0.5);
   return undefined;
+});
+
+/**
+ * A table over the classes: `values[k]` at class `ids[k]`, `fill` elsewhere (the row length C known at the call).
+ * Its fused form is a per-class constant; the fused forms below use it, never the unfused path (which
+ * evaluates the ops themselves).
+ */
+const classTableOp = defineOp<{ ids: readonly number[]; values: readonly number[]; fill: number }>({
+  kind: 'std.classTable',
+  evaluate: (c, _a, p) => tf.tensor1d(tableOf(p.ids, p.values, p.fill, c.numClasses) ?? new Array<number>(c.numClasses).fill(Number.NaN)),
+  print: (_a, p) => `table(${p.ids.join(', ')})`,
+});
+function tableOf(ids: readonly number[], values: readonly number[], fill: number, C: number): number[] | undefined {
+  if (ids.some((id) => id >= C)) return undefined;
+  const out = new Array<number>(C).fill(fill);
+  ids.forEach((id, k) => (out[id] = values[k]!));
+  return out;
+}
+defineFusedForm('std.classTable', (_a, p) => ({
+  perClass: (C) => tableOf(p.ids as readonly number[], p.values as readonly number[], p.fill as number, C),
+}));
+const classTable = (ids: readonly number[], values: readonly number[], fill: number) =>
+  node<'class'>(classTableOp, 'class', [], { ids, values, fill });
+
+// Number-token losses: p̃ = softmax of the logits with −∞ added off the number tokens N (exactly the softmax over
+// N), v the token values (0 off N), v_y = Σ_j y_j v_j (for integer labels the table read at the label) and
+// 1[y ∈ N] = Σ_j y_j 1[j ∈ N]; MSE (Σ_j p̃_j v_j − v_y)², Wasserstein Σ_j p̃_j |v_j − v_y|, both times 1[y ∈ N].
+// Token ids outside the row make the table undefined: that call keeps the unfused path, which reports them.
+defineFusedForm('numberTokenLoss', (_a, p) => {
+  const ids = p.tokenIds as readonly number[];
+  const values = classTable(ids, p.values as readonly number[], 0);
+  const onNumbers = classTable(ids, ids.map(() => 1), 0);
+  const pt = logit().plus(classTable(ids, ids.map(() => 0), Number.NEGATIVE_INFINITY)).softmax();
+  const vy = values.target();
+  const loss = p.kind === 'mse' ? pt.times(values).sum().minus(vy).pow(2) : pt.times(values.minus(vy.expand()).abs()).sum();
+  return loss.times(onNumbers.target());
 });

@@ -75,7 +75,7 @@ function stagesOf(prog: RowProgram): { sStage: number[]; dzV: boolean[]; dzS: bo
     const n = vec[id]!;
     const r = n.t === 'expand' ? ss(n.s) : n.t === 'un' ? vs(n.a) : n.t === 'bin' ? Math.max(vs(n.a), vs(n.b)) : 0;
     vStage[id] = r;
-    dzV[id] = n.t === 'z' || (n.t === 'expand' && dzS[n.s]!) || (n.t === 'un' && n.f !== 'detach' && dzV[n.a]!) || (n.t === 'bin' && (dzV[n.a]! || dzV[n.b]!));
+    dzV[id] = n.t === 'z' || (n.t === 'expand' && dzS[n.s]!) || (n.t === 'un' && n.f !== 'detach' && dzV[n.a]!) || (n.t === 'bin' && (dzV[n.a]! || (n.f !== 'where' && dzV[n.b]!)));
     return r;
   };
   const ss = (id: number): number => {
@@ -84,7 +84,7 @@ function stagesOf(prog: RowProgram): { sStage: number[]; dzV: boolean[]; dzS: bo
     const r =
       n.t === 'red' ? (n.f === 'ties' ? Math.max(vs(n.x), ss(n.m!)) + 1 : vs(n.x) + 1) : n.t === 'un' ? ss(n.a) : n.t === 'bin' ? Math.max(ss(n.a), ss(n.b)) : 0;
     sStage[id] = r;
-    dzS[id] = (n.t === 'red' && dzV[n.x]!) || (n.t === 'un' && n.f !== 'detach' && dzS[n.a]!) || (n.t === 'bin' && (dzS[n.a]! || dzS[n.b]!));
+    dzS[id] = (n.t === 'red' && dzV[n.x]!) || (n.t === 'un' && n.f !== 'detach' && dzS[n.a]!) || (n.t === 'bin' && (dzS[n.a]! || (n.f !== 'where' && dzS[n.b]!)));
     return r;
   };
   sca.forEach((_, i) => ss(i));
@@ -108,7 +108,7 @@ function prune(prog: RowProgram, dzV: boolean[], dzS: boolean[]): void {
     else if (n.t === 'un' && n.f !== 'detach') reachS(n.a);
     else if (n.t === 'bin') {
       reachS(n.a);
-      reachS(n.b);
+      if (n.f !== 'where') reachS(n.b);
     }
   };
   const reachV = (id: number): void => {
@@ -119,7 +119,7 @@ function prune(prog: RowProgram, dzV: boolean[], dzS: boolean[]): void {
     else if (n.t === 'un' && n.f !== 'detach') reachV(n.a);
     else if (n.t === 'bin') {
       reachV(n.a);
-      reachV(n.b);
+      if (n.f !== 'where') reachV(n.b);
     }
   };
   reachS(prog.root);

@@ -41,7 +41,7 @@ export interface Dialect {
 
 /**
  * Adjoint statements of a binary node, `ga += …; gb += …;` (tfjs: maximum sends the adjoint to `a` where
- * a >= b, minimum where a <= b). `ga` / `gb` undefined: that operand needs no adjoint.
+ * a >= b, minimum where a <= b; `where` sends it to `a` where `b ≠ 0`). `ga` / `gb` undefined: that operand needs no adjoint.
  */
 export function binaryGrad(d: Dialect, f: BinaryFn, a: string, b: string, g: string, ga: string | undefined, gb: string | undefined): string {
   const s: string[] = [];
@@ -54,6 +54,8 @@ export function binaryGrad(d: Dialect, f: BinaryFn, a: string, b: string, g: str
     case 'div': add(ga, `${g} / ${b}`); add(gb, `-${g} * ${a} / (${b} * ${b})`); break;
     case 'maximum': add(ga, d.select(`${a} >= ${b}`, g, zero)); add(gb, d.select(`${a} >= ${b}`, zero, g)); break;
     case 'minimum': add(ga, d.select(`${a} <= ${b}`, g, zero)); add(gb, d.select(`${a} <= ${b}`, zero, g)); break;
+    // A select: the adjoint reaches `a` where the mask is non-zero (not g·[b ≠ 0], which is NaN for g = ±∞), none the mask.
+    case 'where': add(ga, d.select(`${b} != ${zero}`, g, zero)); break;
   }
   return s.join(' ');
 }

@@ -513,6 +513,10 @@ class BackwardSweep {
         if (db) to(n.b, () => fn.v128(ZERO).get(b).get(A).get(B).simd(cmp).simd(S.bitselect));
         break;
       }
+      case 'where':
+        // A select: b where the mask is non-zero, else 0 (no gradient to the mask).
+        if (da) to(n.a, () => fn.get(b).v128(ZERO).get(B).v128(ZERO).simd(S.f32ne).simd(S.bitselect));
+        break;
     }
   }
   /** Writes (or adds, with `accumulate`) the logit adjoint into the g row (byte offset go + 4j) and probes it. */
@@ -687,6 +691,11 @@ class Ctx {
     if ((n.f === 'plus' || n.f === 'minus') && A.t === 'expand') {
       const [hi, lo] = this.split(A.s);
       f.get(hi).get(this.v(n.b)).simd(n.f === 'plus' ? S.f32add : S.f32sub).get(lo).simd(S.f32add);
+      return;
+    }
+    if (n.f === 'where') {
+      // A select (bits of a where b ≠ 0, else +0): a non-finite a under a zero mask never reaches the result.
+      f.get(this.v(n.a)).v128(ZERO).get(this.v(n.b)).v128(ZERO).simd(S.f32ne).simd(S.bitselect);
       return;
     }
     f.get(this.v(n.a)).get(this.v(n.b));
