@@ -52,8 +52,8 @@ defineFusedForm('jsDivergence', () => {
 });
 // DCO, as its op: with ℓ = min(log p_y, 0), L = −log1mexp(N·log1mexp(ℓ)), or below ℓ = −16 the series
 // −log N − ℓ + (N − 1)p/2 (selects: the untaken branch is never read); its custom gradient
-// G = dL/dℓ = −exp(ℓ + (N − 1)·log1mexp(ℓ) + L + log N), with the p = 1 limit (G = −1 at N = 1, 0 above), is
-// carried by L' = sg(L) + sg(G)·(ℓ₀ − sg(ℓ₀)): exactly L in value (G ∈ [−1, 0] is finite), G as its gradient.
+// G = dL/dℓ = −exp(ℓ + (N − 1)·log1mexp(ℓ) + L + log N), with the p = 1 limit (G = −1 at N = 1, 0 above), and in
+// the series branch the series' derivative, is carried by L' = sg(L) + sg(G)·(ℓ₀ − sg(ℓ₀)): exactly L in value (G ∈ [−1, 0] is finite), G as its gradient.
 defineFusedForm('dco', (a, p) => {
   const n = p.n as number;
   const lp0 = a[0] as Expr<'sample'>;
@@ -65,7 +65,11 @@ defineFusedForm('dco', (a, p) => {
   const regular = log1mexp(a1.where(notSmall, -1).scale(n)).neg();
   const value = tiny.where(small).plus(regular.where(notSmall));
   const mid = n === 1 ? constant(0, 'sample') : a1.scale(n - 1);
-  const grad = lp.plus(mid).plus(value).plus(Math.log(n)).exp().neg();
+  // Series branch: the series' own derivative −1 + (N − 1)p/2 (the op's exp(ℓ + … + L + log N) cancels ℓ against
+  // L ≈ −ℓ there, which at ℓ = −2e30 leaves 0 or log N depending on the rounding order).
+  const gradTiny = lp.exp().scale((n - 1) / 2).minus(1);
+  const gradRegular = lp.plus(mid).plus(value.plus(Math.log(n))).exp().neg();
+  const grad = gradTiny.where(small).plus(gradRegular.where(notSmall));
   return value.plus(grad.times(lp0.minus(lp0.detach())));
 });
 // f-divergences with a closed form over the row (the others keep the unfused path).

@@ -68,12 +68,14 @@ export function reverseScalars(d: Dialect, an: Analysis, stage: number): string[
   const out: string[] = [];
   for (const [n, i] of [...an.scalarsAt(stage)].reverse()) {
     if (!an.dzS[i]) continue;
+    let st = '';
     if (n.t === 'un') {
       const g = d.unaryGrad(n.f, `s${n.a}`, `s${i}`, `a${i}`, n.p);
-      if (g !== undefined && an.dzS[n.a]) out.push(`a${n.a} += ${g};`);
+      if (g !== undefined && an.dzS[n.a]) st = `a${n.a} += ${g};`;
     } else if (n.t === 'bin') {
-      out.push(binaryGrad(d, n.f, `s${n.a}`, `s${n.b}`, `a${i}`, an.dzS[n.a] ? `a${n.a}` : undefined, an.dzS[n.b] ? `a${n.b}` : undefined));
+      st = binaryGrad(d, n.f, `s${n.a}`, `s${n.b}`, `a${i}`, an.dzS[n.a] ? `a${n.a}` : undefined, an.dzS[n.b] ? `a${n.b}` : undefined);
     }
+    if (st) out.push(guarded(d, an.guardS[i]!, `a${i}`, st));
   }
   return out;
 }
@@ -102,12 +104,17 @@ export function reverseVector(
       if (s) out.push(s);
     } else if (n.t === 'un') {
       const g = d.unaryGrad(n.f, `v${n.a}`, `v${v}`, `b${v}`, n.p);
-      if (g !== undefined && dzV[n.a]) out.push(`b${n.a} += ${g};`);
+      if (g !== undefined && dzV[n.a]) out.push(guarded(d, an.guardV[v]!, `b${v}`, `b${n.a} += ${g};`));
     } else if (n.t === 'bin') {
-      out.push(binaryGrad(d, n.f, `v${n.a}`, `v${n.b}`, `b${v}`, dzV[n.a] ? `b${n.a}` : undefined, dzV[n.b] ? `b${n.b}` : undefined));
+      out.push(guarded(d, an.guardV[v]!, `b${v}`, binaryGrad(d, n.f, `v${n.a}`, `v${n.b}`, `b${v}`, dzV[n.a] ? `b${n.a}` : undefined, dzV[n.b] ? `b${n.b}` : undefined)));
     }
   }
   return out;
+}
+
+/** Statements `st` run only where adjoint `g` is non-zero, for a node under a select's value operand (see `selectGuarded`). */
+function guarded(d: Dialect, guard: boolean, g: string, st: string): string {
+  return guard && st ? `if (${g} != ${d.lit(0)}) { ${st} }` : st;
 }
 
 /** The expression of scalar node `id` that is not a reduction, in dialect `d` (`C`: the row length's expression). */
