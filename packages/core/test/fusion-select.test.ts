@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Expr, ce, compile, constant, defineFusedForm, defineOp, logit, node, ready, yTrue } from '../src/index.js';
 import { analyze } from '../src/fusion/analysis.js';
-import { GpuKernels } from '../src/fusion/gpu.js';
 import { glsl } from '../src/fusion/glsl.js';
+import { GpuKernels } from '../src/fusion/gpu.js';
 import { buildRowProgram, classConstantsAt } from '../src/fusion/program.js';
 import { wgsl } from '../src/fusion/wgsl.js';
+import { ce, compile, constant, defineFusedForm, defineOp, type Expr, logit, node, ready, yTrue } from '../src/index.js';
 import { f32, randomMatrix } from '../src/testing/index.js';
 import { checkCall } from './reference/fusionCheck.js';
 

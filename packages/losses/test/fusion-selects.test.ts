@@ -5,9 +5,11 @@
  * at 1e-5 on rows with ties and ±1e4 / ±1e30 logits, for integer labels and one-hot targets; DCO also at its
  * p_y = 1 limit and below its series threshold, with a float64 reference of its gradient.
  */
-import * as tf from '@tensorflow/tfjs-core';
+
+import * as core from '@losskit/core';
 import { compile, ready } from '@losskit/core';
 import { f32, randomMatrix } from '@losskit/core/testing';
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as losses from '../src/index.js';
 
@@ -24,7 +26,8 @@ const closeness = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return worst;
 };
 
-const built: [string, () => ReturnType<typeof losses.multiMargin>][] = [
+type Build = () => core.Compilable;
+const built: [string, Build][] = [
   ['multi-margin', () => losses.multiMargin()],
   ['multi-margin, p = 2, margin 0.5', () => losses.multiMargin({ p: 2, margin: 0.5 })],
   ['hinge-embedding', () => losses.hingeEmbedding()],
@@ -51,7 +54,7 @@ const rows = (C: number) =>
 const labels = [0, 4, 1, 2, 3, 5, 6, 1];
 
 /** Per-sample values and gradients of one path, or the error code it threw. */
-function run(build: () => ReturnType<typeof losses.multiMargin>, fuse: 'auto' | 'js' | false, y: number[] | number[][], z: number[][]) {
+function run(build: Build, fuse: 'auto' | 'js' | false, y: number[] | number[][], z: number[][]) {
   const l = compile(build(), { fuse });
   try {
     const ps = l.perSample(y, z);

@@ -263,7 +263,7 @@ export function build(ast: Ast, C: number): Expr {
     case 'whereClass': {
       const u = rng(n[0]!);
       const mask =
-        n[0]! % 3 === 0 ? yTrue() : n[0]! % 3 === 1 ? classConstant(Array.from({ length: C }, () => (u() < 0.5 ? 0 : 1)), `m${n[0]}`) : logit().minus(0.4142).relu();
+        n[0]! % 3 === 0 ? yTrue() : n[0]! % 3 === 1 ? classConstant(Array.from({ length: C }, () => (u() < 0.5 ? 0 : 1)), `m${n[0]}`) : logit().minus(0.35).relu();
       return x().where(mask, n[1]!);
     }
     // A sample-level select `m > t ? a : v` on a row statistic m and an odd threshold t (a mask of an arbitrary term
@@ -271,7 +271,7 @@ export function build(ast: Ast, C: number): Expr {
     // path throw even where no entry of them is read).
     case 'whereSample': {
       const m = [logit().max(), ce(), prob().target(), logit().mean()][n[0]! % 4]!;
-      return x().where(m.minus([0.3183, 1.4142, -0.2718][Math.floor(n[0]! / 4)]!).relu(), n[1]!);
+      return x().where(m.minus([0.37, 1.13, -0.23][Math.floor(n[0]! / 4)]!).relu(), n[1]!);
     }
     case 'inputClass': return input('aux', 'class');
     case 'ce': return ce({ labelSmoothing: n[0]! });
