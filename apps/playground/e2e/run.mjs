@@ -754,7 +754,7 @@ try {
   const fusionPage = await context.newPage();
   fusionPage.on('console', (m) => m.type() === 'error' && !m.text().includes('favicon') && consoleErrors.push(`fusion: ${m.text()}`));
   for (const [backend, engine] of [['webgl', 'webgl'], ['webgpu', 'webgpu'], ['wasm', 'wasm-simd from C = 32, JS kernel below']]) {
-    await check(`fused ${backend} kernels (${engine}) agree with the unfused path and with core's float64 DSL interpreter for 10 expressions, no leaks`, async () => {
+    await check(`fused ${backend} kernels (${engine}) agree with the unfused path and with core's float64 DSL interpreter for 12 expressions (two of them selects), no leaks`, async () => {
       await fusionPage.goto(`${base}fusion.html`);
       await fusionPage.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
       const r = await fusionPage.evaluate((b) => window.losskitFusion.check(b), backend);

@@ -28,6 +28,9 @@ function cases(C: number): [string, Compilable][] {
     ['logit adjustment', logitAdjusted({ priors, tau: 1 })],
     ['StableMax CE', stableMaxCe()],
     ['entropy-regularised CE', ce().plus(entropy().scale(0.1)).plus(square().incorrect().scale(0.01))],
+    // Selects (issue #24): torch's multi-margin loss (class-level where), and a sample-level where with a fallback value.
+    ['multi-margin (where)', logit().minus(logit().target().expand()).plus(1).relu().where(yTrue().neg().plus(1)).mean()],
+    ['CE where max z > 1, else 0.5', ce().where(logit().max().minus(1).relu(), 0.5)],
   ];
 }
 

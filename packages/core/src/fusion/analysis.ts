@@ -33,6 +33,9 @@ export interface Analysis {
   tiesOf(id: number): number;
   /** Stages 1 … maxStage. */
   readonly stages: readonly number[];
+  /** Nodes under the value operand of a select (see {@link selectGuarded}). */
+  readonly guardV: readonly boolean[];
+  readonly guardS: readonly boolean[];
 }
 
 /** Stages and gradient dependence of a program's nodes. */
@@ -58,7 +61,41 @@ export function analyze(prog: RowProgram): Analysis {
     scalarsAt: (stage) => prog.sca.map((n, i) => [n, i] as const).filter(([n, i]) => n.t !== 'red' && sStage[i] === stage),
     tiesOf: (id) => prog.sca.findIndex((n) => n.t === 'red' && n.f === 'ties' && n.m === id),
     stages: [...Array(maxStage).keys()].map((k) => k + 1),
+    ...selectGuarded(prog),
   };
+}
+
+/**
+ * Nodes at or below the value operand `a` of a select `where(a, mask)`, vector and scalar: where the select is not
+ * taken their adjoint is exactly 0, and every emitter skips their chain rule where the adjoint is 0, so a non-finite
+ * partial in the untaken branch (exp at 1e30, log at 0) does not turn that 0 into NaN.
+ */
+export function selectGuarded(prog: Pick<RowProgram, 'vec' | 'sca'>): { guardV: boolean[]; guardS: boolean[] } {
+  const guardV = new Array<boolean>(prog.vec.length).fill(false);
+  const guardS = new Array<boolean>(prog.sca.length).fill(false);
+  const markV = (id: number): void => {
+    if (guardV[id]) return;
+    guardV[id] = true;
+    const n = prog.vec[id]!;
+    if (n.t === 'un') markV(n.a);
+    else if (n.t === 'bin') {
+      markV(n.a);
+      if (n.f !== 'where') markV(n.b);
+    } else if (n.t === 'expand') markS(n.s);
+  };
+  const markS = (id: number): void => {
+    if (guardS[id]) return;
+    guardS[id] = true;
+    const n = prog.sca[id]!;
+    if (n.t === 'un') markS(n.a);
+    else if (n.t === 'bin') {
+      markS(n.a);
+      if (n.f !== 'where') markS(n.b);
+    } else if (n.t === 'red') markV(n.x);
+  };
+  prog.vec.forEach((n) => n.t === 'bin' && n.f === 'where' && markV(n.a));
+  prog.sca.forEach((n) => n.t === 'bin' && n.f === 'where' && markS(n.a));
+  return { guardV, guardS };
 }
 
 /** Stage of every node, and whether it depends on the logits through a differentiable path. */
@@ -75,7 +112,7 @@ function stagesOf(prog: RowProgram): { sStage: number[]; dzV: boolean[]; dzS: bo
     const n = vec[id]!;
     const r = n.t === 'expand' ? ss(n.s) : n.t === 'un' ? vs(n.a) : n.t === 'bin' ? Math.max(vs(n.a), vs(n.b)) : 0;
     vStage[id] = r;
-    dzV[id] = n.t === 'z' || (n.t === 'expand' && dzS[n.s]!) || (n.t === 'un' && n.f !== 'detach' && dzV[n.a]!) || (n.t === 'bin' && (dzV[n.a]! || dzV[n.b]!));
+    dzV[id] = n.t === 'z' || (n.t === 'expand' && dzS[n.s]!) || (n.t === 'un' && n.f !== 'detach' && dzV[n.a]!) || (n.t === 'bin' && (dzV[n.a]! || (n.f !== 'where' && dzV[n.b]!)));
     return r;
   };
   const ss = (id: number): number => {
@@ -84,7 +121,7 @@ function stagesOf(prog: RowProgram): { sStage: number[]; dzV: boolean[]; dzS: bo
     const r =
       n.t === 'red' ? (n.f === 'ties' ? Math.max(vs(n.x), ss(n.m!)) + 1 : vs(n.x) + 1) : n.t === 'un' ? ss(n.a) : n.t === 'bin' ? Math.max(ss(n.a), ss(n.b)) : 0;
     sStage[id] = r;
-    dzS[id] = (n.t === 'red' && dzV[n.x]!) || (n.t === 'un' && n.f !== 'detach' && dzS[n.a]!) || (n.t === 'bin' && (dzS[n.a]! || dzS[n.b]!));
+    dzS[id] = (n.t === 'red' && dzV[n.x]!) || (n.t === 'un' && n.f !== 'detach' && dzS[n.a]!) || (n.t === 'bin' && (dzS[n.a]! || (n.f !== 'where' && dzS[n.b]!)));
     return r;
   };
   sca.forEach((_, i) => ss(i));
@@ -108,7 +145,7 @@ function prune(prog: RowProgram, dzV: boolean[], dzS: boolean[]): void {
     else if (n.t === 'un' && n.f !== 'detach') reachS(n.a);
     else if (n.t === 'bin') {
       reachS(n.a);
-      reachS(n.b);
+      if (n.f !== 'where') reachS(n.b);
     }
   };
   const reachV = (id: number): void => {
@@ -119,7 +156,7 @@ function prune(prog: RowProgram, dzV: boolean[], dzS: boolean[]): void {
     else if (n.t === 'un' && n.f !== 'detach') reachV(n.a);
     else if (n.t === 'bin') {
       reachV(n.a);
-      reachV(n.b);
+      if (n.f !== 'where') reachV(n.b);
     }
   };
   reachS(prog.root);

@@ -41,7 +41,7 @@ export interface Dialect {
 
 /**
  * Adjoint statements of a binary node, `ga += …; gb += …;` (tfjs: maximum sends the adjoint to `a` where
- * a >= b, minimum where a <= b). `ga` / `gb` undefined: that operand needs no adjoint.
+ * a >= b, minimum where a <= b; `where` sends it to `a` where `b ≠ 0`). `ga` / `gb` undefined: that operand needs no adjoint.
  */
 export function binaryGrad(d: Dialect, f: BinaryFn, a: string, b: string, g: string, ga: string | undefined, gb: string | undefined): string {
   const s: string[] = [];
@@ -54,6 +54,8 @@ export function binaryGrad(d: Dialect, f: BinaryFn, a: string, b: string, g: str
     case 'div': add(ga, `${g} / ${b}`); add(gb, `-${g} * ${a} / (${b} * ${b})`); break;
     case 'maximum': add(ga, d.select(`${a} >= ${b}`, g, zero)); add(gb, d.select(`${a} >= ${b}`, zero, g)); break;
     case 'minimum': add(ga, d.select(`${a} <= ${b}`, g, zero)); add(gb, d.select(`${a} <= ${b}`, zero, g)); break;
+    // A select: the adjoint reaches `a` where the mask is non-zero (not g·[b ≠ 0], which is NaN for g = ±∞), none the mask.
+    case 'where': add(ga, d.select(`${b} != ${zero}`, g, zero)); break;
   }
   return s.join(' ');
 }
@@ -66,12 +68,14 @@ export function reverseScalars(d: Dialect, an: Analysis, stage: number): string[
   const out: string[] = [];
   for (const [n, i] of [...an.scalarsAt(stage)].reverse()) {
     if (!an.dzS[i]) continue;
+    let st = '';
     if (n.t === 'un') {
       const g = d.unaryGrad(n.f, `s${n.a}`, `s${i}`, `a${i}`, n.p);
-      if (g !== undefined && an.dzS[n.a]) out.push(`a${n.a} += ${g};`);
+      if (g !== undefined && an.dzS[n.a]) st = `a${n.a} += ${g};`;
     } else if (n.t === 'bin') {
-      out.push(binaryGrad(d, n.f, `s${n.a}`, `s${n.b}`, `a${i}`, an.dzS[n.a] ? `a${n.a}` : undefined, an.dzS[n.b] ? `a${n.b}` : undefined));
+      st = binaryGrad(d, n.f, `s${n.a}`, `s${n.b}`, `a${i}`, an.dzS[n.a] ? `a${n.a}` : undefined, an.dzS[n.b] ? `a${n.b}` : undefined);
     }
+    if (st) out.push(guarded(d, an.guardS[i]!, `a${i}`, st));
   }
   return out;
 }
@@ -100,12 +104,17 @@ export function reverseVector(
       if (s) out.push(s);
     } else if (n.t === 'un') {
       const g = d.unaryGrad(n.f, `v${n.a}`, `v${v}`, `b${v}`, n.p);
-      if (g !== undefined && dzV[n.a]) out.push(`b${n.a} += ${g};`);
+      if (g !== undefined && dzV[n.a]) out.push(guarded(d, an.guardV[v]!, `b${v}`, `b${n.a} += ${g};`));
     } else if (n.t === 'bin') {
-      out.push(binaryGrad(d, n.f, `v${n.a}`, `v${n.b}`, `b${v}`, dzV[n.a] ? `b${n.a}` : undefined, dzV[n.b] ? `b${n.b}` : undefined));
+      out.push(guarded(d, an.guardV[v]!, `b${v}`, binaryGrad(d, n.f, `v${n.a}`, `v${n.b}`, `b${v}`, dzV[n.a] ? `b${n.a}` : undefined, dzV[n.b] ? `b${n.b}` : undefined)));
     }
   }
   return out;
+}
+
+/** Statements `st` run only where adjoint `g` is non-zero, for a node under a select's value operand (see `selectGuarded`). */
+function guarded(d: Dialect, guard: boolean, g: string, st: string): string {
+  return guard && st ? `if (${g} != ${d.lit(0)}) { ${st} }` : st;
 }
 
 /** The expression of scalar node `id` that is not a reduction, in dialect `d` (`C`: the row length's expression). */

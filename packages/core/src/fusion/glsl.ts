@@ -35,6 +35,7 @@ export const glsl: ShaderDialect = {
   vec4: (...xs) => `vec4(${xs.join(', ')})`,
   decl4: (n, e) => `vec4 ${n} = ${e};`,
   eq4: (a, b) => `vec4(equal(${a}, ${b}))`,
+  where4: (a, b) => `mix(vec4(0.0), ${a}, notEqual(${b}, vec4(0.0)))`,
   label4: (j, lab) => `vec4(equal(ivec4(${j}, ${j} + 1, ${j} + 2, ${j} + 3), ivec4(${lab})))`,
   unary(f, x, p) {
     const fl = shaderLit;
@@ -95,6 +96,7 @@ export const glsl: ShaderDialect = {
       case 'div': return `(${a} / ${b})`;
       case 'maximum': return `max(${a}, ${b})`;
       case 'minimum': return `min(${a}, ${b})`;
+      case 'where': return `(${b} != 0.0 ? ${a} : 0.0)`;
     }
   },
 };

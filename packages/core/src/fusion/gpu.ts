@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Analysis, Red } from './analysis.js';
 import { type Dialect, reverseScalars, reverseVector, scalarValue } from './emitter.js';
-import type { RowProgram, UnaryFn, VNode } from './program.js';
+import { type RowProgram, type UnaryFn, type VNode, classConstantsAt } from './program.js';
 
 /** A shader language: the value/adjoint templates of {@link Dialect} plus integers, loops and `vec4`. */
 export interface ShaderDialect extends Dialect {
@@ -35,6 +35,8 @@ export interface ShaderDialect extends Dialect {
   unary4(f: UnaryFn, x: string, p: Readonly<Record<string, number>>): string | undefined;
   /** 1.0 where `a == b` componentwise, else 0.0. */
   eq4(a: string, b: string): string;
+  /** `b ≠ 0 ? a : 0` componentwise on `vec4`s (a select: a non-finite `a` where `b = 0` is not read). */
+  where4(a: string, b: string): string;
   /** The one-hot of integer `lab` over the classes `j … j+3`. */
   label4(j: string, lab: string): string;
 }
@@ -142,7 +144,7 @@ class ShaderPlan {
       case 'cc': return four((dj) => `getCc(${n.k}, j${dj})`);
       case 'expand': return d.vec4(`s${n.s}`);
       case 'un': return d.unary4(n.f, `w${n.a}`, n.p);
-      case 'bin': return d.binary(n.f, `w${n.a}`, `w${n.b}`);
+      case 'bin': return n.f === 'where' ? d.where4(`w${n.a}`, `w${n.b}`) : d.binary(n.f, `w${n.a}`, `w${n.b}`);
     }
   }
   /** `vec4 w…` declarations of a closure, or `undefined` when a node has no `vec4` form. */
@@ -313,7 +315,7 @@ export class GpuKernels {
     // Labels as floats (the caller may pass them already cast, e.g. kept from the forward pass).
     if (labels) m.lab = labels.dtype === 'float32' ? labels : tf.cast(labels, 'float32');
     if (dense) m.yd = dense;
-    if (this.an.prog.classConstants.length > 0) m.cc = tf.tensor2d(this.an.prog.classConstants.map((v) => [...v]));
+    if (this.an.prog.classConstants.length > 0) m.cc = tf.tensor2d(classConstantsAt(this.an.prog, z.shape[1])!.map((v) => [...v]));
     return m;
   }
   private release(inputs: Record<string, Tensor>, labels: Tensor1D | undefined): void {

@@ -139,6 +139,7 @@ export const js: Dialect = {
       case 'div': return `(${a} / ${b})`;
       case 'maximum': return `Math.max(${a}, ${b})`;
       case 'minimum': return `Math.min(${a}, ${b})`;
+      case 'where': return `(${b} !== 0 ? ${a} : 0)`;
     }
   },
 };

@@ -16,7 +16,7 @@ import type { GpuKernels, ShaderBackend } from './gpu.js';
 import { glslEmitter } from './glsl.js';
 import type { HostKernels, WasmExports } from './host.js';
 import { jsEmitter } from './js.js';
-import { type RowProgram, buildRowProgram } from './program.js';
+import { type RowProgram, buildRowProgram, classConstantsAt } from './program.js';
 import { simdEmitter } from './wasm.js';
 import { simdAvailable } from './wasm-module.js';
 import { wgslEmitter } from './wgsl.js';
@@ -193,11 +193,11 @@ class Entry {
 }
 
 /** Class constants `[K·C]` as a WASM-heap tensor (SIMD sweeps read them by byte offset). */
-function ccTensor(prog: RowProgram): Tensor | undefined {
-  if (prog.classConstants.length === 0) return undefined;
-  const C = prog.classConstants[0]!.length;
-  const flat = new Float32Array(prog.classConstants.length * C);
-  prog.classConstants.forEach((v, k) => flat.set(v, k * C));
+function ccTensor(cc: readonly Float64Array[]): Tensor | undefined {
+  if (cc.length === 0) return undefined;
+  const C = cc[0]!.length;
+  const flat = new Float32Array(cc.length * C);
+  cc.forEach((v, k) => flat.set(v, k * C));
   return tf.tensor1d(flat);
 }
 
@@ -234,7 +234,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
       const e = entry(labels !== undefined);
       // Conditions the unfused path reports as errors (it is then run to throw them).
       if (e.prog.needsTwoClasses && C < 2) return undefined;
-      if (e.prog.classConstants.some((v) => v.length !== C)) return undefined;
+      if (classConstantsAt(e.prog, C) === undefined) return undefined;
       if (options.native) {
         for (const target of GPU_TARGETS) {
           const b = target.backend();
@@ -279,7 +279,7 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
   const [B, C] = z.shape;
   const { prog } = e;
   const k = e.js();
-  const cc = prog.classConstants.map((v) => Float64Array.from(v));
+  const cc = classConstantsAt(prog, C)!;
   let S = new Float64Array(0);
   // SIMD exp reuse: the gradient buffer, allocated by the forward pass (which leaves exp(z - max z) in it).
   let gPre: Tensor | undefined;
@@ -291,7 +291,7 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
     const sk = e.simdFor(w, C, native);
     S = new Float64Array(B * (sk ? sk.k.stride : k.stride));
     if (sk && taping && sk.k.reusesExp && w) gPre = tf.keep(tf.engine().makeTensorFromTensorInfo(w.makeOutput([B, C], 'float32'), tf.backend()));
-    const cct = sk ? ccTensor(prog) : undefined;
+    const cct = sk ? ccTensor(cc) : undefined;
     const zv = view(zIn, w);
     const labs = labels ? (labels.dataSync() as Int32Array) : null;
     const yv = dense ? view(dense, w) : { a: null, off: 0 };
@@ -357,7 +357,7 @@ function hostGradient(
   const g = gPre ? unkept(gPre) : tf.engine().makeTensorFromTensorInfo(wb.makeOutput([B, C], 'float32'), tf.backend());
   const reuse = gPre !== undefined;
   const sk = e.simdFor(wb, C, native);
-  const cct = sk ? ccTensor(e.prog) : undefined;
+  const cct = sk ? ccTensor(cc) : undefined;
   const gv = view(g, wb);
   const zv2 = view(zs, wb);
   const lv = sparse ? (aux!.dataSync() as Int32Array) : null;

@@ -14,7 +14,7 @@ import { type TensorLike, assertFinite, hostValues, isTensor, toTensor } from '.
 import { type Analysis, type Red, analyze } from './analysis.js';
 import { HostCode, type HostSweeps, backwardSource, forwardSource, js } from './host.js';
 import { alias, saveOnTape, tapeRecording, view, wasmBackend } from './kernel.js';
-import { buildRowProgram } from './program.js';
+import { buildRowProgram, classConstantsAt } from './program.js';
 import { scalarValue } from './emitter.js';
 
 /** Options of {@link linearCrossEntropy}. */
@@ -272,10 +272,12 @@ export function linearCrossEntropy(hidden: Tensor2D, weight: Tensor2D, labels: T
   const validate = options.validate ?? true;
   const chunk = Math.min(options.chunkSize ?? 2048, V);
   const scale = options.reduction === 'sum' ? 1 : 1 / B;
-  const cc = k.an.prog.classConstants.map((v) => {
-    if (v.length !== V) throw new LosskitError('SHAPE_MISMATCH', 'class constants of the expression do not match the number of classes', { argument: 'options.expr', expected: `${V} values per classConstant`, received: `${v.length}` });
-    return Float64Array.from(v);
-  });
+  const ccAt = classConstantsAt(k.an.prog, V);
+  if (ccAt === undefined) {
+    const lengths = k.an.prog.classConstants.map((v) => (typeof v === 'function' ? v(V)?.length : v.length));
+    throw new LosskitError('SHAPE_MISMATCH', 'class constants of the expression do not match the number of classes', { argument: 'options.expr', expected: `${V} values per classConstant`, received: `${lengths.find((n) => n !== V) ?? 'no value'}` });
+  }
+  const cc = ccAt;
   const chunks: [number, number][] = [];
   for (let j0 = 0; j0 < V; j0 += chunk) chunks.push([j0, Math.min(chunk, V - j0)]);
   const logitsOf = (h: Tensor, W: Tensor, j0: number, n: number) => tf.tidy(() => tf.matMul(h, n === V ? W : tf.slice(W, [0, j0], [D, n])));

@@ -15,8 +15,11 @@ import type { Expr } from '../expr.js';
 export type UnaryFn =
   | 'neg' | 'scale' | 'pow' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'relu' | 'softplus' | 'sigmoid'
   | 'logSigmoid' | 'clip' | 'detach' | 'xlogx' | 'log1mexp';
-/** Elementwise binary functions. */
-export type BinaryFn = 'plus' | 'minus' | 'times' | 'div' | 'maximum' | 'minimum';
+/**
+ * Elementwise binary functions. `where` is the select `b ≠ 0 ? a : 0` (the mask `b` carries no gradient; the
+ * adjoint reaches `a` only where the mask is non-zero, and a non-finite `a` where it is zero is never read).
+ */
+export type BinaryFn = 'plus' | 'minus' | 'times' | 'div' | 'maximum' | 'minimum' | 'where';
 /**
  * Row reductions over the classes. `dotY` is `Σ_j y_j x_j` (a point read `x_y` for integer labels).
  * `lse` is the log-sum-exp relative to the row maximum, `log Σ_j exp(x_j − max_k x_k)` ∈ [0, log C]: the
@@ -53,8 +56,8 @@ export interface RowProgram {
   readonly sca: readonly SNode[];
   /** Scalar node id of the per-sample output. */
   readonly root: number;
-  /** Per-class constant vectors (`classConstant`), referenced by `cc` nodes. */
-  readonly classConstants: readonly (readonly number[])[];
+  /** Per-class constant vectors (`classConstant`, or a fused form's `perClass`), referenced by `cc` nodes. */
+  readonly classConstants: readonly ClassConstant[];
   /** Needs `C >= 2` (uses `.incorrect()`). */
   readonly needsTwoClasses: boolean;
   /** Labels are integers (`true`) or dense targets `[B, C]`. */
@@ -68,8 +71,26 @@ const BINARY: ReadonlySet<string> = new Set(['plus', 'minus', 'times', 'div', 'm
 
 class Unfusable extends Error {}
 
-/** A core-term form of an op, for the fusion pass: the same values as the op's `evaluate` from logits. */
-export type FusedForm = (args: readonly Expr[], params: Readonly<Record<string, unknown>>) => Expr | undefined;
+/**
+ * A per-class constant vector of a program: fixed values (`classConstant`, length C), or values that depend
+ * only on the row length C (a class-level op's {@link PerClass} form, e.g. a table over the vocabulary given
+ * by token ids); `undefined` (or a length other than C) keeps the unfused path for that call.
+ */
+export type ClassConstant = readonly number[] | ((C: number) => readonly number[] | undefined);
+
+/**
+ * The fused form of a class-level op whose value at class `j` is a constant that depends only on the row
+ * length C (per-class weights, a table over the vocabulary): the row program reads it as a per-class constant.
+ */
+export interface PerClass {
+  readonly perClass: (C: number) => readonly number[] | undefined;
+}
+
+/**
+ * A core-term form of an op, for the fusion pass: the same values as the op's `evaluate` from logits, or for a
+ * class-level op without inputs a {@link PerClass} constant.
+ */
+export type FusedForm = (args: readonly Expr[], params: Readonly<Record<string, unknown>>) => Expr | PerClass | undefined;
 const fusedForms = new Map<string, FusedForm>();
 
 /**
@@ -83,10 +104,27 @@ export function defineFusedForm(kind: string, form: FusedForm): void {
   fusedForms.set(kind, form);
 }
 
-/** The registered fused form of `e`, if any (and if it keeps `e`'s level). */
-function formOf(e: Expr): Expr | undefined {
+/** The registered fused form of `e`, if any (and if it keeps `e`'s level; a per-class constant only at class level). */
+function formOf(e: Expr): Expr | PerClass | undefined {
   const f = fusedForms.get(e.op.kind)?.(e.args, e.params);
-  return f && f.level === e.level ? f : undefined;
+  if (f === undefined) return undefined;
+  if ('perClass' in f) return e.level === 'class' && typeof f.perClass === 'function' ? f : undefined;
+  return f.level === e.level ? f : undefined;
+}
+
+/**
+ * The program's per-class constants at row length `C` (one `Float64Array` each), or `undefined` when one has
+ * no value for this C (a fixed vector of another length, a table whose ids do not fit): the call then keeps
+ * the unfused path, which reports the error. @internal
+ */
+export function classConstantsAt(prog: Pick<RowProgram, 'classConstants'>, C: number): Float64Array[] | undefined {
+  const out: Float64Array[] = [];
+  for (const c of prog.classConstants) {
+    const v = typeof c === 'function' ? c(C) : c;
+    if (v === undefined || v.length !== C) return undefined;
+    out.push(Float64Array.from(v));
+  }
+  return out;
 }
 
 /**
@@ -100,7 +138,7 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
   const sca: SNode[] = [];
   const vKeys = new Map<string, number>();
   const sKeys = new Map<string, number>();
-  const classConstants: (readonly number[])[] = [];
+  const classConstants: ClassConstant[] = [];
   let needsTwoClasses = false;
 
   const keyOf = (n: VNode | SNode) => JSON.stringify(n);
@@ -204,10 +242,17 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         return logSoftmaxOf(vecOf(a[0]!));
       case 'expand':
         return V({ t: 'expand', s: scaOf(a[0]!) });
+      case 'where':
+        return whereOf(vecOf(a[0]!), vecOf(a[1]!), e.params.otherwise as number, vbin, (v) => V({ t: 'num', v }));
       default: {
         if (UNARY.has(k)) return V({ t: 'un', f: k as UnaryFn, a: vecOf(a[0]!), p: numericParams(e) });
         if (BINARY.has(k)) return vbin(k as BinaryFn, vecOf(a[0]!), vecOf(a[1]!));
         const form = formOf(e);
+        if (form && 'perClass' in form) {
+          // One constant per distinct op node (its params), like `classConstant`.
+          classConstants.push(form.perClass);
+          return V({ t: 'cc', k: classConstants.length - 1 });
+        }
         if (form) return vecOf(form);
         throw new Unfusable();
       }
@@ -283,11 +328,13 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
       }
       case 'logSumExp':
         return lse(vecOf(a[0]!));
+      case 'where':
+        return whereOf(scaOf(a[0]!), scaOf(a[1]!), e.params.otherwise as number, sbin, snum);
       default: {
         if (UNARY.has(k)) return S({ t: 'un', f: k as UnaryFn, a: scaOf(a[0]!), p: numericParams(e) });
         if (BINARY.has(k)) return sbin(k as BinaryFn, scaOf(a[0]!), scaOf(a[1]!));
         const form = formOf(e);
-        if (form) return scaOf(form);
+        if (form && !('perClass' in form)) return scaOf(form);
         throw new Unfusable();
       }
     }
@@ -300,6 +347,16 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
     if (e instanceof Unfusable) return undefined;
     throw e;
   }
+}
+
+/**
+ * `mask ≠ 0 ? x : otherwise` from select nodes: `where(x, mask)`, plus `otherwise · (1 − where(1, mask))` when
+ * `otherwise ≠ 0` (exactly `x` or `otherwise`: the added term is `otherwise · 0` where the mask is non-zero).
+ */
+function whereOf(x: number, mask: number, otherwise: number, bin: (f: BinaryFn, a: number, b: number) => number, num: (v: number) => number): number {
+  const taken = bin('where', x, mask);
+  if (otherwise === 0) return taken;
+  return bin('plus', taken, bin('times', num(otherwise), bin('minus', num(1), bin('where', num(1), mask))));
 }
 
 function numericParams(e: Expr): Record<string, number> {

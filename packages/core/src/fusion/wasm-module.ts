@@ -12,6 +12,7 @@
  * time; the `C mod 4` tail runs the same code with one live lane.
  * @internal
  */
+import { selectGuarded } from './analysis.js';
 import { type RowProgram, type UnaryFn, type VNode, closureOf } from './program.js';
 
 // ── binary encoding ──
@@ -373,10 +374,13 @@ class BackwardSweep {
   private readonly aq: number = -1;
   private readonly t: number;
   private readonly gOff: number;
+  /** Nodes whose chain rule is skipped where their adjoint is 0 (see `selectGuarded`). */
+  private readonly guard: readonly boolean[];
   constructor(
     private readonly prog: RowProgram, private readonly fn: Fn, readonly ctx: Ctx, private readonly closure: readonly number[],
     private readonly dzV: readonly boolean[], nParams: number, adj: readonly number[], private readonly fromG: number | undefined,
   ) {
+    this.guard = selectGuarded(prog).guardV;
     if (fromG !== undefined) {
       this.aq = fn.local(V128);
       fn.get(5 + nParams + adj.length).op(0xb6).simd(S.f32splat).set(this.aq);
@@ -412,6 +416,10 @@ class BackwardSweep {
       if (n.t === 'bin' && n.f !== 'plus' && n.f !== 'minus') roots.push(n.a, n.b);
     }
     return closureOf(this.prog, roots);
+  }
+  /** Stack: contribution → contribution where `b ≠ 0`, else 0, for node `v` under a select's value operand (see `selectGuarded`). */
+  private unlessZero(v: number, b: number): void {
+    if (this.guard[v]) this.fn.v128(ZERO).get(b).v128(ZERO).simd(S.f32ne).simd(S.bitselect);
   }
   /** Stack: contribution → `b_v (+)= contribution`. */
   private addTo(v: number): void {
@@ -471,13 +479,14 @@ class BackwardSweep {
       } else if (n.t === 'un') {
         if (n.f === 'detach' || !this.dzV[n.a]) continue;
         ctx.unaryGrad(n.f, ctx.vMaybe(n.a), ctx.vMaybe(v), b, n.p);
+        this.unlessZero(v, b);
         this.addTo(n.a);
-      } else if (n.t === 'bin') this.binary(n, b);
+      } else if (n.t === 'bin') this.binary(n, b, v);
     }
     return zId;
   }
   /** Adjoints of a binary node with adjoint local `b` (values only for the nonlinear cases; see valuesNeeded). */
-  private binary(n: Extract<VNode, { t: 'bin' }>, b: number): void {
+  private binary(n: Extract<VNode, { t: 'bin' }>, b: number, id: number): void {
     const { fn, ctx } = this;
     const lin = n.f === 'plus' || n.f === 'minus';
     const A = lin ? -1 : ctx.v(n.a);
@@ -486,6 +495,7 @@ class BackwardSweep {
     const db = this.dzV[n.b]!;
     const to = (v: number, emit: () => void) => {
       emit();
+      this.unlessZero(id, b);
       this.addTo(v);
     };
     switch (n.f) {
@@ -513,6 +523,10 @@ class BackwardSweep {
         if (db) to(n.b, () => fn.v128(ZERO).get(b).get(A).get(B).simd(cmp).simd(S.bitselect));
         break;
       }
+      case 'where':
+        // A select: b where the mask is non-zero, else 0 (no gradient to the mask).
+        if (da) to(n.a, () => fn.get(b).v128(ZERO).get(B).v128(ZERO).simd(S.f32ne).simd(S.bitselect));
+        break;
     }
   }
   /** Writes (or adds, with `accumulate`) the logit adjoint into the g row (byte offset go + 4j) and probes it. */
@@ -687,6 +701,11 @@ class Ctx {
     if ((n.f === 'plus' || n.f === 'minus') && A.t === 'expand') {
       const [hi, lo] = this.split(A.s);
       f.get(hi).get(this.v(n.b)).simd(n.f === 'plus' ? S.f32add : S.f32sub).get(lo).simd(S.f32add);
+      return;
+    }
+    if (n.f === 'where') {
+      // A select (bits of a where b ≠ 0, else +0): a non-finite a under a zero mask never reaches the result.
+      f.get(this.v(n.a)).v128(ZERO).get(this.v(n.b)).v128(ZERO).simd(S.f32ne).simd(S.bitselect);
       return;
     }
     f.get(this.v(n.a)).get(this.v(n.b));

@@ -27,6 +27,7 @@ export const wgsl: ShaderDialect = {
   vec4: (...xs) => `vec4<f32>(${xs.join(', ')})`,
   decl4: (n, e) => `let ${n}: vec4<f32> = ${e};`,
   eq4: (a, b) => sel(`${a} == ${b}`, 'vec4<f32>(1.0)', V0),
+  where4: (a, b) => sel(`${b} != ${V0}`, a, V0),
   label4: (j, lab) => sel(`vec4<i32>(${j}, ${j} + 1, ${j} + 2, ${j} + 3) == vec4<i32>(${lab})`, 'vec4<f32>(1.0)', V0),
   unary(f, x, p) {
     const fl = shaderLit;
@@ -90,6 +91,7 @@ export const wgsl: ShaderDialect = {
       case 'div': return `(${a} / ${b})`;
       case 'maximum': return `max(${a}, ${b})`;
       case 'minimum': return `min(${a}, ${b})`;
+      case 'where': return sel(`${b} != 0.0`, a, '0.0');
     }
   },
 };

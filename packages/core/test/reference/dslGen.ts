@@ -145,9 +145,10 @@ export function grammar(options: GrammarOptions = {}) {
         { arbitrary: fc.tuple(pick(['zNormalize', 'batchMarginal']), cls).map(([f, a]) => node(f, [a])), weight: smooth ? 1 : 0 },
         { arbitrary: fc.tuple(pick([0.5, 1, 3]), cls).map(([t, a]) => node('softSort', [a], [t])), weight: rare },
         { arbitrary: fc.tuple(pick(SMOOTHING), pick([0, 1])).map(([ls, withLs]) => node('bce', [], [withLs ? ls : 0])), weight: rare },
+        // Selects (fused since issue #24): masks from the targets, a constant, or the logits themselves.
         {
           arbitrary: fc.tuple(cls, fc.integer({ min: 0, max: 1000 }), numberArb).map(([a, seed, v]) => node('whereClass', [a], [seed, v])),
-          weight: rare,
+          weight: smooth ? rare : 2,
         },
         { arbitrary: fc.constant(node('inputClass')), weight: rare },
       ),
@@ -161,6 +162,10 @@ export function grammar(options: GrammarOptions = {}) {
         { arbitrary: fc.tuple(pick(smooth ? ['target', 'incorrect', 'sum', 'mean', 'logSumExp'] : ROW_REDUCTIONS), cls).map(([f, a]) => node(f, [a])), weight: 12 },
         { arbitrary: fc.tuple(fc.integer({ min: 1, max: 4 }), cls).map(([k, a]) => node('topk', [a], [k])), weight: rare },
         { arbitrary: elementwise(smp), weight: 8 },
+        {
+          arbitrary: fc.tuple(smp, fc.integer({ min: 0, max: 11 }), numberArb).map(([a, k, v]) => node('whereSample', [a], [k, v])),
+          weight: smooth ? 0 : 2,
+        },
       ),
       // Non-negative class-level terms (KL targets).
       dist: fc.oneof(
@@ -257,8 +262,16 @@ export function build(ast: Ast, C: number): Expr {
     case 'bce': return bce({ labelSmoothing: n[0]! });
     case 'whereClass': {
       const u = rng(n[0]!);
-      const mask = n[0]! % 2 === 0 ? yTrue() : classConstant(Array.from({ length: C }, () => (u() < 0.5 ? 0 : 1)), `m${n[0]}`);
+      const mask =
+        n[0]! % 3 === 0 ? yTrue() : n[0]! % 3 === 1 ? classConstant(Array.from({ length: C }, () => (u() < 0.5 ? 0 : 1)), `m${n[0]}`) : logit().minus(0.35).relu();
       return x().where(mask, n[1]!);
+    }
+    // A sample-level select `m > t ? a : v` on a row statistic m and an odd threshold t (a mask of an arbitrary term
+    // sits on a rounding edge when the term is 0 in exact arithmetic, and its overflowing entries make the unfused
+    // path throw even where no entry of them is read).
+    case 'whereSample': {
+      const m = [logit().max(), ce(), prob().target(), logit().mean()][n[0]! % 4]!;
+      return x().where(m.minus([0.37, 1.13, -0.23][Math.floor(n[0]! / 4)]!).relu(), n[1]!);
     }
     case 'inputClass': return input('aux', 'class');
     case 'ce': return ce({ labelSmoothing: n[0]! });
