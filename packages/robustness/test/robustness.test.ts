@@ -214,6 +214,20 @@ describe('aaerLoss', () => {
     x.dispose();
     model.dispose();
   });
+
+  it('rejects a NaN input with NON_FINITE_INPUT on wasm, whose clip maps NaN into the bounds (fuzz seed 1, call 467)', async () => {
+    await ready({ backend: 'wasm' });
+    try {
+      const model = linearModel();
+      const x = tf.tensor2d(xs.map((r, i) => (i === 0 ? r.map(() => Number.NaN) : r)));
+      expectCleanThrow(() => aaerLoss({ model, x, y: ys, epsilon: 0.5, bounds: [-1, 1], start: 'project' }), 'NON_FINITE_INPUT');
+      expectCleanThrow(() => pgd({ model, x, y: ys, epsilon: 0.5, bounds: [-1, 1] }), 'NON_FINITE_INPUT');
+      x.dispose();
+      model.dispose();
+    } finally {
+      await ready({ backend: 'cpu' });
+    }
+  });
 });
 
 describe('adaptiveSmoothing', () => {
