@@ -3,6 +3,9 @@
 // soft kernel at initialization (= W, its init contract) and hard kernel (= nearest rounding), the AdaRound and
 // AdaQuant losses (finite, ≥ 0, zero reconstruction term for AdaRound's soft kernel at init), with bad input (bits
 // outside [2, 16], a non-Dense layer, inputs of the wrong width, NaN inputs, β schedule arguments out of range).
+// Whole adaRound / adaQuant runs: the kernel on the grid (AdaRound: W rounded down or up), the reported errors against
+// float64 reconstruction errors of the returned kernel and of nearest rounding, the layer left unchanged, with bad
+// options (iterations, learning rates, batch size, seed, λ < 0 thrown inside the optimizer step).
 import * as tf from '@tensorflow/tfjs-core';
 
 const f32 = Math.fround;
@@ -10,7 +13,8 @@ const ZETA = 1.1;
 const GAMMA = -0.1;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ sigmoid: 12, beta: 14, grid: 20, adaround: 26, adaquant: 16, selfCompression: 12 });
+  const kind = r.weighted({ sigmoid: 12, beta: 14, grid: 20, adaround: 26, adaquant: 16, selfCompression: 12, runs: 20 });
+  if (kind === 'runs') return r.bool() ? adaRoundRunCase(r, lib) : adaQuantRunCase(r, lib);
   if (kind === 'sigmoid') return sigmoidCase(r, lib);
   if (kind === 'beta') return betaCase(r, lib);
   if (kind === 'grid') return gridCase(r, lib);
@@ -245,6 +249,100 @@ function selfCompressionCase(r, lib) {
       // The average bit depth per weight, Σ_o fanIn · max(b_o, 0) / (fanIn · O): every channel starts at `bits`.
       const want = s.bits;
       return Math.abs(v - want) <= 1e-6 * Math.max(1, want) ? undefined : { category: 'wrong value', kind: 'self-compression size at init vs the initial bit depth', message: `expected ${want}, got ${v}` };
+    },
+  };
+}
+
+/** Float64 (1/N) Σ_n Σ_o (x_n (K − W))_o² / `per` (per = 1: AdaRound's sum over outputs; per = O: AdaQuant's MSE). */
+function recError64(x, K, W, per, bK, b0) {
+  let t = 0;
+  for (const row of x) for (let o = 0; o < W[0].length; o++) {
+    const d = row.reduce((a, v, i) => a + v * (K[i][o] - W[i][o]), 0) + (bK ? bK[o] - (b0 ? b0[o] : 0) : 0);
+    t += d * d;
+  }
+  return t / x.length / per;
+}
+
+const unchanged = (vars, s) => {
+  const k = vars[0].arraySync();
+  if (s.kernel.some((row, i) => row.some((v, o) => f32(v) !== k[i][o]))) return { category: 'wrong value', kind: 'the layer is not modified', message: 'kernel changed' };
+  return undefined;
+};
+
+function runOptions(r, withLambda) {
+  const opts = { iterations: r.pick([1, 3, 10]), ...(r.bool(0.5) ? { batchSize: r.pick([1, 2, 32]) } : {}) };
+  if (withLambda && r.bool(0.3)) opts.lambda = r.pick([0, 0.01, 1]);
+  const bad = r.bool(0.2) ? r.pick(['iterations', 'lr', 'batch', ...(withLambda ? ['lambda'] : ['seed'])]) : undefined;
+  if (bad === 'iterations') opts.iterations = r.pick([0, 1.5, -1]);
+  if (bad === 'lr') withLambda ? (opts.learningRate = r.pick([0, -1e-3, NaN])) : (opts.learningRates = { bias: r.pick([0, NaN]) });
+  if (bad === 'batch') opts.batchSize = r.pick([0, 2.5]);
+  if (bad === 'lambda') opts.lambda = -0.5;
+  if (bad === 'seed') opts.seed = 0.5;
+  return { opts, bad };
+}
+
+function adaRoundRunCase(r, lib) {
+  const s = setup(r);
+  const { opts, bad } = runOptions(r, true);
+  return {
+    fn: 'adaRound',
+    expect: s.bad || bad ? 'invalid' : 'valid',
+    why: s.bad ?? bad,
+    repro: { call: 'adaRound(dense(kernel, bias), x, { bits, ...opts })', ...s, opts },
+    prepare: () => prepareLayer(s),
+    run: ({ layer, x }) => lib.compression.adaRound(layer, x, { bits: s.bits, ...opts }),
+    check: (out, { vars }) => {
+      const K = out.kernel.arraySync();
+      const scale = Math.max(1, ...s.kernel.flat().map(Math.abs));
+      const levels = 2 ** s.bits - 1;
+      for (let o = 0; o < s.O; o++) {
+        const col = s.kernel.map((row) => row[o]);
+        const lo = Math.min(0, ...col);
+        const hi = Math.max(0, ...col);
+        const st = f32(hi > lo ? (hi - lo) / levels : 1);
+        const z = Math.min(levels, Math.max(0, Math.round(-lo / st)));
+        for (let i = 0; i < s.I; i++) {
+          const q = K[i][o] / st + z;
+          // On the grid, and W rounded down or up (AdaRound only chooses the rounding direction).
+          if (Math.abs(q - Math.round(q)) > 1e-3 || q < -1e-3 || q > levels + 1e-3) return { category: 'wrong value', kind: 'AdaRound kernel on the grid', message: `[${i}, ${o}]: ${K[i][o]} is not s(q − z), s ${st}, z ${z}` };
+          if (Math.abs(K[i][o] - s.kernel[i][o]) > st * (1 + 1e-4) + 1e-6 * scale) return { category: 'wrong value', kind: 'AdaRound rounds W down or up', message: `[${i}, ${o}]: ${s.kernel[i][o]} → ${K[i][o]} (step ${st})` };
+        }
+      }
+      const want = recError64(s.x, K, s.kernel, 1);
+      if (Math.abs(out.adaRoundError - want) > 1e-4 * Math.max(1e-3, want)) return { category: 'wrong value', kind: 'AdaRound error vs float64 of the returned kernel', message: `expected ${want}, got ${out.adaRoundError}` };
+      const nearest = recError64(s.x, nearest64(s.kernel, s.bits), s.kernel, 1);
+      if (Math.abs(out.nearestError - nearest) > 1e-3 * Math.max(1e-3, nearest)) return { category: 'wrong value', kind: 'nearest-rounding error vs float64', message: `expected ${nearest}, got ${out.nearestError}` };
+      const up = out.roundedUp * s.I * s.O;
+      if (!(out.roundedUp >= 0 && out.roundedUp <= 1) || Math.abs(up - Math.round(up)) > 1e-4) return { category: 'wrong value', kind: 'roundedUp is a fraction of the weights', message: String(out.roundedUp) };
+      return unchanged(vars, s);
+    },
+  };
+}
+
+function adaQuantRunCase(r, lib) {
+  const s = setup(r);
+  const { opts, bad } = runOptions(r, false);
+  if (!bad && r.bool(0.5)) opts.seed = r.int(0, 100);
+  return {
+    fn: 'adaQuant',
+    expect: s.bad || bad ? 'invalid' : 'valid',
+    why: s.bad ?? bad,
+    repro: { call: 'adaQuant(dense(kernel, bias), x, { bits, ...opts })', ...s, opts },
+    prepare: () => prepareLayer(s),
+    run: ({ layer, x }) => lib.compression.adaQuant(layer, x, { bits: s.bits, ...opts }),
+    check: (out, { vars }) => {
+      const K = out.kernel.arraySync();
+      const b = out.bias.arraySync();
+      // Quantized: at most 2^b distinct values per output channel.
+      for (let o = 0; o < s.O; o++) {
+        const distinct = new Set(K.map((row) => row[o])).size;
+        if (distinct > 2 ** s.bits) return { category: 'wrong value', kind: 'AdaQuant kernel has at most 2^b levels per channel', message: `channel ${o}: ${distinct} values` };
+      }
+      const want = recError64(s.x, K, s.kernel, s.O, b, s.bias);
+      if (Math.abs(out.adaQuantError - want) > 1e-4 * Math.max(1e-3, want)) return { category: 'wrong value', kind: 'AdaQuant error vs float64 of the returned kernel and bias', message: `expected ${want}, got ${out.adaQuantError}` };
+      const nearest = recError64(s.x, nearest64(s.kernel, s.bits), s.kernel, s.O);
+      if (Math.abs(out.nearestError - nearest) > 1e-3 * Math.max(1e-3, nearest)) return { category: 'wrong value', kind: 'nearest-rounding error vs float64', message: `expected ${nearest}, got ${out.nearestError}` };
+      return unchanged(vars, s);
     },
   };
 }
