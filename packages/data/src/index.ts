@@ -17,4 +17,16 @@ export { difficultyDropoutMask, scalarRandomDropout, effectiveEpochs, type Diffi
 export { trajectoryMatchingLoss, linearExpertTrajectory, type LinearParams, type TrajectoryMatchingOptions } from './trajectory.js';
 export { smallLossSelection, coTeachingSelect, forgetRateSchedule, coTeachingStep, nestedDropoutMask, fklEpochs, lateStoppingKeep, lateStoppingSelect, type CoTeachingStepOptions, type FklOptions } from './noisy.js';
 export { classCounts, randomOversample, randomUndersample, smote, priorCorrection, twoPhaseTrain, type TargetCounts, type SamplerOptions, type SmoteOptions, type TwoPhaseOptions } from './imbalance.js';
+export {
+  type MlpParams,
+  type MlpActivation,
+  type MlpTrajectoryMatchingOptions,
+  type AstGradientPenaltyOptions,
+  type RepresentativeInitOptions,
+  mlpTrajectoryMatchingLoss,
+  astBalancedLossScale,
+  astExpertLossScale,
+  astGradientPenalty,
+  representativeInit,
+} from './ast.js';
 export * from './catalog.js';
