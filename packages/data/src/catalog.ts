@@ -13,6 +13,7 @@ const nested = { title: 'Compressing Features for Learning with Noisy Labels', a
 const late = { title: 'Late Stopping: Avoiding Confidently Learning from Mislabeled Examples', authors: 'Yuan, Feng, Liu', year: 2023, url: 'arXiv:2308.13862' };
 const smoteRef = { title: 'SMOTE: Synthetic Minority Over-sampling Technique', authors: 'Chawla, Bowyer, Hall, Kegelmeyer', year: 2002, url: 'arXiv:1106.1813' };
 const buda = { title: 'A systematic study of the class imbalance problem in convolutional neural networks', authors: 'Buda, Maki, Mazurowski', year: 2018, url: 'arXiv:1710.05381' };
+const pldPaper = { title: 'Personalized Denoising Implicit Feedback for Robust Recommender System', authors: 'Zhang, Cao, Wu, Sun, Shen, Cheng', year: 2025, url: 'arXiv:2502.00348' };
 const seed = { name: 'seed', default: 0, description: 'Seed of the mulberry32 stream.' } as const;
 
 export const el2nEntry = defineEntry({
@@ -175,9 +176,26 @@ export const representativeEntry = defineEntry({
   paper: ast, example: 'const logits = [[0, 0.1], [0.1, 0], [0.4, 0.4], [10, 0], [10.1, 0.1], [0, 10], [0.1, 10.1], [10, 10], [9.9, 10]];\nrepresentativeInit(logits, [0, 0, 0, 0, 0, 1, 1, 1, 1], { perClass: 2, clusters: 2 });',
 });
 
+export const pldCandidatesEntry = defineEntry({
+  id: 'pld-candidates', name: 'PLD candidate pools', package: pkg, export: 'pldCandidates', category: 'noisy labels',
+  summary: 'Per user, k observed items (without replacement when possible) and one unobserved item: the pool PLD resamples from.',
+  formula: String.raw`P_u = \{i_1, \dots, i_k\} \sim \mathcal U(\mathcal I_u),\quad j \sim \mathcal U(\mathcal I \setminus \mathcal I_u)`,
+  inputs: 'observed items per user, user ids [B]',
+  params: [{ name: 'items', default: null, description: 'Number of items.' }, { name: 'k', default: 5, description: 'Candidates per user.' }, seed],
+  paper: pldPaper, example: 'pldCandidates([[0, 2, 5], [1, 3]], [0, 1, 1], { items: 8, k: 2, seed: 1 });',
+});
+export const pldResampleEntry = defineEntry({
+  id: 'pld-resample', name: 'PLD resampling', package: pkg, export: 'pldResample', category: 'noisy labels',
+  summary: "Draw each user's training positive from its candidate pool with probability softmax(−loss/τ): low-loss (clean) interactions more often.",
+  formula: String.raw`p_{uj} = \frac{\exp(-\ell_{uj}/\tau)}{\sum_{j'} \exp(-\ell_{uj'}/\tau)}`,
+  inputs: 'candidate losses [B, k]',
+  params: [{ name: 'temperature', default: 0.1, description: 'τ.' }, seed],
+  paper: pldPaper, example: 'pldResample([[0.2, 1.5, 0.3], [2.0, 0.1, 0.1]], { temperature: 0.1, seed: 1 });',
+});
+
 /** Every entry of this package, in the order the docs list them. */
 export const catalog: readonly CatalogEntry[] = [
   el2nEntry, grandEntry, pruneEntry, memorizationEntry, kMeansEntry, sensitivityEntry, pddEntry, trajectoryEntry, smallLossEntry, nestedEntry,
   lateStoppingEntry, smoteEntry, rosEntry, rusEntry, twoPhaseEntry, priorCorrectionEntry,
-  mlpTrajectoryEntry, astBalancedEntry, astClipEntry, astPenaltyEntry, representativeEntry,
+  mlpTrajectoryEntry, astBalancedEntry, astClipEntry, astPenaltyEntry, representativeEntry, pldCandidatesEntry, pldResampleEntry,
 ];

@@ -1,6 +1,7 @@
 /**
  * @losskit/data: what to train on. Per-example scores (EL2N, GraNd, memorization) and score-based pruning, k-means
- * sensitivity sampling, Progressive Data Dropout, trajectory-matching dataset distillation, noisy-label selection
+ * sensitivity sampling, Progressive Data Dropout, trajectory-matching dataset distillation (linear and MLP students, AST's
+ * regularizers), PLD resampling by the personal loss distribution, noisy-label selection
  * (Co-teaching, nested dropout, Late Stopping) and class-imbalance tools (SMOTE, random over/under-sampling, two-phase
  * training, prior-correction thresholding). Scores read `compile().perSample()` and tfjs-layers models.
  *
@@ -29,4 +30,5 @@ export {
   astGradientPenalty,
   representativeInit,
 } from './ast.js';
+export { type PldCandidateOptions, type PldResampleOptions, pldCandidates, pldResample } from './pld.js';
 export * from './catalog.js';

@@ -5,11 +5,13 @@
 // inner-loss scale, intermediate matching) against an unrolled float64 student, the balanced-loss and clipping factors
 // against their closed forms, the expert gradient penalty against finite differences of the float64 forward pass,
 // representative initialisation (indices of the right class, nearest to a centre), with bad shapes, NaN, bad options.
+// PLD: resampling probabilities against float64 softmax(−ℓ/τ) (log-sum-exp), candidate pools (observed positives,
+// distinct when possible, an unobserved negative).
 import * as tf from '@tensorflow/tfjs-core';
 
 export function generate(r, lib) {
-  const kind = r.weighted({ el2n: 10, el2nDsl: 6, prune: 8, mem: 6, kmeans: 6, pdd: 8, noisy: 10, imbalance: 10, model: 12, invalid: 16, ast: 14 });
-  return { el2n, el2nDsl, prune, mem, kmeans, pdd, noisy, imbalance, model, invalid, ast }[kind](r, lib.data, lib);
+  const kind = r.weighted({ el2n: 10, el2nDsl: 6, prune: 8, mem: 6, kmeans: 6, pdd: 8, noisy: 10, imbalance: 10, model: 12, invalid: 16, ast: 14, pld: 8 });
+  return { el2n, el2nDsl, prune, mem, kmeans, pdd, noisy, imbalance, model, invalid, ast, pld }[kind](r, lib.data, lib);
 }
 
 const wrong = (kind, message) => ({ category: 'wrong value', kind, message });
@@ -408,5 +410,66 @@ function ast(r, D) {
     prepare: () => ({ xt: tf.tensor2d(Xs), yt: tf.tensor2d(Y), st: tens(start), tt: tens(target), mt: mids.map(tens) }),
     run: ({ xt, yt, st, tt, mt }) => D.mlpTrajectoryMatchingLoss({ xSyn: xt, ySyn: yt, start: st, target: tt, intermediate: mt, ...opts }),
     check: (o) => { const v = o.dataSync()[0]; return Math.abs(v - want) < 1e-4 * Math.max(1, want) ? undefined : wrong('MLP trajectory matching vs float64 unrolled student', `${v} vs ${want}`); },
+  };
+}
+
+function pld(r, D) {
+  if (r.bool()) {
+    const B = r.int(1, 5);
+    const k = r.int(1, 5);
+    const l = r.matrix(B, k, 'normal', r.pick([1, 100, 1e4]));
+    const tau = r.pick([undefined, 0.1, 1, 1e-3]);
+    const bad = r.bool(0.2) ? r.pick(['tau', 'nan']) : undefined;
+    const ll = bad === 'nan' ? l.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : l;
+    const opts = { ...(tau === undefined ? {} : { temperature: tau }), seed: r.int(0, 99) };
+    if (bad === 'tau') opts.temperature = r.pick([0, -1, NaN]);
+    const t = tau ?? 0.1;
+    const want = l.map((row) => {
+      const a = row.map((v) => -v / t);
+      const m = Math.max(...a);
+      const lse = m + Math.log(a.reduce((s, v) => s + Math.exp(v - m), 0));
+      return a.map((v) => Math.exp(v - lse));
+    });
+    return {
+      fn: 'pldResample', expect: bad ? 'invalid' : 'valid', why: bad, repro: { l: ll, opts },
+      run: () => D.pldResample(ll, opts),
+      check: (o) => {
+        for (let b = 0; b < B; b++) {
+          if (!(Number.isInteger(o.indices[b]) && o.indices[b] >= 0 && o.indices[b] < k && o.probabilities[b][o.indices[b]] > 0)) return wrong('PLD draw is a candidate with p > 0', JSON.stringify(o.indices));
+          // The reference loses ~|ℓ/τ|·1e-16 relative in the exponent.
+          const tol = 1e-9 + 4e-16 * Math.max(...l[b].map((v) => Math.abs(v / t)));
+          if (o.probabilities[b].some((p, j) => Math.abs(p - want[b][j]) > tol)) return wrong('PLD probabilities vs float64 softmax(−ℓ/τ)', `${JSON.stringify(o.probabilities[b])} vs ${JSON.stringify(want[b])}`);
+        }
+        return undefined;
+      },
+    };
+  }
+  const items = r.int(2, 8);
+  const U = r.int(1, 4);
+  const inter = Array.from({ length: U }, () => { const n = r.int(1, items - 1); return Array.from({ length: n }, () => r.int(0, items - 1)); });
+  const users = Array.from({ length: r.int(1, 5) }, () => r.int(0, U - 1));
+  const k = r.int(1, 4);
+  const bad = r.bool(0.2) ? r.pick(['empty', 'full', 'item', 'user', 'k']) : undefined;
+  let it = inter;
+  let us = users;
+  const opts = { items, k, seed: r.int(0, 99) };
+  if (bad === 'empty') it = inter.map((v, i) => (i === users[0] ? [] : v));
+  if (bad === 'full') it = inter.map((v, i) => (i === users[0] ? Array.from({ length: items }, (_, j) => j) : v));
+  if (bad === 'item') it = inter.map((v, i) => (i === users[0] ? [...v, items] : v));
+  if (bad === 'user') us = [...users, U];
+  if (bad === 'k') opts.k = r.pick([0, 1.5]);
+  // Distinct observed items of a user whose list (with repeats) has at least k entries may still repeat an item id.
+  return {
+    fn: 'pldCandidates', expect: bad ? 'invalid' : 'valid', why: bad, repro: { it, us, opts },
+    run: () => D.pldCandidates(it, us, opts),
+    check: (o) => {
+      for (let b = 0; b < users.length; b++) {
+        const seen = inter[users[b]];
+        if (o.positives[b].length !== k || o.positives[b].some((i) => !seen.includes(i))) return wrong('PLD positives are k observed items', JSON.stringify({ b, pos: o.positives[b], seen }));
+        if (seen.includes(o.negatives[b]) || !(o.negatives[b] >= 0 && o.negatives[b] < items)) return wrong('PLD negative is an unobserved item', JSON.stringify({ b, neg: o.negatives[b], seen }));
+        if (seen.length >= k && new Set(seen).size === seen.length && new Set(o.positives[b]).size !== k) return wrong('PLD draws without replacement when the user has k items', JSON.stringify({ b, pos: o.positives[b] }));
+      }
+      return undefined;
+    },
   };
 }
