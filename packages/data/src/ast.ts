@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, checkParam, params, type TensorLike } from '@losskit/core';
-import { byClass, readLabels, readOptions, readRows } from './input.js';
+import { byClass, checkDistinctParams, finiteValues, readLabels, readOptions, readRows } from './input.js';
 import { kMeans } from './sampling.js';
 
 /** Parameters of a one-hidden-layer MLP `f(x) = σ(xW₁ + b₁)W₂ + b₂`: `w1 [D, H]`, `b1 [H]`, `w2 [H, C]`, `b2 [C]`. */
@@ -76,10 +76,6 @@ function checkShape(name: string, t: Tensor, shape: readonly number[]): void {
   if (t.dtype !== 'float32') throw new LosskitError('INVALID_ARGUMENT', 'unsupported dtype', { argument: name, expected: 'float32', received: t.dtype });
 }
 
-function checkFinite(name: string, t: Tensor): void {
-  const v = t.dataSync();
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${v[i]} at flat index ${i}` });
-}
 
 /** Checks one MLP parameter set against `[D, H]`, `[H]`, `[H, C]`, `[C]` (D, H, C from `ref` when given). */
 function checkMlp(name: string, p: unknown, dims?: { D: number; H: number; C: number }): { D: number; H: number; C: number } {
@@ -93,7 +89,7 @@ function checkMlp(name: string, p: unknown, dims?: { D: number; H: number; C: nu
   checkShape(`${name}.b1`, q.b1 as Tensor, [d.H]);
   checkShape(`${name}.w2`, w2, [d.H, d.C]);
   checkShape(`${name}.b2`, q.b2 as Tensor, [d.C]);
-  for (const k of ['w1', 'b1', 'w2', 'b2']) checkFinite(`${name}.${k}`, q[k] as Tensor);
+  for (const k of ['w1', 'b1', 'w2', 'b2']) finiteValues(q[k] as Tensor, `${name}.${k}`);
   return d;
 }
 
@@ -115,7 +111,8 @@ const asList = (p: MlpParams<Tensor>): Tensor[] => [p.w1, p.b1, p.w2, p.b2];
  *
  * (the second sum only with `intermediate`, k = ⌊N/M⌋). A scalar tensor (the caller disposes it), differentiable in
  * `xSyn`, `ySyn` and `lr` by a first-order `tf.grad` (the student's backward pass is written out, see the module note).
- * Errors: `INVALID_ARGUMENT` (not a tensor, dtype, activation), `SHAPE_MISMATCH`, `NON_FINITE_INPUT`,
+ * Errors: `INVALID_ARGUMENT` (not a tensor, dtype, activation, a target or intermediate checkpoint equal to the start),
+ * `SHAPE_MISMATCH`, `NON_FINITE_INPUT` (data, parameters or the lr tensor),
  * `INVALID_PARAMETER` (steps, lr ≤ 0, momentum outside [0, 1), innerLossScale ≤ 0, N < M with intermediate targets).
  *
  * @example mlpTrajectoryMatchingLoss({ xSyn, ySyn, lr: 0.1, start: experts[0], target: experts[2], steps: 10, momentum: 0.5 })
@@ -134,11 +131,13 @@ export function mlpTrajectoryMatchingLoss(options: MlpTrajectoryMatchingOptions)
   checkShape('xSyn', o.xSyn, [n, dims.D]);
   checkShape('ySyn', o.ySyn, [n, dims.C]);
   if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no synthetic examples', { argument: 'xSyn', expected: '[n, D] with n >= 1', received: `[${o.xSyn.shape.join(', ')}]` });
-  checkFinite('xSyn', o.xSyn);
-  checkFinite('ySyn', o.ySyn);
+  finiteValues(o.xSyn, 'xSyn');
+  finiteValues(o.ySyn, 'ySyn');
   const mids = o.intermediate ?? [];
   if (!Array.isArray(mids)) throw new LosskitError('INVALID_ARGUMENT', 'intermediate must be an array', { argument: 'intermediate', expected: 'an array of MLP parameter sets' });
   mids.forEach((p, i) => checkMlp(`intermediate[${i}]`, p, dims));
+  checkDistinctParams(asList(o.start), asList(o.target), 'target', 'target equals start');
+  mids.forEach((p, i) => checkDistinctParams(asList(o.start), asList(p), `intermediate[${i}]`, `intermediate[${i}] equals start`));
   const M = mids.length + 1;
   const k = Math.floor(steps / M);
   if (mids.length > 0 && k < 1) throw new LosskitError('INVALID_PARAMETER', 'too few student steps for the intermediate targets', { argument: 'steps', expected: `at least M = ${M} (one per expert epoch)`, received: String(steps) });
@@ -146,6 +145,7 @@ export function mlpTrajectoryMatchingLoss(options: MlpTrajectoryMatchingOptions)
   if (weighting !== 'adaptive' && weighting !== 'sum') throw new LosskitError('INVALID_ARGUMENT', 'unknown weighting', { argument: 'intermediateWeighting', expected: "'adaptive' or 'sum'", received: String(weighting) });
   if (typeof o.lr === 'number') params.positive('lr', o.lr);
   else if (!(o.lr instanceof tf.Tensor) || o.lr.isDisposed || o.lr.size !== 1) throw new LosskitError('INVALID_ARGUMENT', 'lr must be a number or a scalar tensor', { argument: 'lr', expected: 'a number > 0 or a scalar tensor', received: o.lr instanceof tf.Tensor ? `shape [${o.lr.shape.join(', ')}]` : typeof o.lr });
+  else finiteValues(o.lr, 'lr');
   return tf.tidy(() => {
     const lr = typeof o.lr === 'number' ? tf.scalar(o.lr) : tf.reshape(o.lr, []);
     const X = o.xSyn;
@@ -234,7 +234,7 @@ export function astGradientPenalty(mlp: MlpParams<Tensor>, x: Tensor, options?: 
   const [n] = x.shape as [number];
   checkShape('x', x, [n, dims.D]);
   if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no rows', { argument: 'x', expected: '[N, D] with N >= 1', received: `[${x.shape.join(', ')}]` });
-  checkFinite('x', x);
+  finiteValues(x, 'x');
   return tf.tidy(() => {
     const z1 = tf.add(tf.matMul(x, mlp.w1), mlp.b1);
     const h = act.f(z1);

@@ -145,6 +145,20 @@ describe('mlpTrajectoryMatchingLoss', () => {
     tf.dispose([xSyn, ySyn, bad, wide, b2]);
     [s, t, ...mt].forEach(disposeP);
   });
+
+  it('rejects a NaN learning-rate tensor and an expert target (or intermediate checkpoint) equal to the start', () => {
+    const xSyn = tf.tensor2d(X);
+    const ySyn = tf.tensor2d(Y);
+    const s = tensors(start);
+    const same = tensors(start);
+    const t = tensors(target);
+    const nanLr = tf.scalar(Number.NaN);
+    expectCleanThrow(() => mlpTrajectoryMatchingLoss({ xSyn, ySyn, lr: nanLr, start: s, target: t, steps: 2 }), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => mlpTrajectoryMatchingLoss({ xSyn, ySyn, lr: 0.1, start: s, target: same, steps: 2 }), 'INVALID_ARGUMENT');
+    expectCleanThrow(() => mlpTrajectoryMatchingLoss({ xSyn, ySyn, lr: 0.1, start: s, target: t, intermediate: [same], steps: 2 }), 'INVALID_ARGUMENT');
+    tf.dispose([xSyn, ySyn, nanLr]);
+    [s, same, t].forEach(disposeP);
+  });
 });
 
 describe('AST schedules', () => {

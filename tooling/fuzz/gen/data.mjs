@@ -383,7 +383,7 @@ function ast(r, D) {
   const mu = r.pick([0, 0.5, 0.9]);
   const scale = r.pick([1, 0.6, 1.4]);
   const weighting = r.pick(['adaptive', 'sum']);
-  const bad = r.bool(0.2) ? r.pick(['nan', 'shape', 'momentum', 'steps', 'lr', 'act']) : undefined;
+  const bad = r.bool(0.2) ? r.pick(['nan', 'shape', 'momentum', 'steps', 'lr', 'act', 'same']) : undefined;
   const Xs = bad === 'nan' ? X.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : bad === 'shape' ? X.map((row) => [...row, 0]) : X;
   const opts = { lr, steps, activation: act, momentum: mu, innerLossScale: scale, intermediateWeighting: weighting };
   if (bad === 'momentum') opts.momentum = r.pick([1, -0.1]);
@@ -407,7 +407,7 @@ function ast(r, D) {
   return {
     fn: 'mlpTrajectoryMatchingLoss', expect: bad ? 'invalid' : 'valid', why: bad,
     repro: { X: Xs, Y, start, target, mids, opts },
-    prepare: () => ({ xt: tf.tensor2d(Xs), yt: tf.tensor2d(Y), st: tens(start), tt: tens(target), mt: mids.map(tens) }),
+    prepare: () => ({ xt: tf.tensor2d(Xs), yt: tf.tensor2d(Y), st: tens(start), tt: tens(bad === 'same' ? start : target), mt: mids.map(tens) }),
     run: ({ xt, yt, st, tt, mt }) => D.mlpTrajectoryMatchingLoss({ xSyn: xt, ySyn: yt, start: st, target: tt, intermediate: mt, ...opts }),
     check: (o) => { const v = o.dataSync()[0]; return Math.abs(v - want) < 1e-4 * Math.max(1, want) ? undefined : wrong('MLP trajectory matching vs float64 unrolled student', `${v} vs ${want}`); },
   };
