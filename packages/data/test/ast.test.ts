@@ -161,6 +161,68 @@ describe('mlpTrajectoryMatchingLoss', () => {
   });
 });
 
+describe('distilling with the MLP student (end to end)', () => {
+  it('60 Adam steps on the synthetic inputs lower the matching loss against a float64 expert trajectory by more than half', () => {
+    // Three Gaussian blobs (20 points each) in 2-D; the expert: full-batch float64 SGD (lr 0.5) from a seeded start,
+    // checkpoints every 5 steps. One synthetic point per class, initialised at real points of its class.
+    const centres = [[2, 0], [-1, 1.7], [-1, -1.7]];
+    const noise = randomMatrix(60, 2, 80);
+    const xr = noise.map((v, i) => v.map((e, j) => centres[i % 3]![j]! + 0.6 * e));
+    const yr = xr.map((_, i) => Array.from({ length: C }, (_, c) => (c === i % 3 ? 1 : 0)));
+    const D2 = 2;
+    const unflat2 = (v: number[]): P64 => {
+      let k = 0;
+      const take = (m: number) => v.slice(k, (k += m));
+      const w1 = Array.from({ length: D2 }, () => take(H));
+      const b1 = take(H);
+      const w2 = Array.from({ length: H }, () => take(C));
+      return { w1, b1, w2, b2: take(C) };
+    };
+    const g2 = (p: P64, X: M, Y: M) => {
+      // grad64 for D = 2 inputs (same chain rule as above).
+      const n = X.length;
+      const g = unflat2(new Array(D2 * H + H + H * C + C).fill(0));
+      X.forEach((x, i) => {
+        const z1 = p.b1.map((b, h) => b + x.reduce((a, v, d) => a + v * p.w1[d]![h]!, 0));
+        const hh = z1.map(Math.tanh);
+        const z2 = p.b2.map((b, c) => b + hh.reduce((a, v, h) => a + v * p.w2[h]![c]!, 0));
+        const m = Math.max(...z2);
+        const e = z2.map((v) => Math.exp(v - m));
+        const t = e.reduce((a, v) => a + v, 0);
+        const d2 = e.map((v, c) => (v / t - Y[i]![c]!) / n);
+        const d1 = z1.map((z, h) => d2.reduce((a, v, c) => a + v * p.w2[h]![c]!, 0) * (1 - Math.tanh(z) ** 2));
+        x.forEach((v, d) => d1.forEach((dv, h) => (g.w1[d]![h]! += v * dv)));
+        d1.forEach((dv, h) => (g.b1[h]! += dv));
+        hh.forEach((v, h) => d2.forEach((dv, c) => (g.w2[h]![c]! += v * dv)));
+        d2.forEach((dv, c) => (g.b2[c]! += dv));
+      });
+      return flat(g);
+    };
+    let th = flat({ w1: mat(D2, H, 81, 0.3), b1: new Array(H).fill(0), w2: mat(H, C, 82, 0.3), b2: new Array(C).fill(0) });
+    const ckpt: P64[] = [unflat2(th)];
+    for (let s = 1; s <= 10; s++) {
+      th = th.map((v, i) => v - 0.5 * g2(unflat2(th), xr, yr)[i]!);
+      if (s % 5 === 0) ckpt.push(unflat2(th));
+    }
+    const tens2 = (p: P64) => ({ w1: tf.tensor2d(p.w1), b1: tf.tensor1d(p.b1), w2: tf.tensor2d(p.w2), b2: tf.tensor1d(p.b2) });
+    const start = tens2(ckpt[0]!);
+    const target = tens2(ckpt[2]!);
+    const xSyn = tf.variable(tf.tensor2d([xr[0]!, xr[1]!, xr[2]!]));
+    const ySyn = tf.tensor2d([yr[0]!, yr[1]!, yr[2]!]);
+    const lossOf = () => mlpTrajectoryMatchingLoss({ xSyn, ySyn, lr: 0.5, start, target, steps: 10 });
+    const before = tf.tidy(() => lossOf().dataSync()[0]!);
+    const opt = tf.train.adam(0.05);
+    for (let it = 0; it < 60; it++) tf.tidy(() => cleanTapeOnError(() => opt.minimize(lossOf, false, [xSyn])));
+    const after = tf.tidy(() => lossOf().dataSync()[0]!);
+    opt.dispose();
+    // Measured (cpu backend, this seed): 0.01355 before, 0.00158 after (÷8.6); the assertion asks for a factor of 2.
+    expect(after).toBeLessThan(before / 2);
+    tf.dispose([xSyn, ySyn]);
+    disposeP(start);
+    disposeP(target);
+  });
+});
+
 describe('AST schedules', () => {
   it('the balanced inner-loss factor is log₅(s − ⌊S/2⌋ + 8) from the middle start epoch on and 1/log₅(⌊S/2⌋ − s + 8) before', () => {
     // S = 25 (the authors' default max_start_epoch), h = 12: log₅ 16, log₅ 8, 1/log₅ 20, 1/log₅ 9.
