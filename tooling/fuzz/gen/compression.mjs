@@ -94,12 +94,16 @@ function gridCase(r, lib) {
   const bits = r.pick([2, 3, 4, 8]);
   const kernel = r.matrix(I, O, 'normal', r.pick([0.1, 1, 10])).map((row) => row.map((v) => (r.bool(0.05) ? 0 : v)));
   const want = nearest64(kernel, bits);
+  // Bad: a NaN / ±Inf weight, or a grid of another width (it used to broadcast silently).
+  const bad = r.bool(0.15) ? r.pick(['nan', 'width']) : undefined;
+  const kk = bad === 'nan' ? kernel.map((row, i) => (i === 0 ? row.map((v, j) => (j === 0 ? r.pick([NaN, Infinity]) : v)) : row)) : kernel;
   return {
     fn: 'quantizeNearest',
-    expect: 'valid',
-    repro: { call: 'quantizeNearest(kernel, uniformGrid(kernel, bits))', kernel, bits },
-    prepare: () => ({ k: tf.tensor2d(kernel) }),
-    run: ({ k }) => lib.compression.quantizeNearest(k, lib.compression.uniformGrid(k, bits)),
+    expect: bad ? 'invalid' : 'valid',
+    why: bad,
+    repro: { call: bad === 'width' ? 'quantizeNearest(kernel, uniformGrid(kernel with one more column, bits))' : 'quantizeNearest(kernel, uniformGrid(kernel, bits))', kernel: kk, bits },
+    prepare: () => ({ k: tf.tensor2d(kk), other: tf.tensor2d(kernel.map((row) => [...row, 1])) }),
+    run: ({ k, other }) => lib.compression.quantizeNearest(k, lib.compression.uniformGrid(bad === 'width' ? other : k, bits)),
     check: (out) => {
       const g = out.arraySync();
       for (let i = 0; i < I; i++) for (let o = 0; o < O; o++) {
@@ -122,13 +126,15 @@ function setup(r) {
   const kernel = r.matrix(I, O, 'normal', 1);
   const bias = r.bool(0.7) ? Array.from({ length: O }, () => f32(r.float(-1, 1))) : undefined;
   const x = r.matrix(N, I, 'normal', 1);
-  const bad = r.bool(0.2) ? r.pick(['bits', 'layer', 'width', 'nan', 'empty']) : undefined;
+  const bad = r.bool(0.2) ? r.pick(['bits', 'layer', 'width', 'nan', 'empty', 'kernel']) : undefined;
   const bits = bad === 'bits' ? r.pick([1, 17, 3.5, NaN]) : r.pick([2, 4, 8]);
-  return { I, O, N, kernel, bias, x, bad, bits };
+  return { I, O, N, kernel, bias, x, bad, bits, nonFiniteWeight: r.pick([NaN, Infinity, -Infinity]) };
 }
 
 function prepareLayer(s) {
-  const { layer, vars } = denseLayer(s.kernel, s.bias);
+  // 'kernel': a NaN / ±Inf weight in the layer itself.
+  const k = s.bad === 'kernel' ? s.kernel.map((row, i) => (i === 0 ? row.map((v, j) => (j === 0 ? s.nonFiniteWeight : v)) : row)) : s.kernel;
+  const { layer, vars } = denseLayer(k, s.bias);
   const xs = s.bad === 'width' ? s.x.map((row) => [...row, 0]) : s.bad === 'nan' ? s.x.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : s.x;
   const x = s.bad === 'empty' ? tf.zeros([0, s.I]) : tf.tensor2d(xs);
   return { layer: s.bad === 'layer' ? { getClassName: () => 'Conv2D', trainableWeights: [] } : layer, x, vars };
@@ -143,7 +149,7 @@ function adaRoundCase(r, lib) {
   return {
     fn: lossToo ? 'adaRoundLoss' : 'adaRoundKernel',
     // The kernel does not read the inputs: only a bad layer or bit width makes adaRoundKernel's call invalid.
-    expect: badHard || (s.bad && (lossToo || ['bits', 'layer'].includes(s.bad))) ? 'invalid' : 'valid',
+    expect: badHard || (s.bad && (lossToo || ['bits', 'layer', 'kernel'].includes(s.bad))) ? 'invalid' : 'valid',
     why: s.bad,
     repro: { call: `adaRoundInit(dense(kernel, bias), { bits }) then ${lossToo ? 'adaRoundLoss(state, x, { beta })' : `adaRoundKernel(state, { hard: ${hard} })`}`, ...s },
     prepare: () => prepareLayer(s),
@@ -230,7 +236,7 @@ function selfCompressionCase(r, lib) {
   const badBits = !(s.bits >= 0 && s.bits <= 32);
   return {
     fn: 'selfCompressionSize',
-    expect: (s.bad === 'bits' && badBits) || s.bad === 'layer' ? 'invalid' : 'valid',
+    expect: (s.bad === 'bits' && badBits) || s.bad === 'layer' || s.bad === 'kernel' ? 'invalid' : 'valid',
     why: s.bad,
     repro: { call: 'selfCompressionSize([selfCompressionInit(dense(kernel, bias), { bits, exponent })])', ...s, exponent: e },
     prepare: () => prepareLayer(s),
