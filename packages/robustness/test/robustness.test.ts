@@ -288,6 +288,14 @@ describe('interpolateWeights', () => {
     expectCleanThrow(() => interpolateWeights(pre, ft, 2), 'INVALID_PARAMETER');
     tf.dispose([...pre, ...ft, ...out]);
   });
+  it('rejects NaN or ±Inf weights at either end with NON_FINITE_INPUT (it returned NaN weights)', () => {
+    const ok = [tf.tensor1d([0, 2])];
+    const nan = [tf.tensor1d([Number.NaN, 2])];
+    const inf = [tf.tensor1d([0, Number.POSITIVE_INFINITY])];
+    expectCleanThrow(() => interpolateWeights(nan, ok, 0.5), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => interpolateWeights(ok, inf, 0.5), 'NON_FINITE_INPUT');
+    tf.dispose([...ok, ...nan, ...inf]);
+  });
 });
 
 describe('boundaryTiltingAngle', () => {

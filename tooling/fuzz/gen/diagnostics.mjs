@@ -520,7 +520,8 @@ function directionCase(r, lib) {
   if (r.bool(0.2)) specs[0][0] = specs[0][0].map((row) => row.map((v, c) => (c === 0 ? 0 : v)));
   const ignore = r.pick([undefined, 'biasbn', 'none']);
   const seed = r.int(0, 1000);
-  const bad = r.bool(0.2) ? r.pick(['ignore', 'seed', 'model']) : undefined;
+  const bad = r.bool(0.2) ? r.pick(['ignore', 'seed', 'model', 'nanWeight']) : undefined;
+  if (bad === 'nanWeight') specs[0][0] = specs[0][0].map((row, i) => (i === 0 ? row.map((v, j) => (j === 0 ? r.pick([NaN, -Infinity]) : v)) : row));
   const opts = { seed: bad === 'seed' ? 1.5 : seed, ...(ignore || bad === 'ignore' ? { ignore: bad === 'ignore' ? 'bias' : ignore } : {}) };
   return {
     fn: 'filterNormalizedDirection',

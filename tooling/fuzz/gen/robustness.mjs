@@ -112,7 +112,8 @@ function interpolateCase(r, lib) {
   const shapes = Array.from({ length: r.int(1, 3) }, () => (r.bool() ? [r.int(1, 3)] : [r.int(1, 3), r.int(1, 3)]));
   const p = shapes.map((sh) => Array.from({ length: sh.reduce((a, b) => a * b, 1) }, () => f32(r.float(-3, 3))));
   const q = shapes.map((sh) => Array.from({ length: sh.reduce((a, b) => a * b, 1) }, () => f32(r.float(-3, 3))));
-  const bad = r.bool(0.2) ? r.pick(['alpha', 'count', 'shape']) : undefined;
+  const bad = r.bool(0.2) ? r.pick(['alpha', 'count', 'shape', 'nan']) : undefined;
+  if (bad === 'nan') q[0][0] = r.pick([NaN, Infinity]);
   const alpha = bad === 'alpha' ? r.pick([-0.1, 1.5, NaN]) : r.pick([0, 0.5, 1, f32(r.float(0, 1))]);
   return {
     fn: 'interpolateWeights',
