@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, checkParam, cleanTapeOnError } from '@losskit/core';
-import { type DenseLike, checkBits, checkInputs, denseParts, quantizeNearest, roundSte, uniformGrid } from './dense.js';
+import { type DenseLike, checkBits, checkInputs, checkFiniteWeights, denseParts, quantizeNearest, roundSte, uniformGrid } from './dense.js';
 
 /** Caller-held AdaQuant state of one Dense layer: the trainable weights, bias and grid, and the float targets. */
 export interface AdaQuantState {
@@ -22,7 +22,7 @@ export interface AdaQuantState {
 
 /** Starts AdaQuant on a Dense layer with a per-output-channel min–max grid of `bits` bits (default 4). */
 export function adaQuantInit(layer: DenseLike, options: { bits?: number } = {}): AdaQuantState {
-  const parts = denseParts(layer);
+  const parts = checkFiniteWeights(denseParts(layer));
   const bits = checkBits(options?.bits ?? 4);
   const grid = uniformGrid(parts.kernel, bits);
   const out = parts.kernel.shape[1]!;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, checkParam, cleanTapeOnError, params } from '@losskit/core';
-import { type DenseLike, type UniformGrid, checkBits, checkInputs, denseParts, quantizeNearest, uniformGrid } from './dense.js';
+import { type DenseLike, type UniformGrid, checkBits, checkInputs, checkFiniteWeights, denseParts, quantizeNearest, uniformGrid } from './dense.js';
 
 /** ζ and γ of the rectified sigmoid (Nagel et al. 2020, §3.3; BRECQ's `AdaRoundQuantizer`). */
 export const ADAROUND_ZETA = 1.1;
@@ -32,7 +32,7 @@ export function rectifiedSigmoid(v: Tensor): Tensor {
  * V = −log((ζ − γ)/(rest − γ) − 1). The caller owns the state (`dispose()`).
  */
 export function adaRoundInit(layer: DenseLike, options: { bits?: number } = {}): AdaRoundState {
-  const parts = denseParts(layer);
+  const parts = checkFiniteWeights(denseParts(layer));
   const bits = checkBits(options?.bits ?? 4);
   const grid = uniformGrid(parts.kernel, bits);
   const kernel = tf.clone(parts.kernel);

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, checkParam, formatShape } from '@losskit/core';
+import { LosskitError, assertFinite, checkParam, formatShape } from '@losskit/core';
 
 /** A tfjs-layers Dense layer (or anything shaped like one): kernel `[in, out]`, optional bias `[out]`, activation. */
 export interface DenseLike {
@@ -27,6 +27,17 @@ export function denseParts(layer: DenseLike, argument = 'layer'): DenseParts {
   if (!(k instanceof tf.Variable) || k.rank !== 2) throw new LosskitError('INVALID_ARGUMENT', 'the layer has no trainable kernel (is it frozen or not built?)', { argument, expected: 'a built Dense layer with a trainable kernel [in, out]' });
   const act = (layer as unknown as { activation?: { apply(t: Tensor): Tensor } }).activation;
   return { kernel: k, bias: b instanceof tf.Variable ? b : undefined, activation: act && typeof act.apply === 'function' ? (t) => act.apply(t) : (t) => t };
+}
+
+/**
+ * Throws `NON_FINITE_INPUT` (naming `argument.kernel` / `argument.bias`) when the layer's weights hold NaN or ±Inf: the
+ * min–max grid and every result would be NaN. One read-back; the entry points (`adaRoundInit`, `adaQuantInit`,
+ * `selfCompressionInit`) call it, not the per-step forward passes.
+ */
+export function checkFiniteWeights(parts: DenseParts, argument = 'layer'): DenseParts {
+  assertFinite(parts.kernel.dataSync(), `${argument}.kernel`, parts.kernel.shape);
+  if (parts.bias) assertFinite(parts.bias.dataSync(), `${argument}.bias`, parts.bias.shape);
+  return parts;
 }
 
 /** Checks calibration inputs `[N, in]` for a kernel `[in, out]`. */
@@ -60,11 +71,15 @@ export interface UniformGrid {
 /**
  * The min–max grid of each output channel (column) of a kernel: s = (max(w, 0) − min(w, 0)) / (2^b − 1), z = round(−min/s),
  * so the grid {s (q − z) : q = 0 … 2^b − 1} covers the column and 0 (as BRECQ's / AdaRound's `UniformAffineQuantizer`
- * with `channel_wise`, min–max init). An all-zero column gets s = 1, z = 0.
+ * with `channel_wise`, min–max init). An all-zero column gets s = 1, z = 0. Errors: `INVALID_ARGUMENT` (not a live matrix),
+ * `INVALID_PARAMETER` (bits outside [2, 16]), `NON_FINITE_INPUT`.
  */
 export function uniformGrid(kernel: Tensor, bits: number): UniformGrid {
+  if (!(kernel instanceof tf.Tensor) || kernel.isDisposed || kernel.rank !== 2) throw new LosskitError('INVALID_ARGUMENT', 'kernel must be a live matrix', { argument: 'kernel', expected: 'a tensor [in, out]', received: kernel instanceof tf.Tensor ? (kernel.isDisposed ? 'a disposed tensor' : formatShape(kernel.shape)) : typeof kernel });
+  checkBits(bits);
   const [inDim, out] = kernel.shape as [number, number];
   const v = kernel.dataSync();
+  assertFinite(v, 'kernel', kernel.shape);
   const levels = 2 ** bits - 1;
   const scale: number[] = [];
   const zeroPoint: number[] = [];
@@ -82,8 +97,21 @@ export function uniformGrid(kernel: Tensor, bits: number): UniformGrid {
   return { bits, scale, zeroPoint };
 }
 
-/** Nearest rounding on a grid: s (clip(round(w/s) + z, 0, 2^b − 1) − z), the baseline AdaRound and AdaQuant improve on. */
+/**
+ * Nearest rounding on a grid: s (clip(round(w/s) + z, 0, 2^b − 1) − z), the baseline AdaRound and AdaQuant improve on.
+ * Errors: `INVALID_ARGUMENT` (kernel not a live matrix), `SHAPE_MISMATCH` (grid of another width), `INVALID_PARAMETER`
+ * (bits, scales ≤ 0, zero points off the grid), `NON_FINITE_INPUT`.
+ */
 export function quantizeNearest(kernel: Tensor, grid: UniformGrid): Tensor {
+  if (!(kernel instanceof tf.Tensor) || kernel.isDisposed || kernel.rank !== 2) throw new LosskitError('INVALID_ARGUMENT', 'kernel must be a live matrix', { argument: 'kernel', expected: 'a tensor [in, out]', received: kernel instanceof tf.Tensor ? (kernel.isDisposed ? 'a disposed tensor' : formatShape(kernel.shape)) : typeof kernel });
+  const out = kernel.shape[1]!;
+  if (!grid || typeof grid !== 'object' || !Array.isArray(grid.scale) || !Array.isArray(grid.zeroPoint) || grid.scale.length !== out || grid.zeroPoint.length !== out) {
+    throw new LosskitError('SHAPE_MISMATCH', 'one grid entry per output channel', { argument: 'grid', expected: `uniformGrid(kernel, bits) with ${out} scales and zero points`, received: grid && Array.isArray(grid.scale) ? `${grid.scale.length} scales` : typeof grid });
+  }
+  const bits = checkBits(grid.bits);
+  grid.scale.forEach((v, o) => checkParam(`grid.scale[${o}]`, v, 'a finite number > 0', (x) => x > 0));
+  grid.zeroPoint.forEach((v, o) => checkParam(`grid.zeroPoint[${o}]`, v, `an integer in [0, ${2 ** bits - 1}]`, (x) => Number.isInteger(x) && x >= 0 && x <= 2 ** bits - 1));
+  assertFinite(kernel.dataSync(), 'kernel', kernel.shape);
   return tf.tidy(() => {
     const s = tf.tensor1d(grid.scale);
     const z = tf.tensor1d(grid.zeroPoint);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, checkParam } from '@losskit/core';
-import { type DenseLike, checkInputs, denseParts, roundSte } from './dense.js';
+import { type DenseLike, checkInputs, checkFiniteWeights, denseParts, roundSte } from './dense.js';
 
 /**
  * The self-compressing quantizer q(x; b, e) = 2^e · ⌊clip(2^{−e} x, −2^{b−1}, 2^{b−1} − 1)⌉ (Cséfalvay & Imber 2023,
@@ -42,7 +42,7 @@ export interface SelfCompressionState {
  * fixed point with step 2⁻⁸ covers |w| < 0.5) for every output channel. The caller owns the state.
  */
 export function selfCompressionInit(layer: DenseLike, options: { bits?: number; exponent?: number } = {}): SelfCompressionState {
-  const { kernel } = denseParts(layer);
+  const { kernel } = checkFiniteWeights(denseParts(layer));
   const b0 = checkParam('bits', options?.bits ?? 8, 'a number in [0, 32]', (v) => v >= 0 && v <= 32);
   const e0 = checkParam('exponent', options?.exponent ?? -8, 'a number in [-64, 64]', (v) => v >= -64 && v <= 64);
   const out = kernel.shape[1]!;

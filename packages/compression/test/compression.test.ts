@@ -131,6 +131,38 @@ describe('AdaRound', () => {
     tf.dispose([x, bad]);
     m.dispose();
   });
+
+  it('rejects a layer whose kernel or bias holds NaN or ±Inf with NON_FINITE_INPUT (adaRound, adaQuant and self-compression returned NaN kernels)', () => {
+    const x = tf.tensor2d(randomMatrix(4, 2, 12));
+    for (const [k, b] of [[[[Number.NaN, 1], [0, 1]], [0, 0]], [[[Number.POSITIVE_INFINITY, 1], [0, 1]], [0, 0]], [[[1, 1], [0, 1]], [Number.NaN, 0]]] as const) {
+      const m = dense(2, 2, 13);
+      const w = [tf.tensor2d(k as unknown as number[][]), tf.tensor1d(b as unknown as number[])];
+      m.layers[0]!.setWeights(w);
+      tf.dispose(w);
+      expectCleanThrow(() => adaRound(m.layers[0]!, x, { iterations: 2 }), 'NON_FINITE_INPUT');
+      expectCleanThrow(() => adaQuant(m.layers[0]!, x, { iterations: 2 }), 'NON_FINITE_INPUT');
+      expectCleanThrow(() => adaRoundInit(m.layers[0]!), 'NON_FINITE_INPUT');
+      expectCleanThrow(() => selfCompressionInit(m.layers[0]!), 'NON_FINITE_INPUT');
+      m.dispose();
+    }
+    x.dispose();
+  });
+});
+
+describe('uniformGrid and quantizeNearest input checks', () => {
+  it('reject a NaN kernel (the grid was NaN) and a grid of another width (it broadcast silently) with typed errors', () => {
+    const nan = tf.tensor2d([[Number.NaN, 1], [0, 2]]);
+    const k3 = tf.tensor2d([[0.5, -1, 2], [1, 0.25, -0.5]]);
+    const k1 = tf.tensor2d([[0.5], [1]]);
+    const ones = tf.ones([2, 2]);
+    const g1 = uniformGrid(k1, 4);
+    const g2 = uniformGrid(ones, 4);
+    expectCleanThrow(() => uniformGrid(nan, 4), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => quantizeNearest(k3, g1), 'SHAPE_MISMATCH');
+    expectCleanThrow(() => quantizeNearest(nan, g2), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => quantizeNearest(k1, { ...g1, scale: [0] }), 'INVALID_PARAMETER');
+    tf.dispose([nan, k3, k1, ones]);
+  });
 });
 
 describe('AdaQuant', () => {

@@ -13,6 +13,7 @@ const nested = { title: 'Compressing Features for Learning with Noisy Labels', a
 const late = { title: 'Late Stopping: Avoiding Confidently Learning from Mislabeled Examples', authors: 'Yuan, Feng, Liu', year: 2023, url: 'arXiv:2308.13862' };
 const smoteRef = { title: 'SMOTE: Synthetic Minority Over-sampling Technique', authors: 'Chawla, Bowyer, Hall, Kegelmeyer', year: 2002, url: 'arXiv:1106.1813' };
 const buda = { title: 'A systematic study of the class imbalance problem in convolutional neural networks', authors: 'Buda, Maki, Mazurowski', year: 2018, url: 'arXiv:1710.05381' };
+const pldPaper = { title: 'Personalized Denoising Implicit Feedback for Robust Recommender System', authors: 'Zhang, Cao, Wu, Sun, Shen, Cheng', year: 2025, url: 'arXiv:2502.00348' };
 const seed = { name: 'seed', default: 0, description: 'Seed of the mulberry32 stream.' } as const;
 
 export const el2nEntry = defineEntry({
@@ -133,8 +134,68 @@ export const priorCorrectionEntry = defineEntry({
   paper: buda, example: 'priorCorrection([[2, 1], [0.2, 0], [3, -1]], [9, 1]).labels;',
 });
 
+export const mlpTrajectoryEntry = defineEntry({
+  id: 'trajectory-matching-mlp', name: 'Trajectory matching (MLP student, AST options)', package: pkg, export: 'mlpTrajectoryMatchingLoss', category: 'dataset distillation',
+  summary: 'Normalised distance between a one-hidden-layer MLP student trained N (momentum) steps on synthetic data and the expert, plus AST\'s intermediate matching terms.',
+  formula: String.raw`\mathcal L = \frac{\lVert \hat\theta_{N} - \theta^*_{t+M}\rVert^2}{\lVert \theta^*_t - \theta^*_{t+M}\rVert^2} + \sum_{m=1}^{M-1} \beta_m \frac{\lVert \hat\theta_{km} - \theta^*_{t+m}\rVert^2}{\lVert \theta^*_t - \theta^*_{t+m}\rVert^2},\quad b \leftarrow \mu b + \nabla_\theta\, s\,\mathrm{CE},\ \hat\theta \leftarrow \hat\theta - \alpha b`,
+  inputs: 'xSyn [n, D], ySyn [n, C], expert checkpoints { w1 [D, H], b1 [H], w2 [H, C], b2 [C] }',
+  params: [{ name: 'steps', default: null, description: 'Student steps N.' }, { name: 'lr', default: null, description: 'Student learning rate α (learnable).' }, { name: 'activation', default: 'tanh', range: "'tanh' | 'softplus'", description: 'Hidden activation.' }, { name: 'momentum', default: 0, description: 'Student momentum μ (AST).' }, { name: 'innerLossScale', default: 1, description: 'Balanced inner-loss factor s.' }, { name: 'intermediate', default: null, description: 'Expert checkpoints θ*_{t+1..t+M−1} for intermediate matching.' }],
+  paper: ast,
+  example: "const P = (s) => ({ w1: tf.randomNormal([2, 3], 0, 0.5, 'float32', s), b1: tf.zeros([3]), w2: tf.randomNormal([3, 2], 0, 0.5, 'float32', s + 1), b2: tf.zeros([2]) });\nconst xSyn = tf.tensor2d([[0.2, 0.9], [0.8, 0.1]]);\nconst ySyn = tf.tensor2d([[1, 0], [0, 1]]);\nconst loss = mlpTrajectoryMatchingLoss({ xSyn, ySyn, lr: 0.5, start: P(1), target: P(3), intermediate: [P(5)], steps: 4, momentum: 0.5 });\nloss.dataSync()[0];",
+});
+export const astBalancedEntry = defineEntry({
+  id: 'ast-balanced-inner-loss', name: 'AST balanced inner loss', package: pkg, export: 'astBalancedLossScale', category: 'dataset distillation',
+  summary: 'Factor on the student\'s inner cross-entropy by start epoch: larger for late (flat) trajectory segments.',
+  formula: String.raw`s(t) = \log_5(t - \lfloor S/2\rfloor + 8)\ (t \ge \lfloor S/2\rfloor),\quad s(t) = 1/\log_5(\lfloor S/2\rfloor - t + 8)\ \text{otherwise}`,
+  inputs: 'startEpoch t, maxStartEpoch S',
+  params: [{ name: 'maxStartEpoch', default: null, description: 'S (the authors use 25 and more).' }],
+  paper: ast, example: 'astBalancedLossScale(20, 25);',
+});
+export const astClipEntry = defineEntry({
+  id: 'ast-clipping-loss', name: 'AST expert clipping loss', package: pkg, export: 'astExpertLossScale', category: 'dataset distillation',
+  summary: 'Factor on the expert\'s loss in its first 11 epochs (0.5 rising to 0.9), smoothing the start of the expert trajectory.',
+  formula: String.raw`\mathcal L_e = c_e\,\mathrm{CE},\quad c = (0.5, 0.5, 0.55, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),\ c_{e \ge 11} = 1`,
+  inputs: 'epoch e', params: [],
+  paper: ast, example: 'Array.from({ length: 12 }, (_, e) => astExpertLossScale(e));',
+});
+export const astPenaltyEntry = defineEntry({
+  id: 'ast-gradient-penalty', name: 'AST expert gradient penalty', package: pkg, export: 'astGradientPenalty', category: 'dataset distillation',
+  summary: 'Penalty pulling the norm of the input gradient of the expert\'s summed outputs to 1, added to the expert\'s training loss.',
+  formula: String.raw`\mathrm{GP} = \lambda\, \tfrac1N \textstyle\sum_i \big(\lVert \nabla_x \sum_c f_c(x_i) \rVert_2 - 1\big)^2`,
+  inputs: 'MLP { w1 [D, H], b1 [H], w2 [H, C], b2 [C] }, x [N, D]',
+  params: [{ name: 'lambda', default: 2, description: 'λ.' }, { name: 'activation', default: 'tanh', range: "'tanh' | 'softplus'", description: 'Hidden activation.' }],
+  paper: ast,
+  example: "const expert = { w1: tf.randomNormal([2, 3], 0, 1, 'float32', 1), b1: tf.zeros([3]), w2: tf.randomNormal([3, 2], 0, 1, 'float32', 2), b2: tf.zeros([2]) };\nastGradientPenalty(expert, tf.tensor2d([[0.2, 0.9], [0.8, 0.1], [0.5, 0.5]])).dataSync()[0];",
+});
+export const representativeEntry = defineEntry({
+  id: 'ast-representative-init', name: 'AST representative initialisation', package: pkg, export: 'representativeInit', category: 'dataset distillation',
+  summary: 'Initialise the synthetic set with the real examples nearest to k-means centres of the expert logits, class by class.',
+  formula: String.raw`S_c = \bigcup_{j=1}^{K} \operatorname{arg\,min}^{(\lfloor ipc/K\rfloor)}_{i:\,y_i = c} \lVert f^*(x_i) - \mu_{c,j}\rVert^2`,
+  inputs: 'expert logits [N, C], labels [N]',
+  params: [{ name: 'perClass', default: null, description: 'Synthetic examples per class (ipc).' }, { name: 'clusters', default: 'min(10, perClass)', description: 'k-means centres per class.' }, seed],
+  paper: ast, example: 'const logits = [[0, 0.1], [0.1, 0], [0.4, 0.4], [10, 0], [10.1, 0.1], [0, 10], [0.1, 10.1], [10, 10], [9.9, 10]];\nrepresentativeInit(logits, [0, 0, 0, 0, 0, 1, 1, 1, 1], { perClass: 2, clusters: 2 });',
+});
+
+export const pldCandidatesEntry = defineEntry({
+  id: 'pld-candidates', name: 'PLD candidate pools', package: pkg, export: 'pldCandidates', category: 'noisy labels',
+  summary: 'Per user, k observed items (without replacement when possible) and one unobserved item: the pool PLD resamples from.',
+  formula: String.raw`P_u = \{i_1, \dots, i_k\} \sim \mathcal U(\mathcal I_u),\quad j \sim \mathcal U(\mathcal I \setminus \mathcal I_u)`,
+  inputs: 'observed items per user, user ids [B]',
+  params: [{ name: 'items', default: null, description: 'Number of items.' }, { name: 'k', default: 5, description: 'Candidates per user.' }, seed],
+  paper: pldPaper, example: 'pldCandidates([[0, 2, 5], [1, 3]], [0, 1, 1], { items: 8, k: 2, seed: 1 });',
+});
+export const pldResampleEntry = defineEntry({
+  id: 'pld-resample', name: 'PLD resampling', package: pkg, export: 'pldResample', category: 'noisy labels',
+  summary: "Draw each user's training positive from its candidate pool with probability softmax(−loss/τ): low-loss (clean) interactions more often.",
+  formula: String.raw`p_{uj} = \frac{\exp(-\ell_{uj}/\tau)}{\sum_{j'} \exp(-\ell_{uj'}/\tau)}`,
+  inputs: 'candidate losses [B, k]',
+  params: [{ name: 'temperature', default: 0.1, description: 'τ.' }, seed],
+  paper: pldPaper, example: 'pldResample([[0.2, 1.5, 0.3], [2.0, 0.1, 0.1]], { temperature: 0.1, seed: 1 });',
+});
+
 /** Every entry of this package, in the order the docs list them. */
 export const catalog: readonly CatalogEntry[] = [
   el2nEntry, grandEntry, pruneEntry, memorizationEntry, kMeansEntry, sensitivityEntry, pddEntry, trajectoryEntry, smallLossEntry, nestedEntry,
   lateStoppingEntry, smoteEntry, rosEntry, rusEntry, twoPhaseEntry, priorCorrectionEntry,
+  mlpTrajectoryEntry, astBalancedEntry, astClipEntry, astPenaltyEntry, representativeEntry, pldCandidatesEntry, pldResampleEntry,
 ];

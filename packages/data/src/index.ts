@@ -1,6 +1,7 @@
 /**
  * @losskit/data: what to train on. Per-example scores (EL2N, GraNd, memorization) and score-based pruning, k-means
- * sensitivity sampling, Progressive Data Dropout, trajectory-matching dataset distillation, noisy-label selection
+ * sensitivity sampling, Progressive Data Dropout, trajectory-matching dataset distillation (linear and MLP students, AST's
+ * regularizers), PLD resampling by the personal loss distribution, noisy-label selection
  * (Co-teaching, nested dropout, Late Stopping) and class-imbalance tools (SMOTE, random over/under-sampling, two-phase
  * training, prior-correction thresholding). Scores read `compile().perSample()` and tfjs-layers models.
  *
@@ -17,4 +18,17 @@ export { difficultyDropoutMask, scalarRandomDropout, effectiveEpochs, type Diffi
 export { trajectoryMatchingLoss, linearExpertTrajectory, type LinearParams, type TrajectoryMatchingOptions } from './trajectory.js';
 export { smallLossSelection, coTeachingSelect, forgetRateSchedule, coTeachingStep, nestedDropoutMask, fklEpochs, lateStoppingKeep, lateStoppingSelect, type CoTeachingStepOptions, type FklOptions } from './noisy.js';
 export { classCounts, randomOversample, randomUndersample, smote, priorCorrection, twoPhaseTrain, type TargetCounts, type SamplerOptions, type SmoteOptions, type TwoPhaseOptions } from './imbalance.js';
+export {
+  type MlpParams,
+  type MlpActivation,
+  type MlpTrajectoryMatchingOptions,
+  type AstGradientPenaltyOptions,
+  type RepresentativeInitOptions,
+  mlpTrajectoryMatchingLoss,
+  astBalancedLossScale,
+  astExpertLossScale,
+  astGradientPenalty,
+  representativeInit,
+} from './ast.js';
+export { type PldCandidateOptions, type PldResampleOptions, pldCandidates, pldResample } from './pld.js';
 export * from './catalog.js';

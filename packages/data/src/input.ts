@@ -81,3 +81,25 @@ export function byClass(y: readonly number[], classes = Math.max(...y) + 1): num
 }
 
 export { isTensor, tf };
+
+/** A tensor's values, checked finite (`NON_FINITE_INPUT` naming `name` and the flat position). */
+export function finiteValues(t: tf.Tensor, name: string): ArrayLike<number> {
+  const v = t.dataSync() as ArrayLike<number>;
+  assertFinite(v, name, t.shape);
+  return v;
+}
+
+/**
+ * Throws `INVALID_ARGUMENT` when two parameter lists are equal, i.e. ‖a − b‖² = 0 (the denominator of a normalised
+ * trajectory-matching distance): `what` names the pair for the message.
+ */
+export function checkDistinctParams(a: readonly tf.Tensor[], b: readonly tf.Tensor[], name: string, what: string): void {
+  let d = 0;
+  a.forEach((t, i) => {
+    const x = t.dataSync();
+    const y = b[i]!.dataSync();
+    for (let k = 0; k < x.length; k++) d += (x[k]! - y[k]!) ** 2;
+  });
+  if (!(d > 0)) throw new LosskitError('INVALID_ARGUMENT', `${what}: the normalising distance is 0`, { argument: name, expected: 'expert parameters different from the start checkpoint (‖θ*_t − θ*‖² > 0)', received: 'parameters equal to the start' });
+}
+

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params, type TensorLike } from '@losskit/core';
-import { readOptions, readRows, readLabels, seeded, shuffled } from './input.js';
+import { checkDistinctParams, finiteValues, readOptions, readRows, readLabels, seeded, shuffled } from './input.js';
 
 /** Parameters of a linear softmax classifier `z = xW + b`: `w [D, C]`, `b [C]`. */
 export interface LinearParams<T = Tensor> {
@@ -34,7 +34,9 @@ export interface TrajectoryMatchingOptions {
 /**
  * Trajectory-matching loss `‖θ̂_N − θ*_{t+M}‖² / ‖θ*_t − θ*_{t+M}‖²`, where θ̂ starts at θ*_t and takes N full-batch
  * SGD steps on the synthetic set: `W ← W − α Xᵀ(softmax(XW + b) − Y)/n`, `b ← b − α mean(softmax(XW + b) − Y)`.
- * Returns a scalar tensor (caller disposes) that is differentiable in `xSyn`, `ySyn` and `lr`.
+ * Returns a scalar tensor (caller disposes) that is differentiable in `xSyn`, `ySyn` and `lr`. Errors: `SHAPE_MISMATCH`,
+ * `NON_FINITE_INPUT` (data, expert parameters or the lr tensor), `INVALID_ARGUMENT` (a target equal to the start: the
+ * normalising distance is 0), `INVALID_PARAMETER` (steps, lr).
  * @example trajectoryMatchingLoss({ xSyn, ySyn, lr: 0.1, start: experts[0], target: experts[2], steps: 10 })
  */
 export function trajectoryMatchingLoss(options: TrajectoryMatchingOptions): tf.Scalar {
@@ -56,6 +58,9 @@ export function trajectoryMatchingLoss(options: TrajectoryMatchingOptions): tf.S
   check('target.b', o.target.b, [C]);
   if (typeof o.lr === 'number') params.positive('lr', o.lr);
   else if (!(o.lr instanceof tf.Tensor) || o.lr.size !== 1) throw new LosskitError('INVALID_ARGUMENT', 'lr must be a number or a scalar tensor', { argument: 'lr', expected: 'a number > 0 or a scalar tensor', received: o.lr instanceof tf.Tensor ? `shape [${o.lr.shape.join(', ')}]` : typeof o.lr });
+  else finiteValues(o.lr, 'lr');
+  for (const [name, t] of [['xSyn', o.xSyn], ['ySyn', o.ySyn], ['start.w', o.start.w], ['start.b', o.start.b], ['target.w', o.target.w], ['target.b', o.target.b]] as const) finiteValues(t, name);
+  checkDistinctParams([o.start.w, o.start.b], [o.target.w, o.target.b], 'target', 'target equals start');
   return tf.tidy(() => {
     const lr = typeof o.lr === 'number' ? tf.scalar(o.lr) : tf.reshape(o.lr, []);
     let w: Tensor = o.start.w;

@@ -155,4 +155,19 @@ describe('trajectoryMatchingLoss', () => {
     expect(res.ok).toBe(true);
     tf.dispose([start.w, start.b, target.w, target.b, ys, xSyn]);
   });
+  it('rejects NaN synthetic data, a NaN learning-rate tensor and a target equal to the start (undefined normalisation) with typed errors', () => {
+    const start = t(experts[1]!);
+    const same = t(experts[1]!);
+    const target = t(experts[3]!);
+    const ys = tf.tensor2d(ySyn);
+    const xSyn = tf.tensor2d(randomMatrix(3, D, 9));
+    const bad = tf.tensor2d([[Number.NaN, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    const badY = tf.tensor2d([[Number.NaN, 1], [0, 1], [1, 0]]);
+    const nanLr = tf.scalar(Number.NaN);
+    expectCleanThrow(() => trajectoryMatchingLoss({ xSyn: bad, ySyn: ys, lr: 0.3, start, target, steps: 2 }), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => trajectoryMatchingLoss({ xSyn, ySyn: badY, lr: 0.3, start, target, steps: 2 }), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => trajectoryMatchingLoss({ xSyn, ySyn: ys, lr: nanLr, start, target, steps: 2 }), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => trajectoryMatchingLoss({ xSyn, ySyn: ys, lr: 0.3, start, target: same, steps: 2 }), 'INVALID_ARGUMENT');
+    tf.dispose([start.w, start.b, same.w, same.b, target.w, target.b, ys, xSyn, bad, badY, nanLr]);
+  });
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { type CompiledLoss, LosskitError, type TensorLike, ce, compile, formatShape, toTensor } from '@losskit/core';
+import { type CompiledLoss, LosskitError, type TensorLike, assertFinite, ce, compile, formatShape, toTensor } from '@losskit/core';
 import { normal, rng } from '@losskit/core/math';
 import { checkInteger, readOptions } from './input.js';
 import { type ModelLike, checkBatch, forwardOf, modelVariables } from './model.js';
@@ -24,7 +24,8 @@ export interface DirectionOptions {
  * Neural Nets*, §4): d ~ N(0, I) per weight, then every filter is rescaled to the norm of the matching filter of θ,
  * d_{i,j} ← d_{i,j} · ‖θ_{i,j}‖ / (‖d_{i,j}‖ + 1e-10). A filter is a slice along the last axis of a weight of rank ≥ 2
  * (a tfjs Dense kernel `[in, out]` has one filter per output unit: the incoming weights, as a PyTorch `Linear` row;
- * a conv kernel `[kh, kw, in, out]` one per output channel). Host float32 arrays: nothing to dispose.
+ * a conv kernel `[kh, kw, in, out]` one per output channel). Host float32 arrays: nothing to dispose. A NaN or ±Inf weight
+ * throws `NON_FINITE_INPUT`.
  *
  * @example const d = filterNormalizedDirection(model, { seed: 1 });
  */
@@ -36,8 +37,9 @@ export function filterNormalizedDirection(model: ModelLike, options?: DirectionO
   if (ignore !== 'biasbn' && ignore !== 'none') throw new LosskitError('INVALID_ARGUMENT', 'unknown ignore mode', { argument: 'ignore', expected: "'biasbn' or 'none'", received: String(ignore) });
   const vars = modelVariables(model);
   const gauss = normal(rng(seed));
-  return vars.map((v) => {
+  return vars.map((v, vi) => {
     const w = Float32Array.from(v.dataSync() as Float32Array);
+    assertFinite(w, `model.trainableWeights[${vi}]`, v.shape);
     const d = new Float32Array(v.size);
     if (v.rank <= 1) {
       if (ignore === 'none') d.set(w);

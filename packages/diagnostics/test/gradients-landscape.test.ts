@@ -218,6 +218,12 @@ describe('filterNormalizedDirection and the loss-landscape slices', () => {
     x.dispose();
     model.dispose();
   });
+  it('filterNormalizedDirection rejects a model with a NaN or ±Inf weight with NON_FINITE_INPUT (the direction was NaN)', () => {
+    const v = tf.variable(tf.tensor2d([[Number.NaN, 1], [0, 2]]));
+    const model = { trainableWeights: [{ read: () => v }], apply: (x: tf.Tensor) => tf.matMul(x, v) };
+    expectCleanThrow(() => filterNormalizedDirection(model), 'NON_FINITE_INPUT');
+    v.dispose();
+  });
 });
 
 describe('spectralAlignment', () => {

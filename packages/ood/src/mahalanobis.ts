@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, type TensorLike, checkParam, cleanTapeOnError, formatShape } from '@losskit/core';
-import { checkBatch, checkInteger, classStatistics, pseudoInverseSymmetric, readFeatures, readOptions, solveSpd } from '@losskit/diagnostics';
+import { checkBatch, checkFiniteTensor, checkInteger, classStatistics, pseudoInverseSymmetric, readFeatures, readOptions, solveSpd } from '@losskit/diagnostics';
 
 /** The Gaussian class model of one layer: class means and the shared (tied) precision. */
 export interface MahalanobisLayerState {
@@ -189,13 +189,15 @@ export interface MahalanobisPreprocessOptions {
  * gradient of the Mahalanobis distance, x̂ = x − ε · sign(∇_x ½ (f(x) − μ_ĉ)ᵀ P (f(x) − μ_ĉ)) / scale, with the
  * authors' sign convention (a zero gradient counts as +1: `torch.ge(grad, 0)`), so in-distribution samples move closer
  * to their class more than OOD samples do. Returns x̂ (the caller owns it); score it with
- * {@link mahalanobisScoreWithPreprocessing} or `detector.score(features(x̂))`. No tape is left behind on error.
+ * {@link mahalanobisScoreWithPreprocessing} or `detector.score(features(x̂))`. No tape is left behind on error. A NaN or
+ * ±Inf input or feature throws `NON_FINITE_INPUT`.
  */
 export function mahalanobisPreprocess(options: MahalanobisPreprocessOptions): Tensor {
   const o = readOptions(options, 'options');
   if (!(o.detector instanceof MahalanobisDetector)) throw new LosskitError('INVALID_ARGUMENT', 'detector must be a MahalanobisDetector', { argument: 'detector', expected: 'MahalanobisDetector.fit(...)' });
   if (typeof o.features !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'features must be a function', { argument: 'features', expected: 'x => features [N, D]' });
   const n = checkBatch(o.x, 'x');
+  checkFiniteTensor(o.x, 'x');
   const eps = checkParam('epsilon', o.epsilon, 'a number >= 0', (v) => v >= 0);
   const layer = o.layer ?? 0;
   const scale = o.inputScale ?? 1;
@@ -208,6 +210,7 @@ export function mahalanobisPreprocess(options: MahalanobisPreprocessOptions): Te
     const det = o.detector;
     const f0 = o.features(o.x);
     if (!(f0 instanceof tf.Tensor) || f0.rank !== 2 || f0.shape[0] !== n) throw new LosskitError('SHAPE_MISMATCH', 'features(x) must return [N, D]', { argument: 'features', expected: `[${n}, D]`, received: f0 instanceof tf.Tensor ? formatShape(f0.shape) : typeof f0 });
+    checkFiniteTensor(f0, 'features');
     const closest = tf.argMax(det.classScoreTensor(f0, layer), -1);
     const L = det.state.layers[layer]!;
     const mu = tf.gather(tf.tensor2d(L.means, [L.classes, L.dim]), closest);

@@ -144,6 +144,15 @@ describe('Mahalanobis input preprocessing', () => {
     expectCleanThrow(() => mahalanobisPreprocess({ detector: det, features: (t) => tf.sum(t), x, epsilon: 0.1 }), 'SHAPE_MISMATCH');
     x.dispose();
   });
+
+  it('rejects a NaN input or non-finite features with NON_FINITE_INPUT (the preprocessed input was NaN)', () => {
+    const det = MahalanobisDetector.fit(train, ytrain);
+    const bad = tf.tensor2d([[Number.NaN, ...train[0]!.slice(1)]]);
+    const x = tf.tensor2d(train.slice(0, 2));
+    expectCleanThrow(() => mahalanobisPreprocess({ detector: det, features: (t) => tf.mul(t, 1), x: bad, epsilon: 0.01 }), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => mahalanobisPreprocess({ detector: det, features: (t) => tf.div(t, 0), x, epsilon: 0.01 }), 'NON_FINITE_INPUT');
+    tf.dispose([bad, x]);
+  });
 });
 
 describe('fitLayerEnsemble', () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { type CompiledLoss, LosskitError, type TensorLike, ce, checkParam, cleanTapeOnError, compile, formatShape, params, signOf, toTensor } from '@losskit/core';
-import { type Forward, checkBatch, checkInteger, forwardOf, readOptions } from '@losskit/diagnostics';
+import { type Forward, checkBatch, checkFiniteTensor, checkInteger, forwardOf, readOptions } from '@losskit/diagnostics';
 
 /** Options shared by the attacks. */
 export interface AttackOptions {
@@ -30,11 +30,15 @@ export interface Attack {
   readonly bounds: readonly [number, number] | undefined;
 }
 
-/** @internal Checks the shared options; the caller disposes `y` when `ownsY`. */
+/**
+ * @internal Checks the shared options; the caller disposes `y` when `ownsY`. `x` must be finite (`NON_FINITE_INPUT`):
+ * a clip to `bounds` on the WASM backend maps NaN into the bounds, which would hide it from the loss's own check.
+ */
 export function readAttack(options: AttackOptions): Attack {
   const o = readOptions(options, 'options');
   const f = forwardOf(o.model);
   const n = checkBatch(o.x, 'x');
+  checkFiniteTensor(o.x, 'x');
   const eps = checkParam('epsilon', o.epsilon, 'a number >= 0', (v) => v >= 0);
   const loss = o.loss ?? compile(ce());
   if (typeof loss !== 'function') throw new LosskitError('INVALID_ARGUMENT', 'loss must be a compiled loss', { argument: 'loss', expected: 'compile(expr)' });

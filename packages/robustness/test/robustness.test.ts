@@ -214,6 +214,20 @@ describe('aaerLoss', () => {
     x.dispose();
     model.dispose();
   });
+
+  it('rejects a NaN input with NON_FINITE_INPUT on wasm, whose clip maps NaN into the bounds (fuzz seed 1, call 467)', async () => {
+    await ready({ backend: 'wasm' });
+    try {
+      const model = linearModel();
+      const x = tf.tensor2d(xs.map((r, i) => (i === 0 ? r.map(() => Number.NaN) : r)));
+      expectCleanThrow(() => aaerLoss({ model, x, y: ys, epsilon: 0.5, bounds: [-1, 1], start: 'project' }), 'NON_FINITE_INPUT');
+      expectCleanThrow(() => pgd({ model, x, y: ys, epsilon: 0.5, bounds: [-1, 1] }), 'NON_FINITE_INPUT');
+      x.dispose();
+      model.dispose();
+    } finally {
+      await ready({ backend: 'cpu' });
+    }
+  });
 });
 
 describe('adaptiveSmoothing', () => {
@@ -273,6 +287,14 @@ describe('interpolateWeights', () => {
     expectCleanThrow(() => interpolateWeights(pre, [ft[0]!], 0.5), 'SHAPE_MISMATCH');
     expectCleanThrow(() => interpolateWeights(pre, ft, 2), 'INVALID_PARAMETER');
     tf.dispose([...pre, ...ft, ...out]);
+  });
+  it('rejects NaN or ±Inf weights at either end with NON_FINITE_INPUT (it returned NaN weights)', () => {
+    const ok = [tf.tensor1d([0, 2])];
+    const nan = [tf.tensor1d([Number.NaN, 2])];
+    const inf = [tf.tensor1d([0, Number.POSITIVE_INFINITY])];
+    expectCleanThrow(() => interpolateWeights(nan, ok, 0.5), 'NON_FINITE_INPUT');
+    expectCleanThrow(() => interpolateWeights(ok, inf, 0.5), 'NON_FINITE_INPUT');
+    tf.dispose([...ok, ...nan, ...inf]);
   });
 });
 

@@ -1,12 +1,17 @@
 // @losskit/data: scores, selection rules and samplers against float64 references written from their papers' definitions
 // (EL2N, pruning order, memorization, k-means cost, sensitivity probabilities, PDD masks, small-loss selection, FkL
 // counting, prior correction), tiny-model runs of GraNd / Co-teaching / two-phase training / trajectory matching, and bad
-// input (labels out of range, NaN, bad fractions and options).
+// input (labels out of range, NaN, bad fractions and options). AST: the MLP trajectory-matching student (momentum,
+// inner-loss scale, intermediate matching) against an unrolled float64 student, the balanced-loss and clipping factors
+// against their closed forms, the expert gradient penalty against finite differences of the float64 forward pass,
+// representative initialisation (indices of the right class, nearest to a centre), with bad shapes, NaN, bad options.
+// PLD: resampling probabilities against float64 softmax(−ℓ/τ) (log-sum-exp), candidate pools (observed positives,
+// distinct when possible, an unobserved negative).
 import * as tf from '@tensorflow/tfjs-core';
 
 export function generate(r, lib) {
-  const kind = r.weighted({ el2n: 10, el2nDsl: 6, prune: 8, mem: 6, kmeans: 6, pdd: 8, noisy: 10, imbalance: 10, model: 12, invalid: 16 });
-  return { el2n, el2nDsl, prune, mem, kmeans, pdd, noisy, imbalance, model, invalid }[kind](r, lib.data, lib);
+  const kind = r.weighted({ el2n: 10, el2nDsl: 6, prune: 8, mem: 6, kmeans: 6, pdd: 8, noisy: 10, imbalance: 10, model: 12, invalid: 16, ast: 14, pld: 8 });
+  return { el2n, el2nDsl, prune, mem, kmeans, pdd, noisy, imbalance, model, invalid, ast, pld }[kind](r, lib.data, lib);
 }
 
 const wrong = (kind, message) => ({ category: 'wrong value', kind, message });
@@ -266,4 +271,205 @@ function invalid(r, D) {
   ];
   const [fn, run, codes] = r.pick(cases);
   return { fn, expect: 'invalid', codes, repro: { call: fn }, prepare: () => ({ z: tf.zeros([1, 1]) }), run };
+}
+
+// ---- AST (mlpTrajectoryMatchingLoss and the schedules, penalty and initialisation) ----
+const f32 = Math.fround;
+const actF = { tanh: { f: Math.tanh, df: (z) => 1 - Math.tanh(z) ** 2 }, softplus: { f: (z) => (z > 30 ? z : Math.log1p(Math.exp(z))), df: (z) => 1 / (1 + Math.exp(-z)) } };
+const mlpFlat = (p) => [...p.w1.flat(), ...p.b1, ...p.w2.flat(), ...p.b2];
+function mlpUnflat(v, D, H, C) {
+  let k = 0;
+  const take = (n) => v.slice(k, (k += n));
+  const w1 = Array.from({ length: D }, () => take(H));
+  const b1 = take(H);
+  const w2 = Array.from({ length: H }, () => take(C));
+  return { w1, b1, w2, b2: take(C) };
+}
+function mlpGrad64(p, X, Y, act, s) {
+  const n = X.length;
+  const D = p.w1.length;
+  const H = p.b1.length;
+  const C = p.b2.length;
+  const g = mlpUnflat(new Array(D * H + H + H * C + C).fill(0), D, H, C);
+  X.forEach((x, i) => {
+    const z1 = p.b1.map((b, h) => b + x.reduce((a, v, d) => a + v * p.w1[d][h], 0));
+    const hh = z1.map(actF[act].f);
+    const pr = softmax(p.b2.map((b, c) => b + hh.reduce((a, v, h) => a + v * p.w2[h][c], 0)));
+    const d2 = pr.map((v, c) => (s * (v - Y[i][c])) / n);
+    const d1 = z1.map((z, h) => d2.reduce((a, v, c) => a + v * p.w2[h][c], 0) * actF[act].df(z));
+    x.forEach((v, d) => d1.forEach((dv, h) => (g.w1[d][h] += v * dv)));
+    d1.forEach((dv, h) => (g.b1[h] += dv));
+    hh.forEach((v, h) => d2.forEach((dv, c) => (g.w2[h][c] += v * dv)));
+    d2.forEach((dv, c) => (g.b2[c] += dv));
+  });
+  return mlpFlat(g);
+}
+const sqd = (a, b) => a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0);
+
+function ast(r, D) {
+  const which = r.weighted({ traj: 8, balanced: 2, clip: 1, penalty: 4, repr: 3 });
+  if (which === 'balanced') {
+    const S = r.pick([1, 2, 25, 50, 0, 2.5]);
+    const t = r.pick([0, 1, 11, 12, 24, 49, -1, 0.5]);
+    const valid = Number.isInteger(S) && S >= 1 && Number.isInteger(t) && t >= 0 && t < S;
+    const h = Math.floor(S / 2);
+    const want = t >= h ? Math.log(t - h + 8) / Math.log(5) : Math.log(5) / Math.log(h - t + 8);
+    return { fn: 'astBalancedLossScale', expect: valid ? 'valid' : 'invalid', why: 'start epoch or S out of range', repro: { t, S }, run: () => D.astBalancedLossScale(t, S), check: (v) => (Math.abs(v - want) < 1e-12 ? undefined : wrong('balanced factor vs log₅ closed form', `${v} vs ${want}`)) };
+  }
+  if (which === 'clip') {
+    const e = r.pick([0, 3, 10, 11, 100, -1, 1.5, NaN]);
+    const table = [0.5, 0.5, 0.55, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9];
+    const valid = Number.isInteger(e) && e >= 0;
+    return { fn: 'astExpertLossScale', expect: valid ? 'valid' : 'invalid', why: 'epoch not an integer >= 0', repro: { e }, run: () => D.astExpertLossScale(e), check: (v) => (v === (e < 11 ? table[e] : 1) ? undefined : wrong('clipping factor vs loss_decay table', `${v} at epoch ${e}`)) };
+  }
+  const Dd = r.int(1, 3);
+  const H = r.int(1, 3);
+  const C = r.int(2, 3);
+  const mk = (sc) => ({ w1: r.matrix(Dd, H, 'normal', sc), b1: Array.from({ length: H }, () => f32(r.float(-0.5, 0.5))), w2: r.matrix(H, C, 'normal', sc), b2: Array.from({ length: C }, () => f32(r.float(-0.5, 0.5))) });
+  const tens = (p) => ({ w1: tf.tensor2d(p.w1), b1: tf.tensor1d(p.b1), w2: tf.tensor2d(p.w2), b2: tf.tensor1d(p.b2) });
+  const act = r.pick(['tanh', 'softplus']);
+  if (which === 'repr') {
+    const K = r.int(1, 3);
+    const perClass = K * r.int(1, 2);
+    const n = r.int(K * C, 12);
+    const z = r.matrix(n, 2, 'normal', 3);
+    const y = Array.from({ length: n }, (_, i) => (i < C * K ? i % C : r.int(0, C - 1)));
+    const bad = r.bool(0.2) ? r.pick(['clusters', 'label', 'nan']) : undefined;
+    const opts = { perClass, clusters: bad === 'clusters' ? perClass + 1 : K, seed: r.int(0, 9) };
+    const yy = bad === 'label' ? y.map((v, i) => (i === 0 ? -1 : v)) : y;
+    const zz = bad === 'nan' ? z.map((row, i) => (i === 0 ? [NaN, 0] : row)) : z;
+    return {
+      fn: 'representativeInit', expect: bad ? 'invalid' : 'valid', why: bad, repro: { z: zz, y: yy, opts },
+      run: () => D.representativeInit(zz, yy, opts),
+      check: (idx) => {
+        // Each centre gives its ⌊ipc/K⌋ nearest examples of the class (all of them when the class is smaller, as the code).
+        const per = Math.floor(perClass / K);
+        const counts = Array.from({ length: C }, (_, c) => idx.filter((i) => y[i] === c).length);
+        const want = Array.from({ length: C }, (_, c) => K * Math.min(per, y.filter((v) => v === c).length));
+        if (counts.some((v, c) => v !== want[c]) || idx.length !== want.reduce((a, b) => a + b, 0)) return wrong('representative init: ⌊ipc/K⌋ per centre, per class', JSON.stringify({ idx, counts, want }));
+        return undefined;
+      },
+    };
+  }
+  if (which === 'penalty') {
+    const p = mk(1);
+    const N = r.int(1, 4);
+    const x = r.matrix(N, Dd, 'normal', 1);
+    const lambda = r.pick([undefined, 0, 2, 0.5]);
+    const bad = r.bool(0.2) ? r.pick(['nan', 'width', 'lambda', 'act']) : undefined;
+    const xs = bad === 'nan' ? x.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : bad === 'width' ? x.map((row) => [...row, 0]) : x;
+    const opts = { ...(lambda === undefined ? {} : { lambda }), activation: bad === 'act' ? 'relu' : act };
+    if (bad === 'lambda') opts.lambda = -1;
+    const fwd = (xi) => p.b2.reduce((a, b, c) => a + b + p.b1.reduce((s, bh, h) => s + actF[act].f(bh + xi.reduce((t, v, d) => t + v * p.w1[d][h], 0)) * p.w2[h][c], 0), 0);
+    const want = ((lambda ?? 2) * x.reduce((a, xi) => {
+      const g = xi.map((_, d) => { const e = 1e-6; return (fwd(xi.map((v, j) => (j === d ? v + e : v))) - fwd(xi.map((v, j) => (j === d ? v - e : v)))) / (2 * e); });
+      return a + (Math.hypot(...g) - 1) ** 2;
+    }, 0)) / N;
+    return {
+      fn: 'astGradientPenalty', expect: bad ? 'invalid' : 'valid', why: bad, repro: { p, x: xs, opts },
+      prepare: () => ({ pt: tens(p), xt: tf.tensor2d(xs) }),
+      run: ({ pt, xt }) => D.astGradientPenalty(pt, xt, opts),
+      check: (o) => { const v = o.dataSync()[0]; return Math.abs(v - want) < 1e-4 * Math.max(1, want) ? undefined : wrong('gradient penalty vs finite-difference input gradient', `${v} vs ${want}`); },
+    };
+  }
+  const n = r.int(1, 3);
+  const X = r.matrix(n, Dd, 'normal', 1);
+  const Y = Array.from({ length: n }, () => { const c = r.int(0, C - 1); return Array.from({ length: C }, (_, j) => (j === c ? 1 : 0)); });
+  const start = mk(0.7);
+  const target = mk(0.7);
+  const mids = Array.from({ length: r.pick([0, 0, 1, 2]) }, () => mk(0.7));
+  const steps = r.int(Math.max(1, mids.length + 1), 5);
+  const lr = r.pick([0.1, 0.5]);
+  const mu = r.pick([0, 0.5, 0.9]);
+  const scale = r.pick([1, 0.6, 1.4]);
+  const weighting = r.pick(['adaptive', 'sum']);
+  const bad = r.bool(0.2) ? r.pick(['nan', 'shape', 'momentum', 'steps', 'lr', 'act', 'same']) : undefined;
+  const Xs = bad === 'nan' ? X.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : bad === 'shape' ? X.map((row) => [...row, 0]) : X;
+  const opts = { lr, steps, activation: act, momentum: mu, innerLossScale: scale, intermediateWeighting: weighting };
+  if (bad === 'momentum') opts.momentum = r.pick([1, -0.1]);
+  if (bad === 'steps') opts.steps = mids.length ? mids.length : 0;
+  if (bad === 'lr') opts.lr = r.pick([0, -0.1, NaN]);
+  if (bad === 'act') opts.activation = 'relu';
+  // Float64 student: b ← μb + ∇(s·CE), θ ← θ − αb; normalised distances at the end and after steps k·m.
+  let th = mlpFlat(start);
+  let buf;
+  const M = mids.length + 1;
+  const k = Math.floor(steps / M);
+  const mid = [];
+  for (let t = 0; t < steps; t++) {
+    const g = mlpGrad64(mlpUnflat(th, Dd, H, C), X, Y, act, scale);
+    buf = buf === undefined ? g : buf.map((b, i) => mu * b + g[i]);
+    th = th.map((v, i) => v - lr * buf[i]);
+    for (let m = 1; m < M; m++) if (t + 1 === k * m) mid.push(sqd(th, mlpFlat(mids[m - 1])) / sqd(mlpFlat(start), mlpFlat(mids[m - 1])));
+  }
+  let want = sqd(th, mlpFlat(target)) / sqd(mlpFlat(start), mlpFlat(target));
+  mid.forEach((v, i) => (want += (weighting === 'adaptive' ? (i + 1) / (1 + mid.length) : 1) * v));
+  return {
+    fn: 'mlpTrajectoryMatchingLoss', expect: bad ? 'invalid' : 'valid', why: bad,
+    repro: { X: Xs, Y, start, target, mids, opts },
+    prepare: () => ({ xt: tf.tensor2d(Xs), yt: tf.tensor2d(Y), st: tens(start), tt: tens(bad === 'same' ? start : target), mt: mids.map(tens) }),
+    run: ({ xt, yt, st, tt, mt }) => D.mlpTrajectoryMatchingLoss({ xSyn: xt, ySyn: yt, start: st, target: tt, intermediate: mt, ...opts }),
+    check: (o) => { const v = o.dataSync()[0]; return Math.abs(v - want) < 1e-4 * Math.max(1, want) ? undefined : wrong('MLP trajectory matching vs float64 unrolled student', `${v} vs ${want}`); },
+  };
+}
+
+function pld(r, D) {
+  if (r.bool()) {
+    const B = r.int(1, 5);
+    const k = r.int(1, 5);
+    const l = r.matrix(B, k, 'normal', r.pick([1, 100, 1e4]));
+    const tau = r.pick([undefined, 0.1, 1, 1e-3]);
+    const bad = r.bool(0.2) ? r.pick(['tau', 'nan']) : undefined;
+    const ll = bad === 'nan' ? l.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : l;
+    const opts = { ...(tau === undefined ? {} : { temperature: tau }), seed: r.int(0, 99) };
+    if (bad === 'tau') opts.temperature = r.pick([0, -1, NaN]);
+    const t = tau ?? 0.1;
+    const want = l.map((row) => {
+      const a = row.map((v) => -v / t);
+      const m = Math.max(...a);
+      const lse = m + Math.log(a.reduce((s, v) => s + Math.exp(v - m), 0));
+      return a.map((v) => Math.exp(v - lse));
+    });
+    return {
+      fn: 'pldResample', expect: bad ? 'invalid' : 'valid', why: bad, repro: { l: ll, opts },
+      run: () => D.pldResample(ll, opts),
+      check: (o) => {
+        for (let b = 0; b < B; b++) {
+          if (!(Number.isInteger(o.indices[b]) && o.indices[b] >= 0 && o.indices[b] < k && o.probabilities[b][o.indices[b]] > 0)) return wrong('PLD draw is a candidate with p > 0', JSON.stringify(o.indices));
+          // The reference loses ~|ℓ/τ|·1e-16 relative in the exponent.
+          const tol = 1e-9 + 4e-16 * Math.max(...l[b].map((v) => Math.abs(v / t)));
+          if (o.probabilities[b].some((p, j) => Math.abs(p - want[b][j]) > tol)) return wrong('PLD probabilities vs float64 softmax(−ℓ/τ)', `${JSON.stringify(o.probabilities[b])} vs ${JSON.stringify(want[b])}`);
+        }
+        return undefined;
+      },
+    };
+  }
+  const items = r.int(2, 8);
+  const U = r.int(1, 4);
+  const inter = Array.from({ length: U }, () => { const n = r.int(1, items - 1); return Array.from({ length: n }, () => r.int(0, items - 1)); });
+  const users = Array.from({ length: r.int(1, 5) }, () => r.int(0, U - 1));
+  const k = r.int(1, 4);
+  const bad = r.bool(0.2) ? r.pick(['empty', 'full', 'item', 'user', 'k']) : undefined;
+  let it = inter;
+  let us = users;
+  const opts = { items, k, seed: r.int(0, 99) };
+  if (bad === 'empty') it = inter.map((v, i) => (i === users[0] ? [] : v));
+  if (bad === 'full') it = inter.map((v, i) => (i === users[0] ? Array.from({ length: items }, (_, j) => j) : v));
+  if (bad === 'item') it = inter.map((v, i) => (i === users[0] ? [...v, items] : v));
+  if (bad === 'user') us = [...users, U];
+  if (bad === 'k') opts.k = r.pick([0, 1.5]);
+  // Distinct observed items of a user whose list (with repeats) has at least k entries may still repeat an item id.
+  return {
+    fn: 'pldCandidates', expect: bad ? 'invalid' : 'valid', why: bad, repro: { it, us, opts },
+    run: () => D.pldCandidates(it, us, opts),
+    check: (o) => {
+      for (let b = 0; b < users.length; b++) {
+        const seen = inter[users[b]];
+        if (o.positives[b].length !== k || o.positives[b].some((i) => !seen.includes(i))) return wrong('PLD positives are k observed items', JSON.stringify({ b, pos: o.positives[b], seen }));
+        if (seen.includes(o.negatives[b]) || !(o.negatives[b] >= 0 && o.negatives[b] < items)) return wrong('PLD negative is an unobserved item', JSON.stringify({ b, neg: o.negatives[b], seen }));
+        if (seen.length >= k && new Set(seen).size === seen.length && new Set(o.positives[b]).size !== k) return wrong('PLD draws without replacement when the user has k items', JSON.stringify({ b, pos: o.positives[b] }));
+      }
+      return undefined;
+    },
+  };
 }

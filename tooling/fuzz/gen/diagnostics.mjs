@@ -4,12 +4,19 @@
 // bound against their closed forms, M3 and winsorized means against float64 definitions, NC1 invariance to scaling
 // and translation of the features, spectral-alignment fractions and ranges, (kl-inverse: kl(r̂‖B) = c at the returned bound), DSE/DSMI finiteness and range,
 // with bad input (NaN, labels out of range, empty, non-square, δ outside (0, 1), both kl and logPrior).
+// Per-example gradients of a one-hidden-layer tanh MLP (Dense fast path and loop) against the float64 backward pass,
+// loss-landscape slices of a linear softmax model against float64 losses at θ + αd (+ βη) with the weights restored,
+// filter-normalized directions against the filter norms of θ.
+import * as tf from '@tensorflow/tfjs-core';
 
 const f32 = Math.fround;
 const close = (a, b, tol) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 export function generate(r, lib) {
-  const kind = r.weighted({ stats: 16, nb: 16, eigen: 16, spd: 10, kl: 10, pac: 16, dse: 12, robustMean: 14, collapse: 12, alignment: 8 });
+  const kind = r.weighted({ stats: 16, nb: 16, eigen: 16, spd: 10, kl: 10, pac: 16, dse: 12, robustMean: 14, collapse: 12, alignment: 8, perExample: 14, landscape: 14, direction: 6 });
+  if (kind === 'perExample') return perExampleCase(r, lib);
+  if (kind === 'landscape') return landscapeCase(r, lib);
+  if (kind === 'direction') return directionCase(r, lib);
   if (kind === 'robustMean') return r.bool(0.5) ? robustMeanCase(r, lib) : coherenceCase(r, lib);
   if (kind === 'dse' && r.bool(0.35)) return inductiveBiasCase(r, lib);
   if (kind === 'collapse') return collapseCase(r, lib);
@@ -370,6 +377,180 @@ function inductiveBiasCase(r, lib) {
     check: (o) => {
       // −ln P(err ≤ ε) ≥ 0, in bits = nats / ln 2; smaller targets need at least as much information.
       if (!(o.nats >= -1e-9) || Math.abs(o.bits - o.nats / Math.LN2) > 1e-9 * Math.max(1, o.nats)) return { category: 'wrong value', kind: 'inductive bias: nats ≥ 0, bits = nats/ln 2', message: JSON.stringify({ nats: o.nats, bits: o.bits }) };
+      return undefined;
+    },
+  };
+}
+
+/** A model shaped like a tfjs-layers Sequential of Dense layers ([kernel, bias?, activation] each); `layers` only when `dense`. */
+function denseModel(specs, dense) {
+  const vars = [];
+  const layers = specs.map(([k, b, act]) => {
+    const kv = tf.variable(tf.tensor2d(k), true);
+    const bv = b ? tf.variable(tf.tensor1d(b), true) : undefined;
+    vars.push(kv, ...(bv ? [bv] : []));
+    return { getClassName: () => 'Dense', trainableWeights: [{ read: () => kv }, ...(bv ? [{ read: () => bv }] : [])], activation: { apply: act === 'tanh' ? tf.tanh : (t) => t }, kv, bv };
+  });
+  const apply = (x) => layers.reduce((a, l) => { let z = tf.matMul(a, l.kv); if (l.bv) z = tf.add(z, l.bv); return l.activation.apply(z); }, x);
+  return { model: { trainableWeights: vars.map((v) => ({ read: () => v })), apply, ...(dense ? { layers } : {}) }, vars };
+}
+
+const softmaxRow = (z) => {
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const t = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / t);
+};
+const ceRow = (z, y) => {
+  const m = Math.max(...z);
+  return m - z[y] + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
+};
+const affine = (x, W, b) => W[0].map((_, c) => x.reduce((a, v, j) => a + v * W[j][c], b ? b[c] : 0));
+
+function perExampleCase(r, lib) {
+  const B = r.int(1, 4);
+  const D = r.int(1, 3);
+  const H = r.int(1, 3);
+  const C = r.int(2, 4);
+  const W1 = r.matrix(D, H, 'normal', 1);
+  const b1 = r.bool(0.7) ? Array.from({ length: H }, () => f32(r.float(-1, 1))) : undefined;
+  const W2 = r.matrix(H, C, 'normal', 1);
+  const b2 = r.bool(0.5) ? Array.from({ length: C }, () => f32(r.float(-1, 1))) : undefined;
+  const x = r.matrix(B, D, 'normal', 1);
+  const y = r.labels(B, C);
+  const dense = r.bool(0.6);
+  const method = r.pick([undefined, 'auto', 'loop']);
+  const bad = r.bool(0.2) ? r.pick(['nan', 'label', 'rows', 'method', 'model']) : undefined;
+  const xs = bad === 'nan' ? x.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : x;
+  const ys = bad === 'label' ? y.map((v, i) => (i === 0 ? C : v)) : bad === 'rows' ? [...y, 0] : y;
+  const m = bad === 'method' ? 'vmap' : method;
+  // Float64 backward pass of CE(tanh(xW1 + b1)W2 + b2, y), flattened as W1, b1, W2, b2.
+  const want = x.map((row, i) => {
+    const h = affine(row, W1, b1).map(Math.tanh);
+    const dz = softmaxRow(affine(h, W2, b2)).map((p, c) => p - (c === y[i] ? 1 : 0));
+    const da = h.map((hv, k) => dz.reduce((a, v, c) => a + v * W2[k][c], 0) * (1 - hv * hv));
+    return [...row.flatMap((v) => da.map((d) => v * d)), ...(b1 ? da : []), ...h.flatMap((v) => dz.map((d) => v * d)), ...(b2 ? dz : [])];
+  });
+  return {
+    fn: 'perExampleGradients',
+    expect: bad ? 'invalid' : 'valid',
+    why: bad,
+    repro: { call: 'perExampleGradients(Dense(tanh) → Dense model, x, y, { method })', W1, b1, W2, b2, x: xs, y: ys, dense, method: m },
+    prepare: () => ({ ...denseModel([[W1, b1, 'tanh'], [W2, b2, 'linear']], dense), xt: tf.tensor2d(xs) }),
+    run: ({ model, xt }) => lib.diagnostics.perExampleGradients(bad === 'model' ? { apply: model.apply } : model, xt, ys, m ? { method: m } : undefined),
+    check: (o) => {
+      const P = want[0].length;
+      const fast = dense && m !== 'loop';
+      if (o.batch !== B || o.size !== P || o.method !== (fast ? 'dense' : 'loop')) return { category: 'wrong value', kind: 'per-example gradient shape and method', message: `batch ${o.batch}, size ${o.size}, method ${o.method}; expected ${B} × ${P}, ${fast ? 'dense' : 'loop'}` };
+      for (let i = 0; i < B; i++) for (let k = 0; k < P; k++) {
+        const g = o.gradients[i * P + k];
+        if (Math.abs(g - want[i][k]) > 1e-5 * Math.max(1, Math.abs(want[i][k]))) return { category: 'wrong value', kind: `per-example gradient (${o.method}) vs float64 backward pass`, message: `example ${i}, parameter ${k}: expected ${want[i][k]}, got ${g}` };
+      }
+      return undefined;
+    },
+  };
+}
+
+function landscapeCase(r, lib) {
+  const N = r.int(1, 4);
+  const D = r.int(1, 3);
+  const C = r.int(2, 3);
+  const W = r.matrix(D, C, 'normal', 1);
+  const b = Array.from({ length: C }, () => f32(r.float(-1, 1)));
+  const x = r.matrix(N, D, 'normal', 1);
+  const y = r.labels(N, C);
+  const two = r.bool(0.4);
+  const alphas = r.pick([undefined, [0], [-1, 0, 1], [0.5, -0.25]]);
+  const betas = two ? r.pick([undefined, [0, 1]]) : undefined;
+  const given = r.bool(0.5);
+  const dirs = [0, 1].map(() => [Float32Array.from(r.matrix(D, C, 'normal', 1).flat()), Float32Array.from({ length: C }, () => f32(r.float(-1, 1)))]);
+  const ignore = r.pick([undefined, 'biasbn', 'none']);
+  const seed = r.int(0, 100);
+  const bad = r.bool(0.2) ? r.pick(['alphas', 'dirLen', 'dirNaN', 'rows', 'ignore', 'seed', 'nan']) : undefined;
+  const opts = { ...(alphas ? { alphas } : {}), ...(ignore ? { ignore } : {}), seed };
+  if (two && betas) opts.betas = betas;
+  if (given) {
+    if (two) opts.directions = [dirs[0], dirs[1]];
+    else opts.direction = dirs[0];
+  }
+  if (bad === 'alphas') opts.alphas = r.pick([[], [NaN], [0, Infinity]]);
+  if (bad === 'dirLen') two ? (opts.directions = [dirs[0], [dirs[1][0]]]) : (opts.direction = [dirs[0][0]]);
+  if (bad === 'dirNaN') {
+    const d = [Float32Array.from(dirs[0][0]), dirs[0][1]];
+    d[0][0] = NaN;
+    two ? (opts.directions = [d, dirs[1]]) : (opts.direction = d);
+  }
+  if (bad === 'ignore' && !given) opts.ignore = 'bn';
+  if (bad === 'seed' && !given) opts.seed = 0.5;
+  const invalidBad = bad && !(bad === 'ignore' && given) && !(bad === 'seed' && given);
+  const ys = bad === 'rows' ? [...y, 0] : y;
+  const xs = bad === 'nan' ? x.map((row, i) => (i === 0 ? row.map(() => NaN) : row)) : x;
+  const loss64 = (dW, db) => y.reduce((a, yi, i) => a + ceRow(affine(x[i], W.map((row, j) => row.map((v, c) => v + dW[j * C + c])), b.map((v, c) => v + db[c])), yi), 0) / N;
+  return {
+    fn: two ? 'lossLandscape2d' : 'lossLandscape1d',
+    expect: invalidBad ? 'invalid' : 'valid',
+    why: bad,
+    repro: { call: `${two ? 'lossLandscape2d' : 'lossLandscape1d'}(Dense model, x, y, options)`, W, b, x: xs, y: ys, opts: { ...opts, direction: opts.direction?.map((a) => Array.from(a)), directions: opts.directions?.map((d) => d.map((a) => Array.from(a))) } },
+    prepare: () => ({ ...denseModel([[W, b, 'linear']], true), xt: tf.tensor2d(xs) }),
+    run: ({ model, xt }) => (two ? lib.diagnostics.lossLandscape2d(model, xt, ys, opts) : lib.diagnostics.lossLandscape1d(model, xt, ys, opts)),
+    check: (out, { vars }) => {
+      const w0 = vars[0].dataSync();
+      const b0 = vars[1].dataSync();
+      if (W.flat().some((v, k) => v !== w0[k]) || b.some((v, k) => f32(v) !== b0[k])) return { category: 'wrong value', kind: 'landscape restores the weights', message: 'the model weights changed' };
+      const as = alphas ?? Array.from({ length: 21 }, (_, i) => -1 + i / 10);
+      const bs = betas ?? as;
+      const [d1, d2] = two ? out.directions : [out.direction];
+      const grid = two ? as.map((a) => bs.map((bb) => [a, bb])) : [as.map((a) => [a, 0])];
+      for (let i = 0; i < grid.length; i++) for (let j = 0; j < grid[i].length; j++) {
+        const [a, bb] = grid[i][j];
+        const dW = Array.from({ length: D * C }, (_, k) => f32(a * d1[0][k]) + (two ? f32(bb * d2[0][k]) : 0));
+        const db = Array.from({ length: C }, (_, k) => f32(a * d1[1][k]) + (two ? f32(bb * d2[1][k]) : 0));
+        const want = loss64(dW, db);
+        const got = two ? out.losses[i][j] : out.losses[j];
+        if (Math.abs(got - want) > 1e-4 * Math.max(1, Math.abs(want))) return { category: 'wrong value', kind: 'landscape loss vs float64 CE at θ + αd (+ βη)', message: `(${a}, ${bb}): expected ${want}, got ${got}` };
+      }
+      return undefined;
+    },
+  };
+}
+
+function directionCase(r, lib) {
+  const shapes = Array.from({ length: r.int(1, 2) }, () => [r.int(1, 3), r.int(1, 3)]);
+  const specs = shapes.map(([i, o], k) => [r.matrix(k === 0 ? i : shapes[k - 1][1], o, 'normal', r.pick([1, 1e-3])), r.bool() ? Array.from({ length: o }, () => f32(r.float(-1, 1))) : undefined, 'linear']);
+  if (r.bool(0.2)) specs[0][0] = specs[0][0].map((row) => row.map((v, c) => (c === 0 ? 0 : v)));
+  const ignore = r.pick([undefined, 'biasbn', 'none']);
+  const seed = r.int(0, 1000);
+  const bad = r.bool(0.2) ? r.pick(['ignore', 'seed', 'model', 'nanWeight']) : undefined;
+  if (bad === 'nanWeight') specs[0][0] = specs[0][0].map((row, i) => (i === 0 ? row.map((v, j) => (j === 0 ? r.pick([NaN, -Infinity]) : v)) : row));
+  const opts = { seed: bad === 'seed' ? 1.5 : seed, ...(ignore || bad === 'ignore' ? { ignore: bad === 'ignore' ? 'bias' : ignore } : {}) };
+  return {
+    fn: 'filterNormalizedDirection',
+    expect: bad ? 'invalid' : 'valid',
+    why: bad,
+    repro: { call: 'filterNormalizedDirection(Dense stack, { seed, ignore })', specs, opts },
+    prepare: () => denseModel(specs, true),
+    run: ({ model }) => lib.diagnostics.filterNormalizedDirection(bad === 'model' ? { apply: model.apply, trainableWeights: [] } : model, opts),
+    check: (d, { vars }) => {
+      // ‖d[:, f]‖ = ‖θ[:, f]‖ for every filter (column) of every kernel; biases 0 ('biasbn') or θ ('none').
+      for (let k = 0; k < vars.length; k++) {
+        const th = vars[k].dataSync();
+        if (d[k].length !== th.length) return { category: 'wrong value', kind: 'direction shape', message: `variable ${k}: ${d[k].length} vs ${th.length}` };
+        if (vars[k].rank === 1) {
+          const wantB = (ignore ?? 'biasbn') === 'none' ? th : new Float32Array(th.length);
+          if (wantB.some((v, i) => v !== d[k][i])) return { category: 'wrong value', kind: `bias direction (${ignore ?? 'biasbn'})`, message: `variable ${k}` };
+          continue;
+        }
+        const F = vars[k].shape[1];
+        for (let f = 0; f < F; f++) {
+          let tn = 0;
+          let dn = 0;
+          for (let i = f; i < th.length; i += F) {
+            tn += th[i] ** 2;
+            dn += d[k][i] ** 2;
+          }
+          if (Math.abs(Math.sqrt(dn) - Math.sqrt(tn)) > 1e-5 * Math.max(Math.sqrt(tn), 1e-30)) return { category: 'wrong value', kind: 'filter norm of d vs θ', message: `variable ${k}, filter ${f}: ‖d‖ ${Math.sqrt(dn)}, ‖θ‖ ${Math.sqrt(tn)}` };
+        }
+      }
       return undefined;
     },
   };

@@ -2,14 +2,16 @@
 // score against a float64 brute-force reference (normalize, all distances, sort), the Mahalanobis score at D ∈ {1, 2}
 // against the closed-form inverse of the tied covariance, the layer ensemble (its score is αᵀs + b), the MixOE batch
 // (convex mixtures of one-hot targets and the uniform distribution), with bad input (empty, NaN, k > N, dimension
-// mismatch, labels out of range, tpr outside (0, 1]).
+// mismatch, labels out of range, tpr outside (0, 1]); the MixOE objective on a batch against the float64
+// Σ_i w_i · (−Σ_k t_ik log softmax(z_i)_k) (bad: NaN targets, shape and weight-length mismatch, NaN logits).
 import * as tf from '@tensorflow/tfjs-core';
 
 const f32 = Math.fround;
 const close = (a, b, tol) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 
 export function generate(r, lib) {
-  const kind = r.weighted({ auroc: 14, fpr: 12, knn: 22, mahalanobis: 22, ensemble: 12, mixoe: 10, preprocess: 10 });
+  const kind = r.weighted({ auroc: 14, fpr: 12, knn: 22, mahalanobis: 22, ensemble: 12, mixoe: 10, preprocess: 10, mixoeLoss: 10 });
+  if (kind === 'mixoeLoss') return mixoeLossCase(r, lib);
   if (kind === 'preprocess') return preprocessCase(r, lib);
   if (kind === 'auroc') return aurocCase(r, lib);
   if (kind === 'fpr') return fprCase(r, lib);
@@ -229,11 +231,14 @@ function preprocessCase(r, lib) {
   const y = x.map((_, i) => i % C);
   const test = r.matrix(r.int(1, 3), D, 'normal', 1);
   const eps = r.pick([0, 0, 0.01, -0.1, NaN]);
-  const invalid = !(eps >= 0);
+  // A NaN input (the preprocessed input was silently NaN).
+  const nanX = r.bool(0.1);
+  if (nanX) test[0][0] = NaN;
+  const invalid = !(eps >= 0) || nanX;
   return {
     fn: 'mahalanobisScoreWithPreprocessing',
     expect: invalid ? 'invalid' : 'valid',
-    why: 'epsilon < 0 or NaN',
+    why: nanX ? 'NaN input' : 'epsilon < 0 or NaN',
     repro: { call: 'mahalanobisScoreWithPreprocessing({ detector: fit(tanh(xW)), features: tanh(·W), x: test, epsilon })', W, x, y, test, eps },
     prepare: () => ({ Wt: tf.tensor2d(W), xt: tf.tensor2d(x), tt: tf.tensor2d(test) }),
     run: ({ Wt, xt, tt }) => {
@@ -241,9 +246,13 @@ function preprocessCase(r, lib) {
       const fx = features(xt);
       const det = lib.ood.MahalanobisDetector.fit(fx, y);
       fx.dispose();
-      const ft = features(tt);
-      const plain = det.score(ft);
-      ft.dispose();
+      // The plain score of a NaN input would throw here, in the harness: only the call under test gets it.
+      let plain;
+      if (!nanX) {
+        const ft = features(tt);
+        plain = det.score(ft);
+        ft.dispose();
+      }
       return { pre: lib.ood.mahalanobisScoreWithPreprocessing({ detector: det, features, x: tt, epsilon: eps }), plain };
     },
     check: ({ pre, plain }) => {
@@ -251,6 +260,48 @@ function preprocessCase(r, lib) {
       // to first order (a small step: allow float32 noise).
       const i = pre.findIndex((v, k) => (eps === 0 ? Math.abs(v - plain[k]) > 1e-5 * Math.max(1, Math.abs(plain[k])) : v < plain[k] - 1e-3 * Math.max(1, Math.abs(plain[k]))));
       return i < 0 ? undefined : { category: 'wrong value', kind: eps === 0 ? 'preprocessing with ε = 0 vs the plain score' : 'preprocessing does not lower the score', message: `row ${i}: ${pre[i]} vs ${plain[i]}` };
+    },
+  };
+}
+
+function mixoeLossCase(r, lib) {
+  const B = r.int(1, 4);
+  const K = r.int(1, 4);
+  const lam = r.pick([0, 1, f32(r.float(0, 1))]);
+  const beta = r.pick([0, 0.5, 1, 2]);
+  const y = Array.from({ length: B }, () => r.int(0, K - 1));
+  const hot = y.map((v) => Array.from({ length: K }, (_, c) => (c === v ? 1 : 0)));
+  const t = [...hot, ...hot.map((row) => row.map((v) => f32(lam * v + (1 - lam) / K)))];
+  const w = [...new Array(B).fill(1 / B), ...new Array(B).fill(beta / B)].map(f32);
+  const vm = r.valueMode({ moderate: r.bool(0.7) });
+  const z = r.matrix(2 * B, K, vm.mode, vm.scale);
+  const bad = r.bool(0.2) ? r.pick(['targets', 'shape', 'weights', 'nan']) : undefined;
+  let tt = t;
+  let zz = z;
+  let ww = w;
+  // Soft targets are not required to sum to 1 (as Keras' categorical cross-entropy); a NaN target is invalid.
+  if (bad === 'targets') tt = t.map((row, i) => (i === 0 ? row.map(() => NaN) : row));
+  // Targets [N, 1] are integer labels (Keras' sparse form), so the mismatch for K = 1 is a missing logits row.
+  if (bad === 'shape') zz = K > 1 ? z.map((row) => [...row, 0]) : z.slice(1);
+  if (bad === 'weights') ww = [...w, 1];
+  if (bad === 'nan') zz = z.map((row, i) => (i === 0 ? row.map(() => NaN) : row));
+  const finite = z.flat().every(Number.isFinite);
+  const want = z.reduce((a, row, i) => {
+    const m = Math.max(...row);
+    const l = Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    // −Σ_k t_k (z_k − m − l), with 0·(−∞) = 0 for the zero targets.
+    return a + w[i] * t[i].reduce((s, tk, k) => s + (tk === 0 ? 0 : -tk * (row[k] - m - l)), 0);
+  }, 0);
+  return {
+    fn: 'mixOELoss',
+    expect: bad || !finite ? 'invalid' : 'valid',
+    why: bad ?? 'non-finite logits',
+    repro: { call: 'mixOELoss()(targets, logits, weights)', targets: tt, logits: zz, weights: ww },
+    prepare: () => ({ tg: tf.tensor2d(tt), lg: tf.tensor2d(zz), wt: tf.tensor1d(ww) }),
+    run: ({ tg, lg, wt }) => lib.ood.mixOELoss()(tg, lg, wt),
+    check: (out) => {
+      const got = out.dataSync()[0];
+      return close(got, want, 1e-4) ? undefined : { category: 'wrong value', kind: 'MixOE loss vs float64 weighted soft cross-entropy', message: `expected ${want}, got ${got}` };
     },
   };
 }
