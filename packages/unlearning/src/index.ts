@@ -31,3 +31,4 @@ export { relabelForget, relabelUnlearning, type RelabelOptions } from './relabel
 export { uceEdit, adversarialEmbedding, rece, type UceEditOptions, type ReceOptions, type ReceResult } from './rece.js';
 export { worstCaseForgetSet, projectCappedSimplex, type WorstCaseOptions, type WorstCaseResult } from './worst-case.js';
 export { pdu, pduForgetTerm, type PduOptions, type PduObjective } from './pdu.js';
+export { orthogonalLora, orthogonalLoraPenalty, o3Unlearning, contrastiveEntropyLoss, o3DetectorObjective, trainO3Detector, fitO3Scorer, type OrthogonalLora, type OrthogonalLoraOptions, type LoraAdapter, type O3UnlearningOptions, type O3DetectorOptions, type O3ScorerOptions, type O3Scorer } from './o3.js';
