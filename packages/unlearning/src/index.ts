@@ -32,3 +32,4 @@ export { uceEdit, adversarialEmbedding, rece, type UceEditOptions, type ReceOpti
 export { worstCaseForgetSet, projectCappedSimplex, type WorstCaseOptions, type WorstCaseResult } from './worst-case.js';
 export { pdu, pduForgetTerm, type PduOptions, type PduObjective } from './pdu.js';
 export { orthogonalLora, orthogonalLoraPenalty, o3Unlearning, contrastiveEntropyLoss, o3DetectorObjective, trainO3Detector, fitO3Scorer, type OrthogonalLora, type OrthogonalLoraOptions, type LoraAdapter, type O3UnlearningOptions, type O3DetectorOptions, type O3ScorerOptions, type O3Scorer } from './o3.js';
+export { laf, lafVaeLoss, lafReconstructionTerm, lafAlignmentLoss, representationVae, type LafOptions, type LafResult, type RepresentationVae } from './laf.js';
