@@ -98,7 +98,8 @@ export function representationVae(dim: number, options: { readonly latent?: numb
     return tf.variable(tf.tensor2d(Array.from({ length: a * b }, () => (2 * u() - 1) * lim), [a, b]), true, `laf_vae${id}_${name}`);
   };
   const zeros = (n: number, name: string) => tf.variable(tf.zeros([n]), true, `laf_vae${id}_${name}`);
-  const w = { W1: glorot(d, h, 'W1'), b1: zeros(h, 'b1'), Wm: glorot(h, k, 'Wm'), bm: zeros(k, 'bm'), Wv: glorot(h, k, 'Wv'), bv: zeros(k, 'bv'), W2: glorot(k, h, 'W2'), b2: zeros(h, 'b2'), W3: glorot(h, d, 'W3'), b3: zeros(d, 'b3') };
+  // tf.variable keeps its own reference to the data: the initial tensors are disposed by the tidy.
+  const w = tf.tidy(() => ({ W1: glorot(d, h, 'W1'), b1: zeros(h, 'b1'), Wm: glorot(h, k, 'Wm'), bm: zeros(k, 'bm'), Wv: glorot(h, k, 'Wv'), bv: zeros(k, 'bv'), W2: glorot(k, h, 'W2'), b2: zeros(h, 'b2'), W3: glorot(h, d, 'W3'), b3: zeros(d, 'b3') }));
   let draws = 0;
   const run = (e: Tensor, sample: boolean) => {
     mat(e, 'e');
@@ -142,7 +143,10 @@ export interface LafOptions {
   readonly rounds?: number;
   /** Adam steps per phase within a round. Default 5. */
   readonly stepsPerRound?: number;
-  /** Adam steps of the classifier repair. Default 50. */
+  /**
+   * Adam steps of the head repair (0 skips it). The paper's optional repair (LAF+R) fine-tunes on labelled remaining
+   * data; with no labels at all, the head is refit here to the original model's predictions on the remaining data. Default 50.
+   */
   readonly classifierSteps?: number;
   /** Learning rates. Defaults: vae 1e-3, extractor 1e-2, classifier 1e-3. */
   readonly learningRates?: { readonly vae?: number; readonly extractor?: number; readonly classifier?: number };
@@ -167,7 +171,7 @@ interface LayerWithWeights {
  * frozen VAE, {@link lafReconstructionTerm}) over the extractor's weights; (3) representation alignment: descend
  * {@link lafAlignmentLoss} against the original representations; (2) and (3) alternate for `rounds`; (4) repair the
  * classifier head on the remaining data with the original model's own predictions as targets (no labels are read
- * anywhere). The extractor is `model.layers[0..layer]`, the head the layers after it. Every phase runs through `unlearn()`.
+ * anywhere; the paper's optional supervised repair would use labels). The extractor is `model.layers[0..layer]`, the head the layers after it. Every phase runs through `unlearn()`.
  *
  * @example await laf({ model, forget: forgetX, retain: retainX, layer: 1 });
  * @see Shen, Zhang, Zhao, Bialkowski, Chen, Xu, "Label-Agnostic Forgetting: A Supervision-Free Unlearning in Deep Models" (ICLR 2024).
@@ -186,7 +190,8 @@ export async function laf(options: LafOptions): Promise<LafResult> {
   const vaeSteps = params.positiveInteger('vaeSteps', o.vaeSteps ?? 300);
   const rounds = params.positiveInteger('rounds', o.rounds ?? 10);
   const perRound = params.positiveInteger('stepsPerRound', o.stepsPerRound ?? 5);
-  const headSteps = params.positiveInteger('classifierSteps', o.classifierSteps ?? 50);
+  const headSteps = o.classifierSteps ?? 50;
+  if (!Number.isInteger(headSteps) || headSteps < 0) throw new LosskitError('INVALID_PARAMETER', 'invalid hyperparameter', { argument: 'classifierSteps', expected: 'an integer >= 0', received: String(headSteps) });
   const lr = optionsOf(o.learningRates ?? {}, 'learningRates');
   const lrVae = params.positive('learningRates.vae', lr.vae ?? 1e-3);
   const lrExt = params.positive('learningRates.extractor', lr.extractor ?? 1e-2);
@@ -248,6 +253,7 @@ export async function laf(options: LafOptions): Promise<LafResult> {
 
     // (4) classifier repair on the remaining data, targets = the original model's predictions.
     let classifierLoss = Number.NaN;
+    if (headSteps === 0) return { vaeLoss: { retain: vr.last, forget: vf.last }, extractorLoss, alignmentLoss, classifierLoss };
     const head = objectiveTerm({ name: 'lafHead', level: 'any', needsReference: false, value: (b) => tf.tidy(() => tf.mean(tokenNll(b.forward(b.x), b.y)) as Scalar) });
     await unlearn({ model: o.model, forget: { x: rx, y: pseudo }, objective: objective({ name: 'lafHead', forget: head }), optimizer: adam({ learningRate: lrHead }), steps: headSteps, variables: (n) => headNames.has(n), seed: seed + 7, onStep: (i) => void (classifierLoss = i.loss) });
     return { vaeLoss: { retain: vr.last, forget: vf.last }, extractorLoss, alignmentLoss, classifierLoss };

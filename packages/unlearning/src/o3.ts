@@ -165,7 +165,8 @@ export function orthogonalLora(model: ModelLike, options: OrthogonalLoraOptions)
       const u = rng(seed + t);
       const bound = 1 / Math.sqrt(inDim);
       const a = Array.from({ length: rank * inDim }, () => (2 * u() - 1) * bound);
-      adapters.push({ A: tf.variable(tf.tensor2d(a, [rank, inDim]), true, `o3_lora${id}_A${t}`), B: tf.variable(tf.zeros([outDim, rank]), true, `o3_lora${id}_B${t}`) });
+      // tf.variable keeps its own reference to the data: the initial tensors are disposed by the tidy.
+      adapters.push(tf.tidy(() => ({ A: tf.variable(tf.tensor2d(a, [rank, inDim]), true, `o3_lora${id}_A${t}`), B: tf.variable(tf.zeros([outDim, rank]), true, `o3_lora${id}_B${t}`) })));
       return t;
     },
     apply(x: Tensor, kwargs?: { training?: boolean }) {

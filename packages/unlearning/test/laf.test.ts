@@ -55,6 +55,15 @@ describe('LAF losses — Label-Agnostic Forgetting: A Supervision-Free Unlearnin
     expect(checkGradient((t) => lafAlignmentLoss(Rt, ROt, t, FOt, 0.5), Ft, { reference: (v) => align64(r, ro, unflat(v, 5, 4), fo, 0.5) }).ok).toBe(true);
     tf.dispose([ROt, Ft, FOt, Rt]);
   });
+  it('representationVae: build, run and dispose leave tf.memory().numTensors unchanged (fuzz found the initial weight tensors leaking)', () => {
+    const before = tf.memory().numTensors;
+    const vae = representationVae(3, { latent: 2, seed: 1 });
+    const e = tf.zeros([2, 3]);
+    tf.dispose(Object.values(vae.run(e, true)));
+    e.dispose();
+    vae.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
   it('bad input: mismatched shapes (SHAPE_MISMATCH), τ = 0 and β < 0 (INVALID_PARAMETER), wrong VAE width — no leaks', () => {
     const [a, b, c] = [tf.zeros([3, 2]), tf.zeros([3, 4]), tf.zeros([2])];
     expectCleanThrow(() => lafReconstructionTerm(a, b), 'SHAPE_MISMATCH');

@@ -280,6 +280,16 @@ describe('O3 end to end — Practical Unlearning for Large Language Models', () 
     tf.dispose([all.x, all.y, f0.x, f0.y, f1.x, f1.y]);
     model.dispose();
   }, 120000);
+  it('addRequest then dispose leaves tf.memory().numTensors unchanged (fuzz found the initial tensors of A and B leaking)', () => {
+    const model = mlp();
+    const before = tf.memory().numTensors;
+    const lora = orthogonalLora(model, { layer: 0, rank: 2 });
+    lora.addRequest();
+    lora.addRequest();
+    lora.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
   it('bad input: no dense layer, rank 0, wrong routing shape, no adapter to train — typed errors, no leaks', async () => {
     const model = mlp();
     expectCleanThrow(() => orthogonalLora(model, { layer: 5 }), 'INVALID_PARAMETER');
