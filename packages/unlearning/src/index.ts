@@ -1,7 +1,8 @@
 /**
  * @losskit/unlearning: machine-unlearning objectives as losskit expressions (gradient ascent, gradient difference,
  * KL to the original model, NPO, SimNPO, FLAT, LoReUn), Selective Synaptic Dampening, gradient surgery (UNO-S, concept-preserving
- * gradients; the UNO orthogonality penalty is left out: tfjs second derivatives are wrong), unlearning metrics and an `unlearn()` driver.
+ * gradients; the UNO orthogonality penalty is left out: tfjs second derivatives are wrong), unlearning metrics, an `unlearn()` driver,
+ * O3 (orthogonal LoRA with an OOD-routed adapter) and LAF (label-free representation-level forgetting).
  *
  * @example
  * import { unlearn, gradientDifference, unlearningMetrics } from '@losskit/unlearning';
