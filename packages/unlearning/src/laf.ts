@@ -91,7 +91,8 @@ export function representationVae(dim: number, options: { readonly latent?: numb
   const d = params.positiveInteger('dim', dim);
   const k = params.positiveInteger('latent', o.latent ?? 4);
   const h = params.positiveInteger('hidden', o.hidden ?? 32);
-  const u = rng(params.finite('seed', o.seed ?? 0));
+  const seed = params.finite('seed', o.seed ?? 0);
+  const u = rng(seed);
   const id = vaeCounter++;
   const glorot = (a: number, b: number, name: string) => {
     const lim = Math.sqrt(6 / (a + b));
@@ -108,7 +109,7 @@ export function representationVae(dim: number, options: { readonly latent?: numb
       const hid = tf.relu(tf.add(tf.matMul(e, w.W1), w.b1));
       const mu = tf.add(tf.matMul(hid, w.Wm), w.bm);
       const logVar = tf.clipByValue(tf.add(tf.matMul(hid, w.Wv), w.bv), -20, 20);
-      const z = sample ? tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', 104729 * (id + 1) + draws++))) : mu;
+      const z = sample ? tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), tf.randomNormal(mu.shape, 0, 1, 'float32', 104729 * (seed + 1) + draws++))) : mu;
       const recon = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(z, w.W2), w.b2)), w.W3), w.b3);
       return { recon, mu, logVar };
     });
