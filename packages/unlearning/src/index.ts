@@ -1,7 +1,8 @@
 /**
  * @losskit/unlearning: machine-unlearning objectives as losskit expressions (gradient ascent, gradient difference,
  * KL to the original model, NPO, SimNPO, FLAT, LoReUn), Selective Synaptic Dampening, gradient surgery (UNO-S, concept-preserving
- * gradients; the UNO orthogonality penalty is left out: tfjs second derivatives are wrong), unlearning metrics and an `unlearn()` driver.
+ * gradients; the UNO orthogonality penalty is left out: tfjs second derivatives are wrong), unlearning metrics, an `unlearn()` driver,
+ * O3 (orthogonal LoRA with an OOD-routed adapter) and LAF (label-free representation-level forgetting).
  *
  * @example
  * import { unlearn, gradientDifference, unlearningMetrics } from '@losskit/unlearning';
@@ -31,3 +32,5 @@ export { relabelForget, relabelUnlearning, type RelabelOptions } from './relabel
 export { uceEdit, adversarialEmbedding, rece, type UceEditOptions, type ReceOptions, type ReceResult } from './rece.js';
 export { worstCaseForgetSet, projectCappedSimplex, type WorstCaseOptions, type WorstCaseResult } from './worst-case.js';
 export { pdu, pduForgetTerm, type PduOptions, type PduObjective } from './pdu.js';
+export { orthogonalLora, orthogonalLoraPenalty, o3Unlearning, contrastiveEntropyLoss, o3DetectorObjective, trainO3Detector, fitO3Scorer, type OrthogonalLora, type OrthogonalLoraOptions, type LoraAdapter, type O3UnlearningOptions, type O3DetectorOptions, type O3ScorerOptions, type O3Scorer } from './o3.js';
+export { laf, lafVaeLoss, lafReconstructionTerm, lafAlignmentLoss, representationVae, type LafOptions, type LafResult, type RepresentationVae } from './laf.js';

@@ -30,7 +30,7 @@ export function relabelForget(data: LabeledData, options: RelabelOptions): Label
   const o = optionsOf(options) as RelabelOptions | undefined;
   if (!o || (o.mode !== 'random' && o.mode !== 'targeted')) throw new LosskitError('INVALID_PARAMETER', 'unknown relabel mode', { argument: 'mode', expected: "'random' or 'targeted'", received: String(o?.mode) });
   const C = params.positiveInteger('numClasses', o.numClasses);
-  if (C < 2) throw new LosskitError('INVALID_PARAMETER', 'relabelling needs at least two classes', { argument: 'numClasses', expected: 'an integer >= 2', received: String(C) });
+  if (o.mode === 'random' && C < 2) throw new LosskitError('INVALID_PARAMETER', 'random relabelling needs at least two classes', { argument: 'numClasses', expected: 'an integer >= 2', received: String(C) });
   if (o.mode === 'targeted' && !(Number.isInteger(o.target) && o.target! >= 0 && o.target! < C)) throw new LosskitError('INVALID_PARAMETER', 'targeted relabelling needs a target class', { argument: 'target', expected: `an integer in [0, ${C})`, received: String(o.target) });
   if (!data || typeof data !== 'object') throw new LosskitError('MISSING_INPUT', 'a labeled set { x, y } is required', { argument: 'data', expected: '{ x, y }', received: String(data) });
   const conv = toTensor(data.y, 'data.y');

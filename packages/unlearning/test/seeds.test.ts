@@ -38,6 +38,12 @@ describe('relabel (poisoning) unlearning — Class Machine Unlearning for Comple
     expect(Array.from(t.y.dataSync())).toEqual(y.map(() => 2));
     tf.dispose([r.y, t.y]);
   });
+  it('targeted relabelling with one class keeps every label (numClasses 1 is valid there); random relabelling needs two classes', () => {
+    const t = relabelForget({ x: [[0], [1]], y: [0, 0] }, { mode: 'targeted', numClasses: 1, target: 0 });
+    expect(Array.from(t.y.dataSync())).toEqual([0, 0]);
+    t.y.dispose();
+    expectCleanThrow(() => relabelForget({ x: [[0]], y: [0] }, { mode: 'random', numClasses: 1 }), 'INVALID_PARAMETER');
+  });
   it('fine-tuning on poisoned forget labels plus retain data forgets the class and keeps the others (random and targeted)', async () => {
     for (const mode of ['random', 'targeted'] as const) {
       const model = mlp();

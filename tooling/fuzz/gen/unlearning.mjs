@@ -10,7 +10,9 @@ import * as ref from '../lib/ref.mjs';
 const f32 = Math.fround;
 
 export function generate(r, lib) {
-  const kind = r.weighted({ terms: 30, objective: 12, surgery: 12, auc: 10, unlearn: 18, metrics: 10, ssd: 8, pdu: 6, seqMetrics: 14, seqUnlearn: 10, numbers: 12, rece: 6, rmu: 8, worstCase: 4 });
+  const kind = r.weighted({ terms: 30, objective: 12, surgery: 12, auc: 10, unlearn: 18, metrics: 10, ssd: 8, pdu: 6, seqMetrics: 14, seqUnlearn: 10, numbers: 12, rece: 6, rmu: 8, worstCase: 4, o3: 10, laf: 8 });
+  if (kind === 'o3') return o3Case(r, lib);
+  if (kind === 'laf') return lafCase(r, lib);
   if (kind === 'pdu') return pduCase(r, lib);
   if (kind === 'seqMetrics') return seqMetricsCase(r, lib);
   if (kind === 'seqUnlearn') return seqUnlearnCase(r, lib);
@@ -861,6 +863,270 @@ function pduCase(r, lib) {
       if (primalDual) for (let s = 0; s < steps; s++) lam = Math.max(0, lam + eta * (nllR - eps));
       const msg = ref.allClose([out.forgetLoss, out.retainLoss, out.lambda], [gap, nllR - eps, lam], { rtol: 1e-4, atol: 1e-5 });
       return msg ? { category: 'wrong value', kind: 'pdu vs float64 (forget gap, retain − ε, dual ascent)', message: msg } : undefined;
+    },
+  };
+}
+
+// ── O3: orthogonal LoRA penalty, contrastive entropy loss, local-global score, unlearn(o3), detector training ──
+
+const mmul = (a, b) => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+const transpose = (a) => a[0].map((_, j) => a.map((row) => row[j]));
+function cel64(q, k) {
+  return meanOf(mmul(q, transpose(k)).map((row) => {
+    const p = ref.softmax(row);
+    return -p.reduce((s, v) => s + v * Math.log(v + 1e-5), 0);
+  }));
+}
+/** A duck-typed dense chain: dense(tanh) → dense(linear), as orthogonalLora reads a tfjs-layers Sequential. */
+function denseChain(K1, K2) {
+  const dense = (name, K, act) => ({ name, getClassName: () => 'Dense', getWeights: () => [K], activation: act ? { apply: act } : undefined, apply: (x) => (act ? act(tf.matMul(x, K)) : tf.matMul(x, K)) });
+  const layers = [dense('d1', K1, tf.tanh), dense('d2', K2)];
+  return { layers, trainableWeights: [{ read: () => K1 }, { read: () => K2 }], apply: (x) => tf.tidy(() => layers[1].apply(layers[0].apply(x))) };
+}
+
+function o3Case(r, lib) {
+  const U = lib.unlearning;
+  const O = lib.optimizers;
+  const fn = r.pick(['orthogonalLoraPenalty', 'contrastiveEntropyLoss', 'fitO3Scorer', 'unlearn(o3)', 'trainO3Detector']);
+  if (fn === 'orthogonalLoraPenalty') {
+    const d = r.int(1, 5);
+    const a = r.matrix(r.int(1, 3), d, 'normal', r.pick([1, 1e3]));
+    const prev = Array.from({ length: r.int(0, 2) }, () => r.matrix(r.int(1, 3), r.bool(0.15) ? d + 1 : d, 'normal', 1));
+    const invalid = prev.some((p) => p[0].length !== d);
+    const want = prev.reduce((s, p) => s + mmul(a, transpose(p)).flat().reduce((t, v) => t + Math.abs(v), 0), 0);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: invalid ? 'an earlier A of another width' : 'matrices',
+      codes: ['SHAPE_MISMATCH'],
+      repro: { call: 'orthogonalLoraPenalty(A, previous)', a, prev },
+      prepare: () => ({ A: tf.tensor2d(a), P: prev.map((p) => tf.tensor2d(p)) }),
+      run: ({ A, P }) => tf.tidy(() => U.orthogonalLoraPenalty(A, P).dataSync()[0]),
+      check: (out) => (!ref.closeTo(out, want, { rtol: 1e-4, atol: 1e-4 }) ? undefined : { category: 'wrong value', kind: 'O-LoRA penalty vs float64', message: `expected ${want}, got ${out}` }),
+    };
+  }
+  if (fn === 'contrastiveEntropyLoss') {
+    const n = r.int(1, 5);
+    const d = r.int(1, 4);
+    const scale = r.pick([1, 1, 30, 1e3]);
+    const q = r.matrix(n, d, 'normal', scale);
+    const k = r.matrix(r.int(1, 5), r.bool(0.15) ? d + 1 : d, 'normal', 1);
+    const invalid = k[0].length !== d;
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: invalid ? 'key width differs' : `scale ${scale}`,
+      codes: ['SHAPE_MISMATCH'],
+      repro: { call: 'contrastiveEntropyLoss(q, k)', q, k },
+      prepare: () => ({ Q: tf.tensor2d(q), K: tf.tensor2d(k) }),
+      run: ({ Q, K }) => tf.tidy(() => U.contrastiveEntropyLoss(Q, K).dataSync()[0]),
+      check: (out) => {
+        const want = cel64(q, k);
+        return !ref.closeTo(out, want, { rtol: 1e-3, atol: 1e-4 }) ? undefined : { category: 'wrong value', kind: 'contrastive entropy vs float64', message: `expected ${want}, got ${out}` };
+      },
+    };
+  }
+  if (fn === 'fitO3Scorer') {
+    // One feature (d = 1): max cos is 1 when a sample of the same sign is in the bank, and the Mahalanobis term is z²/var.
+    const n = r.int(3, 7);
+    const f = Array.from({ length: n }, () => [f32(r.normal() * 2 + 0.5)]);
+    const x = Array.from({ length: r.int(1, 4) }, () => [f32(r.normal() * 3)]);
+    if (r.bool(0.1)) f[0][0] = NaN;
+    const nu = r.pick([0.1, 0.5, 0, 1.5]);
+    const invalid = Number.isNaN(f[0][0]) || !(nu > 0 && nu <= 1);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: `nu ${nu}${Number.isNaN(f[0][0]) ? ', NaN feature' : ''}`,
+      codes: ['INVALID_PARAMETER', 'NON_FINITE_INPUT'],
+      repro: { call: `fitO3Scorer([F], { nu: ${nu} }).layerScores([X])`, f, x },
+      prepare: () => ({ F: tf.tensor2d(f, [n, 1]), X: tf.tensor2d(x, [x.length, 1]) }),
+      run: ({ F, X }) => {
+        const s = U.fitO3Scorer([F], { nu });
+        return { layer: s.layerScores([X]).map((row) => row[0]), score: Array.from(s.score([X])), route: Array.from(s.route([X])) };
+      },
+      check: (out) => {
+        const mu = meanOf(f.map((v) => v[0]));
+        const vr = meanOf(f.map((v) => (v[0] - mu) ** 2));
+        const want = x.map(([v]) => {
+          const cs = Math.max(...f.map(([u]) => (u === 0 || v === 0 ? 0 : Math.sign(u) * Math.sign(v))));
+          return 1000 * cs - 0.5 * (vr > 0 ? (v - mu) ** 2 / vr : 0);
+        });
+        const msg = ref.allClose(out.layer, want, { rtol: 1e-4, atol: 1e-3 });
+        if (msg) return { category: 'wrong value', kind: 'O3 layer score vs float64 (d = 1)', message: msg };
+        if (!out.score.every(Number.isFinite) || !out.route.every((v) => v === 0 || v === 1)) return { category: 'wrong value', kind: 'O3 score finite, route in {0, 1}', message: `${out.score} ${out.route}` };
+        return undefined;
+      },
+    };
+  }
+  if (fn === 'unlearn(o3)') {
+    const D = r.int(1, 3);
+    const H = r.int(1, 4);
+    const C = r.int(2, 3);
+    const K1 = r.matrix(D, H, 'normal', 1);
+    const K2 = r.matrix(H, C, 'normal', 1);
+    const forget = dataset(r, r.int(1, 5), D, C);
+    const layer = r.pick([0, 1, 'd2', 2, 'nope']);
+    const rank = r.pick([1, 2, 0]);
+    const lambda = r.pick([0.1, 1, -1]);
+    const invalid = layer === 2 || layer === 'nope' || rank < 1 || lambda < 0;
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: `layer ${layer}, rank ${rank}, lambda ${lambda}`,
+      codes: ['INVALID_PARAMETER'],
+      timeoutMs: 8000,
+      repro: { call: `lora = orthogonalLora(model, { layer: ${JSON.stringify(layer)}, rank: ${rank} }); lora.addRequest(); await unlearn({ model: lora, forget, objective: o3Unlearning({ lora, lambda: ${lambda} }), optimizer: sgd({ learningRate: 0.1 }), steps: 2 })`, K1, K2, forget },
+      prepare: () => ({ A: tf.variable(tf.tensor2d(K1, [D, H])), B: tf.variable(tf.tensor2d(K2, [H, C])) }),
+      run: async ({ A, B }) => {
+        const lora = U.orthogonalLora(denseChain(A, B), { layer, rank, seed: 1 });
+        try {
+          lora.addRequest();
+          const res = await U.unlearn({ model: lora, forget, objective: U.o3Unlearning({ lora, lambda }), optimizer: O.sgd({ learningRate: 0.1 }), steps: 2, seed: 1 });
+          return { losses: res.losses, base: [Array.from(A.dataSync()), Array.from(B.dataSync())] };
+        } finally {
+          lora.dispose();
+        }
+      },
+      check: (out) => {
+        // B starts at 0, so the first step sees the base model: mean CE of its logits; W stays frozen.
+        const z = forget.x.map((x) => {
+          const h = Array.from({ length: H }, (_, j) => Math.tanh(x.reduce((s, v, k) => s + v * K1[k][j], 0)));
+          return Array.from({ length: C }, (_, c) => h.reduce((s, v, k) => s + v * K2[k][c], 0));
+        });
+        const want = meanOf(z.map((row, i) => -ref.logSoftmax(row)[forget.y[i]]));
+        if (ref.closeTo(out.losses[0], want, { rtol: 1e-4, atol: 1e-5 })) return { category: 'wrong value', kind: 'O3 first-step loss vs float64 CE (B = 0)', message: `expected ${want}, got ${out.losses[0]}` };
+        const moved = ref.allClose([...out.base[0], ...out.base[1]], [...K1.flat(), ...K2.flat()], { rtol: 1e-6, atol: 1e-6 });
+        return moved ? { category: 'wrong value', kind: 'O3 keeps the base weights frozen', message: moved } : undefined;
+      },
+    };
+  }
+  // trainO3Detector with maskRate 0: the first step's query equals the key (the encoder before training).
+  const D = r.int(1, 3);
+  const H = r.int(1, 4);
+  const C = r.int(1, 3);
+  const W1 = r.matrix(D, H, 'normal', 1);
+  const W2 = r.matrix(H, C, 'normal', 1);
+  const xs = r.matrix(r.int(1, 6), D, 'normal', 1);
+  const layers = r.pick([[0, 1], [0], ['hidden'], [], [7]]);
+  const invalid = layers.length === 0 || layers.includes(7);
+  return {
+    fn,
+    expect: invalid ? 'invalid' : 'valid',
+    why: `layers ${JSON.stringify(layers)}`,
+    codes: ['INVALID_PARAMETER'],
+    timeoutMs: 8000,
+    repro: { call: `await trainO3Detector({ encoder, x, layers: ${JSON.stringify(layers)}, maskRate: 0, optimizer: sgd({ learningRate: 0.01 }), steps: 1 })`, W1, W2, xs },
+    prepare: () => ({ A: tf.variable(tf.tensor2d(W1, [D, H])), B: tf.variable(tf.tensor2d(W2, [H, C])), X: tf.tensor2d(xs, [xs.length, D]) }),
+    run: async ({ A, B, X }) => {
+      const res = await U.trainO3Detector({ encoder: twoLayer(A, B), x: X, layers, maskRate: 0, optimizer: O.sgd({ learningRate: 0.01 }), steps: 1 });
+      return { losses: res.losses };
+    },
+    check: (out) => {
+      const h = xs.map((x) => Array.from({ length: H }, (_, j) => Math.tanh(x.reduce((s, v, k) => s + v * W1[k][j], 0))));
+      const o = h.map((hv) => Array.from({ length: C }, (_, c) => hv.reduce((s, v, k) => s + v * W2[k][c], 0)));
+      const want = layers.reduce((s, l) => s + (l === 1 ? cel64(o, o) : cel64(h, h)), 0);
+      return !ref.closeTo(out.losses[0], want, { rtol: 1e-4, atol: 1e-5 }) ? undefined : { category: 'wrong value', kind: 'O3 detector first-step loss vs float64', message: `expected ${want}, got ${out.losses[0]}` };
+    },
+  };
+}
+
+// ── LAF: VAE loss, reconstruction term, alignment loss against float64; the laf() procedure on a dense chain ──
+
+const cosine = (a, b) => a.reduce((s, v, i) => s + v * b[i], 0) / Math.max(Math.hypot(...a) * Math.hypot(...b), 1e-8);
+function lafCase(r, lib) {
+  const U = lib.unlearning;
+  const fn = r.pick(['lafVaeLoss', 'lafReconstructionTerm', 'lafAlignmentLoss', 'laf']);
+  const n = r.int(1, 5);
+  const d = r.int(1, 4);
+  if (fn === 'lafVaeLoss') {
+    const k = r.int(1, 3);
+    const [rec, e, mu, lv] = [r.matrix(n, d, 'normal', 1), r.matrix(n, d, 'normal', 1), r.matrix(n, k, 'normal', 1), r.matrix(n, k, 'normal', 0.5)];
+    const beta = r.pick([0.025, 1, -1, NaN]);
+    const invalid = !(beta >= 0);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: `kldWeight ${beta}`,
+      codes: ['INVALID_PARAMETER'],
+      repro: { call: `lafVaeLoss(recon, e, mu, logVar, ${beta})`, rec, e, mu, lv },
+      prepare: () => ({ R: tf.tensor2d(rec), E: tf.tensor2d(e), MU: tf.tensor2d(mu), LV: tf.tensor2d(lv) }),
+      run: ({ R, E, MU, LV }) => tf.tidy(() => U.lafVaeLoss(R, E, MU, LV, beta).dataSync()[0]),
+      check: (out) => {
+        const want = meanOf(rec.map((row, i) => row.reduce((s, v, j) => s + (v - e[i][j]) ** 2, 0))) + beta * meanOf(mu.map((m, i) => -0.5 * m.reduce((s, v, j) => s + lv[i][j] + 1 - v * v - Math.exp(lv[i][j]), 0)));
+        return !ref.closeTo(out, want, { rtol: 1e-4, atol: 1e-5 }) ? undefined : { category: 'wrong value', kind: 'LAF VAE loss vs float64', message: `expected ${want}, got ${out}` };
+      },
+    };
+  }
+  if (fn === 'lafReconstructionTerm') {
+    const rec = r.matrix(n, d, 'normal', r.pick([1, 1e3]));
+    const e = r.matrix(n, r.bool(0.15) ? d + 1 : d, 'normal', 1);
+    const invalid = e[0].length !== d;
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: invalid ? 'shapes differ' : 'matrices',
+      codes: ['SHAPE_MISMATCH'],
+      repro: { call: 'lafReconstructionTerm(recon, e)', rec, e },
+      prepare: () => ({ R: tf.tensor2d(rec), E: tf.tensor2d(e) }),
+      run: ({ R, E }) => tf.tidy(() => U.lafReconstructionTerm(R, E).dataSync()[0]),
+      check: (out) => {
+        const want = rec.reduce((s, row, i) => {
+          const m = row.reduce((t, v, j) => t + (v - e[i][j]) ** 2, 0);
+          return s + Math.exp(m / (m + 1));
+        }, 0);
+        return !ref.closeTo(out, want, { rtol: 1e-4, atol: 1e-5 }) ? undefined : { category: 'wrong value', kind: 'LAF reconstruction term vs float64', message: `expected ${want}, got ${out}` };
+      },
+    };
+  }
+  if (fn === 'lafAlignmentLoss') {
+    const nf = r.int(1, 5);
+    const [a, ao, b, bo] = [r.matrix(n, d, 'normal', 1), r.matrix(n, d, 'normal', 1), r.matrix(nf, d, 'normal', r.pick([1, 1e3])), r.matrix(nf, d, 'normal', 1)];
+    const tau = r.pick([1, 0.5, 0, -1]);
+    const invalid = !(tau > 0);
+    return {
+      fn,
+      expect: invalid ? 'invalid' : 'valid',
+      why: `temperature ${tau}`,
+      codes: ['INVALID_PARAMETER'],
+      repro: { call: `lafAlignmentLoss(r, rOrig, f, fOrig, ${tau})`, a, ao, b, bo },
+      prepare: () => ({ A: tf.tensor2d(a), AO: tf.tensor2d(ao), B: tf.tensor2d(b), BO: tf.tensor2d(bo) }),
+      run: ({ A, AO, B, BO }) => tf.tidy(() => U.lafAlignmentLoss(A, AO, B, BO, tau).dataSync()[0]),
+      check: (out) => {
+        const cf = b.map((x, j) => (1 - cosine(x, bo[j])) / tau);
+        const want = a.reduce((s, x, i) => s + (1 - cosine(x, ao[i])), 0) - n * ref.lse(cf);
+        return !ref.closeTo(out, want, { rtol: 1e-4, atol: 1e-4 }) ? undefined : { category: 'wrong value', kind: 'LAF alignment loss vs float64', message: `expected ${want}, got ${out}` };
+      },
+    };
+  }
+  // laf(): one step of every phase on a duck-typed dense chain; the head repair targets are the original predictions.
+  const D = r.int(1, 3);
+  const H = r.int(1, 4);
+  const C = r.int(2, 3);
+  const K1 = r.matrix(D, H, 'normal', 1);
+  const K2 = r.matrix(H, C, 'normal', 1);
+  const fx = r.matrix(r.int(1, 4), D, 'normal', 1);
+  const rx = r.matrix(r.int(1, 4), D, 'normal', 1);
+  const layer = r.pick([0, 0, 1, -1]);
+  const rounds = r.pick([1, 0]);
+  const invalid = layer !== 0 || rounds < 1;
+  return {
+    fn,
+    expect: invalid ? 'invalid' : 'valid',
+    why: `layer ${layer}, rounds ${rounds}`,
+    codes: ['INVALID_PARAMETER'],
+    timeoutMs: 15000,
+    repro: { call: `await laf({ model, forget, retain, layer: ${layer}, vaeSteps: 1, rounds: ${rounds}, stepsPerRound: 1, classifierSteps: 1 })`, K1, K2, fx, rx },
+    prepare: () => ({ A: tf.variable(tf.tensor2d(K1, [D, H])), B: tf.variable(tf.tensor2d(K2, [H, C])), F: tf.tensor2d(fx, [fx.length, D]), R: tf.tensor2d(rx, [rx.length, D]) }),
+    run: async ({ A, B, F, R }) => {
+      const m = twoLayer(A, B);
+      m.layers = [{ ...m.layers[0], trainableWeights: [{ read: () => A }] }, { ...m.layers[1], trainableWeights: [{ read: () => B }] }];
+      const res = await U.laf({ model: m, forget: F, retain: R, layer, vaeSteps: 1, rounds, stepsPerRound: 1, classifierSteps: 1, seed: 1 });
+      return { res, finite: [...A.dataSync(), ...B.dataSync()].every(Number.isFinite) };
+    },
+    check: (out) => {
+      const vals = [out.res.vaeLoss.retain, out.res.vaeLoss.forget, out.res.extractorLoss, out.res.alignmentLoss, out.res.classifierLoss];
+      return vals.every(Number.isFinite) && out.finite ? undefined : { category: 'silent non-finite', kind: 'laf losses and weights finite', message: JSON.stringify(out) };
     },
   };
 }
