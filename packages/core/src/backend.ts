@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers every gradient and chained op (x.sum(), ...) into tfjs-core's global registries. In Node this
 // is a pre-bundled copy (tfjs-core's CommonJS entry registers neither); bundlers get tfjs-core's own files.
 import '#tfjs-registrations';
+// Replaces the gradients tfjs writes from saved outputs, so gradients of gradients are exact (see the file).
+import './higherOrderGradients.js';
 import { LosskitError } from './errors.js';
 
 // Comparisons, logical ops and NaN tests are piecewise constant: their derivative is 0 wherever it exists.
