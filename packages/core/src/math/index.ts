@@ -159,3 +159,5 @@ export function betaSampler(a: number, b: number, u: () => number): () => number
     return x / (x + gb());
   };
 }
+
+export { type SymmetricEigen, checkSquare, symmetricEigen } from './eigen.js';
