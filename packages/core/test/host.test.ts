@@ -1,7 +1,7 @@
 // core's host-side readers (readHostMatrix, readOptions): values, error codes, argument names, and no leaked tensors.
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LosskitError, readHostMatrix, readOptions, ready } from '../src/index.js';
+import { LosskitError, type TensorLike, readHostMatrix, readOptions, ready } from '../src/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -20,7 +20,8 @@ describe('readHostMatrix', () => {
   it('reads nested arrays, TypedArray rows and a tensor into the same row-major float64 data', () => {
     const want = { data: Float64Array.from([1, 2, 3, 4, 5, 6]), n: 3, cols: 2 };
     expect(readHostMatrix([[1, 2], [3, 4], [5, 6]], 'x')).toEqual(want);
-    expect(readHostMatrix([Float32Array.from([1, 2]), Float32Array.from([3, 4]), Float32Array.from([5, 6])], 'x')).toEqual(want);
+    const typedRows = [Float32Array.from([1, 2]), Float32Array.from([3, 4]), Float32Array.from([5, 6])] as unknown as TensorLike;
+    expect(readHostMatrix(typedRows, 'x')).toEqual(want);
     const t = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
     const before = tf.memory().numTensors;
     expect(readHostMatrix(t, 'x')).toEqual(want);
