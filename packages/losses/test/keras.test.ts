@@ -53,7 +53,7 @@ describe('Keras wrappers vs float64 references over every reduction', () => {
     expectRel(get(K.sparseCategoricalCrossentropy(yi, z, { fromLogits: true, ignoreClass: 255, reduction: 'sum' })), [sum(ref)]);
   });
   it('ignoreClass with mean_with_sample_weight divides by the weights of valid entries only (unscaled mask × weights)', () => {
-    // keras/src/losses/loss.py (keras-team/keras@af254e9): apply_mask scales the mask by total/valid only for "mean" and
+    // keras/src/losses/loss.py (keras-team/keras@01a4a57): apply_mask scales the mask by total/valid only for "mean" and
     // "sum_over_batch_size"; for mean_with_sample_weight the weights become mask·w and reduce_values divides by Σ mask·w.
     // Fuzz seed 21 case: labels [3, -1], label smoothing 0.5, probabilities.
     const yp = [[0.32637664675712585, 0.3201259970664978, 0.31289759278297424, 0.040599752217531204], [0.2888239026069641, 0.13976827263832092, 0.11285796016454697, 0.4585498869419098]];
