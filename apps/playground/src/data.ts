@@ -1,4 +1,5 @@
 // Generated 2D classification data sets (seeded): moons, spirals, blobs, with label noise and class imbalance.
+import { rng as mulberry32 } from '@losskit/core/math';
 
 export type DatasetName = 'moons' | 'spirals' | 'blobs';
 export const datasetNames: readonly DatasetName[] = ['moons', 'spirals', 'blobs'];
@@ -22,17 +23,8 @@ export interface Dataset {
   readonly numClasses: number;
 }
 
-/** Mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32: a small, fast, seeded PRNG returning floats in [0, 1) (core's `rng`). */
+export { mulberry32 };
 
 function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);

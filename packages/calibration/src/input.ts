@@ -5,7 +5,7 @@
  * {@link LosskitError}s.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, formatShape, isTensor, type TensorLike } from '@losskit/core';
+import { LosskitError, PROB_SUM_TOLERANCE, describeValue, formatShape, isTensor, nestedShape, readHostMatrix, readOptions, type TensorLike } from '@losskit/core';
 import { softmax } from '@losskit/core/math';
 
 /** What a prediction matrix holds: raw scores or class probabilities. */
@@ -24,8 +24,8 @@ export interface HostMatrix {
   readonly c: number;
 }
 
-/** Tolerance on `|Σ_c p_c − 1|` when `from: 'probs'`. Float32 softmax rows are well inside it. */
-export const PROB_SUM_TOLERANCE = 1e-3;
+/** Tolerance on `|Σ_c p_c − 1|` when `from: 'probs'` (core's, the one `compile()` uses). Float32 softmax rows are well inside it. */
+export { PROB_SUM_TOLERANCE };
 
 /** Validates `from`. */
 export function checkFrom(from: unknown): From {
@@ -39,97 +39,17 @@ export function checkFrom(from: unknown): From {
   return from;
 }
 
-/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT`. */
-export function readOptions<T extends object>(options: T | undefined, name = 'options'): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object or undefined', received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options });
-  }
-  return options;
-}
-
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v);
-
-/** The shape of a nested array (lengths along the first element of every level). */
-function nestedShape(x: ArrayLike<unknown>): number[] {
-  const shape: number[] = [];
-  let cur: unknown = x;
-  while (Array.isArray(cur) || ArrayBuffer.isView(cur)) {
-    const arr = cur as ArrayLike<unknown>;
-    shape.push(arr.length);
-    if (arr.length === 0) break;
-    cur = arr[0];
-  }
-  return shape;
-}
+/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT` (core's). */
+export { readOptions };
 
 /**
- * Reads a `[N, C]` prediction into a float64 host matrix. Checks, in this order: the kind of value, the rank and shape
- * (`RANK_MISMATCH` / `SHAPE_MISMATCH` naming `name` and the expected `[N, C]`), emptiness, that every entry is a
- * number, and that every entry is finite.
+ * Reads a `[N, C]` prediction into a float64 host matrix (core's `readHostMatrix`). Checks, in this order: the kind of
+ * value, the rank and shape (`RANK_MISMATCH` / `SHAPE_MISMATCH` naming `name` and the expected `[N, C]`), emptiness,
+ * that every entry is a number, and that every entry is finite.
  */
 export function readMatrix(x: Predictions, name = 'predictions'): HostMatrix {
-  let data: Float64Array;
-  let shape: number[];
-  if (isTensor(x)) {
-    if (x.isDisposed) throw new LosskitError('INVALID_ARGUMENT', 'tensor is disposed', { argument: name });
-    if (x.dtype === 'string' || x.dtype === 'complex64') {
-      throw new LosskitError('INVALID_ARGUMENT', 'unsupported dtype', { argument: name, expected: 'a float32, int32 or bool tensor [N, C]', received: x.dtype });
-    }
-    shape = x.shape.slice();
-    if (shape.length !== 2) {
-      throw new LosskitError('RANK_MISMATCH', 'predictions must be 2-D', { argument: name, expected: 'shape [N, C]', received: `rank ${shape.length} ${formatShape(shape)}` });
-    }
-    data = Float64Array.from(x.dataSync() as ArrayLike<number>);
-  } else {
-    if (!Array.isArray(x) && !ArrayBuffer.isView(x)) {
-      throw new LosskitError('INVALID_ARGUMENT', 'not a tensor, nested array or array of TypedArrays', { argument: name, expected: 'predictions [N, C]', received: describe(x) });
-    }
-    const rows = x as ArrayLike<unknown>;
-    const n = rows.length;
-    if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no samples', { argument: name, expected: 'shape [N, C] with N >= 1', received: '[0]' });
-    const inferred = nestedShape(rows);
-    if (inferred.length !== 2) {
-      throw new LosskitError('RANK_MISMATCH', 'predictions must be 2-D', { argument: name, expected: 'shape [N, C]', received: `rank ${inferred.length} ${formatShape(inferred)}` });
-    }
-    const c = inferred[1]!;
-    shape = [n, c];
-    data = new Float64Array(n * c);
-    for (let i = 0; i < n; i++) {
-      const row = rows[i] as ArrayLike<unknown>;
-      if (!(Array.isArray(row) || ArrayBuffer.isView(row)) || row.length !== c) {
-        throw new LosskitError('SHAPE_MISMATCH', 'ragged rows', {
-          argument: name,
-          expected: `shape [N, C]: every row of length ${c}`,
-          received: Array.isArray(row) || ArrayBuffer.isView(row) ? `row ${i} of length ${row.length}` : `${describe(row)} at row ${i}`,
-        });
-      }
-      for (let j = 0; j < c; j++) {
-        const v = row[j];
-        if (typeof v !== 'number') {
-          throw new LosskitError(Array.isArray(v) || ArrayBuffer.isView(v) ? 'RANK_MISMATCH' : 'INVALID_ARGUMENT', 'every entry must be a number', {
-            argument: name,
-            expected: 'shape [N, C] of numbers',
-            received: `${describe(v)} at index [${i}, ${j}]`,
-          });
-        }
-        data[i * c + j] = v;
-      }
-    }
-  }
-  const [n, c] = shape as [number, number];
-  if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no samples', { argument: name, expected: 'shape [N, C] with N >= 1', received: formatShape(shape) });
-  if (c === 0) throw new LosskitError('SHAPE_MISMATCH', 'no classes', { argument: name, expected: 'shape [N, C] with C >= 1', received: formatShape(shape) });
-  for (let k = 0; k < data.length; k++) {
-    if (!Number.isFinite(data[k]!)) {
-      throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', {
-        argument: name,
-        expected: 'finite numbers',
-        received: `${data[k]} at index [${Math.floor(k / c)}, ${k % c}]`,
-      });
-    }
-  }
-  return { data, n, c };
+  const { data, n, cols } = readHostMatrix(x, name, { cols: 'C', rowNoun: 'samples', colNoun: 'classes' });
+  return { data, n, c: cols };
 }
 
 /** Reads integer labels `[n]` in `[0, c)` (a tensor, an array of numbers or a TypedArray). */
@@ -154,7 +74,7 @@ export function readLabels(y: Labels, n: number, c: number, name = 'labels'): In
     }
     values = arr;
   } else {
-    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `integer labels of shape [${n}]`, received: describe(y) });
+    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `integer labels of shape [${n}]`, received: describeValue(y) });
   }
   if (shape[0] !== n) {
     throw new LosskitError('SHAPE_MISMATCH', 'labels do not match the predictions', { argument: name, expected: `shape [${n}]`, received: formatShape(shape) });
@@ -163,7 +83,7 @@ export function readLabels(y: Labels, n: number, c: number, name = 'labels'): In
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (typeof v !== 'number') {
-      throw new LosskitError(Array.isArray(v) ? 'RANK_MISMATCH' : 'INVALID_ARGUMENT', 'labels must be integers', { argument: name, expected: `integers of shape [${n}]`, received: `${describe(v)} at index ${i}` });
+      throw new LosskitError(Array.isArray(v) ? 'RANK_MISMATCH' : 'INVALID_ARGUMENT', 'labels must be integers', { argument: name, expected: `integers of shape [${n}]`, received: `${describeValue(v)} at index ${i}` });
     }
     if (!Number.isInteger(v)) {
       throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: 'integers', received: `${v} at index ${i}` });

@@ -3,6 +3,7 @@
  * float64 on the host.
  */
 import { LosskitError, params } from '@losskit/core';
+import { symmetricEigen } from '@losskit/core/math';
 import { readMatrix, readOptions, type Predictions } from './input.js';
 import { parseRegression, readVector, type Targets } from './regression.js';
 
@@ -261,40 +262,6 @@ export function multicalibrationError(predictions: Targets, features: Prediction
   for (const { count, a } of sums.values()) {
     for (let j = 0; j < p; j++) for (let k = 0; k < p; k++) M[j * p + k]! += (count / n) * (a[j]! / count) * (a[k]! / count);
   }
-  return Math.max(0, largestEigenvalue(M, p));
-}
-
-/** Largest eigenvalue of a symmetric p×p matrix by cyclic Jacobi rotations (float64). */
-function largestEigenvalue(A0: Float64Array, p: number): number {
-  const A = Float64Array.from(A0);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < p; i++) for (let j = i + 1; j < p; j++) off += A[i * p + j]! ** 2;
-    if (off <= 1e-30 * Math.max(1e-300, A.reduce((s, v) => s + v * v, 0))) break;
-    for (let i = 0; i < p; i++) {
-      for (let j = i + 1; j < p; j++) {
-        const aij = A[i * p + j]!;
-        if (aij === 0) continue;
-        const theta = (A[j * p + j]! - A[i * p + i]!) / (2 * aij);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < p; k++) {
-          const aki = A[k * p + i]!;
-          const akj = A[k * p + j]!;
-          A[k * p + i] = c * aki - s * akj;
-          A[k * p + j] = s * aki + c * akj;
-        }
-        for (let k = 0; k < p; k++) {
-          const aik = A[i * p + k]!;
-          const ajk = A[j * p + k]!;
-          A[i * p + k] = c * aik - s * ajk;
-          A[j * p + k] = s * aik + c * ajk;
-        }
-      }
-    }
-  }
-  let best = -Infinity;
-  for (let i = 0; i < p; i++) best = Math.max(best, A[i * p + i]!);
-  return best;
+  // The largest eigenvalue (core's cyclic Jacobi returns them ascending).
+  return Math.max(0, symmetricEigen(M, p).values[p - 1]!);
 }

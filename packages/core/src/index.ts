@@ -45,11 +45,12 @@ export {
   type ValueAndGrad,
 } from './compile.js';
 export { toTensor, isTensor, assertFinite, formatIndex, type TensorLike } from './tensors.js';
+export { describeValue, nestedShape, readOptions, readHostMatrix, type HostMatrix2D, type HostMatrixNames } from './host.js';
 export { cleanTapeOnError, valueAndGradOf } from './tape.js';
 export { plus, minus, times, div, pipe } from './combinators.js';
 export { yPred, yTrue, logit, prob, logProb, input } from './terms/inputs.js';
 export { ce, crossEntropy, smoothTargets, type CeOptions } from './terms/ce.js';
-export { bce, binaryCrossEntropy, type BceOptions } from './terms/bce.js';
+export { bce, binaryCrossEntropy, complementFloor, type BceOptions } from './terms/bce.js';
 export { square, abs } from './terms/regression.js';
 export { entropy, kl, xlogx } from './terms/information.js';
 export { defineEntry, type CatalogEntry, type ParamSpec, type PaperRef, type TryIt } from './catalog.js';

@@ -3,17 +3,11 @@
  * inputs go through core's `toTensor`; everything throws {@link LosskitError}s naming the argument.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, assertFinite, isTensor, params, toTensor, type TensorLike } from '@losskit/core';
+import { LosskitError, assertFinite, isTensor, params, readOptions, toTensor, type TensorLike } from '@losskit/core';
 import { rng } from '@losskit/core/math';
 
-/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT`. */
-export function readOptions<T extends object>(options: T | undefined, name = 'options'): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object or undefined', received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options });
-  }
-  return options;
-}
+/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT` (core's). */
+export { readOptions };
 
 /** Reads any tensor-like to a host float64 copy with its shape (typed errors for ragged or non-numeric data). */
 export function hostOf(x: TensorLike, name: string): { data: Float64Array; shape: number[] } {

@@ -108,7 +108,7 @@ it('bad input is a typed error without leaks', () => {
   expectCleanThrow(() => api.difficultyDropoutMask([[1, 2]], [0], { from: 'x' as never }), 'INVALID_ARGUMENT');
   expectCleanThrow(() => api.nestedDropoutMask(2, 3, { sigma: 0 }), 'INVALID_PARAMETER');
   expectCleanThrow(() => api.fklEpochs([[0, 1]], [0, 1, 1]), 'SHAPE_MISMATCH');
-  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 2 })] });
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 2, kernelInitializer: tfl.initializers.glorotNormal({ seed: 5 }) })] });
   const x = tf.tensor2d([[1, 2]]);
   expectCleanThrow(() => api.grandScores(m, x, [0, 1]), 'SHAPE_MISMATCH');
   expectCleanThrow(() => api.grandScores({} as never, x, [0]), 'INVALID_ARGUMENT');
@@ -116,7 +116,7 @@ it('bad input is a typed error without leaks', () => {
 });
 
 it('fitModel rejects labels out of range, non-integer labels, mismatched rows, disposed inputs and non-finite features before any step', () => {
-  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 3 })] });
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [2], units: 3, kernelInitializer: tfl.initializers.glorotNormal({ seed: 6 }) })] });
   const before = m.getWeights().map((w) => w.arraySync());
   const x = tf.tensor2d([[1, 2], [3, 4]]);
   const opt = tf.train.sgd(0.1);

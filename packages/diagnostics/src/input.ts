@@ -3,7 +3,7 @@
  * diagnostic here and by `@losskit/ood` / `@losskit/robustness`. Everything throws {@link LosskitError}s naming the
  * argument; shapes and ranks are checked before values.
  */
-import { LosskitError, formatShape, isTensor, type TensorLike } from '@losskit/core';
+import { LosskitError, describeValue, formatShape, isTensor, nestedShape, readHostMatrix, readOptions, type TensorLike } from '@losskit/core';
 
 /** A row-major float64 matrix `[n, d]` on the host. */
 export interface HostMatrix {
@@ -12,64 +12,16 @@ export interface HostMatrix {
   readonly d: number;
 }
 
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v);
-
-function nestedShape(x: ArrayLike<unknown>): number[] {
-  const shape: number[] = [];
-  let cur: unknown = x;
-  while (Array.isArray(cur) || ArrayBuffer.isView(cur)) {
-    const arr = cur as ArrayLike<unknown>;
-    shape.push(arr.length);
-    if (arr.length === 0) break;
-    cur = arr[0];
-  }
-  return shape;
-}
-
 /**
- * Reads a `[N, D]` matrix (a tensor, nested arrays or rows of TypedArrays) into float64. Errors: `INVALID_ARGUMENT`
- * (not a matrix, a non-number entry, a disposed tensor), `RANK_MISMATCH`, `SHAPE_MISMATCH` (ragged rows, D = 0),
- * `EMPTY_BATCH` (N = 0), `NON_FINITE_INPUT`.
+ * Reads a `[N, D]` matrix (a tensor, nested arrays or rows of TypedArrays) into float64 (core's `readHostMatrix`).
+ * Errors: `INVALID_ARGUMENT` (not a matrix, a non-number entry, a disposed tensor), `RANK_MISMATCH`, `SHAPE_MISMATCH`
+ * (ragged rows, D = 0), `EMPTY_BATCH` (N = 0), `NON_FINITE_INPUT`.
  *
  * @example readFeatures([[1, 2], [3, 4]], 'features').data; // Float64Array [1, 2, 3, 4]
  */
 export function readFeatures(x: TensorLike, name = 'features'): HostMatrix {
-  let data: Float64Array;
-  let n: number;
-  let d: number;
-  if (isTensor(x)) {
-    if (x.isDisposed) throw new LosskitError('INVALID_ARGUMENT', 'tensor is disposed', { argument: name });
-    if (x.dtype === 'string' || x.dtype === 'complex64') throw new LosskitError('INVALID_ARGUMENT', 'unsupported dtype', { argument: name, expected: 'a float32, int32 or bool tensor [N, D]', received: x.dtype });
-    if (x.rank !== 2) throw new LosskitError('RANK_MISMATCH', 'must be 2-D', { argument: name, expected: 'shape [N, D]', received: `rank ${x.rank} ${formatShape(x.shape)}` });
-    [n, d] = x.shape as [number, number];
-    data = Float64Array.from(x.dataSync() as ArrayLike<number>);
-  } else {
-    if (!Array.isArray(x) && !ArrayBuffer.isView(x)) throw new LosskitError('INVALID_ARGUMENT', 'not a tensor, nested array or array of TypedArrays', { argument: name, expected: 'a matrix [N, D]', received: describe(x) });
-    const rows = x as ArrayLike<unknown>;
-    n = rows.length;
-    if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no rows', { argument: name, expected: 'shape [N, D] with N >= 1', received: '[0]' });
-    const shape = nestedShape(rows);
-    if (shape.length !== 2) throw new LosskitError('RANK_MISMATCH', 'must be 2-D', { argument: name, expected: 'shape [N, D]', received: `rank ${shape.length} ${formatShape(shape)}` });
-    d = shape[1]!;
-    data = new Float64Array(n * d);
-    for (let i = 0; i < n; i++) {
-      const row = rows[i] as ArrayLike<unknown>;
-      if (!(Array.isArray(row) || ArrayBuffer.isView(row)) || row.length !== d) {
-        throw new LosskitError('SHAPE_MISMATCH', 'ragged rows', { argument: name, expected: `shape [N, D]: every row of length ${d}`, received: Array.isArray(row) || ArrayBuffer.isView(row) ? `row ${i} of length ${row.length}` : `${describe(row)} at row ${i}` });
-      }
-      for (let j = 0; j < d; j++) {
-        const v = row[j];
-        if (typeof v !== 'number') throw new LosskitError(Array.isArray(v) || ArrayBuffer.isView(v) ? 'RANK_MISMATCH' : 'INVALID_ARGUMENT', 'every entry must be a number', { argument: name, expected: 'shape [N, D] of numbers', received: `${describe(v)} at index [${i}, ${j}]` });
-        data[i * d + j] = v;
-      }
-    }
-  }
-  if (n === 0) throw new LosskitError('EMPTY_BATCH', 'no rows', { argument: name, expected: 'shape [N, D] with N >= 1', received: formatShape([n, d]) });
-  if (d === 0) throw new LosskitError('SHAPE_MISMATCH', 'no columns', { argument: name, expected: 'shape [N, D] with D >= 1', received: formatShape([n, d]) });
-  for (let k = 0; k < data.length; k++) {
-    if (!Number.isFinite(data[k]!)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${data[k]} at index [${Math.floor(k / d)}, ${k % d}]` });
-  }
-  return { data, n, d };
+  const { data, n, cols } = readHostMatrix(x, name);
+  return { data, n, d: cols };
 }
 
 /**
@@ -89,7 +41,7 @@ export function readLabels(y: TensorLike, n: number, name = 'labels', classes?: 
     shape = nestedShape(y as ArrayLike<unknown>);
     values = y as ArrayLike<unknown>;
   } else {
-    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `integer labels of shape [${n}]`, received: describe(y) });
+    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `integer labels of shape [${n}]`, received: describeValue(y) });
   }
   if (shape.length !== 1) throw new LosskitError('RANK_MISMATCH', 'labels must be 1-D integers', { argument: name, expected: `shape [${n}]`, received: `rank ${shape.length} ${formatShape(shape)}` });
   if (shape[0] !== n) throw new LosskitError('SHAPE_MISMATCH', 'one label per row', { argument: name, expected: `shape [${n}]`, received: formatShape(shape) });
@@ -97,7 +49,7 @@ export function readLabels(y: TensorLike, n: number, name = 'labels', classes?: 
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
-    if (typeof v !== 'number') throw new LosskitError('INVALID_ARGUMENT', 'labels must be integers', { argument: name, expected: `integers of shape [${n}]`, received: `${describe(v)} at index ${i}` });
+    if (typeof v !== 'number') throw new LosskitError('INVALID_ARGUMENT', 'labels must be integers', { argument: name, expected: `integers of shape [${n}]`, received: `${describeValue(v)} at index ${i}` });
     if (!Number.isInteger(v)) throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: 'integers', received: `${v} at index ${i}` });
     if (v < 0 || v >= hi) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range', { argument: name, expected: `integers in [0, ${hi})`, received: `${v} at index ${i}` });
     out[i] = v;
@@ -118,7 +70,7 @@ export function readVector(x: TensorLike, name: string, n?: number): Float64Arra
     shape = nestedShape(x as ArrayLike<unknown>);
     values = x as ArrayLike<unknown>;
   } else {
-    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `numbers of shape [${n ?? 'N'}]`, received: describe(x) });
+    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `numbers of shape [${n ?? 'N'}]`, received: describeValue(x) });
   }
   if (shape.length !== 1) throw new LosskitError('RANK_MISMATCH', 'must be 1-D', { argument: name, expected: `shape [${n ?? 'N'}]`, received: `rank ${shape.length} ${formatShape(shape)}` });
   if (n !== undefined && shape[0] !== n) throw new LosskitError('SHAPE_MISMATCH', 'wrong length', { argument: name, expected: `shape [${n}]`, received: formatShape(shape) });
@@ -126,21 +78,15 @@ export function readVector(x: TensorLike, name: string, n?: number): Float64Arra
   const out = new Float64Array(shape[0]!);
   for (let i = 0; i < out.length; i++) {
     const v = values[i];
-    if (typeof v !== 'number') throw new LosskitError('INVALID_ARGUMENT', 'every entry must be a number', { argument: name, expected: 'numbers', received: `${describe(v)} at index ${i}` });
+    if (typeof v !== 'number') throw new LosskitError('INVALID_ARGUMENT', 'every entry must be a number', { argument: name, expected: 'numbers', received: `${describeValue(v)} at index ${i}` });
     if (!Number.isFinite(v)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${v} at index ${i}` });
     out[i] = v;
   }
   return out;
 }
 
-/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT`. */
-export function readOptions<T extends object>(options: T | undefined, name = 'options'): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object or undefined', received: describe(options) });
-  }
-  return options;
-}
+/** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT` (core's). */
+export { readOptions };
 
 /** Throws `INVALID_PARAMETER` unless `v` is an integer in `[lo, hi]`. */
 export function checkInteger(name: string, v: unknown, lo: number, hi = Number.MAX_SAFE_INTEGER): number {

@@ -52,6 +52,21 @@ describe('Keras wrappers vs float64 references over every reduction', () => {
     expectRel(get(K.sparseCategoricalCrossentropy(yi, z, { fromLogits: true, ignoreClass: 255 })), [sum(ref) / valid]);
     expectRel(get(K.sparseCategoricalCrossentropy(yi, z, { fromLogits: true, ignoreClass: 255, reduction: 'sum' })), [sum(ref)]);
   });
+  it('ignoreClass with mean_with_sample_weight divides by the weights of valid entries only (unscaled mask × weights)', () => {
+    // keras/src/losses/loss.py (keras-team/keras@01a4a57): apply_mask scales the mask by total/valid only for "mean" and
+    // "sum_over_batch_size"; for mean_with_sample_weight the weights become mask·w and reduce_values divides by Σ mask·w.
+    // Fuzz seed 21 case: labels [3, -1], label smoothing 0.5, probabilities.
+    const yp = [[0.32637664675712585, 0.3201259970664978, 0.31289759278297424, 0.040599752217531204], [0.2888239026069641, 0.13976827263832092, 0.11285796016454697, 0.4585498869419098]];
+    const sw = [2.1483404636383057, 1.119097352027893];
+    const row0 = -sum(yp[0]!.map((v, j) => ((j === 3 ? 1 : 0) * 0.5 + 0.5 / 4) * Math.log(clip(v / sum(yp[0]!)))));
+    const want = (row0 * sw[0]!) / sw[0]!;
+    expectRel(get(K.sparseCategoricalCrossentropy([3, -1], yp, { labelSmoothing: 0.5, ignoreClass: -1, reduction: 'mean_with_sample_weight', sampleWeight: sw })), [want]);
+    expect(want).toBeCloseTo(2.43007, 4);
+    const yi = y.map((v, i) => (i % 3 === 0 ? 255 : v));
+    const ref = z.map((r, i) => (yi[i] === 255 ? 0 : -logSoftmax(r)[yi[i]!]!));
+    const wValid = w.map((v, i) => (yi[i] === 255 ? 0 : v));
+    expectRel(get(K.sparseCategoricalCrossentropy(yi, z, { fromLogits: true, ignoreClass: 255, reduction: 'mean_with_sample_weight', sampleWeight: w })), [sum(ref.map((l, i) => l * wValid[i]!)) / sum(wValid)]);
+  });
   it('rank-1 inputs are one sample (Keras reduces their only axis)', () => {
     expectRel(get(K.meanSquaredError([1, 2, 3], [2, 2, 5], { reduction: 'sum' })), [5 / 3]);
   });

@@ -4,29 +4,15 @@
  * `roc_auc_score` computes them.
  */
 import { LosskitError } from '@losskit/core';
+import { mannWhitneyAuc } from '@losskit/core/math';
 import { readBinary, readLabels, readMatrix, readOptions, readVector, type LabelsLike, type ScoresLike } from './input.js';
 
-/** AUC of one score column against binary labels by average ranks (O(N log N)); NaN when one class is missing. */
+/** AUC of one score column against binary labels (core's Mann–Whitney AUC); NaN when one class is missing. */
 function aucOf(scores: readonly number[], labels: readonly number[]): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  let rankSumPos = 0;
-  let pos = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
-    const avgRank = (i + j) / 2 + 1; // ranks i+1 … j+1 share their mean
-    for (let k = i; k <= j; k++) {
-      if (labels[order[k]!] === 1) {
-        rankSumPos += avgRank;
-        pos++;
-      }
-    }
-    i = j + 1;
-  }
-  const neg = n - pos;
-  if (pos === 0 || neg === 0) return Number.NaN;
-  return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
+  return mannWhitneyAuc(
+    scores.filter((_, i) => labels[i] === 1),
+    scores.filter((_, i) => labels[i] !== 1),
+  );
 }
 
 /**

@@ -1,29 +1,17 @@
 import { type TensorLike, checkParam } from '@losskit/core';
+import { mannWhitneyAuc } from '@losskit/core/math';
 import { readVector } from '@losskit/diagnostics';
 
 /**
  * AUROC of an OOD score with in-distribution samples as the positive class (a higher score means "more
  * in-distribution", the convention of the Mahalanobis and kNN detectors): the probability that a random ID score
- * exceeds a random OOD score, ties counting ½ (the Mann–Whitney U statistic / (n_in · n_out)). Float64, O(n log n).
+ * exceeds a random OOD score, ties counting ½ (the Mann–Whitney U statistic / (n_in · n_out), core's `mannWhitneyAuc`).
+ * Float64, O(n log n).
  *
  * @example auroc([0.9, 0.8, 0.3], [0.1, 0.4]); // 5/6
  */
 export function auroc(inScores: TensorLike, outScores: TensorLike): number {
-  const a = readVector(inScores, 'inScores');
-  const b = readVector(outScores, 'outScores');
-  const all = [...Array.from(a, (v) => ({ v, pos: true })), ...Array.from(b, (v) => ({ v, pos: false }))].sort((p, q) => p.v - q.v);
-  // Sum of the (mid-)ranks of the positives.
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
-    const mid = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (all[k]!.pos) rankSum += mid;
-    i = j + 1;
-  }
-  const n1 = a.length;
-  const n0 = b.length;
-  return (rankSum - (n1 * (n1 + 1)) / 2) / (n1 * n0);
+  return mannWhitneyAuc(readVector(inScores, 'inScores'), readVector(outScores, 'outScores'));
 }
 
 /**

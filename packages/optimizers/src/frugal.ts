@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p, signOf } from '@losskit/core';
+import { rng } from '@losskit/core/math';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
-import { checkMatching, checkParams, checkScalarOrSchedule, checkState, mulberry32, needParams, optionsOf, tidy, valueAt } from './types.js';
+import { checkMatching, checkParams, checkScalarOrSchedule, checkState, needParams, optionsOf, tidy, valueAt } from './types.js';
 
 /** How FRUGAL picks the state-full subspace of a projected tensor. */
 export type FrugalProjection = 'blocks' | 'columns';
@@ -88,7 +89,7 @@ export function frugal(options: FrugalOptions = {}): GradientTransformation<Frug
 
   /** The subspace for selection number `sel` (blocks: names; columns: indices per name). */
   const select = (ps: Params, projected: readonly string[], sel: number, nextBlock: number) => {
-    const rand = mulberry32(Math.round(seed) * 1_000_003 + sel * 7_919 + 17);
+    const rand = rng(Math.round(seed) * 1_000_003 + sel * 7_919 + 17);
     const perm = (n: number) => {
       const a = Array.from({ length: n }, (_, i) => i);
       for (let i = n - 1; i > 0; i--) {

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p, type TensorLike, toTensor, cleanTapeOnError } from '@losskit/core';
+import { rng } from '@losskit/core/math';
 import type { GradientTransformation, LossClosure, Params } from './types.js';
-import { checkParams, disposeParams, disposeState, mulberry32 } from './types.js';
+import { checkParams, disposeParams, disposeState } from './types.js';
 import { lossClosure, nonFiniteEntries, step, type NonFiniteMode } from './apply.js';
 import { createProgressBar } from './progress.js';
 
@@ -183,7 +184,7 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
     const perEpoch = Math.ceil(n / batchSize);
     if ((o.steps === undefined) === (o.epochs === undefined)) throw new LosskitError('INVALID_ARGUMENT', 'give exactly one of steps or epochs', { argument: 'steps | epochs' });
     const totalSteps = o.steps !== undefined ? p.positiveInteger('steps', o.steps) : p.positiveInteger('epochs', o.epochs) * perEpoch;
-    const rand = mulberry32(seed);
+    const rand = rng(seed);
 
     // Parameters and gradient oracle.
     let params: Params;

@@ -271,15 +271,3 @@ export function lossValue(extra: UpdateExtra | undefined, who: string): Scalar {
   }
   return tf.reshape(v, []) as Scalar;
 }
-
-/** @internal A seeded uniform generator in [0, 1) (mulberry32): deterministic per seed, on the host. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

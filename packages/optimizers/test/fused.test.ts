@@ -18,15 +18,15 @@ const SHAPES: Record<string, number[]> = { w: [37, 23], b: [23], s: [3] }; // si
 
 /** Runs `steps` updates of the fused optimizer and of the tfjs path (engine: 'tfjs') on the same gradients. */
 function race(make: () => GradientTransformation<any>, steps: number): { maxRel: number; engine: string } {
-  const start = tf.tidy(() => Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, tf.randomNormal(s, 0, 1)])));
+  const start = tf.tidy(() => Object.fromEntries(Object.entries(SHAPES).map(([k, s], i) => [k, tf.randomNormal(s, 0, 1, 'float32', 1 + i)])));
   const a = Object.fromEntries(Object.entries(start).map(([k, x]) => [k, tf.variable(x)]));
   const b = Object.fromEntries(Object.entries(start).map(([k, x]) => [k, tf.variable(x)]));
   const fa = fuse(make(), a);
   const fb = fuse(make(), b, { engine: 'tfjs' });
   for (let t = 0; t < steps; t++) {
-    // Gradients of f = Σ ½(θ − c)² plus noise, new every step and the same for both runs (tf.randomNormal with a seed
-    // does not repeat across calls, so one draw is shared).
-    const noise = tf.tidy(() => Object.fromEntries(Object.entries(SHAPES).map(([k, s]) => [k, tf.randomNormal(s, 0, 0.1)])));
+    // Gradients of f = Σ ½(θ − c)² plus noise, new every step (a seed per step and tensor, so runs repeat) and the same
+    // for both runs (one draw is shared).
+    const noise = tf.tidy(() => Object.fromEntries(Object.entries(SHAPES).map(([k, s], i) => [k, tf.randomNormal(s, 0, 0.1, 'float32', 100 + 10 * t + i)])));
     const grads = (vs: Record<string, tf.Variable>) => tf.tidy(() => Object.fromEntries(Object.entries(vs).map(([k, v]) => [k, tf.add(tf.sub(v, 0.3), noise[k]!)])));
     const ga = grads(a);
     const gb = grads(b);

@@ -29,7 +29,7 @@ beforeAll(async () => {
 const W = [[1, -0.5, 0.2], [0.3, 0.8, -1], [-0.6, 0.1, 0.4], [0.2, 0.2, 0.9]]; // [D = 4, C = 3]
 const bias = [0.1, -0.2, 0.05];
 function linearModel(): tfl.Sequential {
-  const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [4] })] });
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [4], kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) })] });
   m.setWeights([tf.tensor2d(W), tf.tensor1d(bias)]);
   return m;
 }

@@ -1,5 +1,5 @@
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { type Compilable, type Expr, LosskitError, ce, input, kl, params } from '@losskit/core';
+import { type Compilable, type Expr, LosskitError, ce, input, kl, params, readOptions } from '@losskit/core';
 import type { ModelLike } from './model.js';
 
 /** What an {@link ObjectiveTerm} sees once per set, before the first step (whole-set tensors, not owned by the term). */
@@ -108,11 +108,7 @@ const REFERENCE_INPUTS = new Set(['reference', 'referenceLoss']);
 
 /** @internal Validates an options argument: `undefined` gives `{}`; anything but a plain object throws `INVALID_ARGUMENT`. */
 export function optionsOf<T>(options: T, name = 'options'): T {
-  if (options === undefined) return {} as T;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new LosskitError('INVALID_ARGUMENT', 'options must be an object', { argument: name, expected: 'an options object or undefined', received: options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options });
-  }
-  return options;
+  return readOptions(options as T & object, name);
 }
 
 /** @internal Throws `LEVEL_MISMATCH` naming `argument` unless `e` is a sample-level losskit expression. */

@@ -30,7 +30,7 @@ let x3: tf.Tensor2D;
 beforeAll(async () => {
   await ready();
   const make = (units: number) =>
-    tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [D], units, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }), tfl.layers.dense({ units: K })] });
+    tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [D], units, activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }), tfl.layers.dense({ units: K, kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) })] });
   model = make(5);
   other = make(6);
   data = { x: tf.randomNormal([6, D], 0, 1, 'float32', 1) as tf.Tensor2D, y: tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32') };

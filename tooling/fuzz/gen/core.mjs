@@ -499,7 +499,7 @@ function sequenceCase(r, lib) {
 
 function miscCase(r, lib) {
   const { core, coreMath: m } = lib;
-  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1, dslCatalog: core.catalog?.length ? 1 : 0 });
+  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1, dslCatalog: core.catalog?.length ? 1 : 0, eigen: 1, mwAuc: 1, hostMatrix: 1, readOptions: 0.5, complementFloor: 0.5 });
   switch (k) {
     case 'math': {
       const n = r.int(0, 6);
@@ -648,6 +648,122 @@ function miscCase(r, lib) {
         why: 'not tensor-like',
         repro: { call: "toTensor(x, 'x')", x: x === undefined ? 'undefined' : x },
         run: () => core.toTensor(x, 'x').tensor,
+      };
+    }
+    case 'eigen': {
+      // symmetricEigen (core/math): checked against its defining identities in float64, A v_k = λ_k v_k and VᵀV = I.
+      const n = r.int(1, 6);
+      const scale = r.pick([1, 1e-8, 1e8, 1e150]);
+      const a0 = Array.from({ length: n }, () => Array.from({ length: n }, () => r.float(-1, 1) * scale));
+      const a = Array.from({ length: n * n }, (_, k) => (a0[Math.floor(k / n)][k % n] + a0[k % n][Math.floor(k / n)]) / 2);
+      const bad = r.bool(0.2) ? r.pick(['nan', 'length']) : undefined;
+      const arg = bad === 'nan' ? poke(a, [r.int(0, n * n - 1)], r.nonFinite()) : bad === 'length' ? a.slice(1) : a;
+      return {
+        fn: 'math.symmetricEigen',
+        expect: bad ? 'invalid' : 'valid',
+        why: bad && `symmetricEigen with ${bad === 'nan' ? 'a non-finite entry' : 'n² − 1 values'}`,
+        codes: bad === 'nan' ? ['NON_FINITE_INPUT'] : ['SHAPE_MISMATCH'],
+        repro: { call: 'symmetricEigen(a, n)', a: arg, n },
+        run: () => m.symmetricEigen(arg, n),
+        check: (out) => {
+          const { values, vectors } = out;
+          const norm = Math.max(...a.map(Math.abs), 1e-300);
+          let worst = 0;
+          for (let k = 0; k < n; k++) {
+            if (k > 0 && values[k] < values[k - 1]) return { category: 'wrong value', kind: 'symmetricEigen order', message: `eigenvalues not ascending: ${Array.from(values)}` };
+            for (let i = 0; i < n; i++) {
+              let av = 0;
+              for (let j = 0; j < n; j++) av += a[i * n + j] * vectors[j * n + k];
+              worst = Math.max(worst, Math.abs(av - values[k] * vectors[i * n + k]) / norm);
+              let dot = 0;
+              for (let j = 0; j < n; j++) dot += vectors[j * n + i] * vectors[j * n + k];
+              worst = Math.max(worst, Math.abs(dot - (i === k ? 1 : 0)));
+            }
+          }
+          return worst > 1e-10 ? { category: 'wrong value', kind: 'symmetricEigen residual', message: `max |A v − λ v|/‖A‖ or |VᵀV − I| = ${worst} for n = ${n}` } : undefined;
+        },
+      };
+    }
+    case 'mwAuc': {
+      // mannWhitneyAuc (core/math) against the O(|P||N|) pairwise definition, ties ½; NaN when a side is empty.
+      const levels = r.pick([3, 10, 1000]);
+      const draw = (k) => Array.from({ length: k }, () => r.pick([Math.floor(r.float(0, 1) * levels) / levels, r.pick([-1e30, 1e30, 0])]));
+      const pos = draw(r.int(0, 8));
+      const neg = draw(r.int(0, 8));
+      let want = Number.NaN;
+      if (pos.length && neg.length) {
+        let s2 = 0;
+        for (const p2 of pos) for (const q of neg) s2 += p2 > q ? 1 : p2 === q ? 0.5 : 0;
+        want = s2 / (pos.length * neg.length);
+      }
+      return {
+        fn: 'math.mannWhitneyAuc',
+        expect: 'valid',
+        finite: Number.isFinite(want) ? undefined : false,
+        repro: { call: 'mannWhitneyAuc(pos, neg)', pos, neg },
+        run: () => m.mannWhitneyAuc(pos, neg),
+        check: (out) => {
+          const same = Number.isNaN(want) ? Number.isNaN(out) : Math.abs(out - want) <= 1e-12;
+          return same ? undefined : { category: 'wrong value', kind: 'mannWhitneyAuc vs pairwise', message: `got ${out}, pairwise ${want}` };
+        },
+      };
+    }
+    case 'hostMatrix': {
+      // readHostMatrix: float64 copy of a [N, K] matrix, or a typed error naming the argument.
+      const n = r.int(1, 4);
+      const c = r.int(1, 4);
+      const rows = Array.from({ length: n }, () => Array.from({ length: c }, () => f32(r.float(-5, 5))));
+      const bad = r.bool(0.5) ? r.pick(['ragged', 'nan', 'rank1', 'empty', 'string', 'nested', 'tensor3']) : undefined;
+      const codes = { ragged: ['SHAPE_MISMATCH'], nan: ['NON_FINITE_INPUT'], rank1: ['RANK_MISMATCH'], empty: ['EMPTY_BATCH'], string: ['INVALID_ARGUMENT'], nested: ['RANK_MISMATCH'], tensor3: ['RANK_MISMATCH'] }[bad];
+      const arg = {
+        ragged: () => [...rows, [...rows[0], 1]],
+        nan: () => poke(rows, [r.int(0, n - 1), r.int(0, c - 1)], r.nonFinite()),
+        rank1: () => rows[0],
+        empty: () => [],
+        string: () => 'x',
+        nested: () => poke(rows, [0, 0], [1]),
+        tensor3: () => 'tensor3',
+      }[bad]?.() ?? rows;
+      const asTensor = !bad && r.bool(0.3);
+      return {
+        fn: 'readHostMatrix',
+        expect: bad ? 'invalid' : 'valid',
+        why: bad && `readHostMatrix of ${bad}`,
+        codes,
+        repro: { call: "readHostMatrix(x, 'x')", x: arg },
+        prepare: () => ({ x: arg === 'tensor3' ? tf.zeros([1, n, c]) : asTensor ? tf.tensor2d(rows) : arg }),
+        run: ({ x }) => core.readHostMatrix(x, 'x'),
+        check: (out) => {
+          const want = rows.flat();
+          const ok = out.n === n && out.cols === c && want.every((v, i) => out.data[i] === v);
+          return ok ? undefined : { category: 'wrong value', kind: 'readHostMatrix copy', message: `got ${out.n}×${out.cols} ${Array.from(out.data)}` };
+        },
+      };
+    }
+    case 'readOptions': {
+      const v = r.pick([undefined, {}, { a: 1 }, null, [], 3, 'x', true]);
+      const valid = v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+      return {
+        fn: 'readOptions',
+        expect: valid ? 'valid' : 'invalid',
+        why: `readOptions(${JSON.stringify(v)})`,
+        codes: ['INVALID_ARGUMENT'],
+        repro: { call: 'readOptions(v)', v: String(v) },
+        run: () => core.readOptions(v),
+        check: (out) => ((v === undefined ? typeof out === 'object' && Object.keys(out).length === 0 : out === v) ? undefined : { category: 'wrong value', kind: 'readOptions returns another value', message: `returned ${JSON.stringify(out)}` }),
+      };
+    }
+    case 'complementFloor': {
+      const eps = r.pick([1e-7, 1e-3, 1e-8, 3e-8, 1e-12, 0.1]);
+      // 1 − fround(1 − ε) when 1 − ε is below 1 in float32, else ε itself.
+      const top = Math.fround(1 - eps);
+      const want = top < 1 ? 1 - top : eps;
+      return {
+        fn: 'complementFloor',
+        expect: 'valid',
+        repro: { call: 'complementFloor(eps)', eps },
+        run: () => core.complementFloor(eps),
+        check: (out) => (out === want && out > 0 ? undefined : { category: 'wrong value', kind: 'complementFloor', message: `complementFloor(${eps}) = ${out}, want ${want}` }),
       };
     }
     case 'params': {

@@ -244,9 +244,16 @@ export function generate(r, lib) {
     }
   } else if (bad === 'label' && L.sparse) {
     const v = r.badLabel(C);
-    yTrue = poke(yTrue, randomIndex(r, shapeOf(yTrue)), v);
+    const at = randomIndex(r, shapeOf(yTrue));
+    yTrue = poke(yTrue, at, v);
     [why, codes] = ['label out of range', ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT']];
-    if (o.ignoreClass !== undefined && v === o.ignoreClass) [why, codes] = [undefined, undefined]; // an ignored label is fine
+    if (o.ignoreClass !== undefined && v === o.ignoreClass) {
+      // An ignored label is fine; the reference must see it too (it reads `labels`, not the poked yTrue).
+      [why, codes] = [undefined, undefined];
+      const dims = shapeOf(yTrue);
+      labels = labels.slice();
+      labels[at.reduce((flat, k, d) => flat * dims[d] + k, 0)] = v;
+    }
   }
   if (why) expect = 'invalid';
   else if (optionNotTaken || (C === 1 && (L.sparse || name.startsWith('categorical')))) expect = 'any';

@@ -106,3 +106,69 @@ export function forwardFunction(r: ResolvedExport, shape: string): string[] {
 
 /** The levels of the named parts, as a Python dict literal. */
 export const partLevels = (r: ResolvedExport): string => `{${r.body.parts.map((p) => `${pyStr(p.name)}: ${pyStr(p.level)}`).join(', ')}}`;
+
+/** The Python `LosskitError` class and the `_fmt(shape)` helper every generated module (NumPy, PyTorch) starts with. */
+export const PY_ERRORS = `class LosskitError(ValueError):
+    """Bad input, as losskit's LosskitError; 'code' is the same stable string (e.g. 'LABEL_OUT_OF_RANGE')."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def _fmt(shape):
+    return '[' + ', '.join(str(d) for d in shape) + ']'`;
+
+/** How a Python array backend spells what {@link pyInputHelpers} needs (`np` or `torch`). */
+export interface PyBackend {
+  /** The module name (`np`, `torch`) for `broadcast_to`. */
+  readonly ns: string;
+  /** The rank attribute or call (`ndim`, `dim()`). */
+  readonly ndim: string;
+  /** The element count attribute or call (`size`, `numel()`). */
+  readonly size: string;
+  /** Python converting `value` to an array of `z`'s dtype (and device). */
+  readonly asInput: string;
+}
+
+/** The generated modules' `_weights` (sample weights broadcast to the batch) and `_input` (extra inputs by level) in a backend's spelling. */
+export function pyInputHelpers(b: PyBackend): string {
+  return `def _weights(w, leading, n):
+    s = tuple(w.shape)
+    prefix = len(s) <= len(leading) and s == leading[:len(s)]
+    trailing1 = len(s) == len(leading) + 1 and s[-1] == 1 and s[:-1] == leading
+    if not (prefix or trailing1):
+        raise LosskitError('SHAPE_MISMATCH', f'sampleWeight: sample weights do not match the batch: expected shape {_fmt(leading)}, or a prefix of it, or a scalar, received {_fmt(s)}')
+    base = w.reshape(s[:-1]) if trailing1 else w
+    base = base.reshape(tuple(base.shape) + (1,) * (len(leading) - base.${b.ndim}))
+    return ${b.ns}.broadcast_to(base, leading).reshape(n)
+
+
+def _input(name, value, level, leading, n, c, z):
+    t = ${b.asInput}
+    s = tuple(t.shape)
+    if level == 'class':
+        if s == leading + (c,):
+            return t.reshape(n, c)
+        if s == (c,) or s == (1, c):
+            return t.reshape(1, c)
+        if c == 1 and s == leading:
+            return t.reshape(n, 1)
+        expected = f'{_fmt(leading + (c,))} or {_fmt((c,))}'
+    elif level == 'sample':
+        if s == leading or s == leading + (1,):
+            return t.reshape(n)
+        if len(s) == 0:
+            return t.reshape(1)
+        expected = _fmt(leading)
+    elif level == 'batch':
+        if t.${b.size} == 1:
+            return t.reshape(())
+        expected = 'a scalar'
+    else:
+        return t
+    raise LosskitError('SHAPE_MISMATCH', f'inputs.{name}: input has the wrong shape: expected {expected}, received {_fmt(s)}')
+
+
+`;
+}

@@ -5,7 +5,7 @@
 import type { Expr } from '../expr.js';
 import type { TargetSpec } from './emit.js';
 import { pyNum, pyStr } from './emit.js';
-import { type ExportOptions, forwardFunction, header, inputsLiteral, partLevels, prepareExport } from './module.js';
+import { type ExportOptions, PY_ERRORS, forwardFunction, header, inputsLiteral, partLevels, prepareExport, pyInputHelpers } from './module.js';
 
 const FULL = `def _full(x, shape):
     # A class- or pair-level value held in a broadcastable form ([N, 1], [1, C], a scalar) at its full shape
@@ -27,60 +27,16 @@ const spec: TargetSpec = {
   exp: (x) => `np.exp(${x})`,
 };
 
+const NP = { ns: 'np', ndim: 'ndim', size: 'size', asInput: 'np.asarray(value).astype(z.dtype)' };
+
 const PREAMBLE = `import math
 
 import numpy as np
 
 
-class LosskitError(ValueError):
-    """Bad input, as losskit's LosskitError; 'code' is the same stable string (e.g. 'LABEL_OUT_OF_RANGE')."""
+${PY_ERRORS}`;
 
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-def _fmt(shape):
-    return '[' + ', '.join(str(d) for d in shape) + ']'`;
-
-const PREPARE = `def _weights(w, leading, n):
-    s = tuple(w.shape)
-    prefix = len(s) <= len(leading) and s == leading[:len(s)]
-    trailing1 = len(s) == len(leading) + 1 and s[-1] == 1 and s[:-1] == leading
-    if not (prefix or trailing1):
-        raise LosskitError('SHAPE_MISMATCH', f'sampleWeight: sample weights do not match the batch: expected shape {_fmt(leading)}, or a prefix of it, or a scalar, received {_fmt(s)}')
-    base = w.reshape(s[:-1]) if trailing1 else w
-    base = base.reshape(tuple(base.shape) + (1,) * (len(leading) - base.ndim))
-    return np.broadcast_to(base, leading).reshape(n)
-
-
-def _input(name, value, level, leading, n, c, z):
-    t = np.asarray(value).astype(z.dtype)
-    s = tuple(t.shape)
-    if level == 'class':
-        if s == leading + (c,):
-            return t.reshape(n, c)
-        if s == (c,) or s == (1, c):
-            return t.reshape(1, c)
-        if c == 1 and s == leading:
-            return t.reshape(n, 1)
-        expected = f'{_fmt(leading + (c,))} or {_fmt((c,))}'
-    elif level == 'sample':
-        if s == leading or s == leading + (1,):
-            return t.reshape(n)
-        if len(s) == 0:
-            return t.reshape(1)
-        expected = _fmt(leading)
-    elif level == 'batch':
-        if t.size == 1:
-            return t.reshape(())
-        expected = 'a scalar'
-    else:
-        return t
-    raise LosskitError('SHAPE_MISMATCH', f'inputs.{name}: input has the wrong shape: expected {expected}, received {_fmt(s)}')
-
-
-def _prepare(y_true, y_pred, sample_weight, inputs):
+const PREPARE = `${pyInputHelpers(NP)}def _prepare(y_true, y_pred, sample_weight, inputs):
     # The same input conventions as compile(): y_pred [..., C] (or [B], one class); y_true integer labels
     # shaped like the leading dimensions (or [..., 1]) or dense targets shaped like y_pred.
     z = np.asarray(y_pred)

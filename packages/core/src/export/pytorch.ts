@@ -6,7 +6,7 @@ import { LosskitError } from '../errors.js';
 import type { Expr } from '../expr.js';
 import type { TargetSpec } from './emit.js';
 import { pyNum, pyStr } from './emit.js';
-import { type ExportOptions, checkOptionsObject, forwardFunction, header, inputsLiteral, partLevels, prepareExport } from './module.js';
+import { type ExportOptions, PY_ERRORS, checkOptionsObject, forwardFunction, header, inputsLiteral, partLevels, prepareExport, pyInputHelpers } from './module.js';
 
 /** Options of {@link toPyTorch}. */
 export interface PyTorchExportOptions extends ExportOptions {
@@ -35,6 +35,8 @@ const spec: TargetSpec = {
   exp: (x) => `torch.exp(${x})`,
 };
 
+const PT = { ns: 'torch', ndim: 'dim()', size: 'numel()', asInput: 'torch.as_tensor(value, device=z.device).to(z.dtype)' };
+
 const PREAMBLE = `import math
 
 import torch
@@ -42,55 +44,9 @@ import torch.nn.functional as F
 from torch import nn
 
 
-class LosskitError(ValueError):
-    """Bad input, as losskit's LosskitError; 'code' is the same stable string (e.g. 'LABEL_OUT_OF_RANGE')."""
+${PY_ERRORS}`;
 
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-
-
-def _fmt(shape):
-    return '[' + ', '.join(str(d) for d in shape) + ']'`;
-
-const PREPARE = `def _weights(w, leading, n):
-    s = tuple(w.shape)
-    prefix = len(s) <= len(leading) and s == leading[:len(s)]
-    trailing1 = len(s) == len(leading) + 1 and s[-1] == 1 and s[:-1] == leading
-    if not (prefix or trailing1):
-        raise LosskitError('SHAPE_MISMATCH', f'sampleWeight: sample weights do not match the batch: expected shape {_fmt(leading)}, or a prefix of it, or a scalar, received {_fmt(s)}')
-    base = w.reshape(s[:-1]) if trailing1 else w
-    base = base.reshape(tuple(base.shape) + (1,) * (len(leading) - base.dim()))
-    return torch.broadcast_to(base, leading).reshape(n)
-
-
-def _input(name, value, level, leading, n, c, z):
-    t = torch.as_tensor(value, device=z.device).to(z.dtype)
-    s = tuple(t.shape)
-    if level == 'class':
-        if s == leading + (c,):
-            return t.reshape(n, c)
-        if s == (c,) or s == (1, c):
-            return t.reshape(1, c)
-        if c == 1 and s == leading:
-            return t.reshape(n, 1)
-        expected = f'{_fmt(leading + (c,))} or {_fmt((c,))}'
-    elif level == 'sample':
-        if s == leading or s == leading + (1,):
-            return t.reshape(n)
-        if len(s) == 0:
-            return t.reshape(1)
-        expected = _fmt(leading)
-    elif level == 'batch':
-        if t.numel() == 1:
-            return t.reshape(())
-        expected = 'a scalar'
-    else:
-        return t
-    raise LosskitError('SHAPE_MISMATCH', f'inputs.{name}: input has the wrong shape: expected {expected}, received {_fmt(s)}')
-
-
-def _prepare(y_true, y_pred, sample_weight, inputs):
+const PREPARE = `${pyInputHelpers(PT)}def _prepare(y_true, y_pred, sample_weight, inputs):
     # The same input conventions as compile(): y_pred [..., C] (or [B], one class); y_true integer labels
     # shaped like the leading dimensions (or [..., 1]) or dense targets shaped like y_pred.
     z = torch.as_tensor(y_pred)

@@ -159,3 +159,32 @@ export function betaSampler(a: number, b: number, u: () => number): () => number
     return x / (x + gb());
   };
 }
+
+export { type SymmetricEigen, checkSquare, symmetricEigen } from './eigen.js';
+
+/**
+ * The Mann–Whitney AUC `(1/(|P||N|)) Σ_{i∈P} Σ_{j∈N} (1[p_i > n_j] + ½·1[p_i = n_j])` — the probability that a random
+ * positive score exceeds a random negative one, ties counting ½ — from the mid-ranks of the pooled scores:
+ * `(R_P − |P|(|P|+1)/2) / (|P||N|)` with `R_P` the positives' rank sum (Mann & Whitney 1947; scikit-learn's
+ * `roc_auc_score`). Float64, O((|P|+|N|) log(|P|+|N|)); NaN when either side is empty. Used by `@losskit/metrics`
+ * (`rocAuc`, macro and multiclass AUC) and `@losskit/ood` (`auroc`).
+ *
+ * @example mannWhitneyAuc([0.35, 0.8], [0.1, 0.4]); // 0.75
+ */
+export function mannWhitneyAuc(positives: ArrayLike<number>, negatives: ArrayLike<number>): number {
+  const np = positives.length;
+  const nn = negatives.length;
+  if (np === 0 || nn === 0) return Number.NaN;
+  const n = np + nn;
+  const at = (i: number) => (i < np ? positives[i]! : negatives[i - np]!);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => at(a) - at(b));
+  let rankSumPos = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && at(order[j + 1]!) === at(order[i]!)) j++;
+    const midRank = (i + j) / 2 + 1; // ranks i+1 … j+1 share their mean
+    for (let k = i; k <= j; k++) if (order[k]! < np) rankSumPos += midRank;
+    i = j + 1;
+  }
+  return (rankSumPos - (np * (np + 1)) / 2) / (np * nn);
+}

@@ -8,7 +8,7 @@ const [steps, B, C] = process.argv.slice(2, 5).map(Number);
 const fuse = process.argv[5] === 'false' ? false : process.argv[5];
 await ready();
 const loss = compile(ce().plus(square().incorrect()), { fuse });
-const z = tf.randomNormal([B, C]);
+const z = tf.randomNormal([B, C], 0, 1, 'float32', 1);
 const y = tf.tensor1d(Array.from({ length: B }, (_, i) => (i * 7) % C), 'int32');
 const sample = () => {
   global.gc();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
-import { type EvalContext, Expr, LosskitError, PREC, classConstant, defineOp, node, oneHotRows, smoothTargets, stopGradient } from '@losskit/core';
+import { type EvalContext, Expr, LosskitError, PREC, classConstant, complementFloor, defineOp, node, oneHotRows, smoothTargets, stopGradient } from '@losskit/core';
 
 /**
  * Small primitives the standard losses need and the `Expr` methods cannot express, because they
@@ -12,9 +12,9 @@ import { type EvalContext, Expr, LosskitError, PREC, classConstant, defineOp, no
 export const KERAS_EPSILON = 1e-7;
 /**
  * Keras' floor of `1 − p` when it clips `p` to `[ε, 1 − ε]` in float32: `1 − fround(1 − 1e-7)` ≈ 1.19e-7 (so
- * `−log` of it is 15.942, the value Keras' published tests give at p = 1 for a 0 target).
+ * `−log` of it is 15.942, the value Keras' published tests give at p = 1 for a 0 target); core's `complementFloor(1e-7)`.
  */
-export const KERAS_COMPLEMENT_FLOOR = 1 - Math.fround(1 - KERAS_EPSILON);
+export const KERAS_COMPLEMENT_FLOOR = complementFloor(KERAS_EPSILON);
 
 const smoothedTargetsOp = defineOp<{ labelSmoothing: number; mode: 'categorical' | 'binary' }>({
   kind: 'std.smoothedTargets',
