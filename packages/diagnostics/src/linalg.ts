@@ -1,6 +1,6 @@
 /**
  * Small dense float64 linear algebra on the host: the symmetric eigendecomposition (cyclic Jacobi, from
- * `@losskit/core/math`, re-exported), the pseudo-inverse of a symmetric matrix built on it, a Cholesky solve, and the
+ * `@losskit/core/math`, re-exported), the pseudo-inverse of a symmetric matrix built on it (also in core/math), a Cholesky solve, and the
  * top singular triple of a matrix by power iteration. tfjs-core has none of these (no `linalg.inv`, `eigh` or `svd`; tfjs issues #1516, #8173), and the
  * statistics they serve (covariances `[D, D]` with D in the hundreds, diffusion kernels `[N, N]` with N ≤ a few
  * thousand) are small enough for O(n³) host code.
@@ -8,35 +8,7 @@
 import { LosskitError } from '@losskit/core';
 import { checkSquare, symmetricEigen } from '@losskit/core/math';
 
-export { type SymmetricEigen, symmetricEigen } from '@losskit/core/math';
-
-/**
- * Moore–Penrose pseudo-inverse of a symmetric `[n, n]` matrix from its eigendecomposition, dropping eigenvalues with
- * `|λ| ≤ rtol · max|λ|` (default `rtol = n · ε`, SciPy `pinvh`'s default cutoff, which sklearn's
- * `EmpiricalCovariance.precision_` uses). Returns the row-major `[n, n]` inverse and the rank kept.
- *
- * @example pseudoInverseSymmetric([4, 0, 0, 0], 2).inverse; // Float64Array [0.25, 0, 0, 0]
- */
-export function pseudoInverseSymmetric(a: ArrayLike<number>, n: number, rtol = n * Number.EPSILON): { inverse: Float64Array; rank: number } {
-  const { values, vectors } = symmetricEigen(a, n);
-  let max = 0;
-  for (const l of values) max = Math.max(max, Math.abs(l));
-  const cut = rtol * max;
-  const inverse = new Float64Array(n * n);
-  let rank = 0;
-  for (let k = 0; k < n; k++) {
-    const l = values[k]!;
-    if (!(Math.abs(l) > cut)) continue;
-    rank++;
-    const inv = 1 / l;
-    for (let i = 0; i < n; i++) {
-      const vi = vectors[i * n + k]! * inv;
-      if (vi === 0) continue;
-      for (let j = 0; j < n; j++) inverse[i * n + j]! += vi * vectors[j * n + k]!;
-    }
-  }
-  return { inverse, rank };
-}
+export { type SymmetricEigen, pseudoInverseSymmetric, symmetricEigen } from '@losskit/core/math';
 
 /**
  * Solves `A x = b` for a symmetric positive-definite `[n, n]` matrix by Cholesky (`A = L Lᵀ`). Throws

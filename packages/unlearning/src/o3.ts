@@ -1,6 +1,5 @@
 import { formatShape, LosskitError, params, stopGradient } from '@losskit/core';
-import { rng } from '@losskit/core/math';
-import { pseudoInverseSymmetric } from '@losskit/diagnostics';
+import { pseudoInverseSymmetric, rng } from '@losskit/core/math';
 import type { GradientTransformation } from '@losskit/optimizers';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';

@@ -86,3 +86,31 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
   });
   return { values, vectors };
 }
+
+/**
+ * Moore–Penrose pseudo-inverse of a symmetric `[n, n]` matrix from its eigendecomposition, dropping eigenvalues with
+ * `|λ| ≤ rtol · max|λ|` (default `rtol = n · ε`, SciPy `pinvh`'s default cutoff, which sklearn's
+ * `EmpiricalCovariance.precision_` uses). Returns the row-major `[n, n]` inverse and the rank kept.
+ *
+ * @example pseudoInverseSymmetric([4, 0, 0, 0], 2).inverse; // Float64Array [0.25, 0, 0, 0]
+ */
+export function pseudoInverseSymmetric(a: ArrayLike<number>, n: number, rtol = n * Number.EPSILON): { inverse: Float64Array; rank: number } {
+  const { values, vectors } = symmetricEigen(a, n);
+  let max = 0;
+  for (const l of values) max = Math.max(max, Math.abs(l));
+  const cut = rtol * max;
+  const inverse = new Float64Array(n * n);
+  let rank = 0;
+  for (let k = 0; k < n; k++) {
+    const l = values[k]!;
+    if (!(Math.abs(l) > cut)) continue;
+    rank++;
+    const inv = 1 / l;
+    for (let i = 0; i < n; i++) {
+      const vi = vectors[i * n + k]! * inv;
+      if (vi === 0) continue;
+      for (let j = 0; j < n; j++) inverse[i * n + j]! += vi * vectors[j * n + k]!;
+    }
+  }
+  return { inverse, rank };
+}

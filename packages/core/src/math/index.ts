@@ -160,7 +160,7 @@ export function betaSampler(a: number, b: number, u: () => number): () => number
   };
 }
 
-export { type SymmetricEigen, checkSquare, symmetricEigen } from './eigen.js';
+export { type SymmetricEigen, checkSquare, pseudoInverseSymmetric, symmetricEigen } from './eigen.js';
 
 /**
  * The Mann–Whitney AUC `(1/(|P||N|)) Σ_{i∈P} Σ_{j∈N} (1[p_i > n_j] + ½·1[p_i = n_j])` — the probability that a random
