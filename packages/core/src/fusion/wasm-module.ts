@@ -172,8 +172,8 @@ export class SweepModule {
 
   /**
    * A forward sweep: reductions `reds` (none of them point reads); scalars `params` passed in order.
-   * With `probe`, the sweep also sums `z_j · 0` over the row into the global `pz{name}`: 0 when every
-   * logit is finite, NaN otherwise (validation inside the sweep: two f32x4 instructions per four classes).
+   * With `probe`, the sweep also sums `z_j · 0` over the row and returns it (f64): 0 when every logit is
+   * finite, NaN otherwise (validation inside the sweep: two f32x4 instructions per four classes); else 0.
    */
   forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[], store?: number, probe = false): void {
     // With `store` (a log-sum-exp reduction id): an extra i32 parameter `go` (byte offset of a [C] row),
@@ -241,10 +241,9 @@ export class SweepModule {
         fn.globalSet(this.global(r.f === 'lse' ? `q${r.id}` : `r${r.id}`));
       }
     });
-    if (probeAcc >= 0) {
-      laneSum(fn, probeAcc);
-      fn.globalSet(this.global(`pz${name}`));
-    }
+    // The result: the probe (read by the caller without a global's getter, which costs more than the sweep of a short row).
+    if (probeAcc >= 0) laneSum(fn, probeAcc);
+    else fn.f64(0);
     this.fns.push({ name, fn });
   }
 
@@ -283,7 +282,7 @@ export class SweepModule {
    * Scalars: `params` (values) then `adj` (adjoints `a{id}`), as f64 parameters in that order.
    * With `fromG` (a log-sum-exp seed id): the g row holds exp(x_j - max x) from the forward sweep, and a
    * last f64 parameter carries a/q, so the seed is g_j · a/q (no exp; g_j is then overwritten in place).
-   * Validation inside the sweep: the global `pg{name}` receives Σ g_j · 0 (0 when every stored entry is finite).
+   * Validation inside the sweep: it returns Σ g_j · 0 (f64; 0 when every stored entry is finite).
    */
   backward(
     name: string, seeds: readonly SweepReduction[], closure: readonly number[], dzV: readonly boolean[],
@@ -299,12 +298,11 @@ export class SweepModule {
       const zId = sw.reverse(tail);
       sw.store(zId, accumulate, tail);
     });
-    laneSum(fn, sw.probeAcc);
-    fn.globalSet(this.global(`pg${name}`));
     for (const s of sw.expands) {
       horizontal(fn, sw.eAcc.get(s)!, 'sum');
       fn.globalSet(this.global(`e${s}`));
     }
+    laneSum(fn, sw.probeAcc);
     this.fns.push({ name, fn });
     return sw.expands;
   }
@@ -322,7 +320,7 @@ export class SweepModule {
     for (const { fn } of this.fns) {
       types.push(0x60);
       uleb(fn.params.length, types);
-      types.push(...fn.params, 0x00);
+      types.push(...fn.params, 0x01, F64); // every sweep returns its probe (see forward, backward)
     }
     section(1, types);
     const imp: number[] = [1];
