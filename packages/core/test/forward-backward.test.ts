@@ -85,6 +85,21 @@ describe('valueAndGrad on the SIMD engine: forward and backward in one pass over
     }
   }
 
+  for (const C of [32, 47, 64, 67]) {
+    it(`C = ${C}: a logit of 1e4 at any class (the unrolled 16-class max, the 4-class remainder, the tail) gives the float64 CE value and gradient`, () => {
+      const base = randomMatrix(1, C, 50 + C, 2)[0]!;
+      const z = Array.from({ length: C }, (_, k) => base.map((v, j) => (j === k ? 1e4 : v)));
+      const y = Array.from({ length: C }, (_, k) => (k * 5 + 1) % C);
+      const loss = compile(ce());
+      const { value, grad } = loss.valueAndGrad(y, z);
+      expect(loss.engine).toBe('wasm-simd');
+      const ref = reference('ce', z, y);
+      expectCloseTo([value.dataSync()[0]!], [ref.values.reduce((a, b) => a + b, 0) / C], 1e-5);
+      expectCloseTo(grad.dataSync(), ref.grads.flat().map((g) => g / C), 1e-5);
+      tf.dispose([value, grad]);
+    });
+  }
+
   it('the fused loss given a predicted upstream gradient has checked the gradient before the backward pass runs (it was written in the forward sweep)', () => {
     const f = fuse(ce(), { native: true })!;
     const x = tf.tensor2d(randomMatrix(3, 40, 3));
