@@ -3,7 +3,7 @@
 // the built packages and writes bench/results.json and bench/results.md. Pass suite file-name fragments to filter
 // (results go to bench/results.partial.json); add --merge to replace those suites' rows in bench/results.json.
 import { readdirSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHarness, toMarkdown, withRatios } from './harness.mjs';
@@ -19,6 +19,9 @@ for (const base of [...benchDirs('packages'), ...benchDirs('apps')]) {
 }
 const selected = filters.length ? files.filter((f) => filters.some((x) => f.includes(x))) : files;
 const h = createHarness();
+// The 1-minute load average at the start and the end of the run (the machine may be shared; ratios within a case are
+// what the interleaved rounds protect, absolute times are not).
+const loadStart = loadavg()[0];
 const { ready, activeBackend, wasmSimd } = await import(pathToFileURL(join(root, 'packages/core/dist/index.js')).href);
 await ready();
 for (const f of selected) {
@@ -27,7 +30,7 @@ for (const f of selected) {
   await mod.default(h);
 }
 const rows = withRatios(h.rows);
-const meta = { date: new Date().toISOString(), node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, backend: `${activeBackend()}${wasmSimd() ? ' (SIMD)' : ''}` };
+const meta = { date: new Date().toISOString(), node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, backend: `${activeBackend()}${wasmSimd() ? ' (SIMD)' : ''}`, load: `${loadStart.toFixed(1)} → ${loadavg()[0].toFixed(1)} (1-min load average, start → end)` };
 mkdirSync(join(root, 'bench'), { recursive: true });
 if (!filters.length) {
   writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ meta, rows }, null, 2));
@@ -42,7 +45,7 @@ if (!filters.length) {
     else if (!merged.some((m) => m.suite === r.suite)) merged.push(...rows.filter((x) => x.suite === r.suite));
   }
   for (const r of rows) if (!merged.includes(r) && !old.rows.some((o) => o.suite === r.suite)) merged.push(r);
-  const m2 = { ...old.meta, updated: `${meta.date}: ${[...rerun].length} suites rerun (${filters.join(', ')})` };
+  const m2 = { ...old.meta, updated: `${meta.date}: ${[...rerun].length} suites rerun (${filters.join(', ')}), load ${meta.load}` };
   writeFileSync(join(root, 'bench/results.json'), JSON.stringify({ meta: m2, rows: merged }, null, 2));
   writeFileSync(join(root, 'bench/results.md'), toMarkdown(merged, m2));
 } else {

@@ -160,8 +160,8 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
     opts.fuse !== false && opts.from === 'logits' && plan.inputs.size === 0 ? fuse(expr, { native: opts.fuse === 'auto' }) : undefined;
   /** The sample-level (or batch-level) raw value: the fused kernel when it applies, else `evaluate`. */
   let engine: KernelEngine | undefined;
-  const rawOf = (prep: Prepared): Tensor => {
-    const f = fused?.perSample(prep.pred, prep.labels, prep.dense);
+  const rawOf = (prep: Prepared, dyHint?: number): Tensor => {
+    const f = fused?.perSample(prep.pred, prep.labels, prep.dense, dyHint);
     engine = f ? fused!.lastEngine : 'tfjs';
     if (f) {
       // The kernels checked every logit and per-sample value inside their sweeps (JS and SIMD); dense targets
@@ -207,7 +207,7 @@ export function compile(expr: Compilable, options: CompileOptions = {}): Compile
       const predIn = toTensor(yPred, 'yPred').tensor;
       const f = (x: Tensor): Scalar => {
         const prep = prepare(yTrue, x, call, opts, plan);
-        const raw = rawOf(prep);
+        const raw = rawOf(prep, upstreamHint(prep, expr.level, opts.reduction));
         fusedRan = engine !== 'tfjs';
         return reduceLoss(raw, prep, expr.level, opts.reduction) as Scalar;
       };
@@ -650,6 +650,16 @@ function perSampleOf(raw: Tensor, prep: Prepared, _level: Level): Tensor {
   const v = raw.size === prep.n ? raw : tf.broadcastTo(tf.reshape(raw, [-1]), [prep.n]);
   const w = prep.weights ? tf.mul(v, prep.weights) : v;
   return tf.reshape(w, [...prep.leading]);
+}
+
+/**
+ * The gradient each per-sample value receives from `reduceLoss` when the reduced loss is differentiated on its own
+ * (as in `valueAndGrad`): float32 `1/n` for the means without weights, 1 for a sum; `undefined` when it varies.
+ */
+function upstreamHint(prep: Prepared, level: Level, reduction: Reduction): number | undefined {
+  if (level !== 'sample' || prep.weights) return undefined;
+  if (reduction === 'sum') return 1;
+  return reduction === 'none' ? undefined : Math.fround(1 / prep.n);
 }
 
 function reduceLoss(raw: Tensor, prep: Prepared, level: Level, reduction: Reduction): Tensor {

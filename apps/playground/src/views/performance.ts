@@ -75,7 +75,8 @@ export function performanceView(): HTMLElement {
     h(
       'p',
       { class: 'lead' },
-      `From the last \`pnpm bench\` run (${meta.date}, Node ${meta.node}, ${meta.cpus}, backend ${meta.backend}). `,
+      `From the last \`pnpm bench\` run (${meta.date}, Node ${meta.node}, ${meta.cpus}, backend ${meta.backend}${meta.load ? `, load average ${meta.load}` : ''})${meta.updated ? `; suites rerun since: ${meta.updated}` : ''}. `,
+      'The machine may be shared with other jobs: absolute times move with its load; ratios within a case come from interleaved rounds (the floor included). ',
       'Each bar is a ratio: milliseconds of a variant over milliseconds of the baseline named on the axis, measured in the same run; below 1 is faster. ',
       'The dashed mark in each group is the floor (copying the logits and one SIMD exp per logit), the fastest any loss could be. ',
       '"compiled fused" is what compile() runs by default.',

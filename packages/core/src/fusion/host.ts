@@ -26,18 +26,31 @@ export type ForwardKernel = (
   go?: number,
 ) => number;
 /** Exports of an instantiated SIMD sweep module: sweep functions and result globals. */
-export type WasmExports = Record<string, ((...a: number[]) => void) | { value: number }>;
+export type WasmExports = Record<string, ((...a: number[]) => number) | { value: number }>;
 /** Backward kernel: writes `g[go + i*C + j] = dy[i] · ∂l_i/∂z_ij`; returns 1 when an entry it wrote is not finite, else 0. */
 export type BackwardKernel = (
   z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
   B: number, C: number, dy: ArrayLike<number>, g: Float32Array, go: number, S: Float64Array, cc: readonly Float64Array[],
   W?: WasmExports, ccp?: number, reuse?: boolean,
 ) => number;
+/**
+ * SIMD with exp reuse only: the forward kernel followed, row by row, by the backward kernel for a predicted
+ * upstream gradient `dyh` (the same for every row: a mean or sum reduction), while the row is still in cache.
+ * Writes `out`, `S` and the gradient `g[go + i*C + j] = dyh · ∂l_i/∂z_ij` (go: element offset in the WASM
+ * heap). Returns a bit mask: 1 when a logit or a per-sample value is not finite, 2 when a gradient entry is not.
+ */
+export type ForwardBackwardKernel = (
+  z: ArrayLike<number>, zo: number, labs: ArrayLike<number> | null, yd: ArrayLike<number> | null, ydo: number,
+  B: number, C: number, out: Float32Array, S: Float64Array, cc: readonly Float64Array[], W: WasmExports, ccp: number,
+  g: Float32Array, go: number, dyh: number,
+) => number;
 
 /** What the CPU targets emit. */
 export interface HostKernels {
   readonly forward: ForwardKernel;
   readonly backward: BackwardKernel;
+  /** SIMD with exp reuse: forward and backward in one sweep of the rows (see {@link ForwardBackwardKernel}). */
+  readonly forwardBackward?: ForwardBackwardKernel;
   /** Number of scalar nodes per row. */
   readonly K: number;
   /** Per-row stride of `S` (K, plus the sweeps' extra slots). */
@@ -48,7 +61,7 @@ export interface HostKernels {
    */
   readonly reusesExp: boolean;
   /** Generated source, for debugging. */
-  readonly source: { readonly forward: string; readonly backward: string };
+  readonly source: { readonly forward: string; readonly backward: string; readonly forwardBackward?: string };
   /** SIMD only: the sweep module the kernels call (through `W`), memory imported as `env.memory`. */
   readonly wasm?: Uint8Array<ArrayBuffer>;
 }
@@ -227,24 +240,35 @@ export class HostCode {
 /** Generates (and compiles with `new Function`) a CPU target's forward and backward kernels. */
 export function hostKernels(an: Analysis, sweeps: HostSweeps): HostKernels {
   const h = new HostCode(an, an.prog.sca.length + sweeps.extraSlots);
-  const fsrc = forwardSource(h, sweeps);
-  const bsrc = backwardSource(h, sweeps);
+  // Each part is generated once: the sweeps emit their functions as they are asked for them.
+  const fw = forwardRow(h, sweeps);
+  const bw = backwardParts(h, sweeps);
+  const fsrc = forwardAround(h, fw);
+  const bsrc = [...bw.head, 'const dyi = dy[i];', ...bw.row, '}', 'return bad;'].join('\n');
   // biome-ignore lint/security/noGlobalEval: code generated from a closed set of templates; no user strings reach it.
   const forward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'out', 'S', 'cc', 'W', 'ccp', 'go', fsrc) as ForwardKernel;
   // biome-ignore lint/security/noGlobalEval: as above.
   const backward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'dy', 'g', 'go', 'S', 'cc', 'W', 'ccp', 'reuse', bsrc) as BackwardKernel;
   const { wasm, reusesExp } = sweeps.finish();
   const base = { forward, backward, K: h.K, stride: h.stride, reusesExp, source: { forward: fsrc, backward: bsrc } };
-  return wasm ? { ...base, wasm } : base;
+  if (!wasm) return base;
+  if (!reusesExp) return { ...base, wasm };
+  // Forward then backward per row: the forward sweep leaves exp(x − max x) in the gradient row and the backward
+  // sweep rescales it while the row is still in cache. The backward row runs in a block with its own `bad`
+  // (the gradient's flag, bit 2 of the result).
+  const fbsrc = [
+    ...h.header, ...bw.setup, 'let bad = 0, pr = 0, badG = 0;', 'const reuse = true;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader, ...fw,
+    '{', 'let bad = 0;', 'const dyi = dyh;', ...bw.row, 'if (bad) badG = 1;', '}',
+    '}', 'return (bad || pr !== 0 ? 1 : 0) | (badG ? 2 : 0);',
+  ].join('\n');
+  const forwardBackward = new Function('z', 'zo', 'labs', 'yd', 'ydo', 'B', 'C', 'out', 'S', 'cc', 'W', 'ccp', 'g', 'go', 'dyh', fbsrc) as ForwardBackwardKernel;
+  return { ...base, wasm, forwardBackward, source: { ...base.source, forwardBackward: fbsrc } };
 }
 
-/**
- * The forward kernel: per row, each stage's sweep (the target's), point reads (`x_y` for integer labels),
- * then the stage's scalars; the per-sample value and every scalar are stored.
- */
-export function forwardSource(h: HostCode, sweeps: HostSweeps): string {
+/** The forward kernel's row body (after the row header): sweeps, point reads, scalars, the stores to `out` and `S`. */
+function forwardRow(h: HostCode, sweeps: HostSweeps): string[] {
   const { an, prog, K } = h;
-  const f: string[] = [...h.header, 'let bad = 0, pr = 0;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader];
+  const f: string[] = [];
   if (h.probeStage === undefined && !h.chunk) f.push('for (let j = 0; j < C; j++) pr += z[o + j] * 0;');
   for (const [, i] of an.scalarsAt(0)) f.push(`const s${i} = ${scalarValue(js, prog, i, h.cName)};`);
   for (const st of an.stages) {
@@ -261,20 +285,33 @@ export function forwardSource(h: HostCode, sweeps: HostSweeps): string {
   }
   f.push(`out[i] = s${prog.root};`, 'if (out[i] - out[i] !== 0) bad = 1;', `const sk = i * ${h.stride};`);
   for (let k = 0; k < K; k++) f.push(`S[sk + ${k}] = s${k};`);
-  f.push('}', 'return bad || pr !== 0 ? 1 : 0;');
-  return f.join('\n');
+  return f;
+}
+
+/** The forward kernel around its row body. */
+function forwardAround(h: HostCode, row: readonly string[]): string {
+  return [...h.header, 'let bad = 0, pr = 0;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader, ...row, '}', 'return bad || pr !== 0 ? 1 : 0;'].join('\n');
 }
 
 /**
- * The backward kernel: per row, the scalars from `S`, then from the last stage down: reverse mode through
- * the stage's scalars, its point reads (their adjoint lands at class `lab`), and its sweep (the target's).
+ * The forward kernel: per row, each stage's sweep (the target's), point reads (`x_y` for integer labels),
+ * then the stage's scalars; the per-sample value and every scalar are stored.
  */
-export function backwardSource(h: HostCode, sweeps: HostSweeps): string {
+export function forwardSource(h: HostCode, sweeps: HostSweeps): string {
+  return forwardAround(h, forwardRow(h, sweeps));
+}
+
+/**
+ * The backward kernel's parts: `setup` (the sweeps' statements before the row loop), `head` (through the row
+ * header) and the row body, which reads the row's upstream gradient from `dyi`.
+ */
+function backwardParts(h: HostCode, sweeps: HostSweeps): { setup: string[]; head: string[]; row: string[] } {
   const { an, prog, K } = h;
-  const b: string[] = [...h.header, ...sweeps.backwardSetup(h), 'let bad = 0;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader];
-  b.push('const gr = go + i * C;', `const sk = i * ${h.stride};`);
+  const setup = sweeps.backwardSetup(h);
+  const head = [...h.header, ...setup, 'let bad = 0;', 'for (let i = 0; i < B; i++) {', ...h.rowHeader];
+  const b: string[] = ['const gr = go + i * C;', `const sk = i * ${h.stride};`];
   for (let k = 0; k < K; k++) b.push(`const s${k} = S[sk + ${k}];`);
-  for (let k = 0; k < K; k++) if (an.dzS[k]) b.push(`let a${k} = ${k === prog.root ? 'dy[i]' : '0'};`);
+  for (let k = 0; k < K; k++) if (an.dzS[k]) b.push(`let a${k} = ${k === prog.root ? 'dyi' : '0'};`);
   b.push(...sweeps.rowStart(h));
   for (let st = an.maxStage; st >= 1; st--) {
     b.push(...reverseScalars(js, an, st));
@@ -285,6 +322,15 @@ export function backwardSource(h: HostCode, sweeps: HostSweeps): string {
     const seeds = an.seeds(st);
     if (seeds.length > 0) b.push(...sweeps.backward(h, st, seeds));
   }
-  b.push(...sweeps.rowEnd(h), '}', 'return bad;');
-  return b.join('\n');
+  b.push(...sweeps.rowEnd(h));
+  return { setup, head, row: b };
+}
+
+/**
+ * The backward kernel: per row, the scalars from `S`, then from the last stage down: reverse mode through
+ * the stage's scalars, its point reads (their adjoint lands at class `lab`), and its sweep (the target's).
+ */
+export function backwardSource(h: HostCode, sweeps: HostSweeps): string {
+  const { head, row } = backwardParts(h, sweeps);
+  return [...head, 'const dyi = dy[i];', ...row, '}', 'return bad;'].join('\n');
 }

@@ -145,8 +145,13 @@ export interface KernelValidation {
 
 /** A compiled fused loss body: per-sample values `[N]` with a fused gradient. */
 export interface FusedLoss {
-  /** Per-sample values, or `undefined` when this call cannot fuse (the caller runs the unfused path). */
-  perSample(z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Tensor1D | undefined;
+  /**
+   * Per-sample values, or `undefined` when this call cannot fuse (the caller runs the unfused path).
+   * `dyHint`: the upstream gradient every sample's value is expected to receive (e.g. `fround(1/B)` under a
+   * mean); the SIMD kernels then write the gradient in the forward sweep, row by row while it is in cache, and
+   * the backward pass only checks the hint (rows whose upstream gradient differs are rescaled).
+   */
+  perSample(z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined, dyHint?: number): Tensor1D | undefined;
   /** The engine the last call used (`undefined` before the first call). */
   readonly lastEngine: FusedEngine | undefined;
   /** The checks the kernels made during the last call (see {@link KernelValidation}). */
@@ -228,7 +233,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
     get validation() {
       return state.validation;
     },
-    perSample(z, labels, dense) {
+    perSample(z, labels, dense, dyHint) {
       const C = z.shape[1];
       if (z.dtype !== 'float32') return undefined;
       const e = entry(labels !== undefined);
@@ -241,7 +246,7 @@ export function fuse(expr: Parameters<typeof buildRowProgram>[0], options: { rea
           if (b) return runGpu(e.gpuKernels(target), target.engine, b, state, z, labels, dense);
         }
       }
-      return runHost(e, options.native, state, z, labels, dense);
+      return runHost(e, options.native, state, z, labels, dense, dyHint);
     },
   };
 }
@@ -275,7 +280,9 @@ function runGpu(
 }
 
 /** The host kernels (SIMD sweeps on the WASM heap, or the JS kernel) as one tfjs op. */
-function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined): Tensor1D {
+function runHost(
+  e: Entry, native: boolean, state: State, z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined, dyHint: number | undefined,
+): Tensor1D {
   const [B, C] = z.shape;
   const { prog } = e;
   const k = e.js();
@@ -283,6 +290,8 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
   let S = new Float64Array(0);
   // SIMD exp reuse: the gradient buffer, allocated by the forward pass (which leaves exp(z - max z) in it).
   let gPre: Tensor | undefined;
+  /** The upstream gradient `gPre` already holds the gradient for (forwardBackward), else undefined. */
+  let gDone: number | undefined;
   /** What the taped forward pass hands to its tape node (see saveOnTape). */
   let pending: Tensor[] = [];
   const taping = tapeRecording();
@@ -298,8 +307,16 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
     const out = new Float32Array(B);
     const heap = w?.wasm.HEAPF32;
     let bad: number;
+    let gradOk: boolean | undefined;
     if (sk && zv.a === heap && (!dense || yv.a === heap)) {
-      bad = sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, cct ? view(cct, w).off << 2 : 0, gPre ? view(gPre, w).off : -1);
+      const ccp = cct ? view(cct, w).off << 2 : 0;
+      if (gPre && dyHint !== undefined && sk.k.forwardBackward) {
+        // Forward and backward in one pass over the rows, for the predicted upstream gradient.
+        const r = sk.k.forwardBackward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, ccp, heap, view(gPre, w).off, dyHint);
+        bad = r & 1;
+        gradOk = (r & 2) === 0;
+        gDone = dyHint;
+      } else bad = sk.k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc, sk.W, ccp, gPre ? view(gPre, w).off : -1);
       state.lastEngine = 'wasm-simd';
     } else {
       if (gPre) {
@@ -310,7 +327,7 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
       bad = k.forward(zv.a, zv.off, labs, yv.a, yv.off, B, C, out, S, cc);
       state.lastEngine = 'js';
     }
-    const checked: KernelValidation = { forward: bad === 0, grad: undefined };
+    const checked: KernelValidation = { forward: bad === 0, grad: gradOk };
     state.validation = checked;
     cct?.dispose();
     // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
@@ -321,7 +338,8 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
     return {
       value: tf.tensor1d(out),
       gradFunc: (dy: Tensor) => {
-        const g = hostGradient(e, native, k, kept, gPre, B, C, dy.dataSync(), S, cc, labels !== undefined, dense !== undefined, checked);
+        const dyv = dy.dataSync();
+        const g = gDone !== undefined && gPre ? finishGradient(gPre, gDone, B, C, dyv, checked) : hostGradient(e, native, k, kept, gPre, B, C, dyv, S, cc, labels !== undefined, dense !== undefined, checked);
         gPre = undefined;
         return [g];
       },
@@ -334,6 +352,30 @@ function runHost(e: Entry, native: boolean, state: State, z: Tensor2D, labels: T
   const out = f(z);
   if (!saveOnTape(out, pending)) tf.dispose(pending);
   return out;
+}
+
+/**
+ * The backward pass after `forwardBackward`: `gPre` holds `hint · ∂l_i/∂z_ij`. Rows whose upstream gradient is not
+ * the hint are rescaled by `dy_i / hint` (the gradient is linear in dy_i) and checked again.
+ */
+function finishGradient(gPre: Tensor, hint: number, B: number, C: number, dyv: ArrayLike<number>, checked: KernelValidation): Tensor {
+  const g = unkept(gPre);
+  let rows: number[] | undefined;
+  for (let i = 0; i < B; i++) if (dyv[i] !== hint) (rows ??= []).push(i);
+  if (!rows) return g;
+  const gv = view(g, wasmBackend());
+  const a = gv.a as Float32Array;
+  let probe = 0;
+  for (const i of rows) {
+    const r = dyv[i]! / hint;
+    const o = gv.off + i * C;
+    for (let j = 0; j < C; j++) {
+      a[o + j] = a[o + j]! * r;
+      probe += a[o + j]! * 0;
+    }
+  }
+  if (probe !== 0) checked.grad = false;
+  return g;
 }
 
 /** The backward host kernel: allocates the gradient (or takes the forward pass's `gPre`) and fills it. */

@@ -173,8 +173,8 @@ export class SweepModule {
 
   /**
    * A forward sweep: reductions `reds` (none of them point reads); scalars `params` passed in order.
-   * With `probe`, the sweep also sums `z_j · 0` over the row into the global `pz{name}`: 0 when every
-   * logit is finite, NaN otherwise (validation inside the sweep: two f32x4 instructions per four classes).
+   * With `probe`, the sweep also sums `z_j · 0` over the row and returns it (f64): 0 when every logit is
+   * finite, NaN otherwise (validation inside the sweep: two f32x4 instructions per four classes); else 0.
    */
   forward(name: string, reds: readonly SweepReduction[], closure: readonly number[], params: readonly number[], store?: number, probe = false): void {
     // With `store` (a log-sum-exp reduction id): an extra i32 parameter `go` (byte offset of a [C] row),
@@ -242,10 +242,9 @@ export class SweepModule {
         fn.globalSet(this.global(r.f === 'lse' ? `q${r.id}` : `r${r.id}`));
       }
     });
-    if (probeAcc >= 0) {
-      laneSum(fn, probeAcc);
-      fn.globalSet(this.global(`pz${name}`));
-    }
+    // The result: the probe (read by the caller without a global's getter, which costs more than the sweep of a short row).
+    if (probeAcc >= 0) laneSum(fn, probeAcc);
+    else fn.f64(0);
     this.fns.push({ name, fn });
   }
 
@@ -259,6 +258,10 @@ export class SweepModule {
     const accs = lse.map(() => fn.local(V128));
     accs.forEach((a) => fn.splat4(-Infinity).set(a));
     const clos = closureOf(this.prog, lse.map((r) => r.x));
+    // The usual case, one log-sum-exp of the logits themselves: 16 classes per iteration into four independent
+    // maxima (one pmax chain is bound by its latency), then the loop below finishes the row's last C mod 16.
+    const unrolled = lse.length === 1 && clos.length === 1 && this.prog.vec[clos[0]!]!.t === 'z';
+    if (unrolled) maxOfLogits16(fn, ctx, accs[0]!);
     ctx.loop((tail) => {
       ctx.values(clos, tail);
       lse.forEach((r, k) => {
@@ -267,7 +270,7 @@ export class SweepModule {
         // pmax (one instruction); a NaN argument still reaches the sum of pass 2.
         fn.simd(S.f32pmax).set(accs[k]!);
       });
-    });
+    }, unrolled);
     lse.forEach((r, k) => {
       const m = fn.local(V128);
       horizontal(fn, accs[k]!, 'max');
@@ -284,7 +287,7 @@ export class SweepModule {
    * Scalars: `params` (values) then `adj` (adjoints `a{id}`), as f64 parameters in that order.
    * With `fromG` (a log-sum-exp seed id): the g row holds exp(x_j - max x) from the forward sweep, and a
    * last f64 parameter carries a/q, so the seed is g_j · a/q (no exp; g_j is then overwritten in place).
-   * Validation inside the sweep: the global `pg{name}` receives Σ g_j · 0 (0 when every stored entry is finite).
+   * Validation inside the sweep: it returns Σ g_j · 0 (f64; 0 when every stored entry is finite).
    */
   backward(
     name: string, seeds: readonly SweepReduction[], closure: readonly number[], dzV: readonly boolean[],
@@ -300,12 +303,11 @@ export class SweepModule {
       const zId = sw.reverse(tail);
       sw.store(zId, accumulate, tail);
     });
-    laneSum(fn, sw.probeAcc);
-    fn.globalSet(this.global(`pg${name}`));
     for (const s of sw.expands) {
       horizontal(fn, sw.eAcc.get(s)!, 'sum');
       fn.globalSet(this.global(`e${s}`));
     }
+    laneSum(fn, sw.probeAcc);
     this.fns.push({ name, fn });
     return sw.expands;
   }
@@ -323,7 +325,7 @@ export class SweepModule {
     for (const { fn } of this.fns) {
       types.push(0x60);
       uleb(fn.params.length, types);
-      types.push(...fn.params, 0x00);
+      types.push(...fn.params, 0x01, F64); // every sweep returns its probe (see forward, backward)
     }
     section(1, types);
     const imp: number[] = [1];
@@ -558,6 +560,26 @@ function laneSum(fn: Fn, l: number): void {
   fn.op(0xbb);
 }
 
+/**
+ * `acc = pmax(acc, z_j)` over j = 0 … 16·⌊C/16⌋ − 1 of the row at byte offset param 0 (C: param 2), 16 classes per
+ * iteration in four accumulators; leaves `ctx.j` at the first class not read.
+ */
+function maxOfLogits16(fn: Fn, ctx: Ctx, acc: number): void {
+  const more = [fn.local(V128), fn.local(V128), fn.local(V128)];
+  for (const a of more) fn.splat4(-Infinity).set(a);
+  const end = fn.local(I32);
+  fn.get(2).i32(-16).op(0x71).set(end); // C & ~15
+  fn.i32(0).set(ctx.j);
+  fn.op(0x02, 0x40, 0x03, 0x40); // block loop
+  fn.get(ctx.j).get(end).op(0x4e, 0x0d, 0x01); // i32.ge_s; br_if 1
+  [acc, ...more].forEach((a, u) => {
+    fn.get(a).get(0).get(ctx.j).i32(2).op(0x74, 0x6a).simd(S.load, 0x04, 16 * u).simd(S.f32pmax).set(a);
+  });
+  fn.get(ctx.j).i32(16).op(0x6a).set(ctx.j);
+  fn.op(0x0c, 0x00, 0x0b, 0x0b); // br 0; end; end
+  fn.get(acc).get(more[0]!).simd(S.f32pmax).get(more[1]!).get(more[2]!).simd(S.f32pmax).simd(S.f32pmax).set(acc);
+}
+
 /** Horizontal reduction of a v128 local onto the stack as an f64 (`sum` of an f64x2, max/min of an f32x4). */
 function horizontal(fn: Fn, l: number, f: 'sum' | 'max' | 'min'): void {
   if (f === 'sum') {
@@ -618,10 +640,10 @@ class Ctx {
     if (l === undefined) throw new Error(`vector v${id} not computed`);
     return l;
   }
-  /** `for (j = 0; j + 4 <= C; j += 4) body(false); for (; j < C; j++) body(true)`. */
-  loop(body: (tail: boolean) => void): void {
+  /** `for (j = 0; j + 4 <= C; j += 4) body(false); for (; j < C; j++) body(true)`; from the current `j` with `resume`. */
+  loop(body: (tail: boolean) => void, resume = false): void {
     const f = this.fn;
-    f.i32(0).set(this.j);
+    if (!resume) f.i32(0).set(this.j);
     f.get(2).i32(-4).op(0x71).set(this.cEnd); // C & ~3
     for (const tail of [false, true]) {
       this.tailMode = tail;

@@ -52,13 +52,15 @@ class SimdSweeps implements HostSweeps {
     const args = params.map((k) => `, s${k}`).join('');
     const lead = this.lead(h);
     this.wm.forward(`f${st}`, reds, clos, params, undefined, probe);
-    const check = (name: string) => (probe ? ` if (W.pz${name}.value !== 0) bad = 1;` : '');
+    // Each sweep returns its probe (0 unless a logit is not finite); the results are globals, each read once.
+    const call = (fn: string, extra: string) => (probe ? `if (W.${fn}(${lead}${extra}${args}) !== 0) bad = 1;` : `W.${fn}(${lead}${extra}${args});`);
     if (this.reuseRed !== undefined && reds.some((r) => r.id === this.reuseRed)) {
       this.wm.forward(`f${st}s`, reds, clos, params, this.reuseRed, probe);
-      f.push(`if (go >= 0) { W.f${st}s(${lead}, (go + i * C) << 2${args});${check(`f${st}s`)} } else { W.f${st}(${lead}${args});${check(`f${st}`)} }`);
-      f.push(`S[i * ${h.stride} + ${h.K}] = W.q${this.reuseRed}.value;`);
-    } else f.push(`W.f${st}(${lead}${args});${check(`f${st}`)}`);
-    for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `Math.log(W.q${r.id}.value)` : `W.r${r.id}.value`};`);
+      f.push(`if (go >= 0) { ${call(`f${st}s`, ', (go + i * C) << 2')} } else { ${call(`f${st}`, '')} }`);
+    } else f.push(call(`f${st}`, ''));
+    for (const r of reds) if (r.f === 'lse') f.push(`const q${r.id} = W.q${r.id}.value;`);
+    if (this.reuseRed !== undefined && reds.some((r) => r.id === this.reuseRed)) f.push(`S[i * ${h.stride} + ${h.K}] = q${this.reuseRed};`);
+    for (const r of reds) f.push(`const s${r.id} = ${r.f === 'lse' ? `Math.log(q${r.id})` : `W.r${r.id}.value`};`);
     for (const [m, l] of companion) f.push(`const s${m} = W.m${l}.value;`);
     return f;
   }
@@ -92,8 +94,8 @@ class SimdSweeps implements HostSweeps {
     const reuse = this.reuseRed;
     if (reuse !== undefined && seeds.some((r) => r.id === reuse)) {
       this.wm.backward(`b${st}r`, seeds, clos, an.dzV, params, adj, false, reuse);
-      b.push(`if (reuse) { W.b${st}r(${call}, a${reuse} / S[sk + ${K}]); if (W.pgb${st}r.value !== 0) bad = 1; } else { W.b${st}(${call}); if (W.pgb${st}.value !== 0) bad = 1; }`);
-    } else b.push(`W.b${st}(${call});`, `if (W.pgb${st}.value !== 0) bad = 1;`);
+      b.push(`if (reuse) { if (W.b${st}r(${call}, a${reuse} / S[sk + ${K}]) !== 0) bad = 1; } else if (W.b${st}(${call}) !== 0) bad = 1;`);
+    } else b.push(`if (W.b${st}(${call}) !== 0) bad = 1;`);
     // The label's element again in float64: a z_y point term may cancel most of it (squentropy at ±1e4).
     if (this.relabel) b.push('{', 'const j = lab;', ...h.vectorBackward(loop, (g) => (g === '0' ? '' : `pl += ${g};`), true), '}');
     for (const e of es) b.push(`a${e} += W.e${e}.value;`);
