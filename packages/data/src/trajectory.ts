@@ -3,7 +3,8 @@
  * Trajectories", CVPR 2022 — the base objective of "Efficient Dataset Distillation through Alignment with Smooth and
  * High-Quality Expert Trajectories", Shen et al. 2023), in its smallest honest form: a linear softmax student whose
  * inner SGD steps are written in closed form, so the outer gradient to the synthetic data and the learning rate is a
- * first-order tfjs gradient through the unrolled steps (tfjs has no second-order autodiff for most kernels).
+ * first-order tfjs gradient through the unrolled steps. `mlpTrajectoryMatchingLoss` (ast.ts) does the same for a
+ * one-hidden-layer student, its inner backward pass written out by hand.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';

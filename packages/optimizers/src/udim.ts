@@ -63,7 +63,8 @@ function meanCe(logits: Tensor, hot: Tensor): Scalar {
  * 4. the base optimizer steps with `g_SAM + λ·g_I`.
  * As the authors' code, the per-sample gradients and the curvature terms use the linear head only (BackPACK on the
  * classifier there, closed form here). Deviation: the gradient-norm term of step 1 is over the head's parameters,
- * not all parameters (tfjs has no second-order autodiff; the head's gradient is closed form). Needs `params` and
+ * not all parameters (the head's gradient is closed form; all parameters would need a Hessian-vector product through
+ * the caller's model). Needs `params` and
  * `extra.udim`; the state is `{ count, inner }`. Defaults ρ 0.05, synLr 1, λ 1, no warm-up.
  * Paper: "Unknown Domain Inconsistency Minimization for Domain Generalization", Shin, Bae, Na, Kim & Moon, ICLR 2024
  * (arXiv 2403.07329); steps read from aailabkaist/UDIM `UDIM_main/domainbed/iada/iada_final.py` (non-style path).
