@@ -211,7 +211,8 @@ function catalogCase(r, lib, force = {}) {
   if (!force.large && r.bool(0.12)) {
     const which = r.pick(['yPred', 'yTrue', ...(inputs ? Object.keys(inputs) : [])]);
     if (which === 'yTrue' && shapeOf(yTrue).length === 1 && Number.isInteger(yTrue[0])) {
-      yTrue = poke(yTrue, [r.int(0, B - 1)], r.badLabel(C));
+      // Labels of embeddings are any integers (compile checks only that): there only a non-integer label is bad.
+      yTrue = poke(yTrue, [r.int(0, B - 1)], from === 'embeddings' ? r.pick([0.5, 1.5, NaN, Infinity, -Infinity]) : r.badLabel(C));
       badData = 'bad label';
     } else if (which === 'yPred') {
       yPred = poke(yPred, randomIndex(r, shapeOf(yPred)), r.nonFinite());
