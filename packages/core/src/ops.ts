@@ -267,7 +267,9 @@ export const coreOps = {
   zNormalize: defineOp({
     kind: 'zNormalize',
     evaluate: (_c, a) => {
-      const x = a[0]!;
+      // Shifted by the row maximum first (the value does not change): a constant row becomes exactly 0, so its
+      // float32 mean has no rounding for the division by sqrt(var + 1e-12) to magnify (it was O(1) before).
+      const x = tf.sub(a[0]!, tf.max(a[0]!, -1, true));
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-12)));
     },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Compilable, ce, compile, entropy, logProb, prob, ready, square } from '../src/index.js';
+import { type Compilable, ce, compile, entropy, logProb, prob, ready, square, yPred } from '../src/index.js';
 
 beforeAll(async () => {
   await ready();
@@ -123,5 +123,43 @@ describe('incorrect() drops the target class exactly when its term dominates the
         expect(tf.memory().numTensors).toBe(before);
       });
     }
+  }
+});
+
+describe("entropy's gradient stays finite at saturated logits under a large upstream adjoint", () => {
+  // Fuzz seed 57 call 9224: H·sqrt(CE) at z = [1e30, 0] (H = 0, sqrt(CE) ≈ 5e14) had a NaN gradient unfused:
+  // the chain rule formed adjoint · log p = 5e14 · (−1e30), which overflows float32, then multiplied it by p = 0.
+  // Float64 reference from the definition: dH/dz_j = −p_j (log p_j + H).
+  const entropyGrad64 = (z: number[]) => {
+    const lp = logSoftmax64(z);
+    const h = -lp.reduce((a, l) => a + Math.exp(l) * l, 0);
+    return lp.map((l) => -Math.exp(l) * (l + h));
+  };
+  for (const [name, opts] of engines) {
+    it(`${name}: gradient of 1e15·H(p) at [1e30, 0], [1e30, 1e30, 0] and [3, 0, -2] agrees with float64 to 1e-5 relative`, () => {
+      const scale = 1e15;
+      const loss = compile(entropy().times(scale), { ...opts, reduction: 'sum' });
+      for (const z of [[1e30, 0], [1e30, 1e30, 0], [3, 0, -2]]) {
+        const { value, grad } = loss.valueAndGrad([0], [z]);
+        const g = Array.from(grad.dataSync());
+        const ref = entropyGrad64(z).map((v) => v * scale);
+        g.forEach((v, j) => expect(Math.abs(v - ref[j]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref[j]!))));
+        tf.dispose([value, grad]);
+      }
+    });
+  }
+});
+
+describe('zNormalize is exactly 0 on a constant row', () => {
+  // Fuzz seed 31 call 4564: ce().expand().zNormalize() is 0 in exact arithmetic (every entry equals the row mean),
+  // but float32 tf.moments rounded the mean of 12 equal entries, and (x − mean)/sqrt(var + 1e-12) turned that
+  // rounding into values of order 0.1–1 on the unfused path.
+  for (const [name, opts] of engines) {
+    it(`${name}: yPred().zNormalize() of constant rows of 12 (2.4137, 0.1, -7.3, 1e4) is 0 in every entry`, () => {
+      const rows = [2.4137, 0.1, -7.3, 1e4].map((v) => new Array(12).fill(Math.fround(v)));
+      const z = compile(yPred().zNormalize().pow(2).sum(), { ...opts, reduction: 'none' }).perSample([0, 0, 0, 0], rows);
+      expect(Array.from(z.dataSync())).toEqual([0, 0, 0, 0]);
+      z.dispose();
+    });
   }
 });

@@ -211,7 +211,8 @@ function catalogCase(r, lib, force = {}) {
   if (!force.large && r.bool(0.12)) {
     const which = r.pick(['yPred', 'yTrue', ...(inputs ? Object.keys(inputs) : [])]);
     if (which === 'yTrue' && shapeOf(yTrue).length === 1 && Number.isInteger(yTrue[0])) {
-      yTrue = poke(yTrue, [r.int(0, B - 1)], r.badLabel(C));
+      // Labels of embeddings are any integers (compile checks only that): there only a non-integer label is bad.
+      yTrue = poke(yTrue, [r.int(0, B - 1)], from === 'embeddings' ? r.pick([0.5, 1.5, NaN, Infinity, -Infinity]) : r.badLabel(C));
       badData = 'bad label';
     } else if (which === 'yPred') {
       yPred = poke(yPred, randomIndex(r, shapeOf(yPred)), r.nonFinite());
@@ -377,6 +378,8 @@ function seedHelpers(r, lib) {
       return {
         fn: 'groupDroUpdate',
         valid: !bad,
+        // The code that names each kind of bad input (a non-finite loss is NON_FINITE_INPUT, as everywhere).
+        codes: which === 'label' ? ['LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT'] : which === 'loss' ? ['NON_FINITE_INPUT'] : ['INVALID_PARAMETER', 'INVALID_ARGUMENT', 'NON_FINITE_INPUT'],
         run: () => L.groupDroUpdate(q, losses, ids, { stepSize: eta, adjustment, groupCounts }),
         repro: { weights: q, perSample: losses, group: ids, stepSize: eta, adjustment, groupCounts },
         check: (out) => {
@@ -433,11 +436,13 @@ function seedHelpers(r, lib) {
       let y = Array.from({ length: B }, () => r.int(0, C - 1));
       const momentum = r.pick([0.5, 1, 0.1, 0, 1.5]);
       let bad = !(momentum > 0 && momentum <= 1);
-      if (r.bool(0.1)) { y = poke(y, [r.int(0, B - 1)], r.badLabel(C)); bad = true; }
-      if (r.bool(0.1)) { h = poke(h, [r.int(0, B - 1), r.int(0, D - 1)], r.nonFinite()); bad = true; }
+      const codes = bad ? ['INVALID_PARAMETER', 'INVALID_ARGUMENT'] : [];
+      if (r.bool(0.1)) { y = poke(y, [r.int(0, B - 1)], r.badLabel(C)); bad = true; codes.push('LABEL_OUT_OF_RANGE', 'NON_INTEGER_LABEL', 'NON_FINITE_INPUT', 'INVALID_ARGUMENT'); }
+      if (r.bool(0.1)) { h = poke(h, [r.int(0, B - 1), r.int(0, D - 1)], r.nonFinite()); bad = true; codes.push('NON_FINITE_INPUT'); }
       return {
         fn: 'rationaleBankUpdate',
         valid: !bad,
+        codes,
         prepare: () => ({ state: L.rationaleBankInit(C, D) }),
         run: (inputs) => L.rationaleBankUpdate(inputs.state, h, W, y, { momentum }),
         repro: { classes: C, dim: D, features: h, weight: W, labels: y, momentum },

@@ -149,6 +149,11 @@ export function compiledCase(lib, spec) {
           // Squares and products of |x| ≥ 1e19 overflow float32 (the unfused path, which then says so with
           // NON_FINITE_OUTPUT) but not the JS kernel's float64: a finite fused value there is the better answer.
           if (e.code === 'NON_FINITE_OUTPUT' && numbersIn([inp.yPred, inp.yTrue]).reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0) >= 1e19) continue;
+          // The same at moderate inputs: an intermediate beyond float32's range (exp((ŷ − y)²) at |ŷ − y| ≥ 9.5) is
+          // reported by the unfused path, naming that term, while the JS kernel's float64 holds it (and a clip()
+          // after it makes the result finite). The typed error is the documented float32 answer, as the PyTorch
+          // export's float32 module (test/export-random.test.ts) gives it too. Seed 123 call 5639.
+          if (e.code === 'NON_FINITE_OUTPUT' && opts.fuse !== false && loss.engine === 'js' && /the term .* is not finite although every input is/.test(e.message)) continue;
           issues.push({ category: 'wrong value', kind: 'fused and unfused disagree', message: `${spec.code}: ${opts.fuse === false ? 'unfused' : `fused (${loss.engine})`} returned ${summarize(method === 'valueAndGrad' ? out.value : method === 'parts' ? out.total : out)} but ${opts.fuse === false ? 'fused' : 'fuse: false'} threw ${e.code}: ${e.message}` });
           continue;
         }

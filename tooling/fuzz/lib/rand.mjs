@@ -157,8 +157,9 @@ export function oneHot(labels, c) {
   return labels.map((y) => Array.from({ length: c }, (_, j) => (j === y ? 1 : 0)));
 }
 
-/** Deep copy of nested arrays with one entry replaced: `poke(m, [i, j], v)`. */
+/** Deep copy of nested arrays with one entry replaced: `poke(m, [i, j], v)`; a scalar (index `[]`) is replaced whole. */
 export function poke(m, index, v) {
+  if (index.length === 0) return v;
   const copy = structuredClone(m);
   let cur = copy;
   for (let k = 0; k < index.length - 1; k++) cur = cur[index[k]];

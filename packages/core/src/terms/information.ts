@@ -9,9 +9,25 @@ export function xlogx(x: Tensor): Tensor {
   return tf.where(positive, tf.mul(x, tf.log(safe)), tf.zerosLike(x));
 }
 
+/**
+ * `H = −Σ_j e^{l_j} l_j` per row of log-probabilities `l` (log-softmax of logits), with the gradient in closed form,
+ * `∂H/∂l_j = −e^{l_j} (l_j + 1)`, times the upstream adjoint last. The chain rule through `p · l` forms
+ * `adjoint · l_j` first, which overflows float32 at saturated logits (`l_j ≈ −1e30`), then multiplies it by `p_j = 0`:
+ * NaN where the true gradient is 0.
+ */
+const entropyOfLogProbs = tf.customGrad(((l: Tensor, save: (tensors: Tensor[]) => void) => {
+  const p = tf.exp(l);
+  save([p, l]);
+  return {
+    value: tf.neg(tf.sum(tf.mul(p, l), -1)),
+    gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(tf.neg(tf.mul(saved[0]!, tf.add(saved[1]!, 1))), tf.expandDims(dy, -1)),
+  };
+}) as never) as unknown as (l: Tensor) => Tensor;
+
 const entropyOp = defineOp({
   kind: 'entropy',
-  evaluate: (c) => tf.neg(tf.sum(tf.mul(c.probs(), c.logProbs()), -1)),
+  // From logits p = exp(log p) exactly (the context's probs()), so the closed-form gradient is the true one.
+  evaluate: (c) => (c.from === 'logits' ? entropyOfLogProbs(c.logProbs()) : tf.neg(tf.sum(tf.mul(c.probs(), c.logProbs()), -1))),
   print: (_a, _p, m) => (m === 'latex' ? 'H(p)' : 'H(p)'),
   prec: PREC.atom,
 });
