@@ -11,7 +11,7 @@ import { glsl } from '../src/fusion/glsl.js';
 import { GpuKernels } from '../src/fusion/gpu.js';
 import { buildRowProgram, classConstantsAt } from '../src/fusion/program.js';
 import { wgsl } from '../src/fusion/wgsl.js';
-import { ce, compile, constant, defineFusedForm, defineOp, type Expr, logit, node, ready, yTrue } from '../src/index.js';
+import { ce, compile, constant, defineFusedForm, defineOp, type Expr, logit, node, ready, square, yTrue } from '../src/index.js';
 import { f32, randomMatrix } from '../src/testing/index.js';
 import { checkCall } from './reference/fusionCheck.js';
 
@@ -69,6 +69,30 @@ describe('a non-finite value in the untaken branch of a select reaches neither t
         expect(g[1]).toBeCloseTo(Math.exp(0.5), 5);
         expect(g.filter((_, j) => j !== 1).every((v) => v === 0)).toBe(true);
         tf.dispose([vg.value, vg.grad, ps]);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+});
+
+describe('target() of dense targets: classes with zero target mass add nothing, also where the term is not finite', () => {
+  // Σ_j y_j·(ŷ_j − y_j)²/y_j: the term is ∞ (x/0) in every class with y_j = 0, which the unfused path drops
+  // (fuzz seed 88, call 10214: the fused kernels computed 0·∞ = NaN and threw NON_FINITE_OUTPUT).
+  for (const C of [3, 40]) {
+    for (const fuse of ['js', 'auto'] as const) {
+      it(`square().div(yTrue()).target() with one-hot rows equals the float64 Σ_j [y_j ≠ 0] (z_j − 1)² and its gradient 2(z_y − 1) at the label (fuse: '${fuse}', C = ${C})`, () => {
+        const z = [Array.from({ length: C }, (_, j) => 0.25 * j - 1), Array.from({ length: C }, (_, j) => (j % 3) - 0.5)];
+        const labels = [1, 0];
+        const t = labels.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0)));
+        const before = tf.memory().numTensors;
+        const l = compile(square().div(yTrue()).target(), { fuse, reduction: 'sum' });
+        const vg = l.valueAndGrad(t, z);
+        expect(l.fused).toBe(true);
+        const want = labels.reduce((s, k, i) => s + (z[i]![k]! - 1) ** 2, 0);
+        expect(Math.abs(vg.value.dataSync()[0]! - want)).toBeLessThan(1e-5 * Math.max(1, want));
+        const g = vg.grad.arraySync() as number[][];
+        labels.forEach((k, i) => g[i]!.forEach((v, j) => expect(Math.abs(v - (j === k ? 2 * (z[i]![k]! - 1) : 0))).toBeLessThan(1e-5)));
+        tf.dispose([vg.value, vg.grad]);
         expect(tf.memory().numTensors).toBe(before);
       });
     }

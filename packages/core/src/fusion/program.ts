@@ -295,7 +295,11 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
           const logPy = sparse ? sbin('minus', sbin('minus', dotY(z()), m), l) : sbin('minus', sbin('minus', dotY(z()), sbin('times', m, sumY())), sbin('times', l, sumY()));
           return inner === 'prob' ? S({ t: 'un', f: 'exp', a: logPy, p: {} }) : logPy;
         }
-        return dotY(vecOf(a[0]!));
+        const x = vecOf(a[0]!);
+        // Dense targets: classes with y_j = 0 add nothing, also where x_j is not finite (as the unfused path, which
+        // drops them): Σ_j y_j·(y_j ≠ 0 ? x_j : 0), the select keeping a non-finite x_j out of value and gradient.
+        if (sparse || finiteVec(x)) return dotY(x);
+        return dotY(vbin('where', x, y()));
       }
       case 'incorrect': {
         needsTwoClasses = true;
