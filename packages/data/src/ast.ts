@@ -7,9 +7,10 @@
  * clipping-loss schedule and gradient penalty, and representative initialisation.
  *
  * Why the student's inner gradient is written out: the outer loss differentiates through N inner SGD steps, i.e. through
- * ∇_θ CE. tfjs 4.22 computes a nested `tf.grad` silently wrong for kernels whose gradient reuses their saved output
- * (`tanh`, `exp`, `logSoftmax`: measured against central differences, see the package README), so the backward pass of
- * the student is spelled out (δ₂ = softmax(z₂) − Y, δ₁ = δ₂W₂ᵀ ⊙ σ'(z₁)) and the outer `tf.grad` is first order.
+ * ∇_θ CE. tfjs 4.22's own gradients of `tanh`, `exp`, `sigmoid` and `softmax` reuse their saved output and cannot be
+ * differentiated again (`@losskit/core` replaces them; `tf.logSoftmax` stays first-order only), so the backward pass of
+ * the student is spelled out (δ₂ = softmax(z₂) − Y, δ₁ = δ₂W₂ᵀ ⊙ σ'(z₁)) and the outer `tf.grad` is first order: exact
+ * with any tfjs gradient registry, and cheaper than a nested gradient.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
