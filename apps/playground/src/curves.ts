@@ -124,7 +124,7 @@ export class Evaluator {
     return { value, perSample };
   }
 
-  /** Loss and gradient along one coordinate of example 0. */
+  /** Loss and gradient along one coordinate of example 0 (for embeddings: the batch's loss, the other rows fixed). */
   async curve(batch: Batch, setup: CurveSetup, from: From, n = 121): Promise<Curve> {
     const [lo, hi] = setup.range;
     const xs = Float64Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
@@ -132,7 +132,9 @@ export class Evaluator {
     const grads = new Float64Array(n);
     const rows = batch.yPred as Rows;
     const row0 = rows[0]!;
-    if (this.expr.level === 'sample') {
+    // Sample-level losses of logits or probabilities: n copies of example 0 in one call. Embeddings are scored against
+    // the rest of the batch (pair-level terms), so there the whole batch is evaluated with example 0 moved.
+    if (this.expr.level === 'sample' && from !== 'embeddings') {
       const pred = Array.from(xs, (t) => moved(row0, setup.column, t, from));
       const yTrue = Array.from({ length: n }, () => (batch.yTrue as unknown[])[0]);
       const inputs = perSampleInputs(batch, n);
