@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, isTensor, params, cleanTapeOnError } from '@losskit/core';
-import { normal, rng } from '@losskit/core/math';
+import { normal, rng, shuffleInPlace } from '@losskit/core/math';
 import { Calibrator, integer, numbers, parseCalibrator, scalar, type CalibratorJson, type TransformOptions } from './calibrator.js';
 import { checkFrom, logitsOf, readLabels, readMatrix, readOptions, softmaxRows, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 
@@ -239,10 +239,7 @@ export class CorrectnessAwareCalibrator extends Calibrator {
     const order = Array.from({ length: m.n }, (_, i) => i);
     try {
       for (let e = 0; e < epochs; e++) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = Math.floor(u() * (i + 1));
-          [order[i], order[j]] = [order[j]!, order[i]!];
-        }
+        shuffleInPlace(order, u);
         for (let s = 0; s < m.n; s += batch) {
           const idx = order.slice(s, s + batch);
           const nb = idx.length;

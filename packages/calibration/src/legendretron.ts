@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, cleanTapeOnError, isTensor, oneHotRows, params } from '@losskit/core';
-import { rng } from '@losskit/core/math';
+import { rng, shuffleInPlace } from '@losskit/core/math';
 import { Calibrator, integer, numbers, parseCalibrator, type CalibratorJson } from './calibrator.js';
 import { checkFrom, readLabels, readMatrix, readOptions, type From, type HostMatrix, type Labels, type Predictions } from './input.js';
 import { logProbsOf } from './matrix-scaling.js';
@@ -324,10 +324,7 @@ export class LegendreTron extends Calibrator {
     const order = Array.from({ length: m.n }, (_, i) => i);
     try {
       for (let e = 0; e < epochs; e++) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = Math.floor(u() * (i + 1));
-          [order[i], order[j]] = [order[j]!, order[i]!];
-        }
+        shuffleInPlace(order, u);
         for (let s = 0; s < m.n; s += batch) {
           const idx = order.slice(s, s + batch);
           const nb = idx.length;

@@ -2,7 +2,7 @@
  * Non-parametric bootstrap prediction intervals for any regressor (the `Boot` wrapper of the `doubt` package).
  */
 import { LosskitError, params } from '@losskit/core';
-import { rng } from '@losskit/core/math';
+import { rng, shuffleInPlace } from '@losskit/core/math';
 import { quantileSorted } from './bootstrap.js';
 import { readMatrix, readOptions, type Predictions } from './input.js';
 import { readVector, type Targets } from './regression.js';
@@ -106,14 +106,7 @@ export class BootstrapPredictionIntervals {
     }
     // With no out-of-bag sample at all (tiny N), the training residuals stand in for the validation ones.
     const valRes = oob.length > 0 ? quantiles(oob) : trainRes;
-    const perm = (a: readonly number[]) => {
-      const c = [...a];
-      for (let i = c.length - 1; i > 0; i--) {
-        const j = Math.floor(u() * (i + 1));
-        [c[i], c[j]] = [c[j]!, c[i]!];
-      }
-      return c;
-    };
+    const perm = (a: readonly number[]) => shuffleInPlace([...a], u);
     const py = perm(ys);
     const pp = perm(preds);
     const noInfo = py.reduce((s, v, i) => s + Math.abs(v - pp[i]!), 0) / n;

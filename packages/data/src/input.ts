@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError, assertFinite, isTensor, params, readOptions, toTensor, type TensorLike } from '@losskit/core';
-import { rng } from '@losskit/core/math';
+import { rng, shuffleInPlace } from '@losskit/core/math';
 
 /** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT` (core's). */
 export { readOptions };
@@ -59,12 +59,7 @@ export function seeded(seed: unknown): () => number {
 
 /** Fisher–Yates shuffle of a copy, from a uniform stream. */
 export function shuffled<T>(v: readonly T[], u: () => number): T[] {
-  const a = [...v];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
+  return shuffleInPlace([...v], u);
 }
 
 /** Per-class index lists of integer labels. */

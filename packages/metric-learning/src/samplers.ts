@@ -1,5 +1,5 @@
 import { LosskitError, type TensorLike, checkParam, params, toTensor } from '@losskit/core';
-import { rng as rngOf } from '@losskit/core/math';
+import { rng as rngOf, shuffleInPlace } from '@losskit/core/math';
 import { type IndexTuple, type Miner, mine } from './miners.js';
 import { optionsOf, tidy } from './internal.js';
 import type { Distance } from './distances.js';
@@ -23,17 +23,10 @@ function streamOf(seed: number, epoch: number): () => number {
   return rngOf((Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
 }
 
-function shuffle<T>(a: T[], u: () => number): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(u() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
 
 /** PML's `safe_random_choice`: `size` items without replacement, with replacement when there are fewer. */
 function safeChoice(items: readonly number[], size: number, u: () => number): number[] {
-  if (items.length >= size) return shuffle([...items], u).slice(0, size);
+  if (items.length >= size) return shuffleInPlace([...items], u).slice(0, size);
   return Array.from({ length: size }, () => items[Math.floor(u() * items.length)]!);
 }
 
@@ -108,7 +101,7 @@ export function mPerClassSampler(labels: TensorLike, options: MPerClassOptions):
     const rounds = per < size ? Math.floor(size / per) : 1;
     let i = 0;
     for (let r = 0; r < rounds && i < size; r++) {
-      const order = shuffle([...keys], u);
+      const order = shuffleInPlace([...keys], u);
       const use = batch === undefined ? order : order.slice(0, batch / m);
       for (const c of use) {
         for (const idx of safeChoice(classes.get(c)!, m, u)) if (i < size) out[i++] = idx;
@@ -193,7 +186,7 @@ export function hierarchicalSampler(classes: TensorLike, superClasses: TensorLik
         const b: number[] = [];
         for (const sc of combo) {
           const part: number[] = [];
-          const cls = shuffle([...tree.get(sc)!.keys()], u);
+          const cls = shuffleInPlace([...tree.get(sc)!.keys()], u);
           for (const c of cls) {
             if (part.length >= sub) break;
             const inst = tree.get(sc)!.get(c)!;
@@ -203,10 +196,10 @@ export function hierarchicalSampler(classes: TensorLike, superClasses: TensorLik
           }
           b.push(...part);
         }
-        out.push(shuffle(b, u));
+        out.push(shuffleInPlace(b, u));
       }
     }
-    return shuffle(out, u).map((b) => Int32Array.from(b));
+    return shuffleInPlace(out, u).map((b) => Int32Array.from(b));
   };
   return {
     length: combos.length * times,
@@ -290,13 +283,13 @@ export function fixedSetOfTriplets(labels: TensorLike, numTriplets: number, opti
   const u0 = streamOf(seed, -1);
   const triplets = new Int32Array(3 * t);
   for (let i = 0; i < t; i++) {
-    const [ca, cn] = shuffle([...keys], u0);
+    const [ca, cn] = shuffleInPlace([...keys], u0);
     const [a, p] = safeChoice(classes.get(ca!)!, 2, u0);
     const list = classes.get(cn!)!;
     triplets.set([a!, p!, list[Math.floor(u0() * list.length)]!], 3 * i);
   }
   const indices = (epoch = 0) => {
-    const order = shuffle(Array.from({ length: t }, (_, i) => i), streamOf(seed, epochOf(epoch)));
+    const order = shuffleInPlace(Array.from({ length: t }, (_, i) => i), streamOf(seed, epochOf(epoch)));
     const out = new Int32Array(3 * t);
     order.forEach((k, i) => out.set(triplets.subarray(3 * k, 3 * k + 3), 3 * i));
     return out;

@@ -6,7 +6,7 @@
 import { LosskitError, params } from '@losskit/core';
 import { binomialCdf, chiSquareSurvival, fSurvival, studentTTwoSided } from './distributions.js';
 import { readLabels, readOptions } from './input.js';
-import { rng } from '@losskit/core/math';
+import { rng, shuffleInPlace } from '@losskit/core/math';
 
 /** Options of {@link mcnemar}. */
 export interface McnemarOptions {
@@ -118,10 +118,7 @@ export function fiveByTwoFolds(n: number, options?: { readonly seed?: number; re
     const groups = new Map<number, number[]>();
     y.forEach((c, i) => groups.set(c, [...(groups.get(c) ?? []), i]));
     for (const idx of groups.values()) {
-      for (let i = idx.length - 1; i > 0; i--) {
-        const j = Math.floor(u() * (i + 1));
-        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-      }
+      shuffleInPlace(idx, u);
       idx.forEach((v, k) => ((k % 2 === 0) === (r % 2 === 0) ? a : b).push(v));
     }
     out.push([a.sort((x, z) => x - z), b.sort((x, z) => x - z)]);

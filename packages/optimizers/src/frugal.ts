@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p, signOf } from '@losskit/core';
-import { rng } from '@losskit/core/math';
+import { rng, shuffleInPlace } from '@losskit/core/math';
 import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, checkState, needParams, optionsOf, tidy, valueAt } from './types.js';
 
@@ -90,14 +90,7 @@ export function frugal(options: FrugalOptions = {}): GradientTransformation<Frug
   /** The subspace for selection number `sel` (blocks: names; columns: indices per name). */
   const select = (ps: Params, projected: readonly string[], sel: number, nextBlock: number) => {
     const rand = rng(Math.round(seed) * 1_000_003 + sel * 7_919 + 17);
-    const perm = (n: number) => {
-      const a = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [a[i], a[j]] = [a[j]!, a[i]!];
-      }
-      return a;
-    };
+    const perm = (n: number) => shuffleInPlace(Array.from({ length: n }, (_, i) => i), rand);
     if (projection === 'blocks') {
       const n = projected.length;
       const k = Math.round(n * density);

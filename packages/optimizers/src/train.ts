@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p, type TensorLike, toTensor, cleanTapeOnError } from '@losskit/core';
-import { rng } from '@losskit/core/math';
+import { rng, shuffleInPlace } from '@losskit/core/math';
 import type { GradientTransformation, LossClosure, Params } from './types.js';
 import { checkParams, disposeParams, disposeState } from './types.js';
 import { lossClosure, nonFiniteEntries, step, type NonFiniteMode } from './apply.js';
@@ -257,12 +257,7 @@ export async function train<S>(options: TrainOptions<S>): Promise<TrainResult<S>
         const pos = s % perEpoch;
         if (pos === 0) {
           order = Array.from({ length: n }, (_, i) => i);
-          if (shuffle) {
-            for (let i = n - 1; i > 0; i--) {
-              const j = Math.floor(rand() * (i + 1));
-              [order[i], order[j]] = [order[j]!, order[i]!];
-            }
-          }
+          if (shuffle) shuffleInPlace(order, rand);
         }
         const idxList = order.slice(pos * batchSize, Math.min(n, (pos + 1) * batchSize));
         const idx = tf.tensor1d(idxList, 'int32');

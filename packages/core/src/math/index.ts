@@ -116,6 +116,20 @@ export function rng(seed: number): () => number {
   };
 }
 
+/**
+ * Fisher–Yates shuffle of `a` in place from a uniform source such as {@link rng}: for i = n − 1 … 1, swap `a[i]` with
+ * `a[⌊u()·(i + 1)⌋]` (n − 1 draws, every permutation equally likely). Returns `a`.
+ */
+export function shuffleInPlace<T extends { [i: number]: unknown; length: number }>(a: T, u: () => number): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(u() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}
+
 /** Standard normal sampler (Box-Muller) over a uniform source such as {@link rng}. */
 export function normal(uniform: () => number): () => number {
   return () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { LosskitError, type TensorLike, defineEntry, formatShape, oneHotRows, params, toTensor } from '@losskit/core';
-import { betaSampler, rng } from '@losskit/core/math';
+import { betaSampler, rng, shuffleInPlace } from '@losskit/core/math';
 import { inputTensor, validateOption } from '../../validate.js';
 
 /** Options of {@link mixup}. */
@@ -94,11 +94,7 @@ export function mixup(x: TensorLike, y: TensorLike, options: MixupOptions = {}):
     const beta = alpha > 0 ? betaSampler(alpha, alpha, draw) : () => 1;
     const lam = mode === 'batch' ? new Array<number>(B).fill(beta()) : Array.from({ length: B }, () => beta());
     // Fisher-Yates over the batch indices.
-    const perm = Int32Array.from({ length: B }, (_, i) => i);
-    for (let i = B - 1; i > 0; i--) {
-      const j = Math.floor(draw() * (i + 1));
-      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-    }
+    const perm = shuffleInPlace(Int32Array.from({ length: B }, (_, i) => i), draw);
     // The partners by a permutation matrix (differentiable on every backend; tfjs's Gather gradient needs
     // UnsortedSegmentSum, which the WASM backend does not register).
     const P = oneHotRows(tf.tensor1d(perm, 'int32'), B);
