@@ -168,7 +168,7 @@ async function checkLinear(backend: BackendName) {
   return { backend: active, rows, wgslRan, leaked: tf.memory().numTensors - before };
 }
 
-/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant; `only` picks cases by name. */
+/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant; `only` picks cases by name ('dense-layer step': that step only). */
 async function bench(backend: BackendName, B: number, C: number, runs = 7, only?: readonly string[]) {
   const active = await useBackend(backend);
   const { y } = data(B, 2, 1);
@@ -226,7 +226,7 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
   }
   // A dense layer's training step: logits = h·W from tfjs's (packed) matMul, CE, gradient w.r.t. W. On
   // WebGL the logits arrive as a packed texture, which the fused shaders unpack once per step.
-  if (!only || only.includes('CE')) {
+  if (!only || only.includes('CE') || only.includes('dense-layer step')) {
     const h = tf.randomNormal([B, 4], 0, 1, 'float32', 2);
     const W = tf.variable(tf.randomNormal([4, C], 0, 1, 'float32', 3));
     const dense = (loss: (y: tf.Tensor | Int32Array, z: tf.Tensor) => tf.Scalar) => async () => {
