@@ -1,7 +1,8 @@
 // Fused vs unfused compile (and tf.losses) on the WebGL and WebGPU backends in headless Chromium (SwiftShader,
 // no GPU), forward and forward+backward, driven through the playground's fusion page (fusion.html →
 // src/fusion-lab.ts). Builds the playground when dist/fusion.html is missing. Records a "skipped" row when
-// Chromium is not installed. LOSSKIT_GPU_BACKENDS=webgpu (or webgl) runs one backend only; LOSSKIT_GPU_SIZES='[[B, C, runs]]' picks sizes.
+// Chromium is not installed. LOSSKIT_GPU_BACKENDS=webgpu (or webgl) runs one backend only; LOSSKIT_GPU_SIZES='[[B, C, runs]]' picks sizes;
+// LOSSKIT_GPU_ONLY='CE,dense-layer step' picks cases by name (see bench() in src/fusion-lab.ts).
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -52,7 +53,8 @@ export default async function (h) {
     await page.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
     for (const backend of backends) {
       for (const [B, C, runs] of SIZES) {
-        const r = await page.evaluate(([bk, b, c, n]) => window.losskitFusion.bench(bk, b, c, n), [backend, B, C, runs]);
+        const only = process.env.LOSSKIT_GPU_ONLY?.split(',');
+        const r = await page.evaluate(([bk, b, c, n, o]) => window.losskitFusion.bench(bk, b, c, n, o ?? undefined), [backend, B, C, runs, only ?? null]);
         if (r.backend !== backend) throw new Error(`${backend} did not start (got ${r.backend})`);
         for (const row of r.rows) {
           const base = row.variant === 'compiled unfused (fuse: false)' ? {} : { baseline: 'compiled unfused (fuse: false)' };

@@ -775,6 +775,21 @@ try {
     });
   }
 
+  // linearCrossEntropy's WGSL passes (logits, loss and ∂l/∂z in one dispatch per row, then ∂/∂weight and ∂/∂hidden)
+  // against the dense path on WebGPU (tf.matMul + compile(expr)) and core's float64 DSL interpreter: 6 expressions,
+  // V ∈ {3, 10, 37} and V = 37 with logits near ±1e4, loss and both gradients within 1e-5 relative + 1e-5 of the largest entry.
+  await check('linearCrossEntropy on WebGPU runs its WGSL passes and agrees with tf.matMul + compile(expr) and with float64, ±1e4 logits included, no leaks', async () => {
+    await fusionPage.goto(`${base}fusion.html`);
+    await fusionPage.waitForFunction(() => document.getElementById('out')?.dataset.ready === '1', null, { timeout: 60_000 });
+    const r = await fusionPage.evaluate(() => window.losskitFusion.checkLinear('webgpu'));
+    assert(r.backend === 'webgpu', `backend ${r.backend}`);
+    assert(r.wgslRan, 'no losskit linear WGSL program ran');
+    const bad = r.rows.filter((row) => !(row.dense < 1 && row.f64 < 1 && row.finite));
+    assert(bad.length === 0, bad.map((row) => JSON.stringify(row)).join(' | '));
+    assert(r.leaked === 0, `${r.leaked} tensors leaked`);
+    const worst = (k, large) => Math.max(...r.rows.filter((row) => (row.scale > 1) === large).map((row) => row[k]));
+    return `${r.rows.length} comparisons, worst closeness to the dense path ${worst('dense', false).toFixed(3)} (±1e4 logits: ${worst('dense', true).toFixed(3)}), to float64 ${Math.max(worst('f64', false), worst('f64', true)).toFixed(3)}`;
+  });
 
   console.log(`\nCOUNTS: Try-it runs on ${counts.tryRan}/${counts.tryTotal} catalog pages (${counts.tryUnavailable} unavailable in a browser); Open in the playground runs ${counts.openRan}/${counts.openTotal}; views without horizontal overflow at 390 px: ${counts.narrowOk}/${counts.narrowTotal}; console errors: ${consoleErrors.length}`);
   console.log(`TIMINGS (Chromium, WASM): cold load to first plot ${timings.coldLoadToFirstPlotMs} ms; keystroke to updated plots ${timings.keystrokeToPlotMs?.toFixed(1)} ms after the debounce; slider drag to redraw ${timings.sliderToRedrawMs?.toFixed(1)} ms (median of 6 drags; max ${timings.sliderToRedrawMaxMs?.toFixed(1)} ms); machine load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs`);

@@ -3,7 +3,7 @@
 // compared with the unfused compile and with core's float64 interpreter of the DSL (values and gradients),
 // and timed against the unfused compile and tf.losses.
 import * as tf from '@tensorflow/tfjs-core';
-import { type BackendName, type Compilable, ce, compile, entropy, logProb, logit, prob, square, yTrue } from '@losskit/core';
+import { type BackendName, type Compilable, type Expr, ce, compile, entropy, linearCrossEntropy, logProb, logit, prob, square, yTrue } from '@losskit/core';
 import { focal, logitAdjusted, logZSquared, squentropy, stableMaxCe } from '@losskit/losses';
 // The float64 interpreter of the DSL that core's property tests use (written from the TSDoc, not from the kernels).
 import { dsl64 } from '../../../packages/core/test/reference/dsl64.js';
@@ -115,7 +115,60 @@ async function check(backend: BackendName) {
   return { backend: active, rows, leaked: tf.memory().numTensors - before };
 }
 
-/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant; `only` picks cases by name. */
+/**
+ * `linearCrossEntropy(h, W, labels, { expr })` (on WebGPU its WGSL passes: the pipeline cache then holds a
+ * 'losskit linear' program) against the dense path on the same backend (`compile(expr)` on `tf.matMul(h, W)`) and
+ * core's float64 DSL interpreter on float64 `h·W`: loss and gradients for `h` and `W`, at V ∈ {3, 10, 37}, and
+ * V = 37 with logits near ±1e4; closeness ≤ 1 at 1e-5 relative + 1e-5 of the largest entry.
+ */
+async function checkLinear(backend: BackendName) {
+  const active = await useBackend(backend);
+  const before = tf.memory().numTensors;
+  const rows: { name: string; V: number; scale: number; dense: number; f64: number; finite: boolean }[] = [];
+  const B = 7;
+  const D = 5;
+  for (const [V, scale] of [[3, 1], [10, 1], [37, 1], [37, 2500]] as const) {
+    const hv = data(B, D, 11 + V).z.map((r) => r.map((v) => Math.fround(v * Math.sqrt(scale))));
+    const Wv = data(D, V, 13 + V).z.map((r) => r.map((v) => Math.fround(v * Math.sqrt(scale))));
+    const y = data(B, V, 17 + V).y;
+    const priors = Array.from({ length: V }, (_, j) => (j + 1) / ((V * (V + 1)) / 2));
+    const exprs: [string, Expr<'sample'>][] = [
+      ['CE', ce()],
+      ['CE, label smoothing 0.1', ce({ labelSmoothing: 0.1 })],
+      ['ce + z-loss', ce().plus(logZSquared({ coefficient: 1e-2 })) as Expr<'sample'>],
+      ['focal (losses)', focal({ gamma: 2 }) as Expr<'sample'>],
+      ['squentropy', squentropy() as Expr<'sample'>],
+      ['logit adjustment', logitAdjusted({ priors, tau: 1 }) as Expr<'sample'>],
+    ];
+    for (const [name, expr] of exprs) {
+      const h = tf.tensor2d(hv);
+      const W = tf.tensor2d(Wv);
+      const grads = async (f: (a: tf.Tensor, b: tf.Tensor) => tf.Scalar) => {
+        const { value, grads: [gh, gW] } = tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Scalar)([h, W]);
+        const out = { v: await value.data(), gh: await gh!.data(), gW: await gW!.data() };
+        tf.dispose([value, gh!, gW!]);
+        return out;
+      };
+      const dense = compile(expr);
+      const a = await grads((hh, ww) => linearCrossEntropy(hh as tf.Tensor2D, ww as tf.Tensor2D, y, { expr }));
+      const b = await grads((hh, ww) => dense(y, tf.matMul(hh, ww)) as tf.Scalar);
+      tf.dispose([h, W]);
+      const z = hv.map((row) => Array.from({ length: V }, (_, j) => row.reduce((s, x, d) => s + x * Wv[d]![j]!, 0)));
+      const r = dsl64(expr, { reduction: 'mean' }, { yTrue: y, yPred: z });
+      const G = r.grad;
+      const rh = hv.flatMap((_, i) => Array.from({ length: D }, (_, d) => Wv[d]!.reduce((s, w, j) => s + G[i * V + j]! * w, 0)));
+      const rW = Wv.flatMap((_, d) => Array.from({ length: V }, (_, j) => hv.reduce((s, row, i) => s + row[d]! * G[i * V + j]!, 0)));
+      const close = (p: typeof a, q: { v: ArrayLike<number>; gh: ArrayLike<number>; gW: ArrayLike<number> }) =>
+        Math.max(closeness(p.v, q.v, F32_ATOL), closeness(p.gh, q.gh, F32_ATOL), closeness(p.gW, q.gW, F32_ATOL));
+      rows.push({ name, V, scale, dense: close(a, b), f64: close(a, { v: r.value, gh: rh, gW: rW }), finite: [...a.v, ...a.gh, ...a.gW].every(Number.isFinite) });
+    }
+  }
+  const cache = (tf.backend() as unknown as { pipelineCache?: Record<string, unknown> }).pipelineCache;
+  const wgslRan = cache !== undefined && Object.keys(cache).some((k) => k.startsWith('losskit linear'));
+  return { backend: active, rows, wgslRan, leaked: tf.memory().numTensors - before };
+}
+
+/** Median ms of forward (value read back) and forward+backward (on WebGL also the gradient's last row) per variant; `only` picks cases by name ('dense-layer step': that step only). */
 async function bench(backend: BackendName, B: number, C: number, runs = 7, only?: readonly string[]) {
   const active = await useBackend(backend);
   const { y } = data(B, 2, 1);
@@ -173,7 +226,7 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
   }
   // A dense layer's training step: logits = h·W from tfjs's (packed) matMul, CE, gradient w.r.t. W. On
   // WebGL the logits arrive as a packed texture, which the fused shaders unpack once per step.
-  if (!only || only.includes('CE')) {
+  if (!only || only.includes('CE') || only.includes('dense-layer step')) {
     const h = tf.randomNormal([B, 4], 0, 1, 'float32', 2);
     const W = tf.variable(tf.randomNormal([4, C], 0, 1, 'float32', 3));
     const dense = (loss: (y: tf.Tensor | Int32Array, z: tf.Tensor) => tf.Scalar) => async () => {
@@ -186,9 +239,19 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
     };
     const unfusedCe = compile(ce(), { fuse: false });
     const fusedCe = compile(ce());
+    // The same step with the layer fused into the loss: linearCrossEntropy (on WebGPU its WGSL passes, no logits).
+    const linearStep = async () => {
+      const [value, last] = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => linearCrossEntropy(h as tf.Tensor2D, W as tf.Tensor2D, labels instanceof tf.Tensor ? labelValues : labels), [W]);
+        return [value, tf.slice(grads[W.name]!, [3, 0], [1, C])] as const;
+      });
+      await read(value);
+      await read(last);
+    };
     const ms = await timeAll({
       'compiled unfused (fuse: false)': dense((y, z) => unfusedCe(y, z) as tf.Scalar),
       'compiled fused': dense((y, z) => fusedCe(y, z) as tf.Scalar),
+      ...(active === 'webgpu' ? { 'fused: linearCrossEntropy, WGSL': linearStep } : {}),
     });
     for (const [variant, t] of Object.entries(ms)) rows.push({ loss: 'CE', mode: 'dense-layer step (packed logits)', variant, ms: t, ...(variant === 'compiled fused' ? { engine: fusedCe.engine } : {}) });
     tf.dispose([h, W]);
@@ -199,8 +262,8 @@ async function bench(backend: BackendName, B: number, C: number, runs = 7, only?
 
 declare global {
   interface Window {
-    losskitFusion: { check: typeof check; bench: typeof bench; tf: typeof tf; useBackend: typeof useBackend };
+    losskitFusion: { check: typeof check; checkLinear: typeof checkLinear; bench: typeof bench; tf: typeof tf; useBackend: typeof useBackend };
   }
 }
-window.losskitFusion = { check, bench, tf, useBackend };
+window.losskitFusion = { check, checkLinear, bench, tf, useBackend };
 document.getElementById('out')!.dataset.ready = '1';

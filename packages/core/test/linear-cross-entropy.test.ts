@@ -4,6 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Expr as AnyExpr, ce, classConstant, cleanTapeOnError, compile, linearCrossEntropy, linearCrossEntropyLoss, logProb, logit, prob, ready, square, yTrue } from '../src/index.js';
 import { expectCleanThrow, expectNoLeaks } from '../src/testing/index.js';
 import { dsl64 } from './reference/dsl64.js';
+import { analyze } from '../src/fusion/analysis.js';
+import { GpuKernels } from '../src/fusion/gpu.js';
+import { buildRowProgram } from '../src/fusion/program.js';
+import { wgsl } from '../src/fusion/wgsl.js';
 
 type Expr = AnyExpr<'sample'>;
 
@@ -197,5 +201,21 @@ describe('linearCrossEntropyLoss trains a tfjs-layers model whose output is the 
     expect(relErr(head.kernel.read().dataSync(), before)).toBeGreaterThan(1e-3);
     tf.dispose([x, y]);
     model.dispose();
+  });
+});
+
+describe("linearCrossEntropy's WebGPU row pass (WGSL source; run and compared with the dense path in the browser e2e)", () => {
+  const rowOf = (expr: Expr, grad: boolean) => new GpuKernels(analyze(buildRowProgram(expr, true)!), wgsl, 't').fusedRow(12, grad);
+  it('ce(): each class reduction stored in red1 by its own sweep, the value in res, and with the gradient the label column adds pz', () => {
+    const row = rowOf(ce(), true)!;
+    const src = [...row.body, ...row.column].join('\n');
+    expect(row.reds.get(1)).toBe(2);
+    expect(src.match(/red1\[\d\] = /g)).toHaveLength(2);
+    expect(src).toMatch(/let res: f32 = s\d+;/);
+    expect(src).toContain('if (j == labi) { g += pz; }');
+    expect(rowOf(ce(), false)!.body.join('\n')).not.toContain('pz');
+  });
+  it('a loss whose backward sweep sums a broadcast adjoint (logit − target, expanded) has no fused row: the host path runs', () => {
+    expect(rowOf(logit().minus(logit().target().expand()).relu().sum(), true)).toBeUndefined();
   });
 });

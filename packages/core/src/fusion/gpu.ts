@@ -160,12 +160,12 @@ class ShaderPlan {
   private prelude(): string[] {
     return this.prog.sparse ? [this.d.int('labi', this.d.toInt('getLab(i) + 0.5'))] : [];
   }
-  /** Every scalar of stage ≤ `upTo`, reading loop reductions from the `r{st}` outputs. */
-  private scalars(upTo: number): string[] {
+  /** Every scalar of stage `from` … `upTo`, reading loop reductions from the `r{st}` outputs. */
+  private scalars(upTo: number, from = 0): string[] {
     const out: string[] = [];
     const { d } = this;
     this.prog.sca.forEach((n, k) => {
-      if (this.an.sStage[k]! > upTo) return;
+      if (this.an.sStage[k]! > upTo || this.an.sStage[k]! < from) return;
       if (n.t !== 'red') out.push(d.decl(`s${k}`, scalarValue(d, this.prog, k, d.lit(this.C))));
       else if (this.an.isPoint(n)) {
         out.push(d.declMut(`s${k}`, '0.0'), '{', d.int('j', 'labi'), ...this.values(this.an.vClosure([n.x])), `s${k} = v${n.x};`, '}');
@@ -264,6 +264,28 @@ class ShaderPlan {
     }
     return out;
   }
+  /**
+   * One invocation per row (the fused linear + loss of `linear-gpu.ts`): every loop reduction by its own sweep,
+   * stored in the private array `red{st}` that the `getR{st}` of the scalars read (declared by the caller), the
+   * per-sample value `res`, and with `grad` the gradient prologue (the caller then loops `j` over the classes with
+   * {@link gradColumn}). `undefined` when a backward sweep also sums broadcast adjoints (that needs its own sweep).
+   */
+  fusedRow(grad: boolean): string[] | undefined {
+    if (this.expands.size > 0) return undefined;
+    const { d } = this;
+    const out = [...this.prelude(), ...this.scalars(0)];
+    for (const [st, ks] of this.loopReds) {
+      ks.forEach((k, col) => {
+        const r = this.prog.sca[k] as Red;
+        const init = r.f === 'max' ? d.lit(-Infinity) : r.f === 'min' ? d.lit(Infinity) : '0.0';
+        out.push('{', ...(r.f === 'lse' ? [d.declMut('m', '-3.4e38'), d.declMut('q', '0.0')] : [d.declMut('acc', init)]));
+        out.push(...this.sweep(r), `red${st}[${col}] = ${r.f === 'lse' ? 'log(q)' : 'acc'};`, '}');
+      });
+    }
+    out.push(...this.scalars(this.an.maxStage, 1), d.decl('res', `s${this.prog.root}`));
+    if (grad) out.push(d.declMut('pz', '0.0'), ...this.adjoints(1, true, true));
+    return out;
+  }
   value(): string[] {
     return [...this.prelude(), ...this.scalars(this.an.maxStage), this.d.decl('res', `s${this.prog.root}`)];
   }
@@ -358,6 +380,13 @@ export class GpuKernels {
     tf.dispose(temps);
     this.release(inputs, labels);
     return g;
+  }
+  /** The loop reductions per stage (count) and the fused row body of {@link ShaderPlan.fusedRow} for `C` classes, with the gradient column. */
+  fusedRow(C: number, grad: boolean): { reds: ReadonlyMap<number, number>; body: string[]; column: string[] } | undefined {
+    const sh = this.plan(C);
+    const body = sh.fusedRow(grad);
+    if (!body) return undefined;
+    return { reds: new Map([...sh.loopReds].map(([st, ks]) => [st, ks.length])), body, column: grad ? sh.gradColumn() : [] };
   }
   /** Pass bodies for `C` classes (debugging). */
   sources(C: number): Record<string, string> {

@@ -14,6 +14,7 @@ import { type TensorLike, assertFinite, hostValues, isTensor, toTensor } from '.
 import { type Analysis, type Red, analyze } from './analysis.js';
 import { HostCode, type HostSweeps, backwardSource, forwardSource, js } from './host.js';
 import { alias, saveOnTape, tapeRecording, view, wasmBackend } from './kernel.js';
+import { linearWgsl } from './linear-gpu.js';
 import { buildRowProgram, classConstantsAt } from './program.js';
 import { scalarValue } from './emitter.js';
 
@@ -256,6 +257,14 @@ function nonFinite(hidden: Tensor, weight: Tensor, expr: Expr, what: string): Lo
  * (Wijmans et al., "Cut Your Losses in Large-Vocabulary Language Models", 2024, compute the same chunked
  * cross-entropy on GPUs). Values and gradients agree with `compile(expr)` on `tf.matMul(hidden, weight)`.
  *
+ * On the WebGPU backend the layer and the loss run as WGSL passes instead (`linear-gpu.ts`): one dispatch computes,
+ * per row, the logits where they are read, the loss and `∂l/∂z` (online log-sum-exp over `V`), one sums the loss,
+ * and the backward pass is one dispatch each for `∂/∂weight = hiddenᵀ g` and `∂/∂hidden = g weightᵀ`; `chunkSize`
+ * does not apply there (the `[B, V]` gradient `g` is kept for the backward pass under a gradient tape, no logits
+ * ever). As with `compile()` on WebGPU nothing is read back, so `validate` checks labels but not the results
+ * for NaN/±Inf. Expressions whose backward pass sums broadcast adjoints over the row (e.g. a margin
+ * `logit().minus(logit().target().expand())`) run the host chunks on every backend.
+ *
  * With tfjs-layers: make the model's output the hidden state and hold `weight` as a variable (e.g. a layer
  * weight), then use {@link linearCrossEntropyLoss} as the loss; gradients reach both through tfjs's tape.
  *
@@ -278,6 +287,9 @@ export function linearCrossEntropy(hidden: Tensor2D, weight: Tensor2D, labels: T
     throw new LosskitError('SHAPE_MISMATCH', 'class constants of the expression do not match the number of classes', { argument: 'options.expr', expected: `${V} values per classConstant`, received: `${lengths.find((n) => n !== V) ?? 'no value'}` });
   }
   const cc = ccAt;
+  // WebGPU: the layer and the loss in WGSL passes (no logits in memory, no read-back; see linear-gpu.ts).
+  const onGpu = linearWgsl(k.an, expr.key, hidden, weight, labs, cc, scale);
+  if (onGpu) return onGpu;
   const chunks: [number, number][] = [];
   for (let j0 = 0; j0 < V; j0 += chunk) chunks.push([j0, Math.min(chunk, V - j0)]);
   const logitsOf = (h: Tensor, W: Tensor, j0: number, n: number) => tf.tidy(() => tf.matMul(h, n === V ? W : tf.slice(W, [0, j0], [D, n])));

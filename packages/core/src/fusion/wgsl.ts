@@ -100,11 +100,18 @@ export const wgsl: ShaderDialect = {
 const GRAD_CLASSES = 4;
 const WORKGROUP = 64;
 
+/**
+ * A statement reading every input buffer and the uniforms statically (never run): pipelines get 'auto'
+ * layouts, which leave out unused bindings, and tfjs binds every input and its uniforms (a pass that reads no
+ * logits, or indexes its buffers without tfjs's getters, would fail validation).
+ */
+export function touchInputs(names: readonly string[]): string {
+  return `if (index < 0) { setOutputAtIndex(0, ${[...names.map((n) => `f32(${n}[0])`), 'uniforms.NAN'].join(' + ')}); }`;
+}
+
 /** A pass's WGSL `main` and its number of invocations. */
 function userCode(pass: ShaderPass): { code: string; threads: number } {
-  // Every input buffer used statically: pipelines get 'auto' layouts, which leave out unused bindings, and tfjs
-  // binds every input (a pass that reads no logits, such as the per-sample value, would fail validation).
-  const body = [`if (index < 0) { setOutputAtIndex(0, ${pass.names.map((n) => `f32(${n}[0])`).join(' + ')}); }`, ...pass.body()];
+  const body = [touchInputs(pass.names), ...pass.body()];
   if (pass.kind !== 'grad') {
     const n = pass.shape.reduce((a, b) => a * b, 1);
     const coords = pass.kind === 'rows' ? ['let c = getCoordsFromIndex(index);', 'let i: i32 = c.x;', 'let col: i32 = c.y;'] : ['let i: i32 = index;'];
@@ -129,11 +136,42 @@ interface WebgpuBackendLike {
 const sources = new Map<string, { code: string; threads: number }>();
 
 /** The active backend when it is WebGPU with `runWebGPUProgram`. */
-function webgpuBackend(): ShaderBackend | undefined {
+function webgpu(): WebgpuBackendLike | undefined {
   if (tf.getBackend() !== 'webgpu') return undefined;
   const b = tf.backend() as unknown as Partial<WebgpuBackendLike>;
-  if (typeof b.runWebGPUProgram !== 'function') return undefined;
-  const gpu = b as WebgpuBackendLike;
+  return typeof b.runWebGPUProgram === 'function' ? (b as WebgpuBackendLike) : undefined;
+}
+
+/** A WGSL program to run on the WebGPU backend: `code` defines `fn main(index : i32)` (and any helper it calls). */
+export interface WgslProgram {
+  /** Cache key of `code` (tfjs caches pipelines by it, plus input ranks and dtypes). */
+  readonly key: string;
+  readonly shape: readonly number[];
+  /** Input buffer names, bound in this order (each must be read statically: see `userCode`). */
+  readonly names: readonly string[];
+  readonly threads: number;
+  readonly code: string;
+}
+
+/** Runs `p` on the active WebGPU backend (flat dispatch, {@link WORKGROUP} invocations a workgroup); `undefined` on another backend. */
+export function runWgsl(p: WgslProgram, inputs: readonly Tensor[]): Tensor | undefined {
+  const gpu = webgpu();
+  if (!gpu) return undefined;
+  const program = {
+    outputShape: [...p.shape],
+    shaderKey: `losskit ${p.key}`,
+    dispatchLayout: { x: p.shape.map((_, k) => k) },
+    dispatch: [Math.ceil(p.threads / WORKGROUP), 1, 1],
+    variableNames: [...p.names],
+    workgroupSize: [WORKGROUP, 1, 1],
+    getUserCode: () => p.code,
+  };
+  return tf.engine().makeTensorFromTensorInfo(gpu.runWebGPUProgram(program, inputs as Tensor[], 'float32'), tf.backend());
+}
+
+/** The active backend as a {@link ShaderBackend} when it is WebGPU with `runWebGPUProgram`. */
+function webgpuBackend(): ShaderBackend | undefined {
+  if (!webgpu()) return undefined;
   return {
     run(pass, inputs) {
       const key = `${pass.key} ${pass.shape.join('x')}`;
@@ -142,18 +180,8 @@ function webgpuBackend(): ShaderBackend | undefined {
         src = userCode(pass);
         sources.set(key, src);
       }
-      const { code, threads } = src;
-      const program = {
-        outputShape: [...pass.shape],
-        // tfjs caches pipelines by this key (plus input ranks and dtypes): one per generated source.
-        shaderKey: `losskit ${key}`,
-        dispatchLayout: { x: pass.shape.map((_, k) => k) },
-        dispatch: [Math.ceil(threads / WORKGROUP), 1, 1],
-        variableNames: [...pass.names],
-        workgroupSize: [WORKGROUP, 1, 1],
-        getUserCode: () => code,
-      };
-      return tf.engine().makeTensorFromTensorInfo(gpu.runWebGPUProgram(program, inputs as Tensor[], 'float32'), tf.backend());
+      // One pipeline per generated source.
+      return runWgsl({ key, shape: pass.shape, names: pass.names, ...src }, inputs)!;
     },
     prepare: (z) => z,
   };
