@@ -5,24 +5,13 @@
  * {@link LosskitError} naming the argument; shapes and ranks are checked before values.
  */
 import { LosskitError, formatShape } from './errors.js';
-import { type TensorLike, isTensor } from './tensors.js';
+import { type TensorLike, isTensor, nestedShape } from './tensors.js';
+
+export { nestedShape };
 
 /** A short description of a received value for error messages: `null`, `an array`, `"text"` or its `typeof`. */
 export function describeValue(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v;
-}
-
-/** The shape of nested arrays or TypedArrays: the lengths along the first element of every level (stops at an empty level). */
-export function nestedShape(x: ArrayLike<unknown>): number[] {
-  const shape: number[] = [];
-  let cur: unknown = x;
-  while (Array.isArray(cur) || ArrayBuffer.isView(cur)) {
-    const arr = cur as ArrayLike<unknown>;
-    shape.push(arr.length);
-    if (arr.length === 0) break;
-    cur = arr[0];
-  }
-  return shape;
 }
 
 /**

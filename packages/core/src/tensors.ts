@@ -10,7 +10,8 @@ export function isTensor(x: unknown): x is Tensor {
   return x instanceof tf.Tensor;
 }
 
-function inferShape(x: unknown, name: string): number[] {
+/** The shape of nested arrays or TypedArrays: the lengths along the first element of every level (stops at an empty level). */
+export function nestedShape(x: ArrayLike<unknown>): number[] {
   const shape: number[] = [];
   let cur: unknown = x;
   while (Array.isArray(cur) || ArrayBuffer.isView(cur)) {
@@ -19,6 +20,13 @@ function inferShape(x: unknown, name: string): number[] {
     if (arr.length === 0) break;
     cur = arr[0];
   }
+  return shape;
+}
+
+function inferShape(x: unknown, name: string): number[] {
+  const shape = nestedShape(x as ArrayLike<unknown>);
+  let cur: unknown = x;
+  for (let k = 0; k < shape.length && shape[k]! > 0; k++) cur = (cur as ArrayLike<unknown>)[0];
   if (!(typeof cur === 'number' || typeof cur === 'boolean' || shape.at(-1) === 0)) {
     throw new LosskitError('INVALID_ARGUMENT', 'not a tensor, number, nested array or TypedArray', {
       argument: name,
