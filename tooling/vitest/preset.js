@@ -26,15 +26,15 @@ export const workspaceAliases = (() => {
         if (key === '.' || key === './package.json') continue;
         const sub = key.slice(2);
         const file = [src(dir, `${sub}/index.ts`), src(dir, `${sub}.ts`)].find((f) => existsSync(f));
-        if (file) subpaths.push({ find: new RegExp(`^${escape(pkg.name)}/${escape(sub)}$`), replacement: file });
+        if (file) subpaths.push({ find: new RegExp(`^${escapeRegExp(pkg.name)}/${escapeRegExp(sub)}$`), replacement: file });
       }
-      roots.push({ find: new RegExp(`^${escape(pkg.name)}$`), replacement: src(dir) });
+      roots.push({ find: new RegExp(`^${escapeRegExp(pkg.name)}$`), replacement: src(dir) });
     }
   }
   return [...subpaths, ...roots];
 })();
 
-function escape(s) {
+function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 

@@ -851,7 +851,7 @@ class Ctx {
     f.get(x).i32(23).simd(S.i32shrU).v128(i32x4(126)).simd(S.i32sub).simd(S.f32convertI32).set(e);
     f.get(x).v128(i32x4(0x007fffff)).simd(S.and).v128(i32x4(0x3f000000)).simd(S.or).set(m);
     // m < √½: e −= 1, m = 2m − 1; else m = m − 1.
-    f.get(m).splat4(0.707106781186547524).simd(S.f32lt).set(t);
+    f.get(m).splat4(0.7071067811865476).simd(S.f32lt).set(t);
     f.get(e).get(t).splat4(1).simd(S.and).simd(S.f32sub).set(e);
     f.get(m).splat4(1).simd(S.f32sub).get(m).get(t).simd(S.and).simd(S.f32add).set(m);
     f.get(m).get(m).simd(S.f32mul).set(t); // z = m²
