@@ -71,10 +71,6 @@ export default async function (h) {
     const peakFused = results['linearCrossEntropy (chunks of 2048 classes)'].peak;
     h.row({ suite, case: 'peak intermediate tensor memory (MB, as ms column)', variant: base, ms: peakDense / 2 ** 20 });
     h.row({ suite, case: 'peak intermediate tensor memory (MB, as ms column)', variant: 'linearCrossEntropy (chunks of 2048 classes)', ms: peakFused / 2 ** 20, baseline: base });
-    // linearCrossEntropy keeps hidden and weight for the backward pass as second tensors on the same buffers
-    // (no copy); tf.memory().numBytes counts them anyway. Without them: the buffers it allocates.
-    const aliases = (B * D + D * V) * 4;
-    h.row({ suite, case: 'peak intermediate tensor memory (MB, as ms column)', variant: 'linearCrossEntropy, without the aliases of hidden and weight (shared buffers)', ms: (peakFused - aliases) / 2 ** 20, baseline: base });
     tf.dispose([hidden, weight, labels]);
   }
 }

@@ -101,32 +101,74 @@ export function tapeRecording(): boolean {
   return st.gradientDepth > 0 && st.kernelDepth === 0;
 }
 
+/** Something the tape disposes when the gradient computation that owns it ends. */
+export interface Releasable {
+  dispose(): void;
+}
+
 /**
- * Hands `tensors` to the tape node that produced `out`, as if they had been saved with `save()` but
- * without its copy: tfjs disposes a node's saved tensors when the gradient computation that owns the
+ * Hands `items` to the tape node that produced `out`, as if they had been saved with `save()` but
+ * without its copy: tfjs disposes a node's saved entries when the gradient computation that owns the
  * tape ends, whether or not the node was differentiated. Returns false when no such node is found.
  */
-export function saveOnTape(out: Tensor, tensors: readonly Tensor[]): boolean {
+export function saveOnTape(out: Tensor, items: readonly Releasable[]): boolean {
   const tape = engineState().activeTape;
   const node = tape?.[tape.length - 1];
   if (!node || node.outputs[0] !== out || !Array.isArray(node.saved)) return false;
-  node.saved.push(...tensors);
+  node.saved.push(...(items as Tensor[]));
   return true;
 }
 
-/** A kept tensor sharing `t`'s data (refcount, no copy); dispose it to release. */
-export function alias(t: Tensor): Tensor {
-  // The engine counts the new tensor; the backend's refcount keeps the data alive after `t` is disposed.
-  const a = tf.engine().makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, tf.backend());
-  (tf.backend() as unknown as { incRef(d: object): void }).incRef(t.dataId);
-  return tf.keep(a);
+/** `t`'s data kept alive for a backward pass; see {@link hold}. */
+export interface Held extends Releasable {
+  /** `t` itself while it still names the held data; otherwise one kept tensor on that data (freed by `dispose`). */
+  readonly tensor: Tensor;
+}
+
+/**
+ * Keeps `t`'s data for the backward pass without a second tensor: one more reference in the backend's
+ * refcount, so the data outlives `t` if the caller disposes it (or assigns a variable) before the gradient
+ * runs, and `tf.memory()` counts the buffer once. tfjs's `save()` makes a clone, which shares the buffer
+ * but is counted again in `numBytes` (for a [512, 32000] weight, 65.5 MB that were never allocated).
+ * Disposing releases the reference; when it was the last one the data is freed and the engine forgets it.
+ */
+export function hold(t: Tensor): Held {
+  const engine = tf.engine() as unknown as { state: { tensorInfo: Map<object, { backend: HeldBackend }> }; removeDataId(d: object, b: HeldBackend): void };
+  const { dataId, shape, dtype } = t;
+  const backend = engine.state.tensorInfo.get(dataId)!.backend;
+  backend.incRef(dataId);
+  let view: Tensor | undefined;
+  let released = false;
+  return {
+    get tensor() {
+      if (released) throw new Error('losskit internal: a held tensor was read after its release');
+      if (!t.isDisposed && t.dataId === dataId) return t;
+      if (!view) {
+        backend.incRef(dataId);
+        view = tf.keep(tf.engine().makeTensorFromTensorInfo({ dataId, shape, dtype }, backend as never));
+      }
+      return view;
+    },
+    dispose() {
+      if (released) return;
+      released = true;
+      view?.dispose();
+      if (backend.disposeData(dataId)) engine.removeDataId(dataId, backend);
+    },
+  };
+}
+
+/** The part of a tfjs backend that {@link hold} uses. */
+interface HeldBackend {
+  incRef(dataId: object): void;
+  disposeData(dataId: object): boolean;
 }
 
 /** Shortest row (classes) that runs the SIMD sweeps; below it the JS kernel is faster (measured at C = 10). */
 export const MIN_SIMD_CLASSES = 32;
 
 /** A new (not kept) tensor for `t`'s data; `t` is disposed. Lets a kept buffer leave as an ordinary result. */
-function unkept(t: Tensor): Tensor {
+export function unkept(t: Tensor): Tensor {
   const a = tf.engine().makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, tf.backend());
   (tf.backend() as unknown as { incRef(d: object): void }).incRef(t.dataId);
   t.dispose();
@@ -293,7 +335,7 @@ function runHost(
   /** The upstream gradient `gPre` already holds the gradient for (forwardBackward), else undefined. */
   let gDone: number | undefined;
   /** What the taped forward pass hands to its tape node (see saveOnTape). */
-  let pending: Tensor[] = [];
+  let pending: Releasable[] = [];
   const taping = tapeRecording();
   const run = (zIn: Tensor) => {
     const w = wasmBackend();
@@ -331,15 +373,15 @@ function runHost(
     state.validation = checked;
     cct?.dispose();
     // Keep the inputs for the backward pass without tfjs's save(), which copies them (on WASM, a
-    // [B, C] memcpy of the logits): refcounted aliases, handed to the tape node below (saveOnTape), so
-    // tfjs disposes them with the tape, whether or not this node is differentiated.
-    const kept = taping ? (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => alias(t)) : [];
+    // [B, C] memcpy of the logits): held by refcount (no second tensor), handed to the tape node below
+    // (saveOnTape), so tfjs releases them with the tape, whether or not this node is differentiated.
+    const kept = taping ? (dense ? [zIn, dense] : labels ? [zIn, labels] : [zIn]).map((t) => hold(t)) : [];
     pending = gPre ? [...kept, gPre] : kept;
     return {
       value: tf.tensor1d(out),
       gradFunc: (dy: Tensor) => {
         const dyv = dy.dataSync();
-        const g = gDone !== undefined && gPre ? finishGradient(gPre, gDone, B, C, dyv, checked) : hostGradient(e, native, k, kept, gPre, B, C, dyv, S, cc, labels !== undefined, dense !== undefined, checked);
+        const g = gDone !== undefined && gPre ? finishGradient(gPre, gDone, B, C, dyv, checked) : hostGradient(e, native, k, kept.map((h) => h.tensor), gPre, B, C, dyv, S, cc, labels !== undefined, dense !== undefined, checked);
         gPre = undefined;
         return [g];
       },
@@ -350,7 +392,7 @@ function runHost(
   if (!taping) return run(z).value as Tensor1D;
   const f = tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D;
   const out = f(z);
-  if (!saveOnTape(out, pending)) tf.dispose(pending);
+  if (!saveOnTape(out, pending)) for (const p of pending) p.dispose();
   return out;
 }
 

@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import type { Analysis } from './analysis.js';
 import { GpuKernels } from './gpu.js';
-import { alias, saveOnTape, tapeRecording } from './kernel.js';
+import { type Releasable, hold, saveOnTape, tapeRecording } from './kernel.js';
 import { type WgslProgram, runWgsl, touchInputs, wgsl } from './wgsl.js';
 
 const kernels = new Map<string, GpuKernels>();
@@ -155,15 +155,16 @@ export function linearWgsl(an: Analysis, key: string, hidden: Tensor, weight: Te
     rows.dispose();
     return value;
   }
-  let pending: Tensor[] = [];
+  let pending: Releasable[] = [];
   const f = tf.customGrad(((h: Tensor, W: Tensor) => {
     const [rows, value] = run(h, W);
-    const kept = [alias(h), alias(W), rows];
-    pending = kept;
+    const kept = [hold(h), hold(W)];
+    pending = [...kept, rows];
     return {
       value,
       gradFunc: (dy: Tensor) => {
-        const [hs, Ws, g] = kept as [Tensor, Tensor, Tensor];
+        const [hs, Ws] = kept.map((x) => x.tensor) as [Tensor, Tensor];
+        const g = rows;
         const dW = runWgsl(dWeightPass(B, D, V, scale), [hs, g, dy])!;
         const dh = runWgsl(dHiddenPass(B, D, V, scale), [g, Ws, dy])!;
         return [dh, dW];
@@ -171,6 +172,6 @@ export function linearWgsl(an: Analysis, key: string, hidden: Tensor, weight: Te
     };
   }) as never) as unknown as (h: Tensor, W: Tensor) => Scalar;
   const out = f(hidden, weight);
-  if (!saveOnTape(out, pending)) tf.dispose(pending);
+  if (!saveOnTape(out, pending)) for (const p of pending) p.dispose();
   return out;
 }

@@ -13,7 +13,7 @@ import { ce } from '../terms/ce.js';
 import { type TensorLike, assertFinite, hostValues, isTensor, toTensor } from '../tensors.js';
 import { type Analysis, type Red, analyze } from './analysis.js';
 import { HostCode, type HostSweeps, backwardSource, forwardSource, js } from './host.js';
-import { alias, saveOnTape, tapeRecording, view, wasmBackend } from './kernel.js';
+import { type Releasable, hold, saveOnTape, tapeRecording, unkept, view, wasmBackend } from './kernel.js';
 import { linearWgsl } from './linear-gpu.js';
 import { buildRowProgram, classConstantsAt } from './program.js';
 import { scalarValue } from './emitter.js';
@@ -314,15 +314,15 @@ export function linearCrossEntropy(hidden: Tensor2D, weight: Tensor2D, labels: T
   };
   if (!tapeRecording()) return run(hidden, weight);
 
-  let pending: Tensor[] = [];
+  let pending: Releasable[] = [];
   const f = tf.customGrad(((h: Tensor, W: Tensor) => {
     const value = run(h, W);
-    const kept = [alias(h), alias(W)];
+    const kept = [hold(h), hold(W)];
     pending = kept;
     return {
       value,
       gradFunc: (dy: Tensor) => {
-        const [hs, Ws] = kept as [Tensor2D, Tensor2D];
+        const [hs, Ws] = kept.map((x) => x.tensor) as [Tensor2D, Tensor2D];
         const d = dy.dataSync()[0]! * scale;
         const A = new Float64Array(B * Math.max(k.NA, 1));
         const P = new Float64Array(B);
@@ -360,10 +360,15 @@ export function linearCrossEntropy(hidden: Tensor2D, weight: Tensor2D, labels: T
             });
           }
           if (validate && bad) throw nonFinite(hs, Ws, expr, 'gradient');
-          const dW = dWout ?? (dWparts.length === 1 ? dWparts[0]! : tf.concat(dWparts, 1));
+          // The kept partial results leave as ordinary tensors, which the tape's tidy disposes once used (a
+          // kept gradient of an intermediate, or of an input not asked for, would outlive the step).
+          const dW = dWout ?? (dWparts.length === 1 ? unkept(dWparts[0]!) : tf.concat(dWparts, 1));
           if (!dWout && dWparts.length > 1) tf.dispose(dWparts);
+          dWparts.length = 0;
           dWout = undefined;
-          return [dh!, dW];
+          const dhOut = unkept(dh!);
+          dh = undefined;
+          return [dhOut, dW];
         } catch (e) {
           tf.dispose([...dWparts, ...(dh ? [dh] : []), ...(dWout ? [dWout] : [])]);
           throw e;
@@ -374,7 +379,7 @@ export function linearCrossEntropy(hidden: Tensor2D, weight: Tensor2D, labels: T
     };
   }) as never) as unknown as (h: Tensor, W: Tensor) => Scalar;
   const out = f(hidden, weight);
-  if (!saveOnTape(out, pending)) tf.dispose(pending);
+  if (!saveOnTape(out, pending)) for (const p of pending) p.dispose();
   return out;
 }
 
