@@ -442,6 +442,19 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
     });
   }
 
+  // The sweeps run the four-class groups without the label in a body specialised to y = 0 and the label's group
+  // and the tail in the general body (wasm-module.ts, Ctx.loop): a label in the first, a middle, the last full
+  // group and in the tail, at every lane.
+  for (const Cw of [37, 40]) {
+    it(`C = ${Cw}, the label at every class 0..${Cw - 1} (every group and lane, and the tail): each of the 9 SIMD-fused expressions of the suite (CE, label smoothing, squentropy ×2, focal, LDR-KL, z-loss, StableMax, KL + entropy) equals float64`, () => {
+      const x = f32(randomMatrix(Cw, Cw, 500 + Cw, 3));
+      const y = Array.from({ length: Cw }, (_, i) => i);
+      const readsY = noClassConstants.filter(([n]) => !noSimd.has(n));
+      expect(readsY.length).toBe(9);
+      for (const [name, expr] of readsY) expect(expectFloat64(expr, y, x, 'auto').engine, name).toBe('wasm-simd');
+    });
+  }
+
   it('±1e4 logits at C = 1000: the SIMD sweeps and the unfused path give finite gradients equal to float64', () => {
     const Bw = 4;
     const Cw = 1000;

@@ -165,6 +165,11 @@ export class SweepModule {
   private readonly globals: string[] = [];
   constructor(private readonly prog: RowProgram) {}
 
+  /** Whether a sweep over `closure` with reductions `reds` reads the labels (then `Ctx.loop` peels the label's group). */
+  private readsY(closure: readonly number[], reds: readonly SweepReduction[]): boolean {
+    return this.prog.sparse && (reds.some((r) => r.f === 'dotY') || closure.some((v) => this.prog.vec[v]!.t === 'y'));
+  }
+
   private global(name: string): number {
     const k = this.globals.indexOf(name);
     if (k >= 0) return k;
@@ -232,7 +237,7 @@ export class SweepModule {
         }
         ctx.accumulate(a, t, tail);
       });
-    });
+    }, false, this.readsY(closure, reds));
     reds.forEach((r, k) => {
       if (r.f === 'max' || r.f === 'min') {
         horizontal(fn, accs[k]!, r.f);
@@ -302,7 +307,7 @@ export class SweepModule {
       for (const r of seeds) sw.seed(r, tail);
       const zId = sw.reverse(tail);
       sw.store(zId, accumulate, tail);
-    });
+    }, false, this.readsY(valuesNeeded, seeds));
     for (const s of sw.expands) {
       horizontal(fn, sw.eAcc.get(s)!, 'sum');
       fn.globalSet(this.global(`e${s}`));
@@ -510,8 +515,9 @@ class BackwardSweep {
         if (db) to(n.b, () => fn.get(b).simd(S.f32neg));
         break;
       case 'times':
-        if (da) to(n.a, () => fn.get(b).get(B).simd(S.f32mul));
-        if (db) to(n.b, () => fn.get(b).get(A).simd(S.f32mul));
+        // ∂(a·b)/∂a = b; a factor known to be 1 in this body (see Ctx.loop) passes the adjoint unchanged.
+        if (da) to(n.a, () => (ctx.known(n.b) === 1 ? fn.get(b) : fn.get(b).get(B).simd(S.f32mul)));
+        if (db) to(n.b, () => (ctx.known(n.a) === 1 ? fn.get(b) : fn.get(b).get(A).simd(S.f32mul)));
         break;
       case 'div':
         if (da) to(n.a, () => fn.get(b).get(B).simd(S.f32div));
@@ -606,11 +612,18 @@ class Ctx {
   private readonly g: readonly number[];
   private yl = -1;
   private tailMode = false;
+  /** The body being emitted is specialised to y = 0 (see `loop`). */
+  private yZero = false;
+  /** Vector nodes with a known constant value in the body being emitted. */
+  private readonly konst = new Map<number, number>();
+  /** i32 local: the first class of the label's four-class group (see `loop`). */
+  private readonly labelGroup: number;
   constructor(
     private readonly prog: RowProgram, private readonly fn: Fn, params: readonly number[], firstScalar: number,
   ) {
     this.j = fn.local(I32);
     this.cEnd = fn.local(I32);
+    this.labelGroup = fn.local(I32);
     this.scratchF64 = fn.local(F64);
     this.scratchV = fn.local(V128);
     this.e1 = fn.local(V128);
@@ -640,20 +653,57 @@ class Ctx {
     if (l === undefined) throw new Error(`vector v${id} not computed`);
     return l;
   }
-  /** `for (j = 0; j + 4 <= C; j += 4) body(false); for (; j < C; j++) body(true)`; from the current `j` with `resume`. */
-  loop(body: (tail: boolean) => void, resume = false): void {
+  /**
+   * `for (j = 0; j + 4 <= C; j += 4) body(false); for (; j < C; j++) body(true)`; from the current `j` with `resume`.
+   * With `peel` (sparse labels, a sweep that reads y): the four-class groups without the label run a body
+   * specialised to y = 0 (`yZero`: y and what follows from it fold to constants, e.g. squentropy's
+   * (1 − y)·(z − y)² becomes z², no per-lane label compare), the group holding the label and the tail the
+   * general body: `[0, L) y=0 · [L, L+4) general · [L+4, C&~3) y=0 · tail general`, L = label & ~3.
+   */
+  loop(body: (tail: boolean) => void, resume = false, peel = false): void {
     const f = this.fn;
     if (!resume) f.i32(0).set(this.j);
     f.get(2).i32(-4).op(0x71).set(this.cEnd); // C & ~3
-    for (const tail of [false, true]) {
-      this.tailMode = tail;
+    const group = (end: number | 'cEnd', yZero: boolean) => {
+      this.enter(false, yZero);
       f.op(0x02, 0x40, 0x03, 0x40); // block loop
-      f.get(this.j).get(tail ? 2 : this.cEnd).op(0x4e, 0x0d, 0x01); // i32.ge_s; br_if 1
-      body(tail);
-      f.get(this.j).i32(tail ? 1 : 4).op(0x6a).set(this.j);
+      f.get(this.j).get(end === 'cEnd' ? this.cEnd : end).op(0x4e, 0x0d, 0x01); // i32.ge_s; br_if 1
+      body(false);
+      f.get(this.j).i32(4).op(0x6a).set(this.j);
       f.op(0x0c, 0x00, 0x0b, 0x0b); // br 0; end; end
-    }
-    this.tailMode = false;
+    };
+    if (peel && this.prog.sparse && !resume) {
+      // L = label & ~3, or C & ~3 when the label is not in a full group (unsigned compare: also a bad label).
+      const L = this.labelGroup;
+      f.get(1).i32(-4).op(0x71).tee(L).get(this.cEnd).op(0x49); // i32.lt_u
+      f.op(0x04, 0x40).op(0x05).get(this.cEnd).set(L).op(0x0b); // if (else L = cEnd) end
+      group(L, true);
+      // The label's group: j = L < C & ~3.
+      f.get(this.j).get(this.cEnd).op(0x48); // i32.lt_s
+      f.op(0x04, 0x40); // if
+      this.enter(false, false);
+      body(false);
+      f.get(this.j).i32(4).op(0x6a).set(this.j);
+      f.op(0x0b); // end
+      group('cEnd', true);
+    } else group('cEnd', false);
+    this.enter(true, false);
+    f.op(0x02, 0x40, 0x03, 0x40); // block loop
+    f.get(this.j).get(2).op(0x4e, 0x0d, 0x01); // i32.ge_s; br_if 1
+    body(true);
+    f.get(this.j).i32(1).op(0x6a).set(this.j);
+    f.op(0x0c, 0x00, 0x0b, 0x0b); // br 0; end; end
+    this.enter(false, false);
+  }
+  /** Starts emitting one copy of a loop body: lane mode and y specialisation; forgets folded constants. */
+  private enter(tail: boolean, yZero: boolean): void {
+    this.tailMode = tail;
+    this.yZero = yZero;
+    this.konst.clear();
+  }
+  /** The constant value of vector node `id` in the body being emitted (numbers, and y in a y = 0 body), if known. */
+  known(id: number): number | undefined {
+    return this.konst.get(id);
   }
   private load(byteBase: () => void): void {
     byteBase();
@@ -665,7 +715,8 @@ class Ctx {
   yVec(): number {
     if (this.yl < 0) this.yl = this.fn.local(V128);
     const f = this.fn;
-    if (this.prog.sparse) {
+    if (this.prog.sparse && this.yZero) f.v128(ZERO);
+    else if (this.prog.sparse) {
       f.get(this.j).simd(S.i32splat).v128([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).simd(S.i32add);
       f.get(1).simd(S.i32splat).simd(S.i32eq).splat4(1).simd(S.and);
     } else this.load(() => f.get(1));
@@ -688,9 +739,11 @@ class Ctx {
           this.load(() => f.get(0));
           break;
         case 'y':
+          if (this.prog.sparse && this.yZero) this.konst.set(id, 0);
           f.get(this.yVec());
           break;
         case 'num':
+          this.konst.set(id, Math.fround(n.v));
           f.splat4(n.v);
           break;
         case 'cc':
@@ -703,11 +756,38 @@ class Ctx {
           this.unary(n.f, this.v(n.a), n.p);
           break;
         case 'bin':
-          this.binary(n);
+          if (!this.fold(id, n)) this.binary(n);
           break;
       }
       f.set(l);
     }
+  }
+  /**
+   * Pushes a binary node's value when an operand is a known constant and the result needs no arithmetic
+   * (`x ± 0`, `x · 1`, `x / 1`; both operands known: the float32 result); returns false otherwise.
+   * Exact: no product by 0 is folded (0 · ∞ must stay NaN).
+   */
+  private fold(id: number, n: Extract<VNode, { t: 'bin' }>): boolean {
+    const f = this.fn;
+    const a = this.konst.get(n.a);
+    const b = this.konst.get(n.b);
+    if (a !== undefined && b !== undefined && (n.f === 'plus' || n.f === 'minus' || n.f === 'times')) {
+      const c = Math.fround(n.f === 'plus' ? a + b : n.f === 'minus' ? a - b : a * b);
+      this.konst.set(id, c);
+      f.splat4(c);
+      return true;
+    }
+    const keep = (x: number) => {
+      f.get(this.v(x));
+      return true;
+    };
+    if (n.f === 'plus' && b === 0) return keep(n.a);
+    if (n.f === 'plus' && a === 0) return keep(n.b);
+    if (n.f === 'minus' && b === 0) return keep(n.a);
+    if (n.f === 'times' && b === 1) return keep(n.a);
+    if (n.f === 'times' && a === 1) return keep(n.b);
+    if (n.f === 'div' && b === 1) return keep(n.a);
+    return false;
   }
   private binary(n: Extract<VNode, { t: 'bin' }>): void {
     const f = this.fn;
