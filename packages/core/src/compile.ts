@@ -5,6 +5,7 @@ import { type EvalContext, PROB_SUM_TOLERANCE, type PredictionKind } from './con
 import { LosskitError, formatShape } from './errors.js';
 import type { Expr, Level, Needs } from './expr.js';
 import { logSumExpParts, oneHotRows } from './ops.js';
+import { type Plan, planOf, walk } from './plan.js';
 import { valueAndGradOf } from './tape.js';
 import { type FusedLoss, fuse } from './fusion/index.js';
 import { type Converted, type TensorLike, assertFinite, formatIndex, hostValues, isTensor, scoped, toTensor } from './tensors.js';
@@ -285,34 +286,6 @@ function asCallOptions(x: TensorLike | CallOptions | undefined): CallOptions | u
 
 // ── compile-time plan ────────────────────────────────────────────────────────
 
-interface Plan {
-  readonly named: readonly Expr[];
-  readonly inputs: ReadonlyMap<string, Level>;
-}
-
-function walk(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  for (const a of e.args) walk(a, visit);
-}
-
-function planOf(expr: Expr): Plan {
-  const named = new Map<string, Expr>();
-  const inputs = new Map<string, Level>();
-  walk(expr, (e) => {
-    if (e.label !== undefined) {
-      const prev = named.get(e.label);
-      if (prev && prev.key !== e.key) {
-        throw new LosskitError('INVALID_ARGUMENT', `two different sub-expressions are named "${e.label}"`, {
-          argument: 'expr',
-          received: `${prev.toString()} and ${e.toString()}`,
-        });
-      }
-      named.set(e.label, e);
-    }
-    if (e.op.kind === 'input') inputs.set(e.params.name as string, e.level);
-  });
-  return { named: [...named.values()], inputs };
-}
 
 function checkCompilable(expr: Expr, opts: Required<CompileOptions>): void {
   if (!expr || typeof expr !== 'object' || typeof (expr as Expr).key !== 'string') {

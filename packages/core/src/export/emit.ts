@@ -9,6 +9,7 @@
 import type { PredictionKind } from '../context.js';
 import { LosskitError } from '../errors.js';
 import type { Expr, Level } from '../expr.js';
+import type { Plan } from '../plan.js';
 import { type ContextOverrides, ELEMENTWISE_KINDS, type ExportContext, type ExportTarget, exporterFor } from './registry.js';
 
 /** The snippets a target supplies to the walk (Python expressions over the names given). */
@@ -315,35 +316,6 @@ function isFull(e: Expr): boolean {
 }
 
 /** What the whole expression needs from the module: its named parts and its inputs with their levels. */
-export interface ExportPlan {
-  readonly named: readonly Expr[];
-  readonly inputs: ReadonlyMap<string, Level>;
-}
-
-function walk(e: Expr, visit: (e: Expr) => void): void {
-  visit(e);
-  for (const a of e.args) walk(a, visit);
-}
-
-/** Named sub-expressions and inputs, as `compile()` plans them (two different nodes with one name throw). */
-export function planExport(expr: Expr): ExportPlan {
-  const named = new Map<string, Expr>();
-  const inputs = new Map<string, Level>();
-  walk(expr, (e) => {
-    if (e.label !== undefined) {
-      const prev = named.get(e.label);
-      if (prev && prev.key !== e.key) {
-        throw new LosskitError('INVALID_ARGUMENT', `two different sub-expressions are named "${e.label}"`, {
-          argument: 'expr',
-          received: `${prev.toString()} and ${e.toString()}`,
-        });
-      }
-      named.set(e.label, e);
-    }
-    if (e.op.kind === 'input') inputs.set(e.params.name as string, e.level);
-  });
-  return { named: [...named.values()], inputs };
-}
 
 /** The generated `_forward` body for `expr`: its lines, helpers, root value and the named parts' values. */
 export interface EmittedBody {
@@ -354,7 +326,7 @@ export interface EmittedBody {
 }
 
 /** Walks `expr` for `spec`; the body reads `z` `[N, C]`, `labels`, `dense` and `ins`. */
-export function emitBody(expr: Expr, spec: TargetSpec, from: PredictionKind, plan: ExportPlan): EmittedBody {
+export function emitBody(expr: Expr, spec: TargetSpec, from: PredictionKind, plan: Plan): EmittedBody {
   const body = new Body();
   const ctx = new EmitContext(body, spec, { from, yPred: 'z', batchSize: 'N', numClasses: 'C', inputs: plan.inputs });
   const root = ctx.value(expr);

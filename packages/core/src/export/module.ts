@@ -6,7 +6,8 @@ import { type CompileOptions, type Reduction, compile } from '../compile.js';
 import type { PredictionKind } from '../context.js';
 import { LosskitError } from '../errors.js';
 import type { Expr, Level } from '../expr.js';
-import { type EmittedBody, type ExportPlan, type TargetSpec, emitBody, planExport, pyStr } from './emit.js';
+import { type Plan, planOf } from '../plan.js';
+import { type EmittedBody, type TargetSpec, emitBody, pyStr } from './emit.js';
 import { LOSSKIT_VERSION } from './version.js';
 import './coreOps.js';
 
@@ -30,7 +31,7 @@ export interface ResolvedExport {
   readonly from: PredictionKind;
   readonly reduction: Reduction;
   readonly epsilon: number;
-  readonly plan: ExportPlan;
+  readonly plan: Plan;
   readonly body: EmittedBody;
 }
 
@@ -51,7 +52,7 @@ export function prepareExport(expr: Expr, options: ExportOptions, spec: TargetSp
   if (options.source !== undefined && typeof options.source !== 'string') {
     throw new LosskitError('INVALID_ARGUMENT', 'the source text must be a string', { argument: 'source', received: typeof options.source });
   }
-  const plan = planExport(expr);
+  const plan = planOf(expr);
   for (const name of plan.inputs.keys()) {
     if (RESERVED_KWARGS.has(name)) {
       throw new LosskitError('INVALID_ARGUMENT', `the input name '${name}' is a parameter of the generated loss(y_true, y_pred, sample_weight=None, **inputs)`, {
