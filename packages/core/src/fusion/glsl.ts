@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import type { Analysis } from './analysis.js';
 import type { Emitter } from './emitter.js';
-import { GpuKernels, type ShaderBackend, type ShaderDialect, type ShaderPass, shaderLit, shaderPow } from './gpu.js';
+import { GpuKernels, type ShaderBackend, type ShaderDialect, type ShaderPass, shaderLit, shaderPow, shaderScalarOps } from './gpu.js';
 
 /** The part of tfjs-backend-webgl's `MathBackendWebGL` used here. */
 interface WebglBackendLike {
@@ -23,10 +23,13 @@ interface WebglBackendLike {
 
 const ipow = (x: string, p: number) => shaderPow(x, p, (a, q) => `pow(${a}, ${q})`);
 
+const select = (c: string, t: string, f: string) => `(${c} ? ${t} : ${f})`;
+
 /** GLSL ES 3.0 (float32; built-ins act per component on `vec4`). */
 export const glsl: ShaderDialect = {
+  ...shaderScalarOps(select),
   lit: shaderLit,
-  select: (c, t, f) => `(${c} ? ${t} : ${f})`,
+  select,
   decl: (n, e) => `float ${n} = ${e};`,
   declMut: (n, e) => `float ${n} = ${e};`,
   int: (n, e) => `int ${n} = ${e};`,
@@ -37,66 +40,11 @@ export const glsl: ShaderDialect = {
   eq4: (a, b) => `vec4(equal(${a}, ${b}))`,
   where4: (a, b) => `mix(vec4(0.0), ${a}, notEqual(${b}, vec4(0.0)))`,
   label4: (j, lab) => `vec4(equal(ivec4(${j}, ${j} + 1, ${j} + 2, ${j} + 3), ivec4(${lab})))`,
-  unary(f, x, p) {
-    const fl = shaderLit;
-    switch (f) {
-      case 'neg': return `(-${x})`;
-      case 'scale': return `(${fl(p.w!)} * ${x})`;
-      case 'pow': return ipow(x, p.p!);
-      case 'exp': return `exp(${x})`;
-      case 'log': return `log(${x})`;
-      case 'log1p': return `log(1.0 + ${x})`;
-      case 'sqrt': return `sqrt(${x})`;
-      case 'abs': return `abs(${x})`;
-      case 'relu': return `max(${x}, 0.0)`;
-      case 'softplus': return `(${x} > 0.0 ? ${x} + log(1.0 + exp(-${x})) : log(1.0 + exp(${x})))`;
-      case 'sigmoid': return `(1.0 / (1.0 + exp(-${x})))`;
-      case 'logSigmoid': return `(${x} < 0.0 ? ${x} - log(1.0 + exp(${x})) : -log(1.0 + exp(-${x})))`;
-      case 'clip': return `clamp(${x}, ${fl(p.lo!)}, ${fl(p.hi!)})`;
-      case 'detach': return x;
-      case 'xlogx': return `(${x} > 0.0 ? ${x} * log(${x}) : 0.0)`;
-      case 'log1mexp': return `log(1.0 - exp(${x}))`;
-    }
-  },
   unary4(f, x, p) {
     switch (f) {
-      case 'softplus': return `(max(${x}, 0.0) + log(1.0 + exp(-abs(${x}))))`;
-      case 'logSigmoid': return `(min(${x}, 0.0) - log(1.0 + exp(-abs(${x}))))`;
-      case 'xlogx': return undefined;
+      case 'xlogx': return undefined; // a ternary on vec4 is not GLSL
       case 'pow': return Number.isInteger(p.p) && Math.abs(p.p!) <= 8 ? ipow(x, p.p!) : undefined;
       default: return glsl.unary(f, x, p);
-    }
-  },
-  unaryGrad(f, x, out, g, p) {
-    const fl = shaderLit;
-    switch (f) {
-      case 'neg': return `-${g}`;
-      case 'scale': return `${fl(p.w!)} * ${g}`;
-      case 'pow': return p.p === 0 ? '0.0' : p.p === 1 ? g : `${g} * ${fl(p.p!)} * ${ipow(x, p.p! - 1)}`;
-      case 'exp': return `${g} * ${out}`;
-      case 'log': return `${g} / ${x}`;
-      case 'log1p': return `${g} / (1.0 + ${x})`;
-      case 'sqrt': return `${g} * 0.5 / ${out}`;
-      case 'abs': return `(${x} > 0.0 ? ${g} : -${g})`;
-      case 'relu': return `(${x} > 0.0 ? ${g} : 0.0)`;
-      case 'softplus': return `${g} / (1.0 + exp(-${x}))`;
-      case 'sigmoid': return `${g} * ${out} * (1.0 - ${out})`;
-      case 'logSigmoid': return `${g} / (1.0 + exp(${x}))`;
-      case 'clip': return `(${x} >= ${fl(p.lo!)} && ${x} <= ${fl(p.hi!)} ? ${g} : 0.0)`;
-      case 'detach': return undefined;
-      case 'xlogx': return `(${x} > 0.0 ? ${g} * (log(${x}) + 1.0) : 0.0)`;
-      case 'log1mexp': return `-${g} / (exp(-${x}) - 1.0)`;
-    }
-  },
-  binary(f, a, b) {
-    switch (f) {
-      case 'plus': return `(${a} + ${b})`;
-      case 'minus': return `(${a} - ${b})`;
-      case 'times': return `(${a} * ${b})`;
-      case 'div': return `(${a} / ${b})`;
-      case 'maximum': return `max(${a}, ${b})`;
-      case 'minimum': return `min(${a}, ${b})`;
-      case 'where': return `(${b} != 0.0 ? ${a} : 0.0)`;
     }
   },
 };

@@ -87,6 +87,69 @@ export function shaderPow(x: string, p: number, powFn: (x: string, p: string) =>
   return powFn(x, shaderLit(p));
 }
 
+/**
+ * The scalar `unary`, `unaryGrad` and `binary` templates of both shader languages, written once over the
+ * dialect's `select` (GLSL's `c ? t : f`, WGSL's `select(f, t, c)`: the same value; the side not taken may be
+ * ±∞ or NaN and is not read). `softplus` and `logSigmoid` use their branch-free forms, exact for any finite x.
+ */
+export function shaderScalarOps(select: Dialect['select']): Pick<Dialect, 'unary' | 'unaryGrad' | 'binary'> {
+  const fl = shaderLit;
+  const ipow = (x: string, p: number) => shaderPow(x, p, (a, q) => `pow(${a}, ${q})`);
+  return {
+    unary(f, x, p) {
+      switch (f) {
+        case 'neg': return `(-${x})`;
+        case 'scale': return `(${fl(p.w!)} * ${x})`;
+        case 'pow': return ipow(x, p.p!);
+        case 'exp': return `exp(${x})`;
+        case 'log': return `log(${x})`;
+        case 'log1p': return `log(1.0 + ${x})`;
+        case 'sqrt': return `sqrt(${x})`;
+        case 'abs': return `abs(${x})`;
+        case 'relu': return `max(${x}, 0.0)`;
+        case 'softplus': return `(max(${x}, 0.0) + log(1.0 + exp(-abs(${x}))))`;
+        case 'sigmoid': return `(1.0 / (1.0 + exp(-${x})))`;
+        case 'logSigmoid': return `(min(${x}, 0.0) - log(1.0 + exp(-abs(${x}))))`;
+        case 'clip': return `clamp(${x}, ${fl(p.lo!)}, ${fl(p.hi!)})`;
+        case 'detach': return x;
+        case 'xlogx': return select(`${x} > 0.0`, `${x} * log(${x})`, '0.0');
+        case 'log1mexp': return `log(1.0 - exp(${x}))`;
+      }
+    },
+    unaryGrad(f, x, out, g, p) {
+      switch (f) {
+        case 'neg': return `-${g}`;
+        case 'scale': return `${fl(p.w!)} * ${g}`;
+        case 'pow': return p.p === 0 ? '0.0' : p.p === 1 ? g : `${g} * ${fl(p.p!)} * ${ipow(x, p.p! - 1)}`;
+        case 'exp': return `${g} * ${out}`;
+        case 'log': return `${g} / ${x}`;
+        case 'log1p': return `${g} / (1.0 + ${x})`;
+        case 'sqrt': return `${g} * 0.5 / ${out}`;
+        case 'abs': return select(`${x} > 0.0`, g, `-${g}`);
+        case 'relu': return select(`${x} > 0.0`, g, '0.0');
+        case 'softplus': return `${g} / (1.0 + exp(-${x}))`;
+        case 'sigmoid': return `${g} * ${out} * (1.0 - ${out})`;
+        case 'logSigmoid': return `${g} / (1.0 + exp(${x}))`;
+        case 'clip': return select(`${x} >= ${fl(p.lo!)} && ${x} <= ${fl(p.hi!)}`, g, '0.0');
+        case 'detach': return undefined;
+        case 'xlogx': return select(`${x} > 0.0`, `${g} * (log(${x}) + 1.0)`, '0.0');
+        case 'log1mexp': return `-${g} / (exp(-${x}) - 1.0)`;
+      }
+    },
+    binary(f, a, b) {
+      switch (f) {
+        case 'plus': return `(${a} + ${b})`;
+        case 'minus': return `(${a} - ${b})`;
+        case 'times': return `(${a} * ${b})`;
+        case 'div': return `(${a} / ${b})`;
+        case 'maximum': return `max(${a}, ${b})`;
+        case 'minimum': return `min(${a}, ${b})`;
+        case 'where': return select(`${b} != 0.0`, a, '0.0');
+      }
+    },
+  };
+}
+
 /** Shader sources of one program at one row length `C`. */
 class ShaderPlan {
   /** Loop reductions per stage (their column order in the stage's output). */

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { Analysis } from './analysis.js';
 import type { Emitter } from './emitter.js';
-import { GpuKernels, type ShaderBackend, type ShaderDialect, type ShaderPass, shaderLit, shaderPow } from './gpu.js';
+import { GpuKernels, type ShaderBackend, type ShaderDialect, type ShaderPass, shaderLit, shaderPow, shaderScalarOps } from './gpu.js';
 
 const ipow = (x: string, p: number) => shaderPow(x, p, (a, q) => `pow(${a}, ${q})`);
 const V0 = 'vec4<f32>(0.0)';
@@ -17,6 +17,7 @@ const sel = (c: string, t: string, f: string) => `select(${f}, ${t}, ${c})`;
 
 /** WGSL (f32; `select` for conditionals, which evaluates both sides: the unused one may be inf or NaN). */
 export const wgsl: ShaderDialect = {
+  ...shaderScalarOps(sel),
   lit: shaderLit,
   select: sel,
   decl: (n, e) => `let ${n}: f32 = ${e};`,
@@ -29,27 +30,6 @@ export const wgsl: ShaderDialect = {
   eq4: (a, b) => sel(`${a} == ${b}`, 'vec4<f32>(1.0)', V0),
   where4: (a, b) => sel(`${b} != ${V0}`, a, V0),
   label4: (j, lab) => sel(`vec4<i32>(${j}, ${j} + 1, ${j} + 2, ${j} + 3) == vec4<i32>(${lab})`, 'vec4<f32>(1.0)', V0),
-  unary(f, x, p) {
-    const fl = shaderLit;
-    switch (f) {
-      case 'neg': return `(-${x})`;
-      case 'scale': return `(${fl(p.w!)} * ${x})`;
-      case 'pow': return ipow(x, p.p!);
-      case 'exp': return `exp(${x})`;
-      case 'log': return `log(${x})`;
-      case 'log1p': return `log(1.0 + ${x})`;
-      case 'sqrt': return `sqrt(${x})`;
-      case 'abs': return `abs(${x})`;
-      case 'relu': return `max(${x}, 0.0)`;
-      case 'softplus': return `(max(${x}, 0.0) + log(1.0 + exp(-abs(${x}))))`;
-      case 'sigmoid': return `(1.0 / (1.0 + exp(-${x})))`;
-      case 'logSigmoid': return `(min(${x}, 0.0) - log(1.0 + exp(-abs(${x}))))`;
-      case 'clip': return `clamp(${x}, ${fl(p.lo!)}, ${fl(p.hi!)})`;
-      case 'detach': return x;
-      case 'xlogx': return sel(`${x} > 0.0`, `${x} * log(${x})`, '0.0');
-      case 'log1mexp': return `log(1.0 - exp(${x}))`;
-    }
-  },
   unary4(f, x, p) {
     const fl = shaderLit;
     switch (f) {
@@ -60,38 +40,6 @@ export const wgsl: ShaderDialect = {
       case 'xlogx': return sel(`${x} > ${V0}`, `${x} * log(${x})`, V0);
       case 'pow': return Number.isInteger(p.p) && Math.abs(p.p!) <= 8 ? ipow(x, p.p!) : `pow(${x}, vec4<f32>(${fl(p.p!)}))`;
       default: return wgsl.unary(f, x, p);
-    }
-  },
-  unaryGrad(f, x, out, g, p) {
-    const fl = shaderLit;
-    switch (f) {
-      case 'neg': return `-${g}`;
-      case 'scale': return `${fl(p.w!)} * ${g}`;
-      case 'pow': return p.p === 0 ? '0.0' : p.p === 1 ? g : `${g} * ${fl(p.p!)} * ${ipow(x, p.p! - 1)}`;
-      case 'exp': return `${g} * ${out}`;
-      case 'log': return `${g} / ${x}`;
-      case 'log1p': return `${g} / (1.0 + ${x})`;
-      case 'sqrt': return `${g} * 0.5 / ${out}`;
-      case 'abs': return sel(`${x} > 0.0`, g, `-${g}`);
-      case 'relu': return sel(`${x} > 0.0`, g, '0.0');
-      case 'softplus': return `${g} / (1.0 + exp(-${x}))`;
-      case 'sigmoid': return `${g} * ${out} * (1.0 - ${out})`;
-      case 'logSigmoid': return `${g} / (1.0 + exp(${x}))`;
-      case 'clip': return sel(`${x} >= ${fl(p.lo!)} && ${x} <= ${fl(p.hi!)}`, g, '0.0');
-      case 'detach': return undefined;
-      case 'xlogx': return sel(`${x} > 0.0`, `${g} * (log(${x}) + 1.0)`, '0.0');
-      case 'log1mexp': return `-${g} / (exp(-${x}) - 1.0)`;
-    }
-  },
-  binary(f, a, b) {
-    switch (f) {
-      case 'plus': return `(${a} + ${b})`;
-      case 'minus': return `(${a} - ${b})`;
-      case 'times': return `(${a} * ${b})`;
-      case 'div': return `(${a} / ${b})`;
-      case 'maximum': return `max(${a}, ${b})`;
-      case 'minimum': return `min(${a}, ${b})`;
-      case 'where': return sel(`${b} != 0.0`, a, '0.0');
     }
   },
 };
