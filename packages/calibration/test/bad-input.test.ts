@@ -1,7 +1,7 @@
 // Every export of @losskit/calibration, called with bad input: a typed LosskitError that names the argument, and
 // tfjs left as it was (no tensor created by the call survives it, also when it throws).
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, type LosskitErrorCode, ready } from '@losskit/core';
+import { type LosskitErrorCode, ready } from '@losskit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanThrow } from '@losskit/core/testing';
 import {

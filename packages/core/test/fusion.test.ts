@@ -474,7 +474,7 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
     const l = compile(ce(), { reduction: 'sum' });
     const { value, grad } = l.valueAndGrad(y, x);
     expect(l.engine).toBe('wasm-simd');
-    const ref = x.map((row, i) => logSoftmax(row).map((v, j) => Math.exp(v) - (j === y[i] ? 1 : 0))).flat();
+    const ref = x.flatMap((row, i) => logSoftmax(row).map((v, j) => Math.exp(v) - (j === y[i] ? 1 : 0)));
     const refValue = x.reduce((s, row, i) => s - logSoftmax(row)[y[i]!]!, 0);
     expect(relErr([value.dataSync()[0]!], [refValue])).toBeLessThan(1e-6);
     // Elementwise: each probability to float32 accuracy of the exp polynomial.
@@ -513,7 +513,6 @@ describe('WebAssembly SIMD sweeps (the WASM backend default)', () => {
 describe('memory: a fused loss allocates no [B, C] temporaries besides the gradient', () => {
   const Bm = 64;
   const Cm = 1000;
-  const bytesBC = Bm * Cm * 4;
   const x = () => tf.randomNormal([Bm, Cm], 0, 3, 'float32', 5) as tf.Tensor2D;
   const y = Array.from({ length: Bm }, (_, i) => (i * 31) % Cm);
 

@@ -6,7 +6,7 @@
  * p_y = 1 limit and below its series threshold, with a float64 reference of its gradient.
  */
 
-import * as core from '@losskit/core';
+import type * as core from '@losskit/core';
 import { compile, ready } from '@losskit/core';
 import { f32, randomMatrix } from '@losskit/core/testing';
 import * as tf from '@tensorflow/tfjs-core';

@@ -141,6 +141,9 @@ describe('standard DSL losses: float64 references, gradients', () => {
 });
 
 describe('standard DSL losses: properties and stability', () => {
+  it("binaryFocalCrossentropy's LaTeX writes the complement as \\sigma(-z_j) (the source once had '\\s', an escape JavaScript drops)", () => {
+    expect(S.binaryFocalCrossentropy().toLatex()).toContain('\\sigma(-z_j)');
+  });
   it('compose with other terms (polyLoss ε=0 is CE; smoothL1 β = huber δ=β scaled by 1/β; pinball alias)', () => {
     const a = compile(S.polyLoss({ epsilon: 0 })).perSample(labels, real).arraySync() as number[];
     const b = compile(ce()).perSample(labels, real).arraySync() as number[];

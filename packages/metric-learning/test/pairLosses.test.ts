@@ -3,7 +3,7 @@ import { type Expr, compile, ready } from '@losskit/core';
 import { checkGradient, f32, randomMatrix, rng } from '@losskit/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  batchAll, batchHard, circle, contrastive, cosine, euclidean, hardNegativeTopK, liftedStructure, type Miner,
+  batchAll, batchHard, circle, contrastive, cosine, hardNegativeTopK, liftedStructure, type Miner,
   multiSimilarity, multiSimilarityMiner, nPairs, ntXent, semiHard, supCon, tripletMargin,
 } from '../src/index.js';
 import * as R from './reference.js';

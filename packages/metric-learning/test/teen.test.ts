@@ -46,7 +46,7 @@ describe('teenCalibrate (TEEN prototype calibration)', () => {
 
   it('α = 0 returns the normalized prototypes and α = 1 the normalized softmax mix of base prototypes', () => {
     const a0 = teenCalibrate(NOVEL, BASE, { shiftWeight: 0 });
-    expect(maxRel(Array.from(a0.dataSync()), NOVEL.map(unit).flat())).toBeLessThan(1e-6);
+    expect(maxRel(Array.from(a0.dataSync()), NOVEL.flatMap(unit))).toBeLessThan(1e-6);
     const a1 = teenCalibrate(NOVEL, BASE, { shiftWeight: 1, temperature: 1e4 });
     // with a very sharp softmax the shift is the closest base prototype's direction
     const nearest = NOVEL.map((p) => {

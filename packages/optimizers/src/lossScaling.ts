@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
-import type { GradientTransformation, Params, UpdateResult } from './types.js';
+import type { GradientTransformation, UpdateResult } from './types.js';
 import { checkParams, checkTransform, cloneState, mapParams, optionsOf, tidy, zerosLikeParams } from './types.js';
 import { nonFiniteEntries } from './apply.js';
 

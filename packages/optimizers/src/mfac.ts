@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { LosskitError, params as p } from '@losskit/core';
-import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
+import type { GradientTransformation, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, needParams, optionsOf, tidy, valueAt } from './types.js';
 
 /** State of {@link mfac}: the sliding window of gradients and its Gram matrix, held by the caller (m·d + m² + d numbers). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { LosskitError, params as p } from '@losskit/core';
-import type { GradientTransformation, Params, ScalarOrSchedule, UpdateExtra } from './types.js';
+import { params as p } from '@losskit/core';
+import type { GradientTransformation, Params, ScalarOrSchedule } from './types.js';
 import { checkMatching, checkParams, checkScalarOrSchedule, globalDot, globalSquaredNorm, globalSum, lossValue, mapParams, needParams, tidy, valueAt, checkState, optionsOf } from './types.js';
 
 /** State of {@link momo}. */

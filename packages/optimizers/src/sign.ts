@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { params as p, signOf } from '@losskit/core';
 import type { GradientTransformation, ScalarOrSchedule } from './types.js';
 import { checkParams, mapParams, tidy } from './types.js';

@@ -1,7 +1,7 @@
 // Every export of @losskit/optimizers, called with bad input: a typed LosskitError naming the argument (never a
 // TypeError from deep inside `update`), and tfjs left as it was (no tensor survives a call that throws).
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, type LosskitErrorCode, ready } from '@losskit/core';
+import { type LosskitErrorCode, ready } from '@losskit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanThrowAsync } from '@losskit/core/testing';
 import {

@@ -5,7 +5,7 @@ import {
   adagrad, adam, adamw, applyUpdates, disposeParams, disposeState, gravity, lion, lossClosure, momentum, momo, momoAdam, nesterov, rmsprop, sam, sgd,
   type GradientTransformation, type Params,
 } from '../src/index.js';
-import { PARTS, THETA0, dot, expectMatch, f64, fTf, flat, grad64, ours, reference, relErr, sq, toParams, type RefStep } from './helpers.js';
+import { PARTS, THETA0, dot, expectMatch, f64, flat, grad64, ours, reference, relErr, sq, toParams, type RefStep } from './helpers.js';
 
 beforeAll(async () => {
   await ready();

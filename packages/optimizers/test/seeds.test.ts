@@ -625,7 +625,6 @@ describe('frugal (state-full subspace + state-free signSGD)', () => {
 });
 
 describe('udim (Unknown Domain Inconsistency Minimization)', () => {
-  const F = 3;
   const C = 2;
   const model: UdimModel = {
     kernel: 'head/w',

@@ -2,7 +2,7 @@
 // tfjs-layers or TypeError message), and tfjs left as it was (no tensor survives a call that throws).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { LosskitError, type LosskitErrorCode, ce, prob, ready } from '@losskit/core';
+import { type LosskitErrorCode, ce, prob, ready } from '@losskit/core';
 import { sgd } from '@losskit/optimizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanThrowAsync } from '@losskit/core/testing';

@@ -757,7 +757,6 @@ function lsboostCase(r, lib) {
 function predictionIntervalsCase(r, lib, x, y, bad) {
   const K = lib.calibration;
   const n = y.length;
-  const D = x[0].length;
   const fitMean = (xs, ys) => {
     const m = ys.reduce((s, v) => s + v, 0) / ys.length;
     return (q) => q.map(() => m);

@@ -40,11 +40,11 @@ function el2nDsl(r, D, lib) {
   const y = r.labels(n, C);
   const P = z.map((row) => softmax(row.map(Math.fround)));
   const wantV = P.map((p, i) => p.reduce((s, v, j) => s + (v - (j === y[i] ? 1 : 0)) ** 2, 0));
-  const wantG = P.map((p, i) => {
+  const wantG = P.flatMap((p, i) => {
     const d = p.map((v, j) => v - (j === y[i] ? 1 : 0));
     const dot = d.reduce((s, v, j) => s + v * p[j], 0);
     return p.map((pk, k) => (2 * pk * (d[k] - dot)) / n);
-  }).flat();
+  });
   return {
     fn: 'el2nSquared', expect: 'valid', finite: true, repro: { call: 'compile(el2nSquared()).perSample / valueAndGrad', z, y },
     prepare: () => ({ x: tf.tensor2d(z) }),

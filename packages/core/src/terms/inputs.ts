@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { LosskitError } from '../errors.js';
 import { type Expr, type Level, PREC, defineOp, node } from '../expr.js';
 

@@ -94,7 +94,7 @@ const binaryProbComplementOp = defineOp({
   kind: 'std.binaryProbComplement',
   // σ(−z) rather than 1 − σ(z): equal in exact arithmetic, but in float32 1 − σ(14) keeps one digit.
   evaluate: (c) => (c.from === 'logits' ? tf.sigmoid(tf.neg(c.yPred)) : tf.sub(1, c.yPred)),
-  print: (_a, _p, m) => (m === 'latex' ? '\sigma(-z_j)' : 'σ(-z)'),
+  print: (_a, _p, m) => (m === 'latex' ? '\\sigma(-z_j)' : 'σ(-z)'),
   prec: PREC.atom,
 });
 

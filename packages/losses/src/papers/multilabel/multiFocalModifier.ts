@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor } from '@tensorflow/tfjs-core';
 import { type Expr, LosskitError, defineEntry, defineOp, node, params, stopGradient } from '@losskit/core';
 import { assertValuesIn } from '../checkedInputs.js';
 import { checkCounts } from '../classification/classCounts.js';
