@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ce, compile, ready } from '@losskit/core';
+import { ce, compile, linearCrossEntropy, ready } from '@losskit/core';
 import { rng } from '@losskit/core/testing';
 import { adam, momo, sam, sgd, train, warmupCosineDecay, type GradientTransformation, type Params, type StepInfo } from '../src/index.js';
 
@@ -141,5 +141,46 @@ describe('train() on a tfjs-layers MLP, two moons', () => {
     expect(doc).toMatch(/0-based index of the epoch/);
     expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toMatch(/`epoch` is 0-based/);
     [x, y, w].forEach((t) => t.dispose());
+  });
+});
+
+describe('train() with a fused output layer (linearCrossEntropy), the pattern of the core README', () => {
+  it('20 SGD steps of a tanh MLP whose output weight W goes through linearCrossEntropy follow the dense run (tf.matMul + compile(ce())) to 1e-5, lower the loss and leak no tensor', async () => {
+    const { x, y } = twoMoons(96, 0.1, 3);
+    const data = { x, y };
+    const init = () => ({
+      W1: tf.randomNormal([2, 8], 0, 0.8, 'float32', 11),
+      W: tf.randomNormal([8, 2], 0, 0.5, 'float32', 12),
+    });
+    const hiddenOf = (p: Params, xb: tf.Tensor) => tf.tanh(tf.matMul(xb as tf.Tensor2D, p.W1 as tf.Tensor2D)) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    const opts = { optimizer: sgd({ learningRate: 0.5 }), data, steps: 20, batchSize: 32, shuffle: false, progress: false } as const;
+    const denseCe = compile(ce());
+    const p0 = init();
+    const p1 = init();
+    const dense = await train({ ...opts, params: p0, forward: (p, xb) => tf.matMul(hiddenOf(p, xb), p.W as tf.Tensor2D), loss: denseCe });
+    // The README's pattern: forward returns the hidden state and hands the (differentiable) W to the loss.
+    let W: tf.Tensor2D | undefined;
+    const fused = await train({
+      ...opts,
+      params: p1,
+      forward: (p, xb) => {
+        W = p.W as tf.Tensor2D;
+        return hiddenOf(p, xb);
+      },
+      loss: (yb, h) => linearCrossEntropy(h as tf.Tensor2D, W!, yb),
+    });
+    expect(fused.losses.length).toBe(20);
+    fused.losses.forEach((l, i) => expect(Math.abs(l - dense.losses[i]!)).toBeLessThan(1e-5 * Math.max(1, Math.abs(dense.losses[i]!))));
+    for (const k of ['W1', 'W']) {
+      const a = fused.params[k]!.dataSync();
+      const b = dense.params[k]!.dataSync();
+      let worst = 0;
+      for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst, k).toBeLessThan(1e-5);
+    }
+    expect(fused.losses[19]!).toBeLessThan(fused.losses[0]! * 0.9);
+    tf.dispose([...Object.values(dense.params), ...Object.values(fused.params), ...Object.values(p0), ...Object.values(p1)]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
