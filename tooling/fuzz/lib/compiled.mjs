@@ -189,7 +189,9 @@ export function compiledCase(lib, spec) {
       } else if (o === 'parts' && value !== undefined && Number.isFinite(value) && method !== 'parts') {
         const p = loss.parts(inp.yTrue, inp.yPred, args(inp));
         if (!Number.isFinite(p.total)) issues.push({ category: 'silent non-finite', kind: 'parts() non-finite where the call is finite', message: `${spec.code}: call ${fmt(value)} but parts().total ${p.total}` });
-        else if (!agree(value, p.total, scale) && red !== 'none') issues.push({ category: 'wrong value', kind: 'parts().total != call value', message: `${spec.code}: call ${fmt(value)} but parts().total ${fmt(p.total)}` });
+        // parts() runs the unfused path, the call may be fused: the fusion oracle's tolerance (seed 1009 call 2439: a
+        // where() mask on bce = 7e-7 in float64 that float32 softmax rounds to 0 flips one sample's sign).
+        else if (!agree(value, p.total, scale, spec.looseOracles ? 5e-2 : 2e-3) && red !== 'none') issues.push({ category: 'wrong value', kind: 'parts().total != call value', message: `${spec.code}: call ${fmt(value)} but parts().total ${fmt(p.total)}` });
       }
     }
     return issues;
