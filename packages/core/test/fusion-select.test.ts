@@ -99,6 +99,39 @@ describe('target() of dense targets: classes with zero target mass add nothing, 
   }
 });
 
+describe('incorrect(): the label class adds nothing, also where the term is not finite there', () => {
+  // log(1 − y_j) is −∞ at the label and 0 elsewhere, so ce() + mean_{j≠y} log(1 − y_j) is CE exactly; the unfused
+  // path drops the label class (fuzz seed 77, call 19812: log(bce) = −∞ at the label, and the fused kernels
+  // computed 0·(−∞) = NaN and threw NON_FINITE_OUTPUT).
+  for (const C of [7, 40]) {
+    for (const fuse of ['js', 'auto'] as const) {
+      for (const kind of ['integer labels', 'one-hot'] as const) {
+        it(`ce() + mean_{j≠y} log(1 − y_j) equals the float64 CE and its gradient softmax − onehot (fuse: '${fuse}', C = ${C}, ${kind})`, () => {
+          const z = f32(randomMatrix(3, C, 77 + C, 3));
+          const labels = [0, C - 1, Math.floor(C / 2)];
+          const t = kind === 'one-hot' ? labels.map((k) => Array.from({ length: C }, (_, j) => (j === k ? 1 : 0))) : labels;
+          const before = tf.memory().numTensors;
+          const l = compile(ce().plus(yTrue().neg().plus(1).log().incorrect()), { fuse, reduction: 'sum' });
+          const vg = l.valueAndGrad(t, z);
+          expect(l.fused).toBe(true);
+          let want = 0;
+          const wantG = z.map((row, i) => {
+            const m = Math.max(...row);
+            const s = row.reduce((a, v) => a + Math.exp(v - m), 0);
+            want += m + Math.log(s) - row[labels[i]!]!;
+            return row.map((v, j) => Math.exp(v - m) / s - (j === labels[i] ? 1 : 0));
+          });
+          expect(Math.abs(vg.value.dataSync()[0]! - want)).toBeLessThan(1e-5 * Math.max(1, want));
+          const g = vg.grad.arraySync() as number[][];
+          g.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - wantG[i]![j]!)).toBeLessThan(1e-6)));
+          tf.dispose([vg.value, vg.grad]);
+          expect(tf.memory().numTensors).toBe(before);
+        });
+      }
+    }
+  }
+});
+
 describe('per-class constants that depend on the row length (a fused form returning perClass)', () => {
   // A table over the classes known only at the call: 2 at class 1, 5 at class 3, −1 elsewhere; its fused form has
   // none below 4 classes (the op itself evaluates at any C).

@@ -307,7 +307,10 @@ export function buildRowProgram(expr: Expr, sparse: boolean): RowProgram | undef
         // Σ_j (1 − y_j) x_j, not Σx − Σ y x: the difference cancels catastrophically when x_y dominates
         // (squentropy at z = [1e16, 88] gave 0 instead of 88²).
         const notY = vbin('minus', V({ t: 'num', v: 1 }), y());
-        return sbin('div', sumOf(vbin('times', notY, x)), sbin('minus', S({ t: 'C' }), snum(1)));
+        // The label's class adds nothing, also where x_y is not finite (as the unfused path, which drops it): the
+        // select keeps a non-finite x_y out of value and gradient (seed 77: log(bce) = −∞ at the label only).
+        const xs = finiteVec(x) ? x : vbin('where', x, notY);
+        return sbin('div', sumOf(vbin('times', notY, xs)), sbin('minus', S({ t: 'C' }), snum(1)));
       }
       case 'sum': {
         // Σ_j x_j·y_j is the target read Σ y_j x_j (for integer labels one element, x_y, instead of a sweep),

@@ -532,8 +532,11 @@ class BackwardSweep {
         break;
       }
       case 'where':
-        // A select: b where the mask is non-zero, else 0 (no gradient to the mask).
-        if (da) to(n.a, () => fn.get(b).v128(ZERO).get(B).v128(ZERO).simd(S.f32ne).simd(S.bitselect));
+        // A select: b where the mask is non-zero, else 0 (no gradient to the mask); a mask known non-zero passes b.
+        if (da) {
+          const m = ctx.known(n.b);
+          to(n.a, () => (m !== undefined && m !== 0 && !Number.isNaN(m) ? fn.get(b) : fn.get(b).v128(ZERO).get(B).v128(ZERO).simd(S.f32ne).simd(S.bitselect)));
+        }
         break;
     }
   }
@@ -787,6 +790,8 @@ class Ctx {
     if (n.f === 'times' && b === 1) return keep(n.a);
     if (n.f === 'times' && a === 1) return keep(n.b);
     if (n.f === 'div' && b === 1) return keep(n.a);
+    // A select whose mask is known: the value where it is non-zero, +0 where it is zero (a is then never read).
+    if (n.f === 'where' && b !== undefined && b !== 0 && !Number.isNaN(b)) return keep(n.a);
     return false;
   }
   private binary(n: Extract<VNode, { t: 'bin' }>): void {
