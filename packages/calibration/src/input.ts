@@ -5,7 +5,7 @@
  * {@link LosskitError}s.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, PROB_SUM_TOLERANCE, describeValue, formatShape, isTensor, nestedShape, readHostMatrix, readOptions, type TensorLike } from '@losskit/core';
+import { LosskitError, PROB_SUM_TOLERANCE, readHostLabels, readHostMatrix, readOptions, type TensorLike } from '@losskit/core';
 import { softmax } from '@losskit/core/math';
 
 /** What a prediction matrix holds: raw scores or class probabilities. */
@@ -52,48 +52,9 @@ export function readMatrix(x: Predictions, name = 'predictions'): HostMatrix {
   return { data, n, c: cols };
 }
 
-/** Reads integer labels `[n]` in `[0, c)` (a tensor, an array of numbers or a TypedArray). */
+/** Reads integer labels `[n]` in `[0, c)` (a tensor, an array of numbers or a TypedArray; core's `readHostLabels`). */
 export function readLabels(y: Labels, n: number, c: number, name = 'labels'): Int32Array {
-  let values: ArrayLike<unknown>;
-  let shape: number[];
-  if (isTensor(y)) {
-    if (y.isDisposed) throw new LosskitError('INVALID_ARGUMENT', 'tensor is disposed', { argument: name });
-    shape = y.shape.slice();
-    if (shape.length !== 1) {
-      throw new LosskitError('RANK_MISMATCH', 'labels must be 1-D integers', { argument: name, expected: `shape [${n}]`, received: `rank ${shape.length} ${formatShape(shape)}` });
-    }
-    if (y.dtype === 'string' || y.dtype === 'complex64') {
-      throw new LosskitError('INVALID_ARGUMENT', 'unsupported dtype', { argument: name, expected: 'an int32 or float32 tensor of integers', received: y.dtype });
-    }
-    values = y.dataSync() as ArrayLike<number>;
-  } else if (Array.isArray(y) || ArrayBuffer.isView(y)) {
-    const arr = y as ArrayLike<unknown>;
-    shape = nestedShape(arr);
-    if (shape.length !== 1) {
-      throw new LosskitError('RANK_MISMATCH', 'labels must be 1-D integers', { argument: name, expected: `shape [${n}]`, received: `rank ${shape.length} ${formatShape(shape)}` });
-    }
-    values = arr;
-  } else {
-    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: `integer labels of shape [${n}]`, received: describeValue(y) });
-  }
-  if (shape[0] !== n) {
-    throw new LosskitError('SHAPE_MISMATCH', 'labels do not match the predictions', { argument: name, expected: `shape [${n}]`, received: formatShape(shape) });
-  }
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (typeof v !== 'number') {
-      throw new LosskitError(Array.isArray(v) ? 'RANK_MISMATCH' : 'INVALID_ARGUMENT', 'labels must be integers', { argument: name, expected: `integers of shape [${n}]`, received: `${describeValue(v)} at index ${i}` });
-    }
-    if (!Number.isInteger(v)) {
-      throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: 'integers', received: `${v} at index ${i}` });
-    }
-    if (v < 0 || v >= c) {
-      throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range', { argument: name, expected: `integers in [0, ${c})`, received: `${v} at index ${i}` });
-    }
-    out[i] = v;
-  }
-  return out;
+  return readHostLabels(y, name, { n, classes: c });
 }
 
 /** Checks a probability matrix: entries in [0, 1], rows summing to 1 within {@link PROB_SUM_TOLERANCE}. */

@@ -3,7 +3,7 @@
  * `netcal.metrics.regression` (UCE, ENCE, PICP/MPIW, QCE, NLL), its recalibrators (variance scaling, isotonic
  * recalibration of the predicted CDF) and the data of a regression reliability diagram. Float64 on the host.
  */
-import { LosskitError, formatShape, isTensor, params } from '@losskit/core';
+import { LosskitError, isTensor, params, readHostVector, type TensorLike } from '@losskit/core';
 import { evaluateIsotonic, poolAdjacentViolators, type IsotonicMap } from './isotonic.js';
 import { readOptions } from './input.js';
 import { normalCdf, normalQuantile } from './special.js';
@@ -19,45 +19,7 @@ export type Targets = unknown;
 
 /** @internal Reads a finite vector `[N]` (a `[N, 1]` tensor or nested `[[v], ...]` is accepted too). */
 export function readVector(v: unknown, name: string, n?: number): Float64Array {
-  let data: ArrayLike<unknown>;
-  let shape: number[];
-  if (isTensor(v)) {
-    if (v.isDisposed) throw new LosskitError('INVALID_ARGUMENT', 'tensor is disposed', { argument: name });
-    if (v.dtype === 'string' || v.dtype === 'complex64') throw new LosskitError('INVALID_ARGUMENT', 'unsupported dtype', { argument: name, expected: 'a float32 or int32 tensor [N]', received: v.dtype });
-    shape = v.shape.slice();
-    if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) {
-      throw new LosskitError('RANK_MISMATCH', 'expected a vector', { argument: name, expected: 'shape [N] or [N, 1]', received: formatShape(shape) });
-    }
-    data = v.dataSync() as ArrayLike<number>;
-  } else if (Array.isArray(v) || ArrayBuffer.isView(v)) {
-    const a = v as ArrayLike<unknown>;
-    const nested = a.length > 0 && (Array.isArray(a[0]) || ArrayBuffer.isView(a[0]));
-    if (nested) {
-      const flat: unknown[] = [];
-      for (let i = 0; i < a.length; i++) {
-        const row = a[i] as ArrayLike<unknown>;
-        if (!(Array.isArray(row) || ArrayBuffer.isView(row)) || row.length !== 1) {
-          throw new LosskitError('RANK_MISMATCH', 'expected a vector', { argument: name, expected: 'shape [N] or [N, 1]', received: `row ${i} ${Array.isArray(row) || ArrayBuffer.isView(row) ? `of length ${row.length}` : typeof row}` });
-        }
-        flat.push(row[0]);
-      }
-      data = flat;
-    } else data = a;
-    shape = [a.length];
-  } else {
-    throw new LosskitError('INVALID_ARGUMENT', 'not a tensor or array', { argument: name, expected: 'numbers [N]', received: v === null ? 'null' : typeof v });
-  }
-  const len = data.length;
-  if (len === 0) throw new LosskitError('EMPTY_BATCH', 'no samples', { argument: name, expected: 'shape [N] with N >= 1', received: '[0]' });
-  if (n !== undefined && len !== n) throw new LosskitError('SHAPE_MISMATCH', 'lengths differ', { argument: name, expected: `shape [${n}]`, received: formatShape(shape) });
-  const out = new Float64Array(len);
-  for (let i = 0; i < len; i++) {
-    const x = data[i];
-    if (typeof x !== 'number') throw new LosskitError('INVALID_ARGUMENT', 'every entry must be a number', { argument: name, expected: 'numbers', received: `${typeof x} at index ${i}` });
-    if (!Number.isFinite(x)) throw new LosskitError('NON_FINITE_INPUT', 'contains a non-finite value', { argument: name, expected: 'finite numbers', received: `${x} at index ${i}` });
-    out[i] = x;
-  }
-  return out;
+  return readHostVector(v as TensorLike, name, { n, column: true, noun: 'samples' });
 }
 
 /** @internal Reads `{ mean, std }` (std > 0) and, when given, the targets. */

@@ -45,7 +45,7 @@ export {
   type ValueAndGrad,
 } from './compile.js';
 export { toTensor, isTensor, assertFinite, formatIndex, type TensorLike } from './tensors.js';
-export { describeValue, nestedShape, readOptions, readHostMatrix, type HostMatrix2D, type HostMatrixNames } from './host.js';
+export { describeValue, nestedShape, readOptions, readHostMatrix, readHostVector, readHostLabels, type HostMatrix2D, type HostMatrixNames, type HostVectorOptions, type HostLabelsOptions } from './host.js';
 export { cleanTapeOnError, valueAndGradOf } from './tape.js';
 export { plus, minus, times, div, pipe } from './combinators.js';
 export { yPred, yTrue, logit, prob, logProb, input } from './terms/inputs.js';

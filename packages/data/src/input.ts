@@ -3,7 +3,7 @@
  * inputs go through core's `toTensor`; everything throws {@link LosskitError}s naming the argument.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { LosskitError, assertFinite, isTensor, params, readOptions, toTensor, type TensorLike } from '@losskit/core';
+import { LosskitError, assertFinite, isTensor, params, readHostLabels, readOptions, toTensor, type TensorLike } from '@losskit/core';
 import { rng, shuffleInPlace } from '@losskit/core/math';
 
 /** Validates an options argument: `undefined` gives `{}`, anything but a plain object throws `INVALID_ARGUMENT` (core's). */
@@ -39,14 +39,9 @@ export function readValues(x: TensorLike, name: string, n?: number): number[] {
   return Array.from(data);
 }
 
-/** Integer labels `[N]` in `[0, classes)` (or `>= 0`). */
+/** Integer labels `[N]` in `[0, classes)` (or `[0, 2^31)`); a `[N, 1]` column and booleans are accepted (core's `readHostLabels`). */
 export function readLabels(x: TensorLike, name: string, n?: number, classes?: number): number[] {
-  const y = readValues(x, name, n);
-  const bad = y.findIndex((v) => !Number.isInteger(v));
-  if (bad >= 0) throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: 'integer labels', received: `${y[bad]} at index ${bad}` });
-  const out = y.findIndex((v) => v < 0 || (classes !== undefined && v >= classes));
-  if (out >= 0) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range', { argument: name, expected: classes !== undefined ? `integers in [0, ${classes})` : 'integers >= 0', received: `${y[out]} at index ${out}` });
-  return y;
+  return Array.from(readHostLabels(x, name, { n, classes, column: true, booleans: true }));
 }
 
 /** A fraction in [0, 1]. */

@@ -2,7 +2,7 @@
  * Host-side (float64) reading of labels, scores and options for every metric and statistic of this package. Everything
  * validates at the boundary and throws {@link LosskitError}s naming the argument, what was expected and what was seen.
  */
-import { LosskitError, assertFinite, isTensor, type TensorLike } from '@losskit/core';
+import { LosskitError, assertFinite, isTensor, readHostLabels, readHostVector, type TensorLike } from '@losskit/core';
 
 /** Integer labels `[N]`: a number array, an Int32Array or a rank-1 tensor. */
 export type LabelsLike = TensorLike;
@@ -53,13 +53,12 @@ function checkNumber(v: unknown, name: string, at: string): number {
   return Number(v);
 }
 
-/** Reads finite numbers `[N]` (a vector; `[N, 1]` columns are flattened). Throws on empty input unless `allowEmpty`. */
+/**
+ * Reads finite numbers `[N]` (a vector; `[N, 1]` columns are flattened; `true` / `false` read as 1 / 0; core's
+ * `readHostVector`). Throws on empty input unless `allowEmpty`.
+ */
 export function readVector(x: unknown, name: string, allowEmpty = false): number[] {
-  const { data, shape } = toHost(x, name);
-  if (shape.length > 2 || (shape.length === 2 && shape[1] !== 1)) throw new LosskitError('RANK_MISMATCH', 'expected a vector', { argument: name, expected: 'shape [N]', received: `[${shape.join(', ')}]` });
-  if (!allowEmpty && data.length === 0) throw new LosskitError('EMPTY_BATCH', 'no values', { argument: name, expected: 'at least one value', received: 'an empty array' });
-  assertFinite(data, name, [data.length]);
-  return data;
+  return Array.from(readHostVector(x as TensorLike, name, { allowEmpty, column: true, booleans: true }));
 }
 
 /** Reads a finite matrix `[N, C]` as rows. */
@@ -74,15 +73,12 @@ export function readMatrix(x: unknown, name: string): { rows: number[][]; n: num
   return { rows, n, c };
 }
 
-/** Reads integer labels `[N]` in `[0, classes)` (when `classes` is given); `n` checks the length. */
+/**
+ * Reads integer labels `[N]` in `[0, classes)` (when `classes` is given; else `[0, 2^31)`); `n` checks the length
+ * (core's `readHostLabels`, accepting `[N, 1]` columns and booleans like {@link readVector}).
+ */
 export function readLabels(x: unknown, name: string, n?: number, classes?: number): number[] {
-  const y = readVector(x, name);
-  if (n !== undefined && y.length !== n) throw new LosskitError('SHAPE_MISMATCH', 'wrong number of labels', { argument: name, expected: `${n} labels`, received: `${y.length}` });
-  const bad = y.findIndex((v) => !Number.isInteger(v));
-  if (bad >= 0) throw new LosskitError('NON_INTEGER_LABEL', 'labels must be integers', { argument: name, expected: 'integers', received: `${y[bad]} at index ${bad}` });
-  const out = y.findIndex((v) => v < 0 || (classes !== undefined && v >= classes));
-  if (out >= 0) throw new LosskitError('LABEL_OUT_OF_RANGE', 'label out of range', { argument: name, expected: classes !== undefined ? `integers in [0, ${classes})` : 'integers >= 0', received: `${y[out]} at index ${out}` });
-  return y;
+  return Array.from(readHostLabels(x as TensorLike, name, { n, classes, column: true, booleans: true }));
 }
 
 /** Reads binary labels in {0, 1}. */

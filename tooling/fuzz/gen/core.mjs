@@ -11,6 +11,13 @@ import { compileOptions, makeBatch, makeWeights, pickMethod, pickOracles, tensor
 
 const f32 = Math.fround;
 
+/** A 1-D tensor of `values`, already disposed (the host readers' disposed-tensor case). */
+function disposed1d(values, dtype) {
+  const t = tf.tensor1d(values, dtype);
+  t.dispose();
+  return t;
+}
+
 export function generate(r, lib) {
   const kind = r.weighted({ reference: 33, expr: 23, badInput: 19, badBuild: 8, sequence: 5, misc: 12 });
   switch (kind) {
@@ -499,7 +506,7 @@ function sequenceCase(r, lib) {
 
 function miscCase(r, lib) {
   const { core, coreMath: m } = lib;
-  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1, dslCatalog: core.catalog?.length ? 1 : 0, eigen: 1, mwAuc: 1, hostMatrix: 1, readOptions: 0.5, complementFloor: 0.5 });
+  const k = r.weighted({ math: 8, log1mexp: 2, sparsemax: 2, toTensor: 1.5, params: 1.5, softSortExpr: 1, sparsemaxExpr: 1, defineEntry: 0.5, maskedRowReduce: 1, neuralSort: 1, ready: 0.3, linearCe: 2, fusedForm: 1, dslCatalog: core.catalog?.length ? 1 : 0, eigen: 1, mwAuc: 1, hostMatrix: 1, readOptions: 0.5, complementFloor: 0.5, hostVector: 1, hostLabels: 1 });
   switch (k) {
     case 'math': {
       const n = r.int(0, 6);
@@ -738,6 +745,65 @@ function miscCase(r, lib) {
           const ok = out.n === n && out.cols === c && want.every((v, i) => out.data[i] === v);
           return ok ? undefined : { category: 'wrong value', kind: 'readHostMatrix copy', message: `got ${out.n}×${out.cols} ${Array.from(out.data)}` };
         },
+      };
+    }
+    case 'hostVector': {
+      // readHostVector: float64 copy of a vector [N] (a [N, 1] column with column: true), or a typed error naming the argument.
+      const n = r.int(1, 6);
+      const v = Array.from({ length: n }, () => f32(r.float(-5, 5)));
+      const column = r.bool(0.5);
+      const bad = r.bool(0.5) ? r.pick(['nan', 'matrix', 'empty', 'length', 'string', 'nested', 'disposed', 'null']) : undefined;
+      const codes = { nan: ['NON_FINITE_INPUT'], matrix: ['RANK_MISMATCH'], empty: ['EMPTY_BATCH'], length: ['SHAPE_MISMATCH'], string: ['INVALID_ARGUMENT'], nested: ['RANK_MISMATCH'], disposed: ['INVALID_ARGUMENT'], null: ['INVALID_ARGUMENT'] }[bad];
+      const badArg = {
+        nan: () => poke(v, [r.int(0, n - 1)], r.nonFinite()),
+        matrix: () => v.map((x) => [x, x]),
+        empty: () => [],
+        length: () => [...v, 1],
+        string: () => poke(v, [r.int(0, n - 1)], 'x'),
+        nested: () => poke(v, [0], [[1]]),
+        disposed: () => 'disposed',
+        null: () => null,
+      }[bad];
+      const arg = badArg ? badArg() : v;
+      const as = !bad ? r.pick(['array', 'typed', 'tensor', 'column']) : 'array';
+      return {
+        fn: 'readHostVector',
+        expect: bad ? 'invalid' : 'valid',
+        why: bad && `readHostVector of ${bad}`,
+        codes,
+        repro: { call: `readHostVector(x, 'x', { n: ${n}, column: ${column} }) as ${as}`, x: arg },
+        prepare: () => ({ x: arg === 'disposed' ? disposed1d(v) : as === 'typed' ? Float32Array.from(v) : as === 'tensor' ? tf.tensor1d(v) : as === 'column' && column ? tf.tensor2d(v, [n, 1]) : arg }),
+        run: ({ x }) => core.readHostVector(x, 'x', { n, column }),
+        check: (out) => (out.length === n && v.every((x, i) => out[i] === x) ? undefined : { category: 'wrong value', kind: 'readHostVector copy', message: `got ${Array.from(out)}` }),
+      };
+    }
+    case 'hostLabels': {
+      // readHostLabels: an Int32Array of integer labels in [0, classes), or a typed error naming the argument.
+      const n = r.int(1, 6);
+      const classes = r.int(1, 5);
+      const y = Array.from({ length: n }, () => r.int(0, classes - 1));
+      const bad = r.bool(0.5) ? r.pick(['label', 'nonFinite', 'matrix', 'empty', 'length', 'string', 'disposed']) : undefined;
+      const badLabel = r.pick([-1, classes, classes + 3, 0.5, 2.5]);
+      const codes = { label: Number.isInteger(badLabel) ? ['LABEL_OUT_OF_RANGE'] : ['NON_INTEGER_LABEL'], nonFinite: ['NON_FINITE_INPUT'], matrix: ['RANK_MISMATCH'], empty: ['EMPTY_BATCH'], length: ['SHAPE_MISMATCH'], string: ['INVALID_ARGUMENT'], disposed: ['INVALID_ARGUMENT'] }[bad];
+      const arg = {
+        label: () => poke(y, [r.int(0, n - 1)], badLabel),
+        nonFinite: () => poke(y, [r.int(0, n - 1)], r.nonFinite()),
+        matrix: () => y.map((x) => [x, x]),
+        empty: () => [],
+        length: () => [...y, 0],
+        string: () => poke(y, [r.int(0, n - 1)], '1'),
+        disposed: () => 'disposed',
+      }[bad]?.() ?? y;
+      const as = !bad ? r.pick(['array', 'int32', 'tensor']) : 'array';
+      return {
+        fn: 'readHostLabels',
+        expect: bad ? 'invalid' : 'valid',
+        why: bad && `readHostLabels of ${bad}`,
+        codes,
+        repro: { call: `readHostLabels(y, 'y', { n: ${n}, classes: ${classes} }) as ${as}`, y: arg },
+        prepare: () => ({ y: arg === 'disposed' ? disposed1d(y, 'int32') : as === 'int32' ? Int32Array.from(y) : as === 'tensor' ? tf.tensor1d(y, 'int32') : arg }),
+        run: ({ y: yy }) => core.readHostLabels(yy, 'y', { n, classes }),
+        check: (out) => (out instanceof Int32Array && out.length === n && y.every((x, i) => out[i] === x) ? undefined : { category: 'wrong value', kind: 'readHostLabels copy', message: `got ${Array.from(out)}` }),
       };
     }
     case 'readOptions': {
