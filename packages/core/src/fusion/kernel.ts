@@ -299,18 +299,24 @@ type State = { lastEngine: FusedEngine | undefined; validation: KernelValidation
 function runGpu(
   k: GpuKernels, engine: FusedEngine, gpu: ShaderBackend, state: State, z: Tensor2D, labels: Tensor1D | undefined, dense: Tensor2D | undefined,
 ): Tensor1D {
-  const run = (zIn: Tensor, save: (ts: Tensor[]) => void) => {
-    // Integer labels are cast to float once and kept for the backward pass (saving on a GPU is a refcount).
+  // What the backward pass reads is held by refcount (see `hold`), not saved with tfjs's save(): its clones share the
+  // textures / buffers but tf.memory() counts them again (a [B, C] logits copy that does not exist).
+  let pending: Releasable[] = [];
+  const taping = tapeRecording(); // outside the op: inside customGrad's forward the kernel depth hides the tape
+  const run = (zIn: Tensor) => {
+    // Integer labels are cast to float once and kept for the backward pass.
     const labF = labels ? (tf.cast(labels, 'float32') as Tensor1D) : undefined;
     const aux = labF ?? dense;
     const zU = gpu.prepare(zIn as Tensor2D);
     const { value, reds } = k.forward(gpu, zU, labF, dense);
-    save([zU, ...(aux ? [aux] : []), ...reds]);
+    const kept = taping ? [zU, ...(aux ? [aux] : []), ...reds].map((t) => hold(t)) : [];
+    pending = kept;
     state.lastEngine = engine;
     state.validation = { forward: undefined, grad: undefined };
     return {
       value,
-      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+      gradFunc: (dy: Tensor) => {
+        const saved = kept.map((h) => h.tensor);
         const zs = saved[0] as Tensor2D;
         const a = aux ? saved[1] : undefined;
         const rs = saved.slice(aux ? 2 : 1);
@@ -318,7 +324,9 @@ function runGpu(
       },
     };
   };
-  return (tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D)(z);
+  const out = (tf.customGrad(run as never) as unknown as (x: Tensor) => Tensor1D)(z);
+  if (!saveOnTape(out, pending)) for (const p of pending) p.dispose();
+  return out;
 }
 
 /** The host kernels (SIMD sweeps on the WASM heap, or the JS kernel) as one tfjs op. */
