@@ -431,7 +431,8 @@ function scheduleCase(r, lib) {
       o = { init: r.pick([0, 1e-4]), peak: r.pick([1e-3, 1]), warmupSteps: r.pick([0, 3]), decaySteps: T + 5, end: r.pick([0, 1e-5]) };
       if (invalid) {
         const k = r.pick(['peak', 'warmupSteps', 'decaySteps', 'end']);
-        o[k] = r.pick({ peak: [-1, NaN], warmupSteps: [-1, NaN], decaySteps: [0, 1, -1, NaN], end: [-1, NaN] }[k]);
+        // decaySteps must exceed warmupSteps: equal to it is invalid (1 is valid when there is no warmup; seed 2).
+        o[k] = r.pick({ peak: [-1, NaN], warmupSteps: [-1, NaN], decaySteps: [0, o.warmupSteps, -1, NaN], end: [-1, NaN] }[k]);
       }
       build = () => O.warmupCosineDecay(o);
       f = (t) => {

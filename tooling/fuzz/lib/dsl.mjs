@@ -8,12 +8,19 @@ function leaf(code, build, level, { safe = true, logits = false } = {}) {
 }
 
 function wrap(x, code, build, level = x.level, safe = x.safe) {
-  return { code, build, level, safe, logits: x.logits, depth: x.depth + 1 };
+  return { code, build, level, safe, logits: x.logits, depth: x.depth + 1, fragileMask: x.fragileMask };
 }
 
 function join(a, b, code, build, safe) {
-  return { code, build, level: a.level, safe: a.safe && b.safe && safe, logits: a.logits || b.logits, depth: Math.max(a.depth, b.depth) + 1 };
+  return { code, build, level: a.level, safe: a.safe && b.safe && safe, logits: a.logits || b.logits, depth: Math.max(a.depth, b.depth) + 1, fragileMask: a.fragileMask || b.fragileMask };
 }
+
+/**
+ * A select whose mask is computed from probabilities (or exp, log, sigmoid ...) may be exactly 0 in float32, where
+ * a softmax underflows, and not in the JS kernel's float64: fused and unfused then take different branches, both
+ * right for their arithmetic (seeds 1009, 2 and 4242). The fusion oracle skips such expressions.
+ */
+const FRAGILE_MASK = /prob|bce|softmax|exp|log|sigmoid|softplus|entropy|kl|focal/;
 
 /**
  * @param r Rand
@@ -125,7 +132,8 @@ function classExpr(r, ctx, depth) {
       const x = sub();
       const m = sub();
       const other = r.pick([0, 1, -1]);
-      return join(x, m, `${x.code}.where(${m.code}${other === 0 ? '' : `, ${other}`})`, (c) => x.build(c).where(m.build(c), other), true);
+      const out = join(x, m, `${x.code}.where(${m.code}${other === 0 ? '' : `, ${other}`})`, (c) => x.build(c).where(m.build(c), other), true);
+      return FRAGILE_MASK.test(m.code) ? { ...out, fragileMask: true } : out;
     }
     default: {
       const s = sampleExpr(r, ctx, depth - 1);
