@@ -112,7 +112,24 @@ async function check(backend: BackendName) {
       }
     }
   }
-  return { backend: active, rows, leaked: tf.memory().numTensors - before };
+  // What the backward pass reads is kept by refcount (core's fused kernels, `hold`), not cloned as tfjs's save() does:
+  // under a tape, the forward pass grows tf.memory().numBytes by its results only, not by another copy of the logits.
+  const held = (() => {
+    const [B, C] = [7, 64];
+    const l = compile(cases(C)[0]![1]);
+    const z = tf.tensor2d(data(B, C, 5).z);
+    const y = data(B, C, 5).y;
+    let added = Number.NaN;
+    const g = tf.grad((x: tf.Tensor) => {
+      const b0 = tf.memory().numBytes;
+      const v = l(y, x as tf.Tensor2D);
+      added = tf.memory().numBytes - b0;
+      return v;
+    })(z);
+    tf.dispose([g, z]);
+    return { added, logitsBytes: B * C * 4, engine: l.engine };
+  })();
+  return { backend: active, rows, leaked: tf.memory().numTensors - before, held };
 }
 
 /**

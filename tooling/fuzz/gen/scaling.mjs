@@ -306,7 +306,7 @@ function helperCase(r, lib) {
       fn: 'quantile',
       expect: valid ? 'valid' : 'invalid',
       why: `quantile(${JSON.stringify(xs)}, ${q})`,
-      codes: ['INVALID_ARGUMENT'],
+      codes: ['INVALID_ARGUMENT', 'INVALID_VALUE'], // scaling reports bad data as INVALID_VALUE (its ScalingErrorCode set)
       repro: { call: 'quantile(sorted, q)', sorted: xs, q },
       run: () => S.quantile(xs, q),
       check: (v) => (Math.abs(v - want) > 1e-12 * Math.max(1, Math.abs(want)) ? { category: 'wrong value', kind: 'quantile vs linear interpolation', message: `expected ${want}, got ${v}` } : undefined),
@@ -357,7 +357,7 @@ function helperCase(r, lib) {
       fn: 'nmtOptimalSplit',
       expect: valid ? 'valid' : degenerate ? 'any' : 'invalid',
       why: `pe ${pe}, pd ${pd}, total ${total}`,
-      codes: ['INVALID_ARGUMENT'],
+      codes: ['INVALID_ARGUMENT', 'INVALID_PARAMETER'],
       repro: { call: `nmtOptimalSplit({ pe: ${pe}, pd: ${pd} }, ${total})` },
       run: () => S.nmtOptimalSplit({ pe, pd }, total),
       check: (o) => (Math.abs(o.Ne - (total * pe) / (pe + pd)) > 1e-9 * total ? { category: 'wrong value', kind: 'nmtOptimalSplit', message: JSON.stringify(o) } : undefined),
