@@ -678,8 +678,8 @@ class Ctx {
     if (peel && this.prog.sparse && !resume) {
       // L = label & ~3, or C & ~3 when the label is not in a full group (unsigned compare: also a bad label).
       const L = this.labelGroup;
-      f.get(1).i32(-4).op(0x71).tee(L).get(this.cEnd).op(0x49); // i32.lt_u
-      f.op(0x04, 0x40).op(0x05).get(this.cEnd).set(L).op(0x0b); // if (else L = cEnd) end
+      f.get(1).i32(-4).op(0x71).tee(L).get(this.cEnd).op(0x4f); // i32.ge_u
+      f.op(0x04, 0x40).get(this.cEnd).set(L).op(0x0b); // if L = cEnd end
       group(L, true);
       // The label's group: j = L < C & ~3.
       f.get(this.j).get(this.cEnd).op(0x48); // i32.lt_s
